@@ -1,0 +1,21 @@
+/** Per-record data keys (crypto-shredding). Keys are stored wrapped by the master key;
+ * destroying a key must leave no recoverable copy in the store's files. */
+export interface KeyStore {
+  /** Creates the key for `keyId`; fails with KeyExistsError when one exists. Returns the raw 32-byte key. */
+  create(keyId: string): Promise<Buffer>;
+  /** The raw key, or null when it never existed or was destroyed. */
+  get(keyId: string): Promise<Buffer | null>;
+  /** True once the key has been destroyed (distinguishes shredded from never created). */
+  isDestroyed(keyId: string): Promise<boolean>;
+  destroy(keyId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class KeyExistsError extends Error {
+  constructor(readonly keyId: string) {
+    super(`Key already exists: ${keyId}`);
+    this.name = 'KeyExistsError';
+  }
+}
+
+export const KEY_STORE = Symbol('KEY_STORE');
