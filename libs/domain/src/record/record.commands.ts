@@ -1,0 +1,100 @@
+import type { Actor, PurposeOfUse } from '../shared/roles';
+import type { ContentRef, Recipient } from './record.events';
+
+/** Every command carries who acts and when, so deciders stay deterministic. */
+interface CommandBase {
+  recordId: string;
+  actor: Actor;
+  /** ISO 8601 time the command was received. */
+  at: string;
+}
+
+export interface CreateRecord extends CommandBase {
+  type: 'CreateRecord';
+  mrn: string;
+  patientName: string;
+  dateOfBirth: string;
+  documentType: string;
+  title: string;
+  encounterDate?: string;
+  content: ContentRef;
+}
+
+export interface AmendRecord extends CommandBase {
+  type: 'AmendRecord';
+  kind: string;
+  reason: string;
+  documentType?: string;
+  title?: string;
+  encounterDate?: string;
+  content?: ContentRef;
+}
+
+export interface CompleteOcr extends CommandBase {
+  type: 'CompleteOcr';
+  version: number;
+  pages: number;
+  meanConfidence: number;
+  textKey: string;
+}
+
+export interface FailOcr extends CommandBase {
+  type: 'FailOcr';
+  version: number;
+  reason: string;
+}
+
+export interface ReleaseRecord extends CommandBase {
+  type: 'ReleaseRecord';
+  releaseId: string;
+  recipient: Recipient;
+  purpose: string;
+  authorizationReference: string;
+  versions?: number[];
+  description: string;
+}
+
+export interface PlaceLegalHold extends CommandBase {
+  type: 'PlaceLegalHold';
+  holdId: string;
+  matter: string;
+  reason: string;
+}
+
+export interface LiftLegalHold extends CommandBase {
+  type: 'LiftLegalHold';
+  holdId: string;
+}
+
+export interface ArchiveRecord extends CommandBase {
+  type: 'ArchiveRecord';
+  reason: string;
+}
+
+export interface DestroyRecord extends CommandBase {
+  type: 'DestroyRecord';
+  authority: string;
+  /** Username of the person who approved the destruction; must not be the actor. */
+  approvedBy: string;
+}
+
+export type RecordCommand =
+  | CreateRecord
+  | AmendRecord
+  | CompleteOcr
+  | FailOcr
+  | ReleaseRecord
+  | PlaceLegalHold
+  | LiftLegalHold
+  | ArchiveRecord
+  | DestroyRecord;
+
+/** A read of patient content; decided against the record's state, appended to its access stream. */
+export interface AccessRecord extends CommandBase {
+  type: 'AccessRecord';
+  accessId: string;
+  purpose: PurposeOfUse;
+  what: 'record' | 'content' | 'text' | 'events' | 'history';
+  /** Absent for reads of the whole record. */
+  version?: number;
+}

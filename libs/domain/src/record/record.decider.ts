@@ -1,0 +1,337 @@
+import { DomainError } from '../shared/domain-error';
+import { isCalendarDate, isMrn, isPersonName, isSha256, isText, Validator } from '../shared/validation';
+import { AmendmentKind, DocumentType, isAmendmentKind, isDocumentType } from './document-type';
+import type {
+  AccessRecord,
+  AmendRecord,
+  CompleteOcr,
+  CreateRecord,
+  DestroyRecord,
+  FailOcr,
+  RecordCommand,
+  ReleaseRecord,
+} from './record.commands';
+import type { ContentRef, RecordAccessed, RecordEvent } from './record.events';
+import { currentVersion, ExistingRecordState, RecordState, VersionState } from './record.state';
+
+const MAX_TITLE = 300;
+const MAX_REASON = 2000;
+const MAX_DESCRIPTION = 2000;
+
+export const recordDecider = {
+  initialState: (): RecordState => ({ status: 'absent' }),
+
+  decide(command: RecordCommand, state: RecordState): RecordEvent[] {
+    if (command.type === 'CreateRecord') return [create(command, state)];
+    const record = requireLiveRecord(state);
+    switch (command.type) {
+      case 'AmendRecord':
+        return [amend(command, record)];
+      case 'CompleteOcr':
+        return completeOcr(command, record);
+      case 'FailOcr':
+        return failOcr(command, record);
+      case 'ReleaseRecord':
+        return [release(command, record)];
+      case 'PlaceLegalHold': {
+        new Validator()
+          .check(isText(command.matter, 300), 'matter', 'is required (at most 300 characters)')
+          .check(isText(command.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)')
+          .throwIfInvalid();
+        if (record.holds.some((h) => h.holdId === command.holdId)) {
+          throw new DomainError('conflict', 'A hold with this id already exists');
+        }
+        return [
+          {
+            type: 'LegalHoldPlaced',
+            data: {
+              recordId: record.recordId,
+              holdId: command.holdId,
+              matter: command.matter,
+              reason: command.reason,
+              placedBy: command.actor.username,
+              placedAt: command.at,
+            },
+          },
+        ];
+      }
+      case 'LiftLegalHold':
+        if (!record.holds.some((h) => h.holdId === command.holdId)) {
+          throw new DomainError('not-found', 'No such hold on this record');
+        }
+        return [
+          {
+            type: 'LegalHoldLifted',
+            data: { recordId: record.recordId, holdId: command.holdId, liftedBy: command.actor.username, liftedAt: command.at },
+          },
+        ];
+      case 'ArchiveRecord':
+        new Validator().check(isText(command.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)').throwIfInvalid();
+        if (record.status === 'archived') throw new DomainError('conflict', 'The record is already archived');
+        return [
+          {
+            type: 'RecordArchived',
+            data: { recordId: record.recordId, reason: command.reason, archivedBy: command.actor.username, archivedAt: command.at },
+          },
+        ];
+      case 'DestroyRecord':
+        return [destroy(command, record)];
+    }
+  },
+
+  evolve(state: RecordState, event: RecordEvent): RecordState {
+    if (event.type === 'RecordCreated') {
+      const d = event.data;
+      return {
+        status: 'active',
+        recordId: d.recordId,
+        mrn: d.mrn,
+        patientName: d.patientName,
+        dateOfBirth: d.dateOfBirth,
+        title: d.title,
+        encounterDate: d.encounterDate,
+        documentType: d.documentType,
+        versions: [
+          { version: 1, kind: 'original', reason: null, createdBy: d.createdBy, createdAt: d.createdAt, content: d.content, ocr: { status: 'pending' } },
+        ],
+        holds: [],
+        releases: [],
+      };
+    }
+    if (state.status === 'absent') return state;
+    switch (event.type) {
+      case 'RecordAmended': {
+        const d = event.data;
+        const previous = currentVersion(state);
+        const version: VersionState = {
+          version: d.version,
+          kind: d.kind,
+          reason: d.reason,
+          createdBy: d.amendedBy,
+          createdAt: d.amendedAt,
+          content: d.content ?? previous.content,
+          // A version without new content shares its predecessor's pages and text.
+          ocr: d.content ? { status: 'pending' } : previous.ocr,
+        };
+        return {
+          ...state,
+          documentType: d.documentType ?? state.documentType,
+          title: d.title ?? state.title,
+          encounterDate: d.encounterDate ?? state.encounterDate,
+          versions: [...state.versions, version],
+        };
+      }
+      case 'OcrCompleted':
+      case 'OcrFailed': {
+        const ocr =
+          event.type === 'OcrCompleted'
+            ? ({ status: 'done', pages: event.data.pages, meanConfidence: event.data.meanConfidence, textKey: event.data.textKey } as const)
+            : ({ status: 'failed', reason: event.data.reason } as const);
+        const target = state.versions.find((v) => v.version === event.data.version);
+        if (!target) return state;
+        // Versions that share the OCR'd content share its result.
+        return {
+          ...state,
+          versions: state.versions.map((v) => (v.content.blobKey === target.content.blobKey ? { ...v, ocr } : v)),
+        };
+      }
+      case 'RecordReleased':
+        return { ...state, releases: [...state.releases, event.data.releaseId] };
+      case 'LegalHoldPlaced':
+        return { ...state, holds: [...state.holds, { holdId: event.data.holdId, matter: event.data.matter }] };
+      case 'LegalHoldLifted':
+        return { ...state, holds: state.holds.filter((h) => h.holdId !== event.data.holdId) };
+      case 'RecordArchived':
+        return { ...state, status: 'archived' };
+      case 'RecordDestroyed': {
+        const { destroyedAt, authority, approvedBy, destroyedBy } = event.data;
+        return {
+          status: 'destroyed',
+          recordId: state.recordId,
+          documentType: state.documentType,
+          versions: state.versions,
+          holds: [],
+          releases: state.releases,
+          tombstone: { destroyedAt, authority, approvedBy, destroyedBy },
+        };
+      }
+      default:
+        return state;
+    }
+  },
+};
+
+/** Decides a read: allowed on active and archived records, refused (410) once destroyed. */
+export function decideAccess(command: AccessRecord, state: RecordState): RecordAccessed {
+  const record = requireLiveRecord(state);
+  if (command.version !== undefined && !record.versions.some((v) => v.version === command.version)) {
+    throw new DomainError('not-found', 'No such version of this record');
+  }
+  return {
+    type: 'RecordAccessed',
+    data: {
+      recordId: record.recordId,
+      accessId: command.accessId,
+      version: command.version ?? null,
+      what: command.what,
+      purpose: command.purpose,
+      actor: command.actor.username,
+      role: command.actor.role,
+      at: command.at,
+    },
+  };
+}
+
+export function foldRecord(events: Iterable<RecordEvent>): RecordState {
+  let state = recordDecider.initialState();
+  for (const event of events) state = recordDecider.evolve(state, event);
+  return state;
+}
+
+function requireLiveRecord(state: RecordState): ExistingRecordState {
+  if (state.status === 'absent') throw new DomainError('not-found', 'No such record');
+  if (state.status === 'destroyed') {
+    const t = state.tombstone!;
+    throw new DomainError('gone', 'The record was destroyed', [], {
+      id: state.recordId,
+      status: 'destroyed',
+      destroyedAt: t.destroyedAt,
+      authority: t.authority,
+    });
+  }
+  return state;
+}
+
+function validateContent(v: Validator, content: ContentRef | undefined, field: string): void {
+  if (content === undefined) return;
+  v.check(isSha256(content.sha256), `${field}.sha256`, 'must be a lowercase hex SHA-256')
+    .check(Number.isInteger(content.size) && content.size > 0, `${field}.size`, 'must be a positive integer')
+    .check(typeof content.blobKey === 'string' && content.blobKey.length > 0, `${field}.blobKey`, 'is required')
+    .check(typeof content.contentType === 'string' && content.contentType.length > 0, `${field}.contentType`, 'is required');
+}
+
+function create(c: CreateRecord, state: RecordState): RecordEvent {
+  if (state.status === 'destroyed') requireLiveRecord(state);
+  if (state.status !== 'absent') throw new DomainError('conflict', 'The record already exists');
+  const today = c.at.slice(0, 10);
+  const v = new Validator()
+    .check(isMrn(c.mrn), 'mrn', 'must be 4-20 letters, digits or hyphens')
+    .check(isPersonName(c.patientName), 'patientName', 'must be a person name (letters, spaces, . , \' -), at most 200 characters')
+    .check(isCalendarDate(c.dateOfBirth), 'dateOfBirth', 'must be a date YYYY-MM-DD')
+    .check(!isCalendarDate(c.dateOfBirth) || c.dateOfBirth <= today, 'dateOfBirth', 'must not be in the future')
+    .check(!isCalendarDate(c.dateOfBirth) || c.dateOfBirth >= '1880-01-01', 'dateOfBirth', 'must be on or after 1880-01-01')
+    .check(isDocumentType(c.documentType), 'documentType', 'is not a known document type')
+    .check(isText(c.title, MAX_TITLE), 'title', 'is required (at most 300 characters)')
+    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', 'must be a date YYYY-MM-DD')
+    .check(c.content !== undefined, 'file', 'is required');
+  validateContent(v, c.content, 'file');
+  v.throwIfInvalid();
+  return {
+    type: 'RecordCreated',
+    data: {
+      recordId: c.recordId,
+      mrn: c.mrn,
+      patientName: c.patientName,
+      dateOfBirth: c.dateOfBirth,
+      documentType: c.documentType as DocumentType,
+      title: c.title,
+      ...(c.encounterDate !== undefined ? { encounterDate: c.encounterDate } : {}),
+      version: 1,
+      content: c.content,
+      createdBy: c.actor.username,
+      createdAt: c.at,
+    },
+  };
+}
+
+function amend(c: AmendRecord, record: ExistingRecordState): RecordEvent {
+  if (record.status === 'archived') throw new DomainError('conflict', 'The record is archived and read-only');
+  const v = new Validator()
+    .check(isAmendmentKind(c.kind), 'kind', 'must be one of correction, addendum, late-entry, patient-requested')
+    .check(isText(c.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)')
+    .check(c.documentType === undefined || isDocumentType(c.documentType), 'documentType', 'is not a known document type')
+    .check(c.title === undefined || isText(c.title, MAX_TITLE), 'title', 'must be non-blank, at most 300 characters')
+    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', 'must be a date YYYY-MM-DD');
+  validateContent(v, c.content, 'file');
+  v.throwIfInvalid();
+  return {
+    type: 'RecordAmended',
+    data: {
+      recordId: record.recordId,
+      version: currentVersion(record).version + 1,
+      kind: c.kind as AmendmentKind,
+      reason: c.reason,
+      ...(c.documentType !== undefined ? { documentType: c.documentType as DocumentType } : {}),
+      ...(c.title !== undefined ? { title: c.title } : {}),
+      ...(c.encounterDate !== undefined ? { encounterDate: c.encounterDate } : {}),
+      ...(c.content !== undefined ? { content: c.content } : {}),
+      amendedBy: c.actor.username,
+      amendedAt: c.at,
+    },
+  };
+}
+
+function ocrTarget(record: ExistingRecordState, version: number): VersionState {
+  const target = record.versions.find((v) => v.version === version);
+  if (!target) throw new DomainError('not-found', 'No such version of this record');
+  return target;
+}
+
+/** OCR results are idempotent: a version already OCR'd decides nothing. A later success after a failure is recorded. */
+function completeOcr(c: CompleteOcr, record: ExistingRecordState): RecordEvent[] {
+  if (ocrTarget(record, c.version).ocr.status === 'done') return [];
+  new Validator()
+    .check(Number.isInteger(c.pages) && c.pages >= 0, 'pages', 'must be a non-negative integer')
+    .check(typeof c.textKey === 'string' && c.textKey.length > 0, 'textKey', 'is required')
+    .check(c.meanConfidence >= 0 && c.meanConfidence <= 100, 'meanConfidence', 'must be between 0 and 100')
+    .throwIfInvalid();
+  return [{ type: 'OcrCompleted', data: { recordId: record.recordId, version: c.version, pages: c.pages, meanConfidence: c.meanConfidence, textKey: c.textKey } }];
+}
+
+function failOcr(c: FailOcr, record: ExistingRecordState): RecordEvent[] {
+  if (ocrTarget(record, c.version).ocr.status !== 'pending') return [];
+  new Validator().check(isText(c.reason, 5000), 'reason', 'is required').throwIfInvalid();
+  return [{ type: 'OcrFailed', data: { recordId: record.recordId, version: c.version, reason: c.reason.slice(0, 500) } }];
+}
+
+function release(c: ReleaseRecord, record: ExistingRecordState): RecordEvent {
+  const latest = currentVersion(record).version;
+  const versions = c.versions && c.versions.length > 0 ? [...new Set(c.versions)].sort((a, b) => a - b) : [latest];
+  new Validator()
+    .check(isText(c.recipient?.name, 200), 'recipient.name', 'is required (at most 200 characters)')
+    .check(c.recipient?.address === undefined || isText(c.recipient.address, 500), 'recipient.address', 'must be non-blank, at most 500 characters')
+    .check(isText(c.purpose, 200), 'purpose', 'is required (at most 200 characters)')
+    .check(isText(c.authorizationReference, 200), 'authorizationReference', 'is required (at most 200 characters)')
+    .check(isText(c.description, MAX_DESCRIPTION), 'description', 'is required (at most 2000 characters)')
+    .check(versions.every((n) => record.versions.some((v) => v.version === n)), 'versions', 'names a version this record does not have')
+    .throwIfInvalid();
+  return {
+    type: 'RecordReleased',
+    data: {
+      recordId: record.recordId,
+      releaseId: c.releaseId,
+      recipient: c.recipient.address !== undefined ? { name: c.recipient.name, address: c.recipient.address } : { name: c.recipient.name },
+      purpose: c.purpose,
+      authorizationReference: c.authorizationReference,
+      versions,
+      description: c.description,
+      releasedBy: c.actor.username,
+      releasedAt: c.at,
+    },
+  };
+}
+
+function destroy(c: DestroyRecord, record: ExistingRecordState): RecordEvent {
+  new Validator()
+    .check(isText(c.authority, 500), 'authority', 'is required (at most 500 characters)')
+    .check(isText(c.approvedBy, 100), 'approvedBy', 'is required')
+    .throwIfInvalid();
+  if (record.holds.length > 0) throw new DomainError('conflict', 'The record is under legal hold and cannot be destroyed');
+  if (c.approvedBy.trim().toLowerCase() === c.actor.username.toLowerCase()) {
+    throw new DomainError('conflict', 'Destruction must be approved by someone other than the person who performs it');
+  }
+  return {
+    type: 'RecordDestroyed',
+    data: { recordId: record.recordId, authority: c.authority, approvedBy: c.approvedBy, destroyedBy: c.actor.username, destroyedAt: c.at },
+  };
+}

@@ -1,0 +1,150 @@
+import type { PurposeOfUse, Role } from '../shared/roles';
+import type { AmendmentKind, DocumentType } from './document-type';
+
+/** The stored content of one version. Not PHI: opaque keys, digests and sizes. */
+export interface ContentRef {
+  blobKey: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+  pages: number | null;
+}
+
+/** Fields describing the document; every one of them except documentType is PHI. */
+export interface RecordMetadataFields {
+  documentType: DocumentType;
+  title: string;
+  encounterDate?: string;
+}
+
+export interface RecordCreated {
+  type: 'RecordCreated';
+  data: {
+    recordId: string;
+    mrn: string;
+    patientName: string;
+    dateOfBirth: string;
+    documentType: DocumentType;
+    title: string;
+    encounterDate?: string;
+    version: 1;
+    content: ContentRef;
+    createdBy: string;
+    createdAt: string;
+  };
+}
+
+export interface RecordAmended {
+  type: 'RecordAmended';
+  data: {
+    recordId: string;
+    version: number;
+    kind: AmendmentKind;
+    reason: string;
+    /** Metadata fields this amendment changed; absent fields are unchanged. */
+    documentType?: DocumentType;
+    title?: string;
+    encounterDate?: string;
+    /** The new content, or absent when the version keeps the previous version's content. */
+    content?: ContentRef;
+    amendedBy: string;
+    amendedAt: string;
+  };
+}
+
+export interface OcrCompleted {
+  type: 'OcrCompleted';
+  data: { recordId: string; version: number; pages: number; meanConfidence: number; textKey: string };
+}
+
+export interface OcrFailed {
+  type: 'OcrFailed';
+  data: { recordId: string; version: number; reason: string };
+}
+
+export interface Recipient {
+  name: string;
+  address?: string;
+}
+
+export interface RecordReleased {
+  type: 'RecordReleased';
+  data: {
+    recordId: string;
+    releaseId: string;
+    recipient: Recipient;
+    purpose: string;
+    authorizationReference: string;
+    versions: number[];
+    description: string;
+    releasedBy: string;
+    releasedAt: string;
+  };
+}
+
+export interface LegalHoldPlaced {
+  type: 'LegalHoldPlaced';
+  data: { recordId: string; holdId: string; matter: string; reason: string; placedBy: string; placedAt: string };
+}
+
+export interface LegalHoldLifted {
+  type: 'LegalHoldLifted';
+  data: { recordId: string; holdId: string; liftedBy: string; liftedAt: string };
+}
+
+export interface RecordArchived {
+  type: 'RecordArchived';
+  data: { recordId: string; reason: string; archivedBy: string; archivedAt: string };
+}
+
+/** The tombstone: every field stays in clear after the record's key is destroyed. */
+export interface RecordDestroyed {
+  type: 'RecordDestroyed';
+  data: { recordId: string; authority: string; approvedBy: string; destroyedBy: string; destroyedAt: string };
+}
+
+export type RecordEvent =
+  | RecordCreated
+  | RecordAmended
+  | OcrCompleted
+  | OcrFailed
+  | RecordReleased
+  | LegalHoldPlaced
+  | LegalHoldLifted
+  | RecordArchived
+  | RecordDestroyed;
+
+/** Appended to `record-access-<id>`, apart from the record's own stream. */
+export interface RecordAccessed {
+  type: 'RecordAccessed';
+  data: {
+    recordId: string;
+    accessId: string;
+    /** The version read; null when the metadata of the whole record was read. */
+    version: number | null;
+    what: 'record' | 'content' | 'text' | 'events' | 'history';
+    purpose: PurposeOfUse;
+    actor: string;
+    role: Role;
+    at: string;
+  };
+}
+
+export type RecordEventType = RecordEvent['type'];
+
+/** Which data fields of each event are PHI and are stored encrypted with the record's key. */
+export const RECORD_PHI_FIELDS: Record<RecordEventType | RecordAccessed['type'], readonly string[]> = {
+  RecordCreated: ['mrn', 'patientName', 'dateOfBirth', 'title', 'encounterDate'],
+  RecordAmended: ['reason', 'title', 'encounterDate'],
+  OcrCompleted: [],
+  OcrFailed: [],
+  RecordReleased: ['recipient', 'description', 'authorizationReference'],
+  LegalHoldPlaced: ['matter', 'reason'],
+  LegalHoldLifted: [],
+  RecordArchived: ['reason'],
+  RecordDestroyed: [],
+  RecordAccessed: [],
+};
+
+export const recordStream = (recordId: string): string => `record-${recordId}`;
+export const recordAccessStream = (recordId: string): string => `record-access-${recordId}`;

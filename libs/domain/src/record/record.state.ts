@@ -1,0 +1,48 @@
+import type { AmendmentKind, DocumentType } from './document-type';
+import type { ContentRef } from './record.events';
+
+export type OcrState = { status: 'pending' } | { status: 'done'; pages: number; meanConfidence: number; textKey: string } | { status: 'failed'; reason: string };
+
+export interface VersionState {
+  version: number;
+  kind: 'original' | AmendmentKind;
+  /** Null for the original version. Undefined once shredded. */
+  reason: string | null | undefined;
+  createdBy: string;
+  createdAt: string;
+  content: ContentRef;
+  ocr: OcrState;
+}
+
+export interface HoldState {
+  holdId: string;
+  /** Undefined once shredded. */
+  matter: string | undefined;
+}
+
+export interface Tombstone {
+  destroyedAt: string;
+  authority: string;
+  approvedBy: string;
+  destroyedBy: string;
+}
+
+export interface ExistingRecordState {
+  status: 'active' | 'archived' | 'destroyed';
+  recordId: string;
+  /** PHI: undefined when the event could not be decrypted (after destruction). */
+  mrn?: string;
+  patientName?: string;
+  dateOfBirth?: string;
+  title?: string;
+  encounterDate?: string;
+  documentType: DocumentType;
+  versions: VersionState[];
+  holds: HoldState[];
+  releases: string[];
+  tombstone?: Tombstone;
+}
+
+export type RecordState = { status: 'absent' } | ExistingRecordState;
+
+export const currentVersion = (state: ExistingRecordState): VersionState => state.versions[state.versions.length - 1];
