@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { UserDirectory } from '@medrec/auth';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+export const SYSTEM_ACTOR = { userId: '00000000-0000-0000-0000-000000000000', username: 'system', role: 'admin' as const };
+
+/** First start with no users: creates `admin` (password from MEDREC_ADMIN_PASSWORD, else generated and printed once). */
+@Injectable()
+export class AdminBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Users');
+
+  constructor(
+    private readonly users: UserDirectory,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if ((await this.users.count()) > 0) return;
+    const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
+    const at = new Date().toISOString();
+    await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: SYSTEM_ACTOR, correlationId: randomUUID(), at });
+    if (this.config.adminPassword) {
+      this.logger.log('Created the first user "admin" with the password from MEDREC_ADMIN_PASSWORD');
+    } else {
+      // Printed once, to the console only: there is no other way to hand over the first password.
+      process.stdout.write(`\n  First start: created user "admin" with password: ${password}\n  Store it safely; it is not shown again.\n\n`);
+    }
+  }
+}

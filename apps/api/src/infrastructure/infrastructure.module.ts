@@ -1,0 +1,65 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { EventSourcedRunner, PhiCodec, PipelinedAppender } from '@medrec/application';
+import { TokenService, UserDirectory } from '@medrec/auth';
+import { BLOB_STORE, BlobStore, FilesystemBlobStore } from '@medrec/blob-store';
+import { KEY_STORE, KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
+import { RECORD_PHI_FIELDS } from '@medrec/domain';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { createEventStore } from './create-event-store';
+import { loadOrCreateSecretFile } from './secret-file';
+
+/** The stores and the shell services over them, chosen by configuration. Closed on shutdown. */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+  ) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    const logger = new Logger('Infrastructure');
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: EVENT_STORE, useFactory: () => createEventStore(config) },
+        {
+          provide: KEY_STORE,
+          useFactory: () =>
+            new SqliteKeyStore({
+              file: join(config.dataDir, 'keys.db'),
+              masterKey: loadMasterKey({
+                env: { MEDREC_MASTER_KEY: config.masterKey },
+                dataDir: config.dataDir,
+                embedded: config.embedded,
+                warn: (message) => logger.warn(message),
+              }),
+            }),
+        },
+        { provide: BLOB_STORE, useFactory: (): BlobStore => new FilesystemBlobStore(config.blobStore.root) },
+        { provide: PhiCodec, useFactory: (keys: KeyStore) => new PhiCodec(keys, RECORD_PHI_FIELDS), inject: [KEY_STORE] },
+        { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
+        { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },
+        { provide: UserDirectory, useFactory: (runner: EventSourcedRunner) => new UserDirectory(runner), inject: [EventSourcedRunner] },
+        {
+          provide: TokenService,
+          useFactory: () => {
+            const secret = config.tokenSecret
+              ? Buffer.from(config.tokenSecret, 'base64')
+              : loadOrCreateSecretFile(join(config.dataDir, 'token.secret'));
+            return new TokenService(secret, config.tokenTtlSeconds);
+          },
+        },
+      ],
+      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, UserDirectory, TokenService],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.events.close();
+    await this.keys.close();
+  }
+}

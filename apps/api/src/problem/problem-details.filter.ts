@@ -1,0 +1,85 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError, DomainErrorKind } from '@medrec/domain';
+import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
+import { problem, PROBLEM_CONTENT_TYPE, ProblemDetails, RequestValidationError } from './problem';
+
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  gone: 410,
+};
+
+/** The one place errors become HTTP: every error leaves as application/problem+json, with no PHI. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.toProblem(exception);
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  }
+
+  /**
+   * The HTTP status and the body. They differ in one case: API.md has a destroyed record answer
+   * 410 with its tombstone `{ id, status: 'destroyed', destroyedAt, authority }`, so that body's
+   * `status` is the record's; RFC 9457 tells consumers to ignore a non-numeric `status`.
+   */
+  toProblem(exception: unknown): [number, ProblemDetails] {
+    const body = this.problemOf(exception);
+    const status = body.status;
+    if (exception instanceof DomainError && exception.details) Object.assign(body, exception.details);
+    return [status, body];
+  }
+
+  private problemOf(exception: unknown): ProblemDetails {
+    if (exception instanceof RequestValidationError) {
+      return problem(400, 'The request is invalid', { errors: exception.errors });
+    }
+    if (exception instanceof DomainError) {
+      return problem(STATUS_BY_KIND[exception.kind], exception.message, exception.errors.length > 0 ? { errors: exception.errors } : {});
+    }
+    if (exception instanceof WrongExpectedRevisionError) {
+      return problem(409, 'The record was changed by someone else since the revision you sent; reload it and try again', {
+        currentRevision: exception.actual === 'no_stream' ? null : exception.actual,
+      });
+    }
+    if (exception instanceof StreamDeletedError) return problem(410, 'The resource was deleted');
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const payload = exception.getResponse();
+      const message = typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
+      return problem(status, typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : undefined);
+    }
+    const parserError = bodyParserProblem(exception);
+    if (parserError) return parserError;
+    // Unexpected: log the type and stack only; messages of third-party errors may quote input.
+    const error = exception as Error;
+    this.logger.error(`Unhandled ${error?.name ?? typeof exception}`, error?.stack?.split('\n').slice(1, 8).join('\n'));
+    return problem(500, 'An unexpected error occurred; it has been logged');
+  }
+}
+
+/** Errors from express's body parsers (they carry `type` and `status`). */
+export function bodyParserProblem(exception: unknown): ProblemDetails | undefined {
+  const e = exception as { type?: string; status?: number; limit?: number };
+  if (!e || typeof e.type !== 'string' || typeof e.status !== 'number') return undefined;
+  switch (e.type) {
+    case 'entity.too.large':
+      return problem(413, `The request body is larger than the limit of ${e.limit} bytes`);
+    case 'entity.parse.failed':
+      return problem(400, 'The request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return problem(415, 'The request body encoding is not supported');
+    default:
+      return e.status >= 400 && e.status < 500 ? problem(e.status, 'The request body could not be read') : undefined;
+  }
+}

@@ -1,0 +1,44 @@
+import { Command } from '@nestjs/cqrs';
+import type { CommandContext } from '@medrec/application';
+import type { AmendRecord, CreateRecord, RecordCommand } from '@medrec/domain';
+import type { UploadedFile } from '../record-content';
+
+export interface CommandResult {
+  revision: number | null;
+  position: number | null;
+}
+
+type Fields<C> = Omit<C, 'type' | 'recordId' | 'actor' | 'at' | 'content'>;
+
+export class CreateRecordCommand extends Command<CommandResult & { id: string; version: 1; sha256: string }> {
+  constructor(
+    readonly fields: Fields<CreateRecord>,
+    readonly file: UploadedFile | undefined,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class AmendRecordCommand extends Command<CommandResult & { version: number }> {
+  constructor(
+    readonly recordId: string,
+    readonly fields: Fields<AmendRecord>,
+    readonly file: UploadedFile | undefined,
+    readonly context: CommandContext,
+    readonly expectedRevision?: number,
+  ) {
+    super();
+  }
+}
+
+/** Any record command without content (release, holds, archive, destroy). */
+export class ExecuteRecordCommand extends Command<CommandResult> {
+  constructor(
+    readonly command: RecordCommand,
+    readonly context: CommandContext,
+    readonly expectedRevision?: number,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,116 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { PhiCodec } from '@medrec/application';
+import { verifyChain } from '@medrec/crypto';
+import { AccessRecord, DomainError, ExistingRecordState, recordAccessStream } from '@medrec/domain';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { RecordContent } from '../record-content';
+import { LoadedRecord, RecordRepository } from '../record-repository';
+import { recordView } from '../record-view';
+import {
+  GetRecordEventsQuery,
+  GetRecordQuery,
+  GetVersionContentQuery,
+  GetVersionTextQuery,
+  RecordEventsView,
+  VersionContent,
+  VersionText,
+} from './record-queries';
+
+type AuditedQuery = GetRecordQuery | GetVersionContentQuery | GetVersionTextQuery | GetRecordEventsQuery;
+
+/** Loads the record, decides the read and appends RecordAccessed; only then may content be returned. */
+async function auditedLoad(
+  records: RecordRepository,
+  query: AuditedQuery,
+  what: AccessRecord['what'],
+  version?: number,
+): Promise<{ loaded: LoadedRecord; state: ExistingRecordState }> {
+  const loaded = await records.load(query.recordId);
+  const { context } = query;
+  await records.logAccess(
+    loaded,
+    { type: 'AccessRecord', recordId: query.recordId, accessId: randomUUID(), actor: context.actor, at: context.at, purpose: context.purpose, what, version },
+    context,
+  );
+  return { loaded, state: loaded.state as ExistingRecordState };
+}
+
+@QueryHandler(GetRecordQuery)
+export class GetRecordHandler implements IQueryHandler<GetRecordQuery> {
+  constructor(private readonly records: RecordRepository) {}
+
+  async execute(query: GetRecordQuery) {
+    const { loaded, state } = await auditedLoad(this.records, query, 'record');
+    return recordView(state, loaded.revision!);
+  }
+}
+
+@QueryHandler(GetVersionContentQuery)
+export class GetVersionContentHandler implements IQueryHandler<GetVersionContentQuery> {
+  constructor(
+    private readonly records: RecordRepository,
+    private readonly content: RecordContent,
+  ) {}
+
+  async execute(query: GetVersionContentQuery): Promise<VersionContent> {
+    const { state } = await auditedLoad(this.records, query, 'content', query.version);
+    const { content } = state.versions.find((v) => v.version === query.version)!;
+    const body = await this.content.open(query.recordId, content);
+    return { contentType: content.contentType, size: content.size, sha256: content.sha256, body };
+  }
+}
+
+@QueryHandler(GetVersionTextQuery)
+export class GetVersionTextHandler implements IQueryHandler<GetVersionTextQuery> {
+  constructor(private readonly records: RecordRepository) {}
+
+  async execute(query: GetVersionTextQuery): Promise<VersionText> {
+    const { state } = await auditedLoad(this.records, query, 'text', query.version);
+    const { ocr } = state.versions.find((v) => v.version === query.version)!;
+    if (ocr.status === 'done') {
+      // Per-page OCR text arrives with the ingestion pipeline; until then no version reaches 'done'.
+      throw new DomainError('not-found', 'The text of this version is not available');
+    }
+    return { version: query.version, ocr: ocr.status === 'failed' ? { status: 'failed', reason: ocr.reason } : { status: 'pending' }, pages: [] };
+  }
+}
+
+@QueryHandler(GetRecordEventsQuery)
+export class GetRecordEventsHandler implements IQueryHandler<GetRecordEventsQuery> {
+  constructor(
+    private readonly records: RecordRepository,
+    private readonly codec: PhiCodec,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  /** Every event of the record's own stream and its access stream, in position order, with the chains verified. */
+  async execute(query: GetRecordEventsQuery): Promise<RecordEventsView> {
+    const loaded = await this.records.load(query.recordId);
+    if (loaded.state.status === 'absent') throw new DomainError('not-found', 'No such record');
+    if (loaded.state.status !== 'destroyed') await auditedLoad(this.records, query, 'events');
+    const own = loaded.events.map((e) => e.stored);
+    const accesses = await this.store.readStream(recordAccessStream(query.recordId));
+    const chain = verifyChain([...own, ...accesses]);
+    const decoded = [...loaded.events, ...(await this.codec.decodeAll(query.recordId, accesses))].sort(
+      (a, b) => a.stored.position - b.stored.position,
+    );
+    return {
+      events: decoded.map(({ event, stored, phiReadable }) => ({
+        stream: stored.stream,
+        position: stored.position,
+        revision: stored.revision,
+        type: stored.type,
+        occurredAt: stored.metadata.occurredAt,
+        actor: stored.metadata.actor,
+        role: stored.metadata.role,
+        ...(stored.metadata.purpose ? { purpose: stored.metadata.purpose } : {}),
+        data: event.data as Record<string, unknown>,
+        phiReadable,
+      })),
+      chain,
+    };
+  }
+}
+

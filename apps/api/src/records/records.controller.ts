@@ -1,0 +1,157 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { RequirePermission } from '@medrec/auth';
+import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
+import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
+import { AmendRecordDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
+import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
+import type { UploadedFile as File } from './record-content';
+
+const RecordId = () => Param('id', new ParseUUIDPipe());
+const VersionNumber = () => Param('v', new ParseIntPipe());
+
+@ApiTags('records')
+@Controller('api/records')
+export class RecordsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post()
+  @RequirePermission('records.create')
+  @ApiConsumes('multipart/form-data')
+  @UseInterceptors(FileInterceptor('file'))
+  async create(@Body() body: CreateRecordDto, @UploadedFile() file: File | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const { file: _file, ...fields } = body;
+    const result = await this.commands.execute(new CreateRecordCommand(fields, file, contextOf(req)));
+    res.setHeader('ETag', etag(result.revision));
+    res.setHeader('Location', `/api/records/${result.id}`);
+    return result;
+  }
+
+  @Get(':id')
+  @RequirePermission('records.read')
+  async get(@RecordId() id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const view = await this.queries.execute(new GetRecordQuery(id, readContextOf(req)));
+    res.setHeader('ETag', etag(view.revision));
+    res.setHeader('Cache-Control', 'no-store');
+    return view;
+  }
+
+  @Get(':id/versions/:v/content')
+  @RequirePermission('records.content')
+  async content(@RecordId() id: string, @VersionNumber() version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const content = await this.queries.execute(new GetVersionContentQuery(id, version, readContextOf(req)));
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Digest', `sha-256=${Buffer.from(content.sha256, 'hex').toString('base64')}`);
+    return new StreamableFile(content.body, { type: content.contentType, length: content.size, disposition: 'inline' });
+  }
+
+  @Get(':id/versions/:v/text')
+  @RequirePermission('records.text')
+  async text(@RecordId() id: string, @VersionNumber() version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.queries.execute(new GetVersionTextQuery(id, version, readContextOf(req)));
+  }
+
+  @Post(':id/amendments')
+  @RequirePermission('records.amend')
+  @ApiConsumes('multipart/form-data')
+  @UseInterceptors(FileInterceptor('file'))
+  async amend(
+    @RecordId() id: string,
+    @Body() body: AmendRecordDto,
+    @UploadedFile() file: File | undefined,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { file: _file, ...fields } = body;
+    const result = await this.commands.execute(new AmendRecordCommand(id, fields, file, contextOf(req), parseIfMatch(ifMatch)));
+    res.setHeader('ETag', etag(result.revision));
+    return result;
+  }
+
+  @Post(':id/releases')
+  @RequirePermission('records.release')
+  async release(@RecordId() id: string, @Body() body: ReleaseRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const context = contextOf(req);
+    const releaseId = randomUUID();
+    const result = await this.commands.execute(
+      new ExecuteRecordCommand({ type: 'ReleaseRecord', recordId: id, actor: context.actor, at: context.at, releaseId, ...body }, context, parseIfMatch(ifMatch)),
+    );
+    res.setHeader('ETag', etag(result.revision));
+    return { releaseId, ...result };
+  }
+
+  @Post(':id/holds')
+  @RequirePermission('records.holds.place')
+  async placeHold(@RecordId() id: string, @Body() body: PlaceHoldDto, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const context = contextOf(req);
+    const holdId = randomUUID();
+    const result = await this.commands.execute(
+      new ExecuteRecordCommand({ type: 'PlaceLegalHold', recordId: id, actor: context.actor, at: context.at, holdId, ...body }, context),
+    );
+    res.setHeader('ETag', etag(result.revision));
+    return { holdId, ...result };
+  }
+
+  @Delete(':id/holds/:holdId')
+  @HttpCode(204)
+  @RequirePermission('records.holds.lift')
+  async liftHold(@RecordId() id: string, @Param('holdId', new ParseUUIDPipe()) holdId: string, @Req() req: TracedRequest): Promise<void> {
+    const context = contextOf(req);
+    await this.commands.execute(new ExecuteRecordCommand({ type: 'LiftLegalHold', recordId: id, actor: context.actor, at: context.at, holdId }, context));
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @RequirePermission('records.archive')
+  async archive(@RecordId() id: string, @Body() body: ArchiveRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const context = contextOf(req);
+    const result = await this.commands.execute(
+      new ExecuteRecordCommand({ type: 'ArchiveRecord', recordId: id, actor: context.actor, at: context.at, ...body }, context, parseIfMatch(ifMatch)),
+    );
+    res.setHeader('ETag', etag(result.revision));
+    return { id, status: 'archived', ...result };
+  }
+
+  @Post(':id/destroy')
+  @HttpCode(200)
+  @RequirePermission('records.destroy')
+  async destroy(@RecordId() id: string, @Body() body: DestroyRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest) {
+    const context = contextOf(req);
+    const result = await this.commands.execute(
+      new ExecuteRecordCommand({ type: 'DestroyRecord', recordId: id, actor: context.actor, at: context.at, ...body }, context, parseIfMatch(ifMatch)),
+    );
+    return { id, status: 'destroyed', destroyedAt: context.at, authority: body.authority, ...result };
+  }
+
+  @Get(':id/events')
+  @RequirePermission('records.events')
+  async events(@RecordId() id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.queries.execute(new GetRecordEventsQuery(id, readContextOf(req)));
+  }
+}

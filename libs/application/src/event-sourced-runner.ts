@@ -1,0 +1,140 @@
+import { eventHash, GENESIS } from '@medrec/crypto';
+import { EventMetadata, EventStore, ExpectedRevision, NewEvent, StoredEvent, WrongExpectedRevisionError } from '@medrec/event-store';
+import { randomUUID } from 'node:crypto';
+import type { CommandContext } from './command-context';
+import type { Decider, DomainEvent } from './decider';
+import type { DecodedEvent, PhiCodec } from './phi-codec';
+
+export const SCHEMA_VERSION = 1;
+
+export interface LoadedStream<State, Event extends DomainEvent> {
+  state: State;
+  /** Last revision, or null when the stream does not exist. */
+  revision: number | null;
+  /** Hash of the last event: the next event's prevHash. */
+  lastHash: string;
+  events: DecodedEvent<Event>[];
+}
+
+export interface RunResult<State> {
+  state: State;
+  /** Revision of the stream after the command (unchanged when the command decided nothing). */
+  revision: number | null;
+  /** Global position of the last appended event (null when nothing was appended). */
+  position: number | null;
+  appended: StoredEventRef[];
+}
+
+export interface StoredEventRef {
+  id: string;
+  type: string;
+  revision: number;
+}
+
+export interface RunOptions<Command, Event extends DomainEvent, State> {
+  stream: string;
+  /** Whose data key seals the events' PHI (the record id); null for streams without PHI. */
+  keyId: string | null;
+  decider: Decider<Command, Event, State>;
+  command: Command;
+  context: CommandContext;
+  /** The revision the client last saw (If-Match); a stream that has moved on answers a conflict. */
+  expectedRevision?: number;
+}
+
+/**
+ * The one command-handling helper: read the stream, fold, decide, append with the expected
+ * revision. A concurrent write surfaces as WrongExpectedRevisionError and is never retried here,
+ * because a retry could decide something different from what the client asked against.
+ */
+export class EventSourcedRunner {
+  constructor(
+    private readonly store: EventStore,
+    private readonly codec: PhiCodec,
+  ) {}
+
+  async load<Command, Event extends DomainEvent, State>(
+    stream: string,
+    keyId: string | null,
+    decider: Decider<Command, Event, State>,
+  ): Promise<LoadedStream<State, Event>> {
+    const stored = await this.store.readStream(stream);
+    const events = keyId ? await this.codec.decodeAll<Event>(keyId, stored) : stored.map((s) => plain<Event>(s));
+    let state = decider.initialState();
+    for (const { event } of events) state = decider.evolve(state, event);
+    const last = stored[stored.length - 1];
+    return { state, revision: last ? last.revision : null, lastHash: last ? hashOf(last) : GENESIS, events };
+  }
+
+  async run<Command, Event extends DomainEvent, State>(options: RunOptions<Command, Event, State>): Promise<RunResult<State>> {
+    const { stream, keyId, decider, command, context } = options;
+    const loaded = await this.load(stream, keyId, decider);
+    if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
+      throw new WrongExpectedRevisionError(stream, options.expectedRevision, loaded.revision ?? 'no_stream');
+    }
+    const decided = decider.decide(command, loaded.state);
+    if (decided.length === 0) return { state: loaded.state, revision: loaded.revision, position: null, appended: [] };
+
+    const expected: ExpectedRevision = loaded.revision ?? 'no_stream';
+    const result = await this.appendChained(stream, keyId, decided, context, expected, loaded.lastHash);
+    let state = loaded.state;
+    for (const event of decided) state = decider.evolve(state, event);
+    return { state, revision: result.nextRevision, position: result.position, appended: result.appended };
+  }
+
+  /** Encodes (PHI sealed), chains (prevHash/hash) and appends events to a stream. */
+  async appendChained(
+    stream: string,
+    keyId: string | null,
+    events: DomainEvent[],
+    context: CommandContext,
+    expected: ExpectedRevision,
+    prevHash: string,
+  ): Promise<{ nextRevision: number; position: number; appended: StoredEventRef[] }> {
+    const newEvents = await this.prepare(keyId, events, context, prevHash);
+    const result = await this.store.append(stream, newEvents, expected);
+    const first = result.nextRevision - newEvents.length + 1;
+    return {
+      ...result,
+      appended: newEvents.map((e, i) => ({ id: e.id!, type: e.type, revision: first + i })),
+    };
+  }
+
+  async prepare(keyId: string | null, events: DomainEvent[], context: CommandContext, prevHash: string): Promise<NewEvent[]> {
+    const encoded: DomainEvent[] = [];
+    for (const event of events) {
+      encoded.push({ type: event.type, data: keyId ? await this.codec.encode(keyId, event) : event.data });
+    }
+    return chainEvents(encoded, context, prevHash);
+  }
+}
+
+/** Gives already-encoded events their ids and metadata, each carrying its predecessor's hash. */
+export function chainEvents(events: DomainEvent[], context: CommandContext, prevHash: string): NewEvent[] {
+  let previous = prevHash;
+  return events.map((event) => {
+    const data = { ...(event.data as Record<string, unknown>) };
+    const metadata: EventMetadata = {
+      actor: context.actor.username,
+      actorId: context.actor.userId,
+      role: context.actor.role,
+      ...(context.purpose ? { purpose: context.purpose } : {}),
+      correlationId: context.correlationId,
+      causationId: context.causationId ?? context.correlationId,
+      occurredAt: context.at,
+      schemaVersion: SCHEMA_VERSION,
+      prevHash: previous,
+    };
+    metadata.hash = eventHash({ type: event.type, data, metadata });
+    previous = metadata.hash;
+    return { id: randomUUID(), type: event.type, data, metadata };
+  });
+}
+
+export function hashOf(event: StoredEvent): string {
+  return typeof event.metadata.hash === 'string' ? event.metadata.hash : GENESIS;
+}
+
+function plain<E extends DomainEvent>(stored: StoredEvent): DecodedEvent<E> {
+  return { event: { type: stored.type, data: stored.data } as unknown as E, stored, phiReadable: true };
+}

@@ -1,0 +1,5 @@
+export * from './decider';
+export * from './command-context';
+export * from './phi-codec';
+export * from './event-sourced-runner';
+export * from './pipelined-appender';

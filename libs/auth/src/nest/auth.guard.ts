@@ -1,0 +1,64 @@
+import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
+import { Permission, READS_PATIENT_DATA, resolveActingRole } from '../permissions';
+import { InvalidTokenError, TokenService } from '../token.service';
+import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators';
+import type { AuthenticatedRequest } from './authenticated-request';
+
+/**
+ * Global guard: every handler is denied unless it is @Public() or names a permission.
+ * Order of answers: 401 (no/bad token), 403 (role), 400 (purpose missing or unknown), 403 (purpose not allowed for the role).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger(AuthGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
+    if (!permission) {
+      this.logger.error(`Handler ${context.getClass().name}.${context.getHandler().name} names no permission; denied`);
+      throw new ForbiddenException('This operation is not available');
+    }
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new UnauthorizedException('A bearer token is required');
+    let claims;
+    try {
+      claims = this.tokens.verify(match[1]);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
+      throw error;
+    }
+
+    const byRole = resolveActingRole(claims.roles, permission);
+    if (!byRole.allowed) throw new ForbiddenException('Your roles do not permit this operation');
+    let role = byRole.role;
+
+    if (READS_PATIENT_DATA.has(permission)) {
+      const purpose = request.headers['x-purpose-of-use'];
+      if (purpose === undefined || purpose === '') {
+        throw new BadRequestException(`The X-Purpose-Of-Use header is required: one of ${PURPOSES_OF_USE.join(', ')}`);
+      }
+      if (!isPurposeOfUse(purpose)) {
+        throw new BadRequestException(`X-Purpose-Of-Use must be one of ${PURPOSES_OF_USE.join(', ')}`);
+      }
+      const byPurpose = resolveActingRole(claims.roles, permission, purpose);
+      if (!byPurpose.allowed) throw new ForbiddenException('Your roles do not permit reading for this purpose of use');
+      role = byPurpose.role;
+      request.purposeOfUse = purpose;
+    }
+
+    request.actor = { userId: claims.sub, username: claims.username, role };
+    return true;
+  }
+}

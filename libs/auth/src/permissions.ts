@@ -1,0 +1,47 @@
+import { PURPOSES_BY_ROLE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
+
+/**
+ * The role x endpoint table: the single place that says who may call what. Every controller
+ * method names its permission; a test walks every entry against every role over HTTP.
+ */
+export const PERMISSIONS = {
+  'users.create': ['admin'],
+  'records.create': ['clerk', 'him'],
+  'records.read': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
+  'records.content': ['clerk', 'clinician', 'him', 'legal'],
+  'records.text': ['clerk', 'clinician', 'him', 'legal'],
+  'records.amend': ['him'],
+  'records.release': ['him'],
+  'records.holds.place': ['legal'],
+  'records.holds.lift': ['legal'],
+  'records.archive': ['him', 'archivist'],
+  'records.destroy': ['archivist'],
+  'records.events': ['legal', 'auditor'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Permissions whose endpoints return patient data and so require a purpose of use. */
+export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
+  'records.read',
+  'records.content',
+  'records.text',
+  'records.events',
+]);
+
+export type RoleDecision =
+  | { allowed: true; role: Role }
+  | { allowed: false; reason: 'role' | 'purpose' };
+
+/**
+ * Picks the role a user acts in for a permission: the first of the user's roles (in ROLES order)
+ * that holds the permission and, for reads of patient data, may declare the purpose.
+ */
+export function resolveActingRole(userRoles: readonly Role[], permission: Permission, purpose?: PurposeOfUse): RoleDecision {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  const candidates = ROLES.filter((r) => userRoles.includes(r) && allowed.includes(r));
+  if (candidates.length === 0) return { allowed: false, reason: 'role' };
+  if (purpose === undefined) return { allowed: true, role: candidates[0] };
+  const role = candidates.find((r) => PURPOSES_BY_ROLE[r].includes(purpose));
+  return role ? { allowed: true, role } : { allowed: false, reason: 'purpose' };
+}

@@ -1,0 +1,49 @@
+import jwt from 'jsonwebtoken';
+import { isRole, Role } from '@medrec/domain';
+
+export interface TokenClaims {
+  sub: string;
+  username: string;
+  roles: Role[];
+}
+
+export class InvalidTokenError extends Error {
+  constructor() {
+    super('Invalid or expired token');
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** Short-lived HS256 bearer tokens signed with the server's token secret. */
+export class TokenService {
+  constructor(
+    private readonly secret: Buffer,
+    readonly ttlSeconds: number,
+  ) {
+    if (secret.length < 32) throw new Error('The token secret must be at least 32 bytes');
+  }
+
+  issue(user: { userId: string; username: string; roles: Role[] }): { accessToken: string; expiresIn: number } {
+    const accessToken = jwt.sign({ username: user.username, roles: user.roles }, this.secret, {
+      algorithm: 'HS256',
+      subject: user.userId,
+      expiresIn: this.ttlSeconds,
+    });
+    return { accessToken, expiresIn: this.ttlSeconds };
+  }
+
+  verify(token: string): TokenClaims {
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+    } catch {
+      throw new InvalidTokenError();
+    }
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload.username !== 'string') {
+      throw new InvalidTokenError();
+    }
+    const roles: unknown = payload.roles;
+    if (!Array.isArray(roles) || !roles.every(isRole)) throw new InvalidTokenError();
+    return { sub: payload.sub, username: payload.username, roles };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './blob-store.port';
+export * from './blob-key';
+export * from './fs/filesystem-blob-store';
+export * from './encrypted-blob-store';

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+
+/** prevHash of the first event of every stream. */
+export const GENESIS = 'genesis';
+
+/**
+ * Deterministic JSON: object keys sorted (UTF-16 code unit order, as RFC 8785), no whitespace,
+ * numbers and strings as JSON.stringify writes them. Values go through toJSON like JSON.stringify,
+ * so a Date hashes the same before storage and after a JSON round trip. Anything JSON cannot
+ * round-trip exactly is rejected: undefined in arrays, non-finite numbers, bigint, functions,
+ * symbols, cycles, and non-plain objects such as Map or Set. Undefined object properties are
+ * omitted, as JSON.stringify omits them.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, new Set(), '$');
+}
+
+function write(value: unknown, ancestors: Set<object>, path: string): string {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    value = (value as { toJSON: () => unknown }).toJSON();
+  }
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${path}`);
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`canonicalJson: unsupported ${typeof value} at ${path}`);
+  }
+  if (value === null) return 'null';
+  if (ancestors.has(value)) throw new TypeError(`canonicalJson: cycle at ${path}`);
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items = value.map((item, index) => {
+        if (item === undefined) throw new TypeError(`canonicalJson: undefined at ${path}[${index}]`);
+        return write(item, ancestors, `${path}[${index}]`);
+      });
+      return `[${items.join(',')}]`;
+    }
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) {
+      throw new TypeError(`canonicalJson: non-plain object at ${path}`);
+    }
+    const record = value as Record<string, unknown>;
+    const members: string[] = [];
+    for (const name of Object.keys(record).sort()) {
+      if (record[name] === undefined) continue;
+      members.push(`${JSON.stringify(name)}:${write(record[name], ancestors, `${path}.${name}`)}`);
+    }
+    return `{${members.join(',')}}`;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+export interface HashableEvent {
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+}
+
+/** Hex SHA-256 of the event's type, data and metadata (prevHash included, `hash` excluded). */
+export function eventHash(event: HashableEvent): string {
+  const { hash: _ignored, ...metadata } = event.metadata ?? {};
+  const canonical = canonicalJson({ type: event.type, data: event.data, metadata });
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** The event's metadata with `prevHash` and `hash` set, ready to append after `prevHash`. */
+export function chainMetadata<M extends Record<string, unknown>>(
+  prevHash: string,
+  event: { type: string; data: unknown; metadata: M },
+): M & { prevHash: string; hash: string } {
+  const { hash: _ignored, ...rest } = event.metadata;
+  const metadata = { ...rest, prevHash } as Omit<M, 'hash'> & { prevHash: string };
+  const hash = eventHash({ type: event.type, data: event.data, metadata });
+  return { ...metadata, hash } as M & { prevHash: string; hash: string };
+}
+
+export interface ChainedEvent extends HashableEvent {
+  stream: string;
+  revision: number;
+  position: number;
+}
+
+export type ChainBreakReason =
+  | 'missing-hash'
+  | 'hash-mismatch'
+  | 'prev-hash-mismatch'
+  | 'revision-out-of-order'
+  | 'unhashable';
+
+export interface ChainVerification {
+  valid: boolean;
+  brokenAt?: { stream: string; revision: number; position: number; reason: ChainBreakReason };
+}
+
+/**
+ * Re-walks the chain of each stream present in `events` (read in revision order; streams may be
+ * interleaved, as readAll returns them) and reports the first break. Every stream must be given
+ * from its first event. A chain proves order and integrity of what it contains; it cannot by
+ * itself reveal that events were cut off the end of a stream, nor a stream whose hashes were
+ * all recomputed: that needs the head hash recorded somewhere else.
+ */
+export function verifyChain(events: Iterable<ChainedEvent>): ChainVerification {
+  const heads = new Map<string, { hash: string; revision: number }>();
+  for (const event of events) {
+    const broken = (reason: ChainBreakReason): ChainVerification => ({
+      valid: false,
+      brokenAt: { stream: event.stream, revision: event.revision, position: event.position, reason },
+    });
+    const head = heads.get(event.stream);
+    if (head && event.revision <= head.revision) return broken('revision-out-of-order');
+    const { hash, prevHash } = event.metadata ?? {};
+    if (typeof hash !== 'string' || typeof prevHash !== 'string') return broken('missing-hash');
+    let expected: string;
+    try {
+      expected = eventHash(event);
+    } catch {
+      return broken('unhashable');
+    }
+    if (hash !== expected) return broken('hash-mismatch');
+    if (prevHash !== (head ? head.hash : GENESIS)) return broken('prev-hash-mismatch');
+    heads.set(event.stream, { hash, revision: event.revision });
+  }
+  return { valid: true };
+}

@@ -1,0 +1,177 @@
+import Database from 'better-sqlite3';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyDestroyedError, MasterKeyError } from './errors';
+import { KeyExistsError } from './key-store.port';
+import { SqliteKeyStore } from './sqlite-key-store';
+
+describe('SqliteKeyStore', () => {
+  let dir: string;
+  let file: string;
+  let masterKey: Buffer;
+  let store: SqliteKeyStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'medrec-keys-'));
+    file = join(dir, 'keys.db');
+    masterKey = randomBytes(32);
+    store = new SqliteKeyStore({ file, masterKey });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Everything SQLite has on disk for this database. */
+  function diskBytes(): Buffer {
+    return Buffer.concat(
+      [file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter(existsSync).map((path) => readFileSync(path)),
+    );
+  }
+
+  function wrappedOf(keyId: string): Buffer {
+    const reader = new Database(file, { readonly: true });
+    try {
+      const row = reader.prepare('SELECT wrapped FROM data_keys WHERE key_id = ?').get(keyId) as { wrapped: Buffer };
+      return row.wrapped;
+    } finally {
+      reader.close();
+    }
+  }
+
+  it('creates 32-byte random keys and returns them again', async () => {
+    const id = randomUUID();
+    const key = await store.create(id);
+    expect(key).toHaveLength(32);
+    expect(await store.get(id)).toEqual(key);
+    expect(await store.create(randomUUID())).not.toEqual(key);
+    expect(await store.isDestroyed(id)).toBe(false);
+  });
+
+  it('returns null for a key that never existed', async () => {
+    expect(await store.get(randomUUID())).toBeNull();
+    expect(await store.isDestroyed(randomUUID())).toBe(false);
+  });
+
+  it('refuses to create a key twice', async () => {
+    const id = randomUUID();
+    const key = await store.create(id);
+    await expect(store.create(id)).rejects.toBeInstanceOf(KeyExistsError);
+    expect(await store.get(id)).toEqual(key);
+  });
+
+  it('keeps keys across restarts, wrapped rather than in clear', async () => {
+    const id = randomUUID();
+    const key = await store.create(id);
+    expect(diskBytes().includes(key)).toBe(false);
+    await store.close();
+    store = new SqliteKeyStore({ file, masterKey });
+    expect(await store.get(id)).toEqual(key);
+  });
+
+  it('hands out copies: callers cannot corrupt the cached key', async () => {
+    const id = randomUUID();
+    const key = await store.create(id);
+    const copy = Buffer.from(key);
+    (await store.get(id))!.fill(0);
+    key.fill(0);
+    expect(await store.get(id)).toEqual(copy);
+  });
+
+  it('refuses to open with a different master key', async () => {
+    await store.create(randomUUID());
+    await store.close();
+    expect(() => new SqliteKeyStore({ file, masterKey: randomBytes(32) })).toThrow(MasterKeyError);
+    store = new SqliteKeyStore({ file, masterKey });
+  });
+
+  it('binds each wrapped key to its id', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    await store.create(a);
+    await store.create(b);
+    await store.close();
+    const writer = new Database(file);
+    writer.prepare('UPDATE data_keys SET wrapped = (SELECT wrapped FROM data_keys WHERE key_id = ?) WHERE key_id = ?').run(a, b);
+    writer.close();
+    store = new SqliteKeyStore({ file, masterKey });
+    await expect(store.get(b)).rejects.toThrow(/cannot be unwrapped/);
+  });
+
+  it('destroys a key: gone from the cache, recorded as destroyed, never recreated', async () => {
+    const id = randomUUID();
+    const other = randomUUID();
+    await store.create(id);
+    const otherKey = await store.create(other);
+    expect(await store.get(id)).not.toBeNull(); // now cached
+    await store.destroy(id);
+    expect(await store.get(id)).toBeNull();
+    expect(await store.isDestroyed(id)).toBe(true);
+    await expect(store.create(id)).rejects.toBeInstanceOf(KeyDestroyedError);
+    await store.destroy(id); // idempotent
+    expect(await store.get(other)).toEqual(otherKey);
+  });
+
+  it('leaves neither the raw nor the wrapped key anywhere in the database or WAL files', async () => {
+    const id = randomUUID();
+    const keep = randomUUID();
+    const key = await store.create(id);
+    await store.create(keep);
+    const wrapped = wrappedOf(id);
+    // Sanity check of the search itself: before destroy, the wrapped key is on disk.
+    expect(diskBytes().includes(wrapped)).toBe(true);
+
+    await store.destroy(id);
+
+    const bytes = diskBytes();
+    expect(bytes.includes(wrapped)).toBe(false);
+    expect(bytes.includes(wrapped.subarray(13, 45))).toBe(false); // the encrypted key body alone
+    expect(bytes.includes(key)).toBe(false);
+    expect(existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`).length : 0).toBe(0);
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare('SELECT * FROM destroyed_keys').all()).toEqual([
+      { key_id: id, destroyed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    ]);
+    reader.close();
+  });
+
+  it('still leaves no trace when many keys share pages and the destroyed one was read after a restart', async () => {
+    const ids = Array.from({ length: 50 }, () => randomUUID());
+    for (const id of ids) await store.create(id);
+    const victim = ids[25];
+    await store.close();
+    store = new SqliteKeyStore({ file, masterKey });
+    const key = (await store.get(victim))!;
+    const wrapped = wrappedOf(victim);
+    await store.destroy(victim);
+    const bytes = diskBytes();
+    expect(bytes.includes(wrapped)).toBe(false);
+    expect(bytes.includes(key)).toBe(false);
+    for (const id of ids.filter((id) => id !== victim)) expect(await store.get(id)).not.toBeNull();
+  });
+
+  it('evicts least recently used keys beyond the cache size and still serves them', async () => {
+    await store.close();
+    store = new SqliteKeyStore({ file, masterKey, cacheSize: 2 });
+    const keys = new Map<string, Buffer>();
+    for (let i = 0; i < 5; i++) {
+      const id = randomUUID();
+      keys.set(id, await store.create(id));
+    }
+    for (const [id, key] of keys) expect(await store.get(id)).toEqual(key);
+  });
+});
+
+describe('SqliteKeyStore file permissions', () => {
+  it('creates its database owner-only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medrec-keys-'));
+    const file = join(dir, 'nested', 'keys.db');
+    const store = new SqliteKeyStore({ file, masterKey: randomBytes(32) });
+    await store.create(randomUUID());
+    for (const path of [file, `${file}-wal`]) expect(statSync(path).mode & 0o777).toBe(0o600);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,192 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { KEY_LENGTH, assertKey, open, seal } from './aes-gcm';
+import { DecryptionError, KeyDestroyedError, MasterKeyError } from './errors';
+import { KeyExistsError, type KeyStore } from './key-store.port';
+
+export interface SqliteKeyStoreOptions {
+  /** Database file, e.g. `<dataDir>/keys.db`. Kept apart from the event store so it can be shredded on its own. */
+  file: string;
+  masterKey: Buffer;
+  /** Unwrapped keys kept in memory (least recently used evicted). Default 10 000. */
+  cacheSize?: number;
+}
+
+const CHECK_AAD = Buffer.from('medrec:key-store:master-key-check', 'utf8');
+const CHECK_PLAINTEXT = Buffer.from('medrec key store', 'utf8');
+
+/**
+ * Per-record data keys in SQLite, each wrapped (AES-256-GCM) by the master key with its key id as
+ * associated data, so a wrapped key moved to another row does not unwrap.
+ *
+ * Shredding: secure_delete overwrites the deleted row in the database file, and the TRUNCATE
+ * checkpoint after each destroy empties the WAL, which still held the page written at creation.
+ * What the filesystem or storage layer keeps of freed blocks is outside SQLite's reach.
+ */
+export class SqliteKeyStore implements KeyStore {
+  private readonly db: Database.Database;
+  private readonly masterKey: Buffer;
+  private readonly cache = new Map<string, Buffer>();
+  private readonly cacheSize: number;
+  private readonly statements: {
+    select: Database.Statement<[string], { wrapped: Buffer }>;
+    insert: Database.Statement<[string, Buffer, string]>;
+    remove: Database.Statement<[string]>;
+    isDestroyed: Database.Statement<[string], { one: number }>;
+    markDestroyed: Database.Statement<[string, string]>;
+  };
+
+  constructor(options: SqliteKeyStoreOptions) {
+    assertKey(options.masterKey);
+    this.masterKey = Buffer.from(options.masterKey);
+    this.cacheSize = options.cacheSize ?? 10_000;
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // Created owner-only up front: SQLite gives the -wal and -shm files the database file's mode.
+    closeSync(openSync(options.file, 'a', 0o600));
+    this.db = new Database(options.file);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS data_keys (
+          key_id TEXT PRIMARY KEY,
+          wrapped BLOB NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS destroyed_keys (
+          key_id TEXT PRIMARY KEY,
+          destroyed_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS key_store_meta (
+          name TEXT PRIMARY KEY,
+          value BLOB NOT NULL
+        );
+      `);
+      this.verifyMasterKey();
+      this.statements = {
+        select: this.db.prepare('SELECT wrapped FROM data_keys WHERE key_id = ?'),
+        insert: this.db.prepare('INSERT INTO data_keys (key_id, wrapped, created_at) VALUES (?, ?, ?)'),
+        remove: this.db.prepare('DELETE FROM data_keys WHERE key_id = ?'),
+        isDestroyed: this.db.prepare('SELECT 1 AS one FROM destroyed_keys WHERE key_id = ?'),
+        markDestroyed: this.db.prepare('INSERT OR IGNORE INTO destroyed_keys (key_id, destroyed_at) VALUES (?, ?)'),
+      };
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  async create(keyId: string): Promise<Buffer> {
+    assertKeyId(keyId);
+    const key = randomBytes(KEY_LENGTH);
+    const wrapped = seal(this.masterKey, key, Buffer.from(keyId, 'utf8'));
+    this.db.transaction(() => {
+      if (this.statements.isDestroyed.get(keyId)) throw new KeyDestroyedError(keyId);
+      try {
+        this.statements.insert.run(keyId, wrapped, new Date().toISOString());
+      } catch (error) {
+        if (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new KeyExistsError(keyId);
+        throw error;
+      }
+    })();
+    const copy = Buffer.from(key);
+    this.remember(keyId, key);
+    return copy;
+  }
+
+  async get(keyId: string): Promise<Buffer | null> {
+    assertKeyId(keyId);
+    const cached = this.cache.get(keyId);
+    if (cached) {
+      this.cache.delete(keyId);
+      this.cache.set(keyId, cached);
+      return Buffer.from(cached);
+    }
+    const row = this.statements.select.get(keyId);
+    if (!row) return null;
+    let key: Buffer;
+    try {
+      key = open(this.masterKey, row.wrapped, Buffer.from(keyId, 'utf8'));
+    } catch (error) {
+      if (error instanceof DecryptionError) throw new DecryptionError(`Stored data key cannot be unwrapped: ${keyId}`);
+      throw error;
+    }
+    const copy = Buffer.from(key);
+    this.remember(keyId, key);
+    return copy;
+  }
+
+  async isDestroyed(keyId: string): Promise<boolean> {
+    assertKeyId(keyId);
+    return this.statements.isDestroyed.get(keyId) !== undefined;
+  }
+
+  /** Idempotent: destroying again (or a key that never existed) re-runs the WAL truncation. */
+  async destroy(keyId: string): Promise<void> {
+    assertKeyId(keyId);
+    this.forget(keyId);
+    this.db.transaction(() => {
+      this.statements.remove.run(keyId);
+      this.statements.markDestroyed.run(keyId, new Date().toISOString());
+    })();
+    this.truncateWal();
+  }
+
+  async close(): Promise<void> {
+    for (const key of this.cache.values()) key.fill(0);
+    this.cache.clear();
+    this.masterKey.fill(0);
+    if (this.db.open) this.db.close();
+  }
+
+  private truncateWal(): void {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy) {
+      // Another connection holds a read snapshot; the caller may retry destroy (it is idempotent).
+      throw new Error('Key store WAL could not be truncated after destroy (database busy); retry the destroy');
+    }
+  }
+
+  private verifyMasterKey(): void {
+    const row = this.db.prepare("SELECT value FROM key_store_meta WHERE name = 'master_key_check'").get() as
+      | { value: Buffer }
+      | undefined;
+    if (!row) {
+      this.db
+        .prepare("INSERT INTO key_store_meta (name, value) VALUES ('master_key_check', ?)")
+        .run(seal(this.masterKey, CHECK_PLAINTEXT, CHECK_AAD));
+      return;
+    }
+    try {
+      open(this.masterKey, row.value, CHECK_AAD);
+    } catch {
+      throw new MasterKeyError('The master key does not match the one this key store was created with');
+    }
+  }
+
+  private remember(keyId: string, key: Buffer): void {
+    this.forget(keyId);
+    this.cache.set(keyId, key);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value as string;
+      this.forget(oldest);
+    }
+  }
+
+  private forget(keyId: string): void {
+    const key = this.cache.get(keyId);
+    if (key) {
+      key.fill(0);
+      this.cache.delete(keyId);
+    }
+  }
+}
+
+function assertKeyId(keyId: string): void {
+  if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 200) {
+    throw new TypeError('A key id must be a non-empty string of at most 200 characters');
+  }
+}
