@@ -1,6 +1,5 @@
 import { eventHash, GENESIS } from '@medrec/crypto';
-import { EventMetadata, EventStore, ExpectedRevision, NewEvent, StoredEvent, WrongExpectedRevisionError } from '@medrec/event-store';
-import { randomUUID } from 'node:crypto';
+import { EventMetadata, EventStore, ExpectedRevision, NewEvent, StoredEvent, uuidv7, WrongExpectedRevisionError } from '@medrec/event-store';
 import type { CommandContext } from './command-context';
 import type { Decider, DomainEvent } from './decider';
 import type { DecodedEvent, PhiCodec } from './phi-codec';
@@ -127,7 +126,8 @@ export function chainEvents(events: DomainEvent[], context: CommandContext, prev
     };
     metadata.hash = eventHash({ type: event.type, data, metadata });
     previous = metadata.hash;
-    return { id: randomUUID(), type: event.type, data, metadata };
+    // Time-ordered ids keep the store's id index append-mostly.
+    return { id: uuidv7(), type: event.type, data, metadata };
   });
 }
 

@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { isRole, Role } from '@medrec/domain';
 
 export interface TokenClaims {
@@ -16,11 +17,15 @@ export class InvalidTokenError extends Error {
 
 /** Short-lived HS256 bearer tokens signed with the server's token secret. */
 export class TokenService {
+  /** A KeyObject, not a Buffer: jsonwebtoken otherwise re-derives (and first tries to parse a public key from) the secret on every call. */
+  private readonly secret: KeyObject;
+
   constructor(
-    private readonly secret: Buffer,
+    secret: Buffer,
     readonly ttlSeconds: number,
   ) {
     if (secret.length < 32) throw new Error('The token secret must be at least 32 bytes');
+    this.secret = createSecretKey(secret);
   }
 
   issue(user: { userId: string; username: string; roles: Role[] }): { accessToken: string; expiresIn: number } {

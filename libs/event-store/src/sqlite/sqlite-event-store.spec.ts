@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describeEventStoreConformance } from '../event-store.conformance';
+import { NewEvent, StoredEvent, WrongExpectedRevisionError } from '../event-store.port';
+import { SqliteEventStore } from './sqlite-event-store';
+
+function event(type = 'TestEvent', data: Record<string, unknown> = {}, id?: string): NewEvent {
+  return {
+    ...(id ? { id } : {}),
+    type,
+    data,
+    metadata: {
+      actor: 'user-1',
+      role: 'clerk',
+      correlationId: 'c-1',
+      causationId: 'c-1',
+      occurredAt: '2024-01-01T00:00:00.000Z',
+      schemaVersion: 1,
+    },
+  };
+}
+
+function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'medrec-event-store-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describeEventStoreConformance('SqliteEventStore (conformance, file)', async () => {
+  const { dir, remove } = tempDir();
+  const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      remove();
+    },
+  };
+});
+
+describeEventStoreConformance('SqliteEventStore (conformance, :memory:)', async () => {
+  const store = new SqliteEventStore({ filename: ':memory:' });
+  return { store, cleanup: () => store.close() };
+});
+
+describe('SqliteEventStore', () => {
+  let dir: string;
+  let remove: () => void;
+  let filename: string;
+  const open: SqliteEventStore[] = [];
+
+  function openStore(options: { pollIntervalMs?: number } = {}): SqliteEventStore {
+    const store = new SqliteEventStore({ filename, ...options });
+    open.push(store);
+    return store;
+  }
+
+  beforeEach(() => {
+    ({ dir, remove } = tempDir());
+    filename = join(dir, 'events.db');
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    remove();
+  });
+
+  it('runs in WAL mode with synchronous = FULL', () => {
+    const store = openStore();
+    // The durability settings are per connection: look at the store's own.
+    const db = (store as unknown as { db: Database.Database }).db;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('numbers positions from 1 without gaps, even when appends of a batch fail', async () => {
+    const store = openStore();
+    await store.append('s-a', [event()], 'no_stream');
+    const duplicateId = randomUUID();
+    await store.append('s-dup', [event('X', {}, duplicateId)], 'no_stream');
+    const before = store.stats();
+
+    const outcomes = await Promise.allSettled([
+      store.append('s-a', [event('Ok1')], 0),
+      store.append('s-a', [event('Stale')], 0),
+      // The second event collides with an existing id: the whole append must be undone.
+      store.append('s-b', [event('First'), event('Clash', {}, duplicateId), event('Third')], 'no_stream'),
+      store.append('s-c', [event('Ok2'), event('Ok3')], 'no_stream'),
+    ]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    expect(store.stats().transactions - before.transactions).toBe(1);
+
+    const all = await store.readAll();
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);
+    expect(all.map((e) => e.type)).toEqual(['TestEvent', 'X', 'Ok1', 'Ok2', 'Ok3']);
+    expect(await store.readStream('s-b')).toEqual([]);
+    expect(await store.headPosition()).toBe(5);
+  });
+
+  it('groups concurrent appends into few transactions', async () => {
+    const store = openStore();
+    const before = store.stats();
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.append(`group-${i}`, [event('E', { i })], 'no_stream')),
+    );
+    const after = store.stats();
+    expect(after.transactions - before.transactions).toBeLessThanOrEqual(2);
+    expect(after.operations - before.operations).toBe(100);
+    expect(after.events - before.events).toBe(100);
+    expect(results.map((r) => r.position).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+  });
+
+  it('caps a batch at maxBatchSize and still commits everything', async () => {
+    const store = new SqliteEventStore({ filename, maxBatchSize: 10 });
+    open.push(store);
+    await Promise.all(Array.from({ length: 35 }, (_, i) => store.append(`cap-${i}`, [event()], 'no_stream')));
+    expect(store.stats().transactions).toBe(4);
+    expect(await store.headPosition()).toBe(35);
+  });
+
+  it('creates the directory of the file', async () => {
+    const store = new SqliteEventStore({ filename: join(dir, 'nested', 'deeper', 'events.db') });
+    open.push(store);
+    expect(await store.headPosition()).toBe(0);
+  });
+
+  it('runs queued writes in order: an append may expect the revision of one not yet committed', async () => {
+    const store = openStore();
+    const results = await Promise.all([
+      store.append('pipelined', [event('A')], 'no_stream'),
+      store.append('pipelined', [event('B')], 0),
+      store.append('pipelined', [event('C'), event('D')], 1),
+    ]);
+    expect(results.map((r) => r.nextRevision)).toEqual([0, 1, 3]);
+    expect((await store.readStream('pipelined')).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('keeps the data across close and reopen, and continues the positions', async () => {
+    const first = new SqliteEventStore({ filename });
+    await first.append('durable', [event('A', { text: 'é' }), event('B')], 'no_stream');
+    await first.deleteStream('deleted');
+    await first.append('gone', [event()], 'no_stream');
+    await first.tombstoneStream('gone');
+    const written = await first.readAll();
+    await first.close();
+
+    const second = openStore();
+    expect(await second.readAll()).toEqual(written);
+    expect(await second.streamRevision('durable')).toBe(1);
+    await expect(second.append('gone', [event()], 'any')).rejects.toThrow(/deleted/);
+    const next = await second.append('durable', [event('C')], 1);
+    expect(next).toEqual({ nextRevision: 2, position: 4 });
+  });
+
+  it('commits the appends still queued when closed, then refuses writes', async () => {
+    const store = new SqliteEventStore({ filename });
+    const pending = store.append('late', [event()], 'no_stream');
+    await store.close();
+    await expect(pending).resolves.toEqual({ nextRevision: 0, position: 1 });
+    await expect(store.append('late', [event()], 0)).rejects.toThrow(/closed/);
+    await expect(store.readAll()).rejects.toThrow(/closed/);
+
+    const reopened = openStore();
+    expect(await reopened.streamRevision('late')).toBe(0);
+  });
+
+  it('closes its live subscriptions on close()', async () => {
+    const store = new SqliteEventStore({ filename });
+    const subscription = store.subscribeAll(() => undefined);
+    await store.close();
+    await expect(subscription.done).resolves.toBeUndefined();
+  });
+
+  it('lets a subscription on one instance see appends made through another (another process)', async () => {
+    const reader = openStore({ pollIntervalMs: 20 });
+    const writer = openStore();
+    await writer.append('other-process', [event('Before')], 'no_stream');
+
+    const received: StoredEvent[] = [];
+    const subscription = reader.subscribeAll((e) => {
+      received.push(e);
+    });
+    await waitFor(() => received.length === 1);
+    for (let i = 0; i < 3; i++) await writer.append('other-process', [event('Live', { i })], i);
+    await waitFor(() => received.length === 4);
+    await subscription.close();
+    expect(received.map((e) => e.position)).toEqual([1, 2, 3, 4]);
+    expect(received.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('checks revisions across instances on the same file: exactly one concurrent writer wins', async () => {
+    const a = openStore();
+    const b = openStore();
+    await a.append('contended', [event()], 'no_stream');
+    const outcomes = await Promise.allSettled([
+      a.append('contended', [event('FromA')], 0),
+      b.append('contended', [event('FromB')], 0),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(await b.readStream('contended')).toHaveLength(2);
+    expect((await a.readAll()).map((e) => e.position)).toEqual([1, 2]);
+  });
+
+  it('fails the whole batch when the write lock cannot be had, leaving no gap', async () => {
+    const store = new SqliteEventStore({ filename, busyTimeoutMs: 50 });
+    open.push(store);
+    await store.append('locked', [event()], 'no_stream');
+    const other = new Database(filename);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const outcomes = await Promise.allSettled([
+        store.append('locked', [event()], 0),
+        store.append('elsewhere', [event()], 'no_stream'),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/locked|busy/i);
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+    }
+    expect(await store.append('locked', [event()], 0)).toEqual({ nextRevision: 1, position: 2 });
+  });
+
+  it("treats a soft-deleted stream as absent: 'no_stream' revives it, a stale revision does not", async () => {
+    const store = openStore();
+    await store.append('revived', [event(), event()], 'no_stream');
+    await store.deleteStream('revived', 1);
+    await expect(store.append('revived', [event()], 1)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    await expect(store.append('revived', [event()], 'stream_exists')).rejects.toBeInstanceOf(
+      WrongExpectedRevisionError,
+    );
+    expect(await store.append('revived', [event('Again')], 'no_stream')).toEqual({ nextRevision: 2, position: 3 });
+    expect((await store.readStream('revived')).map((e) => e.type)).toEqual(['Again']);
+    // readAll is the log: it keeps the events of deleted streams.
+    expect(await store.readAll()).toHaveLength(3);
+  });
+
+  it('rejects invalid input before queueing it', async () => {
+    const store = openStore();
+    await expect(store.append('s', [], 'any')).rejects.toThrow(TypeError);
+    await expect(store.append('', [event()], 'any')).rejects.toThrow(TypeError);
+    await expect(store.append('s', [event()], -1)).rejects.toThrow(TypeError);
+    await expect(store.append('s', [event()], 'latest' as never)).rejects.toThrow(TypeError);
+    await expect(store.append('s', [{ ...event(), type: '' }], 'any')).rejects.toThrow(TypeError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(store.append('s', [event('Cyclic', cyclic)], 'any')).rejects.toThrow(TypeError);
+    await expect(store.readStream('s', { maxCount: -1 })).rejects.toThrow(RangeError);
+    expect(store.stats().operations).toBe(0);
+  });
+});
