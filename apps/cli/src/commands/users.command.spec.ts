@@ -1,0 +1,204 @@
+import { USERS_STREAM } from '@medrec/domain';
+import { SqliteEventStore } from '@medrec/event-store';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { login, startApp } from '../../../../test/e2e/support/harness';
+import { CLI_ACTOR_ID, operatorName } from '../cli-context';
+import type { CliIo } from '../cli-io';
+import { runCli } from '../program';
+import { usersAdd, usersList } from './users.command';
+
+const PASSWORD = 'long-enough-password';
+
+interface TestIo extends CliIo {
+  stdin: PassThrough & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  out(): string;
+  err(): string;
+}
+
+function testIo(dataDir: string, env: Record<string, string> = {}): TestIo {
+  const collect = () => {
+    let text = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    return { stream, text: () => text };
+  };
+  const stdout = collect();
+  const stderr = collect();
+  const stdin = new PassThrough();
+  stdin.end(); // a non-interactive, empty stdin unless a test says otherwise
+  return { env: { MEDREC_DATA_DIR: dataDir, ...env }, stdin, stdout: stdout.stream, stderr: stderr.stream, out: stdout.text, err: stderr.text };
+}
+
+function stdinWith(io: TestIo, text: string, tty = false): TestIo {
+  const stdin = new PassThrough() as TestIo['stdin'];
+  if (tty) {
+    stdin.isTTY = true;
+    stdin.setRawMode = jest.fn();
+  }
+  stdin.write(text);
+  if (!tty) stdin.end();
+  return { ...io, stdin };
+}
+
+async function usersEvents(dataDir: string) {
+  const store = new SqliteEventStore({ filename: join(dataDir, 'events.db') });
+  try {
+    return await store.readStream(USERS_STREAM);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('medrec users', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'medrec-cli-'));
+  });
+
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('adds a user from MEDREC_USER_PASSWORD, as the OS user acting as admin', async () => {
+    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+
+    const code = await runCli(['users', 'add', 'Alice', '--role', 'clerk', '--role', 'him,clerk'], io);
+
+    expect({ code, err: io.err() }).toEqual({ code: 0, err: '' });
+    expect(io.out()).toBe('Created user alice (clerk, him)\n');
+    const [event, ...rest] = await usersEvents(dataDir);
+    expect(rest).toHaveLength(0);
+    expect(event.type).toBe('UserCreated');
+    expect(event.data).toMatchObject({ username: 'alice', roles: ['clerk', 'him'], createdBy: `cli:${operatorName(process.env)}` });
+    expect(event.data.passwordHash).not.toContain(PASSWORD);
+    expect(event.metadata).toMatchObject({ actor: `cli:${operatorName(process.env)}`, actorId: CLI_ACTOR_ID, role: 'admin' });
+  });
+
+  it('reads the password from the first line of stdin with --password-stdin, before the environment', async () => {
+    const io = stdinWith(testIo(dataDir, { MEDREC_USER_PASSWORD: 'not-this-one-please' }), `${PASSWORD}\r\nsecond line\n`);
+
+    await usersAdd(io, 'bob', { role: ['clinician'], passwordStdin: true });
+
+    const [event] = await usersEvents(dataDir);
+    expect(event.data).toMatchObject({ username: 'bob', roles: ['clinician'] });
+    const app = await startApp(dataDir);
+    try {
+      await expect(login(app.baseUrl, 'bob', PASSWORD)).resolves.toBeDefined();
+      await expect(login(app.baseUrl, 'bob', 'not-this-one-please')).rejects.toThrow(/401/);
+    } finally {
+      await app.close({ keepData: true });
+    }
+  });
+
+  it('prompts twice on a terminal and refuses different answers', async () => {
+    const matching = stdinWith(testIo(dataDir), `${PASSWORD}\r${PASSWORD}\r`, true);
+    await usersAdd(matching, 'carol', { role: ['auditor'] });
+    expect(matching.err()).toBe('Password for carol: \nRepeat the password: \n');
+    expect(matching.stdin.setRawMode).toHaveBeenCalledWith(true);
+    expect(matching.err()).not.toContain(PASSWORD);
+
+    const different = stdinWith(testIo(dataDir), `${PASSWORD}\rsomething-else-entirely\r`, true);
+    expect(await runCli(['users', 'add', 'dave', '--role', 'auditor'], different)).toBe(2);
+    expect(different.err()).toContain('error: The two passwords do not match');
+    expect((await usersEvents(dataDir)).map((e) => e.data.username)).toEqual(['carol']);
+  });
+
+  it('refuses a duplicate username (case-insensitive) with exit code 1', async () => {
+    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    await usersAdd(io, 'alice', { role: ['clerk'] });
+
+    const again = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    expect(await runCli(['users', 'add', 'ALICE', '--role', 'him'], again)).toBe(1);
+    expect(again.err()).toBe('error: A user named "alice" already exists\n');
+    expect(await usersEvents(dataDir)).toHaveLength(1);
+  });
+
+  it('refuses an unknown role with exit code 2, listing the valid roles, before touching the store', async () => {
+    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+
+    expect(await runCli(['users', 'add', 'alice', '--role', 'clerk,nurse'], io)).toBe(2);
+
+    expect(io.err()).toBe('error: Unknown role: nurse. Valid roles: clerk, clinician, him, legal, archivist, auditor, admin\n');
+    expect(await usersEvents(dataDir)).toHaveLength(0);
+  });
+
+  it.each([
+    ['no --role', ['users', 'add', 'alice'], { MEDREC_USER_PASSWORD: PASSWORD }, /required option '-r, --role <role>' not specified/],
+    ['no password source', ['users', 'add', 'alice', '--role', 'clerk'], {}, /No password given: pipe it with --password-stdin, set MEDREC_USER_PASSWORD/],
+    ['a short password', ['users', 'add', 'alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: 'short' }, /error: password: must be at least 10 characters/],
+    ['an invalid username', ['users', 'add', '1alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: PASSWORD }, /Invalid username "1alice"/],
+    ['an unknown option', ['users', 'add', 'alice', '--role', 'clerk', '--password', 'x'], {}, /unknown option '--password'/],
+    ['an invalid configuration', ['users', 'list'], { EVENT_STORE: 'mysql' }, /EVENT_STORE must be sqlite or eventstoredb/],
+  ])('exits with code 2 on %s', async (_case, argv, env, message) => {
+    const io = testIo(dataDir, env);
+    expect(await runCli(argv, io)).toBe(2);
+    expect(io.err()).toMatch(message);
+    expect(await usersEvents(dataDir)).toHaveLength(0);
+  });
+
+  it('refuses an empty stdin with --password-stdin', async () => {
+    const io = testIo(dataDir);
+    expect(await runCli(['users', 'add', 'alice', '--role', 'clerk', '--password-stdin'], io)).toBe(2);
+    expect(io.err()).toContain('No password on standard input');
+  });
+
+  it('lists users and their roles, as a table or JSON', async () => {
+    const empty = testIo(dataDir);
+    expect(await runCli(['users', 'list'], empty)).toBe(0);
+    expect(empty.out()).toBe('No users.\n');
+
+    const env = { MEDREC_USER_PASSWORD: PASSWORD };
+    await usersAdd(testIo(dataDir, env), 'zoe', { role: ['archivist'] });
+    await usersAdd(testIo(dataDir, env), 'alexander.b', { role: ['him,legal'] });
+
+    const table = testIo(dataDir);
+    expect(await runCli(['users', 'list'], table)).toBe(0);
+    expect(table.out()).toBe('USERNAME     ROLES\nalexander.b  him,legal\nzoe          archivist\n');
+
+    const json = testIo(dataDir);
+    await usersList(json, { json: true });
+    expect(JSON.parse(json.out())).toEqual([
+      { userId: expect.any(String), username: 'alexander.b', roles: ['him', 'legal'] },
+      { userId: expect.any(String), username: 'zoe', roles: ['archivist'] },
+    ]);
+  });
+
+  it('creates users the HTTP app signs in, before it starts and while it runs', async () => {
+    await usersAdd(testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
+
+    const app = await startApp(dataDir);
+    try {
+      const alice = await login(app.baseUrl, 'alice', PASSWORD);
+      expect(alice).toBeDefined();
+
+      // The server holds its own connection to the same SQLite file meanwhile.
+      await usersAdd(testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD }), 'henry', { role: ['him'] });
+      const res = await fetch(`${app.baseUrl}/api/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'henry', password: PASSWORD }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ accessToken: expect.any(String) });
+    } finally {
+      await app.close({ keepData: true });
+    }
+  });
+
+  it('prints help with exit code 0 and a bare invocation with exit code 2', async () => {
+    const help = testIo(dataDir);
+    expect(await runCli(['users', 'add', '--help'], help)).toBe(0);
+    expect(help.out()).toContain('--password-stdin');
+    expect(help.out()).toContain('MEDREC_USER_PASSWORD');
+
+    const bare = testIo(dataDir);
+    expect(await runCli([], bare)).toBe(2);
+    expect(bare.err()).toContain('users');
+  });
+});
