@@ -28,6 +28,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
+      stopAtFirstError: true,
       exceptionFactory: (errors) => new RequestValidationError(flatten(errors)),
     }),
   );
@@ -58,10 +59,27 @@ function jsonBody(limit: number) {
   const parse = express.json({ limit, type: ['application/json', 'application/*+json'] });
   return (req: Request, res: Response, next: NextFunction): void =>
     parse(req, res, (error?: unknown) => {
-      if (!error) return next();
-      const body = bodyParserProblem(error) ?? problem(400, 'The request body could not be read');
+      const field = error ? undefined : forbiddenKey(req.body);
+      if (!error && !field) return next();
+      const body = field
+        ? problem(400, 'The request is invalid', { errors: [{ field, message: 'is not an allowed field' }] })
+        : (bodyParserProblem(error) ?? problem(400, 'The request body could not be read'));
       res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
     });
+}
+
+/** Keys that could reach object prototypes; the unknown-field check never sees them, so refuse them here. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function forbiddenKey(value: unknown, path = ''): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return field;
+    const nested = forbiddenKey((value as Record<string, unknown>)[key], field);
+    if (nested) return nested;
+  }
+  return undefined;
 }
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {

@@ -16,9 +16,9 @@ export interface TestApp {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** The real app on embedded defaults (SQLite, filesystem) in a fresh data directory, on a loopback port. */
-export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-'))): Promise<TestApp> {
-  const config = loadConfig({ MEDREC_DATA_DIR: dataDir, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: '0' } as NodeJS.ProcessEnv);
+/** The real app — on embedded defaults (SQLite, filesystem) unless `env` says otherwise — in a fresh data directory, on a loopback port. */
+export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-')), env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({ MEDREC_DATA_DIR: dataDir, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: '0', ...env } as NodeJS.ProcessEnv);
   const app = await createApp(config, process.env.E2E_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as import('node:net').AddressInfo;

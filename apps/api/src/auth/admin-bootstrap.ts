@@ -5,7 +5,11 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export const SYSTEM_ACTOR = { userId: '00000000-0000-0000-0000-000000000000', username: 'system', role: 'admin' as const };
 
-/** First start with no users: creates `admin` (password from MEDREC_ADMIN_PASSWORD, else generated and printed once). */
+/**
+ * First start with no administrator (no users at all, or only users created with the CLI, none
+ * of them admin): creates `admin` with the password from MEDREC_ADMIN_PASSWORD, else a generated
+ * one printed once.
+ */
 @Injectable()
 export class AdminBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger('Users');
@@ -16,7 +20,12 @@ export class AdminBootstrap implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if ((await this.users.count()) > 0) return;
+    const accounts = await this.users.list();
+    if (accounts.some((a) => a.roles.includes('admin'))) return;
+    if (accounts.some((a) => a.username === 'admin')) {
+      this.logger.warn('No user has the admin role and the username "admin" is taken: create an administrator with the CLI');
+      return;
+    }
     const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
     const at = new Date().toISOString();
     await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: SYSTEM_ACTOR, correlationId: randomUUID(), at });

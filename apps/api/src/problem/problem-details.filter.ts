@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
@@ -56,6 +56,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const payload = exception.getResponse();
       const message = typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
+      // The router's own 404 quotes the path and query string, which may carry PHI (an MRN, a name).
+      if (exception instanceof NotFoundException && typeof message === 'string' && /^Cannot [A-Z]+ /.test(message)) {
+        return problem(404, 'No route matches this method and path');
+      }
       return problem(status, typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : undefined);
     }
     const parserError = bodyParserProblem(exception);

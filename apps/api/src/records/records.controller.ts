@@ -20,12 +20,16 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { RequirePermission } from '@medrec/auth';
+import { RequirePermission, UserDirectory } from '@medrec/auth';
+import { DomainError, Role } from '@medrec/domain';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
 import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
 import type { UploadedFile as File } from './record-content';
+
+/** Who may approve a destruction (as for disposal batches in API.md). */
+const APPROVER_ROLES: readonly Role[] = ['archivist', 'him'];
 
 const RecordId = () => Param('id', new ParseUUIDPipe());
 const VersionNumber = () => Param('v', new ParseIntPipe());
@@ -36,6 +40,7 @@ export class RecordsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    private readonly users: UserDirectory,
   ) {}
 
   @Post()
@@ -142,6 +147,11 @@ export class RecordsController {
   @RequirePermission('records.destroy')
   async destroy(@RecordId() id: string, @Body() body: DestroyRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest) {
     const context = contextOf(req);
+    // Dual control: the approver is a real person who may approve disposals (the domain checks it is someone else).
+    const approver = await this.users.find(body.approvedBy);
+    if (!approver || !approver.roles.some((role) => APPROVER_ROLES.includes(role))) {
+      throw DomainError.invalid([{ field: 'approvedBy', message: `must be the username of a user with the role ${APPROVER_ROLES.join(' or ')}` }]);
+    }
     const result = await this.commands.execute(
       new ExecuteRecordCommand({ type: 'DestroyRecord', recordId: id, actor: context.actor, at: context.at, ...body }, context, parseIfMatch(ifMatch)),
     );

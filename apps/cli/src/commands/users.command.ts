@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { isRole, Role, ROLES, USERNAME_PATTERN, USERS_STREAM, usersDecider } from '@medrec/domain';
+import { isRole, Role, ROLES, USERNAME_PATTERN } from '@medrec/domain';
 import { withCliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import type { CliIo } from '../cli-io';
@@ -37,10 +37,8 @@ export async function usersAdd(io: CliIo, username: string, options: UsersAddOpt
 /** `users list`: every account with its roles, by username. */
 export async function usersList(io: CliIo, options: { json?: boolean } = {}): Promise<UserSummary[]> {
   const users = await withCliContext(io.env, async (context) => {
-    const { state } = await context.runner.load(USERS_STREAM, null, usersDecider);
-    return [...state.byUsername.values()]
-      .map(({ userId, username, roles }) => ({ userId, username, roles }))
-      .sort((a, b) => a.username.localeCompare(b.username));
+    const accounts = await context.users.list();
+    return accounts.map(({ userId, username, roles }) => ({ userId, username, roles }));
   });
   if (options.json) {
     io.stdout.write(JSON.stringify(users) + '\n');

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { AMENDMENT_KINDS, DOCUMENT_TYPES } from '@medrec/domain';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -96,6 +96,8 @@ export class RecipientDto {
 
 export class ReleaseRecordDto {
   @ApiProperty({ type: RecipientDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => RecipientDto)
   recipient: RecipientDto;

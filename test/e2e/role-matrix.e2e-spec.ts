@@ -1,0 +1,373 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
+import { Permission, PERMISSIONS, READS_PATIENT_DATA } from '../../libs/auth/src/permissions';
+import { headPosition, startConfiguredApp } from './support/configured-app';
+import { ADMIN_PASSWORD, Client, login, PASSWORD, purpose, recordForm, Response, TestApp, usersByRole } from './support/harness';
+import { declaredRoutes } from './support/routes';
+import { signToken, unsignedToken } from './support/tokens';
+
+/**
+ * Every endpoint x every role, driven by the PERMISSIONS table: allowed roles get the documented
+ * 2xx, every other role a 403 problem and nothing appended. Then purposes of use, bad tokens, and
+ * users holding several roles.
+ */
+
+interface Call {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  json?: unknown;
+  form?: FormData;
+}
+
+interface Endpoint {
+  /** The route as its controller declares it: a new route must be added here to pass the coverage test. */
+  route: string;
+  /** The documented success status. */
+  success: number;
+  /** A call against a fresh fixture in the state this endpoint needs. */
+  prepare(): Promise<Call>;
+  /** Extra checks of a successful answer. */
+  verify?(res: Response): void;
+}
+
+const TOKEN_SECRET = randomBytes(32);
+/** Routes any caller may use: adding a public route means adding it here, on purpose. */
+const PUBLIC_ROUTES = ['POST /api/auth/token', 'GET /health/live', 'GET /health/ready'];
+
+type Users = Awaited<ReturnType<typeof usersByRole>>;
+let t: TestApp;
+let u: Users;
+let seq = 0;
+
+async function newRecord(): Promise<string> {
+  const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: `MX-${++seq}` }) });
+  if (res.status !== 201) throw new Error(`fixture record: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+async function newHeldRecord(): Promise<{ id: string; holdId: string }> {
+  const id = await newRecord();
+  const res = await u.legal.post(`/api/records/${id}/holds`, { matter: 'Doe v. County Hospital', reason: 'Preservation notice' });
+  if (res.status !== 201) throw new Error(`fixture hold: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id, holdId: res.body.holdId };
+}
+
+function amendmentForm(): FormData {
+  const form = new FormData();
+  form.append('kind', 'addendum');
+  form.append('reason', 'Late clinical note added');
+  return form;
+}
+
+const ENDPOINTS: Record<Permission, Endpoint> = {
+  'users.create': {
+    route: 'POST /api/users',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: '/api/users', json: { username: `matrix-user-${++seq}`, password: PASSWORD, roles: ['clerk'] } }),
+    verify: (res) => expect(res.body).toMatchObject({ id: expect.any(String), roles: ['clerk'] }),
+  },
+  'records.create': {
+    route: 'POST /api/records',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: '/api/records', form: recordForm({ mrn: `MX-${++seq}` }) }),
+    verify: (res) => expect(res.body).toMatchObject({ id: expect.any(String), version: 1 }),
+  },
+  'records.read': {
+    route: 'GET /api/records/:id',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}` }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'active', currentVersion: 1 }),
+  },
+  'records.content': {
+    route: 'GET /api/records/:id/versions/:v/content',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/versions/1/content` }),
+    verify: (res) => expect(res.contentType).toBe('image/png'),
+  },
+  'records.text': {
+    route: 'GET /api/records/:id/versions/:v/text',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/versions/1/text` }),
+  },
+  'records.amend': {
+    route: 'POST /api/records/:id/amendments',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/amendments`, form: amendmentForm() }),
+    verify: (res) => expect(res.body).toMatchObject({ version: 2 }),
+  },
+  'records.release': {
+    route: 'POST /api/records/:id/releases',
+    success: 201,
+    prepare: async () => ({
+      method: 'POST',
+      path: `/api/records/${await newRecord()}/releases`,
+      json: { recipient: { name: 'Dr. Ellen Sattler' }, purpose: 'continuing care', authorizationReference: 'AUTH-7', description: 'Discharge summary' },
+    }),
+    verify: (res) => expect(res.body.releaseId).toEqual(expect.any(String)),
+  },
+  'records.holds.place': {
+    route: 'POST /api/records/:id/holds',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/holds`, json: { matter: 'Roe v. Clinic', reason: 'Litigation' } }),
+    verify: (res) => expect(res.body.holdId).toEqual(expect.any(String)),
+  },
+  'records.holds.lift': {
+    route: 'DELETE /api/records/:id/holds/:holdId',
+    success: 204,
+    prepare: async () => {
+      const { id, holdId } = await newHeldRecord();
+      return { method: 'DELETE', path: `/api/records/${id}/holds/${holdId}` };
+    },
+  },
+  'records.archive': {
+    route: 'POST /api/records/:id/archive',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/archive`, json: { reason: 'Inactive' } }),
+  },
+  'records.destroy': {
+    route: 'POST /api/records/:id/destroy',
+    success: 200,
+    // archivist2 approves; the archivist under test (archivist1) performs.
+    prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/destroy`, json: { authority: 'Schedule GS-12', approvedBy: 'archivist2' } }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'destroyed' }),
+  },
+  'records.events': {
+    route: 'GET /api/records/:id/events',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/events` }),
+    verify: (res) => expect(res.body.chain).toEqual({ valid: true }),
+  },
+};
+
+const permissions = Object.keys(PERMISSIONS) as Permission[];
+const mayCall = (permission: Permission, role: Role): boolean => (PERMISSIONS[permission] as readonly Role[]).includes(role);
+/** A purpose the role may declare (admin may declare none: it still sends one, so its 403 is about the role). */
+const declarable = (role: Role): PurposeOfUse => PURPOSES_BY_ROLE[role][0] ?? 'operations';
+
+function send(client: Client, call: Call, headers: Record<string, string> = {}): Promise<Response> {
+  return client.request(call.method, call.path, { json: call.json, form: call.form, headers });
+}
+
+function expectProblem(res: Response, status: number): void {
+  expect(res.status).toBe(status);
+  expect(res.contentType).toContain('application/problem+json');
+  expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+}
+
+/** Runs the call and checks that the event store's head did not move. */
+async function appendsNothing(run: () => Promise<Response>): Promise<Response> {
+  const before = await headPosition(t.baseUrl);
+  const res = await run();
+  expect(await headPosition(t.baseUrl)).toBe(before);
+  return res;
+}
+
+async function tokenOf(username: string, password: string): Promise<string> {
+  const res = await new Client(t.baseUrl).post('/api/auth/token', { username, password });
+  if (res.status !== 200) throw new Error(`token ${username}: ${res.status}`);
+  return res.body.accessToken;
+}
+
+async function createUser(username: string, roles: Role[]): Promise<Client> {
+  const res = await u.admin.post('/api/users', { username, password: PASSWORD, roles });
+  if (res.status !== 201) throw new Error(`create ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  return login(t.baseUrl, username, PASSWORD);
+}
+
+beforeAll(async () => {
+  t = await startConfiguredApp({ MEDREC_TOKEN_SECRET: TOKEN_SECRET.toString('base64') });
+  u = await usersByRole(t.baseUrl);
+});
+afterAll(() => t?.close());
+
+describe('the matrix covers every endpoint', () => {
+  it('has a call for every key of PERMISSIONS, and nothing else', () => {
+    expect(Object.keys(ENDPOINTS).sort()).toEqual([...permissions].sort());
+  });
+
+  it('every route of every controller is public on purpose or names a permission of the table, and the matrix calls it', () => {
+    const routes = declaredRoutes(t.app);
+    expect(routes.length).toBeGreaterThan(0);
+    const unguarded = routes.filter((r) => !r.isPublic && !r.permission).map((r) => r.handler);
+    expect(unguarded).toEqual([]);
+    expect(routes.filter((r) => r.isPublic).map((r) => r.route).sort()).toEqual([...PUBLIC_ROUTES].sort());
+    const guarded = routes.filter((r) => !r.isPublic).map((r) => `${r.permission} ${r.route}`).sort();
+    const covered = permissions.map((p) => `${p} ${ENDPOINTS[p]?.route}`).sort();
+    expect(guarded).toEqual(covered);
+  });
+});
+
+describe('every endpoint x every role', () => {
+  const cases = permissions.flatMap((permission) =>
+    ROLES.map((role) => ({ permission, role, expected: mayCall(permission, role) ? `${ENDPOINTS[permission]?.success ?? '2xx'}` : '403' })),
+  );
+
+  it.each(cases)('$permission as $role -> $expected', async ({ permission, role }) => {
+    const endpoint = ENDPOINTS[permission];
+    if (!endpoint) throw new Error(`No call defined for permission ${permission}: add it to ENDPOINTS`);
+    const call = await endpoint.prepare();
+    const headers = READS_PATIENT_DATA.has(permission) ? purpose(declarable(role)) : {};
+    if (mayCall(permission, role)) {
+      const res = await send(u[role], call, headers);
+      if (res.status !== endpoint.success) throw new Error(`${permission} as ${role}: ${res.status} ${res.raw.toString('utf8').slice(0, 300)}`);
+      if (endpoint.success === 204) expect(res.raw.length).toBe(0);
+      endpoint.verify?.(res);
+    } else {
+      const res = await appendsNothing(() => send(u[role], call, headers));
+      expectProblem(res, 403);
+    }
+  });
+});
+
+describe('purpose of use on reads of patient data', () => {
+  it.each(ROLES.flatMap((role) => PURPOSES_OF_USE.map((p) => ({ role, p, ok: mayCall('records.read', role) && PURPOSES_BY_ROLE[role].includes(p) }))))(
+    'records.read as $role for $p -> allowed: $ok',
+    async ({ role, p, ok }) => {
+      const id = await newRecord();
+      if (ok) {
+        expect((await u[role].get(`/api/records/${id}`, purpose(p))).status).toBe(200);
+      } else {
+        expectProblem(await appendsNothing(() => u[role].get(`/api/records/${id}`, purpose(p))), 403);
+      }
+    },
+  );
+
+  const readPermissions = permissions.filter((p) => READS_PATIENT_DATA.has(p));
+
+  it('the read endpoints are the four documented ones', () => {
+    expect([...readPermissions].sort()).toEqual(['records.content', 'records.events', 'records.read', 'records.text']);
+  });
+
+  it.each(readPermissions.flatMap((permission) => (PERMISSIONS[permission] as readonly Role[]).map((role) => ({ permission, role }))))(
+    '$permission as $role with a purpose the role may not declare -> 403',
+    async ({ permission, role }) => {
+      const forbidden = PURPOSES_OF_USE.find((p) => !PURPOSES_BY_ROLE[role].includes(p))!;
+      const call = await ENDPOINTS[permission].prepare();
+      expectProblem(await appendsNothing(() => send(u[role], call, purpose(forbidden))), 403);
+    },
+  );
+
+  it.each(readPermissions.map((permission) => ({ permission, role: PERMISSIONS[permission][0] as Role })))(
+    '$permission as $role: missing, empty or unknown X-Purpose-Of-Use -> 400',
+    async ({ permission, role }) => {
+      const call = await ENDPOINTS[permission].prepare();
+      for (const headers of [{}, purpose(''), purpose('curiosity'), purpose('TREATMENT')]) {
+        expectProblem(await appendsNothing(() => send(u[role], call, headers)), 400);
+      }
+      // The control: the same call with a declarable purpose succeeds.
+      expect((await send(u[role], call, purpose(declarable(role)))).status).toBe(ENDPOINTS[permission].success);
+    },
+  );
+});
+
+describe('authentication', () => {
+  let claims: { sub: string; username: string; roles: Role[] };
+  let adminClaims: { sub: string; username: string; roles: Role[] };
+
+  beforeAll(async () => {
+    const decode = (token: string) => {
+      const p = jwt.decode(token) as jwt.JwtPayload;
+      return { sub: p.sub!, username: p.username, roles: p.roles };
+    };
+    // A user holding every role but admin, and the admin: only the token's validity can make them fail.
+    await createUser('everyrole', ROLES.filter((r) => r !== 'admin'));
+    claims = decode(await tokenOf('everyrole', PASSWORD));
+    adminClaims = decode(await tokenOf('admin', ADMIN_PASSWORD));
+  });
+
+  const callerOf = (permission: Permission) => (permission === 'users.create' ? adminClaims : claims);
+  // Guards run before pipes and handlers: a random id is enough, no fixture is touched.
+  const id = randomUUID();
+  const calls: Record<Permission, Call> = {
+    'users.create': { method: 'POST', path: '/api/users', json: { username: 'intruder', password: PASSWORD, roles: ['admin'] } },
+    'records.create': { method: 'POST', path: '/api/records', form: recordForm() },
+    'records.read': { method: 'GET', path: `/api/records/${id}` },
+    'records.content': { method: 'GET', path: `/api/records/${id}/versions/1/content` },
+    'records.text': { method: 'GET', path: `/api/records/${id}/versions/1/text` },
+    'records.amend': { method: 'POST', path: `/api/records/${id}/amendments`, form: amendmentForm() },
+    'records.release': { method: 'POST', path: `/api/records/${id}/releases`, json: { recipient: { name: 'x' }, purpose: 'x', authorizationReference: 'x', description: 'x' } },
+    'records.holds.place': { method: 'POST', path: `/api/records/${id}/holds`, json: { matter: 'x', reason: 'x' } },
+    'records.holds.lift': { method: 'DELETE', path: `/api/records/${id}/holds/${randomUUID()}` },
+    'records.archive': { method: 'POST', path: `/api/records/${id}/archive`, json: { reason: 'x' } },
+    'records.destroy': { method: 'POST', path: `/api/records/${id}/destroy`, json: { authority: 'x', approvedBy: 'archivist2' } },
+    'records.events': { method: 'GET', path: `/api/records/${id}/events` },
+  };
+
+  const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [
+    { name: 'no token', authorization: () => undefined },
+    { name: 'a garbage token', authorization: () => 'Bearer not.a.jwt' },
+    { name: 'a non-bearer scheme', authorization: () => `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` },
+    { name: 'an expired token', authorization: (p) => `Bearer ${signToken(TOKEN_SECRET, callerOf(p), { issuedSecondsAgo: 3600, expiresInSeconds: 900 })}` },
+    { name: 'a token signed with another secret', authorization: (p) => `Bearer ${signToken(randomBytes(32), callerOf(p))}` },
+    { name: 'an unsigned (alg none) token', authorization: (p) => `Bearer ${unsignedToken(callerOf(p))}` },
+  ];
+
+  it.each(permissions.flatMap((permission) => variants.map((v) => ({ permission, variant: v.name, v }))))(
+    '$permission with $variant -> 401',
+    async ({ permission, v }) => {
+      const call = calls[permission];
+      if (!call) throw new Error(`No unauthenticated call defined for ${permission}`);
+      const authorization = v.authorization(permission);
+      const headers = { ...purpose('legal'), ...(authorization ? { authorization } : {}) };
+      // Rebuild multipart bodies: a FormData is consumed by the request.
+      const body = call.form ? { ...call, form: permission === 'records.create' ? recordForm() : amendmentForm() } : call;
+      expectProblem(await appendsNothing(() => send(new Client(t.baseUrl), body, headers)), 401);
+    },
+  );
+
+  it('the control: the same claims signed with the server secret are accepted', async () => {
+    const client = new Client(t.baseUrl, signToken(TOKEN_SECRET, claims));
+    const res = await client.request('POST', '/api/records', { form: recordForm() });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('a user with several roles acts in the role that permits the endpoint', () => {
+  let clerkLegal: Client;
+  let himArchivist: Client;
+  beforeAll(async () => {
+    clerkLegal = await createUser('clerk-legal', ['clerk', 'legal']);
+    himArchivist = await createUser('him-archivist', ['him', 'archivist']);
+  });
+
+  const eventsOf = async (id: string) => {
+    const res = await u.auditor.get(`/api/records/${id}/events`, purpose('audit'));
+    expect(res.status).toBe(200);
+    return res.body.events as Array<{ type: string; actor: string; role: string; purpose?: string; data: Record<string, unknown> }>;
+  };
+
+  it('clerk + legal: creates as clerk, holds as legal, reads as whichever role may declare the purpose', async () => {
+    const created = await clerkLegal.request('POST', '/api/records', { form: recordForm({ mrn: 'MULTI-1' }) });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect((await clerkLegal.post(`/api/records/${id}/holds`, { matter: 'Poe v. Hospital', reason: 'Notice' })).status).toBe(201);
+    expect((await clerkLegal.get(`/api/records/${id}`, purpose('operations'))).status).toBe(200);
+    expect((await clerkLegal.get(`/api/records/${id}`, purpose('legal'))).status).toBe(200);
+    expectProblem(await clerkLegal.get(`/api/records/${id}`, purpose('treatment')), 403);
+    expectProblem(await clerkLegal.request('POST', `/api/records/${id}/amendments`, { form: amendmentForm() }), 403);
+    expect((await clerkLegal.get(`/api/records/${id}/events`, purpose('legal'))).status).toBe(200);
+
+    const events = (await eventsOf(id)).filter((e) => e.actor === 'clerk-legal');
+    const summary = events.map((e) => [e.type, e.role, e.purpose ?? null]);
+    expect(summary).toEqual([
+      ['RecordCreated', 'clerk', null],
+      ['LegalHoldPlaced', 'legal', null],
+      ['RecordAccessed', 'clerk', 'operations'],
+      ['RecordAccessed', 'legal', 'legal'],
+      ['RecordAccessed', 'legal', 'legal'],
+    ]);
+    expect(events.filter((e) => e.type === 'RecordAccessed').map((e) => e.data.role)).toEqual(['clerk', 'legal', 'legal']);
+  });
+
+  it('him + archivist: archives as him (first in role order), destroys as archivist', async () => {
+    const id = await newRecord();
+    expect((await himArchivist.post(`/api/records/${id}/archive`, { reason: 'Inactive' })).status).toBe(200);
+    expect((await himArchivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' })).status).toBe(200);
+    const events = (await eventsOf(id)).filter((e) => e.actor === 'him-archivist');
+    expect(events.map((e) => [e.type, e.role])).toEqual([
+      ['RecordArchived', 'him'],
+      ['RecordDestroyed', 'archivist'],
+    ]);
+  });
+});
