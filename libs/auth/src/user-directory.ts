@@ -10,7 +10,6 @@ let dummyHash: Promise<string> | undefined;
 /** The users aggregate (one stream) and the look-ups over it. */
 export class UserDirectory {
   private state: UsersState = usersDecider.initialState();
-  private revision: number | null = null;
 
   constructor(private readonly runner: EventSourcedRunner) {}
 
@@ -25,7 +24,6 @@ export class UserDirectory {
       try {
         const result = await this.runner.run({ stream: USERS_STREAM, keyId: null, decider: usersDecider, command, context });
         this.state = result.state;
-        this.revision = result.revision;
         return result.state.byUsername.get(input.username.toLowerCase())!;
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= 5) throw error;
@@ -43,6 +41,11 @@ export class UserDirectory {
     return this.state.byUsername.size;
   }
 
+  async list(): Promise<UserAccount[]> {
+    await this.refresh();
+    return [...this.state.byUsername.values()].sort((a, b) => a.username.localeCompare(b.username));
+  }
+
   /** The account when the password matches; undefined otherwise, in about the same time either way. */
   async authenticate(username: string, password: string): Promise<UserAccount | undefined> {
     const account = typeof username === 'string' ? await this.find(username) : undefined;
@@ -54,13 +57,9 @@ export class UserDirectory {
     return (await verifyPassword(String(password), account.passwordHash)) ? account : undefined;
   }
 
-  /** Catches up with users created since the last look (also by other processes, e.g. the CLI). */
+  /** Re-reads the directory: users may have been created by other processes (the CLI, another server). */
   private async refresh(): Promise<void> {
-    const loaded = await this.runner.load(USERS_STREAM, null, usersDecider);
-    if (loaded.revision !== this.revision) {
-      this.state = loaded.state;
-      this.revision = loaded.revision;
-    }
+    this.state = (await this.runner.load(USERS_STREAM, null, usersDecider)).state;
   }
 }
 
