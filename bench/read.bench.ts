@@ -69,7 +69,9 @@ async function load(baseUrl: string, paths: string[], headers: Record<string, st
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-read-'));
-  const server = await startServerProcess(dataDir, { MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_TOKEN_TTL_SECONDS: '3600' });
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = await startServerProcess(dataDir, { MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_TOKEN_TTL_SECONDS: '3600' }, nodeArgs);
   try {
     const { baseUrl } = server;
     const admin = await token(baseUrl, 'admin', ADMIN_PASSWORD);

@@ -28,10 +28,10 @@ async function freePort(): Promise<number> {
 }
 
 /** The built server (`npm run build`) as a separate process, as `npm start` runs it. */
-export async function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/run.js'), 'apps/api/src/main'], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'scripts/run.js'), 'apps/api/src/main'], {
     cwd: ROOT,
     env: { ...process.env, MEDREC_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

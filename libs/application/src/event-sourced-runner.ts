@@ -39,6 +39,8 @@ export interface RunOptions<Command, Event extends DomainEvent, State> {
   context: CommandContext;
   /** The revision the client last saw (If-Match); a stream that has moved on answers a conflict. */
   expectedRevision?: number;
+  /** An earlier load of the stream to catch up from instead of reading it whole. */
+  since?: LoadedStream<State, Event>;
 }
 
 /**
@@ -52,22 +54,34 @@ export class EventSourcedRunner {
     private readonly codec: PhiCodec,
   ) {}
 
+  /**
+   * Reads and folds a stream. Given `since` (an earlier load of the same stream), only the events
+   * appended after it are read and folded onto its state.
+   */
   async load<Command, Event extends DomainEvent, State>(
     stream: string,
     keyId: string | null,
     decider: Decider<Command, Event, State>,
+    since?: LoadedStream<State, Event>,
   ): Promise<LoadedStream<State, Event>> {
-    const stored = await this.store.readStream(stream);
-    const events = keyId ? await this.codec.decodeAll<Event>(keyId, stored) : stored.map((s) => plain<Event>(s));
-    let state = decider.initialState();
-    for (const { event } of events) state = decider.evolve(state, event);
+    const fromRevision = since && since.revision !== null ? since.revision + 1 : 0;
+    const stored = await this.store.readStream(stream, { fromRevision });
+    if (since && stored.length === 0) return since;
+    const decoded = keyId ? await this.codec.decodeAll<Event>(keyId, stored) : stored.map((s) => plain<Event>(s));
+    let state = since ? since.state : decider.initialState();
+    for (const { event } of decoded) state = decider.evolve(state, event);
     const last = stored[stored.length - 1];
-    return { state, revision: last ? last.revision : null, lastHash: last ? hashOf(last) : GENESIS, events };
+    return {
+      state,
+      revision: last ? last.revision : (since?.revision ?? null),
+      lastHash: last ? hashOf(last) : (since?.lastHash ?? GENESIS),
+      events: since ? [...since.events, ...decoded] : decoded,
+    };
   }
 
   async run<Command, Event extends DomainEvent, State>(options: RunOptions<Command, Event, State>): Promise<RunResult<State>> {
     const { stream, keyId, decider, command, context } = options;
-    const loaded = await this.load(stream, keyId, decider);
+    const loaded = await this.load(stream, keyId, decider, options.since);
     if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
       throw new WrongExpectedRevisionError(stream, options.expectedRevision, loaded.revision ?? 'no_stream');
     }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
 import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
@@ -19,6 +20,8 @@ export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
 @Injectable()
 export class RecordRepository {
   private readonly logger = new Logger(RecordRepository.name);
+  /** Recently read records, decrypted; bounded. */
+  private readonly cache = new LRUCache<string, LoadedRecord>({ max: 2000 });
 
   constructor(
     private readonly runner: EventSourcedRunner,
@@ -27,13 +30,28 @@ export class RecordRepository {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
+  /**
+   * Loads a record, catching up from the cached copy when there is one (other processes' writes
+   * included: only the events after the cached revision are read). Destroyed records are never
+   * cached, and once destroyed are re-read whole so that no decrypted PHI outlives the key.
+   */
   async load(recordId: string): Promise<LoadedRecord> {
-    const loaded = await this.runner.load(recordStream(recordId), recordId, recordDecider);
-    if (loaded.state.status === 'destroyed') await this.shred(recordId);
+    const stream = recordStream(recordId);
+    const cached = this.cache.get(recordId);
+    let loaded = await this.runner.load(stream, recordId, recordDecider, cached);
+    if (loaded.state.status === 'destroyed') {
+      this.cache.delete(recordId);
+      await this.shred(recordId);
+      if (cached) loaded = await this.runner.load(stream, recordId, recordDecider);
+      return loaded;
+    }
+    if (loaded.state.status !== 'absent') this.cache.set(recordId, loaded);
     return loaded;
   }
 
   async execute(command: RecordCommand, context: CommandContext, expectedRevision?: number): Promise<RunResult<RecordState>> {
+    const since = this.cache.get(command.recordId);
+    this.cache.delete(command.recordId);
     const result = await this.runner.run({
       stream: recordStream(command.recordId),
       keyId: command.recordId,
@@ -41,6 +59,7 @@ export class RecordRepository {
       command,
       context,
       expectedRevision,
+      since,
     });
     if (result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
       await this.shred(command.recordId);
