@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DecryptionError, SqliteKeyStore } from '@medrec/crypto';
+import { RECORD_PHI_FIELDS, RecordEvent } from '@medrec/domain';
+import {
+  legalHoldLifted,
+  ocrCompleted,
+  RECORD_ID,
+  recordAmended,
+  recordArchived,
+  recordCreated,
+  shredded,
+} from '@medrec/domain/testing';
+import { SqliteEventStore, StoredEvent } from '@medrec/event-store';
+import { PhiCodec } from './phi-codec';
+
+const OTHER_RECORD_ID = '5e0c2a7b-91d4-4f3e-8b6a-2d7f1c9e4a03';
+const CLEAR_PHI_VALUES = ['MRN-004217', 'Jane Q. Testpatient', '1961-07-14', 'Discharge summary, cardiology ward', '2024-02-27'];
+
+describe('PhiCodec', () => {
+  let dir: string;
+  let keys: SqliteKeyStore;
+  let events: SqliteEventStore;
+  let codec: PhiCodec;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medrec-phi-codec-'));
+    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+    events = new SqliteEventStore({ filename: ':memory:' });
+    codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
+    await keys.create(RECORD_ID);
+  });
+
+  afterEach(async () => {
+    await events?.close();
+    await keys?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Encodes the events and stores them in the real event store, as the runner would. */
+  async function store(keyId: string, domainEvents: RecordEvent[], stream = `record-${keyId}`): Promise<StoredEvent[]> {
+    const encoded = [];
+    for (const event of domainEvents) {
+      encoded.push({
+        type: event.type,
+        data: await codec.encode(keyId, event),
+        metadata: { actor: 'cara.clerk', role: 'clerk', correlationId: 'c-1', causationId: 'c-1', occurredAt: '2024-03-01T09:00:00.000Z', schemaVersion: 1 },
+      });
+    }
+    await events.append(stream, encoded, 'any');
+    return events.readStream(stream);
+  }
+
+  describe('encode', () => {
+    it('seals every PHI field under `phi` and leaves no clear PHI value in the stored data', async () => {
+      const data = await codec.encode(RECORD_ID, recordCreated());
+
+      expect(typeof data.phi).toBe('string');
+      expect((data.phi as string).startsWith('v1.')).toBe(true);
+      for (const field of RECORD_PHI_FIELDS.RecordCreated) expect(data).not.toHaveProperty(field);
+      const serialized = JSON.stringify(data);
+      for (const value of CLEAR_PHI_VALUES) expect(serialized).not.toContain(value);
+    });
+
+    it('keeps the clear fields clear and unchanged', async () => {
+      const event = recordCreated();
+      const data = await codec.encode(RECORD_ID, event);
+
+      expect(data).toEqual({
+        recordId: event.data.recordId,
+        documentType: event.data.documentType,
+        version: 1,
+        content: event.data.content,
+        createdBy: event.data.createdBy,
+        createdAt: event.data.createdAt,
+        phi: expect.any(String),
+      });
+    });
+
+    it('seals the PHI fields an event actually has (optional PHI fields may be absent)', async () => {
+      const event = recordCreated({ encounterDate: undefined });
+      const data = await codec.encode(RECORD_ID, event);
+      const [decoded] = await codec.decodeAll(RECORD_ID, await store(RECORD_ID, [event]));
+
+      expect(data).not.toHaveProperty('encounterDate');
+      expect(decoded.event.data).not.toHaveProperty('encounterDate');
+      expect(decoded.event.data).toMatchObject({ patientName: 'Jane Q. Testpatient' });
+    });
+
+    it('refuses to write PHI when the entity has no data key, without PHI in the error', async () => {
+      const attempt = codec.encode(OTHER_RECORD_ID, recordCreated({ recordId: OTHER_RECORD_ID }));
+
+      await expect(attempt).rejects.toThrow('No data key');
+      const error = await attempt.catch((e: Error) => e);
+      for (const value of CLEAR_PHI_VALUES) expect(String(error)).not.toContain(value);
+    });
+
+    it('passes events without PHI fields through unchanged, without touching the key store', async () => {
+      await keys.close();
+      await expect(keys.get(RECORD_ID)).rejects.toThrow(); // any use of the key store would fail
+
+      await expect(codec.encode(RECORD_ID, ocrCompleted())).resolves.toEqual(ocrCompleted().data);
+      await expect(codec.encode(RECORD_ID, legalHoldLifted())).resolves.toEqual(legalHoldLifted().data);
+      // An event type the table does not know is treated as PHI-free.
+      await expect(codec.encode(RECORD_ID, { type: 'SomethingElse', data: { a: 1 } })).resolves.toEqual({ a: 1 });
+    });
+  });
+
+  describe('decode', () => {
+    it('round-trips through the event store: the decoded event equals the original', async () => {
+      const originals = [recordCreated(), recordAmended({ title: 'Corrected title' }), recordArchived()];
+      const stored = await store(RECORD_ID, originals);
+
+      for (const [i, s] of stored.entries()) {
+        const decoded = await codec.decode(RECORD_ID, s);
+        expect(decoded.phiReadable).toBe(true);
+        expect(decoded.event).toEqual(originals[i]);
+        expect(decoded.stored).toBe(s);
+        expect(decoded.event.data).not.toHaveProperty('phi');
+      }
+    });
+
+    it('after the key is destroyed, reports phiReadable false and leaves the PHI fields out', async () => {
+      const [stored] = await store(RECORD_ID, [recordCreated()]);
+      await keys.destroy(RECORD_ID);
+
+      const decoded = await codec.decode(RECORD_ID, stored);
+
+      expect(decoded.phiReadable).toBe(false);
+      expect(decoded.event).toEqual(shredded(recordCreated()));
+      expect(decoded.event.data).not.toHaveProperty('phi');
+    });
+
+    it('does not decrypt PHI copied into another record (the record id is bound to the ciphertext)', async () => {
+      await keys.create(OTHER_RECORD_ID);
+      const [stored] = await store(RECORD_ID, [recordCreated()]);
+
+      await expect(codec.decode(OTHER_RECORD_ID, stored)).rejects.toThrow(DecryptionError);
+    });
+
+    it('passes events without PHI through as readable without touching the key store', async () => {
+      const stored = await store(RECORD_ID, [ocrCompleted(), legalHoldLifted()]);
+      await keys.close();
+      await expect(keys.get(RECORD_ID)).rejects.toThrow();
+
+      for (const s of stored) {
+        const decoded = await codec.decode(RECORD_ID, s);
+        expect(decoded.phiReadable).toBe(true);
+        expect(decoded.event).toEqual({ type: s.type, data: s.data });
+      }
+      const all = await codec.decodeAll(RECORD_ID, stored);
+      expect(all.map((d) => d.event)).toEqual([ocrCompleted(), legalHoldLifted()]);
+    });
+  });
+
+  describe('decodeAll', () => {
+    it('decodes a mixed stream in order', async () => {
+      const originals = [recordCreated(), ocrCompleted(), recordAmended(), legalHoldLifted()];
+      const stored = await store(RECORD_ID, originals);
+
+      const decoded = await codec.decodeAll(RECORD_ID, stored);
+
+      expect(decoded.map((d) => d.event)).toEqual(originals);
+      expect(decoded.every((d) => d.phiReadable)).toBe(true);
+      expect(decoded.map((d) => d.stored)).toEqual(stored);
+    });
+
+    it('after crypto-shredding, keeps the clear facts and marks only the PHI-bearing events unreadable', async () => {
+      const originals = [recordCreated(), ocrCompleted(), recordArchived()];
+      const stored = await store(RECORD_ID, originals);
+      await keys.destroy(RECORD_ID);
+
+      const decoded = await codec.decodeAll(RECORD_ID, stored);
+
+      expect(decoded.map((d) => d.phiReadable)).toEqual([false, true, false]);
+      expect(decoded.map((d) => d.event)).toEqual([shredded(recordCreated()), ocrCompleted(), shredded(recordArchived())]);
+      expect(JSON.stringify(decoded.map((d) => d.event))).not.toContain('Jane Q. Testpatient');
+    });
+
+    it('returns [] for an empty stream', async () => {
+      await expect(codec.decodeAll(RECORD_ID, [])).resolves.toEqual([]);
+    });
+  });
+});

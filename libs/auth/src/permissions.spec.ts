@@ -1,0 +1,68 @@
+import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, ROLES } from '@medrec/domain';
+import { Permission, PERMISSIONS, READS_PATIENT_DATA, resolveActingRole } from './permissions';
+
+const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+const allows = (permission: Permission, role: string): boolean => (PERMISSIONS[permission] as readonly string[]).includes(role);
+
+describe('resolveActingRole', () => {
+  describe.each(ALL_PERMISSIONS)('%s', (permission) => {
+    it.each([...ROLES])('for a user with the single role %s, matches PERMISSIONS', (role) => {
+      const decision = resolveActingRole([role], permission);
+
+      expect(decision).toEqual(allows(permission, role) ? { allowed: true, role } : { allowed: false, reason: 'role' });
+    });
+  });
+
+  describe.each([...READS_PATIENT_DATA])('%s with a purpose of use', (permission) => {
+    it.each([...ROLES])('for a user with the single role %s, allows exactly the purposes of the role', (role) => {
+      for (const purpose of PURPOSES_OF_USE) {
+        const expected = !allows(permission, role)
+          ? { allowed: false, reason: 'role' }
+          : PURPOSES_BY_ROLE[role].includes(purpose)
+            ? { allowed: true, role }
+            : { allowed: false, reason: 'purpose' };
+        expect({ purpose, decision: resolveActingRole([role], permission, purpose) }).toEqual({ purpose, decision: expected });
+      }
+    });
+  });
+
+  it('lists only known roles in the table', () => {
+    for (const permission of ALL_PERMISSIONS) {
+      expect(PERMISSIONS[permission].length).toBeGreaterThan(0);
+      for (const role of PERMISSIONS[permission]) expect(ROLES).toContain(role);
+    }
+  });
+
+  it('requires a purpose of use exactly on the reads of patient data', () => {
+    expect([...READS_PATIENT_DATA].sort()).toEqual(['records.content', 'records.events', 'records.read', 'records.text']);
+  });
+
+  it('refuses a user without roles', () => {
+    for (const permission of ALL_PERMISSIONS) expect(resolveActingRole([], permission)).toEqual({ allowed: false, reason: 'role' });
+  });
+
+  describe('a user with two roles', () => {
+    it('acts in the role that holds the permission', () => {
+      expect(resolveActingRole(['auditor', 'archivist'], 'records.destroy')).toEqual({ allowed: true, role: 'archivist' });
+      expect(resolveActingRole(['admin', 'legal'], 'records.holds.place')).toEqual({ allowed: true, role: 'legal' });
+      expect(resolveActingRole(['clinician', 'admin'], 'users.create')).toEqual({ allowed: true, role: 'admin' });
+    });
+
+    it('acts in the role that may declare the purpose', () => {
+      expect(resolveActingRole(['clerk', 'clinician'], 'records.read', 'treatment')).toEqual({ allowed: true, role: 'clinician' });
+      expect(resolveActingRole(['clerk', 'clinician'], 'records.read', 'operations')).toEqual({ allowed: true, role: 'clerk' });
+      expect(resolveActingRole(['legal', 'auditor'], 'records.events', 'audit')).toEqual({ allowed: true, role: 'auditor' });
+      expect(resolveActingRole(['legal', 'auditor'], 'records.events', 'legal')).toEqual({ allowed: true, role: 'legal' });
+    });
+
+    it('without a purpose, acts in the first permitted role in ROLES order', () => {
+      expect(resolveActingRole(['clinician', 'clerk'], 'records.read')).toEqual({ allowed: true, role: 'clerk' });
+    });
+
+    it('refuses a purpose none of the permitted roles may declare, even if another role of the user could', () => {
+      // auditor may declare 'audit' but may not read content; clerk may read content but not for 'audit'.
+      expect(resolveActingRole(['clerk', 'auditor'], 'records.content', 'audit')).toEqual({ allowed: false, reason: 'purpose' });
+      expect(resolveActingRole(['clinician', 'archivist'], 'records.read', 'legal')).toEqual({ allowed: false, reason: 'purpose' });
+    });
+  });
+});

@@ -1,0 +1,104 @@
+import jwt from 'jsonwebtoken';
+import { randomBytes } from 'node:crypto';
+import { InvalidTokenError, TokenService } from './token.service';
+
+const user = { userId: 'u-0002', username: 'hugo.him', roles: ['him' as const, 'clerk' as const] };
+
+const base64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const decodePart = (part: string): Record<string, unknown> => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+
+describe('TokenService', () => {
+  const secret = randomBytes(32);
+  let tokens: TokenService;
+
+  beforeEach(() => {
+    tokens = new TokenService(secret, 900);
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('verifies the tokens it issues and returns their claims', () => {
+    const { accessToken, expiresIn } = tokens.issue(user);
+
+    expect(expiresIn).toBe(900);
+    expect(tokens.verify(accessToken)).toEqual({ sub: 'u-0002', username: 'hugo.him', roles: ['him', 'clerk'] });
+  });
+
+  it('issues HS256 tokens that expire after ttlSeconds', () => {
+    const { accessToken } = tokens.issue(user);
+
+    const [header, payload] = accessToken.split('.');
+    expect(decodePart(header)).toMatchObject({ alg: 'HS256' });
+    const claims = decodePart(payload);
+    expect((claims.exp as number) - (claims.iat as number)).toBe(900);
+  });
+
+  it('refuses an expired token', () => {
+    jest.useFakeTimers({ now: new Date('2024-03-01T09:00:00.000Z') });
+    const shortLived = new TokenService(secret, 1);
+    const { accessToken } = shortLived.issue(user);
+    expect(shortLived.verify(accessToken).sub).toBe('u-0002');
+
+    jest.setSystemTime(new Date('2024-03-01T09:00:01.500Z'));
+
+    expect(() => shortLived.verify(accessToken)).toThrow(InvalidTokenError);
+  });
+
+  it('refuses a token signed with another secret', () => {
+    const forged = new TokenService(randomBytes(32), 900).issue(user).accessToken;
+
+    expect(() => tokens.verify(forged)).toThrow(InvalidTokenError);
+  });
+
+  it("refuses an unsigned token (alg 'none')", () => {
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'u-0002', username: 'hugo.him', roles: ['admin'], iat: now, exp: now + 900 })}.`;
+
+    expect(() => tokens.verify(unsigned)).toThrow(InvalidTokenError);
+  });
+
+  it('refuses a token whose payload was changed (roles raised to admin)', () => {
+    const [header, payload, signature] = tokens.issue(user).accessToken.split('.');
+    const tampered = `${header}.${base64url({ ...decodePart(payload), roles: ['admin'] })}.${signature}`;
+
+    expect(() => tokens.verify(tampered)).toThrow(InvalidTokenError);
+  });
+
+  it('refuses a token signed with the same secret under another algorithm', () => {
+    const hs512 = jwt.sign({ username: 'hugo.him', roles: ['him'] }, secret, { algorithm: 'HS512', subject: 'u-0002', expiresIn: 900 });
+
+    expect(() => tokens.verify(hs512)).toThrow(InvalidTokenError);
+  });
+
+  it.each([
+    ['an unknown role', { username: 'hugo.him', roles: ['superuser'] }, { subject: 'u-0002' }],
+    ['roles not an array', { username: 'hugo.him', roles: 'him' }, { subject: 'u-0002' }],
+    ['no roles', { username: 'hugo.him' }, { subject: 'u-0002' }],
+    ['no username', { roles: ['him'] }, { subject: 'u-0002' }],
+    ['no subject', { username: 'hugo.him', roles: ['him'] }, {}],
+  ])('refuses a correctly signed token with %s', (_, payload, options) => {
+    const token = jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: 900, ...options });
+
+    expect(() => tokens.verify(token)).toThrow(InvalidTokenError);
+  });
+
+  it.each(['', 'garbage', 'a.b.c'])('refuses a malformed token %p', (token) => {
+    expect(() => tokens.verify(token)).toThrow(InvalidTokenError);
+  });
+
+  it('says nothing about the token in its error', () => {
+    const error = (() => {
+      try {
+        tokens.verify('garbage');
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toBe('Invalid or expired token');
+  });
+
+  it('requires a secret of at least 32 bytes', () => {
+    expect(() => new TokenService(randomBytes(31), 900)).toThrow('at least 32 bytes');
+    expect(() => new TokenService(Buffer.alloc(0), 900)).toThrow();
+    expect(() => new TokenService(randomBytes(32), 900)).not.toThrow();
+  });
+});
