@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@medrec/event-store';
 import { SqliteKeyStore, loadMasterKey } from '@medrec/crypto';
-import { recordForm, purpose, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
+import Database from 'better-sqlite3';
+import { Client, recordForm, purpose, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
 
 /** A record through every step of its life over HTTP, each step an attributed, chained event. */
 describe('record lifecycle over HTTP (embedded defaults)', () => {
@@ -141,6 +142,27 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     expect(accessed).toMatchObject({ stream: `record-access-${id}`, purpose: 'treatment', data: { purpose: 'treatment', actor: 'clinician1', role: 'clinician' } });
     const hold = res.body.events.find((e: any) => e.type === 'LegalHoldPlaced');
     expect(hold).toMatchObject({ actor: 'legal1', role: 'legal', data: { matter: 'Smith v. General Hospital' } });
+  });
+
+  it('detects tampering with the stored history', async () => {
+    const db = new Database(join(t.dataDir, 'events.db'));
+    const row = db.prepare(`SELECT position, data FROM events WHERE stream = ? AND type = 'RecordReleased'`).get(`record-${id}`) as { position: number; data: string };
+    const data = JSON.parse(row.data);
+    db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify({ ...data, versions: [1] }), row.position);
+    try {
+      const res = await u.auditor.get(`/api/records/${id}/events`, purpose('audit'));
+      expect(res.body.chain).toMatchObject({ valid: false, brokenAt: { stream: `record-${id}`, position: row.position, reason: 'hash-mismatch' } });
+    } finally {
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(row.data, row.position);
+      db.close();
+    }
+    expect((await u.auditor.get(`/api/records/${id}/events`, purpose('audit'))).body.chain).toEqual({ valid: true });
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const res = await new Client(t.baseUrl).get('/docs-json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/records', '/api/records/{id}', '/api/records/{id}/events', '/api/auth/token']));
   });
 
   it('destroys: tombstone stays, content is gone, the key is gone, PHI can no longer be decrypted', async () => {

@@ -49,6 +49,13 @@ export class RecordRepository {
     return loaded;
   }
 
+  /** Reads the record's stream whole from the store, bypassing the cache: for proofs (chain verification). */
+  async loadFromStore(recordId: string): Promise<LoadedRecord> {
+    const loaded = await this.runner.load(recordStream(recordId), recordId, recordDecider);
+    if (loaded.state.status === 'destroyed') await this.shred(recordId);
+    return loaded;
+  }
+
   async execute(command: RecordCommand, context: CommandContext, expectedRevision?: number): Promise<RunResult<RecordState>> {
     const since = this.cache.get(command.recordId);
     this.cache.delete(command.recordId);

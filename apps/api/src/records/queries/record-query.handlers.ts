@@ -87,7 +87,7 @@ export class GetRecordEventsHandler implements IQueryHandler<GetRecordEventsQuer
 
   /** Every event of the record's own stream and its access stream, in position order, with the chains verified. */
   async execute(query: GetRecordEventsQuery): Promise<RecordEventsView> {
-    const loaded = await this.records.load(query.recordId);
+    const loaded = await this.records.loadFromStore(query.recordId);
     if (loaded.state.status === 'absent') throw new DomainError('not-found', 'No such record');
     if (loaded.state.status !== 'destroyed') await auditedLoad(this.records, query, 'events');
     const own = loaded.events.map((e) => e.stored);
