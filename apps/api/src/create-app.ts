@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs';
 import type { FieldError } from '@medrec/domain';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -22,6 +23,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(correlationId);
+  app.use(removeSpooledUpload);
   app.use(jsonBody(config.limits.jsonBodyBytes));
   app.useGlobalPipes(
     new ValidationPipe({
@@ -44,6 +46,15 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   app.enableShutdownHooks();
   return app;
+}
+
+/** Uploads are spooled to a temporary file (clear content): remove it however the request ends. */
+function removeSpooledUpload(req: Request, res: Response, next: NextFunction): void {
+  res.on('close', () => {
+    const path = (req as Request & { file?: { path?: string } }).file?.path;
+    if (path) unlink(path, () => undefined);
+  });
+  next();
 }
 
 function correlationId(req: Request, res: Response, next: NextFunction): void {

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { ingestCommand } from './commands/ingest/ingest.command';
 import { usersCommand } from './commands/users.command';
 import { describeError, EXIT_OK, EXIT_USAGE, ExitCode } from './cli-error';
 import type { CliIo } from './cli-io';
@@ -13,6 +14,7 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(usersCommand(io));
+  program.addCommand(ingestCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.
   for (const command of allCommands(program)) command.copyInheritedSettings(program);
   return program;

@@ -7,3 +7,4 @@ export * from './record/record.commands';
 export * from './record/record.state';
 export * from './record/record.decider';
 export * from './user/user.decider';
+export * from './ocr/ocr-job.decider';

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { systemActor } from '@medrec/application';
 import { UserDirectory } from '@medrec/auth';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-export const SYSTEM_ACTOR = { userId: '00000000-0000-0000-0000-000000000000', username: 'system', role: 'admin' as const };
 
 /**
  * First start with no administrator (no users at all, or only users created with the CLI, none
@@ -28,7 +28,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     }
     const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
     const at = new Date().toISOString();
-    await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: SYSTEM_ACTOR, correlationId: randomUUID(), at });
+    await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: systemActor('bootstrap'), correlationId: randomUUID(), at });
     if (this.config.adminPassword) {
       this.logger.log('Created the first user "admin" with the password from MEDREC_ADMIN_PASSWORD');
     } else {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export interface AppConfig {
@@ -5,14 +6,24 @@ export interface AppConfig {
   host: string;
   dataDir: string;
   eventStore: { kind: 'sqlite'; filename: string } | { kind: 'eventstoredb'; connectionString: string };
-  blobStore: { kind: 'fs'; root: string };
+  blobStore:
+    | { kind: 'fs'; root: string }
+    | { kind: 'minio'; endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string };
   /** Base64/hex master key from the environment; when absent an embedded deployment generates one. */
   masterKey?: string;
   adminPassword?: string;
   /** Base64 secret signing bearer tokens; when absent one is generated into the data directory. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
-  limits: { jsonBodyBytes: number; uploadBytes: number };
+  limits: { jsonBodyBytes: number; uploadBytes: number; maxPages: number; maxPixelsPerPage: number };
+  ocr: {
+    /** Whether this process works through pending OCR itself (embedded mode); workers do it in production. */
+    inProcess: boolean;
+    /** tesseract.js workers (one per core by default). */
+    workers: number;
+    /** Documents OCR'd at once. */
+    concurrency: number;
+  };
   /** Whether this deployment runs on embedded stores only (generated secrets are then acceptable). */
   embedded: boolean;
 }
@@ -38,6 +49,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return value;
   };
 
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be true or false`);
+    return fallback;
+  };
+
   const dataDir = resolve(env.MEDREC_DATA_DIR || './data');
   const eventStoreKind = env.EVENT_STORE || 'sqlite';
   let eventStore: AppConfig['eventStore'] = { kind: 'sqlite', filename: resolve(dataDir, 'events.db') };
@@ -52,14 +72,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('MEDREC_TOKEN_SECRET must be base64 of at least 32 bytes');
   }
   const blobStoreKind = env.BLOB_STORE || 'fs';
-  if (blobStoreKind !== 'fs') problems.push('BLOB_STORE must be fs (minio arrives with the ingestion work)');
+  let blobStore: AppConfig['blobStore'] = { kind: 'fs', root: resolve(dataDir, 'blobs') };
+  if (blobStoreKind === 'minio') {
+    for (const name of ['MINIO_ENDPOINT', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY']) {
+      if (!env[name]) problems.push(`BLOB_STORE=minio needs ${name}`);
+    }
+    if (env.MINIO_ENDPOINT && /[/:]/.test(env.MINIO_ENDPOINT)) problems.push('MINIO_ENDPOINT must be a host name or IP address, without scheme, port or path');
+    if (env.MINIO_BUCKET && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(env.MINIO_BUCKET)) {
+      problems.push('MINIO_BUCKET must be a valid bucket name (3-63 characters: a-z 0-9 . -)');
+    }
+    blobStore = {
+      kind: 'minio',
+      endPoint: env.MINIO_ENDPOINT ?? '',
+      port: int('MINIO_PORT', 9000, 1, 65535),
+      useSSL: bool('MINIO_USE_SSL', false),
+      accessKey: env.MINIO_ACCESS_KEY ?? '',
+      secretKey: env.MINIO_SECRET_KEY ?? '',
+      bucket: env.MINIO_BUCKET || 'medrec',
+    };
+  } else if (blobStoreKind !== 'fs') {
+    problems.push('BLOB_STORE must be fs or minio');
+  }
 
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     eventStore,
-    blobStore: { kind: 'fs', root: resolve(dataDir, 'blobs') },
+    blobStore,
     masterKey: env.MEDREC_MASTER_KEY || undefined,
     adminPassword: env.MEDREC_ADMIN_PASSWORD || undefined,
     tokenSecret: env.MEDREC_TOKEN_SECRET || undefined,
@@ -67,6 +107,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     limits: {
       jsonBodyBytes: int('MEDREC_MAX_JSON_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
       uploadBytes: int('MEDREC_MAX_UPLOAD_BYTES', 50 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
+      maxPages: int('MEDREC_MAX_PAGES', 500, 1, 100_000),
+      maxPixelsPerPage: int('MEDREC_MAX_PIXELS_PER_PAGE', 60_000_000, 10_000, 1_000_000_000),
+    },
+    ocr: {
+      inProcess: bool('MEDREC_OCR_IN_PROCESS', true),
+      workers: int('MEDREC_OCR_WORKERS', availableParallelism(), 1, 64),
+      concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
     },
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
   };

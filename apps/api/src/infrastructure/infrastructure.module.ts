@@ -2,11 +2,12 @@ import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } 
 import { join } from 'node:path';
 import { EventSourcedRunner, PhiCodec, PipelinedAppender } from '@medrec/application';
 import { TokenService, UserDirectory } from '@medrec/auth';
-import { BLOB_STORE, BlobStore, FilesystemBlobStore } from '@medrec/blob-store';
+import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
 import { RECORD_PHI_FIELDS } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { createBlobStore } from './create-blob-store';
 import { createEventStore } from './create-event-store';
 import { loadOrCreateSecretFile } from './secret-file';
 
@@ -39,7 +40,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
               }),
             }),
         },
-        { provide: BLOB_STORE, useFactory: (): BlobStore => new FilesystemBlobStore(config.blobStore.root) },
+        { provide: BLOB_STORE, useFactory: (): Promise<BlobStore> => createBlobStore(config) },
         { provide: PhiCodec, useFactory: (keys: KeyStore) => new PhiCodec(keys, RECORD_PHI_FIELDS), inject: [KEY_STORE] },
         { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
         { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundE
 import type { Response } from 'express';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
+import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
 import { problem, PROBLEM_CONTENT_TYPE, ProblemDetails, RequestValidationError } from './problem';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -52,6 +53,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       });
     }
     if (exception instanceof StreamDeletedError) return problem(410, 'The resource was deleted');
+    if (exception instanceof IngestRefusal) return problem(exception.status, exception.message, { reason: exception.reason });
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();

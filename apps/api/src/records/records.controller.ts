@@ -48,8 +48,8 @@ export class RecordsController {
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FileInterceptor('file'))
   async create(@Body() body: CreateRecordDto, @UploadedFile() file: File | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
-    const { file: _file, ...fields } = body;
-    const result = await this.commands.execute(new CreateRecordCommand(fields, file, contextOf(req)));
+    const { file: _file, allowDuplicate, ...fields } = body;
+    const result = await this.commands.execute(new CreateRecordCommand(fields, file, contextOf(req), allowDuplicate === 'true'));
     res.setHeader('ETag', etag(result.revision));
     res.setHeader('Location', `/api/records/${result.id}`);
     return result;

@@ -210,9 +210,15 @@ function validateContent(v: Validator, content: ContentRef | undefined, field: s
     .check(typeof content.contentType === 'string' && content.contentType.length > 0, `${field}.contentType`, 'is required');
 }
 
-function create(c: CreateRecord, state: RecordState): RecordEvent {
-  if (state.status === 'destroyed') requireLiveRecord(state);
-  if (state.status !== 'absent') throw new DomainError('conflict', 'The record already exists');
+/**
+ * The checks of a new record's own fields, also run by the shell before it inspects and stores
+ * the upload, so that a bad field is refused before any work is done on the file.
+ */
+export function validateNewRecord(
+  c: Omit<CreateRecord, 'content' | 'type' | 'recordId' | 'actor'>,
+  content?: ContentRef,
+  options: { contentRequired: boolean } = { contentRequired: false },
+): void {
   const today = c.at.slice(0, 10);
   const v = new Validator()
     .check(isMrn(c.mrn), 'mrn', 'must be 4-20 letters, digits or hyphens')
@@ -223,9 +229,15 @@ function create(c: CreateRecord, state: RecordState): RecordEvent {
     .check(isDocumentType(c.documentType), 'documentType', 'is not a known document type')
     .check(isText(c.title, MAX_TITLE), 'title', 'is required (at most 300 characters)')
     .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', 'must be a date YYYY-MM-DD')
-    .check(c.content !== undefined, 'file', 'is required');
-  validateContent(v, c.content, 'file');
+    .check(!options.contentRequired || content !== undefined, 'file', 'is required');
+  validateContent(v, content, 'file');
   v.throwIfInvalid();
+}
+
+function create(c: CreateRecord, state: RecordState): RecordEvent {
+  if (state.status === 'destroyed') requireLiveRecord(state);
+  if (state.status !== 'absent') throw new DomainError('conflict', 'The record already exists');
+  validateNewRecord(c, c.content, { contentRequired: true });
   return {
     type: 'RecordCreated',
     data: {

@@ -125,7 +125,7 @@ export interface RecordAccessed {
     what: 'record' | 'content' | 'text' | 'events' | 'history';
     purpose: PurposeOfUse;
     actor: string;
-    role: Role;
+    role: Role | 'system';
     at: string;
   };
 }

@@ -30,5 +30,6 @@ export const PURPOSES_BY_ROLE: Record<Role, readonly PurposeOfUse[]> = {
 export interface Actor {
   userId: string;
   username: string;
-  role: Role;
+  /** `system` for the server's own processes (OCR, bootstrap), never for a person. */
+  role: Role | 'system';
 }

@@ -12,7 +12,7 @@ export class AmendRecordHandler implements ICommandHandler<AmendRecordCommand> {
   ) {}
 
   async execute({ recordId, fields, file, context, expectedRevision }: AmendRecordCommand) {
-    const stored = file ? await this.content.store(recordId, file, this.content.inspect(file).contentType) : undefined;
+    const stored = file ? await this.content.store(recordId, await this.content.inspect(file)) : undefined;
     try {
       const result = await this.records.execute(
         { type: 'AmendRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored },

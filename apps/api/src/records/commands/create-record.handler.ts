@@ -2,6 +2,8 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
+import { DomainError, validateNewRecord } from '@medrec/domain';
+import { findDuplicate, ProjectionRunner } from '@medrec/read-models';
 import { RecordContent } from '../record-content';
 import { RecordRepository } from '../record-repository';
 import { CreateRecordCommand } from './record-commands';
@@ -11,22 +13,47 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
   constructor(
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
+    private readonly projections: ProjectionRunner,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
-  async execute({ fields, file, context }: CreateRecordCommand) {
-    const { contentType } = this.content.inspect(file);
+  async execute({ fields, file, context, allowDuplicate }: CreateRecordCommand) {
+    // The record's own fields first: a bad field is refused before any work is done on the file.
+    validateNewRecord({ ...fields, at: context.at });
+    const upload = await this.content.inspect(file);
+    const duplicate = await this.findDuplicate(fields.mrn, upload.sha256);
+    if (duplicate && !allowDuplicate) {
+      throw new DomainError('conflict', 'This patient already has a record with identical content; send allowDuplicate=true to store it again', [], {
+        existingRecordId: duplicate.recordId,
+        duplicateOf: duplicate.recordId,
+      });
+    }
     const recordId = randomUUID();
     await this.keys.create(recordId);
-    const stored = await this.content.store(recordId, file!, contentType);
+    const stored = await this.content.store(recordId, upload);
     try {
       const result = await this.records.execute({ type: 'CreateRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored }, context);
-      return { id: recordId, version: 1 as const, revision: result.revision, position: result.position, sha256: stored.sha256 };
+      return {
+        id: recordId,
+        version: 1 as const,
+        revision: result.revision,
+        position: result.position,
+        sha256: stored.sha256,
+        pages: upload.pages,
+        contentType: upload.contentType,
+        ...(duplicate ? { duplicateOf: duplicate.recordId } : {}),
+      };
     } catch (error) {
       // Nothing was recorded: leave neither content nor a key behind.
       await this.content.discard(stored);
       await this.keys.destroy(recordId);
       throw error;
     }
+  }
+
+  /** Same patient, same bytes: looked up once the read model has caught up with every acknowledged write. */
+  private async findDuplicate(mrn: string, sha256: string) {
+    await this.projections.catchUp(5000);
+    return findDuplicate(this.projections.db, mrn, sha256);
   }
 }

@@ -10,11 +10,15 @@ export interface CommandResult {
 
 type Fields<C> = Omit<C, 'type' | 'recordId' | 'actor' | 'at' | 'content'>;
 
-export class CreateRecordCommand extends Command<CommandResult & { id: string; version: 1; sha256: string }> {
+export class CreateRecordCommand extends Command<
+  CommandResult & { id: string; version: 1; sha256: string; pages: number; contentType: string; duplicateOf?: string }
+> {
   constructor(
     readonly fields: Fields<CreateRecord>,
     readonly file: UploadedFile | undefined,
     readonly context: CommandContext,
+    /** Store identical content for the same patient again instead of answering 409. */
+    readonly allowDuplicate = false,
   ) {
     super();
   }

@@ -40,6 +40,11 @@ export class CreateRecordDto {
   @Matches(DATE, { message: DATE_MESSAGE })
   encounterDate?: string;
 
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Store identical content for the same patient again instead of answering 409' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  allowDuplicate?: string;
+
   @ApiProperty({ type: 'string', format: 'binary' })
   @IsOptional()
   file?: unknown;

@@ -38,8 +38,8 @@ export class GetVersionContentQuery extends Query<VersionContent> implements Aud
 
 export interface VersionText {
   version: number;
-  ocr: { status: 'pending' | 'done' | 'failed'; reason?: string };
-  pages: Array<{ page: number; text: string; confidence: number }>;
+  ocr: { status: 'pending' | 'done' | 'failed'; reason?: string; meanConfidence?: number };
+  pages: Array<{ page: number; text: string; confidence: number; source: 'text-layer' | 'ocr'; words: unknown[] }>;
 }
 
 export class GetVersionTextQuery extends Query<VersionText> implements AuditedRead {

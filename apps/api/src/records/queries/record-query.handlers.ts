@@ -5,6 +5,8 @@ import { PhiCodec } from '@medrec/application';
 import { verifyChain } from '@medrec/crypto';
 import { AccessRecord, DomainError, ExistingRecordState, recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
+import { readStoredText } from '@medrec/ingest/jobs/ocr-job-runner';
 import { RecordContent } from '../record-content';
 import { LoadedRecord, RecordRepository } from '../record-repository';
 import { recordView } from '../record-view';
@@ -64,16 +66,24 @@ export class GetVersionContentHandler implements IQueryHandler<GetVersionContent
 
 @QueryHandler(GetVersionTextQuery)
 export class GetVersionTextHandler implements IQueryHandler<GetVersionTextQuery> {
-  constructor(private readonly records: RecordRepository) {}
+  constructor(
+    private readonly records: RecordRepository,
+    private readonly content: RecordContent,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
 
+  /** The version's text per page once OCR is done; until then its OCR status and no pages. */
   async execute(query: GetVersionTextQuery): Promise<VersionText> {
     const { state } = await auditedLoad(this.records, query, 'text', query.version);
     const { ocr } = state.versions.find((v) => v.version === query.version)!;
-    if (ocr.status === 'done') {
-      // Per-page OCR text arrives with the ingestion pipeline; until then no version reaches 'done'.
-      throw new DomainError('not-found', 'The text of this version is not available');
-    }
-    return { version: query.version, ocr: ocr.status === 'failed' ? { status: 'failed', reason: ocr.reason } : { status: 'pending' }, pages: [] };
+    if (ocr.status === 'pending') return { version: query.version, ocr: { status: 'pending' }, pages: [] };
+    if (ocr.status === 'failed') return { version: query.version, ocr: { status: 'failed', reason: ocr.reason }, pages: [] };
+    const stored = await readStoredText(this.blobs, ocr.textKey, await this.content.dataKey(query.recordId));
+    return {
+      version: query.version,
+      ocr: { status: 'done', meanConfidence: ocr.meanConfidence },
+      pages: stored.pages.map(({ page, text, confidence, source, words }) => ({ page, text, confidence, source, words })),
+    };
   }
 }
 

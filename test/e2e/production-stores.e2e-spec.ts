@@ -1,26 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { startFakeEventStoreDb } from '../support/fake-eventstoredb';
+import { startS3rver } from '../support/s3rver';
 import { purpose, recordForm, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
 
 /**
- * The same app, configured with EVENT_STORE=eventstoredb, over real gRPC against the EventStoreDB
- * test server (and against a real EventStoreDB when EVENTSTORE_CONNECTION_STRING is set).
+ * The same app configured for production stores: EVENT_STORE=eventstoredb over real gRPC against
+ * the EventStoreDB test server, BLOB_STORE=minio over HTTP against an S3-compatible server on
+ * loopback (or the real ones when EVENTSTORE_CONNECTION_STRING / MINIO_ENDPOINT are set).
  */
-describe('the app on EventStoreDB (EVENT_STORE=eventstoredb)', () => {
+describe('the app on EventStoreDB and MinIO', () => {
   let esdb: { connectionString: string; stop(): Promise<void> } | undefined;
+  let s3: Awaited<ReturnType<typeof startS3rver>> | undefined;
   let t: TestApp;
 
   beforeAll(async () => {
     const connectionString = process.env.EVENTSTORE_CONNECTION_STRING ?? (esdb = await startFakeEventStoreDb()).connectionString;
+    const minio = process.env.MINIO_ENDPOINT
+      ? {}
+      : await (async () => {
+          s3 = await startS3rver();
+          return { MINIO_ENDPOINT: s3.endPoint, MINIO_PORT: String(s3.port), MINIO_ACCESS_KEY: s3.accessKey, MINIO_SECRET_KEY: s3.secretKey, MINIO_BUCKET: s3.bucket };
+        })();
     t = await startApp(undefined, {
       EVENT_STORE: 'eventstoredb',
       EVENTSTORE_CONNECTION_STRING: connectionString,
+      BLOB_STORE: 'minio',
+      ...minio,
       MEDREC_MASTER_KEY: randomBytes(32).toString('base64'),
     });
   });
   afterAll(async () => {
     await t?.close();
     await esdb?.stop();
+    await s3?.stop();
   });
 
   it('runs a record through creation, audited reads, amendment, hold and destruction with an intact chain', async () => {

@@ -1,0 +1,42 @@
+import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { join } from 'node:path';
+import { EventSourcedRunner } from '@medrec/application';
+import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
+import { KEY_STORE, KeyStore } from '@medrec/crypto';
+import { OcrJobRunner } from '@medrec/ingest/jobs/ocr-job-runner';
+import { createDocumentRecognizer } from '@medrec/ingest/pipeline/create-document-recognizer';
+import { ProjectionRunner } from '@medrec/read-models';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { loadOrCreateNodeId } from './node-id';
+
+/** In embedded mode the API works through pending OCR itself; in production the worker app does. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: OcrJobRunner,
+      inject: [APP_CONFIG, EventSourcedRunner, BLOB_STORE, KEY_STORE, ProjectionRunner],
+      useFactory: (config: AppConfig, runner: EventSourcedRunner, blobs: BlobStore, keys: KeyStore, projections: ProjectionRunner) => {
+        if (!config.ocr.inProcess) return null;
+        const logger = new Logger('OCR');
+        return new OcrJobRunner(runner, blobs, keys, projections, createDocumentRecognizer({ workers: config.ocr.workers }), {
+          nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
+          concurrency: config.ocr.concurrency,
+          log: (message) => logger.log(message),
+        });
+      },
+    },
+  ],
+  exports: [OcrJobRunner],
+})
+export class IngestionModule implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(@Optional() @Inject(OcrJobRunner) private readonly ocr: OcrJobRunner | null) {}
+
+  onApplicationBootstrap(): void {
+    this.ocr?.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.ocr?.stop();
+  }
+}

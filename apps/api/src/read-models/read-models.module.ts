@@ -1,0 +1,34 @@
+import { BeforeApplicationShutdown, Global, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { join } from 'node:path';
+import { PhiCodec } from '@medrec/application';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
+import { contentIndexProjection, ProjectionRunner } from '@medrec/read-models';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+/** The read models (their own SQLite file) kept up to date by the projection runner. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: ProjectionRunner,
+      inject: [EVENT_STORE, PhiCodec, APP_CONFIG],
+      useFactory: (store: EventStore, codec: PhiCodec, config: AppConfig) =>
+        new ProjectionRunner(store, codec, [contentIndexProjection, ocrJobsProjection], { filename: join(config.dataDir, 'read-models.db') }),
+    },
+  ],
+  exports: [ProjectionRunner],
+})
+export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(ProjectionRunner) private readonly projections: ProjectionRunner) {}
+
+  onApplicationBootstrap(): void {
+    this.projections.start();
+  }
+
+  /** After the OCR runner has stopped (onModuleDestroy), before the stores close (onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
+    this.projections.close();
+  }
+}

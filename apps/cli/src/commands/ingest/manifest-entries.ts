@@ -1,0 +1,162 @@
+import { DOCUMENT_TYPES, isCalendarDate, isDocumentType, isMrn, isPersonName, isText } from '@medrec/domain';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { RawManifestRow } from './read-manifest';
+
+/** The metadata of one record, as POST /api/records takes it. */
+export interface RecordFields {
+  mrn: string;
+  patientName: string;
+  dateOfBirth: string;
+  documentType: string;
+  title: string;
+  encounterDate?: string;
+}
+
+/** A manifest row that passed every check: a readable file and valid metadata. */
+export interface IngestEntry {
+  /** 1-based position among the manifest's rows (the header of a CSV is not counted). */
+  row: number;
+  /** As written in the manifest, relative to the folder: what reports name the file by. */
+  file: string;
+  path: string;
+  size: number;
+  fields: RecordFields;
+}
+
+/** A row refused before anything was uploaded. Problems name fields and rules, never values. */
+export interface InvalidRow {
+  row: number;
+  file?: string;
+  problems: string[];
+}
+
+export interface CheckedManifest {
+  entries: IngestEntry[];
+  invalid: InvalidRow[];
+}
+
+type Column = 'file' | keyof RecordFields;
+
+/** Accepted column names, compared without case, spaces, '_' or '-'; the short ones are the scan fixtures' manifest format. */
+const COLUMNS: Record<string, Column> = {
+  file: 'file',
+  mrn: 'mrn',
+  patientname: 'patientName',
+  patient: 'patientName',
+  dateofbirth: 'dateOfBirth',
+  dob: 'dateOfBirth',
+  documenttype: 'documentType',
+  type: 'documentType',
+  title: 'title',
+  encounterdate: 'encounterDate',
+};
+
+const MAX_TITLE = 300;
+const EARLIEST_BIRTH_DATE = '1880-01-01';
+
+/** Checks every row against the folder and the record rules, so that all problems are listed at once. */
+export async function checkManifest(folder: string, rows: readonly RawManifestRow[], today = new Date().toISOString().slice(0, 10)): Promise<CheckedManifest> {
+  const entries: IngestEntry[] = [];
+  const invalid: InvalidRow[] = [];
+  const rowOfFile = new Map<string, number>();
+  for (const [index, raw] of rows.entries()) {
+    const row = index + 1;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      invalid.push({ row, problems: ['is not an object'] });
+      continue;
+    }
+    const { values, problems } = columnValues(raw as Record<string, unknown>);
+    const file = values.file;
+    const fields = recordFields(values, problems, today);
+    let located: { path: string; size: number } | undefined;
+    if (file !== undefined) {
+      located = await locateFile(folder, file, problems);
+      if (located) {
+        const earlier = rowOfFile.get(located.path);
+        if (earlier !== undefined) problems.push(`lists the same file as row ${earlier}`);
+        else rowOfFile.set(located.path, row);
+      }
+    }
+    if (problems.length > 0 || !located || !fields || file === undefined) {
+      invalid.push({ row, ...(file !== undefined ? { file } : {}), problems });
+    } else {
+      entries.push({ row, file, path: located.path, size: located.size, fields });
+    }
+  }
+  return { entries, invalid };
+}
+
+/** A title for rows that have none (the fixture format): the document type in words, "Discharge summary". */
+export function titleFromDocumentType(documentType: string): string {
+  const words = documentType.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function columnValues(raw: Record<string, unknown>): { values: Partial<Record<Column, string>>; problems: string[] } {
+  const values: Partial<Record<Column, string>> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const column = COLUMNS[key.toLowerCase().replace(/[\s_-]/g, '')];
+    if (!column) continue; // other keys (pages, font, notes...) are the operator's own
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string') {
+      problems.push(`${column} must be text${column === 'mrn' ? ' (quote it, or leading zeros are lost)' : ''}`);
+      continue;
+    }
+    const text = value.trim();
+    if (text === '') continue;
+    const previous = values[column];
+    if (previous !== undefined && previous !== text) problems.push(`${column} is given twice with different values`);
+    values[column] = text;
+  }
+  return { values, problems };
+}
+
+function recordFields(values: Partial<Record<Column, string>>, problems: string[], today: string): RecordFields | undefined {
+  const before = problems.length;
+  const { mrn, patientName, dateOfBirth, documentType, encounterDate } = values;
+  if (values.file === undefined) problems.push('file is missing');
+  if (mrn === undefined) problems.push('mrn is missing');
+  else if (!isMrn(mrn)) problems.push('mrn must be 4-20 letters, digits or hyphens');
+  if (patientName === undefined) problems.push('patientName is missing');
+  else if (!isPersonName(patientName)) problems.push("patientName must be a person name (letters, spaces, . , ' -), at most 200 characters");
+  if (dateOfBirth === undefined) problems.push('dateOfBirth is missing');
+  else if (!isCalendarDate(dateOfBirth)) problems.push('dateOfBirth must be a date YYYY-MM-DD');
+  else if (dateOfBirth > today) problems.push('dateOfBirth must not be in the future');
+  else if (dateOfBirth < EARLIEST_BIRTH_DATE) problems.push(`dateOfBirth must be on or after ${EARLIEST_BIRTH_DATE}`);
+  if (documentType === undefined) problems.push('documentType is missing');
+  else if (!isDocumentType(documentType)) problems.push(`documentType must be one of ${DOCUMENT_TYPES.join(', ')}`);
+  const title = values.title ?? (documentType !== undefined && isDocumentType(documentType) ? titleFromDocumentType(documentType) : undefined);
+  if (title !== undefined && !isText(title, MAX_TITLE)) problems.push(`title must be at most ${MAX_TITLE} characters, without control characters`);
+  if (encounterDate !== undefined && !isCalendarDate(encounterDate)) problems.push('encounterDate must be a date YYYY-MM-DD');
+  if (problems.length > before || !mrn || !patientName || !dateOfBirth || !documentType || !title) return undefined;
+  return { mrn, patientName, dateOfBirth, documentType, title, ...(encounterDate !== undefined ? { encounterDate } : {}) };
+}
+
+async function locateFile(folder: string, file: string, problems: string[]): Promise<{ path: string; size: number } | undefined> {
+  if (isAbsolute(file)) {
+    problems.push('file must be a path relative to the folder');
+    return undefined;
+  }
+  const path = resolve(folder, file);
+  const inside = relative(folder, path);
+  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    problems.push('file must be inside the folder');
+    return undefined;
+  }
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) {
+      problems.push('file is not a regular file');
+      return undefined;
+    }
+    await access(path, constants.R_OK);
+    return { path, size: info.size };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problems.push(code === 'ENOENT' || code === 'ENOTDIR' ? 'file does not exist' : code === 'EACCES' ? 'file is not readable' : `file cannot be read (${code ?? 'error'})`);
+    return undefined;
+  }
+}

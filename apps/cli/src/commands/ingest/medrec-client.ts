@@ -1,0 +1,200 @@
+import { openAsBlob } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../../cli-error';
+import type { RecordFields } from './manifest-entries';
+
+/** How the CLI proves who it is: an account it signs in with (and again before the token expires), or a token as given. */
+export type Credentials = { kind: 'password'; username: string; password: string } | { kind: 'token'; token: string };
+
+export type UploadOutcome =
+  | { kind: 'created'; recordId: string; sha256: string; pages: number; contentType: string; duplicateOf?: string }
+  /** The patient already has a record with this content (409): nothing new was stored. */
+  | { kind: 'duplicate'; recordId: string }
+  /** The server will not take this file as it is (400, 413, 415, 422...): retrying cannot help. */
+  | { kind: 'refused'; status: number; detail: string; reason?: string }
+  /** No answer, or a server error, even after the retries. */
+  | { kind: 'failed'; error: string; attempts: number };
+
+export interface ClientOptions {
+  /** Further attempts after a network error or a 5xx/408/429. */
+  retries?: number;
+  /** First pause between attempts; it doubles each time, plus up to as much again at random. */
+  retryBaseMs?: number;
+  /** Per request, upload included. */
+  timeoutMs?: number;
+}
+
+interface Problem {
+  detail?: string;
+  title?: string;
+  reason?: string;
+  existingRecordId?: string;
+  errors?: { field: string; message: string }[];
+}
+
+type Attempt = { kind: 'response'; status: number; body: unknown; retryAfterMs?: number } | { kind: 'network'; error: string };
+
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** The part of the medrec HTTP API the batch ingest uses (API.md: auth, POST /api/records). */
+export class MedrecClient {
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly timeoutMs: number;
+  private token: { value: string; refreshAt: number } | undefined;
+  private signingIn: Promise<string> | undefined;
+
+  constructor(
+    readonly server: string,
+    private readonly credentials: Credentials,
+    options: ClientOptions = {},
+  ) {
+    this.retries = options.retries ?? 3;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  }
+
+  /** Signs in now (with a password), so that wrong credentials stop the batch before any file is read. */
+  async signIn(): Promise<void> {
+    await this.accessToken();
+  }
+
+  /** Creates one record; the file is streamed from disk, never read whole into memory. */
+  async createRecord(path: string, filename: string, fields: RecordFields): Promise<UploadOutcome> {
+    let attempts = 0;
+    let signedInAgain = false;
+    let lastError = '';
+    while (attempts <= this.retries) {
+      if (attempts > 0) await sleep(this.backoff(attempts));
+      attempts++;
+      const token = await this.accessToken();
+      const attempt = await this.send('POST', '/api/records', token, await recordForm(path, filename, fields));
+      if (attempt.kind === 'network') {
+        lastError = attempt.error;
+        continue;
+      }
+      const { status } = attempt;
+      const problem = (attempt.body ?? {}) as Problem;
+      if (status === 201) return created(attempt.body);
+      if (status === 401 && this.credentials.kind === 'password' && !signedInAgain) {
+        // The token expired early (server restarted with a new secret, clock skew): one fresh sign-in, not counted as a retry.
+        signedInAgain = true;
+        this.token = undefined;
+        attempts--;
+        continue;
+      }
+      if (status === 401) throw new CliError(`The server refused the ${this.credentials.kind === 'token' ? 'token (MEDREC_TOKEN)' : 'credentials'} (401)`);
+      if (status === 403) throw new CliError('The account may not create records (403): it needs the clerk or him role');
+      if (status === 404) throw new CliError(`${this.server} has no /api/records (404): check --server`);
+      if (status === 409 && typeof problem.existingRecordId === 'string') return { kind: 'duplicate', recordId: problem.existingRecordId };
+      if (RETRYABLE.has(status)) {
+        lastError = `${status} ${describeProblem(problem) || 'server error'}`;
+        if (attempt.retryAfterMs !== undefined && attempts <= this.retries) await sleep(attempt.retryAfterMs);
+        continue;
+      }
+      return { kind: 'refused', status, detail: describeProblem(problem) || `HTTP ${status}`, ...(problem.reason ? { reason: problem.reason } : {}) };
+    }
+    return { kind: 'failed', error: lastError, attempts };
+  }
+
+  private accessToken(): Promise<string> {
+    if (this.credentials.kind === 'token') return Promise.resolve(this.credentials.token);
+    if (this.token && Date.now() < this.token.refreshAt) return Promise.resolve(this.token.value);
+    // Concurrent uploads share one sign-in.
+    this.signingIn ??= this.requestToken(this.credentials).finally(() => (this.signingIn = undefined));
+    return this.signingIn;
+  }
+
+  private async requestToken(credentials: { username: string; password: string }): Promise<string> {
+    let lastError = '';
+    for (let attempts = 0; attempts <= this.retries; attempts++) {
+      if (attempts > 0) await sleep(this.backoff(attempts));
+      const issuedAt = Date.now();
+      const attempt = await this.send('POST', '/api/auth/token', undefined, JSON.stringify({ username: credentials.username, password: credentials.password }));
+      if (attempt.kind === 'network') {
+        lastError = attempt.error;
+        continue;
+      }
+      const body = (attempt.body ?? {}) as { accessToken?: unknown; expiresIn?: unknown } & Problem;
+      if (attempt.status === 200 && typeof body.accessToken === 'string') {
+        const lifetimeMs = (typeof body.expiresIn === 'number' && body.expiresIn > 0 ? body.expiresIn : 300) * 1000;
+        // Renewed well before expiry so that a long upload never starts with a token about to lapse.
+        this.token = { value: body.accessToken, refreshAt: issuedAt + lifetimeMs - Math.min(120_000, lifetimeMs / 4) };
+        return body.accessToken;
+      }
+      if (attempt.status === 401 || attempt.status === 400) throw new CliError(`The server refused the username or password (${attempt.status})`);
+      if (attempt.status === 404) throw new CliError(`${this.server} has no /api/auth/token (404): check --server`);
+      lastError = `${attempt.status} ${describeProblem(body) || 'server error'}`;
+      if (!RETRYABLE.has(attempt.status)) break;
+    }
+    throw new CliError(`Could not sign in to ${this.server}: ${lastError}`);
+  }
+
+  private async send(method: string, path: string, token: string | undefined, body: FormData | string): Promise<Attempt> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (typeof body === 'string') headers['content-type'] = 'application/json';
+    try {
+      const response = await fetch(this.server + path, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const text = await response.text();
+      return { kind: 'response', status: response.status, body: parseJson(text), retryAfterMs: retryAfter(response.headers.get('retry-after')) };
+    } catch (error) {
+      return { kind: 'network', error: describeNetworkError(error, this.timeoutMs) };
+    }
+  }
+
+  private backoff(retry: number): number {
+    const base = this.retryBaseMs * 2 ** (retry - 1);
+    return base + Math.random() * base;
+  }
+}
+
+async function recordForm(path: string, filename: string, fields: RecordFields): Promise<FormData> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+  // Fields before the file: the server reads them while the file is still streaming in.
+  form.append('file', (await openAsBlob(path)) as Blob, filename);
+  return form;
+}
+
+function created(body: unknown): UploadOutcome {
+  const b = (body ?? {}) as { id?: unknown; sha256?: unknown; pages?: unknown; contentType?: unknown; duplicateOf?: unknown };
+  if (typeof b.id !== 'string') return { kind: 'failed', error: '201 without a record id', attempts: 1 };
+  return {
+    kind: 'created',
+    recordId: b.id,
+    sha256: typeof b.sha256 === 'string' ? b.sha256 : '',
+    pages: typeof b.pages === 'number' ? b.pages : 0,
+    contentType: typeof b.contentType === 'string' ? b.contentType : '',
+    ...(typeof b.duplicateOf === 'string' ? { duplicateOf: b.duplicateOf } : {}),
+  };
+}
+
+/** The problem's detail, with the field errors of a 400; the API keeps PHI out of both. */
+function describeProblem(problem: Problem): string {
+  const errors = Array.isArray(problem.errors) ? problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : '';
+  const detail = problem.detail ?? problem.title ?? '';
+  return [detail, errors].filter((part) => part !== '').join(': ');
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (header === null || !/^\d+$/.test(header.trim())) return undefined;
+  return Math.min(Number(header.trim()) * 1000, MAX_RETRY_AFTER_MS);
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return cause ? `${e.message} (${cause})` : (e?.message ?? String(error));
+}

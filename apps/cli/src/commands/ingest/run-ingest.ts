@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { CliError } from '../../cli-error';
+import type { IngestProgress } from './ingest-progress';
+import type { IngestState } from './ingest-state';
+import { emptyLists, IngestSummary, summarize, SummaryLists } from './ingest-summary';
+import type { IngestEntry, InvalidRow } from './manifest-entries';
+import type { MedrecClient } from './medrec-client';
+
+export interface RunIngestOptions {
+  client: MedrecClient;
+  state: IngestState;
+  progress: IngestProgress;
+  concurrency: number;
+  /** Aborting stops new uploads; those under way finish and are recorded. */
+  signal?: AbortSignal;
+}
+
+export interface IngestRun {
+  summary: IngestSummary;
+  /** Set when the batch stopped early for a reason no file can get past (credentials refused, wrong server). */
+  error?: CliError;
+}
+
+type Outcome =
+  | { list: 'ingested'; item: SummaryLists['ingested'][number] }
+  | { list: 'skipped'; item: SummaryLists['skipped'][number] }
+  | { list: 'refused'; item: SummaryLists['refused'][number] }
+  | { list: 'failed'; item: SummaryLists['failed'][number] }
+  | { list: 'notAttempted'; item: string };
+
+/**
+ * Ingests the entries, `concurrency` at a time. Each file is hashed first: content found in the
+ * state file, or already met in this batch, is not uploaded again. Results are listed in manifest order.
+ */
+export async function runIngest(entries: readonly IngestEntry[], invalid: readonly InvalidRow[], options: RunIngestOptions): Promise<IngestRun> {
+  const { client, state, progress, signal } = options;
+  const startedAt = Date.now();
+  const outcomes: Outcome[] = new Array(entries.length);
+  const firstFileWithContent = new Map<string, string>();
+  let stopError: CliError | undefined;
+
+  const ingestOne = async (entry: IngestEntry): Promise<Outcome> => {
+    const sha256 = await fileSha256(entry.path);
+    const known = state.find(sha256);
+    if (known) {
+      progress.skipped(entry.size);
+      return { list: 'skipped', item: { file: entry.file, recordId: known.recordId, sha256, reason: 'already-ingested' } };
+    }
+    const sameAs = firstFileWithContent.get(sha256);
+    if (sameAs !== undefined) {
+      progress.skipped(entry.size);
+      return { list: 'skipped', item: { file: entry.file, sha256, reason: 'same-content', sameAs } };
+    }
+    firstFileWithContent.set(sha256, entry.file);
+    const result = await client.createRecord(entry.path, basename(entry.file), entry.fields);
+    switch (result.kind) {
+      case 'created': {
+        const contentHash = result.sha256 || sha256;
+        state.remember(contentHash, { recordId: result.recordId, file: entry.file, at: new Date().toISOString() });
+        progress.uploaded(entry.size, result.pages);
+        const { kind: _kind, ...created } = result;
+        return { list: 'ingested', item: { file: entry.file, ...created, sha256: contentHash } };
+      }
+      case 'duplicate':
+        state.remember(sha256, { recordId: result.recordId, file: entry.file, at: new Date().toISOString() });
+        progress.uploaded(entry.size, 0);
+        return { list: 'skipped', item: { file: entry.file, recordId: result.recordId, sha256, reason: 'duplicate' } };
+      case 'refused':
+        progress.uploaded(entry.size, 0);
+        return { list: 'refused', item: { file: entry.file, status: result.status, detail: result.detail, ...(result.reason ? { reason: result.reason } : {}) } };
+      case 'failed':
+        progress.uploaded(entry.size, 0);
+        return { list: 'failed', item: { file: entry.file, error: result.error, attempts: result.attempts } };
+    }
+  };
+
+  const queue = entries.entries();
+  const worker = async () => {
+    for (const [index, entry] of queue) {
+      if (stopError || signal?.aborted) {
+        outcomes[index] = { list: 'notAttempted', item: entry.file };
+        continue;
+      }
+      try {
+        outcomes[index] = await ingestOne(entry);
+      } catch (error) {
+        if (error instanceof CliError) {
+          stopError ??= error;
+          outcomes[index] = { list: 'notAttempted', item: entry.file };
+        } else {
+          // The file went away or became unreadable after the manifest was checked.
+          progress.uploaded(entry.size, 0);
+          outcomes[index] = { list: 'failed', item: { file: entry.file, error: localError(error), attempts: 0 } };
+        }
+      }
+    }
+  };
+
+  progress.start(entries.length, entries.reduce((sum, entry) => sum + entry.size, 0));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, entries.length)) }, worker));
+  } finally {
+    progress.stop();
+  }
+  await state.flush();
+
+  const lists = emptyLists();
+  lists.invalid.push(...invalid);
+  for (const outcome of outcomes) {
+    if (outcome.list === 'notAttempted') lists.notAttempted.push(outcome.item);
+    else (lists[outcome.list] as (typeof outcome.item)[]).push(outcome.item);
+  }
+  return { summary: summarize(client.server, lists, (Date.now() - startedAt) / 1000), ...(stopError ? { error: stopError } : {}) };
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** The error code only: messages of fs errors carry the full path. */
+function localError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return `cannot read the file (${code ?? (error as Error)?.name ?? 'error'})`;
+}

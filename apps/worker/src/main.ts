@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '../../api/src/config/app-config';
+import { WorkerModule } from './worker.module';
+
+/**
+ * `medrec` OCR worker for production: competes with other workers (and any API in embedded
+ * mode) for pending OCR jobs; each job is claimed on its own stream, so none runs twice at once.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config));
+  app.enableShutdownHooks();
+  new Logger('worker').log(`OCR worker started (${config.ocr.workers} OCR threads, event store ${config.eventStore.kind})`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+/**
+ * bench:ingest — the shared scans through the whole pipeline over HTTP on the embedded app (a
+ * separate server process): upload -> inspection -> encrypted storage -> OCR -> OcrCompleted.
+ * Reports pages/min end to end, CER against the ground truth (mean, median, worst), and the
+ * server's peak RSS. When `ocrmypdf` is installed, the same pages go through
+ * `ocrmypdf --jobs 2` in the same run, and the ratios are given. One JSON line.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { characterErrorRate } from '../libs/ingest/src/quality/cer';
+import { startServerProcess } from '../test/support/server-process';
+
+const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
+const SCANS = process.env.BENCH_SCANS ?? join(ROOT, 'test/fixtures/scans');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ADMIN_PASSWORD = 'bench-admin-password';
+
+interface Scan { file: string; text: string; mrn: string; patient: string; dob: string; type: string; pages: number }
+
+async function call(baseUrl: string, method: string, path: string, token?: string, body?: unknown, extra: Record<string, string> = {}): Promise<any> {
+  const headers: Record<string, string> = { ...extra };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let payload: string | FormData | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(baseUrl + path, { method, headers, body: payload });
+  const json = await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number, d = 5): number => +x.toFixed(d);
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function medrec(scans: Scan[]) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-ingest-'));
+  const server = await startServerProcess(dataDir, { MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_OCR_IN_PROCESS: 'true', MEDREC_TOKEN_TTL_SECONDS: '3600' });
+  try {
+    const { baseUrl } = server;
+    const admin = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
+    await call(baseUrl, 'POST', '/api/users', admin, { username: 'clerk1', password: 'bench-password-1', roles: ['clerk'] });
+    const clerk = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'clerk1', password: 'bench-password-1' })).accessToken;
+    const started = Date.now();
+    const uploaded: Array<{ id: string; scan: Scan }> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scan of scans) {
+        const form = new FormData();
+        for (const [k, v] of Object.entries({ mrn: scan.mrn, patientName: scan.patient, dateOfBirth: scan.dob, documentType: scan.type, title: scan.file, allowDuplicate: 'true' })) form.append(k, v);
+        form.append('file', new Blob([readFileSync(join(SCANS, scan.file))]), scan.file);
+        uploaded.push({ id: (await call(baseUrl, 'POST', '/api/records', clerk, form)).id, scan });
+      }
+    }
+    const headers = { 'x-purpose-of-use': 'operations' };
+    for (const { id } of uploaded) {
+      for (;;) {
+        const rec = await call(baseUrl, 'GET', `/api/records/${id}`, clerk, undefined, headers);
+        if (rec.versions[0].ocr.status !== 'pending') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const rss = peakRssMb(server.child.pid!);
+    const rates: number[] = [];
+    for (const { id, scan } of uploaded.slice(0, scans.length)) {
+      const text = await call(baseUrl, 'GET', `/api/records/${id}/versions/1/text`, clerk, undefined, headers);
+      rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), text.pages.map((p: any) => p.text).join('\n')));
+    }
+    const pages = ROUNDS * scans.reduce((n, s) => n + s.pages, 0);
+    return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates, peakRssMb: rss };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The same pages through OCRmyPDF (what Paperless-ngx uses), text read back with pdftotext. */
+function ocrmypdf(scans: Scan[]) {
+  if (spawnSync('ocrmypdf', ['--version']).status !== 0 || spawnSync('pdftotext', ['-v']).status !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-ocrmypdf-'));
+  try {
+    const started = Date.now();
+    const rates: number[] = [];
+    for (const scan of scans) {
+      const out = join(dir, `${scan.file}.pdf`);
+      // Images need their resolution; the fixtures are 200 dpi scans.
+      const imageArgs = scan.file.endsWith('.pdf') ? [] : ['--image-dpi', '200'];
+      execFileSync('ocrmypdf', ['--jobs', '2', '--force-ocr', '--output-type', 'pdf', '--quiet', ...imageArgs, join(SCANS, scan.file), out], { stdio: 'ignore' });
+      execFileSync('pdftotext', ['-layout', out, `${out}.txt`]);
+      rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), readFileSync(`${out}.txt`, 'utf8')));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const pages = scans.reduce((n, s) => n + s.pages, 0);
+    return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates };
+  } catch (error) {
+    return { error: (error as Error).message.slice(0, 200) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const scans: Scan[] = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8'));
+  const ours = await medrec(scans);
+  const theirs = ocrmypdf(scans);
+  const result: Record<string, unknown> = {
+    bench: 'ingest',
+    documents: scans.length,
+    rounds: ROUNDS,
+    pages: ours.pages,
+    seconds: round(ours.seconds, 1),
+    pagesPerMin: ours.pagesPerMin,
+    meanCer: round(ours.rates.reduce((a, b) => a + b, 0) / ours.rates.length),
+    medianCer: round(median(ours.rates)),
+    worstCer: round(Math.max(...ours.rates)),
+    peakRssMb: ours.peakRssMb,
+    targets: { meanCer: 0.005, worstCer: 0.03, peakRssMb: 400, speedupVsOcrmypdf: 4 },
+  };
+  if (theirs && 'rates' in theirs && theirs.rates) {
+    const theirMean = theirs.rates.reduce((a, b) => a + b, 0) / theirs.rates.length;
+    Object.assign(result, {
+      ocrmypdf: { pages: theirs.pages, pagesPerMin: theirs.pagesPerMin, meanCer: round(theirMean), medianCer: round(median(theirs.rates)) },
+      speedupVsOcrmypdf: round(ours.pagesPerMin / theirs.pagesPerMin, 2),
+    });
+  } else {
+    result.ocrmypdf = theirs ?? 'not installed (apt-get install ocrmypdf poppler-utils to compare)';
+  }
+  writeFileSync(1, JSON.stringify(result) + '\n');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,215 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Client } from 'minio';
+import { startS3rver, type S3rverInstance } from '@medrec/test-support/s3rver';
+import { BlobNotFoundError } from '../blob-store.port';
+import { describeBlobStoreConformance } from '../blob-store.conformance';
+import { getDecrypted, putEncrypted } from '../encrypted-blob-store';
+import { MIN_PART_SIZE, MinioBlobStore, MinioBlobStoreError, type MinioConnectionOptions } from './minio-blob-store';
+
+type Connection = Omit<MinioConnectionOptions, 'bucket' | 'region' | 'partSize'>;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** `total` random-looking bytes in 64 KiB chunks, generated as read; `onRead` sees the running count. */
+function generated(total: number, onRead: (produced: number) => void = () => undefined): { stream: Readable; digest(): string } {
+  const hash = createHash('sha256');
+  const block = randomBytes(64 * 1024);
+  let produced = 0;
+  const stream = new Readable({
+    read() {
+      if (produced >= total) return void this.push(null);
+      const piece = Buffer.from(block.subarray(0, Math.min(block.length, total - produced)));
+      if (piece.length >= 4) piece.writeUInt32BE(produced); // no two chunks alike
+      hash.update(piece);
+      produced += piece.length;
+      onRead(produced);
+      this.push(piece);
+    },
+  });
+  return { stream, digest: () => hash.digest('hex') };
+}
+
+/** A source that delivers `bytes` and then fails, as an aborted client upload does. */
+function failingAfter(bytes: number, message: string): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= bytes) return void this.destroy(new Error(message));
+      const piece = Buffer.alloc(Math.min(256 * 1024, bytes - sent), 7);
+      sent += piece.length;
+      this.push(piece);
+    },
+  });
+}
+
+/** Each test gets its own bucket, removed with its content afterwards: a configured bucket is never written to. */
+async function freshBucket(connection: Connection, base: string, partSize?: number) {
+  const bucket = `${base}-${randomBytes(5).toString('hex')}`;
+  const store = new MinioBlobStore({ ...connection, bucket, partSize });
+  await store.ensureBucket();
+  return { store, bucket, cleanup: () => removeBucket(connection, bucket) };
+}
+
+async function removeBucket(connection: Connection, bucket: string): Promise<void> {
+  const client = new Client(connection);
+  const names: string[] = [];
+  for await (const item of client.listObjects(bucket, '', true)) if (item.name) names.push(item.name);
+  if (names.length > 0) await client.removeObjects(bucket, names);
+  await client.removeBucket(bucket);
+}
+
+let s3rver: S3rverInstance;
+let s3rverConnection: Connection;
+
+beforeAll(async () => {
+  s3rver = await startS3rver();
+  s3rverConnection = { endPoint: s3rver.endPoint, port: s3rver.port, useSSL: false, accessKey: s3rver.accessKey, secretKey: s3rver.secretKey };
+});
+afterAll(() => s3rver?.stop());
+
+// The smallest part size makes the conformance suite's 5 MiB blob land exactly on the single-PUT boundary.
+describeBlobStoreConformance('minio on s3rver', () => freshBucket(s3rverConnection, 'conformance', MIN_PART_SIZE));
+
+if (process.env.MINIO_ENDPOINT) {
+  const env = process.env;
+  const minio: Connection = {
+    endPoint: env.MINIO_ENDPOINT!,
+    port: Number(env.MINIO_PORT || 9000),
+    useSSL: ['true', '1', 'yes'].includes((env.MINIO_USE_SSL ?? '').toLowerCase()),
+    accessKey: env.MINIO_ACCESS_KEY ?? '',
+    secretKey: env.MINIO_SECRET_KEY ?? '',
+  };
+  describeBlobStoreConformance('minio on a real MinIO', () => freshBucket(minio, `${env.MINIO_BUCKET || 'medrec'}-test`, MIN_PART_SIZE));
+}
+
+describe('MinioBlobStore on s3rver', () => {
+  let fixture: Awaited<ReturnType<typeof freshBucket>>;
+  let store: MinioBlobStore;
+
+  beforeEach(async () => {
+    fixture = await freshBucket(s3rverConnection, 'specifics', MIN_PART_SIZE);
+    store = fixture.store;
+  });
+  afterEach(() => fixture.cleanup());
+
+  it('uploads a stream longer than one part as a multipart upload, holding at most one part in memory', async () => {
+    const total = 50 * 1024 * 1024;
+    // What the store holds is what it has read from the source and not yet sent.
+    let sent = 0;
+    let maxHeld = 0;
+    const parts: number[] = [];
+    const client = new Client(s3rverConnection);
+    const uploadPart = client.uploadPart.bind(client);
+    client.uploadPart = async (config, payload) => {
+      const result = await uploadPart(config, payload);
+      parts.push((payload as Buffer).length);
+      sent += (payload as Buffer).length;
+      return result;
+    };
+    const instrumented = new MinioBlobStore({ client, bucket: fixture.bucket, partSize: MIN_PART_SIZE });
+    const source = generated(total, (produced) => (maxHeld = Math.max(maxHeld, produced - sent)));
+    const info = await instrumented.put('large/scan.pdf', source.stream);
+    expect(info).toEqual({ key: 'large/scan.pdf', size: total, sha256: source.digest() });
+    expect(parts).toEqual([...Array(10).fill(MIN_PART_SIZE)]);
+    expect(maxHeld).toBeLessThanOrEqual(MIN_PART_SIZE + 3 * 64 * 1024); // one part and a chunk or two in flight
+    const back = createHash('sha256');
+    let size = 0;
+    for await (const chunk of await store.get('large/scan.pdf')) {
+      back.update(chunk);
+      size += chunk.length;
+    }
+    expect(size).toBe(total);
+    expect(back.digest('hex')).toBe(info.sha256);
+  });
+
+  it('uploads a Buffer longer than one part, ending on a short last part', async () => {
+    const data = randomBytes(2 * MIN_PART_SIZE + 12_345);
+    expect(await store.put('records/r1/v1/original', data)).toEqual({ key: 'records/r1/v1/original', size: data.length, sha256: sha256(data) });
+    expect((await readAll(await store.get('records/r1/v1/original'))).equals(data)).toBe(true);
+  });
+
+  it.each([
+    ['before the first part is full (single PUT)', 1024 * 1024],
+    ['after the multipart upload began', MIN_PART_SIZE + 1024 * 1024],
+  ])('stores nothing when the source fails %s, and keeps the previous version', async (_when, bytes) => {
+    await expect(store.put('records/r1/v1/original', failingAfter(bytes, 'upload aborted'))).rejects.toThrow('upload aborted');
+    expect(await store.exists('records/r1/v1/original')).toBe(false);
+    await store.put('records/r1/v1/original', Buffer.from('intact'));
+    await expect(store.put('records/r1/v1/original', failingAfter(bytes, 'upload aborted'))).rejects.toThrow('upload aborted');
+    expect((await readAll(await store.get('records/r1/v1/original'))).toString()).toBe('intact');
+  });
+
+  it('round-trips encrypted content, storing only ciphertext', async () => {
+    const dataKey = randomBytes(32);
+    const plaintext = Buffer.from('%PDF-1.7 Patient: Jane Doe, DOB 1970-01-01. '.repeat(20_000));
+    const info = await putEncrypted(store, 'records/r1/v1/original', Readable.from([plaintext.subarray(0, 1000), plaintext.subarray(1000)]), dataKey);
+    expect(info.sha256).toBe(sha256(plaintext));
+    const stored = await readAll(await store.get('records/r1/v1/original'));
+    expect(info.storedSha256).toBe(sha256(stored));
+    expect(stored.includes(Buffer.from('Jane Doe'))).toBe(false);
+    const back = await readAll(await getDecrypted(store, 'records/r1/v1/original', dataKey, { expectedSha256: info.sha256 }));
+    expect(back.equals(plaintext)).toBe(true);
+  });
+
+  it('stores nothing when the source of an encrypted put fails', async () => {
+    await expect(putEncrypted(store, 'records/r1/v1/original', failingAfter(300_000, 'client went away'), randomBytes(32))).rejects.toThrow('client went away');
+    expect(await store.exists('records/r1/v1/original')).toBe(false);
+  });
+
+  it('creates its bucket once and accepts an existing one', async () => {
+    const bucket = `ensure-${randomBytes(5).toString('hex')}`;
+    const fresh = new MinioBlobStore({ ...s3rverConnection, bucket });
+    await fresh.ensureBucket();
+    await fresh.ensureBucket();
+    await fresh.put('k', Buffer.from('v'));
+    expect(await fresh.exists('k')).toBe(true);
+    await removeBucket(s3rverConnection, bucket);
+  });
+
+  it('explains a missing bucket or wrong credentials without revealing the secret', async () => {
+    const missing = new MinioBlobStore({ ...s3rverConnection, bucket: 'no-such-bucket' });
+    const putError = await missing.put('k', Buffer.from('v')).catch((error) => error);
+    expect(putError).toBeInstanceOf(MinioBlobStoreError);
+    expect(putError.message).toMatch(/put failed for "k" in bucket "no-such-bucket" at http:\/\/127\.0\.0\.1:\d+: NoSuchBucket/);
+    await expect(missing.get('k')).rejects.toThrow(/NoSuchBucket/);
+
+    // s3rver checks access keys but not V4 signatures: an unknown access key stands for bad credentials.
+    const wrongSecret = 'not-the-secret-' + randomBytes(8).toString('hex');
+    const unauthorised = new MinioBlobStore({ ...s3rverConnection, accessKey: 'UNKNOWN', secretKey: wrongSecret, bucket: fixture.bucket });
+    for (const attempt of [() => unauthorised.ensureBucket(), () => unauthorised.put('k', Buffer.from('v')), () => unauthorised.exists('k')]) {
+      const error = await attempt().catch((e) => e);
+      expect(error).toBeInstanceOf(MinioBlobStoreError);
+      expect(error.message).toMatch(/InvalidAccessKeyId|Forbidden|AccessDenied/);
+      expect(error.message).not.toContain(wrongSecret);
+      expect(JSON.stringify(error)).not.toContain(wrongSecret);
+    }
+  });
+
+  it('fails clearly when the server is unreachable', async () => {
+    const down = new MinioBlobStore({ ...s3rverConnection, port: 1, bucket: 'medrec' });
+    await expect(down.ensureBucket()).rejects.toThrow(/bucket check failed for bucket "medrec" at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+  });
+
+  it('deletes prefixes of more than one DeleteObjects batch', async () => {
+    const keys = Array.from({ length: 1003 }, (_, i) => `records/many/page-${i}`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => store.put(key, Buffer.from('p'))));
+    await store.put('records/other/original', Buffer.from('o'));
+    expect(await store.deletePrefix('records/many/')).toBe(1003);
+    expect(await store.exists('records/many/page-1002')).toBe(false);
+    expect(await store.exists('records/other/original')).toBe(true);
+    await expect(store.get('records/many/page-0')).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
+  it('rejects a part size S3 would not accept', () => {
+    expect(() => new MinioBlobStore({ ...s3rverConnection, bucket: 'b', partSize: 1024 })).toThrow(RangeError);
+    const client = new Client({ ...s3rverConnection, partSize: MIN_PART_SIZE });
+    expect(() => new MinioBlobStore({ client, bucket: 'b', partSize: 2 * MIN_PART_SIZE })).toThrow(RangeError);
+  });
+});

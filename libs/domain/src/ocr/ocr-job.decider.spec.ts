@@ -1,0 +1,51 @@
+import { DomainError } from '../shared/domain-error';
+import { deciderSpec } from '../testing/decider-spec';
+import { ClaimOcrJob, OcrJobClaimed, ocrJobDecider } from './ocr-job.decider';
+
+const spec = deciderSpec(ocrJobDecider);
+const RECORD = '0b6f3c1e-7d2a-4c59-9e1f-3a8d5b2c7e41';
+
+const claim = (overrides: Partial<ClaimOcrJob> = {}): ClaimOcrJob => ({
+  type: 'ClaimOcrJob',
+  recordId: RECORD,
+  version: 1,
+  nodeId: 'node-a',
+  at: '2026-01-01T10:00:00.000Z',
+  leaseMs: 60_000,
+  maxAttempts: 3,
+  ...overrides,
+});
+
+const claimed = (overrides: Partial<OcrJobClaimed['data']> = {}): OcrJobClaimed => ({
+  type: 'OcrJobClaimed',
+  data: { recordId: RECORD, version: 1, nodeId: 'node-a', attempt: 1, claimedAt: '2026-01-01T10:00:00.000Z', leaseUntil: '2026-01-01T10:01:00.000Z', ...overrides },
+});
+
+describe('OCR job claims', () => {
+  it('claims an unclaimed job with a lease', () => {
+    spec.given([]).when(claim()).then([claimed()]);
+  });
+
+  it('refuses a job another node holds under an unexpired lease', () => {
+    spec.given([claimed()]).when(claim({ nodeId: 'node-b', at: '2026-01-01T10:00:30.000Z' })).thenThrows('conflict');
+  });
+
+  it('lets another node claim once the lease has run out, counting the attempt', () => {
+    spec
+      .given([claimed()])
+      .when(claim({ nodeId: 'node-b', at: '2026-01-01T10:02:00.000Z' }))
+      .then([claimed({ nodeId: 'node-b', attempt: 2, claimedAt: '2026-01-01T10:02:00.000Z', leaseUntil: '2026-01-01T10:03:00.000Z' })]);
+  });
+
+  it('lets the same node take its own job over at once (a restart after a crash)', () => {
+    spec
+      .given([claimed()])
+      .when(claim({ at: '2026-01-01T10:00:10.000Z' }))
+      .then([claimed({ attempt: 2, claimedAt: '2026-01-01T10:00:10.000Z', leaseUntil: '2026-01-01T10:01:10.000Z' })]);
+  });
+
+  it('stops after the last attempt', () => {
+    const error = spec.given([claimed(), claimed({ attempt: 2 }), claimed({ attempt: 3 })]).when(claim({ at: '2026-01-01T11:00:00.000Z' })).thenThrows('gone');
+    expect(error).toBeInstanceOf(DomainError);
+  });
+});

@@ -1,0 +1,199 @@
+import { text as streamText } from 'node:stream/consumers';
+import { buffer as streamBuffer } from 'node:stream/consumers';
+import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
+import { BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
+import { KeyStore } from '@medrec/crypto';
+import { DomainError, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
+import { WrongExpectedRevisionError } from '@medrec/event-store';
+import type { ProjectionRunner } from '@medrec/read-models/projection-runner';
+import { randomUUID } from 'node:crypto';
+import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
+import { PendingOcrJob, pendingOcrJobs } from './ocr-jobs.projection';
+
+export interface OcrJobRunnerOptions {
+  /** Stable id of this node (kept in its data dir): a restarted node takes its own claims over at once. */
+  nodeId: string;
+  /** Documents OCR'd at once (their pages share the recognizer's workers). */
+  concurrency?: number;
+  leaseMs?: number;
+  maxAttempts?: number;
+  pollIntervalMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface StoredText {
+  version: number;
+  pages: RecognizedPage[];
+}
+
+/** Where a version's recognized text is kept (encrypted), next to its content. */
+export const textKeyFor = (blobKey: string): string => blobKey.replace(/\/content\/([^/]+)$/, '/text/$1.json');
+
+/**
+ * Works through pending OCR (from the ocr-jobs projection): claims each job on its own stream,
+ * recognizes the version's pages, stores their text encrypted with the record's key, and records
+ * OcrCompleted — or OcrFailed once the attempts are used up. Any number of runners (the API in
+ * embedded mode, worker processes in production) compete safely for the same jobs.
+ */
+export class OcrJobRunner {
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly pollIntervalMs: number;
+  private readonly log: (message: string) => void;
+  private readonly inProgress = new Map<string, Promise<void>>();
+  /** Jobs another node holds: not retried before this time. */
+  private readonly heldElsewhere = new Map<string, number>();
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly runner: EventSourcedRunner,
+    private readonly blobs: BlobStore,
+    private readonly keys: KeyStore,
+    private readonly projections: ProjectionRunner,
+    private readonly recognizer: DocumentRecognizer,
+    private readonly options: OcrJobRunnerOptions,
+  ) {
+    this.concurrency = options.concurrency ?? 2;
+    this.leaseMs = options.leaseMs ?? 10 * 60_000;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops taking jobs and waits for those in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled(this.inProgress.values());
+    await this.recognizer.close();
+  }
+
+  /** Nudges the runner (e.g. after an upload) instead of waiting for the next poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.concurrency - this.inProgress.size;
+      if (free > 0) {
+        const now = Date.now();
+        const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4).filter((job) => {
+          const key = jobKey(job);
+          return !this.inProgress.has(key) && (this.heldElsewhere.get(key) ?? 0) <= now;
+        });
+        for (const job of jobs.slice(0, free)) {
+          const key = jobKey(job);
+          const work = this.process(job)
+            .catch((error) => this.log(`OCR job ${key} stopped: ${(error as Error).name}`))
+            .finally(() => {
+              this.inProgress.delete(key);
+              this.wake?.();
+            });
+          this.inProgress.set(key, work);
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.pollIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private context(): CommandContext {
+    return { actor: systemActor(`ocr@${this.options.nodeId}`), correlationId: randomUUID(), at: new Date().toISOString() };
+  }
+
+  private async process(job: PendingOcrJob): Promise<void> {
+    const key = jobKey(job);
+    const context = this.context();
+    try {
+      await this.runner.run({
+        stream: ocrJobStream(job.recordId, job.version),
+        keyId: null,
+        decider: ocrJobDecider,
+        command: { type: 'ClaimOcrJob', recordId: job.recordId, version: job.version, nodeId: this.options.nodeId, at: context.at, leaseMs: this.leaseMs, maxAttempts: this.maxAttempts },
+        context,
+      });
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.kind === 'conflict')) {
+        this.heldElsewhere.set(key, Date.now() + Math.min(this.leaseMs, 30_000));
+        return;
+      }
+      if (error instanceof DomainError && error.kind === 'gone') {
+        await this.record({ type: 'FailOcr', recordId: job.recordId, version: job.version, reason: `OCR failed ${this.maxAttempts} times`, actor: context.actor, at: context.at }, context);
+        return;
+      }
+      throw error;
+    }
+
+    let pages: RecognizedPage[];
+    try {
+      pages = await this.recognize(job);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'gone') return; // destroyed meanwhile
+      // Leave the job pending: the next claim counts as the next attempt.
+      this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry`);
+      return;
+    }
+    const dataKey = await this.keys.get(job.recordId);
+    if (!dataKey) return; // destroyed meanwhile
+    const textKey = textKeyFor(job.blobKey);
+    const stored: StoredText = { version: job.version, pages };
+    await putEncrypted(this.blobs, textKey, Buffer.from(JSON.stringify(stored)), dataKey);
+    const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
+    await this.record(
+      { type: 'CompleteOcr', recordId: job.recordId, version: job.version, pages: pages.length, meanConfidence, textKey, actor: context.actor, at: new Date().toISOString() },
+      context,
+    );
+    this.log(`OCR of ${key} done: ${pages.length} page(s), mean confidence ${meanConfidence}`);
+  }
+
+  private async recognize(job: PendingOcrJob): Promise<RecognizedPage[]> {
+    const dataKey = await this.keys.get(job.recordId);
+    if (!dataKey) throw new DomainError('gone', 'The record was destroyed');
+    const content = await streamBuffer(await getDecrypted(this.blobs, job.blobKey, dataKey, { expectedSha256: job.sha256 }));
+    return this.recognizer.recognize(content, job.contentType);
+  }
+
+  /** OCR results are idempotent in the decider; a concurrent write to the record just means deciding again. */
+  private async record(command: RecordCommand, context: CommandContext): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
+        return;
+      } catch (error) {
+        if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return;
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 5) throw error;
+      }
+    }
+  }
+}
+
+/** Reads a version's stored text. */
+export async function readStoredText(blobs: BlobStore, textKey: string, dataKey: Buffer): Promise<StoredText> {
+  return JSON.parse(await streamText(await getDecrypted(blobs, textKey, dataKey))) as StoredText;
+}
+
+const jobKey = (job: { recordId: string; version: number }): string => `${job.recordId}/v${job.version}`;
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+/** Error messages of our own libraries carry no PHI; anything else is reduced to its type. */
+function safeMessage(error: unknown): string {
+  const e = error as { message?: unknown; reason?: unknown };
+  return typeof e?.reason === 'string' ? e.reason : error instanceof DomainError ? error.message : 'see the error type';
+}

@@ -1,0 +1,72 @@
+import type Database from 'better-sqlite3';
+import type { Projection, ProjectedEvent } from '@medrec/read-models/projection';
+
+export interface PendingOcrJob {
+  recordId: string;
+  version: number;
+  blobKey: string;
+  sha256: string;
+  contentType: string;
+}
+
+/**
+ * Pending OCR, derived from the log: a version with new content is pending until its
+ * OcrCompleted or OcrFailed; a destroyed record's jobs are dropped. Nothing else keeps job state,
+ * so a crash or restart loses no job.
+ */
+export const ocrJobsProjection: Projection = {
+  name: 'ocr-jobs',
+  version: 1,
+  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'OcrFailed', 'RecordDestroyed']),
+
+  migrate(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS ocr_jobs (
+      record_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      blob_key TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      content_type TEXT NOT NULL,
+      status TEXT NOT NULL,
+      position INTEGER NOT NULL,
+      PRIMARY KEY (record_id, version))`);
+    db.exec('CREATE INDEX IF NOT EXISTS ocr_jobs_pending ON ocr_jobs (status, position)');
+  },
+
+  drop(db) {
+    db.exec('DROP TABLE IF EXISTS ocr_jobs');
+  },
+
+  apply(db, event: ProjectedEvent) {
+    const d = event.data as Record<string, any>;
+    switch (event.type) {
+      case 'RecordCreated':
+      case 'RecordAmended':
+        if (!d.content) return;
+        db.prepare(
+          `INSERT OR IGNORE INTO ocr_jobs (record_id, version, blob_key, sha256, content_type, status, position)
+           VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+        ).run(d.recordId, d.version, d.content.blobKey, d.content.sha256, d.content.contentType, event.stored.position);
+        return;
+      case 'OcrCompleted':
+      case 'OcrFailed':
+        db.prepare('UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(event.type === 'OcrCompleted' ? 'done' : 'failed', d.recordId, d.version);
+        return;
+      case 'RecordDestroyed':
+        db.prepare('DELETE FROM ocr_jobs WHERE record_id = ?').run(d.recordId);
+        return;
+    }
+  },
+};
+
+export function pendingOcrJobs(db: Database.Database, limit: number): PendingOcrJob[] {
+  return db
+    .prepare(
+      `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType
+       FROM ocr_jobs WHERE status = 'pending' ORDER BY position LIMIT ?`,
+    )
+    .all(limit) as PendingOcrJob[];
+}
+
+export function ocrBacklog(db: Database.Database): number {
+  return (db.prepare(`SELECT count(*) AS n FROM ocr_jobs WHERE status = 'pending'`).get() as { n: number }).n;
+}

@@ -1,0 +1,4 @@
+export * from './netpbm';
+export * from './ocr-errors';
+export * from './ocr-pool';
+export * from './page-ocr';

@@ -1,0 +1,79 @@
+import { isDocumentContentType } from '../inspect/document-content-type';
+import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
+import { OcrPool } from '../ocr/ocr-pool';
+import { rasterizeDocument } from '../rasterize/rasterize-document';
+
+export interface RecognizerOptions {
+  /** tesseract.js workers. */
+  workers: number;
+  /** Close the OCR workers after this long without work (their WASM heaps are large). Default 60 s. */
+  idleMs?: number;
+}
+
+/**
+ * Rasterizes a document page by page (native resolution) and OCRs the pages that have no text
+ * layer on a shared tesseract.js pool, started on first use and stopped when idle. At most two
+ * pages per worker are in flight, so memory stays bounded however long the document.
+ */
+export function createDocumentRecognizer(options: RecognizerOptions): DocumentRecognizer {
+  const idleMs = options.idleMs ?? 60_000;
+  let pool: Promise<OcrPool> | undefined;
+  let active = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const acquire = (): Promise<OcrPool> => {
+    active++;
+    clearTimeout(idleTimer);
+    pool ??= OcrPool.start({ workers: options.workers });
+    return pool;
+  };
+  const release = (): void => {
+    if (--active > 0) return;
+    idleTimer = setTimeout(() => {
+      const closing = pool;
+      pool = undefined;
+      void closing?.then((p) => p.close());
+    }, idleMs);
+    idleTimer.unref();
+  };
+
+  return {
+    async recognize(content: Buffer, contentType: string): Promise<RecognizedPage[]> {
+      if (!isDocumentContentType(contentType)) throw new Error(`Cannot recognize content of type ${contentType}`);
+      const ocr = await acquire();
+      try {
+        const pages: Array<Promise<RecognizedPage>> = [];
+        const inFlight = new Set<Promise<unknown>>();
+        for await (const raster of rasterizeDocument(content, contentType)) {
+          if (raster.textLayer !== undefined) {
+            pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
+            continue;
+          }
+          const { data, dpi } = raster.image!;
+          const page = ocr.recognize(data, { dpi }).then(
+            (r): RecognizedPage => ({ page: raster.page, text: r.text, confidence: r.confidence, source: 'ocr', words: r.words }),
+          );
+          // A failed page is reported by Promise.all below; these handlers only keep it from being "unhandled" meanwhile.
+          page.catch(() => undefined);
+          pages.push(page);
+          const settled: Promise<unknown> = page.then(
+            () => inFlight.delete(settled),
+            () => inFlight.delete(settled),
+          );
+          inFlight.add(settled);
+          if (inFlight.size >= options.workers * 2) await Promise.race(inFlight);
+        }
+        return await Promise.all(pages);
+      } finally {
+        release();
+      }
+    },
+
+    async close(): Promise<void> {
+      clearTimeout(idleTimer);
+      const closing = pool;
+      pool = undefined;
+      await (await closing)?.close();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// Worker-thread entry for everything pdf.js does (inspection and rendering), so that parsing and
+// painting a large PDF never blocks the API's event loop, and a PDF that exhausts memory takes
+// down this thread, not the process. Plain ESM: worker threads run real Node, not jest's transform.
+//
+// Protocol (pdf-worker.ts holds the TypeScript side):
+//   workerData: { source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi }
+//   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages }
+//   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' }
+//   any: -> { type: 'refused', reason } | { type: 'failed', name, message }
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { paintedImages, planPage, textOf } from './pdf-page-plan.mjs';
+
+// pdf.js reports through the console ("Warning: ..." on console.warn, infos on console.log). Keep
+// its warnings for the checks below and print nothing: they may quote strings from the document.
+const warnings = [];
+console.warn = (...parts) => {
+  const line = parts.map(String).join(' ');
+  if (line.startsWith('Warning: ') && warnings.length < 1000) warnings.push(line);
+};
+console.log = console.info = console.error = () => {};
+
+const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+const { createCanvas } = await import('@napi-rs/canvas');
+
+const pdfjsRoot = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+const assetDir = (name) => join(pdfjsRoot, name) + '/';
+const OVERSIZED_IMAGE_WARNING = 'Image exceeded maximum allowed size';
+
+class Refusal extends Error {
+  constructor(reason) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+const { source, maxPixelsPerPage, maxPages, vectorDpi } = workerData;
+let openedDocument;
+let nextPage = 1;
+
+function openDocument() {
+  openedDocument ??= (async () => {
+    const data = source.data ?? new Uint8Array(await readFile(source.path));
+    try {
+      return await pdfjs.getDocument({
+        data,
+        // pdf.js refuses to decode any image larger than a page may be (a bomb inside a PDF).
+        maxImageSize: maxPixelsPerPage,
+        isEvalSupported: false,
+        enableXfa: false,
+        useSystemFonts: false,
+        disableFontFace: true,
+        isOffscreenCanvasSupported: false,
+        isImageDecoderSupported: false,
+        // Nothing is ever fetched: fonts, character maps, colour profiles and decoders come from
+        // pdfjs-dist's own folders on disk.
+        useWorkerFetch: false,
+        cMapUrl: assetDir('cmaps'),
+        cMapPacked: true,
+        standardFontDataUrl: assetDir('standard_fonts'),
+        wasmUrl: assetDir('wasm'),
+        iccUrl: assetDir('iccs'),
+        verbosity: pdfjs.VerbosityLevel.WARNINGS,
+      }).promise;
+    } catch (error) {
+      throw new Refusal(error?.name === 'PasswordException' ? 'encrypted' : 'corrupt');
+    }
+  })();
+  return openedDocument;
+}
+
+async function documentWithPages() {
+  const document = await openDocument();
+  if (document.numPages < 1) throw new Refusal('corrupt');
+  if (maxPages !== undefined && document.numPages > maxPages) throw new Refusal('too-many-pages');
+  return document;
+}
+
+/** Loads a page and decides what it needs: its own text layer, or rendering at a given size. */
+async function planOf(document, pageNumber) {
+  let page, operatorList, textContent;
+  warnings.length = 0;
+  try {
+    page = await document.getPage(pageNumber);
+    operatorList = await page.getOperatorList();
+    textContent = await page.getTextContent();
+  } catch {
+    throw new Refusal('corrupt');
+  }
+  if (warnings.some((warning) => warning.includes(OVERSIZED_IMAGE_WARNING))) throw new Refusal('too-many-pixels');
+  const plan = planPage({ page, images: paintedImages(operatorList, pdfjs.OPS), text: textOf(textContent), vectorDpi });
+  if (plan.textLayer !== undefined) return { page, textLayer: plan.textLayer };
+  const viewport = page.getViewport({ scale: plan.dpi / 72 });
+  const width = Math.max(1, Math.round(viewport.width));
+  const height = Math.max(1, Math.round(viewport.height));
+  if (width * height > maxPixelsPerPage) throw new Refusal('too-many-pixels');
+  return { page, render: { viewport, width, height, dpi: plan.dpi } };
+}
+
+async function inspect() {
+  const document = await documentWithPages();
+  let textLayerPages = 0;
+  for (let pageNumber = 1; pageNumber <= document.numPages; pageNumber++) {
+    const { page, textLayer } = await planOf(document, pageNumber);
+    if (textLayer !== undefined) textLayerPages++;
+    page.cleanup();
+  }
+  return [{ type: 'inspected', pages: document.numPages, textLayerPages }];
+}
+
+async function next() {
+  const document = await documentWithPages();
+  if (nextPage > document.numPages) {
+    await document.destroy();
+    return [{ type: 'end' }];
+  }
+  const pageNumber = nextPage++;
+  const { page, textLayer, render } = await planOf(document, pageNumber);
+  try {
+    if (textLayer !== undefined) return [{ type: 'page', page: pageNumber, textLayer }];
+    const { viewport, width, height, dpi } = render;
+    const canvas = createCanvas(width, height);
+    const canvasContext = canvas.getContext('2d');
+    await page.render({ canvas, canvasContext, viewport, background: 'white' }).promise;
+    const gray = toGray(canvas.data(), width * height);
+    return [{ type: 'page', page: pageNumber, image: { gray, width, height, dpi } }, [gray.buffer]];
+  } finally {
+    page.cleanup();
+  }
+}
+
+/** RGBA (opaque: pdf.js paints a white background first) to 8-bit luma, ITU-R BT.601 weights. */
+function toGray(rgba, pixels) {
+  const gray = new Uint8Array(pixels);
+  for (let i = 0, j = 0; j < pixels; i += 4, j++) {
+    gray[j] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
+  }
+  return gray;
+}
+
+async function handle(request) {
+  try {
+    const [reply, transfer] = request.type === 'inspect' ? await inspect() : await next();
+    parentPort.postMessage(reply, transfer ?? []);
+  } catch (error) {
+    if (error instanceof Refusal) parentPort.postMessage({ type: 'refused', reason: error.reason });
+    else parentPort.postMessage({ type: 'failed', name: error?.name ?? 'Error', message: String(error?.message ?? error) });
+  }
+}
+
+let queue = Promise.resolve();
+parentPort.on('message', (request) => {
+  queue = queue.then(() => handle(request));
+});

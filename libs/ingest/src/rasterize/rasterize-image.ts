@@ -1,0 +1,48 @@
+import sharp from 'sharp';
+import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
+import { IngestRefusal } from '../inspect/ingest-refusal';
+import { strictDecoding } from '../inspect/inspect-image';
+import { encodeGray } from './encode-gray';
+import { DEFAULT_IMAGE_DPI, PageRaster, RasterizeOptions } from './page-raster';
+
+/** Densities outside this range are defaults written by software, not a scanner's (72 and 96 dpi above all). */
+const PLAUSIBLE_SCAN_DPI = { min: 100, max: 2400 };
+
+/** TIFF (every page), PNG and JPEG as 8-bit grayscale at their own resolution, one page at a time. */
+export async function* rasterizeImagePages(source: string | Buffer, options: RasterizeOptions = {}): AsyncGenerator<PageRaster> {
+  const maxPixels = options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage;
+  const first = await header(source, 0);
+  const pages = first.pages ?? 1;
+  for (let index = 0; index < pages; index++) {
+    const { width = 0, height = 0, density } = index === 0 ? first : await header(source, index);
+    if (width * height > maxPixels) throw new IngestRefusal('too-many-pixels', `A page has more than the ${maxPixels} pixels allowed`);
+    const dpi = plausibleDpi(density) ?? options.defaultImageDpi ?? DEFAULT_IMAGE_DPI;
+    let decoded: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      decoded = await sharp(source, { ...strictDecoding(index, maxPixels), autoOrient: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('b-w')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+    } catch {
+      throw corrupt();
+    }
+    const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'png');
+    yield { page: index + 1, image: { data, width: decoded.info.width, height: decoded.info.height, dpi } };
+  }
+}
+
+async function header(source: string | Buffer, page: number): Promise<sharp.Metadata> {
+  try {
+    return await sharp(source, { page, limitInputPixels: false }).metadata();
+  } catch {
+    throw corrupt();
+  }
+}
+
+const corrupt = () => new IngestRefusal('corrupt', 'The image is damaged or incomplete and cannot be read');
+
+function plausibleDpi(density: number | undefined): number | undefined {
+  if (density === undefined || density < PLAUSIBLE_SCAN_DPI.min || density > PLAUSIBLE_SCAN_DPI.max) return undefined;
+  return Math.round(density);
+}

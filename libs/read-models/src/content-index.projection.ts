@@ -1,0 +1,50 @@
+import type Database from 'better-sqlite3';
+import type { Projection, ProjectedEvent } from './projection';
+
+/**
+ * Which stored contents (SHA-256) each patient's records hold, to recognise an identical upload
+ * for the same patient. Read models hold decrypted identifiers (like search will); a destroyed
+ * record's rows are deleted.
+ */
+export const contentIndexProjection: Projection = {
+  name: 'content-index',
+  version: 1,
+  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordDestroyed']),
+
+  migrate(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS content_index (
+      mrn TEXT NOT NULL, sha256 TEXT NOT NULL, record_id TEXT NOT NULL, version INTEGER NOT NULL,
+      PRIMARY KEY (mrn, sha256, record_id, version))`);
+    db.exec(`CREATE TABLE IF NOT EXISTS content_index_records (record_id TEXT PRIMARY KEY, mrn TEXT NOT NULL)`);
+  },
+
+  drop(db) {
+    db.exec('DROP TABLE IF EXISTS content_index; DROP TABLE IF EXISTS content_index_records');
+  },
+
+  apply(db, event: ProjectedEvent) {
+    const d = event.data as Record<string, any>;
+    if (event.type === 'RecordDestroyed') {
+      db.prepare('DELETE FROM content_index WHERE record_id = ?').run(d.recordId);
+      db.prepare('DELETE FROM content_index_records WHERE record_id = ?').run(d.recordId);
+      return;
+    }
+    if (event.type === 'RecordCreated') {
+      if (!event.phiReadable) return;
+      db.prepare('INSERT OR REPLACE INTO content_index_records (record_id, mrn) VALUES (?, ?)').run(d.recordId, normalizeMrn(d.mrn));
+    }
+    if (!d.content) return;
+    const owner = db.prepare('SELECT mrn FROM content_index_records WHERE record_id = ?').get(d.recordId) as { mrn: string } | undefined;
+    if (!owner) return;
+    db.prepare('INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(owner.mrn, d.content.sha256, d.recordId, d.version);
+  },
+};
+
+export const normalizeMrn = (mrn: string): string => mrn.trim().toUpperCase();
+
+/** A record of this patient that already holds this exact content, if any. */
+export function findDuplicate(db: Database.Database, mrn: string, sha256: string): { recordId: string; version: number } | undefined {
+  return db
+    .prepare('SELECT record_id AS recordId, version FROM content_index WHERE mrn = ? AND sha256 = ? ORDER BY record_id, version LIMIT 1')
+    .get(normalizeMrn(mrn), sha256) as { recordId: string; version: number } | undefined;
+}
