@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const pool = await OcrPool.start({ workers: WORKERS, psm: PSM_MODE, recycleAfterJobs: RECYCLE });
   const startMs = Date.now() - startedAt;
-  const idleRss = Math.round(process.memoryUsage().rss / 1e6);
+  const idleRss = Math.round(process.memoryUsage().rss / 2 ** 20);
 
   let sampledPeak = 0;
   const sampler = setInterval(() => {
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     pagesPerMin: Math.round((recognized / seconds) * 60 * 10) / 10,
     pagesPerCpuMinPerWorker: Math.round((recognized / ((cpu.user + cpu.system) / 1e6 / WORKERS)) * 60 * 10) / 10,
     poolStartMs: startMs, inputMb: Math.round(inputMb * 10) / 10, idleRssMb: idleRss,
-    peakRssMb: Math.max(Math.round(sampledPeak / 1e6), 0), vmHwmMb: peakRssMb(),
+    peakRssMb: Math.max(Math.round(sampledPeak / 2 ** 20), 0), vmHwmMb: peakRssMb(),
   }));
 }
 

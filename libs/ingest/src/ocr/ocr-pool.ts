@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import { createWorker, OEM, PSM, RecognizeOptions as TesseractRecognizeOptions, Worker as TesseractWorker } from 'tesseract.js';
-import { OcrEngineError, OcrPoolClosedError, OcrQueueFullError, OcrTimeoutError } from './ocr-errors';
+import { OcrEngineError, OcrError, OcrPoolClosedError, OcrQueueFullError, OcrTimeoutError } from './ocr-errors';
 import { meanConfidence, PageOcr, wordsFromTsv } from './page-ocr';
 
 export interface OcrPoolOptions {
@@ -56,6 +56,17 @@ export const DEFAULT_OCR_PARAMETERS: Readonly<Record<string, string>> = {
   preserve_interword_spaces: '1',
 };
 
+/** Counters since start, for monitoring. */
+export interface OcrPoolStats {
+  workersStarted: number;
+  /** Workers replaced after `recycleAfterJobs` pages. */
+  workersRecycled: number;
+  /** Workers replaced after a failure or timeout. */
+  workersReplaced: number;
+  pagesRecognized: number;
+  pagesFailed: number;
+}
+
 interface Job {
   image: Buffer;
   parameters: Record<string, string>;
@@ -91,6 +102,7 @@ export class OcrPool {
   private readonly queue: Job[] = [];
   private readonly spawning = new Set<Promise<void>>();
   private readonly running = new Set<Promise<void>>();
+  private readonly counters: OcrPoolStats = { workersStarted: 0, workersRecycled: 0, workersReplaced: 0, pagesRecognized: 0, pagesFailed: 0 };
   private closed = false;
   private closing?: Promise<void>;
 
@@ -136,6 +148,10 @@ export class OcrPool {
   /** Number of live workers. */
   get size(): number {
     return this.slots.size;
+  }
+
+  get stats(): OcrPoolStats {
+    return { ...this.counters };
   }
 
   /** Pages waiting for a worker (not counting those being recognized). */
@@ -184,6 +200,7 @@ export class OcrPool {
     const spawn = this.spawnWorker().then((worker) => {
       const slot: Slot = { worker, jobsDone: 0, retiring: false, exited: this.watchThread(worker, () => slot) };
       this.slots.add(slot);
+      this.counters.workersStarted += 1;
       // Once closed, drainAndTerminate() ends it.
       if (!this.closed) this.dispatch();
     });
@@ -243,7 +260,10 @@ export class OcrPool {
       const slot = slotOf();
       if (slot.retiring) return;
       slot.onThreadFailure?.(new OcrEngineError(`OCR worker ${reason}`));
-      if (!slot.current) void this.replace(slot);
+      if (!slot.current) {
+        this.counters.workersReplaced += 1;
+        void this.replace(slot);
+      }
     };
     thread.on('error', () => onFailure('crashed'));
     return new Promise<void>((resolve) => {
@@ -278,11 +298,13 @@ export class OcrPool {
       const recognized = slot.worker.recognize(job.image, options, { text: true, tsv: true });
       const { data } = await Promise.race([recognized, interrupted]);
       const words = wordsFromTsv(data.tsv ?? '');
+      this.counters.pagesRecognized += 1;
       job.resolve({ text: data.text ?? '', confidence: meanConfidence(words), words });
     } catch (error) {
       // After a timeout or a failure inside tesseract the WASM state is not trusted again.
       healthy = false;
-      job.reject(error instanceof Error && error.name.startsWith('Ocr') ? error : new OcrEngineError('OCR failed on the page', { cause: typeof error === 'string' ? undefined : error }));
+      this.counters.pagesFailed += 1;
+      job.reject(error instanceof OcrError ? error : engineFailure(error));
     } finally {
       clearTimeout(timer);
       slot.onThreadFailure = undefined;
@@ -291,6 +313,8 @@ export class OcrPool {
     }
     const recycle = this.settings.recycleAfterJobs > 0 && slot.jobsDone >= this.settings.recycleAfterJobs;
     if (this.closed) return;
+    if (!healthy) this.counters.workersReplaced += 1;
+    else if (recycle) this.counters.workersRecycled += 1;
     if (!healthy || recycle) await this.replace(slot);
     else this.dispatch();
   }
@@ -322,4 +346,10 @@ export class OcrPool {
       }
     }
   }
+}
+
+/** tesseract.js rejects with the engine's message as a string (about the image, never its text). */
+function engineFailure(error: unknown): OcrEngineError {
+  if (error instanceof Error) return new OcrEngineError(`OCR failed on the page: ${error.message}`, { cause: error });
+  return new OcrEngineError(`OCR failed on the page: ${String(error)}`);
 }

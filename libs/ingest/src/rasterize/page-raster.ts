@@ -1,5 +1,5 @@
-/** How page images are handed to OCR: PNG (small) or PGM (no compression to undo). */
-export type RasterEncoding = 'png' | 'pgm';
+/** How page images are handed to OCR: `auto` (PBM when bilevel, else PNG), PNG, or PGM (no compression to undo). */
+export type RasterEncoding = 'auto' | 'png' | 'pgm';
 
 /** One page, ready for OCR: either the PDF page's own text, or an 8-bit grayscale image. */
 export interface PageRaster {
@@ -18,7 +18,7 @@ export interface PageRaster {
 }
 
 export interface RasterizeOptions {
-  /** Default 'png'. */
+  /** Default 'auto'. */
   encoding?: RasterEncoding;
   /** Refuses (IngestRefusal 'too-many-pixels') a page larger than this. Default: DEFAULT_INGEST_LIMITS. */
   maxPixelsPerPage?: number;

@@ -29,7 +29,7 @@ describe('rasterizeDocument', () => {
 
   describe('scans (test/fixtures/scans/manifest.json)', () => {
     it.each(manifest.map((entry) => [entry.file, entry.pages] as const))(
-      '%s: %i page(s) of grayscale PNG at the scan’s own 200 dpi',
+      '%s: %i page(s) at the scan’s own 200 dpi, bilevel ones as PBM, grey ones as PNG',
       async (file, pageCount) => {
         const pages = await allPages(join(SCANS, file), CONTENT_TYPE_BY_EXTENSION[file.split('.').pop()!]);
         expect(pages.map((p) => p.page)).toEqual(Array.from({ length: pageCount }, (_, i) => i + 1));
@@ -43,15 +43,21 @@ describe('rasterizeDocument', () => {
           expect(width).toBeLessThan(1800);
           expect(height).toBeGreaterThan(2150);
           expect(height).toBeLessThan(2300);
-          const encoded = await sharp(data).metadata();
-          expect(encoded).toMatchObject({ format: 'png', width, height, channels: 1, density: 200 });
+          if (data.subarray(0, 2).toString('latin1') === 'P4') {
+            // Netpbm bitmap: the header carries the size; the dpi travels beside it.
+            expect(data.subarray(0, 32).toString('latin1')).toMatch(new RegExp(`^P4\\n${width} ${height}\\n`));
+            expect(data.length).toBeGreaterThanOrEqual(((width + 7) >> 3) * height);
+          } else {
+            const encoded = await sharp(data).metadata();
+            expect(encoded).toMatchObject({ format: 'png', width, height, channels: 1, density: 200 });
+          }
         }
       },
     );
 
     it('renders a scanned PDF page to the embedded scan’s own pixels, not a resampling', async () => {
       // The lab report's first page is a 1706 x 2206 Group 4 image over a 614.16 x 794.16 pt page.
-      const [first] = await allPages(join(SCANS, 'mrn-00600218-lab-report.pdf'), 'application/pdf');
+      const [first] = await allPages(join(SCANS, 'mrn-00600218-lab-report.pdf'), 'application/pdf', { encoding: 'png' });
       expect(first.image).toMatchObject({ width: 1706, height: 2206, dpi: 200 });
       const stats = await sharp(first.image!.data).stats();
       // Black text on white: mostly white, some ink.

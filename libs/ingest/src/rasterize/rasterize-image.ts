@@ -27,7 +27,7 @@ export async function* rasterizeImagePages(source: string | Buffer, options: Ras
     } catch {
       throw corrupt();
     }
-    const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'png');
+    const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'auto');
     yield { page: index + 1, image: { data, width: decoded.info.width, height: decoded.info.height, dpi } };
   }
 }

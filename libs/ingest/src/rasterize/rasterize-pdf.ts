@@ -26,7 +26,7 @@ export async function* rasterizePdfPages(source: string | Buffer, options: Raste
       }
       const { gray, width, height, dpi } = reply.image;
       const pixels = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
-      yield { page: reply.page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'png'), width, height, dpi } };
+      yield { page: reply.page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'), width, height, dpi } };
     }
   } finally {
     await worker.close();
