@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PhiCodec } from '@medrec/application';
-import type { EventStore, StoredEvent, Subscription } from '@medrec/event-store';
+import type { EventStore, StoredEvent } from '@medrec/event-store';
 import type { Projection, ProjectedEvent } from './projection';
 
 export interface ProjectionRunnerOptions {
@@ -10,7 +10,7 @@ export interface ProjectionRunnerOptions {
   filename: string;
   /** Events read per batch (one transaction per batch). */
   batchSize?: number;
-  /** Fallback poll interval when no live notification arrives (other processes' writes). */
+  /** How often the log is looked at for new events when nobody is waiting (default 100 ms). */
   pollIntervalMs?: number;
 }
 
@@ -38,7 +38,6 @@ export class ProjectionRunner {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
-  private live?: Subscription;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   private failure?: Error;
 
@@ -49,7 +48,7 @@ export class ProjectionRunner {
     options: ProjectionRunnerOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
     // The log is the source of truth: a read model may lose its last transactions on power loss
@@ -86,7 +85,6 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
-    await this.live?.close().catch(() => undefined);
     await this.loop;
   }
 
@@ -161,10 +159,12 @@ export class ProjectionRunner {
     return row?.position ?? 0;
   }
 
+  /**
+   * Polls the log rather than subscribing: under load many events are applied per transaction
+   * instead of one wake-up (and one read) per event, and a reader waiting for its own write
+   * (waitFor) wakes the loop at once.
+   */
   private async run(): Promise<void> {
-    // Live notifications only wake the loop; the events themselves are read in batches.
-    this.live = this.store.subscribeAll(() => this.wake?.(), { fromPosition: await this.store.headPosition() });
-    this.live.done.catch(() => undefined);
     while (this.running) {
       try {
         if (await this.step()) continue;
