@@ -28,7 +28,13 @@ async function freePort(): Promise<number> {
 }
 
 /** The built server (`npm run build`) as a separate process, as `npm start` runs it. */
-export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  /** Called at once with the child, before it is ready (to kill it during start-up). */
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<ServerProcess> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'scripts/run.js'), 'apps/api/src/main'], {
@@ -36,6 +42,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
     env: { ...process.env, MEDREC_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -43,7 +50,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
     try {
       if ((await fetch(`${baseUrl}/health/ready`)).status === 200) break;
     } catch {

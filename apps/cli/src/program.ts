@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ingestCommand } from './commands/ingest/ingest.command';
+import { projectionsCommand } from './commands/projections.command';
 import { usersCommand } from './commands/users.command';
+import { verifyCommand } from './commands/verify.command';
 import { describeError, EXIT_OK, EXIT_USAGE, ExitCode } from './cli-error';
 import type { CliIo } from './cli-io';
 
@@ -15,6 +17,8 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(usersCommand(io));
   program.addCommand(ingestCommand(io));
+  program.addCommand(projectionsCommand(io));
+  program.addCommand(verifyCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.
   for (const command of allCommands(program)) command.copyInheritedSettings(program);
   return program;

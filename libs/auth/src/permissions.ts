@@ -17,6 +17,13 @@ export const PERMISSIONS = {
   'records.archive': ['him', 'archivist'],
   'records.destroy': ['archivist'],
   'records.events': ['legal', 'auditor'],
+  'records.history': ['legal', 'him', 'auditor'],
+  'records.diff': ['clerk', 'clinician', 'him', 'legal'],
+  'records.accesses': ['auditor', 'legal'],
+  'patients.disclosures': ['him', 'legal', 'auditor'],
+  'search': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
+  /** Counts only, no patient data. */
+  'stats': ['him', 'archivist', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -27,6 +34,11 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'records.content',
   'records.text',
   'records.events',
+  'records.history',
+  'records.diff',
+  'records.accesses',
+  'patients.disclosures',
+  'search',
 ]);
 
 export type RoleDecision =

@@ -1,4 +1,4 @@
-import { GENESIS, canonicalJson, chainMetadata, eventHash, verifyChain, type ChainedEvent } from './hash-chain';
+import { ChainWalker, GENESIS, canonicalJson, chainMetadata, eventHash, verifyChain, type ChainedEvent } from './hash-chain';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
@@ -150,5 +150,20 @@ describe('hash chain', () => {
   it('reports duplicated revisions', () => {
     const events = build(2);
     expect(verifyChain([events[0], events[0]]).brokenAt?.reason).toBe('revision-out-of-order');
+  });
+
+  it('walks many streams and reports the first break of each broken stream only', () => {
+    const a = build(4, 'record-a', 1);
+    const b = build(3, 'record-b', 10);
+    const c = build(2, 'record-c', 20);
+    const tamperedA2 = { ...a[2], data: { ...(a[2].data as object), version: 99 } };
+    const walker = new ChainWalker();
+    const found = [a[0], b[0], c[0], a[1], tamperedA2, b[2], a[3], c[1]].map((event) => walker.visit(event)).filter(Boolean);
+    expect(found).toEqual(walker.broken);
+    expect(walker.broken).toEqual([
+      { stream: 'record-a', revision: 2, position: 3, reason: 'hash-mismatch' },
+      { stream: 'record-b', revision: 2, position: 12, reason: 'prev-hash-mismatch' },
+    ]);
+    expect(walker.streams).toBe(3);
   });
 });

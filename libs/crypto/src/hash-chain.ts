@@ -100,6 +100,63 @@ export interface ChainVerification {
   brokenAt?: { stream: string; revision: number; position: number; reason: ChainBreakReason };
 }
 
+/** Where a stream's chain first breaks. */
+export interface ChainBreak {
+  stream: string;
+  revision: number;
+  position: number;
+  reason: ChainBreakReason;
+}
+
+/**
+ * Walks the chains of many streams event by event (streams may be interleaved, as readAll returns
+ * them; each must be given from its first event, in revision order) and remembers the first break
+ * of each stream; a broken stream's later events are not checked again. Memory: one head per stream.
+ */
+export class ChainWalker {
+  private readonly heads = new Map<string, { hash: string; revision: number } | 'broken'>();
+  private readonly breaks: ChainBreak[] = [];
+
+  /** Checks one event; returns the break it reveals, if any. */
+  visit(event: ChainedEvent): ChainBreak | undefined {
+    const head = this.heads.get(event.stream);
+    if (head === 'broken') return undefined;
+    const reason = linkProblem(event, head);
+    if (reason) {
+      const broken = { stream: event.stream, revision: event.revision, position: event.position, reason };
+      this.heads.set(event.stream, 'broken');
+      this.breaks.push(broken);
+      return broken;
+    }
+    this.heads.set(event.stream, { hash: event.metadata.hash as string, revision: event.revision });
+    return undefined;
+  }
+
+  get streams(): number {
+    return this.heads.size;
+  }
+
+  /** The first break of every broken stream, in the order found. */
+  get broken(): readonly ChainBreak[] {
+    return this.breaks;
+  }
+}
+
+function linkProblem(event: ChainedEvent, head: { hash: string; revision: number } | undefined): ChainBreakReason | undefined {
+  if (head && event.revision <= head.revision) return 'revision-out-of-order';
+  const { hash, prevHash } = event.metadata ?? {};
+  if (typeof hash !== 'string' || typeof prevHash !== 'string') return 'missing-hash';
+  let expected: string;
+  try {
+    expected = eventHash(event);
+  } catch {
+    return 'unhashable';
+  }
+  if (hash !== expected) return 'hash-mismatch';
+  if (prevHash !== (head ? head.hash : GENESIS)) return 'prev-hash-mismatch';
+  return undefined;
+}
+
 /**
  * Re-walks the chain of each stream present in `events` (read in revision order; streams may be
  * interleaved, as readAll returns them) and reports the first break. Every stream must be given
@@ -108,25 +165,10 @@ export interface ChainVerification {
  * all recomputed: that needs the head hash recorded somewhere else.
  */
 export function verifyChain(events: Iterable<ChainedEvent>): ChainVerification {
-  const heads = new Map<string, { hash: string; revision: number }>();
+  const walker = new ChainWalker();
   for (const event of events) {
-    const broken = (reason: ChainBreakReason): ChainVerification => ({
-      valid: false,
-      brokenAt: { stream: event.stream, revision: event.revision, position: event.position, reason },
-    });
-    const head = heads.get(event.stream);
-    if (head && event.revision <= head.revision) return broken('revision-out-of-order');
-    const { hash, prevHash } = event.metadata ?? {};
-    if (typeof hash !== 'string' || typeof prevHash !== 'string') return broken('missing-hash');
-    let expected: string;
-    try {
-      expected = eventHash(event);
-    } catch {
-      return broken('unhashable');
-    }
-    if (hash !== expected) return broken('hash-mismatch');
-    if (prevHash !== (head ? head.hash : GENESIS)) return broken('prev-hash-mismatch');
-    heads.set(event.stream, { hash, revision: event.revision });
+    const broken = walker.visit(event);
+    if (broken) return { valid: false, brokenAt: broken };
   }
   return { valid: true };
 }

@@ -11,6 +11,8 @@ export {
   chainMetadata,
   eventHash,
   verifyChain,
+  ChainWalker,
+  type ChainBreak,
   type ChainBreakReason,
   type ChainVerification,
   type ChainedEvent,

@@ -8,3 +8,4 @@ export * from './record/record.state';
 export * from './record/record.decider';
 export * from './user/user.decider';
 export * from './ocr/ocr-job.decider';
+export * from './audit/query-audit.events';

@@ -56,6 +56,8 @@ export class ProjectionRunner {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Rows of a destroyed record hold decrypted PHI: deleted pages are overwritten, not left in free space.
+    this.db.pragma('secure_delete = ON');
     this.db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
       name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)`);
     for (const projection of projections) this.prepare(projection);

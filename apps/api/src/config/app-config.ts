@@ -24,6 +24,8 @@ export interface AppConfig {
     /** Documents OCR'd at once. */
     concurrency: number;
   };
+  /** Events the projection runner applies per read-model transaction. */
+  projectionBatchSize: number;
   /** Whether this deployment runs on embedded stores only (generated secrets are then acceptable). */
   embedded: boolean;
 }
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       workers: int('MEDREC_OCR_WORKERS', availableParallelism(), 1, 64),
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
     },
+    projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
   };
   if (problems.length > 0) throw new ConfigError(problems);

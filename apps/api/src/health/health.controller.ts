@@ -2,23 +2,27 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '@medrec/auth';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { ProjectionRunner } from '@medrec/read-models';
 
 @ApiTags('health')
 @Controller('health')
 @Public()
 export class HealthController {
-  constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly projections: ProjectionRunner,
+  ) {}
 
   @Get('live')
   live() {
     return { status: 'live' };
   }
 
-  /** Ready once the app has started and its event store answers. */
+  /** Ready once the app has started and its event store answers; reports each projection's lag (events behind). */
   @Get('ready')
   async ready() {
     try {
-      return { status: 'ready', position: await this.events.headPosition() };
+      return { status: 'ready', position: await this.events.headPosition(), projections: await this.projections.status() };
     } catch {
       throw new ServiceUnavailableException('The event store is not reachable');
     }

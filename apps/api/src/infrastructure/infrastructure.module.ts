@@ -4,7 +4,7 @@ import { EventSourcedRunner, PhiCodec, PipelinedAppender } from '@medrec/applica
 import { TokenService, UserDirectory } from '@medrec/auth';
 import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
-import { RECORD_PHI_FIELDS } from '@medrec/domain';
+import { QUERY_AUDIT_PHI_FIELDS, RECORD_PHI_FIELDS } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { createBlobStore } from './create-blob-store';
@@ -41,7 +41,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
             }),
         },
         { provide: BLOB_STORE, useFactory: (): Promise<BlobStore> => createBlobStore(config) },
-        { provide: PhiCodec, useFactory: (keys: KeyStore) => new PhiCodec(keys, RECORD_PHI_FIELDS), inject: [KEY_STORE] },
+        { provide: PhiCodec, useFactory: (keys: KeyStore) => new PhiCodec(keys, { ...RECORD_PHI_FIELDS, ...QUERY_AUDIT_PHI_FIELDS }), inject: [KEY_STORE] },
         { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
         { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },
         { provide: UserDirectory, useFactory: (runner: EventSourcedRunner) => new UserDirectory(runner), inject: [EventSourcedRunner] },

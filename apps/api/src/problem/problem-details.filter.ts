@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
+import { ReadModelBehindError } from '../read-models/read-your-writes';
 import { problem, PROBLEM_CONTENT_TYPE, ProblemDetails, RequestValidationError } from './problem';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -25,6 +26,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
+    if (exception instanceof ReadModelBehindError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 
@@ -52,6 +54,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         currentRevision: exception.actual === 'no_stream' ? null : exception.actual,
       });
     }
+    if (exception instanceof ReadModelBehindError) return problem(503, exception.message, { position: exception.position });
     if (exception instanceof StreamDeletedError) return problem(410, 'The resource was deleted');
     if (exception instanceof IngestRefusal) return problem(exception.status, exception.message, { reason: exception.reason });
     if (exception instanceof HttpException) {

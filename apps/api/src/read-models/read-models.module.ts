@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Global, Inject, Module, OnApplicationBootstr
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
-import { contentIndexProjection, ProjectionRunner } from '@medrec/read-models';
+import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PROJECTIONS, READ_MODELS_FILE } from './projections';
 
 /** The read models (their own SQLite file) kept up to date by the projection runner. */
 @Global()
@@ -14,7 +14,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
       provide: ProjectionRunner,
       inject: [EVENT_STORE, PhiCodec, APP_CONFIG],
       useFactory: (store: EventStore, codec: PhiCodec, config: AppConfig) =>
-        new ProjectionRunner(store, codec, [contentIndexProjection, ocrJobsProjection], { filename: join(config.dataDir, 'read-models.db') }),
+        new ProjectionRunner(store, codec, [...PROJECTIONS], { filename: join(config.dataDir, READ_MODELS_FILE), batchSize: config.projectionBatchSize }),
     },
   ],
   exports: [ProjectionRunner],

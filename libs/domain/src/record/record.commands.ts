@@ -36,6 +36,8 @@ export interface CompleteOcr extends CommandBase {
   pages: number;
   meanConfidence: number;
   textKey: string;
+  /** The text of each page, in page order (PHI). */
+  pageTexts?: string[];
 }
 
 export interface FailOcr extends CommandBase {
@@ -94,7 +96,7 @@ export interface AccessRecord extends CommandBase {
   type: 'AccessRecord';
   accessId: string;
   purpose: PurposeOfUse;
-  what: 'record' | 'content' | 'text' | 'events' | 'history';
+  what: 'record' | 'content' | 'text' | 'events' | 'history' | 'diff' | 'accesses';
   /** Absent for reads of the whole record. */
   version?: number;
 }

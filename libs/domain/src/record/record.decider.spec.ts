@@ -29,7 +29,7 @@ import {
 } from '../testing';
 import { DOCUMENT_TYPES } from './document-type';
 import type { AccessRecord, RecordCommand } from './record.commands';
-import type { Recipient, RecordAccessed, RecordEvent } from './record.events';
+import { RECORD_PHI_FIELDS, type Recipient, type RecordAccessed, type RecordEvent } from './record.events';
 import { decideAccess, foldRecord, recordDecider } from './record.decider';
 import type { ExistingRecordState, RecordState } from './record.state';
 
@@ -705,6 +705,19 @@ describe('recordDecider', () => {
         );
     });
 
+    it('carries the text of each page (PHI, sealed with the record key) so that search rebuilds from the log', () => {
+      spec
+        .given([created])
+        .when(completeOcr({ pageTexts: ['page one', 'page two'] }))
+        .then([
+          {
+            type: 'OcrCompleted',
+            data: { recordId: RECORD_ID, version: 1, pages: 2, meanConfidence: 91.5, textKey: `text/${RECORD_ID}/1`, pageTexts: ['page one', 'page two'] },
+          },
+        ]);
+      expect(RECORD_PHI_FIELDS.OcrCompleted).toContain('pageTexts');
+    });
+
     it('decides nothing for a version already completed (idempotent)', () => {
       spec.given([created, ocrCompleted()]).when(completeOcr()).then([]);
     });
@@ -722,6 +735,8 @@ describe('recordDecider', () => {
       ['pages', { pages: 1.5 }],
       ['meanConfidence', { meanConfidence: 100.1 }],
       ['meanConfidence', { meanConfidence: Number.NaN }],
+      ['pageTexts', { pageTexts: ['only one page'] }],
+      ['pageTexts', { pageTexts: ['one', 2 as unknown as string] }],
     ])('refuses an invalid %s (%j)', (field, overrides) => {
       spec.given([created]).when(completeOcr(overrides)).thenThrows('invalid', field);
     });

@@ -296,8 +296,15 @@ function completeOcr(c: CompleteOcr, record: ExistingRecordState): RecordEvent[]
     .check(Number.isInteger(c.pages) && c.pages >= 0, 'pages', 'must be a non-negative integer')
     .check(typeof c.textKey === 'string' && c.textKey.length > 0, 'textKey', 'is required')
     .check(c.meanConfidence >= 0 && c.meanConfidence <= 100, 'meanConfidence', 'must be between 0 and 100')
+    .check(c.pageTexts === undefined || (Array.isArray(c.pageTexts) && c.pageTexts.length === c.pages && c.pageTexts.every((t) => typeof t === 'string')), 'pageTexts', 'must hold one text per page')
     .throwIfInvalid();
-  return [{ type: 'OcrCompleted', data: { recordId: record.recordId, version: c.version, pages: c.pages, meanConfidence: c.meanConfidence, textKey: c.textKey } }];
+  const { pageTexts } = c;
+  return [
+    {
+      type: 'OcrCompleted',
+      data: { recordId: record.recordId, version: c.version, pages: c.pages, meanConfidence: c.meanConfidence, textKey: c.textKey, ...(pageTexts ? { pageTexts } : {}) },
+    },
+  ];
 }
 
 function failOcr(c: FailOcr, record: ExistingRecordState): RecordEvent[] {

@@ -54,7 +54,19 @@ export interface RecordAmended {
 
 export interface OcrCompleted {
   type: 'OcrCompleted';
-  data: { recordId: string; version: number; pages: number; meanConfidence: number; textKey: string };
+  data: {
+    recordId: string;
+    version: number;
+    pages: number;
+    meanConfidence: number;
+    textKey: string;
+    /**
+     * The recognised text of each page (index 0 = page 1), PHI. In the event so that the search
+     * read model rebuilds from the log alone; confidences and word boxes stay in the text blob.
+     * Optional: events written before it existed lack it.
+     */
+    pageTexts?: string[];
+  };
 }
 
 export interface OcrFailed {
@@ -122,7 +134,7 @@ export interface RecordAccessed {
     accessId: string;
     /** The version read; null when the metadata of the whole record was read. */
     version: number | null;
-    what: 'record' | 'content' | 'text' | 'events' | 'history';
+    what: 'record' | 'content' | 'text' | 'events' | 'history' | 'diff' | 'accesses';
     purpose: PurposeOfUse;
     actor: string;
     role: Role | 'system';
@@ -136,7 +148,7 @@ export type RecordEventType = RecordEvent['type'];
 export const RECORD_PHI_FIELDS: Record<RecordEventType | RecordAccessed['type'], readonly string[]> = {
   RecordCreated: ['mrn', 'patientName', 'dateOfBirth', 'title', 'encounterDate'],
   RecordAmended: ['reason', 'title', 'encounterDate'],
-  OcrCompleted: [],
+  OcrCompleted: ['pageTexts'],
   OcrFailed: [],
   RecordReleased: ['recipient', 'description', 'authorizationReference'],
   LegalHoldPlaced: ['matter', 'reason'],

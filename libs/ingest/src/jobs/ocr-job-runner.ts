@@ -157,7 +157,7 @@ export class OcrJobRunner {
     await putEncrypted(this.blobs, textKey, Buffer.from(JSON.stringify(stored)), dataKey);
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
     await this.record(
-      { type: 'CompleteOcr', recordId: job.recordId, version: job.version, pages: pages.length, meanConfidence, textKey, actor: context.actor, at: new Date().toISOString() },
+      { type: 'CompleteOcr', recordId: job.recordId, version: job.version, pages: pages.length, meanConfidence, textKey, pageTexts: pages.map((p) => p.text), actor: context.actor, at: new Date().toISOString() },
       context,
     );
     this.log(`OCR of ${key} done: ${pages.length} page(s), mean confidence ${meanConfidence}`);

@@ -1,0 +1,110 @@
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type { CliIo } from '../../apps/cli/src/cli-io';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../apps/cli/src/cli-error';
+import { runCli } from '../../apps/cli/src/program';
+import { recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
+
+/** `medrec verify` against a real data directory written by the app, before and after tampering. */
+
+function cliIo(dataDir: string): CliIo & { out(): string; err(): string } {
+  const sink = () => {
+    let text = '';
+    return {
+      stream: new Writable({
+        write(chunk, _encoding, done) {
+          text += chunk.toString();
+          done();
+        },
+      }),
+      text: () => text,
+    };
+  };
+  const stdout = sink();
+  const stderr = sink();
+  const stdin = new PassThrough();
+  stdin.end();
+  return { env: { MEDREC_DATA_DIR: dataDir }, stdin, stdout: stdout.stream, stderr: stderr.stream, out: stdout.text, err: stderr.text };
+}
+
+describe('medrec verify', () => {
+  let dataDir: string;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    const app = await startApp();
+    dataDir = app.dataDir;
+    try {
+      const u = await usersByRole(app.baseUrl);
+      for (let i = 0; i < 3; i++) {
+        const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: `VF-${i}`, title: `Verify ${i}` }, Buffer.concat([TINY_PNG, Buffer.from(`v${i}`)])) });
+        expect(res.status).toBe(201);
+        ids.push(res.body.id);
+      }
+      const amendment = new FormData();
+      amendment.append('kind', 'correction');
+      amendment.append('reason', 'Rescanned');
+      amendment.append('file', new Blob([Buffer.concat([TINY_PNG, Buffer.from('v0-rescan')])]), 'rescan.png');
+      expect((await u.him.request('POST', `/api/records/${ids[0]}/amendments`, { form: amendment })).status).toBe(201);
+      expect((await u.clinician.get(`/api/records/${ids[1]}`, { 'x-purpose-of-use': 'treatment' })).status).toBe(200);
+      expect((await u.archivist.post(`/api/records/${ids[2]}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' })).status).toBe(200);
+    } finally {
+      await app.close({ keepData: true });
+    }
+  });
+
+  it('passes on an intact store, checking every live version\'s content', async () => {
+    const io = cliIo(dataDir);
+    expect(await runCli(['verify', '--json'], io)).toBe(EXIT_OK);
+    const report = JSON.parse(io.out());
+    expect(report).toMatchObject({ valid: true, brokenChains: [], contentProblems: [], contentsChecked: 3 });
+    expect(report.streams).toBeGreaterThanOrEqual(5); // users, 3 records, an access stream
+  });
+
+  it('reports the first broken link of a tampered stream and altered content, and exits 1', async () => {
+    const events = new Database(join(dataDir, 'events.db'));
+    let blobKey: string;
+    try {
+      // Change a clear field of record 1's creation (as an insider editing the database would).
+      const created = events.prepare("SELECT position, data FROM events WHERE stream = ? AND revision = 0").get(`record-${ids[1]}`) as { position: number; data: string };
+      const data = JSON.parse(created.data);
+      data.documentType = 'other';
+      events.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify(data), created.position);
+      blobKey = JSON.parse((events.prepare('SELECT data FROM events WHERE stream = ? AND revision = 0').get(`record-${ids[0]}`) as { data: string }).data).content.blobKey;
+    } finally {
+      events.close();
+    }
+    // Flip one byte of version 1's stored (encrypted) content of record 0.
+    const file = join(dataDir, 'blobs', blobKey);
+    expect(existsSync(file)).toBe(true);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 20] ^= 0xff;
+    writeFileSync(file, bytes);
+
+    const io = cliIo(dataDir);
+    expect(await runCli(['verify'], io)).toBe(EXIT_FAILURE);
+    const out = io.out();
+    expect(out).toContain(`BROKEN record-${ids[1]} at revision 0`);
+    expect(out).toContain('hash-mismatch');
+    expect(out).toMatch(new RegExp(`BROKEN record-${ids[0]} version 1 content: (undecryptable|sha256-mismatch)`));
+    expect(out).not.toContain(`record-${ids[0]} version 2`);
+    expect(out).toMatch(/^FAILED: .*1 broken chain\(s\), 1 content problem\(s\)$/m);
+    expect(io.err()).toContain('not intact');
+    // No PHI in the report: neither names nor titles nor MRNs.
+    expect(out).not.toMatch(/Jane|Verify|VF-/);
+
+    const chainsOnly = cliIo(dataDir);
+    expect(await runCli(['verify', '--no-content', '--json'], chainsOnly)).toBe(EXIT_FAILURE);
+    expect(JSON.parse(chainsOnly.out())).toMatchObject({ contentsChecked: 0, contentProblems: [], brokenChains: [{ stream: `record-${ids[1]}`, revision: 0 }] });
+  });
+
+  it('refuses to run without a master key rather than generating one', async () => {
+    const io = cliIo(join(dataDir, 'no-such-deployment'));
+    expect(await runCli(['verify'], io)).toBe(EXIT_USAGE);
+    expect(io.err()).toContain('No master key');
+    expect(existsSync(join(dataDir, 'no-such-deployment', 'master.key'))).toBe(false);
+  });
+});
