@@ -1,0 +1,128 @@
+import Database from 'better-sqlite3';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PhiCodec } from '@medrec/application';
+import { SqliteKeyStore } from '@medrec/crypto';
+import { RECORD_PHI_FIELDS } from '@medrec/domain';
+import { EventMetadata, SqliteEventStore } from '@medrec/event-store';
+import type { Projection } from './projection';
+import { ProjectionRunner } from './projection-runner';
+
+const metadata: EventMetadata = { actor: 'u', role: 'clerk', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
+
+/** Counts the events it sees and keeps the decrypted title of each record; fails on demand. */
+function titlesProjection(options: { failOn?: string } = {}): Projection {
+  return {
+    name: 'titles',
+    version: 1,
+    handles: new Set(['RecordCreated', 'Noted']),
+    migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS titles (position INTEGER PRIMARY KEY, record_id TEXT, title TEXT, readable INTEGER)'),
+    drop: (db) => db.exec('DROP TABLE IF EXISTS titles'),
+    apply(db, event) {
+      if (options.failOn !== undefined && event.data.title === options.failOn) throw new Error('projection bug');
+      db.prepare('INSERT INTO titles VALUES (?, ?, ?, ?)').run(event.stored.position, event.data.recordId ?? null, (event.data.title as string) ?? null, event.phiReadable ? 1 : 0);
+    },
+  };
+}
+
+describe('ProjectionRunner', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let keys: SqliteKeyStore;
+  let codec: PhiCodec;
+  const runners: ProjectionRunner[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'medrec-runner-'));
+    store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+    codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
+  });
+
+  afterEach(async () => {
+    for (const runner of runners.splice(0)) {
+      await runner.stop();
+      runner.close();
+    }
+    await store.close();
+    await keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runner = (projection: Projection, batchSize = 3) => {
+    const r = new ProjectionRunner(store, codec, [projection], { filename: join(dir, 'read.db'), batchSize, pollIntervalMs: 20 });
+    runners.push(r);
+    return r;
+  };
+
+  /** A record-created event with its PHI sealed, as the app appends it. */
+  async function createRecord(title: string): Promise<string> {
+    const recordId = randomUUID();
+    await keys.create(recordId);
+    const data = await codec.encode(recordId, { type: 'RecordCreated', data: { recordId, title, mrn: 'M1', patientName: 'P', dateOfBirth: '1970-01-01' } });
+    await store.append(`record-${recordId}`, [{ type: 'RecordCreated', data, metadata }], 'no_stream');
+    return recordId;
+  }
+
+  const rows = (r: ProjectionRunner) => r.db.prepare('SELECT * FROM titles ORDER BY position').all() as Array<{ position: number; record_id: string; title: string | null; readable: number }>;
+
+  it('applies every event once, with PHI decrypted, in batches, and reports its lag', async () => {
+    const ids = [];
+    for (let i = 0; i < 7; i++) ids.push(await createRecord(`title ${i}`));
+    await store.append('other', [{ type: 'Ignored', data: {}, metadata }], 'any');
+    const r = runner(titlesProjection());
+    expect(await r.status()).toEqual([{ name: 'titles', position: 0, lag: 8 }]);
+    await r.drain();
+    expect(rows(r).map((row) => row.title)).toEqual(ids.map((_, i) => `title ${i}`));
+    expect(await r.status()).toEqual([{ name: 'titles', position: 8, lag: 0 }]);
+  });
+
+  it('answers waitFor once a live runner has applied a later append (read-your-writes)', async () => {
+    const r = runner(titlesProjection());
+    r.start();
+    await createRecord('before');
+    const id = await createRecord('after');
+    const head = await store.headPosition();
+    expect(await r.waitFor(head, 5000)).toBe(true);
+    expect(rows(r).at(-1)).toMatchObject({ record_id: id, title: 'after' });
+    expect(await r.waitFor(head + 100, 50)).toBe(false);
+  });
+
+  it('rolls back a failing batch whole: neither its rows nor its checkpoint are kept', async () => {
+    for (const title of ['a', 'b', 'c', 'd', 'boom', 'f']) await createRecord(title);
+    const r = runner(titlesProjection({ failOn: 'boom' }));
+    await expect(r.drain()).rejects.toThrow('projection bug');
+    // The first batch (a, b, c) committed; the second (d, boom, f) left nothing behind.
+    expect(rows(r).map((row) => row.title)).toEqual(['a', 'b', 'c']);
+    expect(r.position()).toBe(3);
+  });
+
+  it('projects a crypto-shredded record without its PHI, as a rebuild after destruction sees it', async () => {
+    const id = await createRecord('secret');
+    await keys.destroy(id);
+    const r = runner(titlesProjection());
+    await r.drain();
+    expect(rows(r)).toEqual([{ position: 1, record_id: id, title: null, readable: 0 }]);
+  });
+
+  it('rebuilds to the same rows, and two runners on one file never apply a batch twice', async () => {
+    for (let i = 0; i < 20; i++) await createRecord(`t${i}`);
+    const first = runner(titlesProjection(), 4);
+    await first.drain();
+    const before = rows(first);
+    await first.rebuild();
+    expect(rows(first)).toEqual(before);
+
+    // A CLI rebuild while the server's runner is live: both replay the same file concurrently.
+    await first.rebuild('titles');
+    first.db.exec('DELETE FROM titles; UPDATE projection_checkpoints SET position = 0');
+    const second = runner(titlesProjection(), 4);
+    await Promise.all([first.drain(), second.drain()]);
+    expect(rows(first)).toEqual(before);
+    const raw = new Database(join(dir, 'read.db'), { readonly: true });
+    expect((raw.prepare('SELECT count(*) AS n FROM titles').get() as { n: number }).n).toBe(20);
+    raw.close();
+  });
+});
