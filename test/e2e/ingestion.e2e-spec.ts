@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { characterErrorRate } from '@medrec/ingest/quality/cer';
-import { BAD_INPUTS, badInputExpectations, fileForm, SCANS, scanForm, scanManifest } from './support/fixtures';
+import { BAD_INPUTS, badInputExpectations, fileForm, ScanFixture, SCANS, scanForm, scanManifest } from './support/fixtures';
 import { Client, purpose, startApp, TestApp, usersByRole } from './support/harness';
 
 /** Thresholds set from measurement (see the ingestion issue note): mean and worst CER over the shared scans. */
@@ -22,6 +22,8 @@ async function waitForOcr(client: Client, id: string, version: number, timeoutMs
 describe('scan ingestion over HTTP', () => {
   let t: TestApp;
   let u: Awaited<ReturnType<typeof usersByRole>>;
+  /** The shared scans as uploaded by the first test (OCR done), for the search test after it. */
+  const uploaded: Array<{ scan: ScanFixture; id: string; ocrText: string }> = [];
 
   beforeAll(async () => {
     t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true' });
@@ -48,6 +50,7 @@ describe('scan ingestion over HTTP', () => {
       const ocr = text.body.pages.map((p: any) => p.text).join('\n');
       const truth = readFileSync(join(SCANS, scan.text), 'utf8');
       rates.push({ file: scan.file, cer: characterErrorRate(truth, ocr) });
+      uploaded.push({ scan, id, ocrText: ocr });
     }
     const mean = rates.reduce((s, r) => s + r.cer, 0) / rates.length;
     const worst = rates.reduce((a, b) => (b.cer > a.cer ? b : a));
@@ -56,6 +59,50 @@ describe('scan ingestion over HTTP', () => {
     expect(mean).toBeLessThanOrEqual(MAX_MEAN_CER);
     expect(worst.cer).toBeLessThanOrEqual(MAX_DOCUMENT_CER);
   }, 240_000);
+
+  it('search finds each scan by a phrase of its ground truth, by its MRN and by its patient name', async () => {
+    expect(uploaded).toHaveLength(scanManifest().length);
+    // Tokens as the index sees them (letters and digits); a phrase is three adjacent ones.
+    const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const truths = uploaded.map(({ scan }) => readFileSync(join(SCANS, scan.text), 'utf8'));
+    // Read-your-writes: every OcrCompleted so far is in the log below this position.
+    const head = (await u.clinician.get('/health/ready')).body.position;
+    const search = async (query: string) => {
+      const res = await u.clinician.get(`/api/search?${query}&limit=100&after=${head}`, purpose('treatment'));
+      expect(res.status).toBe(200);
+      return res.body.results as Array<{ recordId: string; page: number | null; snippet: string }>;
+    };
+    for (const [i, { scan, id, ocrText }] of uploaded.entries()) {
+      // A three-word phrase of this document's ground truth that no other document has (and that
+      // OCR read right: the error rate is the test above's business).
+      const ocr = ` ${words(ocrText).join(' ')} `;
+      // ...nor any record's title or patient name (scanForm's titles name the files).
+      const others = [
+        ...truths.filter((_, j) => j !== i),
+        ...uploaded.map((x) => `${x.scan.type.replace(/-/g, ' ')} (${x.scan.file})\n${x.scan.patient}\n${x.scan.mrn}`),
+      ].map((t) => ` ${words(t).join(' ')} `);
+      const w = words(truths[i]);
+      let phrase: string | undefined;
+      for (let k = 0; k + 3 <= w.length && !phrase; k++) {
+        const window = w.slice(k, k + 3);
+        if (!window.every((x) => /^[a-z]{3,}$/.test(x))) continue;
+        const candidate = window.join(' ');
+        if (ocr.includes(` ${candidate} `) && !others.some((o) => o.includes(` ${candidate} `))) phrase = candidate;
+      }
+      expect({ file: scan.file, phrase: typeof phrase }).toEqual({ file: scan.file, phrase: 'string' });
+      const byPhrase = await search(`q=${encodeURIComponent(`"${phrase}"`)}`);
+      expect({ file: scan.file, phrase, found: [...new Set(byPhrase.map((r) => r.recordId))] }).toEqual({ file: scan.file, phrase, found: [id] });
+      expect(byPhrase[0].page).toEqual(expect.any(Number));
+      expect(byPhrase[0].snippet).toContain('<mark>');
+
+      const byMrn = await search(`q=${encodeURIComponent(scan.mrn)}`);
+      expect({ file: scan.file, found: byMrn.some((r) => r.recordId === id && r.page === null) }).toEqual({ file: scan.file, found: true });
+      const byName = await search(`q=${encodeURIComponent(scan.patient)}`);
+      expect({ file: scan.file, found: byName.some((r) => r.recordId === id && r.page === null) }).toEqual({ file: scan.file, found: true });
+      const filtered = await search(`mrn=${encodeURIComponent(scan.mrn)}&documentType=${scan.type}`);
+      expect(filtered.map((r) => r.recordId)).toContain(id);
+    }
+  });
 
   it('handles every hostile upload as expectations.json says, and stays up with bounded memory', async () => {
     const rssBefore = process.memoryUsage().rss;

@@ -138,6 +138,60 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/events` }),
     verify: (res) => expect(res.body.chain).toEqual({ valid: true }),
   },
+  search: {
+    route: 'GET /api/search',
+    success: 200,
+    prepare: async () => {
+      const mrn = `MX-${++seq}`;
+      const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn }) });
+      if (res.status !== 201) throw new Error(`fixture record: ${res.status} ${JSON.stringify(res.body)}`);
+      return { method: 'GET', path: `/api/search?q=appendectomy&mrn=${mrn}&after=${res.body.position}` };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ results: [expect.objectContaining({ page: null, documentType: 'discharge-summary' })], nextCursor: null }),
+  },
+  'records.history': {
+    route: 'GET /api/records/:id/history',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/history` }),
+    verify: (res) => expect(res.body.timeline.map((e: { type: string }) => e.type)).toEqual(['created', 'accessed']),
+  },
+  'records.diff': {
+    route: 'GET /api/records/:id/versions/:a/diff/:b',
+    success: 200,
+    // OCR is off here: the text is pending and the diff says so.
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/versions/1/diff/1` }),
+    verify: (res) => expect(res.body).toMatchObject({ complete: false, hunks: [], a: { version: 1, ocr: { status: 'pending' } } }),
+  },
+  'records.accesses': {
+    route: 'GET /api/records/:id/accesses',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/accesses` }),
+    verify: (res) => expect(res.body.accesses).toEqual([expect.objectContaining({ what: 'accesses' })]),
+  },
+  'patients.disclosures': {
+    route: 'GET /api/patients/:mrn/disclosures',
+    success: 200,
+    prepare: async () => {
+      const mrn = `MX-${++seq}`;
+      const created = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn }) });
+      if (created.status !== 201) throw new Error(`fixture record: ${created.status} ${JSON.stringify(created.body)}`);
+      const released = await u.him.post(`/api/records/${created.body.id}/releases`, {
+        recipient: { name: 'Dr. Ellen Sattler' },
+        purpose: 'continuing care',
+        authorizationReference: 'AUTH-7',
+        description: 'Discharge summary',
+      });
+      if (released.status !== 201) throw new Error(`fixture release: ${released.status} ${JSON.stringify(released.body)}`);
+      return { method: 'GET', path: `/api/patients/${mrn}/disclosures?after=${released.body.position}` };
+    },
+    verify: (res) => expect(res.body.disclosures).toEqual([expect.objectContaining({ recipient: { name: 'Dr. Ellen Sattler', address: null } })]),
+  },
+  stats: {
+    route: 'GET /api/stats',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/stats' }),
+    verify: (res) => expect(res.body.records.total).toBeGreaterThan(0),
+  },
 };
 
 const permissions = Object.keys(PERMISSIONS) as Permission[];
@@ -235,8 +289,18 @@ describe('purpose of use on reads of patient data', () => {
 
   const readPermissions = permissions.filter((p) => READS_PATIENT_DATA.has(p));
 
-  it('the read endpoints are the four documented ones', () => {
-    expect([...readPermissions].sort()).toEqual(['records.content', 'records.events', 'records.read', 'records.text']);
+  it('the read endpoints are the documented ones', () => {
+    expect([...readPermissions].sort()).toEqual([
+      'patients.disclosures',
+      'records.accesses',
+      'records.content',
+      'records.diff',
+      'records.events',
+      'records.history',
+      'records.read',
+      'records.text',
+      'search',
+    ]);
   });
 
   it.each(readPermissions.flatMap((permission) => (PERMISSIONS[permission] as readonly Role[]).map((role) => ({ permission, role }))))(
@@ -292,6 +356,12 @@ describe('authentication', () => {
     'records.archive': { method: 'POST', path: `/api/records/${id}/archive`, json: { reason: 'x' } },
     'records.destroy': { method: 'POST', path: `/api/records/${id}/destroy`, json: { authority: 'x', approvedBy: 'archivist2' } },
     'records.events': { method: 'GET', path: `/api/records/${id}/events` },
+    search: { method: 'GET', path: '/api/search?q=appendectomy' },
+    'records.history': { method: 'GET', path: `/api/records/${id}/history` },
+    'records.diff': { method: 'GET', path: `/api/records/${id}/versions/1/diff/2` },
+    'records.accesses': { method: 'GET', path: `/api/records/${id}/accesses` },
+    'patients.disclosures': { method: 'GET', path: '/api/patients/MRN-00001/disclosures' },
+    stats: { method: 'GET', path: '/api/stats' },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [

@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
+import { HistoryModule } from './history/history.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { ReadModelsModule } from './read-models/read-models.module';
@@ -17,7 +18,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ReadModelsModule, AuditModule, IngestionModule, AuthModule, RecordsModule, SearchModule],
+      imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ReadModelsModule, AuditModule, IngestionModule, AuthModule, RecordsModule, SearchModule, HistoryModule],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -9,6 +9,7 @@ import {
   ParseIntPipe,
   ParseUUIDPipe,
   Post,
+  Query,
   Req,
   Res,
   StreamableFile,
@@ -22,6 +23,7 @@ import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequirePermission, UserDirectory } from '@medrec/auth';
 import { DomainError, Role } from '@medrec/domain';
+import { parseInstant } from '../history/time-window';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
@@ -57,9 +59,11 @@ export class RecordsController {
 
   @Get(':id')
   @RequirePermission('records.read')
-  async get(@RecordId() id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
-    const view = await this.queries.execute(new GetRecordQuery(id, readContextOf(req)));
-    res.setHeader('ETag', etag(view.revision));
+  async get(@RecordId() id: string, @Query('asOf') asOf: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const at = parseInstant(asOf, 'asOf', 'end-of-day');
+    const view = await this.queries.execute(new GetRecordQuery(id, readContextOf(req), at));
+    // A past state is not the representation an If-Match may name.
+    if (!at) res.setHeader('ETag', etag(view.revision));
     res.setHeader('Cache-Control', 'no-store');
     return view;
   }

@@ -41,5 +41,6 @@ function uploadDir(config: AppConfig): string {
     GetVersionTextHandler,
     GetRecordEventsHandler,
   ],
+  exports: [RecordRepository, RecordContent],
 })
 export class RecordsModule {}

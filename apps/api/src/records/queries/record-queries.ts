@@ -10,10 +10,12 @@ interface AuditedRead {
   readonly context: CommandContext & { purpose: PurposeOfUse };
 }
 
-export class GetRecordQuery extends Query<ReturnType<typeof recordView>> implements AuditedRead {
+export class GetRecordQuery extends Query<ReturnType<typeof recordView> & { asOf?: string }> implements AuditedRead {
   constructor(
     readonly recordId: string,
     readonly context: CommandContext & { purpose: PurposeOfUse },
+    /** `?asOf=`: the record as it stood then (only the events that occurred at or before it). */
+    readonly asOf?: Date,
   ) {
     super();
   }

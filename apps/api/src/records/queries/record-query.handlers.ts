@@ -3,7 +3,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { PhiCodec } from '@medrec/application';
 import { verifyChain } from '@medrec/crypto';
-import { AccessRecord, DomainError, ExistingRecordState, recordAccessStream } from '@medrec/domain';
+import { AccessRecord, DomainError, ExistingRecordState, foldRecord, recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { readStoredText } from '@medrec/ingest/jobs/ocr-job-runner';
@@ -44,9 +44,31 @@ export class GetRecordHandler implements IQueryHandler<GetRecordQuery> {
   constructor(private readonly records: RecordRepository) {}
 
   async execute(query: GetRecordQuery) {
+    if (query.asOf) return this.asOf(query, query.asOf);
     const { loaded, state } = await auditedLoad(this.records, query, 'record');
     return recordView(state, loaded.revision!);
   }
+
+  /** The record as it stood at `at`: 404 (nothing read, nothing logged) when it did not exist yet. */
+  private async asOf(query: GetRecordQuery, at: Date) {
+    const live = await this.records.load(query.recordId);
+    if (live.state.status !== 'absent' && live.state.status !== 'destroyed' && !foldAsOf(live, at)) {
+      throw new DomainError('not-found', 'The record did not exist at that time');
+    }
+    const { loaded } = await auditedLoad(this.records, query, 'record');
+    const then = foldAsOf(loaded, at);
+    if (!then) throw new DomainError('not-found', 'The record did not exist at that time');
+    return { ...recordView(then.state, then.revision), asOf: at.toISOString() };
+  }
+}
+
+/** Folds the events that occurred at or before `at`; undefined when the record did not exist then. */
+function foldAsOf(loaded: LoadedRecord, at: Date): { state: ExistingRecordState; revision: number } | undefined {
+  const until = at.getTime();
+  const events = loaded.events.filter((e) => Date.parse(e.stored.metadata.occurredAt) <= until);
+  const state = foldRecord(events.map((e) => e.event));
+  if (state.status === 'absent') return undefined;
+  return { state, revision: events[events.length - 1].stored.revision };
 }
 
 @QueryHandler(GetVersionContentQuery)

@@ -1,0 +1,29 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { ProjectionRunner, recordTimeline } from '@medrec/read-models';
+import { awaitReadModels } from '../../read-models/read-your-writes';
+import { RecordRepository } from '../../records/record-repository';
+import { versionView } from '../../records/record-view';
+import { auditRecordRead, readModelsAt } from './audited-record-read';
+import { GetRecordHistoryQuery, RecordHistoryView } from './history-queries';
+
+@QueryHandler(GetRecordHistoryQuery)
+export class GetRecordHistoryHandler implements IQueryHandler<GetRecordHistoryQuery> {
+  constructor(
+    private readonly records: RecordRepository,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  /** The versions as GET /records/:id shows them, and the timeline up to and including this read. */
+  async execute(query: GetRecordHistoryQuery): Promise<RecordHistoryView> {
+    await awaitReadModels(this.runner, query.after);
+    const { state, position } = await auditRecordRead(this.records, query.recordId, query.context, 'history');
+    await readModelsAt(this.runner, position);
+    return {
+      id: state.recordId,
+      status: state.status,
+      currentVersion: state.versions[state.versions.length - 1].version,
+      versions: state.versions.map(versionView),
+      timeline: recordTimeline(this.runner.db, query.recordId, position),
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, Param, ParseIntPipe, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequirePermission } from '@medrec/auth';
+import { readContextOf, TracedRequest } from '../http/request-context';
+import { GetRecordAccessesQuery, GetRecordHistoryQuery, GetVersionDiffQuery } from './queries/history-queries';
+
+const RecordId = () => Param('id', new ParseUUIDPipe());
+
+/** A record's history, the diff of two of its versions, and its access log. */
+@ApiTags('history')
+@Controller('api/records')
+export class RecordHistoryController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':id/history')
+  @RequirePermission('records.history')
+  history(@RecordId() id: string, @Query('after') after: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.queries.execute(new GetRecordHistoryQuery(id, readContextOf(req), after));
+  }
+
+  @Get(':id/versions/:a/diff/:b')
+  @RequirePermission('records.diff')
+  diff(
+    @RecordId() id: string,
+    @Param('a', new ParseIntPipe()) a: number,
+    @Param('b', new ParseIntPipe()) b: number,
+    @Query('after') after: unknown,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.queries.execute(new GetVersionDiffQuery(id, a, b, readContextOf(req), after));
+  }
+
+  @Get(':id/accesses')
+  @RequirePermission('records.accesses')
+  accesses(@RecordId() id: string, @Query('after') after: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    return this.queries.execute(new GetRecordAccessesQuery(id, readContextOf(req), after));
+  }
+}

@@ -1,0 +1,74 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { RequirePermission } from '@medrec/auth';
+import { DOCUMENT_TYPES, DomainError } from '@medrec/domain';
+import { InvalidCursorError, ProjectionRunner, SearchService } from '@medrec/read-models';
+import { QueryAuditLog } from '../audit/query-audit.log';
+import { readContextOf, TracedRequest } from '../http/request-context';
+import { awaitReadModels } from '../read-models/read-your-writes';
+import { parseSearchParams } from './search-params';
+
+@ApiTags('search')
+@Controller('api/search')
+export class SearchController {
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly service: SearchService,
+    private readonly audit: QueryAuditLog,
+  ) {}
+
+  /**
+   * Full-text search (BM25) over OCR text, title, patient name and MRN, current versions unless
+   * `versions=all`. Every search is audited (PatientDataQueried; the text and MRN sealed) before
+   * it is answered.
+   */
+  @Get()
+  @RequirePermission('search')
+  @ApiQuery({ name: 'q', required: false, description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups)' })
+  @ApiQuery({ name: 'mrn', required: false })
+  @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
+  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
+  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD, inclusive' })
+  @ApiQuery({ name: 'limit', required: false, description: '1..100, default 20' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'versions', required: false, enum: ['current', 'all'] })
+  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  async search(@Query() query: Record<string, unknown>, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+    const params = parseSearchParams(query);
+    await awaitReadModels(this.runner, query.after);
+    const context = readContextOf(req);
+    let page;
+    try {
+      page = this.service.search({
+        fts: params.fts,
+        mrn: params.mrn,
+        documentType: params.documentType,
+        from: params.from,
+        to: params.to,
+        allVersions: params.allVersions,
+        limit: params.limit,
+        cursor: params.cursor,
+        fingerprint: params.fts ?? '',
+      });
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw DomainError.invalid([{ field: 'cursor', message: 'is not a cursor this search returned' }]);
+      throw error;
+    }
+    const filters: Record<string, string | number | boolean> = { versions: params.allVersions ? 'all' : 'current', limit: params.limit, page: params.cursor ? 'next' : 'first' };
+    if (params.documentType) filters.documentType = params.documentType;
+    if (params.from) filters.from = params.from;
+    if (params.to) filters.to = params.to;
+    if (params.mrn) filters.mrnFiltered = true;
+    await this.audit.record({
+      kind: 'search',
+      context,
+      filters,
+      resultCount: page.results.length,
+      ...(params.text !== undefined ? { text: params.text } : {}),
+      ...(params.mrn !== undefined ? { mrn: params.mrn } : {}),
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    return page;
+  }
+}

@@ -1,0 +1,346 @@
+/**
+ * bench:search — the search read model at scale. Prints one JSON line.
+ *
+ * 1. Writes BENCH_DOCS (default 100 000) records through the event store as the app does: a data
+ *    key per record, CreateRecord and CompleteOcr decided by the record decider, PHI sealed with
+ *    PhiCodec, hash-chained appends (EventSourcedRunner). ~300 words of OCR-like text per record,
+ *    drawn from a medical vocabulary with a Zipf-like distribution, some shared phrases.
+ * 2. Baseline in the same run: readAll + PhiCodec.decode of the whole log (what any projection
+ *    pays before applying anything).
+ * 3. Rebuild: a ProjectionRunner with the search projection over a fresh read-model file.
+ * 4. BENCH_QUERIES (default 1 000) mixed queries — words, phrases, prefixes, AND/OR/NOT, filters —
+ *    through the same parser and SearchService the API uses (in process: no HTTP, no audit).
+ *
+ *   npm run bench:search                 BENCH_DOCS=10000 npm run bench:search (quick)
+ *   BENCH_BATCH=2000 (runner batch size), BENCH_KEEP=1 (keep the data directory)
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
+import { SqliteKeyStore } from '@medrec/crypto';
+import { Actor, DOCUMENT_TYPES, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
+import { SqliteEventStore } from '@medrec/event-store';
+import { parseSearchQuery, ProjectionRunner, searchMatch, searchProjection, SearchService } from '@medrec/read-models';
+
+const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const WORDS_PER_DOC = 300;
+const CONCURRENCY = 64;
+
+/** A deterministic PRNG (mulberry32), so runs are comparable. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = rng(42);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+
+const CORE = `the of and to in with was patient is no for on at as by be this were normal left right
+history pain mg daily blood pressure noted given without acute chronic examination diagnosis
+treatment discharge admission hospital clinic follow up plan assessment medication medications
+dose orally twice once tablet hours days weeks chest abdomen heart lung lungs respiratory
+cardiac renal hepatic fever cough shortness breath nausea vomiting diarrhea headache dizziness
+fatigue weakness swelling tenderness rash infection inflammation pneumonia bronchitis asthma
+copd hypertension diabetes mellitus type insulin metformin lisinopril amlodipine atorvastatin
+aspirin clopidogrel warfarin heparin enoxaparin furosemide hydrochlorothiazide metoprolol
+carvedilol digoxin amiodarone ceftriaxone azithromycin amoxicillin clavulanate doxycycline
+vancomycin piperacillin tazobactam ciprofloxacin levofloxacin prednisone methylprednisolone
+albuterol ipratropium tiotropium fluticasone salmeterol omeprazole pantoprazole ondansetron
+acetaminophen ibuprofen morphine oxycodone hydromorphone gabapentin sertraline escitalopram
+radiograph ultrasound computed tomography magnetic resonance imaging echocardiogram
+electrocardiogram sinus rhythm tachycardia bradycardia atrial fibrillation flutter murmur
+consolidation effusion edema infiltrate opacity nodule mass lesion fracture dislocation
+laceration contusion abrasion hematoma wound incision drainage suture staples dressing
+hemoglobin hematocrit platelets leukocytes neutrophils lymphocytes creatinine urea sodium
+potassium chloride bicarbonate glucose lactate troponin bilirubin albumin alkaline phosphatase
+culture sensitivity negative positive elevated decreased stable improved worsening resolved
+unremarkable significant mild moderate severe bilateral lower upper lobe anterior posterior
+lateral medial proximal distal vital signs temperature pulse saturation oxygen room air
+nasal cannula intubation extubation ventilation sedation anesthesia general spinal epidural
+procedure performed tolerated well complications estimated loss specimen pathology biopsy
+appendectomy cholecystectomy laparoscopic colectomy hernia repair arthroplasty knee hip
+shoulder spine lumbar cervical thoracic vertebral disc herniation stenosis neuropathy
+stroke ischemic hemorrhagic transient attack seizure epilepsy dementia delirium confusion
+alert oriented cooperative anxious depressed mood affect sleep appetite weight loss gain
+allergies known drug penicillin sulfa latex smoking alcohol tobacco denies reports states
+family social occupational physical therapy rehabilitation nursing home care services
+immunization vaccine influenza pneumococcal tetanus hepatitis measles mumps rubella varicella
+zoster covid booster administered lot site intramuscular deltoid reaction observed minutes`
+  .split(/\s+/)
+  .filter(Boolean);
+
+/** A long tail of rarer terms (drug-, place- and name-like), as real OCR vocabularies have. */
+const SYLLABLES = ['ba', 'ce', 'di', 'fo', 'gu', 'ka', 'le', 'mi', 'no', 'pra', 'qui', 'ro', 'sta', 'tri', 'vel', 'xo', 'zan', 'mab', 'nib', 'tol', 'pril', 'sar', 'zol', 'cin'];
+const TAIL: string[] = [];
+const tailRandom = rng(7);
+while (TAIL.length < 20_000) {
+  const n = 2 + Math.floor(tailRandom() * 3);
+  let w = '';
+  for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(tailRandom() * SYLLABLES.length)];
+  TAIL.push(w);
+}
+const VOCABULARY = [...new Set([...CORE, ...TAIL])];
+
+/** Zipf(s = 1.07) over the vocabulary by rank: a cumulative table sampled by binary search. */
+const CUMULATIVE = (() => {
+  const weights = VOCABULARY.map((_, k) => 1 / Math.pow(k + 1, 1.07));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return weights.map((w) => (acc += w / total));
+})();
+function zipfWord(): string {
+  const u = random();
+  let lo = 0;
+  let hi = CUMULATIVE.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (CUMULATIVE[mid] < u) lo = mid + 1;
+    else hi = mid;
+  }
+  return VOCABULARY[lo];
+}
+
+const PHRASES = [
+  'community acquired pneumonia',
+  'no acute distress',
+  'chest radiograph showed right lower lobe consolidation',
+  'patient tolerated the procedure well',
+  'estimated blood loss minimal',
+  'vital signs stable',
+  'discharged home in stable condition',
+  'follow up in two weeks',
+  'no known drug allergies',
+  'atrial fibrillation with rapid ventricular response',
+  'shortness of breath on exertion',
+  'acute kidney injury',
+  'congestive heart failure exacerbation',
+  'type 2 diabetes mellitus',
+  'continue current medications',
+  'return precautions discussed',
+  'lungs clear to auscultation bilaterally',
+  'regular rate and rhythm',
+  'alert and oriented',
+  'wound healing well without signs of infection',
+];
+const FIRST = ['Maria', 'James', 'Aisha', 'Chen', 'Olga', 'Pedro', 'Fatima', 'John', 'Yuki', 'Amara', 'Lars', 'Priya', 'Mohammed', 'Sofia', 'Kwame', 'Ingrid', 'Raj', 'Elena', 'Tomás', 'Zoë'];
+const LAST = ['Gonzalez', 'Whitfield', 'Okafor', 'Nguyen', 'Petrova', 'Silva', 'Haddad', 'Smith', 'Tanaka', 'Mensah', 'Lindqvist', 'Patel', 'Rahman', 'Rossi', 'Boateng', 'Johansson', 'Kumar', 'Popescu', 'Müller', 'Dubois'];
+
+function ocrText(): string {
+  const words: string[] = [];
+  while (words.length < WORDS_PER_DOC) {
+    if (random() < 0.03) words.push(...pick(PHRASES).split(' '));
+    else words.push(zipfWord());
+    if (random() < 0.08) words[words.length - 1] += '.';
+  }
+  return words.join(' ');
+}
+
+interface Doc {
+  recordId: string;
+  mrn: string;
+  patientName: string;
+  documentType: string;
+  title: string;
+  encounterDate: string;
+}
+
+const PATIENTS = Math.max(1, Math.floor(DOCS / 10));
+function newDoc(i: number): Doc {
+  const patient = Math.floor(random() * PATIENTS);
+  const documentType = pick(DOCUMENT_TYPES);
+  const day = new Date(Date.UTC(2015, 0, 1) + Math.floor(random() * 3650) * 86_400_000).toISOString().slice(0, 10);
+  return {
+    recordId: randomUUID(),
+    mrn: `MRN-${String(10_000_000 + patient)}`,
+    patientName: `${FIRST[patient % FIRST.length]} ${LAST[Math.floor(patient / FIRST.length) % LAST.length]}`,
+    documentType,
+    title: `${documentType.replace(/-/g, ' ')} ${i}`,
+    encounterDate: day,
+  };
+}
+
+const actor: Actor = { userId: randomUUID(), username: 'bench-clerk', role: 'clerk' };
+
+async function writeDocs(store: SqliteEventStore, keys: SqliteKeyStore, runner: EventSourcedRunner, sample: Doc[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= DOCS) return;
+      const doc = newDoc(i);
+      if (i % Math.max(1, Math.floor(DOCS / 200)) === 0) sample.push(doc);
+      const at = new Date().toISOString();
+      const context: CommandContext = { actor, correlationId: randomUUID(), at };
+      await keys.create(doc.recordId);
+      const content = { blobKey: `records/${doc.recordId}/v1`, sha256: randomBytes(32).toString('hex'), size: 120_000, contentType: 'image/tiff', pages: 1 };
+      await runner.run({
+        stream: recordStream(doc.recordId),
+        keyId: doc.recordId,
+        decider: recordDecider,
+        command: { type: 'CreateRecord', ...doc, actor, at, dateOfBirth: '1960-01-01', content },
+        context,
+      });
+      // As the OCR job records its result: a second command on the record's stream.
+      await runner.run({
+        stream: recordStream(doc.recordId),
+        keyId: doc.recordId,
+        decider: recordDecider,
+        command: { type: 'CompleteOcr', recordId: doc.recordId, actor, at, version: 1, pages: 1, meanConfidence: 91.5, textKey: `records/${doc.recordId}/v1.text`, pageTexts: [ocrText()] },
+        context,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function mixedQueries(sample: Doc[]): Array<{ kind: string; q?: string; filters: Record<string, string> }> {
+  const midWord = () => VOCABULARY[Math.floor(random() * Math.min(VOCABULARY.length, 3000))];
+  const anyWord = () => zipfWord();
+  const out: Array<{ kind: string; q?: string; filters: Record<string, string> }> = [];
+  for (let i = 0; i < QUERIES; i++) {
+    const doc = pick(sample);
+    switch (i % 10) {
+      case 0:
+        out.push({ kind: 'word', q: anyWord(), filters: {} });
+        break;
+      case 1:
+        out.push({ kind: 'word', q: midWord(), filters: {} });
+        break;
+      case 2:
+        out.push({ kind: 'phrase', q: `"${pick(PHRASES).split(' ').slice(0, 2 + Math.floor(random() * 3)).join(' ')}"`, filters: {} });
+        break;
+      case 3: {
+        const w = midWord();
+        out.push({ kind: 'prefix', q: `${w.slice(0, Math.max(3, Math.min(5, w.length - 1)))}*`, filters: {} });
+        break;
+      }
+      case 4:
+        out.push({ kind: 'and', q: `${anyWord()} ${midWord()}`, filters: {} });
+        break;
+      case 5:
+        out.push({ kind: 'or', q: `${midWord()} OR ${midWord()}`, filters: {} });
+        break;
+      case 6:
+        out.push({ kind: 'not', q: `${anyWord()} NOT ${anyWord()}`, filters: {} });
+        break;
+      case 7:
+        out.push({ kind: 'mrn', q: anyWord(), filters: { mrn: doc.mrn } });
+        break;
+      case 8: {
+        const from = doc.encounterDate;
+        out.push({ kind: 'type+dates', q: anyWord(), filters: { documentType: doc.documentType, from, to: `${Number(from.slice(0, 4)) + 1}${from.slice(4)}` } });
+        break;
+      }
+      default:
+        out.push({ kind: 'name', q: doc.patientName, filters: {} });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-search-'));
+  const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+  const keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+  const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
+  const runner = new EventSourcedRunner(store, codec);
+  try {
+    const sample: Doc[] = [];
+    let t = performance.now();
+    await writeDocs(store, keys, runner, sample);
+    const writeSeconds = (performance.now() - t) / 1000;
+    const events = await store.headPosition();
+
+    // Baseline: the raw read + decode rate of the same log.
+    t = performance.now();
+    let from = 0;
+    let decoded = 0;
+    for (;;) {
+      const batch = await store.readAll({ fromPosition: from, maxCount: BATCH });
+      if (batch.length === 0) break;
+      for (const e of batch) {
+        await codec.decode(e.stream.slice('record-'.length), e);
+        decoded++;
+      }
+      from = batch[batch.length - 1].position;
+    }
+    const baselineSeconds = (performance.now() - t) / 1000;
+
+    // Rebuild over a fresh read-model file.
+    const readModels = join(dir, 'read-models.db');
+    const projections = new ProjectionRunner(store, codec, [searchProjection], { filename: readModels, batchSize: BATCH });
+    t = performance.now();
+    await projections.drain();
+    const rebuildSeconds = (performance.now() - t) / 1000;
+    projections.db.pragma('wal_checkpoint(TRUNCATE)');
+
+    const service = new SearchService(projections.db);
+    const queries = mixedQueries(sample);
+    const latencies: number[] = [];
+    const byKind: Record<string, number[]> = {};
+    let hits = 0;
+    for (const query of queries) {
+      const start = performance.now();
+      const parsed = query.q !== undefined ? parseSearchQuery(query.q) : undefined;
+      if (parsed && !parsed.ok) throw new Error(`bench query refused: ${parsed.reason}`);
+      const page = service.search({ fts: parsed ? searchMatch(parsed) : undefined, ...query.filters, limit: 20, fingerprint: query.q ?? '' });
+      const ms = performance.now() - start;
+      hits += page.results.length;
+      latencies.push(ms);
+      (byKind[query.kind] ??= []).push(ms);
+    }
+    latencies.sort((a, b) => a - b);
+    const round = (n: number, d = 2) => +n.toFixed(d);
+    const rebuildEventsPerSec = Math.round(events / rebuildSeconds);
+    const baselineEventsPerSec = Math.round(decoded / baselineSeconds);
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'search',
+        docs: DOCS,
+        wordsPerDoc: WORDS_PER_DOC,
+        vocabulary: VOCABULARY.length,
+        events,
+        batchSize: BATCH,
+        writeSeconds: round(writeSeconds, 1),
+        rebuildSeconds: round(rebuildSeconds, 1),
+        rebuildEventsPerSec,
+        baselineReadDecodeEventsPerSec: baselineEventsPerSec,
+        ratioToBaseline: round(rebuildEventsPerSec / baselineEventsPerSec, 3),
+        readModelMb: round(statSync(readModels).size / 1048576, 1),
+        queries: latencies.length,
+        meanHitsPerQuery: round(hits / latencies.length, 1),
+        p50Ms: round(percentile(latencies, 50)),
+        p95Ms: round(percentile(latencies, 95)),
+        p99Ms: round(percentile(latencies, 99)),
+        maxMs: round(latencies[latencies.length - 1]),
+        p95MsByKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, round(percentile(v.sort((a, b) => a - b), 95))])),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        target: { rebuildEventsPerSec: 20_000, p95Ms: 50, peakRssMb: 400 },
+      }) + '\n',
+    );
+    projections.close();
+  } finally {
+    await store.close();
+    await keys.close();
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+    else process.stderr.write(`kept ${dir}\n`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+import { normalizeMrn } from '../content-index.projection';
+import type { Projection, ProjectedEvent } from '../projection';
+
+/**
+ * Every release of a record, by patient: the accounting of disclosures (45 CFR 164.528: date,
+ * recipient's name and address, what was disclosed, the purpose). The MRN comes from the
+ * record's RecordCreated (a release does not repeat it; an MRN never changes).
+ *
+ * Every row is PHI and is deleted with its record: once the record's key is destroyed the
+ * releases can no longer be read, so a rebuild could not restore them either.
+ */
+export const disclosuresProjection: Projection = {
+  name: 'disclosures',
+  version: 1,
+  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased', 'RecordDestroyed']),
+
+  migrate(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS disclosure_patients (record_id TEXT PRIMARY KEY, mrn TEXT NOT NULL, document_type TEXT NOT NULL)`);
+    db.exec(`CREATE TABLE IF NOT EXISTS disclosures (
+      release_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, mrn TEXT NOT NULL, position INTEGER NOT NULL,
+      released_at TEXT NOT NULL, recipient_name TEXT NOT NULL, recipient_address TEXT, description TEXT NOT NULL,
+      purpose TEXT NOT NULL, authorization_reference TEXT NOT NULL, versions TEXT NOT NULL, released_by TEXT NOT NULL,
+      document_type TEXT NOT NULL)`);
+    db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_patient ON disclosures (mrn, released_at)');
+    db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_record ON disclosures (record_id)');
+  },
+
+  drop(db) {
+    db.exec('DROP TABLE IF EXISTS disclosures; DROP TABLE IF EXISTS disclosure_patients');
+  },
+
+  apply(db, event: ProjectedEvent) {
+    const d = event.data as Record<string, any>;
+    if (event.type === 'RecordDestroyed') {
+      db.prepare('DELETE FROM disclosures WHERE record_id = ?').run(d.recordId);
+      db.prepare('DELETE FROM disclosure_patients WHERE record_id = ?').run(d.recordId);
+      return;
+    }
+    if (event.type === 'RecordAmended') {
+      // The document type (not PHI) as it stands at each release.
+      if (d.documentType) db.prepare('UPDATE disclosure_patients SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
+      return;
+    }
+    if (!event.phiReadable) return;
+    if (event.type === 'RecordCreated') {
+      db.prepare('INSERT OR REPLACE INTO disclosure_patients (record_id, mrn, document_type) VALUES (?, ?, ?)').run(d.recordId, normalizeMrn(d.mrn), d.documentType);
+      return;
+    }
+    const patient = db.prepare('SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
+      | { mrn: string; documentType: string }
+      | undefined;
+    if (!patient) return;
+    db.prepare(
+      `INSERT OR REPLACE INTO disclosures (release_id, record_id, mrn, position, released_at, recipient_name, recipient_address,
+         description, purpose, authorization_reference, versions, released_by, document_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      d.releaseId,
+      d.recordId,
+      patient.mrn,
+      event.stored.position,
+      d.releasedAt,
+      d.recipient.name,
+      d.recipient.address ?? null,
+      d.description,
+      d.purpose,
+      d.authorizationReference,
+      JSON.stringify(d.versions),
+      d.releasedBy,
+      patient.documentType,
+    );
+  },
+};
+
+export interface Disclosure {
+  /** When the record was released (ISO 8601). */
+  date: string;
+  recipient: { name: string; address: string | null };
+  description: string;
+  purpose: string;
+  recordId: string;
+  versions: number[];
+  releaseId: string;
+  documentType: string;
+  authorizationReference: string;
+  releasedBy: string;
+}
+
+/** The patient's disclosures released at or after `from` and at or before `to` (ISO 8601 instants), oldest first. */
+export function patientDisclosures(db: Database.Database, mrn: string, from: Date, to: Date): Disclosure[] {
+  // released_at is an ISO 8601 UTC string (toISOString), so it compares as text in time order.
+  const rows = db
+    .prepare(
+      `SELECT release_id, record_id, released_at, recipient_name, recipient_address, description, purpose,
+         authorization_reference, versions, released_by, document_type
+       FROM disclosures WHERE mrn = ? AND released_at >= ? AND released_at <= ? ORDER BY released_at, position`,
+    )
+    .all(normalizeMrn(mrn), from.toISOString(), to.toISOString()) as Array<Record<string, any>>;
+  return rows.map((r) => ({
+    date: r.released_at,
+    recipient: { name: r.recipient_name, address: r.recipient_address },
+    description: r.description,
+    purpose: r.purpose,
+    recordId: r.record_id,
+    versions: JSON.parse(r.versions) as number[],
+    releaseId: r.release_id,
+    documentType: r.document_type,
+    authorizationReference: r.authorization_reference,
+    releasedBy: r.released_by,
+  }));
+}

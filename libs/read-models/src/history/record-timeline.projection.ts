@@ -1,0 +1,222 @@
+import type Database from 'better-sqlite3';
+import type { Projection, ProjectedEvent } from '../projection';
+
+/** The kinds of entry of a record's timeline, one per lifecycle event. */
+export type TimelineEntryType =
+  | 'created'
+  | 'amended'
+  | 'ocr-completed'
+  | 'ocr-failed'
+  | 'accessed'
+  | 'released'
+  | 'hold-placed'
+  | 'hold-lifted'
+  | 'archived';
+
+const TYPE_OF: Record<string, TimelineEntryType> = {
+  RecordCreated: 'created',
+  RecordAmended: 'amended',
+  OcrCompleted: 'ocr-completed',
+  OcrFailed: 'ocr-failed',
+  RecordAccessed: 'accessed',
+  RecordReleased: 'released',
+  LegalHoldPlaced: 'hold-placed',
+  LegalHoldLifted: 'hold-lifted',
+  RecordArchived: 'archived',
+};
+
+/**
+ * Every lifecycle event of each record, accesses included, in log order, with who did it in
+ * which role and for what purpose: the rows behind GET /records/:id/history and /accesses.
+ *
+ * Rows hold PHI (amendment reasons, recipients, matters in their summaries) and are deleted when
+ * the record is destroyed; the ids of destroyed records are kept (no PHI) so that an access
+ * appended concurrently with the destruction is not projected after it. Events whose PHI cannot be
+ * read belong to a destroyed record whose rows the replay is about to delete: they are skipped,
+ * so a rebuild gives the same rows as live application.
+ */
+export const recordTimelineProjection: Projection = {
+  name: 'record-timeline',
+  version: 1,
+  handles: new Set([...Object.keys(TYPE_OF), 'RecordDestroyed']),
+
+  migrate(db) {
+    db.exec(`CREATE TABLE IF NOT EXISTS record_timeline (
+      position INTEGER PRIMARY KEY, record_id TEXT NOT NULL, at TEXT NOT NULL, type TEXT NOT NULL,
+      actor TEXT NOT NULL, role TEXT NOT NULL, purpose TEXT, version INTEGER, summary TEXT NOT NULL,
+      details TEXT NOT NULL)`);
+    db.exec('CREATE INDEX IF NOT EXISTS record_timeline_by_record ON record_timeline (record_id, type, position)');
+    db.exec('CREATE TABLE IF NOT EXISTS record_timeline_destroyed (record_id TEXT PRIMARY KEY)');
+  },
+
+  drop(db) {
+    db.exec('DROP TABLE IF EXISTS record_timeline; DROP TABLE IF EXISTS record_timeline_destroyed');
+  },
+
+  apply(db, event: ProjectedEvent) {
+    const d = event.data as Record<string, any>;
+    const recordId = String(d.recordId);
+    if (event.type === 'RecordDestroyed') {
+      db.prepare('DELETE FROM record_timeline WHERE record_id = ?').run(recordId);
+      db.prepare('INSERT OR IGNORE INTO record_timeline_destroyed (record_id) VALUES (?)').run(recordId);
+      return;
+    }
+    if (!event.phiReadable) return;
+    if (db.prepare('SELECT 1 FROM record_timeline_destroyed WHERE record_id = ?').get(recordId)) return;
+    const entry = describe(event);
+    const meta = event.stored.metadata;
+    db.prepare(
+      `INSERT OR REPLACE INTO record_timeline (position, record_id, at, type, actor, role, purpose, version, summary, details)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      event.stored.position,
+      recordId,
+      entry.at ?? meta.occurredAt,
+      TYPE_OF[event.type],
+      entry.actor ?? meta.actor,
+      entry.role ?? meta.role,
+      entry.purpose ?? meta.purpose ?? null,
+      entry.version ?? null,
+      entry.summary,
+      JSON.stringify(entry.details ?? {}),
+    );
+  },
+};
+
+interface Described {
+  summary: string;
+  at?: string;
+  actor?: string;
+  role?: string;
+  purpose?: string;
+  version?: number | null;
+  details?: Record<string, unknown>;
+}
+
+const list = (versions: number[]): string => (versions.length === 1 ? `version ${versions[0]}` : `versions ${versions.join(', ')}`);
+
+/** The entry's one-line summary and the facts worth a field of their own. */
+function describe(event: ProjectedEvent): Described {
+  const d = event.data as Record<string, any>;
+  switch (event.type) {
+    case 'RecordCreated':
+      return {
+        at: d.createdAt,
+        version: 1,
+        summary: `Created as ${d.documentType}, version 1 (${pagesOf(d.content?.pages)} ${d.content?.contentType})`,
+        details: { documentType: d.documentType, sha256: d.content?.sha256 },
+      };
+    case 'RecordAmended': {
+      const changed = ['documentType', 'title', 'encounterDate'].filter((f) => d[f] !== undefined);
+      const what = [d.content ? `new content (${pagesOf(d.content.pages)})` : 'same content', ...(changed.length > 0 ? [`changed ${changed.join(', ')}`] : [])];
+      return {
+        at: d.amendedAt,
+        version: d.version,
+        summary: `Version ${d.version} (${d.kind}): ${what.join('; ')}. Reason: ${d.reason}`,
+        details: { kind: d.kind, reason: d.reason, newContent: d.content !== undefined, changed, ...(d.content ? { sha256: d.content.sha256 } : {}) },
+      };
+    }
+    case 'OcrCompleted':
+      return {
+        version: d.version,
+        summary: `Text of version ${d.version} recognised: ${pagesOf(d.pages)}, mean confidence ${Math.round(d.meanConfidence * 10) / 10}`,
+        details: { pages: d.pages, meanConfidence: d.meanConfidence },
+      };
+    case 'OcrFailed':
+      return { version: d.version, summary: `Text recognition of version ${d.version} failed: ${d.reason}`, details: { reason: d.reason } };
+    case 'RecordAccessed':
+      return {
+        at: d.at,
+        actor: d.actor,
+        role: d.role,
+        purpose: d.purpose,
+        version: d.version,
+        summary: `Read (${d.what}${d.version != null ? ` of version ${d.version}` : ''}) for ${d.purpose}`,
+        details: { what: d.what, accessId: d.accessId },
+      };
+    case 'RecordReleased':
+      return {
+        at: d.releasedAt,
+        summary: `Released ${list(d.versions)} to ${d.recipient?.name} for ${d.purpose}`,
+        details: {
+          releaseId: d.releaseId,
+          versions: d.versions,
+          recipient: d.recipient,
+          purpose: d.purpose,
+          description: d.description,
+          authorizationReference: d.authorizationReference,
+        },
+      };
+    case 'LegalHoldPlaced':
+      return { at: d.placedAt, summary: `Legal hold placed: ${d.matter}`, details: { holdId: d.holdId, matter: d.matter, reason: d.reason } };
+    case 'LegalHoldLifted':
+      return { at: d.liftedAt, summary: 'Legal hold lifted', details: { holdId: d.holdId } };
+    case 'RecordArchived':
+      return { at: d.archivedAt, summary: `Archived: ${d.reason}`, details: { reason: d.reason } };
+    default:
+      return { summary: event.type };
+  }
+}
+
+const pagesOf = (pages: number | null | undefined): string => (pages == null ? 'pages unknown' : pages === 1 ? '1 page' : `${pages} pages`);
+
+export interface TimelineEntry {
+  position: number;
+  at: string;
+  type: TimelineEntryType;
+  actor: string;
+  role: string;
+  purpose: string | null;
+  version: number | null;
+  summary: string;
+  /** The event's own facts (kind, reason, recipient, holdId, what was read...). */
+  details: Record<string, unknown>;
+}
+
+interface TimelineRow {
+  position: number;
+  at: string;
+  type: TimelineEntryType;
+  actor: string;
+  role: string;
+  purpose: string | null;
+  version: number | null;
+  summary: string;
+  details: string;
+}
+
+/** The record's timeline in log order, up to and including `upTo` (a position). */
+export function recordTimeline(db: Database.Database, recordId: string, upTo = Number.MAX_SAFE_INTEGER): TimelineEntry[] {
+  const rows = db
+    .prepare(
+      `SELECT position, at, type, actor, role, purpose, version, summary, details FROM record_timeline
+       WHERE record_id = ? AND position <= ? ORDER BY position`,
+    )
+    .all(recordId, upTo) as TimelineRow[];
+  return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
+}
+
+export interface AccessEntry {
+  position: number;
+  at: string;
+  actor: string;
+  role: string;
+  purpose: string;
+  version: number | null;
+  what: string;
+  accessId: string;
+}
+
+/** Who read the record, when, in which role, for what purpose, which version and what part; in log order. */
+export function recordAccesses(db: Database.Database, recordId: string, upTo = Number.MAX_SAFE_INTEGER): AccessEntry[] {
+  const rows = db
+    .prepare(
+      `SELECT position, at, actor, role, purpose, version, details FROM record_timeline
+       WHERE record_id = ? AND type = 'accessed' AND position <= ? ORDER BY position`,
+    )
+    .all(recordId, upTo) as Array<Omit<AccessEntry, 'what' | 'accessId'> & { details: string }>;
+  return rows.map(({ details, ...row }) => {
+    const { what, accessId } = JSON.parse(details) as { what: string; accessId: string };
+    return { ...row, what, accessId };
+  });
+}

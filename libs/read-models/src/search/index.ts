@@ -1,0 +1,3 @@
+export * from './search-query';
+export * from './search.projection';
+export * from './search.service';

@@ -1,0 +1,172 @@
+import Database from 'better-sqlite3';
+import type { StoredEvent } from '@medrec/event-store';
+import type { ProjectedEvent } from '../projection';
+import { parseSearchQuery } from './search-query';
+import { searchMatch, searchProjection } from './search.projection';
+import { InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
+
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+let position = 0;
+
+function event(type: string, data: Record<string, unknown>, phiReadable = true): ProjectedEvent {
+  const stored = { position: ++position, type, data, stream: `record-${data.recordId}` } as unknown as StoredEvent;
+  return { stored, type, data, phiReadable };
+}
+
+const created = (recordId: string, extra: Record<string, unknown> = {}) =>
+  event('RecordCreated', {
+    recordId,
+    mrn: 'mrn-00482913',
+    patientName: 'Maria González',
+    dateOfBirth: '1961-04-17',
+    documentType: 'discharge-summary',
+    title: 'Discharge summary',
+    encounterDate: '2024-11-23',
+    version: 1,
+    content: { sha256: 'x' },
+    createdAt: '2024-11-24T10:00:00.000Z',
+    ...extra,
+  });
+const ocr = (recordId: string, version: number, pageTexts: string[]) => event('OcrCompleted', { recordId, version, pages: pageTexts.length, meanConfidence: 90, textKey: 'k', pageTexts });
+
+describe('search projection and service', () => {
+  let db: Database.Database;
+  let service: SearchService;
+  const apply = (...events: ProjectedEvent[]) => db.transaction(() => events.forEach((e) => searchProjection.apply(db, e)))();
+  const search = (q: string | undefined, extra: Partial<SearchRequest> = {}) => {
+    const parsed = q === undefined ? undefined : parseSearchQuery(q);
+    if (parsed && !parsed.ok) throw new Error(parsed.reason);
+    return service.search({ fts: parsed ? searchMatch(parsed) : undefined, limit: 20, fingerprint: q ?? '', ...extra });
+  };
+
+  beforeEach(() => {
+    db = new Database(':memory:');
+    searchProjection.migrate(db);
+    service = new SearchService(db);
+  });
+  afterEach(() => db.close());
+
+  it('finds a page by its text, with an escaped snippet marking the hits', () => {
+    apply(created(A), ocr(A, 1, ['Community-acquired pneumonia. Dose <5 mg & rest.', 'Discharge medications: lisinopril']));
+    const { results } = search('pneumonia');
+    expect(results).toEqual([
+      expect.objectContaining({ recordId: A, version: 1, page: 1, mrn: 'MRN-00482913', patientName: 'Maria González', documentType: 'discharge-summary', current: true }),
+    ]);
+    expect(results[0].snippet).toBe('Community-acquired <mark>pneumonia</mark>. Dose &#60;5 mg &#38; rest.');
+    expect(search('lisinopril').results.map((r) => r.page)).toEqual([2]);
+    expect(search('"acquired pneumonia"').results).toHaveLength(1);
+    expect(search('pneumo*').results).toHaveLength(1);
+    expect(search('pneumonia NOT lisinopril').results.map((r) => r.page)).toEqual([1]);
+    expect(search('pneumonia OR lisinopril').results.map((r) => r.page).sort()).toEqual([1, 2]);
+  });
+
+  it('finds a version once by patient name or MRN (its metadata row), diacritics folded', () => {
+    apply(created(A), ocr(A, 1, ['page one', 'page two']));
+    for (const q of ['Maria Gonzalez', 'gonzález', 'MRN-00482913', '00482913', 'MRN00482913']) {
+      const { results } = search(q);
+      expect({ q, hits: results.map((r) => [r.recordId, r.page]) }).toEqual({ q, hits: [[A, null]] });
+    }
+  });
+
+  it('a query across metadata and text finds the page; metadata alone finds the version once', () => {
+    apply(created(A, { title: 'Pneumonia follow-up' }), ocr(A, 1, ['chest radiograph clear', 'pneumonia resolved']));
+    const hits = (q: string) => search(q).results.map((r) => r.page);
+    expect(hits('gonzalez radiograph')).toEqual([1]);
+    expect(hits('MRN-00482913 resolved')).toEqual([2]);
+    expect(hits('gonzalez')).toEqual([null]);
+    expect(hits('pneumonia').sort()).toEqual([2, null]);
+    expect(hits('gonzalez NOT radiograph')).toEqual([null]);
+    expect(search('gonzalez radiograph').results[0].snippet).toBe('chest <mark>radiograph</mark> clear');
+  });
+
+  it('indexes non-Latin text', () => {
+    apply(created(A, { patientName: 'Γιώργος Παπαδόπουλος' }), ocr(A, 1, ['Диагноз: пневмония']));
+    expect(search('пневмония').results).toHaveLength(1);
+    expect(search('Γιώργος').results).toHaveLength(1);
+    expect(search('ΓΙΏΡΓΟΣ').results).toHaveLength(1); // case folded; unicode61 folds diacritics of Latin script only
+  });
+
+  it('an amendment without a file keeps the text; with a file the new OCR replaces it; versions=all shows both', () => {
+    apply(created(A), ocr(A, 1, ['pneumonia']));
+    apply(event('RecordAmended', { recordId: A, version: 2, kind: 'correction', reason: 'r', title: 'Corrected summary', amendedAt: '2025-01-01T00:00:00Z' }));
+    expect(search('pneumonia').results.map((r) => [r.version, r.title])).toEqual([[2, 'Corrected summary']]);
+    expect(search('pneumonia', { allVersions: true }).results.map((r) => [r.version, r.current]).sort()).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    apply(event('RecordAmended', { recordId: A, version: 3, kind: 'correction', reason: 'r', content: { sha256: 'y' }, amendedAt: '2025-01-02T00:00:00Z' }));
+    expect(search('pneumonia').results).toEqual([]);
+    apply(ocr(A, 3, ['bronchitis']));
+    expect(search('bronchitis').results.map((r) => r.version)).toEqual([3]);
+  });
+
+  it('OCR arriving after a metadata-only amendment reaches the amended version too', () => {
+    apply(created(A));
+    apply(event('RecordAmended', { recordId: A, version: 2, kind: 'correction', reason: 'r', title: 'New title', amendedAt: '2025-01-01T00:00:00Z' }));
+    apply(ocr(A, 1, ['pneumonia']));
+    expect(search('pneumonia').results.map((r) => r.version)).toEqual([2]);
+    expect(search('pneumonia', { allVersions: true }).results.map((r) => r.version).sort()).toEqual([1, 2]);
+  });
+
+  it('a destroyed record vanishes, its tokens included', () => {
+    apply(created(A), ocr(A, 1, ['zygomycosis']), created(B, { mrn: 'MRN-1', patientName: 'John Smith' }), ocr(B, 1, ['pneumonia']));
+    apply(event('RecordDestroyed', { recordId: A, authority: 'x', approvedBy: 'x', destroyedBy: 'x', destroyedAt: 'x' }));
+    expect(search('zygomycosis').results).toEqual([]);
+    expect(search('Gonzalez').results).toEqual([]);
+    expect(db.prepare("SELECT count(*) AS n FROM search_rows WHERE record_id = ?").get(A)).toEqual({ n: 0 });
+    // The FTS5 vocabulary no longer holds the destroyed record's words (secure-delete).
+    db.exec("CREATE VIRTUAL TABLE v USING fts5vocab(search_fts, 'row')");
+    expect(db.prepare("SELECT term FROM v WHERE term IN ('zygomycosis', 'gonzalez')").all()).toEqual([]);
+    expect(search('pneumonia').results).toHaveLength(1);
+  });
+
+  it('skips a record whose key is gone', () => {
+    apply(created(A), ocr(A, 1, ['pneumonia']));
+    apply(event('RecordCreated', { recordId: B, documentType: 'lab-report', version: 1 }, false), event('OcrCompleted', { recordId: B, version: 1 }, false));
+    expect(search('pneumonia').results).toHaveLength(1);
+  });
+
+  it('filters by MRN, type and date range; pages with a cursor bound to the search', () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const id = `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
+      ids.push(id);
+      apply(
+        created(id, { mrn: i % 2 ? 'MRN-ODD' : 'MRN-EVEN', documentType: i % 5 === 0 ? 'lab-report' : 'progress-note', encounterDate: `2024-01-${String(i + 1).padStart(2, '0')}` }),
+        ocr(id, 1, [`fever ${'fever '.repeat(i % 7)} note ${i}`]),
+      );
+    }
+    expect(search('fever', { mrn: 'mrn-odd' }).results).toHaveLength(12);
+    expect(search('fever', { documentType: 'lab-report' }).results).toHaveLength(5);
+    expect(search('fever', { from: '2024-01-10', to: '2024-01-19' }).results).toHaveLength(10);
+    expect(search(undefined, { mrn: 'MRN-EVEN' }).results.map((r) => r.date)).toEqual(
+      [24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0].map((i) => `2024-01-${String(i + 1).padStart(2, '0')}`),
+    );
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let scores: number[] = [];
+    do {
+      const page = search('fever', { limit: 7, cursor });
+      seen.push(...page.results.map((r) => r.recordId));
+      scores = scores.concat(page.results.map((r) => r.score!));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+
+    const first = search('fever', { limit: 7 });
+    expect(() => search('note', { limit: 7, cursor: first.nextCursor! })).toThrow(InvalidCursorError);
+    expect(() => search('fever', { limit: 7, mrn: 'MRN-ODD', cursor: first.nextCursor! })).toThrow(InvalidCursorError);
+    const [payload, mac] = first.nextCursor!.split('.');
+    const forged = Buffer.from(JSON.stringify({ k: 'r', rank: -100, id: 1 })).toString('base64url');
+    expect(() => search('fever', { limit: 7, cursor: `${forged}.${mac}` })).toThrow(InvalidCursorError);
+    expect(() => search('fever', { limit: 7, cursor: `${payload}` })).toThrow(InvalidCursorError);
+    expect(() => search(undefined, { mrn: 'MRN-ODD', cursor: first.nextCursor! })).toThrow(InvalidCursorError);
+  });
+
+  it('markSnippet escapes before marking', () => {
+    expect(markSnippet('<b>\u0001x\u0002</b> & "q"')).toBe('&#60;b&#62;<mark>x</mark>&#60;/b&#62; &#38; &#34;q&#34;');
+  });
+});
