@@ -240,7 +240,7 @@ describe('search over HTTP', () => {
           // The problem never quotes the query (PHI).
           if (q.length > 3) expect(res.raw.toString('utf8')).not.toContain(q);
         } else {
-          expect(res.body).toEqual({ results: expect.any(Array), nextCursor: null });
+          expect(res.body).toEqual({ results: expect.any(Array), nextCursor: null, approximate: false });
         }
       }
     }

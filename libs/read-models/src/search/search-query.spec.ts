@@ -56,7 +56,7 @@ describe('parseSearchQuery', () => {
   it('never produces an expression FTS5 rejects', () => {
     const db = new Database(':memory:');
     searchProjection.migrate(db);
-    db.exec("INSERT INTO search_fts VALUES ('Summary', 'Alice', 'MRN-1', 'pneumonia fever', 'p')");
+    db.exec("INSERT INTO search_fts VALUES ('Summary', 'Alice', 'MRN-1', 'pneumonia fever', 'p', 'current')");
     const query = db.prepare('SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rank');
     for (const q of HOSTILE_QUERIES) {
       const parsed = parseSearchQuery(q);

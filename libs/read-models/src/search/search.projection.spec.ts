@@ -3,7 +3,7 @@ import type { StoredEvent } from '@medrec/event-store';
 import type { ProjectedEvent } from '../projection';
 import { parseSearchQuery } from './search-query';
 import { searchMatch, searchProjection } from './search.projection';
-import { InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
+import { dateFacets, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -58,7 +58,8 @@ describe('search projection and service', () => {
     expect(search('"acquired pneumonia"').results).toHaveLength(1);
     expect(search('pneumo*').results).toHaveLength(1);
     expect(search('pneumonia NOT lisinopril').results.map((r) => r.page)).toEqual([1]);
-    expect(search('pneumonia OR lisinopril').results.map((r) => r.page).sort()).toEqual([1, 2]);
+    // One result per version: its best page.
+    expect(search('pneumonia OR lisinopril').results.map((r) => [r.recordId, r.version])).toEqual([[A, 1]]);
   });
 
   it('finds a version once by patient name or MRN (its metadata row), diacritics folded', () => {
@@ -75,7 +76,8 @@ describe('search projection and service', () => {
     expect(hits('gonzalez radiograph')).toEqual([1]);
     expect(hits('MRN-00482913 resolved')).toEqual([2]);
     expect(hits('gonzalez')).toEqual([null]);
-    expect(hits('pneumonia').sort()).toEqual([2, null]);
+    // Title and page 2 both hold it: one result, the page (its text holds the hit).
+    expect(hits('pneumonia')).toEqual([2]);
     expect(hits('gonzalez NOT radiograph')).toEqual([null]);
     expect(search('gonzalez radiograph').results[0].snippet).toBe('chest <mark>radiograph</mark> clear');
   });
@@ -168,5 +170,41 @@ describe('search projection and service', () => {
 
   it('markSnippet escapes before marking', () => {
     expect(markSnippet('<b>\u0001x\u0002</b> & "q"')).toBe('&#60;b&#62;<mark>x</mark>&#60;/b&#62; &#38; &#34;q&#34;');
+  });
+
+  it('ranks at most the configured number of candidates, the most recent, and says so; its cursor keeps them', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const id of ids) apply(created(id, { title: `Note ${id.slice(-2)}` }), ocr(id, 1, ['fever and cough']));
+    const bounded = new SearchService(db, undefined, 5);
+    const first = bounded.search({ fts: searchMatch(parseSearchQuery('fever') as any), limit: 3, fingerprint: 'fever' });
+    expect(first.approximate).toBe(true);
+    const second = bounded.search({ fts: searchMatch(parseSearchQuery('fever') as any), limit: 3, fingerprint: 'fever', cursor: first.nextCursor! });
+    const seen = [...first.results, ...second.results].map((r) => r.recordId);
+    // The five most recently indexed of the twelve, each once, and no more.
+    expect(new Set(seen)).toEqual(new Set(ids.slice(-5)));
+    expect(second.nextCursor).toBeNull();
+    expect(search('fever').approximate).toBe(false);
+    expect(search('fever').results).toHaveLength(12);
+  });
+
+  it('narrows filters inside FTS5 by facet tokens, with the exact filter applied after', () => {
+    apply(created(A, { encounterDate: '2024-03-31' }), ocr(A, 1, ['fever']));
+    apply(created(B, { encounterDate: '2024-04-01', documentType: 'lab-report', mrn: 'MRN-7' }), ocr(B, 1, ['fever']));
+    const found = (extra: Partial<SearchRequest>) => search('fever', extra).results.map((r) => r.recordId);
+    expect(found({ from: '2024-03-01', to: '2024-03-31' })).toEqual([A]);
+    expect(found({ from: '2024-04-01', to: '2024-12-31' })).toEqual([B]);
+    expect(found({ from: '2024-03-31', to: '2024-03-31' })).toEqual([A]);
+    expect(found({ from: '2024-04-01' })).toEqual([B]);
+    expect(found({ documentType: 'lab-report' })).toEqual([B]);
+    expect(found({ mrn: 'mrn-7' })).toEqual([B]);
+    expect(found({ mrn: 'MRN7' })).toEqual([]); // the exact MRN filter, although the tokens agree
+  });
+
+  it('covers a date range with whole-year and month tokens, and gives up on open or very long ranges', () => {
+    expect(dateFacets('2016-03-15', '2017-03-15')).toEqual(['m201603', 'm201604', 'm201605', 'm201606', 'm201607', 'm201608', 'm201609', 'm201610', 'm201611', 'm201612', 'm201701', 'm201702', 'm201703']);
+    expect(dateFacets('2016-01-01', '2018-02-10')).toEqual(['y2016', 'y2017', 'm201801', 'm201802']);
+    expect(dateFacets('2016-01-01', undefined)).toBeNull();
+    expect(dateFacets('1900-02-01', '2026-01-01')).toBeNull();
+    expect(dateFacets('2020-05-01', '2020-04-01')).toBeNull();
   });
 });

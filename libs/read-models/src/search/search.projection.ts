@@ -7,11 +7,13 @@ import type { Projection, ProjectedEvent } from '../projection';
  * for its metadata (title, patient name, MRN). Side tables hold what filters and results need, on
  * indexed columns.
  *
- * - `search_fts(title, patient, mrn, body, kind)`: the text (decrypted PHI, as read models hold
- *   it). Page rows (kind "p") repeat the version's metadata beside the page text, so that
- *   "gonzalez pneumonia" finds the page; metadata rows (kind "m") have no body. searchMatch()
- *   makes a query that the metadata alone satisfies return the version once (its metadata row),
- *   and a page only when its own text holds one of the query's terms.
+ * - `search_fts(title, patient, mrn, body, kind, facets)`: the text (decrypted PHI, as read
+ *   models hold it). `facets` holds filter values as tokens (`current`, the document type, the
+ *   year and month of the document's date; facetsOf()), so that filters narrow the match inside
+ *   FTS5 itself instead of after it; it has no weight in the ranking. Page rows (kind "p") repeat the version's metadata beside the page text, so that
+ *   "gonzalez pneumonia" finds the page; metadata rows (kind "m") have no body, so a version
+ *   is found by its metadata before (or without) any OCR text. The service ranks rows, keeps the
+ *   best of each version, and returns a page only when its own text holds a hit.
  * - `search_rows(id = fts rowid, record_id, version, page, current, mrn, document_type, date)`:
  *   page NULL is the version's metadata row; `date` is the encounter date, else the creation date.
  * - `search_versions(record_id, version, text_version, ...)`: each version's metadata and which
@@ -22,12 +24,32 @@ import type { Projection, ProjectedEvent } from '../projection';
  */
 export const SEARCH_PROJECTION = 'search';
 
-/** bm25 column weights: title, patient, mrn, body. */
-export const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0)';
+/** bm25 column weights: title, patient, mrn, body (kind and facets do not count). */
+export const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
+export const SEARCH_RANK_SQL = 'bm25(search_fts, 2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
 
-/** The MATCH expression for a parsed query (parseSearchQuery): see the projection's comment. */
-export function searchMatch(query: { fts: string; positive: string }): string {
-  return `({kind} : "m" AND {title patient mrn} : (${query.fts})) OR ({title patient mrn body} : (${query.fts}) AND {body} : (${query.positive}))`;
+/** Facet tokens: letters and digits only, so that the tokenizer keeps each one whole. */
+export const CURRENT_FACET = 'current';
+export const typeFacet = (documentType: string): string => `t${documentType.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+export const yearFacet = (year: string): string => `y${year}`;
+export const monthFacet = (yearMonth: string): string => `m${yearMonth.replace('-', '')}`;
+/** The MRN token of the `mrn` column that a filter on the MRN matches (mrnTokens writes it). */
+export const mrnFacet = (mrn: string): string => mrn.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
+
+function facetsOf(v: { current: number; document_type: string; date: string }): string {
+  const facets = [typeFacet(v.document_type)];
+  if (v.current) facets.push(CURRENT_FACET);
+  if (/^\d{4}-\d{2}/.test(v.date)) facets.push(yearFacet(v.date.slice(0, 4)), monthFacet(v.date.slice(0, 7)));
+  return facets.join(' ');
+}
+
+/**
+ * The MATCH expression for a parsed query: the query itself over every column. Page rows repeat
+ * their version's metadata, so "gonzalez pneumonia" finds the page; the service keeps the best row
+ * of each version and reports `page: null` when the page's own text had no hit.
+ */
+export function searchMatch(query: { fts: string }): string {
+  return query.fts;
 }
 
 interface VersionRow {
@@ -44,6 +66,10 @@ interface VersionRow {
 
 interface Statements {
   insertFts: Database.Statement;
+  rewriteFts: Database.Statement;
+  ftsRow: Database.Statement<[number], { title: string; patient: string; mrn: string; body: string; kind: string }>;
+  currentRowIds: Database.Statement<[string], { id: number }>;
+  rowFacets: Database.Statement<[number], { document_type: string; date: string }>;
   insertRow: Database.Statement;
   insertVersion: Database.Statement;
   currentVersion: Database.Statement<[string], VersionRow>;
@@ -65,7 +91,11 @@ function statements(db: Database.Database): Statements {
   let s = statementsByDb.get(db);
   if (!s) {
     s = {
-      insertFts: db.prepare('INSERT INTO search_fts (title, patient, mrn, body, kind) VALUES (?, ?, ?, ?, ?)'),
+      insertFts: db.prepare('INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
+      rewriteFts: db.prepare('INSERT INTO search_fts (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      ftsRow: db.prepare('SELECT title, patient, mrn, body, kind FROM search_fts WHERE rowid = ?'),
+      currentRowIds: db.prepare('SELECT id FROM search_rows WHERE record_id = ? AND current = 1'),
+      rowFacets: db.prepare('SELECT document_type, date FROM search_rows WHERE id = ?'),
       insertRow: db.prepare('INSERT INTO search_rows (id, record_id, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertVersion: db.prepare(
         `INSERT OR REPLACE INTO search_versions (record_id, version, text_version, title, patient_name, mrn, document_type, date, current)
@@ -99,7 +129,7 @@ export const indexable = (text: string): string => text.replace(CONTROL, ' ');
 const mrnTokens = (mrn: string): string => `${mrn} ${mrn.replace(/[^\p{L}\p{N}]/gu, '')}`;
 
 function insertMeta(s: Statements, v: VersionRow): void {
-  const { lastInsertRowid } = s.insertFts.run(indexable(v.title), indexable(v.patient_name), mrnTokens(v.mrn), '', 'm');
+  const { lastInsertRowid } = s.insertFts.run(indexable(v.title), indexable(v.patient_name), mrnTokens(v.mrn), '', 'm', facetsOf(v));
   s.insertRow.run(lastInsertRowid, v.record_id, v.version, null, v.current, v.mrn, v.document_type, v.date);
 }
 
@@ -107,10 +137,24 @@ function insertPages(s: Statements, v: VersionRow, pages: Array<{ page: number; 
   const title = indexable(v.title);
   const patient = indexable(v.patient_name);
   const mrn = mrnTokens(v.mrn);
+  const facets = facetsOf(v);
   for (const { page, body } of pages) {
-    const { lastInsertRowid } = s.insertFts.run(title, patient, mrn, indexable(body), 'p');
+    const { lastInsertRowid } = s.insertFts.run(title, patient, mrn, indexable(body), 'p', facets);
     s.insertRow.run(lastInsertRowid, v.record_id, v.version, page, v.current, v.mrn, v.document_type, v.date);
   }
+}
+
+/** The record's current rows stop being current: their `current` facet goes (rewritten under the same rowid). */
+function retire(s: Statements, recordId: string): void {
+  for (const { id } of s.currentRowIds.all(recordId)) {
+    const row = s.ftsRow.get(id);
+    const side = s.rowFacets.get(id);
+    if (!row || !side) continue;
+    s.deleteFts.run(id);
+    s.rewriteFts.run(id, row.title, row.patient, row.mrn, row.body, row.kind, facetsOf({ ...side, current: 0 }));
+  }
+  s.retireRows.run(recordId);
+  s.retireVersions.run(recordId);
 }
 
 function deletePages(s: Statements, recordId: string, version: number): void {
@@ -124,12 +168,12 @@ const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0,
 
 export const searchProjection: Projection = {
   name: SEARCH_PROJECTION,
-  version: 1,
+  version: 2,
   handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'RecordDestroyed']),
 
   migrate(db) {
     db.exec(`
-      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, patient, mrn, body, kind, tokenize = 'unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, patient, mrn, body, kind, facets, tokenize = 'unicode61 remove_diacritics 2');
       CREATE TABLE IF NOT EXISTS search_rows (
         id INTEGER PRIMARY KEY, record_id TEXT NOT NULL, version INTEGER NOT NULL, page INTEGER,
         current INTEGER NOT NULL, mrn TEXT NOT NULL, document_type TEXT NOT NULL, date TEXT NOT NULL);
@@ -183,8 +227,7 @@ export const searchProjection: Projection = {
           current: 1,
         };
         const carried = d.content ? [] : s.pagesOf.all(d.recordId, previous.version);
-        s.retireRows.run(d.recordId);
-        s.retireVersions.run(d.recordId);
+        retire(s, d.recordId);
         s.insertVersion.run(v.record_id, v.version, v.text_version, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
         insertMeta(s, v);
         insertPages(s, v, carried);

@@ -1,6 +1,16 @@
 import type Database from 'better-sqlite3';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { normalizeMrn } from '../content-index.projection';
+import { CURRENT_FACET, monthFacet, mrnFacet, SEARCH_RANK_SQL, typeFacet, yearFacet } from './search.projection';
+
+/**
+ * At most this many matching rows are ranked. A query matching more (a very common word) is ranked
+ * among its most recently indexed matches only, and says so (`approximate`): BM25 costs a few
+ * microseconds per match, so ranking 100,000 matches would take a third of a second.
+ */
+export const RANKED_CANDIDATES = 5000;
+/** A date range is narrowed inside FTS5 by year and month tokens when it needs at most this many. */
+const MAX_DATE_FACETS = 48;
 
 export interface SearchFilters {
   mrn?: string;
@@ -41,6 +51,8 @@ export interface SearchHit {
 export interface SearchPage {
   results: SearchHit[];
   nextCursor: string | null;
+  /** True when more than RANKED_CANDIDATES rows matched: the best among the most recent of them. */
+  approximate: boolean;
 }
 
 export class InvalidCursorError extends Error {
@@ -50,7 +62,8 @@ export class InvalidCursorError extends Error {
   }
 }
 
-type Position = { k: 'r'; rank: number; id: number } | { k: 'd'; date: string; id: number };
+/** Where a page ends: rank and row id (and the candidate floor of an approximate search), or date and row id. */
+type Position = { k: 'r'; rank: number; id: number; floor?: number } | { k: 'd'; date: string; id: number };
 
 const START = '\u0001';
 const END = '\u0002';
@@ -81,6 +94,8 @@ interface DetailRow {
   date: string;
   current: number;
   snippet: string | null;
+  /** A page row's snippet of its own text (null for a metadata row). */
+  body_snippet?: string | null;
 }
 
 /**
@@ -95,28 +110,33 @@ export class SearchService {
   constructor(
     private readonly db: Database.Database,
     private readonly cursorKey: Buffer = randomBytes(32),
+    private readonly rankedCandidates = RANKED_CANDIDATES,
   ) {}
 
   search(request: SearchRequest): SearchPage {
     const limit = request.limit;
     const after = request.cursor !== undefined ? this.openCursor(request.cursor, request) : undefined;
-    const ids = request.fts !== undefined ? this.rankedIds(request, after, limit + 1) : this.filteredIds(request, after, limit + 1);
+    const ranked = request.fts !== undefined ? this.rankedIds(request, after, limit + 1) : undefined;
+    const ids = ranked ? ranked.ids : this.filteredIds(request, after, limit + 1);
     const page = ids.slice(0, limit);
     const details = this.details(request.fts, page.map((r) => r.id));
     const results: SearchHit[] = [];
     for (const row of page) {
       const d = details.get(row.id);
       if (!d) continue;
+      // A page is named only when its own text holds a hit; otherwise the version matched by its metadata.
+      const pageHit = d.page !== null && typeof d.body_snippet === 'string' && d.body_snippet.includes(START);
+      const snippet = pageHit ? d.body_snippet! : d.snippet;
       results.push({
         recordId: d.record_id,
         version: d.version,
-        page: d.page,
+        page: pageHit ? d.page : null,
         title: d.title,
         mrn: d.mrn,
         patientName: d.patient_name,
         documentType: d.document_type,
         score: row.rank !== undefined ? Math.round(-row.rank * 1e4) / 1e4 : null,
-        snippet: d.snippet !== null ? markSnippet(d.snippet) : escapeHtml(d.title),
+        snippet: snippet !== null ? markSnippet(snippet) : escapeHtml(d.title),
         date: d.date,
         current: d.current === 1,
       });
@@ -124,9 +144,14 @@ export class SearchService {
     const last = page[page.length - 1];
     const nextCursor =
       ids.length > limit && last
-        ? this.sealCursor(last.rank !== undefined ? { k: 'r', rank: last.rank, id: last.id } : { k: 'd', date: last.date!, id: last.id }, request)
+        ? this.sealCursor(
+            last.rank !== undefined
+              ? { k: 'r', rank: last.rank, id: last.id, ...(ranked?.floor !== undefined ? { floor: ranked.floor } : {}) }
+              : { k: 'd', date: last.date!, id: last.id },
+            request,
+          )
         : null;
-    return { results, nextCursor };
+    return { results, nextCursor, approximate: ranked?.floor !== undefined };
   }
 
   private filterSql(request: SearchFilters, params: unknown[]): string {
@@ -151,18 +176,60 @@ export class SearchService {
     return sql;
   }
 
-  private rankedIds(request: SearchRequest, after: Position | undefined, limit: number): IdRow[] {
-    const params: unknown[] = [request.fts];
-    let sql = 'SELECT search_fts.rowid AS id, search_fts.rank AS rank FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid WHERE search_fts MATCH ?';
-    sql += this.filterSql(request, params);
+  /**
+   * The filters as FTS5 constraints on the `facets` and `mrn` columns, ANDed to the text query, so
+   * that FTS5 only visits rows that pass them. The exact filters still run in SQL (filterSql) on
+   * what comes back: a month token covers a whole month, an MRN token ignores separators.
+   */
+  private facetExpression(request: SearchFilters): string {
+    const parts: string[] = [];
+    if (!request.allVersions) parts.push(`{facets} : "${CURRENT_FACET}"`);
+    if (request.documentType !== undefined) parts.push(`{facets} : "${typeFacet(request.documentType)}"`);
+    if (request.mrn !== undefined) {
+      const token = mrnFacet(normalizeMrn(request.mrn));
+      if (token) parts.push(`{mrn} : "${token}"`);
+    }
+    const dates = dateFacets(request.from, request.to);
+    if (dates) parts.push(`{facets} : (${dates.map((t) => `"${t}"`).join(' OR ')})`);
+    return parts.map((p) => ` AND ${p}`).join('');
+  }
+
+  /** Whether filters remain that FTS5 cannot apply exactly (then the side table is joined). */
+  private needsExactFilters(request: SearchFilters): boolean {
+    return request.mrn !== undefined || request.from !== undefined || request.to !== undefined;
+  }
+
+  private rankedIds(request: SearchRequest, after: Position | undefined, limit: number): { ids: IdRow[]; floor?: number } {
+    if (after && after.k !== 'r') throw new InvalidCursorError();
+    const match = `(${request.fts})${this.facetExpression(request)}`;
+    const join = this.needsExactFilters(request) ? ' JOIN search_rows r ON r.id = search_fts.rowid' : '';
+    const exactParams: unknown[] = [];
+    const exact = join ? this.filterSql({ ...request, allVersions: true, documentType: undefined }, exactParams) : '';
+
+    // The candidate floor: the row id of the RANKED_CANDIDATES-th most recent match, if there are that many.
+    let floor = after?.floor;
+    if (!after) {
+      const row = this.prepare(
+        `SELECT search_fts.rowid AS id FROM search_fts${join} WHERE search_fts MATCH ?${exact} ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ${this.rankedCandidates - 1}`,
+      ).get(match, ...exactParams) as { id: number } | undefined;
+      floor = row?.id;
+    }
+    const params: unknown[] = [match, ...exactParams];
+    let inner = `SELECT search_fts.rowid AS id, ${SEARCH_RANK_SQL} AS rank FROM search_fts${join} WHERE search_fts MATCH ?${exact}`;
+    if (floor !== undefined) {
+      inner += ' AND search_fts.rowid >= ?';
+      params.push(floor);
+    }
+    // One result per version: its best row (SQLite takes the bare column `id` from the min() row).
+    // MATERIALIZED: bm25() only works in the FTS5 query itself, so the CTE must not be flattened into the grouping.
+    let sql = `WITH m AS MATERIALIZED (${inner}), best AS (SELECT m.id AS id, min(m.rank) AS rank FROM m JOIN search_rows v ON v.id = m.id GROUP BY v.record_id, v.version) SELECT id, rank FROM best`;
     if (after) {
-      if (after.k !== 'r') throw new InvalidCursorError();
-      sql += ' AND (search_fts.rank > ? OR (search_fts.rank = ? AND search_fts.rowid > ?))';
+      sql += ' WHERE rank > ? OR (rank = ? AND id > ?)';
       params.push(after.rank, after.rank, after.id);
     }
-    sql += ' ORDER BY search_fts.rank, search_fts.rowid LIMIT ?';
+    sql += ' ORDER BY rank, id LIMIT ?';
     params.push(limit);
-    return this.prepare(sql).all(...params) as IdRow[];
+    return { ids: this.prepare(sql).all(...params) as IdRow[], floor };
   }
 
   /** No text: each version's metadata row, newest date first. */
@@ -188,8 +255,8 @@ export class SearchService {
       fts !== undefined
         ? (this.prepare(
             `SELECT ${columns},
-               CASE WHEN r.page IS NULL THEN snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS})
-                    ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS snippet
+               CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
+               snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
              FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid
              JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
              WHERE search_fts MATCH ? AND search_fts.rowid IN (${placeholders})`,
@@ -231,4 +298,32 @@ export class SearchService {
     const position = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')) as Position;
     return position;
   }
+}
+
+/**
+ * Year and month tokens covering [from, to] (whole years as one token), or null when the range is
+ * open or would need too many tokens: then only the exact SQL filter applies.
+ */
+export function dateFacets(from?: string, to?: string): string[] | null {
+  if (from === undefined || to === undefined || to < from) return null;
+  const facets: string[] = [];
+  let year = Number(from.slice(0, 4));
+  let month = Number(from.slice(5, 7));
+  const endYear = Number(to.slice(0, 4));
+  const endMonth = Number(to.slice(5, 7));
+  while (year < endYear || (year === endYear && month <= endMonth)) {
+    if (month === 1 && (year < endYear || endMonth === 12)) {
+      facets.push(yearFacet(String(year).padStart(4, '0')));
+      year += 1;
+    } else {
+      facets.push(monthFacet(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`));
+      month += 1;
+      if (month > 12) {
+        month = 1;
+        year += 1;
+      }
+    }
+    if (facets.length > MAX_DATE_FACETS) return null;
+  }
+  return facets;
 }
