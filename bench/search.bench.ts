@@ -12,10 +12,23 @@
  *    through the same parser and SearchService the API uses (in process: no HTTP, no audit).
  *
  *   npm run bench:search                 BENCH_DOCS=10000 npm run bench:search (quick)
- *   BENCH_BATCH=2000 (runner batch size), BENCH_KEEP=1 (keep the data directory)
+ *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=2000 (its drain/rebuild batch
+ *   size, which the rebuild uses; the baseline reads the log in batches of the same size),
+ *   BENCH_KEEP=1 (keep the data directory)
+ *
+ * Cache (off by default): BENCH_CACHE_DIR=/some/dir keeps the written event store and key store
+ * under <dir>/search-g<GENERATOR_VERSION>-<BENCH_DOCS>/ (events.db, keys.db, meta.json with the
+ * bench's master key, the query sample and the PRNG state), and later runs with the same document
+ * count reuse them instead of writing again (`cached: true`, `writeSeconds: null` in the output).
+ * Only the read-model file is new in each run. Bump GENERATOR_VERSION whenever what phase 1 writes
+ * changes; delete the directory to start over. An interrupted write never leaves an entry behind
+ * (it is written under a temporary name and renamed once complete). The cached master key only
+ * protects the bench's synthetic data.
+ *
+ *   BENCH_CACHE_DIR=/tmp/medrec-bench-cache npm run bench:search
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
@@ -27,19 +40,29 @@ import { parseSearchQuery, ProjectionRunner, searchMatch, searchProjection, Sear
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const REBUILD_BATCH = Number(process.env.BENCH_REBUILD_BATCH ?? 2000);
 const WORDS_PER_DOC = 300;
 const CONCURRENCY = 64;
+/** Bump when phase 1 writes something else (events, text generator, vocabulary): cached stores are keyed by it. */
+const GENERATOR_VERSION = 1;
+const CACHE_DIR = process.env.BENCH_CACHE_DIR || undefined;
 
-/** A deterministic PRNG (mulberry32), so runs are comparable. */
-function rng(seed: number): () => number {
+/** A deterministic PRNG (mulberry32), so runs are comparable; its state can be saved and restored (cache). */
+function rng(seed: number): (() => number) & { state(): number; restore(state: number): void } {
   let a = seed >>> 0;
-  return () => {
+  const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  return Object.assign(next, {
+    state: () => a,
+    restore: (state: number) => {
+      a = state >>> 0;
+    },
+  });
 }
 const random = rng(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
@@ -251,37 +274,81 @@ function mixedQueries(sample: Doc[]): Array<{ kind: string; q?: string; filters:
   return out;
 }
 
+/** What a cache entry keeps besides the two databases. */
+interface CacheMeta {
+  generatorVersion: number;
+  docs: number;
+  masterKey: string;
+  sample: Doc[];
+  randomState: number;
+}
+
+/**
+ * Phase 1, or its cached result: the event store and key store (open), the query sample, and the
+ * PRNG positioned as after the write, so the queries are the same either way.
+ */
+async function writtenStores(dir: string): Promise<{ store: SqliteEventStore; keys: SqliteKeyStore; sample: Doc[]; writeSeconds: number | null; cached: boolean }> {
+  const entry = CACHE_DIR ? join(CACHE_DIR, `search-g${GENERATOR_VERSION}-${DOCS}`) : undefined;
+  const open = (at: string, masterKey: Buffer) => ({
+    store: new SqliteEventStore({ filename: join(at, 'events.db') }),
+    keys: new SqliteKeyStore({ file: join(at, 'keys.db'), masterKey }),
+  });
+  if (entry && existsSync(join(entry, 'meta.json'))) {
+    const meta = JSON.parse(readFileSync(join(entry, 'meta.json'), 'utf8')) as CacheMeta;
+    if (meta.generatorVersion !== GENERATOR_VERSION || meta.docs !== DOCS) throw new Error(`${entry} holds another bench's data: delete it`);
+    random.restore(meta.randomState);
+    return { ...open(entry, Buffer.from(meta.masterKey, 'base64')), sample: meta.sample, writeSeconds: null, cached: true };
+  }
+  const target = entry ? `${entry}.partial-${process.pid}` : dir;
+  if (entry) mkdirSync(target, { recursive: true });
+  const masterKey = randomBytes(32);
+  let { store, keys } = open(target, masterKey);
+  const sample: Doc[] = [];
+  try {
+    const t = performance.now();
+    await writeDocs(store, keys, new EventSourcedRunner(store, new PhiCodec(keys, RECORD_PHI_FIELDS)), sample);
+    const writeSeconds = (performance.now() - t) / 1000;
+    if (!entry) return { store, keys, sample, writeSeconds, cached: false };
+    // Closing the last connection checkpoints the WALs into the files; then the entry is complete.
+    await store.close();
+    await keys.close();
+    const meta: CacheMeta = { generatorVersion: GENERATOR_VERSION, docs: DOCS, masterKey: masterKey.toString('base64'), sample, randomState: random.state() };
+    writeFileSync(join(target, 'meta.json'), JSON.stringify(meta));
+    renameSync(target, entry);
+    ({ store, keys } = open(entry, masterKey));
+    return { store, keys, sample, writeSeconds, cached: false };
+  } catch (error) {
+    await store.close();
+    await keys.close();
+    if (entry) rmSync(target, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-search-'));
-  const store = new SqliteEventStore({ filename: join(dir, 'events.db') });
-  const keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+  const { store, keys, sample, writeSeconds, cached } = await writtenStores(dir);
   const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
-  const runner = new EventSourcedRunner(store, codec);
   try {
-    const sample: Doc[] = [];
-    let t = performance.now();
-    await writeDocs(store, keys, runner, sample);
-    const writeSeconds = (performance.now() - t) / 1000;
+    let t: number;
     const events = await store.headPosition();
 
-    // Baseline: the raw read + decode rate of the same log.
+    // Baseline: the raw read + decode rate of the same log, decoded as the runner does (a batch at a
+    // time, each record's key fetched once per batch).
     t = performance.now();
     let from = 0;
     let decoded = 0;
     for (;;) {
-      const batch = await store.readAll({ fromPosition: from, maxCount: BATCH });
+      const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
       if (batch.length === 0) break;
-      for (const e of batch) {
-        await codec.decode(e.stream.slice('record-'.length), e);
-        decoded++;
-      }
+      decoded += (await codec.decodeBatch(batch.map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored })))).length;
       from = batch[batch.length - 1].position;
     }
     const baselineSeconds = (performance.now() - t) / 1000;
 
     // Rebuild over a fresh read-model file.
     const readModels = join(dir, 'read-models.db');
-    const projections = new ProjectionRunner(store, codec, [searchProjection], { filename: readModels, batchSize: BATCH });
+    const projections = new ProjectionRunner(store, codec, [searchProjection], { filename: readModels, batchSize: BATCH, rebuildBatchSize: REBUILD_BATCH });
     t = performance.now();
     await projections.drain();
     const rebuildSeconds = (performance.now() - t) / 1000;
@@ -314,7 +381,9 @@ async function main(): Promise<void> {
         vocabulary: VOCABULARY.length,
         events,
         batchSize: BATCH,
-        writeSeconds: round(writeSeconds, 1),
+        rebuildBatchSize: REBUILD_BATCH,
+        cached,
+        writeSeconds: writeSeconds === null ? null : round(writeSeconds, 1),
         rebuildSeconds: round(rebuildSeconds, 1),
         rebuildEventsPerSec,
         baselineReadDecodeEventsPerSec: baselineEventsPerSec,

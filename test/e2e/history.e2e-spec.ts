@@ -406,6 +406,13 @@ describe('after destruction', () => {
 
   it('a rebuild from the log gives the same rows as live application, destroyed records included', async () => {
     const runner = t.app.get(ProjectionRunner);
+    // Let in-process OCR finish first: an OcrCompleted appended between the snapshot and the rebuild
+    // would be in one and not the other. Quiet = the log's head unchanged for a second.
+    const head = async () => ((await fetch(`${t.baseUrl}/health/ready`).then((r) => r.json())) as { position: number }).position;
+    for (let last = -1, now = await head(), deadline = Date.now() + 60_000; now !== last && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 1000));
+      [last, now] = [now, await head()];
+    }
     await runner.catchUp();
     const tables = ['record_timeline', 'record_timeline_destroyed', 'disclosures', 'disclosure_patients', 'stats_records', 'stats_uploads', 'stats_encounters'];
     const snapshot = () =>

@@ -21,12 +21,26 @@ function removeReadModels(dataDir: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, READ_MODELS + suffix), { force: true });
 }
 
-/** Row count of every table of the read models (FTS tables included), the checkpoints excepted. */
+/**
+ * Row count of every table of the read models, the checkpoints excepted. An FTS5 table counts its
+ * documents (and its distinct terms); its shadow tables (segments, index) are left out: their
+ * layout depends on where transactions ended, not on what is indexed.
+ */
 function rowCounts(dataDir: string): Record<string, number> {
   const db = new Database(join(dataDir, READ_MODELS), { readonly: true });
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'projection_checkpoints' ORDER BY name").all() as Array<{ name: string }>;
-    return Object.fromEntries(tables.map(({ name }) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+    const virtual = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'").all() as Array<{ name: string }>).map((t) => t.name);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'projection_checkpoints' ORDER BY name").all() as Array<{ name: string }>)
+      .map((t) => t.name)
+      .filter((name) => !virtual.some((v) => name.startsWith(`${v}_`)));
+    const counts: Record<string, number> = Object.fromEntries(tables.map((name) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+    for (const v of virtual) {
+      // Distinct terms, through a temporary fts5vocab view of the index.
+      const vocab = `temp."${v}_terms_check"`;
+      db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${vocab} USING fts5vocab(main, "${v}", 'row')`);
+      counts[`${v} terms`] = (db.prepare(`SELECT count(*) AS n FROM ${vocab}`).get() as { n: number }).n;
+    }
+    return counts;
   } finally {
     db.close();
   }

@@ -183,4 +183,54 @@ describe('PhiCodec', () => {
       await expect(codec.decodeAll(RECORD_ID, [])).resolves.toEqual([]);
     });
   });
+
+  describe('decodeBatch', () => {
+    it('decodes events of several records in order, fetching each key once and wiping it afterwards', async () => {
+      await keys.create(OTHER_RECORD_ID);
+      const mine = await store(RECORD_ID, [recordCreated(), ocrCompleted(), recordAmended({ title: 'Corrected title' })]);
+      const other = recordCreated({ recordId: OTHER_RECORD_ID, patientName: 'Other Patient' });
+      const [theirs] = await store(OTHER_RECORD_ID, [other]);
+      const fetched: Buffer[] = [];
+      const get = keys.get.bind(keys);
+      const spy = jest.spyOn(keys, 'get').mockImplementation(async (id) => {
+        const key = await get(id);
+        if (key) fetched.push(key);
+        return key;
+      });
+
+      const batch = [mine[0], theirs, mine[1], mine[2]].map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored }));
+      const decoded = await codec.decodeBatch(batch);
+
+      expect(decoded.map((d) => d.event)).toEqual([recordCreated(), other, ocrCompleted(), recordAmended({ title: 'Corrected title' })]);
+      expect(decoded.map((d) => d.stored)).toEqual(batch.map((b) => b.stored));
+      expect(decoded.every((d) => d.phiReadable)).toBe(true);
+      expect(spy.mock.calls.map(([id]) => id).sort()).toEqual([RECORD_ID, OTHER_RECORD_ID].sort());
+      // No key outlives the batch.
+      expect(fetched).toHaveLength(2);
+      for (const key of fetched) expect(key.equals(Buffer.alloc(32))).toBe(true);
+      spy.mockRestore();
+    });
+
+    it('never uses a key destroyed before the batch (a later batch sees the record shredded)', async () => {
+      await keys.create(OTHER_RECORD_ID);
+      const [mine] = await store(RECORD_ID, [recordCreated()]);
+      const [theirs] = await store(OTHER_RECORD_ID, [recordCreated({ recordId: OTHER_RECORD_ID })]);
+      const batch = [mine, theirs].map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored }));
+      expect((await codec.decodeBatch(batch)).map((d) => d.phiReadable)).toEqual([true, true]);
+
+      await keys.destroy(RECORD_ID);
+      const decoded = await codec.decodeBatch(batch);
+
+      expect(decoded.map((d) => d.phiReadable)).toEqual([false, true]);
+      expect(decoded[0].event).toEqual(shredded(recordCreated()));
+      expect(JSON.stringify(decoded[0].event)).not.toContain('Jane Q. Testpatient');
+    });
+
+    it('fails the batch when PHI was moved to another record, and returns [] for none', async () => {
+      await keys.create(OTHER_RECORD_ID);
+      const [stored] = await store(RECORD_ID, [recordCreated()]);
+      await expect(codec.decodeBatch([{ keyId: OTHER_RECORD_ID, stored }])).rejects.toThrow(DecryptionError);
+      await expect(codec.decodeBatch([])).resolves.toEqual([]);
+    });
+  });
 });

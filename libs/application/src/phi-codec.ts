@@ -39,18 +39,49 @@ export class PhiCodec {
   }
 
   async decode<E extends DomainEvent>(keyId: string, stored: StoredEvent, key?: Buffer | null): Promise<DecodedEvent<E>> {
-    const { [PHI_FIELD]: sealed, ...clear } = stored.data;
-    if (!isEncryptedPhi(sealed)) {
-      return { event: { type: stored.type, data: stored.data } as unknown as E, stored, phiReadable: true };
+    if (key !== undefined || !isEncryptedPhi(stored.data[PHI_FIELD])) return this.decodeWith<E>(keyId, stored, key ?? null);
+    const dataKey = await this.keys.get(keyId);
+    try {
+      return this.decodeWith<E>(keyId, stored, dataKey);
+    } finally {
+      dataKey?.fill(0);
     }
-    const dataKey = key === undefined ? await this.keys.get(keyId) : key;
-    if (!dataKey) return { event: { type: stored.type, data: clear } as unknown as E, stored, phiReadable: false };
-    const phi = decryptPhi(dataKey, keyId, sealed);
-    return { event: { type: stored.type, data: { ...clear, ...phi } } as unknown as E, stored, phiReadable: true };
   }
 
   async decodeAll<E extends DomainEvent>(keyId: string, events: StoredEvent[]): Promise<DecodedEvent<E>[]> {
     const key = events.some((e) => isEncryptedPhi(e.data[PHI_FIELD])) ? await this.keys.get(keyId) : null;
-    return Promise.all(events.map((e) => this.decode<E>(keyId, e, key)));
+    try {
+      return events.map((e) => this.decodeWith<E>(keyId, e, key));
+    } finally {
+      key?.fill(0);
+    }
+  }
+
+  /**
+   * Decodes events of many entities (a projection batch, in log order): each entity's key is
+   * fetched once for the whole batch, and every key fetched is overwritten before this returns,
+   * so no key outlives the batch (a key destroyed after the call is never used again).
+   */
+  async decodeBatch<E extends DomainEvent>(events: ReadonlyArray<{ keyId: string; stored: StoredEvent }>): Promise<DecodedEvent<E>[]> {
+    const keys = new Map<string, Buffer | null>();
+    try {
+      for (const { keyId, stored } of events) {
+        if (!keys.has(keyId) && isEncryptedPhi(stored.data[PHI_FIELD])) keys.set(keyId, await this.keys.get(keyId));
+      }
+      return events.map(({ keyId, stored }) => this.decodeWith<E>(keyId, stored, keys.get(keyId) ?? null));
+    } finally {
+      for (const key of keys.values()) key?.fill(0);
+    }
+  }
+
+  /** Synchronous decode with the entity's key already in hand (null: destroyed or never created). */
+  private decodeWith<E extends DomainEvent>(keyId: string, stored: StoredEvent, key: Buffer | null): DecodedEvent<E> {
+    const { [PHI_FIELD]: sealed, ...clear } = stored.data;
+    if (!isEncryptedPhi(sealed)) {
+      return { event: { type: stored.type, data: stored.data } as unknown as E, stored, phiReadable: true };
+    }
+    if (!key) return { event: { type: stored.type, data: clear } as unknown as E, stored, phiReadable: false };
+    const phi = decryptPhi(key, keyId, sealed);
+    return { event: { type: stored.type, data: { ...clear, ...phi } } as unknown as E, stored, phiReadable: true };
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { IV_LENGTH, TAG_LENGTH, open, openString, seal, sealString } from './aes-gcm';
+import { IV_LENGTH, TAG_LENGTH, decodeBase64, open, openString, seal, sealString } from './aes-gcm';
 import { DecryptionError } from './errors';
 
 describe('AES-256-GCM seal/open', () => {
@@ -68,5 +68,33 @@ describe('AES-256-GCM seal/open', () => {
     expect(openString(key, sealed, 'record-1')).toBe('Ünïcødé text');
     expect(() => openString(key, sealed, 'record-2')).toThrow(DecryptionError);
     expect(() => openString(key, sealed.slice(0, -4) + '!!!!', 'record-1')).toThrow(DecryptionError);
+  });
+
+  it('decodes only strict, canonical base64', () => {
+    for (const n of [0, 1, 2, 3, 4, 31, 32, 33, 3000]) {
+      const bytes = randomBytes(n);
+      expect(decodeBase64(bytes.toString('base64'))).toEqual(bytes);
+    }
+    const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x3e]);
+    const text = bytes.toString('base64'); // "+/+/Pg==": both alphabet extras and padding
+    expect(decodeBase64(text)).toEqual(bytes);
+    for (const bad of [
+      text.replace(/\+/g, '-').replace(/\//g, '_'), // URL-safe alphabet
+      text.slice(0, -2), // padding missing
+      text.slice(0, -1), // padding short
+      `${text}=`, // padding too long
+      `${text.slice(0, 4)} ${text.slice(4)}`, // whitespace
+      `${text.slice(0, 4)}\n${text.slice(4)}`,
+      `${text.slice(0, 4)}!${text.slice(5)}`, // outside the alphabet
+      `${text.slice(0, 4)}é${text.slice(5)}`,
+      'QR==', // non-canonical trailing bits (decodes like "QQ==")
+      'QUJ=',
+      '====',
+      'QQ==QQ==', // padding inside
+      'Q',
+      12 as unknown as string,
+    ]) {
+      expect(() => decodeBase64(bad)).toThrow(DecryptionError);
+    }
   });
 });

@@ -3,7 +3,7 @@
 export interface KeyStore {
   /** Creates the key for `keyId`; fails with KeyExistsError when one exists. Returns the raw 32-byte key. */
   create(keyId: string): Promise<Buffer>;
-  /** The raw key, or null when it never existed or was destroyed. */
+  /** The raw key, or null when it never existed or was destroyed. A copy: the caller may (and should) overwrite it when done. */
   get(keyId: string): Promise<Buffer | null>;
   /** True once the key has been destroyed (distinguishes shredded from never created). */
   isDestroyed(keyId: string): Promise<boolean>;

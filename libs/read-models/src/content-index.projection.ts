@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Projection, ProjectedEvent } from './projection';
+import { statement } from './statement-cache';
 
 /**
  * Which stored contents (SHA-256) each patient's records hold, to recognise an identical upload
@@ -25,18 +26,18 @@ export const contentIndexProjection: Projection = {
   apply(db, event: ProjectedEvent) {
     const d = event.data as Record<string, any>;
     if (event.type === 'RecordDestroyed') {
-      db.prepare('DELETE FROM content_index WHERE record_id = ?').run(d.recordId);
-      db.prepare('DELETE FROM content_index_records WHERE record_id = ?').run(d.recordId);
+      statement(db, 'DELETE FROM content_index WHERE record_id = ?').run(d.recordId);
+      statement(db, 'DELETE FROM content_index_records WHERE record_id = ?').run(d.recordId);
       return;
     }
     if (event.type === 'RecordCreated') {
       if (!event.phiReadable) return;
-      db.prepare('INSERT OR REPLACE INTO content_index_records (record_id, mrn) VALUES (?, ?)').run(d.recordId, normalizeMrn(d.mrn));
+      statement(db, 'INSERT OR REPLACE INTO content_index_records (record_id, mrn) VALUES (?, ?)').run(d.recordId, normalizeMrn(d.mrn));
     }
     if (!d.content) return;
-    const owner = db.prepare('SELECT mrn FROM content_index_records WHERE record_id = ?').get(d.recordId) as { mrn: string } | undefined;
+    const owner = statement(db, 'SELECT mrn FROM content_index_records WHERE record_id = ?').get(d.recordId) as { mrn: string } | undefined;
     if (!owner) return;
-    db.prepare('INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(owner.mrn, d.content.sha256, d.recordId, d.version);
+    statement(db, 'INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(owner.mrn, d.content.sha256, d.recordId, d.version);
   },
 };
 

@@ -9,6 +9,7 @@ import { RECORD_PHI_FIELDS } from '@medrec/domain';
 import { EventMetadata, SqliteEventStore } from '@medrec/event-store';
 import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
+import { clearStatementCache, statement } from './statement-cache';
 
 const metadata: EventMetadata = { actor: 'u', role: 'clerk', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
 
@@ -105,6 +106,70 @@ describe('ProjectionRunner', () => {
     const r = runner(titlesProjection());
     await r.drain();
     expect(rows(r)).toEqual([{ position: 1, record_id: id, title: null, readable: 0 }]);
+  });
+
+  it('drains and rebuilds in batches of rebuildBatchSize, runs live in batches of batchSize', async () => {
+    for (let i = 0; i < 10; i++) await createRecord(`t${i}`);
+    const r = new ProjectionRunner(store, codec, [titlesProjection()], { filename: join(dir, 'read.db'), batchSize: 2, rebuildBatchSize: 4, pollIntervalMs: 20 });
+    runners.push(r);
+    const read = jest.spyOn(store, 'readAll');
+    await r.drain();
+    expect(read.mock.calls.map(([options]) => options)).toEqual([
+      { fromPosition: 0, maxCount: 4 },
+      { fromPosition: 4, maxCount: 4 },
+      { fromPosition: 8, maxCount: 4 },
+      { fromPosition: 10, maxCount: 4 },
+    ]);
+    await r.rebuild();
+    expect(rows(r).map((row) => row.title)).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`));
+    read.mockClear();
+    await createRecord('live 1');
+    await createRecord('live 2');
+    await createRecord('live 3');
+    r.start();
+    expect(await r.catchUp()).toBe(true);
+    expect(read.mock.calls[0]).toEqual([{ fromPosition: 10, maxCount: 2 }]);
+    expect(rows(r)).toHaveLength(13);
+    read.mockRestore();
+    expect(() => new ProjectionRunner(store, codec, [titlesProjection()], { filename: ':memory:', rebuildBatchSize: 0 })).toThrow(RangeError);
+  });
+
+  it('decrypts each record once per batch and keeps no key beyond it: a key destroyed between batches is not used', async () => {
+    const first = await createRecord('first');
+    const second = await createRecord('second');
+    const get = jest.spyOn(keys, 'get');
+    const r = runner(titlesProjection(), 10);
+    await r.drain();
+    expect(get).toHaveBeenCalledTimes(2);
+    get.mockRestore();
+    await keys.destroy(first);
+    await r.rebuild();
+    expect(rows(r)).toEqual([
+      { position: 1, record_id: first, title: null, readable: 0 },
+      { position: 2, record_id: second, title: 'second', readable: 1 },
+    ]);
+  });
+
+  it('caches prepared statements per connection', () => {
+    const db = new Database(':memory:');
+    const other = new Database(':memory:');
+    try {
+      db.exec('CREATE TABLE t (a)');
+      other.exec('CREATE TABLE t (a)');
+      const insert = statement(db, 'INSERT INTO t (a) VALUES (?)');
+      expect(statement(db, 'INSERT INTO t (a) VALUES (?)')).toBe(insert);
+      expect(statement(other, 'INSERT INTO t (a) VALUES (?)')).not.toBe(insert);
+      insert.run(1);
+      // Dropped and created again (a rebuild): the cached statement still works.
+      db.exec('DROP TABLE t; CREATE TABLE t (a)');
+      statement(db, 'INSERT INTO t (a) VALUES (?)').run(2);
+      expect(statement<[], { a: number }>(db, 'SELECT a FROM t').all()).toEqual([{ a: 2 }]);
+      clearStatementCache(db);
+      expect(statement(db, 'INSERT INTO t (a) VALUES (?)')).not.toBe(insert);
+    } finally {
+      db.close();
+      other.close();
+    }
   });
 
   it('rebuilds to the same rows, and two runners on one file never apply a batch twice', async () => {

@@ -4,12 +4,19 @@ import { dirname } from 'node:path';
 import type { PhiCodec } from '@medrec/application';
 import type { EventStore, StoredEvent } from '@medrec/event-store';
 import type { Projection, ProjectedEvent } from './projection';
+import { clearStatementCache } from './statement-cache';
 
 export interface ProjectionRunnerOptions {
   /** The read-model database file (its own file, apart from the event store). */
   filename: string;
   /** Events read per batch (one transaction per batch). */
   batchSize?: number;
+  /**
+   * Events per batch in drain() and rebuild(), which replay a long stretch of the log: bigger
+   * transactions are much cheaper per event (fewer commits; FTS5 flushes and merges its index per
+   * transaction), at the cost of holding the write lock longer. Default: batchSize.
+   */
+  rebuildBatchSize?: number;
   /** How often the log is looked at for new events when nobody is waiting (default 100 ms). */
   pollIntervalMs?: number;
 }
@@ -34,6 +41,16 @@ function keyIdOf(stream: string): string | null {
 export class ProjectionRunner {
   readonly db: Database.Database;
   private readonly batchSize: number;
+  private readonly rebuildBatchSize: number;
+  /** Event types some projection handles: only those are decoded. */
+  private readonly wanted: ReadonlySet<string>;
+  private readonly checkpoints: {
+    all: Database.Statement<[], { name: string; position: number }>;
+    one: Database.Statement<[string], number>;
+    advance: Database.Statement<[number, string]>;
+    reset: Database.Statement<[string, number]>;
+    version: Database.Statement<[string], { version: number }>;
+  };
   private readonly pollIntervalMs: number;
   private running = false;
   private loop?: Promise<void>;
@@ -48,6 +65,11 @@ export class ProjectionRunner {
     options: ProjectionRunnerOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
+    this.rebuildBatchSize = options.rebuildBatchSize ?? this.batchSize;
+    for (const size of [this.batchSize, this.rebuildBatchSize]) {
+      if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('Batch sizes must be positive integers');
+    }
+    this.wanted = new Set(projections.flatMap((p) => [...p.handles]));
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
     this.db = new Database(options.filename);
@@ -60,12 +82,19 @@ export class ProjectionRunner {
     this.db.pragma('secure_delete = ON');
     this.db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
       name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)`);
+    this.checkpoints = {
+      all: this.db.prepare('SELECT name, position FROM projection_checkpoints'),
+      one: this.db.prepare<[string], number>('SELECT position FROM projection_checkpoints WHERE name = ?').pluck(),
+      advance: this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'),
+      reset: this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, 0)'),
+      version: this.db.prepare('SELECT version FROM projection_checkpoints WHERE name = ?'),
+    };
     for (const projection of projections) this.prepare(projection);
   }
 
   /** Position up to which every projection has applied the log. */
   position(): number {
-    const rows = this.db.prepare('SELECT name, position FROM projection_checkpoints').all() as Array<{ name: string; position: number }>;
+    const rows = this.checkpoints.all.all();
     const byName = new Map(rows.map((r) => [r.name, r.position]));
     return Math.min(...this.projections.map((p) => byName.get(p.name) ?? 0));
   }
@@ -130,8 +159,9 @@ export class ProjectionRunner {
     this.db.transaction(() => {
       for (const p of targets) {
         p.drop(this.db);
+        clearStatementCache(this.db);
         p.migrate(this.db);
-        this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, 0)').run(p.name, p.version);
+        this.checkpoints.reset.run(p.name, p.version);
       }
     })();
     await this.drain();
@@ -140,25 +170,25 @@ export class ProjectionRunner {
 
   /** Applies everything currently in the log, then returns (no live wait). */
   async drain(): Promise<void> {
-    while (await this.step()) {
+    while (await this.step(this.rebuildBatchSize)) {
       /* next batch */
     }
   }
 
   private prepare(projection: Projection): void {
-    const row = this.db.prepare('SELECT version FROM projection_checkpoints WHERE name = ?').get(projection.name) as { version: number } | undefined;
+    const row = this.checkpoints.version.get(projection.name);
     this.db.transaction(() => {
-      if (row && row.version !== projection.version) projection.drop(this.db);
-      projection.migrate(this.db);
-      if (!row || row.version !== projection.version) {
-        this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, 0)').run(projection.name, projection.version);
+      if (row && row.version !== projection.version) {
+        projection.drop(this.db);
+        clearStatementCache(this.db);
       }
+      projection.migrate(this.db);
+      if (!row || row.version !== projection.version) this.checkpoints.reset.run(projection.name, projection.version);
     })();
   }
 
   private checkpoint(name: string): number {
-    const row = this.db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?').get(name) as { position: number } | undefined;
-    return row?.position ?? 0;
+    return this.checkpoints.one.get(name) ?? 0;
   }
 
   /**
@@ -169,7 +199,7 @@ export class ProjectionRunner {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (await this.step()) continue;
+        if (await this.step(this.batchSize)) continue;
       } catch (error) {
         this.failure = error as Error;
         throw error;
@@ -185,10 +215,14 @@ export class ProjectionRunner {
     }
   }
 
-  /** Applies one batch; false when every projection is at the head. */
-  private async step(): Promise<boolean> {
+  /**
+   * Applies one batch; false when every projection is at the head. Each projection's checkpoint is
+   * read again inside the transaction (another runner on the same file may have applied part of
+   * the batch meanwhile), once per projection and batch, and stored with the batch's rows.
+   */
+  private async step(batchSize: number): Promise<boolean> {
     const from = this.position();
-    const batch = await this.store.readAll({ fromPosition: from, maxCount: this.batchSize });
+    const batch = await this.store.readAll({ fromPosition: from, maxCount: batchSize });
     if (batch.length === 0) {
       this.notify(from);
       return false;
@@ -201,25 +235,37 @@ export class ProjectionRunner {
         for (const event of decoded) {
           if (event.stored.position > at && projection.handles.has(event.type)) projection.apply(this.db, event);
         }
-        if (last > at) this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?').run(last, projection.name);
+        if (last > at) this.checkpoints.advance.run(last, projection.name);
       }
     })();
     this.notify(last);
     return true;
   }
 
+  /**
+   * Decodes the events some projection handles, in log order. The PHI of a whole batch is
+   * decrypted in one decodeBatch call: each record's key is fetched once per batch and wiped when
+   * the call returns, so no key is kept beyond the batch (a key destroyed later is not used).
+   */
   private async decode(batch: StoredEvent[]): Promise<ProjectedEvent[]> {
-    const wanted = new Set(this.projections.flatMap((p) => [...p.handles]));
     const out: ProjectedEvent[] = [];
+    const sealed: Array<{ keyId: string; stored: StoredEvent }> = [];
+    const sealedAt: number[] = [];
     for (const stored of batch) {
-      if (!wanted.has(stored.type)) continue;
+      if (!this.wanted.has(stored.type)) continue;
       const keyId = keyIdOf(stored.stream);
-      if (!keyId) {
-        out.push({ stored, type: stored.type, data: stored.data, phiReadable: true });
-        continue;
+      if (keyId) {
+        sealedAt.push(out.length);
+        sealed.push({ keyId, stored });
       }
-      const { event, phiReadable } = await this.codec.decode(keyId, stored);
-      out.push({ stored, type: stored.type, data: event.data as Record<string, unknown>, phiReadable });
+      out.push({ stored, type: stored.type, data: stored.data, phiReadable: true });
+    }
+    const decoded = await this.codec.decodeBatch(sealed);
+    for (let i = 0; i < decoded.length; i++) {
+      const { event, phiReadable } = decoded[i];
+      const slot = out[sealedAt[i]];
+      slot.data = event.data as Record<string, unknown>;
+      slot.phiReadable = phiReadable;
     }
     return out;
   }

@@ -26,3 +26,5 @@ export interface Projection {
   /** Synchronous: runs inside the transaction that also stores the checkpoint. */
   apply(db: Database.Database, event: ProjectedEvent): void;
 }
+
+export { clearStatementCache, statement } from './statement-cache';

@@ -79,6 +79,22 @@ function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
+/** A row of COLUMNS in raw mode (an array, in that order): readAll builds no intermediate row objects. */
+type RawEventRow = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, recorded_at: string];
+
+function rawToStoredEvent(row: RawEventRow): StoredEvent {
+  return {
+    id: row[1],
+    stream: row[2],
+    type: row[4],
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]),
+    revision: row[3],
+    position: row[0],
+    recordedAt: row[7],
+  };
+}
+
 function serialize(event: NewEvent): SerializedEvent {
   if (event === null || typeof event !== 'object') throw new TypeError('An event must be an object');
   if (typeof event.type !== 'string' || event.type.length === 0) throw new TypeError('An event needs a type');
@@ -130,7 +146,7 @@ export class SqliteEventStore implements EventStore {
     markDeleted: Database.Statement<[string, number, number]>;
     readForwards: Database.Statement<[string, number, string, number], EventRow>;
     readBackwards: Database.Statement<[string, number, string, number], EventRow>;
-    readAll: Database.Statement<[number, number], EventRow>;
+    readAll: Database.Statement<[number, number], RawEventRow>;
     headPosition: Database.Statement<[], number>;
   };
 
@@ -173,7 +189,7 @@ export class SqliteEventStore implements EventStore {
         WHERE stream = ? AND revision <= ?
           AND revision >= coalesce((SELECT truncate_before FROM streams WHERE name = ?), 0)
         ORDER BY revision DESC LIMIT ?`),
-      readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+      readAll: db.prepare<[number, number], RawEventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`).raw(),
       headPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
     };
 
@@ -327,7 +343,10 @@ export class SqliteEventStore implements EventStore {
 
   private readAllSync(after: number, limit: number): StoredEvent[] {
     if (!Number.isSafeInteger(after) || after < 0) throw new RangeError('fromPosition must be a non-negative integer');
-    return this.statements.readAll.all(after, limit).map(toStoredEvent);
+    const rows = this.statements.readAll.all(after, limit);
+    const events: StoredEvent[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) events[i] = rawToStoredEvent(rows[i]);
+    return events;
   }
 
   private assertOpen(): void {

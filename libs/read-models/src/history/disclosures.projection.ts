@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { normalizeMrn } from '../content-index.projection';
 import type { Projection, ProjectedEvent } from '../projection';
+import { statement } from '../statement-cache';
 
 /**
  * Every release of a record, by patient: the accounting of disclosures (45 CFR 164.528: date,
@@ -33,25 +34,26 @@ export const disclosuresProjection: Projection = {
   apply(db, event: ProjectedEvent) {
     const d = event.data as Record<string, any>;
     if (event.type === 'RecordDestroyed') {
-      db.prepare('DELETE FROM disclosures WHERE record_id = ?').run(d.recordId);
-      db.prepare('DELETE FROM disclosure_patients WHERE record_id = ?').run(d.recordId);
+      statement(db, 'DELETE FROM disclosures WHERE record_id = ?').run(d.recordId);
+      statement(db, 'DELETE FROM disclosure_patients WHERE record_id = ?').run(d.recordId);
       return;
     }
     if (event.type === 'RecordAmended') {
       // The document type (not PHI) as it stands at each release.
-      if (d.documentType) db.prepare('UPDATE disclosure_patients SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
+      if (d.documentType) statement(db, 'UPDATE disclosure_patients SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
       return;
     }
     if (!event.phiReadable) return;
     if (event.type === 'RecordCreated') {
-      db.prepare('INSERT OR REPLACE INTO disclosure_patients (record_id, mrn, document_type) VALUES (?, ?, ?)').run(d.recordId, normalizeMrn(d.mrn), d.documentType);
+      statement(db, 'INSERT OR REPLACE INTO disclosure_patients (record_id, mrn, document_type) VALUES (?, ?, ?)').run(d.recordId, normalizeMrn(d.mrn), d.documentType);
       return;
     }
-    const patient = db.prepare('SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
+    const patient = statement(db, 'SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
       | { mrn: string; documentType: string }
       | undefined;
     if (!patient) return;
-    db.prepare(
+    statement(
+      db,
       `INSERT OR REPLACE INTO disclosures (release_id, record_id, mrn, position, released_at, recipient_name, recipient_address,
          description, purpose, authorization_reference, versions, released_by, document_type)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Projection, ProjectedEvent } from '../projection';
+import { statement } from '../statement-cache';
 
 /**
  * Counts for GET /api/stats, from facts that are not PHI: record ids, document types, statuses,
@@ -29,7 +30,7 @@ export const recordStatsProjection: Projection = {
     const d = event.data as Record<string, any>;
     switch (event.type) {
       case 'RecordCreated':
-        db.prepare("INSERT OR REPLACE INTO stats_records (record_id, document_type, status, created_day) VALUES (?, ?, 'active', ?)").run(
+        statement(db, "INSERT OR REPLACE INTO stats_records (record_id, document_type, status, created_day) VALUES (?, ?, 'active', ?)").run(
           d.recordId,
           d.documentType,
           String(d.createdAt).slice(0, 10),
@@ -38,19 +39,18 @@ export const recordStatsProjection: Projection = {
         if (event.phiReadable) encounter(db, d.recordId, d.encounterDate);
         return;
       case 'RecordAmended':
-        if (d.documentType) db.prepare('UPDATE stats_records SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
+        if (d.documentType) statement(db, 'UPDATE stats_records SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
         if (d.content) upload(db, d.recordId, d.version, d.amendedAt, d.content.pages);
         if (event.phiReadable) encounter(db, d.recordId, d.encounterDate);
         return;
       case 'OcrCompleted':
       case 'OcrFailed': {
         // The OCR'd content is that of the newest upload at or before the version (an amendment without a file shares it).
-        const target = db
-          .prepare('SELECT version FROM stats_uploads WHERE record_id = ? AND version <= ? ORDER BY version DESC LIMIT 1')
+        const target = statement(db, 'SELECT version FROM stats_uploads WHERE record_id = ? AND version <= ? ORDER BY version DESC LIMIT 1')
           .get(d.recordId, d.version) as { version: number } | undefined;
         if (!target) return;
         const done = event.type === 'OcrCompleted';
-        db.prepare('UPDATE stats_uploads SET ocr_status = ?, mean_confidence = ? WHERE record_id = ? AND version = ?').run(
+        statement(db, 'UPDATE stats_uploads SET ocr_status = ?, mean_confidence = ? WHERE record_id = ? AND version = ?').run(
           done ? 'done' : 'failed',
           done ? d.meanConfidence : null,
           d.recordId,
@@ -59,18 +59,18 @@ export const recordStatsProjection: Projection = {
         return;
       }
       case 'RecordArchived':
-        db.prepare("UPDATE stats_records SET status = 'archived' WHERE record_id = ?").run(d.recordId);
+        statement(db, "UPDATE stats_records SET status = 'archived' WHERE record_id = ?").run(d.recordId);
         return;
       case 'RecordDestroyed':
-        db.prepare("UPDATE stats_records SET status = 'destroyed' WHERE record_id = ?").run(d.recordId);
-        db.prepare('DELETE FROM stats_encounters WHERE record_id = ?').run(d.recordId);
+        statement(db, "UPDATE stats_records SET status = 'destroyed' WHERE record_id = ?").run(d.recordId);
+        statement(db, 'DELETE FROM stats_encounters WHERE record_id = ?').run(d.recordId);
         return;
     }
   },
 };
 
 function upload(db: Database.Database, recordId: string, version: number, at: string, pages: number | null | undefined): void {
-  db.prepare("INSERT OR REPLACE INTO stats_uploads (record_id, version, day, pages, ocr_status, mean_confidence) VALUES (?, ?, ?, ?, 'pending', NULL)").run(
+  statement(db, "INSERT OR REPLACE INTO stats_uploads (record_id, version, day, pages, ocr_status, mean_confidence) VALUES (?, ?, ?, ?, 'pending', NULL)").run(
     recordId,
     version,
     String(at).slice(0, 10),
@@ -80,7 +80,7 @@ function upload(db: Database.Database, recordId: string, version: number, at: st
 
 function encounter(db: Database.Database, recordId: string, encounterDate: unknown): void {
   if (typeof encounterDate !== 'string' || !/^\d{4}-\d{2}/.test(encounterDate)) return;
-  db.prepare('INSERT OR REPLACE INTO stats_encounters (record_id, month) VALUES (?, ?)').run(recordId, encounterDate.slice(0, 7));
+  statement(db, 'INSERT OR REPLACE INTO stats_encounters (record_id, month) VALUES (?, ?)').run(recordId, encounterDate.slice(0, 7));
 }
 
 export interface RecordStats {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Projection, ProjectedEvent } from '../projection';
+import { statement } from '../statement-cache';
 
 /** The kinds of entry of a record's timeline, one per lifecycle event. */
 export type TimelineEntryType =
@@ -57,15 +58,16 @@ export const recordTimelineProjection: Projection = {
     const d = event.data as Record<string, any>;
     const recordId = String(d.recordId);
     if (event.type === 'RecordDestroyed') {
-      db.prepare('DELETE FROM record_timeline WHERE record_id = ?').run(recordId);
-      db.prepare('INSERT OR IGNORE INTO record_timeline_destroyed (record_id) VALUES (?)').run(recordId);
+      statement(db, 'DELETE FROM record_timeline WHERE record_id = ?').run(recordId);
+      statement(db, 'INSERT OR IGNORE INTO record_timeline_destroyed (record_id) VALUES (?)').run(recordId);
       return;
     }
     if (!event.phiReadable) return;
-    if (db.prepare('SELECT 1 FROM record_timeline_destroyed WHERE record_id = ?').get(recordId)) return;
+    if (statement(db, 'SELECT 1 FROM record_timeline_destroyed WHERE record_id = ?').get(recordId)) return;
     const entry = describe(event);
     const meta = event.stored.metadata;
-    db.prepare(
+    statement(
+      db,
       `INSERT OR REPLACE INTO record_timeline (position, record_id, at, type, actor, role, purpose, version, summary, details)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
