@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DocumentRecognizer } from '@medrec/ingest/jobs/document-recognizer';
+import { OcrJobRunner } from '@medrec/ingest/jobs/ocr-job-runner';
 import { characterErrorRate } from '@medrec/ingest/quality/cer';
 import { BAD_INPUTS, badInputExpectations, fileForm, ScanFixture, SCANS, scanForm, scanManifest } from './support/fixtures';
 import { Client, purpose, startApp, TestApp, usersByRole } from './support/harness';
@@ -25,9 +27,13 @@ describe('scan ingestion over HTTP', () => {
   /** The shared scans as uploaded by the first test (OCR done), for the search test after it. */
   const uploaded: Array<{ scan: ScanFixture; id: string; ocrText: string }> = [];
 
+  /** Every document recognition the in-process OCR runner starts. */
+  let recognitions: jest.SpyInstance;
+
   beforeAll(async () => {
     t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true' });
     u = await usersByRole(t.baseUrl);
+    recognitions = jest.spyOn((t.app.get(OcrJobRunner) as unknown as { recognizer: DocumentRecognizer }).recognizer, 'recognize');
   });
   afterAll(() => t.close());
 
@@ -52,6 +58,9 @@ describe('scan ingestion over HTTP', () => {
       rates.push({ file: scan.file, cer: characterErrorRate(truth, ocr) });
       uploaded.push({ scan, id, ocrText: ocr });
     }
+    // Each version recognised exactly once (a lagging projection once had every job run twice).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(recognitions).toHaveBeenCalledTimes(manifest.length);
     const mean = rates.reduce((s, r) => s + r.cer, 0) / rates.length;
     const worst = rates.reduce((a, b) => (b.cer > a.cer ? b : a));
     // Printed so a failure shows which document regressed.

@@ -44,6 +44,12 @@ export class OcrJobRunner {
   private readonly inProgress = new Map<string, Promise<void>>();
   /** Jobs another node holds: not retried before this time. */
   private readonly heldElsewhere = new Map<string, number>();
+  /**
+   * Jobs this runner just completed or failed, until the ocr-jobs projection shows it (it applies
+   * the log in batches): without this a job read as still pending was claimed and OCR'd again —
+   * measured in bench:ingest, every document was recognized twice.
+   */
+  private readonly finished = new Map<string, number>();
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -88,9 +94,10 @@ export class OcrJobRunner {
       const free = this.concurrency - this.inProgress.size;
       if (free > 0) {
         const now = Date.now();
-        const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4).filter((job) => {
+        for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
+        const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4 + this.finished.size).filter((job) => {
           const key = jobKey(job);
-          return !this.inProgress.has(key) && (this.heldElsewhere.get(key) ?? 0) <= now;
+          return !this.inProgress.has(key) && !this.finished.has(key) && (this.heldElsewhere.get(key) ?? 0) <= now;
         });
         for (const job of jobs.slice(0, free)) {
           const key = jobKey(job);
@@ -135,10 +142,17 @@ export class OcrJobRunner {
         return;
       }
       if (error instanceof DomainError && error.kind === 'gone') {
-        await this.record({ type: 'FailOcr', recordId: job.recordId, version: job.version, reason: `OCR failed ${this.maxAttempts} times`, actor: context.actor, at: context.at }, context);
+        await this.finish(key, await this.record({ type: 'FailOcr', recordId: job.recordId, version: job.version, reason: `OCR failed ${this.maxAttempts} times`, actor: context.actor, at: context.at }, context));
         return;
       }
       throw error;
+    }
+
+    // The record's own stream is the authority: a job another node (or this one) already finished
+    // may still look pending in a lagging projection, and the claim stream does not know.
+    if (await this.alreadyEnded(job)) {
+      this.finished.set(key, Date.now() + FINISHED_MEMORY_MS);
+      return;
     }
 
     let pages: RecognizedPage[];
@@ -156,11 +170,20 @@ export class OcrJobRunner {
     const stored: StoredText = { version: job.version, pages };
     await putEncrypted(this.blobs, textKey, Buffer.from(JSON.stringify(stored)), dataKey);
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
-    await this.record(
+    const position = await this.record(
       { type: 'CompleteOcr', recordId: job.recordId, version: job.version, pages: pages.length, meanConfidence, textKey, pageTexts: pages.map((p) => p.text), actor: context.actor, at: new Date().toISOString() },
       context,
     );
+    await this.finish(key, position);
     this.log(`OCR of ${key} done: ${pages.length} page(s), mean confidence ${meanConfidence}`);
+  }
+
+  /** True when the version's OCR has ended (done, or failed for good) or the record is gone. */
+  private async alreadyEnded(job: PendingOcrJob): Promise<boolean> {
+    const { state } = await this.runner.load(recordStream(job.recordId), job.recordId, recordDecider);
+    if (state.status === 'absent' || state.status === 'destroyed') return true;
+    const version = state.versions.find((v) => v.version === job.version);
+    return !version || version.ocr.status === 'done';
   }
 
   private async recognize(job: PendingOcrJob): Promise<RecognizedPage[]> {
@@ -170,14 +193,27 @@ export class OcrJobRunner {
     return this.recognizer.recognize(content, job.contentType);
   }
 
-  /** OCR results are idempotent in the decider; a concurrent write to the record just means deciding again. */
-  private async record(command: RecordCommand, context: CommandContext): Promise<void> {
+  /**
+   * Keeps a job this runner has just ended from being taken again: until the projection has applied
+   * the event (waited for briefly, so the job's slot is not handed on early), and for a while
+   * longer whatever happens.
+   */
+  private async finish(key: string, position: number | null): Promise<void> {
+    this.finished.set(key, Date.now() + FINISHED_MEMORY_MS);
+    if (position !== null) await this.projections.waitFor(position, 2_000);
+  }
+
+  /**
+   * OCR results are idempotent in the decider; a concurrent write to the record just means deciding
+   * again. Returns the log position of the event appended, if any.
+   */
+  private async record(command: RecordCommand, context: CommandContext): Promise<number | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
-        return;
+        const { position } = await this.runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
+        return position ?? null;
       } catch (error) {
-        if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return;
+        if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return null;
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= 5) throw error;
       }
     }
@@ -188,6 +224,9 @@ export class OcrJobRunner {
 export async function readStoredText(blobs: BlobStore, textKey: string, dataKey: Buffer): Promise<StoredText> {
   return JSON.parse(await streamText(await getDecrypted(blobs, textKey, dataKey))) as StoredText;
 }
+
+/** How long a job ended here is skipped even if the projection still shows it pending. */
+const FINISHED_MEMORY_MS = 60_000;
 
 const jobKey = (job: { recordId: string; version: number }): string => `${job.recordId}/v${job.version}`;
 const round = (n: number): number => Math.round(n * 100) / 100;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Projection, ProjectedEvent } from '@medrec/read-models/projection';
+import { statement, type Projection, type ProjectedEvent } from '@medrec/read-models/projection';
 
 export interface PendingOcrJob {
   recordId: string;
@@ -42,17 +42,18 @@ export const ocrJobsProjection: Projection = {
       case 'RecordCreated':
       case 'RecordAmended':
         if (!d.content) return;
-        db.prepare(
+        statement(
+          db,
           `INSERT OR IGNORE INTO ocr_jobs (record_id, version, blob_key, sha256, content_type, status, position)
            VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
         ).run(d.recordId, d.version, d.content.blobKey, d.content.sha256, d.content.contentType, event.stored.position);
         return;
       case 'OcrCompleted':
       case 'OcrFailed':
-        db.prepare('UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(event.type === 'OcrCompleted' ? 'done' : 'failed', d.recordId, d.version);
+        statement(db, 'UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(event.type === 'OcrCompleted' ? 'done' : 'failed', d.recordId, d.version);
         return;
       case 'RecordDestroyed':
-        db.prepare('DELETE FROM ocr_jobs WHERE record_id = ?').run(d.recordId);
+        statement(db, 'DELETE FROM ocr_jobs WHERE record_id = ?').run(d.recordId);
         return;
     }
   },

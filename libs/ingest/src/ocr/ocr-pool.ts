@@ -237,6 +237,9 @@ export class OcrPool {
     try {
       const worker = await Promise.race([created, startFailed, timedOut]);
       await worker.setParameters({ tessedit_pageseg_mode: psm, ...parameters });
+      // tesseract read the model whole at initialization; its copy in the worker's in-memory file
+      // system (~5 MB a worker for best_int eng) would only sit there. Nothing re-initializes.
+      await worker.FS('unlink', ['eng.traineddata']).catch(() => undefined);
       return worker;
     } catch (error) {
       // Do not leave a half-started thread behind if it does start after all.

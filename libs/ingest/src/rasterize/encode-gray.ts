@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './sharp-settings';
 import { crc32 } from 'node:zlib';
 import { encodePbm, encodePgm } from '../ocr/netpbm';
 import type { RasterEncoding } from './page-raster';
@@ -33,8 +33,10 @@ const PNG_SIGNATURE_BYTES = 8;
 const IHDR_CHUNK_BYTES = 4 + 4 + 13 + 4;
 
 /**
- * Adds a pHYs chunk (the resolution, which tesseract reads) right after IHDR. sharp only writes
- * one through withMetadata(), which also converts to an sRGB profile: three channels instead of one.
+ * Sets the pHYs chunk (the resolution, which tesseract reads) to `dpi`: in place when sharp wrote
+ * one (its default density; a second chunk made libpng warn "pHYs: duplicate" on every page), else
+ * inserted right after IHDR. sharp only sets the density through withMetadata(), which also
+ * converts to an sRGB profile: three channels instead of one.
  */
 function withResolution(png: Buffer, dpi: number): Buffer {
   const pixelsPerMetre = Math.round(dpi / 0.0254);
@@ -45,6 +47,23 @@ function withResolution(png: Buffer, dpi: number): Buffer {
   chunk.writeUInt32BE(pixelsPerMetre, 12);
   chunk.writeUInt8(1, 16); // unit: metre
   chunk.writeUInt32BE(crc32(chunk.subarray(4, 17)), 17);
+  const existing = findChunk(png, 'pHYs');
+  if (existing !== undefined && png.readUInt32BE(existing) === 9) {
+    chunk.copy(png, existing);
+    return png;
+  }
   const split = PNG_SIGNATURE_BYTES + IHDR_CHUNK_BYTES;
   return Buffer.concat([png.subarray(0, split), chunk, png.subarray(split)]);
+}
+
+/** Offset of the first chunk of `type` before the image data, if any. */
+function findChunk(png: Buffer, type: string): number | undefined {
+  for (let offset = PNG_SIGNATURE_BYTES; offset + 8 <= png.length; ) {
+    const length = png.readUInt32BE(offset);
+    const name = png.toString('ascii', offset + 4, offset + 8);
+    if (name === type) return offset;
+    if (name === 'IDAT' || name === 'IEND') return undefined;
+    offset += 4 + 4 + length + 4;
+  }
+  return undefined;
 }

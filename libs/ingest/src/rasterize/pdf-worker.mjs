@@ -2,15 +2,18 @@
 // painting a large PDF never blocks the API's event loop, and a PDF that exhausts memory takes
 // down this thread, not the process. Plain ESM: worker threads run real Node, not jest's transform.
 //
-// Protocol (pdf-worker.ts holds the TypeScript side):
-//   workerData: { source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi }
+// Protocol (pdf-worker.ts holds the TypeScript side). One document at a time; a thread that ended
+// a document cleanly may be given the next one (loading pdf.js costs more than most pages do):
+//   in:  { type: 'open', source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi }  (no reply)
 //   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages }
 //   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' }
+//   in:  { type: 'close' }    -> { type: 'closed', heapBytes } (the document is destroyed)
 //   any: -> { type: 'refused', reason } | { type: 'failed', name, message }
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import { parentPort } from 'node:worker_threads';
 import { paintedImages, planPage, textOf } from './pdf-page-plan.mjs';
 
 // pdf.js reports through the console ("Warning: ..." on console.warn, infos on console.log). Keep
@@ -21,6 +24,9 @@ console.warn = (...parts) => {
   if (line.startsWith('Warning: ') && warnings.length < 1000) warnings.push(line);
 };
 console.log = console.info = console.error = () => {};
+// Nor anything written directly: the parent does not read this thread's stdio (reading it would keep
+// the process alive while the thread waits idle for its next document).
+process.stdout.write = process.stderr.write = () => true;
 
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 const { createCanvas } = await import('@napi-rs/canvas');
@@ -36,15 +42,17 @@ class Refusal extends Error {
   }
 }
 
-const { source, maxPixelsPerPage, maxPages, vectorDpi } = workerData;
-let openedDocument;
-let nextPage = 1;
+/** The document being worked on: its source and limits, and once opened, the pdf.js document. */
+let current;
 
 function openDocument() {
-  openedDocument ??= (async () => {
+  if (!current) throw new Error('No document is open');
+  const { source, maxPixelsPerPage } = current;
+  current.opened ??= (async () => {
     const data = source.data ?? new Uint8Array(await readFile(source.path));
+    let loadingTask;
     try {
-      return await pdfjs.getDocument({
+      loadingTask = pdfjs.getDocument({
         data,
         // pdf.js refuses to decode any image larger than a page may be (a bomb inside a PDF).
         maxImageSize: maxPixelsPerPage,
@@ -63,18 +71,20 @@ function openDocument() {
         wasmUrl: assetDir('wasm'),
         iccUrl: assetDir('iccs'),
         verbosity: pdfjs.VerbosityLevel.WARNINGS,
-      }).promise;
+      });
+      return await loadingTask.promise;
     } catch (error) {
+      await loadingTask?.destroy().catch(() => undefined);
       throw new Refusal(error?.name === 'PasswordException' ? 'encrypted' : 'corrupt');
     }
   })();
-  return openedDocument;
+  return current.opened;
 }
 
 async function documentWithPages() {
   const document = await openDocument();
   if (document.numPages < 1) throw new Refusal('corrupt');
-  if (maxPages !== undefined && document.numPages > maxPages) throw new Refusal('too-many-pages');
+  if (current.maxPages !== undefined && document.numPages > current.maxPages) throw new Refusal('too-many-pages');
   return document;
 }
 
@@ -90,6 +100,7 @@ async function planOf(document, pageNumber) {
     throw new Refusal('corrupt');
   }
   if (warnings.some((warning) => warning.includes(OVERSIZED_IMAGE_WARNING))) throw new Refusal('too-many-pixels');
+  const { maxPixelsPerPage, vectorDpi } = current;
   const plan = planPage({ page, images: paintedImages(operatorList, pdfjs.OPS), text: textOf(textContent), vectorDpi });
   if (plan.textLayer !== undefined) return { page, textLayer: plan.textLayer };
   const viewport = page.getViewport({ scale: plan.dpi / 72 });
@@ -112,20 +123,25 @@ async function inspect() {
 
 async function next() {
   const document = await documentWithPages();
-  if (nextPage > document.numPages) {
-    await document.destroy();
-    return [{ type: 'end' }];
-  }
-  const pageNumber = nextPage++;
+  if (current.nextPage > document.numPages) return [{ type: 'end' }];
+  const pageNumber = current.nextPage++;
   const { page, textLayer, render } = await planOf(document, pageNumber);
   try {
     if (textLayer !== undefined) return [{ type: 'page', page: pageNumber, textLayer }];
     const { viewport, width, height, dpi } = render;
     const canvas = createCanvas(width, height);
-    const canvasContext = canvas.getContext('2d');
-    await page.render({ canvas, canvasContext, viewport, background: 'white' }).promise;
-    const gray = toGray(canvas.data(), width * height);
-    return [{ type: 'page', page: pageNumber, image: { gray, width, height, dpi } }, [gray.buffer]];
+    try {
+      const canvasContext = canvas.getContext('2d');
+      await page.render({ canvas, canvasContext, viewport, background: 'white' }).promise;
+      const gray = toGray(canvas.data(), width * height);
+      return [{ type: 'page', page: pageNumber, image: { gray, width, height, dpi } }, [gray.buffer]];
+    } finally {
+      // The canvas's pixels (4 bytes a pixel: 15 MB for a 200 dpi letter page) are native memory
+      // the garbage collector does not see: left to it, a thread rendering page after page grew
+      // by ~30 MB a page until a collection. A zero-sized canvas frees them at once.
+      canvas.width = 0;
+      canvas.height = 0;
+    }
   } finally {
     page.cleanup();
   }
@@ -140,9 +156,23 @@ function toGray(rgba, pixels) {
   return gray;
 }
 
+/** Ends the document (whether or not it was opened, read whole, or refused) and reports the heap left. */
+async function close() {
+  const opened = current?.opened;
+  current = undefined;
+  const document = await opened?.catch(() => undefined);
+  await document?.destroy();
+  return [{ type: 'closed', heapBytes: getHeapStatistics().total_heap_size }];
+}
+
 async function handle(request) {
+  if (request.type === 'open') {
+    const { source, maxPixelsPerPage, maxPages, vectorDpi } = request;
+    current = { source, maxPixelsPerPage, maxPages, vectorDpi, nextPage: 1 };
+    return;
+  }
   try {
-    const [reply, transfer] = request.type === 'inspect' ? await inspect() : await next();
+    const [reply, transfer] = request.type === 'inspect' ? await inspect() : request.type === 'close' ? await close() : await next();
     parentPort.postMessage(reply, transfer ?? []);
   } catch (error) {
     if (error instanceof Refusal) parentPort.postMessage({ type: 'refused', reason: error.reason });

@@ -19,7 +19,7 @@ export type PdfWorkerReply =
   | { type: 'page'; page: number; image: { gray: Uint8Array; width: number; height: number; dpi: number } }
   | { type: 'end' };
 
-type WireReply = PdfWorkerReply | { type: 'refused'; reason: IngestRefusalReason } | { type: 'failed'; name: string; message: string };
+type WireReply = PdfWorkerReply | { type: 'closed'; heapBytes: number } | { type: 'refused'; reason: IngestRefusalReason } | { type: 'failed'; name: string; message: string };
 
 export type PdfWorkerFailureKind = 'timeout' | 'out-of-memory' | 'crashed' | 'failed';
 
@@ -38,42 +38,150 @@ export class PdfWorkerFailure extends Error {
 const MAX_WORKER_HEAP_MB = 1024;
 
 /**
- * One pdf.js worker thread for one document, asked one thing at a time. Refusals (encrypted,
+ * Threads that ended a document cleanly wait here for the next one: starting a thread and loading
+ * pdf.js into it costs more CPU than rendering a page (measured ~0.5 s a document). At most
+ * MAX_IDLE_THREADS wait, each for at most IDLE_THREAD_MS; a thread serves at most
+ * MAX_DOCUMENTS_PER_THREAD documents, and one whose heap grew past REUSE_MAX_HEAP_BYTES (a large
+ * document) is ended instead of kept. A thread that failed, timed out or refused a document is
+ * never reused.
+ */
+const MAX_IDLE_THREADS = 2;
+const IDLE_THREAD_MS = 15_000;
+const MAX_DOCUMENTS_PER_THREAD = 100;
+const REUSE_MAX_HEAP_BYTES = 96 * 1024 * 1024;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+interface PdfThread {
+  worker: Worker;
+  documents: number;
+  exited: boolean;
+  idleTimer?: NodeJS.Timeout;
+}
+
+const idleThreads: PdfThread[] = [];
+
+function takeThread(): PdfThread {
+  for (let idle = idleThreads.pop(); idle; idle = idleThreads.pop()) {
+    clearTimeout(idle.idleTimer);
+    idle.idleTimer = undefined;
+    if (!idle.exited) return idle;
+  }
+  const worker = new Worker(pdfWorkerPath(), {
+    resourceLimits: { maxOldGenerationSizeMb: MAX_WORKER_HEAP_MB },
+    // Whatever the worker might print could quote the document: keep it from the process's own
+    // output. The worker writes nothing there (pdf-worker.mjs silences its console and stdio), and
+    // these streams are not read: a stream being read would keep the process alive.
+    stdout: true,
+    stderr: true,
+  });
+  // Idle, the thread must not keep the process alive; it is referenced while a request is pending.
+  worker.unref();
+  const thread: PdfThread = { worker, documents: 0, exited: false };
+  // The document's PdfWorker reports failures; these keep an idle thread's from going unhandled.
+  worker.on('error', () => undefined);
+  worker.once('exit', () => (thread.exited = true));
+  return thread;
+}
+
+function parkThread(thread: PdfThread): void {
+  if (thread.exited || idleThreads.length >= MAX_IDLE_THREADS || thread.documents >= MAX_DOCUMENTS_PER_THREAD) {
+    void thread.worker.terminate();
+    return;
+  }
+  thread.idleTimer = setTimeout(() => {
+    const index = idleThreads.indexOf(thread);
+    if (index >= 0) idleThreads.splice(index, 1);
+    void thread.worker.terminate();
+  }, IDLE_THREAD_MS);
+  thread.idleTimer.unref();
+  idleThreads.push(thread);
+}
+
+/** Ends the idle PDF threads at once (tests, shutdown); threads in use end when their document does. */
+export async function closeIdlePdfWorkers(): Promise<void> {
+  const threads = idleThreads.splice(0);
+  for (const thread of threads) clearTimeout(thread.idleTimer);
+  await Promise.all(threads.map((thread) => thread.worker.terminate()));
+}
+
+/**
+ * A pdf.js worker thread for one document, asked one thing at a time. Refusals (encrypted,
  * corrupt, too many pages or pixels) arrive as IngestRefusal; anything else as PdfWorkerFailure.
- * Always close() it (the generator and inspection do so in `finally`).
+ * Always close() it (the generator and inspection do so in `finally`): the thread then goes back
+ * to the idle threads or ends.
  */
 export class PdfWorker {
+  private readonly thread: PdfThread;
   private readonly worker: Worker;
   private waiting?: { resolve: (reply: WireReply) => void; reject: (error: Error) => void };
   private failure?: Error;
+  /** Set when the thread must not serve another document (refusal, failure, timeout). */
+  private tainted = false;
+  private closing?: Promise<void>;
+  private readonly onMessage = (reply: WireReply) => this.settle(reply);
+  private readonly onError = (error: Error & { code?: string }) =>
+    this.fail(
+      error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new PdfWorkerFailure('out-of-memory', 'The PDF needs more memory than a worker may use')
+        : new PdfWorkerFailure('crashed', `The PDF worker failed (${error.name})`),
+    );
+  private readonly onExit = (code: number) => this.fail(new PdfWorkerFailure('crashed', `The PDF worker exited (code ${code})`));
 
   constructor(
     source: PdfSource,
     private readonly settings: PdfWorkerSettings,
   ) {
-    this.worker = new Worker(pdfWorkerPath(), {
-      workerData: { source, ...settings },
-      resourceLimits: { maxOldGenerationSizeMb: MAX_WORKER_HEAP_MB },
-      // Whatever the worker might print could quote the document: swallow it.
-      stdout: true,
-      stderr: true,
-    });
-    this.worker.stdout.resume();
-    this.worker.stderr.resume();
-    this.worker.on('message', (reply: WireReply) => this.settle(reply));
-    this.worker.on('error', (error: Error & { code?: string }) =>
-      this.fail(
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new PdfWorkerFailure('out-of-memory', 'The PDF needs more memory than a worker may use')
-          : new PdfWorkerFailure('crashed', `The PDF worker failed (${error.name})`),
-      ),
-    );
-    this.worker.on('exit', (code) => this.fail(new PdfWorkerFailure('crashed', `The PDF worker exited (code ${code})`)));
-    // Idle, the thread must not keep the process alive; it is referenced while a request is pending.
-    this.worker.unref();
+    this.thread = takeThread();
+    this.thread.documents += 1;
+    this.worker = this.thread.worker;
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
+    // Bytes are copied (structured clone): the caller's buffer is left as it was.
+    this.worker.postMessage({ type: 'open', source, ...settings });
   }
 
   async request(message: { type: 'inspect' | 'next' }, timeoutMs: number): Promise<PdfWorkerReply> {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new PdfWorkerFailure('crashed', 'The PDF worker was closed');
+    const reply = await this.send(message, timeoutMs);
+    if (reply.type === 'refused') {
+      this.tainted = true;
+      throw this.refusal(reply.reason);
+    }
+    if (reply.type === 'failed') {
+      this.tainted = true;
+      throw new PdfWorkerFailure('failed', `pdf.js failed (${reply.name})`);
+    }
+    if (reply.type === 'closed') throw new Error('Unexpected reply from the PDF worker: closed');
+    return reply;
+  }
+
+  /** Ends the document; the thread goes back to the idle ones when it ended it cleanly. */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    let reusable = !this.failure && !this.tainted && !this.waiting;
+    if (reusable) {
+      try {
+        const reply = await this.send({ type: 'close' }, CLOSE_TIMEOUT_MS);
+        reusable = reply.type === 'closed' && reply.heapBytes <= REUSE_MAX_HEAP_BYTES;
+      } catch {
+        reusable = false;
+      }
+    }
+    this.failure ??= new PdfWorkerFailure('crashed', 'The PDF worker was closed');
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+    if (reusable) parkThread(this.thread);
+    else await this.worker.terminate();
+  }
+
+  private async send(message: { type: 'inspect' | 'next' | 'close' }, timeoutMs: number): Promise<WireReply> {
     if (this.failure) throw this.failure;
     if (this.waiting) throw new Error('PdfWorker takes one request at a time');
     const reply = await new Promise<WireReply>((resolve, reject) => {
@@ -92,14 +200,7 @@ export class PdfWorker {
       this.worker.ref();
       this.worker.postMessage(message);
     });
-    if (reply.type === 'refused') throw this.refusal(reply.reason);
-    if (reply.type === 'failed') throw new PdfWorkerFailure('failed', `pdf.js failed (${reply.name})`);
     return reply;
-  }
-
-  async close(): Promise<void> {
-    this.failure ??= new PdfWorkerFailure('crashed', 'The PDF worker was closed');
-    await this.worker.terminate();
   }
 
   private settle(reply: WireReply): void {

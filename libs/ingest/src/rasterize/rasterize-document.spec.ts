@@ -122,6 +122,20 @@ describe('rasterizeDocument', () => {
     expect(pixels.every((value) => value >= 250)).toBe(true);
   });
 
+  it('gives the next documents the same PDF threads and results, whatever the previous one ended in', async () => {
+    const lab = join(SCANS, 'mrn-00600218-lab-report.pdf');
+    const first = await allPages(lab, 'application/pdf');
+    // Concurrent documents, one abandoned after its first page, one refused, one timed out.
+    const [second, third] = await Promise.all([allPages(lab, 'application/pdf'), allPages(readFileSync(lab), 'application/pdf')]);
+    const abandoned = rasterizeDocument(lab, 'application/pdf');
+    await abandoned.next();
+    await abandoned.return(undefined);
+    await expect(allPages(join(BAD_INPUTS, 'password-protected.pdf'), 'application/pdf')).rejects.toMatchObject({ reason: 'encrypted' });
+    await expect(allPages(lab, 'application/pdf', { pageTimeoutMs: 1 })).rejects.toMatchObject({ kind: 'timeout' });
+    const last = await allPages(lab, 'application/pdf');
+    for (const pages of [second, third, last]) expect(pages).toEqual(first);
+  });
+
   it('gives up on a PDF page that takes longer than pageTimeoutMs', async () => {
     const error = await allPages(join(SCANS, 'mrn-00600218-lab-report.pdf'), 'application/pdf', { pageTimeoutMs: 1 }).catch((e) => e);
     expect(error).toBeInstanceOf(PdfWorkerFailure);

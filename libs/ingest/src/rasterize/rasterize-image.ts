@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from './sharp-settings';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import { strictDecoding } from '../inspect/inspect-image';
