@@ -8,8 +8,8 @@ import type { Projection, ProjectedEvent } from '../projection';
  * indexed columns.
  *
  * - `search_fts(title, patient, mrn, body, kind, facets)`: the text (decrypted PHI, as read
- *   models hold it). `facets` holds filter values as tokens (`current`, the document type, the
- *   year and month of the document's date; facetsOf()), so that filters narrow the match inside
+ *   models hold it). `facets` holds filter values as tokens (the document type, the year and
+ *   month of the document's date; facetsOf()), so that filters narrow the match inside
  *   FTS5 itself instead of after it; it has no weight in the ranking. Page rows (kind "p") repeat the version's metadata beside the page text, so that
  *   "gonzalez pneumonia" finds the page; metadata rows (kind "m") have no body, so a version
  *   is found by its metadata before (or without) any OCR text. The service ranks rows, keeps the
@@ -29,16 +29,14 @@ export const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
 export const SEARCH_RANK_SQL = 'bm25(search_fts, 2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
 
 /** Facet tokens: letters and digits only, so that the tokenizer keeps each one whole. */
-export const CURRENT_FACET = 'current';
 export const typeFacet = (documentType: string): string => `t${documentType.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
 export const yearFacet = (year: string): string => `y${year}`;
 export const monthFacet = (yearMonth: string): string => `m${yearMonth.replace('-', '')}`;
 /** The MRN token of the `mrn` column that a filter on the MRN matches (mrnTokens writes it). */
 export const mrnFacet = (mrn: string): string => mrn.replace(/[^\p{L}\p{N}]/gu, '').toLowerCase();
 
-function facetsOf(v: { current: number; document_type: string; date: string }): string {
+function facetsOf(v: { document_type: string; date: string }): string {
   const facets = [typeFacet(v.document_type)];
-  if (v.current) facets.push(CURRENT_FACET);
   if (/^\d{4}-\d{2}/.test(v.date)) facets.push(yearFacet(v.date.slice(0, 4)), monthFacet(v.date.slice(0, 7)));
   return facets.join(' ');
 }
@@ -66,10 +64,6 @@ interface VersionRow {
 
 interface Statements {
   insertFts: Database.Statement;
-  rewriteFts: Database.Statement;
-  ftsRow: Database.Statement<[number], { title: string; patient: string; mrn: string; body: string; kind: string }>;
-  currentRowIds: Database.Statement<[string], { id: number }>;
-  rowFacets: Database.Statement<[number], { document_type: string; date: string }>;
   insertRow: Database.Statement;
   insertVersion: Database.Statement;
   currentVersion: Database.Statement<[string], VersionRow>;
@@ -92,10 +86,6 @@ function statements(db: Database.Database): Statements {
   if (!s) {
     s = {
       insertFts: db.prepare('INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
-      rewriteFts: db.prepare('INSERT INTO search_fts (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      ftsRow: db.prepare('SELECT title, patient, mrn, body, kind FROM search_fts WHERE rowid = ?'),
-      currentRowIds: db.prepare('SELECT id FROM search_rows WHERE record_id = ? AND current = 1'),
-      rowFacets: db.prepare('SELECT document_type, date FROM search_rows WHERE id = ?'),
       insertRow: db.prepare('INSERT INTO search_rows (id, record_id, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertVersion: db.prepare(
         `INSERT OR REPLACE INTO search_versions (record_id, version, text_version, title, patient_name, mrn, document_type, date, current)
@@ -142,19 +132,6 @@ function insertPages(s: Statements, v: VersionRow, pages: Array<{ page: number; 
     const { lastInsertRowid } = s.insertFts.run(title, patient, mrn, indexable(body), 'p', facets);
     s.insertRow.run(lastInsertRowid, v.record_id, v.version, page, v.current, v.mrn, v.document_type, v.date);
   }
-}
-
-/** The record's current rows stop being current: their `current` facet goes (rewritten under the same rowid). */
-function retire(s: Statements, recordId: string): void {
-  for (const { id } of s.currentRowIds.all(recordId)) {
-    const row = s.ftsRow.get(id);
-    const side = s.rowFacets.get(id);
-    if (!row || !side) continue;
-    s.deleteFts.run(id);
-    s.rewriteFts.run(id, row.title, row.patient, row.mrn, row.body, row.kind, facetsOf({ ...side, current: 0 }));
-  }
-  s.retireRows.run(recordId);
-  s.retireVersions.run(recordId);
 }
 
 function deletePages(s: Statements, recordId: string, version: number): void {
@@ -227,7 +204,8 @@ export const searchProjection: Projection = {
           current: 1,
         };
         const carried = d.content ? [] : s.pagesOf.all(d.recordId, previous.version);
-        retire(s, d.recordId);
+        s.retireRows.run(d.recordId);
+        s.retireVersions.run(d.recordId);
         s.insertVersion.run(v.record_id, v.version, v.text_version, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
         insertMeta(s, v);
         insertPages(s, v, carried);

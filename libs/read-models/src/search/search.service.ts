@@ -1,14 +1,14 @@
 import type Database from 'better-sqlite3';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { normalizeMrn } from '../content-index.projection';
-import { CURRENT_FACET, monthFacet, mrnFacet, SEARCH_RANK_SQL, typeFacet, yearFacet } from './search.projection';
+import { monthFacet, mrnFacet, SEARCH_RANK_SQL, typeFacet, yearFacet } from './search.projection';
 
 /**
  * At most this many matching rows are ranked. A query matching more (a very common word) is ranked
  * among its most recently indexed matches only, and says so (`approximate`): BM25 costs a few
  * microseconds per match, so ranking 100,000 matches would take a third of a second.
  */
-export const RANKED_CANDIDATES = 5000;
+export const RANKED_CANDIDATES = 2000;
 /** A date range is narrowed inside FTS5 by year and month tokens when it needs at most this many. */
 const MAX_DATE_FACETS = 48;
 
@@ -64,6 +64,12 @@ export class InvalidCursorError extends Error {
 
 /** Where a page ends: rank and row id (and the candidate floor of an approximate search), or date and row id. */
 type Position = { k: 'r'; rank: number; id: number; floor?: number } | { k: 'd'; date: string; id: number };
+
+/**
+ * Row ids are bound as SQLite INTEGERs: better-sqlite3 binds a JS number as REAL, and FTS5 then
+ * cannot use a rowid constraint (it scans every match; with `=` it even returns other rows).
+ */
+const rowid = (id: number): bigint => BigInt(id);
 
 const START = '\u0001';
 const END = '\u0002';
@@ -182,8 +188,9 @@ export class SearchService {
    * what comes back: a month token covers a whole month, an MRN token ignores separators.
    */
   private facetExpression(request: SearchFilters): string {
+    // No token for "current": bm25() computes every phrase's IDF over its whole doclist, and that
+    // one would be in nearly every row. Current versions are selected in SQL (filterSql).
     const parts: string[] = [];
-    if (!request.allVersions) parts.push(`{facets} : "${CURRENT_FACET}"`);
     if (request.documentType !== undefined) parts.push(`{facets} : "${typeFacet(request.documentType)}"`);
     if (request.mrn !== undefined) {
       const token = mrnFacet(normalizeMrn(request.mrn));
@@ -196,15 +203,16 @@ export class SearchService {
 
   /** Whether filters remain that FTS5 cannot apply exactly (then the side table is joined). */
   private needsExactFilters(request: SearchFilters): boolean {
-    return request.mrn !== undefined || request.from !== undefined || request.to !== undefined;
+    return !request.allVersions || request.mrn !== undefined || request.from !== undefined || request.to !== undefined;
   }
 
   private rankedIds(request: SearchRequest, after: Position | undefined, limit: number): { ids: IdRow[]; floor?: number } {
     if (after && after.k !== 'r') throw new InvalidCursorError();
     const match = `(${request.fts})${this.facetExpression(request)}`;
-    const join = this.needsExactFilters(request) ? ' JOIN search_rows r ON r.id = search_fts.rowid' : '';
+    // CROSS JOIN keeps FTS5 as the outer loop: driven from search_rows, FTS5 would re-run the MATCH for every row.
+    const join = this.needsExactFilters(request) ? ' CROSS JOIN search_rows r ON r.id = search_fts.rowid' : '';
     const exactParams: unknown[] = [];
-    const exact = join ? this.filterSql({ ...request, allVersions: true, documentType: undefined }, exactParams) : '';
+    const exact = join ? this.filterSql({ ...request, documentType: undefined }, exactParams) : '';
 
     // The candidate floor: the row id of the RANKED_CANDIDATES-th most recent match, if there are that many.
     let floor = after?.floor;
@@ -218,7 +226,7 @@ export class SearchService {
     let inner = `SELECT search_fts.rowid AS id, ${SEARCH_RANK_SQL} AS rank FROM search_fts${join} WHERE search_fts MATCH ?${exact}`;
     if (floor !== undefined) {
       inner += ' AND search_fts.rowid >= ?';
-      params.push(floor);
+      params.push(BigInt(floor));
     }
     // One result per version: its best row (SQLite takes the bare column `id` from the min() row).
     // MATERIALIZED: bm25() only works in the FTS5 query itself, so the CTE must not be flattened into the grouping.
@@ -257,10 +265,10 @@ export class SearchService {
             `SELECT ${columns},
                CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
                snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
-             FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid
-             JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
+             FROM search_fts CROSS JOIN search_rows r ON r.id = search_fts.rowid
+             CROSS JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
              WHERE search_fts MATCH ? AND search_fts.rowid IN (${placeholders})`,
-          ).all(fts, ...ids) as DetailRow[])
+          ).all(fts, ...ids.map(rowid)) as DetailRow[])
         : (this.prepare(
             `SELECT ${columns}, NULL AS snippet FROM search_rows r
              JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
