@@ -34,7 +34,19 @@ describe('resolveActingRole', () => {
   });
 
   it('requires a purpose of use exactly on the reads of patient data', () => {
-    expect([...READS_PATIENT_DATA].sort()).toEqual(['records.content', 'records.events', 'records.read', 'records.text']);
+    expect([...READS_PATIENT_DATA].sort()).toEqual([
+      'patients.disclosures',
+      'records.accesses',
+      'records.content',
+      'records.diff',
+      'records.events',
+      'records.history',
+      'records.read',
+      'records.text',
+      'search',
+    ]);
+    // Statistics are counts only: no purpose of use.
+    expect(READS_PATIENT_DATA.has('stats')).toBe(false);
   });
 
   it('refuses a user without roles', () => {
