@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { StoredEvent } from '@medrec/event-store';
 import type { Projection, ProjectedEvent } from '../projection';
 import { statement } from '../statement-cache';
 
@@ -38,8 +39,10 @@ const TYPE_OF: Record<string, TimelineEntryType> = {
  */
 export const recordTimelineProjection: Projection = {
   name: 'record-timeline',
-  version: 1,
-  handles: new Set([...Object.keys(TYPE_OF), 'RecordDestroyed']),
+  version: 2,
+  // Accesses are not copied here: they are read from the record's own access stream (accessTimeline),
+  // so that an audited read costs no read-model write.
+  handles: new Set([...Object.keys(TYPE_OF).filter((type) => type !== 'RecordAccessed'), 'RecordDestroyed']),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS record_timeline (
@@ -126,16 +129,6 @@ function describe(event: ProjectedEvent): Described {
       };
     case 'OcrFailed':
       return { version: d.version, summary: `Text recognition of version ${d.version} failed: ${d.reason}`, details: { reason: d.reason } };
-    case 'RecordAccessed':
-      return {
-        at: d.at,
-        actor: d.actor,
-        role: d.role,
-        purpose: d.purpose,
-        version: d.version,
-        summary: `Read (${d.what}${d.version != null ? ` of version ${d.version}` : ''}) for ${d.purpose}`,
-        details: { what: d.what, accessId: d.accessId },
-      };
     case 'RecordReleased':
       return {
         at: d.releasedAt,
@@ -209,16 +202,28 @@ export interface AccessEntry {
   accessId: string;
 }
 
-/** Who read the record, when, in which role, for what purpose, which version and what part; in log order. */
-export function recordAccesses(db: Database.Database, recordId: string, upTo = Number.MAX_SAFE_INTEGER): AccessEntry[] {
-  const rows = db
-    .prepare(
-      `SELECT position, at, actor, role, purpose, version, details FROM record_timeline
-       WHERE record_id = ? AND type = 'accessed' AND position <= ? ORDER BY position`,
-    )
-    .all(recordId, upTo) as Array<Omit<AccessEntry, 'what' | 'accessId'> & { details: string }>;
-  return rows.map(({ details, ...row }) => {
-    const { what, accessId } = JSON.parse(details) as { what: string; accessId: string };
-    return { ...row, what, accessId };
-  });
+/** The accesses of a record from its `record-access-<id>` stream (no PHI), up to `upTo`, in log order. */
+export function accessesOf(events: readonly StoredEvent[], upTo = Number.MAX_SAFE_INTEGER): AccessEntry[] {
+  return events
+    .filter((e) => e.type === 'RecordAccessed' && e.position <= upTo)
+    .map((e) => {
+      const d = e.data as Record<string, any>;
+      return { position: e.position, at: d.at, actor: d.actor, role: d.role, purpose: d.purpose, version: d.version ?? null, what: d.what, accessId: d.accessId };
+    });
+}
+
+/** The record's timeline (from the projection) with its accesses merged in, in log order. */
+export function withAccesses(timeline: readonly TimelineEntry[], accesses: readonly AccessEntry[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = accesses.map((a) => ({
+    position: a.position,
+    at: a.at,
+    type: 'accessed',
+    actor: a.actor,
+    role: a.role,
+    purpose: a.purpose,
+    version: a.version,
+    summary: `Read (${a.what}${a.version != null ? ` of version ${a.version}` : ''}) for ${a.purpose}`,
+    details: { what: a.what, accessId: a.accessId },
+  }));
+  return [...timeline, ...entries].sort((x, y) => x.position - y.position);
 }

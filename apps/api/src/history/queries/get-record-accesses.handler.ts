@@ -1,8 +1,11 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { AccessEntry, ProjectionRunner, recordAccesses } from '@medrec/read-models';
+import { recordAccessStream } from '@medrec/domain';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { AccessEntry, accessesOf, ProjectionRunner } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordRepository } from '../../records/record-repository';
-import { auditRecordRead, readModelsAt } from './audited-record-read';
+import { auditRecordRead } from './audited-record-read';
 import { GetRecordAccessesQuery } from './history-queries';
 
 @QueryHandler(GetRecordAccessesQuery)
@@ -10,13 +13,16 @@ export class GetRecordAccessesHandler implements IQueryHandler<GetRecordAccesses
   constructor(
     private readonly records: RecordRepository,
     private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
-  /** Every read of the record up to and including this one (which is itself logged, what 'accesses'). */
+  /**
+   * Every read of the record up to and including this one (which is itself logged, what 'accesses'),
+   * from the record's access stream itself: always complete, no read model to wait for.
+   */
   async execute(query: GetRecordAccessesQuery): Promise<{ accesses: AccessEntry[] }> {
     await awaitReadModels(this.runner, query.after);
     const { position } = await auditRecordRead(this.records, query.recordId, query.context, 'accesses');
-    await readModelsAt(this.runner, position);
-    return { accesses: recordAccesses(this.runner.db, query.recordId, position) };
+    return { accesses: accessesOf(await this.events.readStream(recordAccessStream(query.recordId)), position) };
   }
 }

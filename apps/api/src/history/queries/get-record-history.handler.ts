@@ -1,5 +1,8 @@
+import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { ProjectionRunner, recordTimeline } from '@medrec/read-models';
+import { recordAccessStream } from '@medrec/domain';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { accessesOf, ProjectionRunner, recordTimeline, withAccesses } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordRepository } from '../../records/record-repository';
 import { versionView } from '../../records/record-view';
@@ -11,6 +14,7 @@ export class GetRecordHistoryHandler implements IQueryHandler<GetRecordHistoryQu
   constructor(
     private readonly records: RecordRepository,
     private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
   /** The versions as GET /records/:id shows them, and the timeline up to and including this read. */
@@ -23,7 +27,7 @@ export class GetRecordHistoryHandler implements IQueryHandler<GetRecordHistoryQu
       status: state.status,
       currentVersion: state.versions[state.versions.length - 1].version,
       versions: state.versions.map(versionView),
-      timeline: recordTimeline(this.runner.db, query.recordId, position),
+      timeline: withAccesses(recordTimeline(this.runner.db, query.recordId, position), accessesOf(await this.events.readStream(recordAccessStream(query.recordId)), position)),
     };
   }
 }
