@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { characterErrorRate } from '../libs/ingest/src/quality/cer';
 import { startServerProcess } from '../test/support/server-process';
+import { call } from './support/call';
 
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
 const SCANS = process.env.BENCH_SCANS ?? join(ROOT, 'test/fixtures/scans');
@@ -19,20 +20,6 @@ const ADMIN_PASSWORD = 'bench-admin-password';
 
 interface Scan { file: string; text: string; mrn: string; patient: string; dob: string; type: string; pages: number }
 
-async function call(baseUrl: string, method: string, path: string, token?: string, body?: unknown, extra: Record<string, string> = {}): Promise<any> {
-  const headers: Record<string, string> = { ...extra };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let payload: string | FormData | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(baseUrl + path, { method, headers, body: payload });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../test/support/server-process';
+import { call } from './support/call';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -16,20 +17,6 @@ const RECORDS = 100;
 const ADMIN_PASSWORD = 'bench-admin-password';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-async function call(baseUrl: string, method: string, path: string, token?: string, body?: unknown, extra: Record<string, string> = {}): Promise<any> {
-  const headers: Record<string, string> = { ...extra };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let payload: string | FormData | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(baseUrl + path, { method, headers, body: payload });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function token(baseUrl: string, username: string, password: string): Promise<string> {
   return (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username, password })).accessToken;

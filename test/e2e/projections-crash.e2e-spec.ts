@@ -6,6 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { ProjectionRunner } from '@medrec/read-models';
 import { EXIT_OK } from '../../apps/cli/src/cli-error';
 import { runCli } from '../../apps/cli/src/program';
+import { PROJECTIONS } from '../../apps/api/src/read-models/projections';
 import { startServerProcess } from '../support/server-process';
 import { recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
 
@@ -163,6 +164,10 @@ describe('projections survive a crash mid-replay', () => {
       const restarted = await startApp(dataDir);
       try {
         expect(await restarted.app.get(ProjectionRunner).catchUp(30_000)).toBe(true);
+        // Lag per projection: zero for every one once caught up.
+        const ready = (await fetch(`${restarted.baseUrl}/health/ready`).then((r) => r.json())) as { position: number; projections: Array<{ name: string; position: number; lag: number }> };
+        expect(ready.projections.map((p) => p.name).sort()).toEqual(PROJECTIONS.map((p) => p.name).sort());
+        for (const p of ready.projections) expect(p).toMatchObject({ position: ready.position, lag: 0 });
       } finally {
         await restarted.close({ keepData: true });
       }

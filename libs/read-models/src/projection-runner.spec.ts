@@ -69,6 +69,10 @@ describe('ProjectionRunner', () => {
 
   const rows = (r: ProjectionRunner) => r.db.prepare('SELECT * FROM titles ORDER BY position').all() as Array<{ position: number; record_id: string; title: string | null; readable: number }>;
 
+  it('refuses to run without projections (its position would be undefined)', () => {
+    expect(() => new ProjectionRunner(store, codec, [], { filename: ':memory:' })).toThrow(RangeError);
+  });
+
   it('applies every event once, with PHI decrypted, in batches, and reports its lag', async () => {
     const ids = [];
     for (let i = 0; i < 7; i++) ids.push(await createRecord(`title ${i}`));

@@ -64,6 +64,7 @@ export class ProjectionRunner {
     private readonly projections: Projection[],
     options: ProjectionRunnerOptions,
   ) {
+    if (projections.length === 0) throw new RangeError('ProjectionRunner needs at least one projection');
     this.batchSize = options.batchSize ?? 500;
     this.rebuildBatchSize = options.rebuildBatchSize ?? this.batchSize;
     for (const size of [this.batchSize, this.rebuildBatchSize]) {

@@ -168,17 +168,8 @@ export interface TimelineEntry {
   details: Record<string, unknown>;
 }
 
-interface TimelineRow {
-  position: number;
-  at: string;
-  type: TimelineEntryType;
-  actor: string;
-  role: string;
-  purpose: string | null;
-  version: number | null;
-  summary: string;
-  details: string;
-}
+/** A stored timeline row: details as JSON text. */
+type TimelineRow = Omit<TimelineEntry, 'details'> & { details: string };
 
 /** The record's timeline in log order, up to and including `upTo` (a position). */
 export function recordTimeline(db: Database.Database, recordId: string, upTo = Number.MAX_SAFE_INTEGER): TimelineEntry[] {
