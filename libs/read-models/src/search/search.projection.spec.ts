@@ -3,7 +3,7 @@ import type { StoredEvent } from '@medrec/event-store';
 import type { ProjectedEvent } from '../projection';
 import { parseSearchQuery } from './search-query';
 import { searchMatch, searchProjection } from './search.projection';
-import { dateFacets, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
+import { dateFacets, hasPrefixTerm, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -166,6 +166,28 @@ describe('search projection and service', () => {
     expect(() => search('fever', { limit: 7, cursor: `${forged}.${mac}` })).toThrow(InvalidCursorError);
     expect(() => search('fever', { limit: 7, cursor: `${payload}` })).toThrow(InvalidCursorError);
     expect(() => search(undefined, { mrn: 'MRN-ODD', cursor: first.nextCursor! })).toThrow(InvalidCursorError);
+  });
+
+  it('a prefix query gets each result its page and marked snippet (details read in one pass over the rows)', () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const [i, id] of ids.entries()) apply(created(id), ocr(id, 1, ['unrelated words', i % 2 ? 'cardiology consult' : 'cardiac arrest']));
+    const first = search('cardi*', { limit: 4 });
+    const rest = search('cardi*', { limit: 4, cursor: first.nextCursor! });
+    const all = [...first.results, ...rest.results];
+    expect(all.map((r) => r.recordId).sort()).toEqual(ids);
+    for (const r of all) {
+      expect(r.page).toBe(2);
+      expect(r.snippet).toMatch(/^<mark>cardi(ology|ac)<\/mark> (consult|arrest)$/);
+    }
+  });
+
+  it('hasPrefixTerm reads FTS5 strings: a star after a closing quote only', () => {
+    expect(hasPrefixTerm('"cardi"*')).toBe(true);
+    expect(hasPrefixTerm('"a" AND ("b" OR "c"*)')).toBe(true);
+    expect(hasPrefixTerm('"cardiac"')).toBe(false);
+    expect(hasPrefixTerm('"a""*b"')).toBe(false); // the user's text a"*b, quoted
+    expect(hasPrefixTerm('"a""" NOT "x"')).toBe(false);
+    expect(hasPrefixTerm('"a"""*')).toBe(true);
   });
 
   it('markSnippet escapes before marking', () => {

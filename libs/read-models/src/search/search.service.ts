@@ -82,6 +82,26 @@ export function markSnippet(raw: string): string {
   return escapeHtml(raw).replaceAll(START, '<mark>').replaceAll(END, '</mark>');
 }
 
+/**
+ * Whether an FTS5 expression holds a prefix term (`"abc"*`): a string's closing quote followed by
+ * `*` (a quote inside a string is doubled). FTS5 expands a prefix into every matching term's
+ * doclist each time the MATCH is set up, and `rowid IN (…)` sets it up once per value: the
+ * details of such a query are read in one pass over the page's rowid range instead.
+ */
+export function hasPrefixTerm(fts: string): boolean {
+  let inString = false;
+  for (let i = 0; i < fts.length; i++) {
+    if (fts[i] !== '"') continue;
+    if (!inString) inString = true;
+    else if (fts[i + 1] === '"') i++;
+    else {
+      inString = false;
+      if (fts[i + 1] === '*') return true;
+    }
+  }
+  return false;
+}
+
 interface IdRow {
   id: number;
   rank?: number;
@@ -214,30 +234,32 @@ export class SearchService {
     const exactParams: unknown[] = [];
     const exact = join ? this.filterSql({ ...request, documentType: undefined }, exactParams) : '';
 
-    // The candidate floor: the row id of the RANKED_CANDIDATES-th most recent match, if there are that many.
-    let floor = after?.floor;
-    if (!after) {
-      const row = this.prepare(
-        `SELECT search_fts.rowid AS id FROM search_fts${join} WHERE search_fts MATCH ?${exact} ORDER BY search_fts.rowid DESC LIMIT 1 OFFSET ${this.rankedCandidates - 1}`,
-      ).get(match, ...exactParams) as { id: number } | undefined;
-      floor = row?.id;
-    }
+    // The candidates: the most recent RANKED_CANDIDATES matches (FTS5 walks the doclist by rowid,
+    // newest first, and stops there), ranked in the same pass. A later page keeps the first page's
+    // candidate floor, so that it ranks the same candidates (plus any indexed since).
     const params: unknown[] = [match, ...exactParams];
     let inner = `SELECT search_fts.rowid AS id, ${SEARCH_RANK_SQL} AS rank FROM search_fts${join} WHERE search_fts MATCH ?${exact}`;
-    if (floor !== undefined) {
+    if (after?.floor !== undefined) {
       inner += ' AND search_fts.rowid >= ?';
-      params.push(BigInt(floor));
+      params.push(BigInt(after.floor));
+    } else if (!after) {
+      inner += ` ORDER BY search_fts.rowid DESC LIMIT ${this.rankedCandidates}`;
     }
     // One result per version: its best row (SQLite takes the bare column `id` from the min() row).
     // MATERIALIZED: bm25() only works in the FTS5 query itself, so the CTE must not be flattened into the grouping.
-    let sql = `WITH m AS MATERIALIZED (${inner}), best AS (SELECT m.id AS id, min(m.rank) AS rank FROM m JOIN search_rows v ON v.id = m.id GROUP BY v.record_id, v.version) SELECT id, rank FROM best`;
+    let sql = `WITH m AS MATERIALIZED (${inner}),
+      best AS (SELECT m.id AS id, min(m.rank) AS rank FROM m JOIN search_rows v ON v.id = m.id GROUP BY v.record_id, v.version)
+      SELECT id, rank, (SELECT count(*) FROM m) AS candidates, (SELECT min(id) FROM m) AS lowest FROM best`;
     if (after) {
       sql += ' WHERE rank > ? OR (rank = ? AND id > ?)';
       params.push(after.rank, after.rank, after.id);
     }
     sql += ' ORDER BY rank, id LIMIT ?';
     params.push(limit);
-    return { ids: this.prepare(sql).all(...params) as IdRow[], floor };
+    const rows = this.prepare(sql).all(...params) as Array<IdRow & { candidates: number; lowest: number }>;
+    // Exactly RANKED_CANDIDATES candidates on a first page: there may be more; the rest are older than the floor.
+    const floor = after ? after.floor : rows.length > 0 && rows[0].candidates >= this.rankedCandidates ? rows[0].lowest : undefined;
+    return { ids: rows.map(({ id, rank }) => ({ id, rank })), floor };
   }
 
   /** No text: each version's metadata row, newest date first. */
@@ -259,22 +281,24 @@ export class SearchService {
     if (ids.length === 0) return new Map();
     const columns = `r.id AS id, r.record_id, r.version, r.page, v.title, v.patient_name, v.mrn, v.document_type, r.date, r.current`;
     const placeholders = ids.map(() => '?').join(', ');
-    const rows =
-      fts !== undefined
-        ? (this.prepare(
-            `SELECT ${columns},
-               CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
-               snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
-             FROM search_fts CROSS JOIN search_rows r ON r.id = search_fts.rowid
-             CROSS JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
-             WHERE search_fts MATCH ? AND search_fts.rowid IN (${placeholders})`,
-          ).all(fts, ...ids.map(rowid)) as DetailRow[])
-        : (this.prepare(
-            `SELECT ${columns}, NULL AS snippet FROM search_rows r
-             JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
-             WHERE r.id IN (${placeholders})`,
-          ).all(...ids) as DetailRow[]);
-    return new Map(rows.map((r) => [r.id, r]));
+    if (fts === undefined) {
+      const sql = `SELECT ${columns}, NULL AS snippet FROM search_rows r
+        JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
+        WHERE r.id IN (${placeholders})`;
+      return new Map((this.prepare(sql).all(...ids) as DetailRow[]).map((r) => [r.id, r]));
+    }
+    const onePass = hasPrefixTerm(fts);
+    const rows = onePass
+      ? `search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (${placeholders})`
+      : `search_fts.rowid IN (${placeholders})`;
+    const sql = `SELECT ${columns},
+        CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
+        snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
+      FROM search_fts CROSS JOIN search_rows r ON r.id = search_fts.rowid
+      CROSS JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
+      WHERE search_fts MATCH ? AND ${rows}`;
+    const range = onePass ? [rowid(Math.min(...ids)), rowid(Math.max(...ids))] : [];
+    return new Map((this.prepare(sql).all(fts, ...range, ...ids.map(rowid)) as DetailRow[]).map((r) => [r.id, r]));
   }
 
   private prepare(sql: string): Database.Statement {
