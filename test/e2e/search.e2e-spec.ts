@@ -3,7 +3,7 @@ import { queryAuditStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { minimalPdf } from '@medrec/ingest/rasterize/testing/minimal-pdf';
 import { HOSTILE_QUERIES } from '@medrec/read-models/search/hostile-queries';
-import { Client, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
+import { Client, login, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
 
 /**
  * GET /api/search through the real app: records get their text the real way, as born-digital
@@ -304,5 +304,17 @@ describe('search over HTTP', () => {
     // A refused search is not run, so not audited.
     await search('q=a&limit=0');
     expect((await store.readStream(stream)).length).toBe(before + 1);
+  });
+
+  it('a cursor stays valid after a restart (its MAC key derives from the server secret); last test: restarts the app', async () => {
+    const first = await ok('q=zebrafish&limit=5');
+    const dataDir = t.dataDir;
+    await t.close({ keepData: true });
+    t = await startApp(dataDir);
+    u.clinician = await login(t.baseUrl, 'clinician1', PASSWORD);
+    const next = await ok(`q=zebrafish&limit=5&cursor=${encodeURIComponent(first.nextCursor!)}`);
+    expect(next.results).toHaveLength(5);
+    const firstIds = new Set(first.results.map((r) => r.recordId));
+    expect(next.results.filter((r) => firstIds.has(r.recordId))).toEqual([]);
   });
 });

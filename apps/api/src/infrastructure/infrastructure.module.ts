@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 import { EventSourcedRunner, PhiCodec, PipelinedAppender } from '@medrec/application';
 import { TokenService, UserDirectory } from '@medrec/auth';
@@ -10,6 +11,17 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { createBlobStore } from './create-blob-store';
 import { createEventStore } from './create-event-store';
 import { loadOrCreateSecretFile } from './secret-file';
+
+/**
+ * The server's secret (MEDREC_TOKEN_SECRET, else a file in the data directory): every API instance
+ * of one deployment shares it. Tokens are signed with it; other keys are derived from it (HKDF).
+ */
+export const SERVER_SECRET = Symbol('SERVER_SECRET');
+
+/** A key for one purpose, derived from the server's secret, the same in every instance and after restarts. */
+export function deriveServerKey(secret: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `medrec ${purpose}`, 32));
+}
 
 /** The stores and the shell services over them, chosen by configuration. Closed on shutdown. */
 @Global()
@@ -46,16 +58,13 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },
         { provide: UserDirectory, useFactory: (runner: EventSourcedRunner) => new UserDirectory(runner), inject: [EventSourcedRunner] },
         {
-          provide: TokenService,
-          useFactory: () => {
-            const secret = config.tokenSecret
-              ? Buffer.from(config.tokenSecret, 'base64')
-              : loadOrCreateSecretFile(join(config.dataDir, 'token.secret'));
-            return new TokenService(secret, config.tokenTtlSeconds);
-          },
+          provide: SERVER_SECRET,
+          useFactory: (): Buffer =>
+            config.tokenSecret ? Buffer.from(config.tokenSecret, 'base64') : loadOrCreateSecretFile(join(config.dataDir, 'token.secret')),
         },
+        { provide: TokenService, useFactory: (secret: Buffer) => new TokenService(secret, config.tokenTtlSeconds), inject: [SERVER_SECRET] },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, UserDirectory, TokenService],
+      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, UserDirectory, TokenService, SERVER_SECRET],
     };
   }
 

@@ -132,7 +132,7 @@ interface DetailRow {
 export class SearchService {
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** Cursors are MACed (not encrypted: they hold a rank and a row id, no PHI) with a per-process key. */
+  /** Cursors are MACed, not encrypted: they hold a rank and a row id, no PHI. Without a key, one per process. */
   constructor(
     private readonly db: Database.Database,
     private readonly cursorKey: Buffer = randomBytes(32),
