@@ -211,6 +211,57 @@ describe('a record with three versions, reads, a release, a hold and archiving',
   });
 });
 
+describe('paging the timeline and the access log', () => {
+  it('walks every entry once, in log order, page by page; a bad limit or cursor is a 400 that logs nothing', async () => {
+    const { id } = await create();
+    await amend(id, 'correction', 'Typo', CORRECTED);
+    // OCR results land asynchronously: all in before the whole timeline is compared with the pages.
+    await waitForOcr(id, 1);
+    await waitForOcr(id, 2);
+    await release(id);
+    for (let i = 0; i < 7; i++) await u.clinician.get(`/api/records/${id}`, purpose('treatment'));
+    const walk = async (path: string, field: 'timeline' | 'accesses', limit: number) => {
+      const seen: Array<{ position: number; type?: string }> = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res: { status: number; body: any } = await u.legal.get(`${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, purpose('legal'));
+        expect(res.status).toBe(200);
+        expect(res.body[field].length).toBeLessThanOrEqual(limit);
+        seen.push(...res.body[field]);
+        cursor = res.body.nextCursor;
+        pages++;
+      } while (cursor && pages < 50);
+      return { seen, pages };
+    };
+    const whole = (await u.legal.get(`/api/records/${id}/history`, purpose('legal'))).body;
+    expect(whole.nextCursor).toBeNull();
+    const paged = await walk(`/api/records/${id}/history`, 'timeline', 3);
+    const positions = paged.seen.map((e) => e.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(positions.length);
+    // The paged walk holds the whole timeline as read before it (each page's own read comes after it).
+    expect(paged.seen.slice(0, whole.timeline.length)).toEqual(whole.timeline);
+    expect(paged.seen.map((e) => e.type)).toEqual(expect.arrayContaining(['created', 'amended', 'released', 'accessed']));
+    expect(paged.pages).toBeGreaterThan(4);
+
+    const accesses = await walk(`/api/records/${id}/accesses`, 'accesses', 4);
+    const accessPositions = accesses.seen.map((a) => a.position);
+    expect(accessPositions).toEqual([...accessPositions].sort((a, b) => a - b));
+    expect(new Set(accessPositions).size).toBe(accessPositions.length);
+    expect(accesses.seen.filter((a: any) => a.actor === 'clinician1')).toHaveLength(7);
+
+    const count = async () => (await u.legal.get(`/api/records/${id}/accesses`, purpose('legal'))).body.accesses.length as number;
+    const before = await count();
+    for (const path of [`/api/records/${id}/history`, `/api/records/${id}/accesses`]) {
+      for (const bad of ['limit=0', 'limit=10001', 'limit=ten', 'cursor=not*valid', `cursor=${Buffer.from('{"p":-1,"r":0}').toString('base64url')}`, `cursor=${Buffer.from('[1,2]').toString('base64url')}`]) {
+        expectProblem(await u.legal.get(`${path}?${bad}`, purpose('legal')), 400);
+      }
+    }
+    expect(await count()).toBe(before + 1);
+  });
+});
+
 describe('the accounting of disclosures', () => {
   const mrn = 'ACC-00482913';
   const other = 'ACC-00519377';

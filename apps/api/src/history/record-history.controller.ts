@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { readContextOf, TracedRequest } from '../http/request-context';
 import { GetRecordAccessesQuery, GetRecordHistoryQuery, GetVersionDiffQuery } from './queries/history-queries';
+import { parsePageRequest } from './timeline-paging';
 
 const RecordId = () => Param('id', new ParseUUIDPipe());
 
@@ -16,9 +17,9 @@ export class RecordHistoryController {
 
   @Get(':id/history')
   @RequirePermission('records.history')
-  history(@RecordId() id: string, @Query('after') after: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  history(@RecordId() id: string, @Query() params: Record<string, unknown>, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
-    return this.queries.execute(new GetRecordHistoryQuery(id, readContextOf(req), after));
+    return this.queries.execute(new GetRecordHistoryQuery(id, readContextOf(req), params.after, parsePageRequest(params.limit, params.cursor)));
   }
 
   @Get(':id/versions/:a/diff/:b')
@@ -37,8 +38,8 @@ export class RecordHistoryController {
 
   @Get(':id/accesses')
   @RequirePermission('records.accesses')
-  accesses(@RecordId() id: string, @Query('after') after: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  accesses(@RecordId() id: string, @Query() params: Record<string, unknown>, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
-    return this.queries.execute(new GetRecordAccessesQuery(id, readContextOf(req), after));
+    return this.queries.execute(new GetRecordAccessesQuery(id, readContextOf(req), params.after, parsePageRequest(params.limit, params.cursor)));
   }
 }

@@ -171,14 +171,19 @@ export interface TimelineEntry {
 /** A stored timeline row: details as JSON text. */
 type TimelineRow = Omit<TimelineEntry, 'details'> & { details: string };
 
-/** The record's timeline in log order, up to and including `upTo` (a position). */
-export function recordTimeline(db: Database.Database, recordId: string, upTo = Number.MAX_SAFE_INTEGER): TimelineEntry[] {
+/** The record's timeline in log order, up to and including `upTo` (a position); a page of it with `options`. */
+export function recordTimeline(
+  db: Database.Database,
+  recordId: string,
+  upTo = Number.MAX_SAFE_INTEGER,
+  options: { afterPosition?: number; limit?: number } = {},
+): TimelineEntry[] {
   const rows = db
     .prepare(
       `SELECT position, at, type, actor, role, purpose, version, summary, details FROM record_timeline
-       WHERE record_id = ? AND position <= ? ORDER BY position`,
+       WHERE record_id = ? AND position > ? AND position <= ? ORDER BY position LIMIT ?`,
     )
-    .all(recordId, upTo) as TimelineRow[];
+    .all(recordId, options.afterPosition ?? 0, upTo, options.limit ?? -1) as TimelineRow[];
   return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
 }
 
@@ -193,19 +198,20 @@ export interface AccessEntry {
   accessId: string;
 }
 
-/** The accesses of a record from its `record-access-<id>` stream (no PHI), up to `upTo`, in log order. */
-export function accessesOf(events: readonly StoredEvent[], upTo = Number.MAX_SAFE_INTEGER): AccessEntry[] {
-  return events
-    .filter((e) => e.type === 'RecordAccessed' && e.position <= upTo)
-    .map((e) => {
-      const d = e.data as Record<string, any>;
-      return { position: e.position, at: d.at, actor: d.actor, role: d.role, purpose: d.purpose, version: d.version ?? null, what: d.what, accessId: d.accessId };
-    });
+/** A `RecordAccessed` event of a `record-access-<id>` stream (no PHI) as an access log entry. */
+export function accessEntryOf(e: StoredEvent): AccessEntry {
+  const d = e.data as Record<string, any>;
+  return { position: e.position, at: d.at, actor: d.actor, role: d.role, purpose: d.purpose, version: d.version ?? null, what: d.what, accessId: d.accessId };
 }
 
-/** The record's timeline (from the projection) with its accesses merged in, in log order. */
-export function withAccesses(timeline: readonly TimelineEntry[], accesses: readonly AccessEntry[]): TimelineEntry[] {
-  const entries: TimelineEntry[] = accesses.map((a) => ({
+/** The accesses of a record from its `record-access-<id>` stream, up to `upTo`, in log order. */
+export function accessesOf(events: readonly StoredEvent[], upTo = Number.MAX_SAFE_INTEGER): AccessEntry[] {
+  return events.filter((e) => e.type === 'RecordAccessed' && e.position <= upTo).map(accessEntryOf);
+}
+
+/** An access as a timeline entry. */
+export function timelineEntryOfAccess(a: AccessEntry): TimelineEntry {
+  return {
     position: a.position,
     at: a.at,
     type: 'accessed',
@@ -215,6 +221,10 @@ export function withAccesses(timeline: readonly TimelineEntry[], accesses: reado
     version: a.version,
     summary: `Read (${a.what}${a.version != null ? ` of version ${a.version}` : ''}) for ${a.purpose}`,
     details: { what: a.what, accessId: a.accessId },
-  }));
-  return [...timeline, ...entries].sort((x, y) => x.position - y.position);
+  };
+}
+
+/** The record's timeline (from the projection) with its accesses merged in, in log order. */
+export function withAccesses(timeline: readonly TimelineEntry[], accesses: readonly AccessEntry[]): TimelineEntry[] {
+  return [...timeline, ...accesses.map(timelineEntryOfAccess)].sort((x, y) => x.position - y.position);
 }

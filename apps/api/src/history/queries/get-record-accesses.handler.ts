@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { AccessEntry, accessesOf, ProjectionRunner } from '@medrec/read-models';
+import { AccessEntry, ProjectionRunner } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordRepository } from '../../records/record-repository';
+import { accessLogPage } from '../timeline-paging';
 import { auditRecordRead } from './audited-record-read';
 import { GetRecordAccessesQuery } from './history-queries';
 
@@ -18,11 +18,11 @@ export class GetRecordAccessesHandler implements IQueryHandler<GetRecordAccesses
 
   /**
    * Every read of the record up to and including this one (which is itself logged, what 'accesses'),
-   * from the record's access stream itself: always complete, no read model to wait for.
+   * from the record's access stream itself: always complete, no read model to wait for. Paged.
    */
-  async execute(query: GetRecordAccessesQuery): Promise<{ accesses: AccessEntry[] }> {
+  async execute(query: GetRecordAccessesQuery): Promise<{ accesses: AccessEntry[]; nextCursor: string | null }> {
     await awaitReadModels(this.runner, query.after);
     const { position } = await auditRecordRead(this.records, query.recordId, query.context, 'accesses');
-    return { accesses: accessesOf(await this.events.readStream(recordAccessStream(query.recordId)), position) };
+    return accessLogPage(this.events, query.recordId, position, query.page);
   }
 }

@@ -1,11 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { accessesOf, ProjectionRunner, recordTimeline, withAccesses } from '@medrec/read-models';
+import { ProjectionRunner } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordRepository } from '../../records/record-repository';
 import { versionView } from '../../records/record-view';
+import { timelinePage } from '../timeline-paging';
 import { auditRecordRead, readModelsAt } from './audited-record-read';
 import { GetRecordHistoryQuery, RecordHistoryView } from './history-queries';
 
@@ -27,7 +27,7 @@ export class GetRecordHistoryHandler implements IQueryHandler<GetRecordHistoryQu
       status: state.status,
       currentVersion: state.versions[state.versions.length - 1].version,
       versions: state.versions.map(versionView),
-      timeline: withAccesses(recordTimeline(this.runner.db, query.recordId, position), accessesOf(await this.events.readStream(recordAccessStream(query.recordId)), position)),
+      ...(await timelinePage(this.runner.db, this.events, query.recordId, position, query.page)),
     };
   }
 }

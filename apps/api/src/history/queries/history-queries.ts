@@ -4,6 +4,7 @@ import type { PurposeOfUse } from '@medrec/domain';
 import type { AccessEntry, Disclosure, RecordStats, TimelineEntry } from '@medrec/read-models';
 import type { VersionView } from '../../records/record-view';
 import type { TimeWindow } from '../time-window';
+import { DEFAULT_PAGE_SIZE, PageRequest } from '../timeline-paging';
 import type { DiffHunk } from '../word-diff';
 
 type ReadContext = CommandContext & { purpose: PurposeOfUse };
@@ -14,6 +15,8 @@ export interface RecordHistoryView {
   currentVersion: number;
   versions: VersionView[];
   timeline: TimelineEntry[];
+  /** More timeline entries follow: pass it as `?cursor=` (the versions come with every page). */
+  nextCursor: string | null;
 }
 
 /** Every version and every lifecycle event of a record (audited as an access, what 'history'). */
@@ -23,6 +26,7 @@ export class GetRecordHistoryQuery extends Query<RecordHistoryView> {
     readonly context: ReadContext,
     /** `?after=`: the raw query parameter, checked by awaitReadModels. */
     readonly after?: unknown,
+    readonly page: PageRequest = { limit: DEFAULT_PAGE_SIZE },
   ) {
     super();
   }
@@ -52,11 +56,12 @@ export class GetVersionDiffQuery extends Query<VersionDiffView> {
 }
 
 /** Who read the record (audited itself, what 'accesses'). */
-export class GetRecordAccessesQuery extends Query<{ accesses: AccessEntry[] }> {
+export class GetRecordAccessesQuery extends Query<{ accesses: AccessEntry[]; nextCursor: string | null }> {
   constructor(
     readonly recordId: string,
     readonly context: ReadContext,
     readonly after?: unknown,
+    readonly page: PageRequest = { limit: DEFAULT_PAGE_SIZE },
   ) {
     super();
   }
