@@ -12,7 +12,7 @@
  *    through the same parser and SearchService the API uses (in process: no HTTP, no audit).
  *
  *   npm run bench:search                 BENCH_DOCS=10000 npm run bench:search (quick)
- *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=2000 (its drain/rebuild batch
+ *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=5000 (its drain/rebuild batch
  *   size, which the rebuild uses; the baseline reads the log in batches of the same size),
  *   BENCH_KEEP=1 (keep the data directory)
  *
@@ -40,7 +40,7 @@ import { parseSearchQuery, ProjectionRunner, searchMatch, searchProjection, Sear
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
-const REBUILD_BATCH = Number(process.env.BENCH_REBUILD_BATCH ?? 2000);
+const REBUILD_BATCH = Number(process.env.BENCH_REBUILD_BATCH ?? 5000);
 const WORDS_PER_DOC = 300;
 const CONCURRENCY = 64;
 /** Bump when phase 1 writes something else (events, text generator, vocabulary): cached stores are keyed by it. */

@@ -14,7 +14,7 @@ export interface ProjectionRunnerOptions {
   /**
    * Events per batch in drain() and rebuild(), which replay a long stretch of the log: bigger
    * transactions are much cheaper per event (fewer commits; FTS5 flushes and merges its index per
-   * transaction), at the cost of holding the write lock longer. Default: batchSize.
+   * transaction), at the cost of holding the write lock longer. Default: 5,000 (or batchSize if larger).
    */
   rebuildBatchSize?: number;
   /** How often the log is looked at for new events when nobody is waiting (default 100 ms). */
@@ -27,6 +27,12 @@ export interface ProjectionStatus {
   /** Events of the store not yet applied (head position minus checkpoint). */
   lag: number;
 }
+
+/** Events per transaction of a replay unless configured: large transactions cost far less per event. */
+const DEFAULT_REBUILD_BATCH_SIZE = 5000;
+
+/** The page cache of a replay (drain, rebuild), in KiB. */
+const REPLAY_CACHE_KIB = 64 * 1024;
 
 /** Record streams (and their access streams) carry PHI sealed with the record's key: the record id is the key id. */
 function keyIdOf(stream: string): string | null {
@@ -66,7 +72,7 @@ export class ProjectionRunner {
   ) {
     if (projections.length === 0) throw new RangeError('ProjectionRunner needs at least one projection');
     this.batchSize = options.batchSize ?? 500;
-    this.rebuildBatchSize = options.rebuildBatchSize ?? this.batchSize;
+    this.rebuildBatchSize = options.rebuildBatchSize ?? Math.max(this.batchSize, DEFAULT_REBUILD_BATCH_SIZE);
     for (const size of [this.batchSize, this.rebuildBatchSize]) {
       if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('Batch sizes must be positive integers');
     }
@@ -169,10 +175,20 @@ export class ProjectionRunner {
     if (wasRunning) this.start();
   }
 
-  /** Applies everything currently in the log, then returns (no live wait). */
+  /**
+   * Applies everything currently in the log, then returns (no live wait). A long replay gets a
+   * larger page cache while it runs (its indexes are written all over), given back after.
+   */
   async drain(): Promise<void> {
-    while (await this.step(this.rebuildBatchSize)) {
-      /* next batch */
+    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma(`cache_size = ${-REPLAY_CACHE_KIB}`);
+    try {
+      while (await this.step(this.rebuildBatchSize)) {
+        /* next batch */
+      }
+    } finally {
+      this.db.pragma(`cache_size = ${cacheSize}`);
+      this.db.pragma('shrink_memory');
     }
   }
 

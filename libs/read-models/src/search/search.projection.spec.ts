@@ -116,7 +116,9 @@ describe('search projection and service', () => {
     apply(event('RecordDestroyed', { recordId: A, authority: 'x', approvedBy: 'x', destroyedBy: 'x', destroyedAt: 'x' }));
     expect(search('zygomycosis').results).toEqual([]);
     expect(search('Gonzalez').results).toEqual([]);
-    expect(db.prepare("SELECT count(*) AS n FROM search_rows WHERE record_id = ?").get(A)).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM search_versions WHERE record_id = ?').get(A)).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM search_rows WHERE doc NOT IN (SELECT doc FROM search_records)').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM search_records WHERE record_id = ?').get(A)).toEqual({ n: 0 });
     // The FTS5 vocabulary no longer holds the destroyed record's words (secure-delete).
     db.exec("CREATE VIRTUAL TABLE v USING fts5vocab(search_fts, 'row')");
     expect(db.prepare("SELECT term FROM v WHERE term IN ('zygomycosis', 'gonzalez')").all()).toEqual([]);

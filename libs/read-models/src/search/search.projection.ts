@@ -14,15 +14,22 @@ import type { Projection, ProjectedEvent } from '../projection';
  *   "gonzalez pneumonia" finds the page; metadata rows (kind "m") have no body, so a version
  *   is found by its metadata before (or without) any OCR text. The service ranks rows, keeps the
  *   best of each version, and returns a page only when its own text holds a hit.
- * - `search_rows(id = fts rowid, record_id, version, page, current, mrn, document_type, date)`:
+ * - `search_records(doc, record_id)`: a small integer per record (`doc`), which keys the other side
+ *   tables. Record ids are random UUIDs: keyed by them, every table would take each new record at
+ *   a random place, and each transaction would rewrite pages all over them (at 100k records that
+ *   was most of a rebuild's commit time). Keyed by `doc`, rows are appended; only this table's
+ *   record_id index takes random inserts.
+ * - `search_rows(id = fts rowid, doc, version, page, current, mrn, document_type, date)`:
  *   page NULL is the version's metadata row; `date` is the encounter date, else the creation date.
- * - `search_versions(record_id, version, text_version, ...)`: each version's metadata and which
+ * - `search_versions(doc, version, text_version, ...)`: each version's metadata and which
  *   version's OCR text it shows (an amendment without a new file keeps the previous text).
  *
  * Destroying a record deletes its rows; FTS5 `secure-delete` removes its tokens from the index
  * itself (not only a delete marker), next to the runner's `PRAGMA secure_delete`.
  */
 export const SEARCH_PROJECTION = 'search';
+
+const FTS_HASH_BYTES = 64 * 1024 * 1024;
 
 /** bm25 column weights: title, patient, mrn, body (kind and facets do not count). */
 export const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
@@ -51,6 +58,7 @@ export function searchMatch(query: { fts: string }): string {
 }
 
 interface VersionRow {
+  doc: number;
   record_id: string;
   version: number;
   text_version: number;
@@ -63,20 +71,23 @@ interface VersionRow {
 }
 
 interface Statements {
+  docOf: Database.Statement<[string], number>;
+  insertRecord: Database.Statement<[string]>;
+  deleteRecord: Database.Statement<[number]>;
   insertFts: Database.Statement;
   insertRow: Database.Statement;
   insertVersion: Database.Statement;
-  currentVersion: Database.Statement<[string], VersionRow>;
-  versionsShowing: Database.Statement<[string, number], VersionRow>;
-  pagesOf: Database.Statement<[string, number], { page: number; body: string }>;
-  pageRowIds: Database.Statement<[string, number], { id: number }>;
-  rowIdsOfRecord: Database.Statement<[string], { id: number }>;
+  currentVersion: Database.Statement<[number], VersionRow>;
+  versionsShowing: Database.Statement<[number, number], VersionRow>;
+  pagesOf: Database.Statement<[number, number], { page: number; body: string }>;
+  pageRowIds: Database.Statement<[number, number], { id: number }>;
+  rowIdsOfRecord: Database.Statement<[number], { id: number }>;
   deleteFts: Database.Statement<[number]>;
   deleteRow: Database.Statement<[number]>;
-  deleteRowsOfRecord: Database.Statement<[string]>;
-  deleteVersionsOfRecord: Database.Statement<[string]>;
-  retireRows: Database.Statement<[string]>;
-  retireVersions: Database.Statement<[string]>;
+  deleteRowsOfRecord: Database.Statement<[number]>;
+  deleteVersionsOfRecord: Database.Statement<[number]>;
+  retireRows: Database.Statement<[number]>;
+  retireVersions: Database.Statement<[number]>;
 }
 
 const statementsByDb = new WeakMap<Database.Database, Statements>();
@@ -85,26 +96,29 @@ function statements(db: Database.Database): Statements {
   let s = statementsByDb.get(db);
   if (!s) {
     s = {
+      docOf: db.prepare<[string], number>('SELECT doc FROM search_records WHERE record_id = ?').pluck(),
+      insertRecord: db.prepare('INSERT INTO search_records (record_id) VALUES (?)'),
+      deleteRecord: db.prepare('DELETE FROM search_records WHERE doc = ?'),
       insertFts: db.prepare('INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertRow: db.prepare('INSERT INTO search_rows (id, record_id, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertRow: db.prepare('INSERT INTO search_rows (id, doc, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertVersion: db.prepare(
-        `INSERT OR REPLACE INTO search_versions (record_id, version, text_version, title, patient_name, mrn, document_type, date, current)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO search_versions (doc, version, text_version, record_id, title, patient_name, mrn, document_type, date, current)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      currentVersion: db.prepare('SELECT * FROM search_versions WHERE record_id = ? AND current = 1'),
-      versionsShowing: db.prepare('SELECT * FROM search_versions WHERE record_id = ? AND text_version = ?'),
+      currentVersion: db.prepare('SELECT * FROM search_versions WHERE doc = ? AND current = 1'),
+      versionsShowing: db.prepare('SELECT * FROM search_versions WHERE doc = ? AND text_version = ?'),
       pagesOf: db.prepare(
         `SELECT r.page AS page, f.body AS body FROM search_rows r JOIN search_fts f ON f.rowid = r.id
-         WHERE r.record_id = ? AND r.version = ? AND r.page IS NOT NULL ORDER BY r.page`,
+         WHERE r.doc = ? AND r.version = ? AND r.page IS NOT NULL ORDER BY r.page`,
       ),
-      pageRowIds: db.prepare('SELECT id FROM search_rows WHERE record_id = ? AND version = ? AND page IS NOT NULL'),
-      rowIdsOfRecord: db.prepare('SELECT id FROM search_rows WHERE record_id = ?'),
+      pageRowIds: db.prepare('SELECT id FROM search_rows WHERE doc = ? AND version = ? AND page IS NOT NULL'),
+      rowIdsOfRecord: db.prepare('SELECT id FROM search_rows WHERE doc = ?'),
       deleteFts: db.prepare('DELETE FROM search_fts WHERE rowid = ?'),
       deleteRow: db.prepare('DELETE FROM search_rows WHERE id = ?'),
-      deleteRowsOfRecord: db.prepare('DELETE FROM search_rows WHERE record_id = ?'),
-      deleteVersionsOfRecord: db.prepare('DELETE FROM search_versions WHERE record_id = ?'),
-      retireRows: db.prepare('UPDATE search_rows SET current = 0 WHERE record_id = ? AND current = 1'),
-      retireVersions: db.prepare('UPDATE search_versions SET current = 0 WHERE record_id = ? AND current = 1'),
+      deleteRowsOfRecord: db.prepare('DELETE FROM search_rows WHERE doc = ?'),
+      deleteVersionsOfRecord: db.prepare('DELETE FROM search_versions WHERE doc = ?'),
+      retireRows: db.prepare('UPDATE search_rows SET current = 0 WHERE doc = ? AND current = 1'),
+      retireVersions: db.prepare('UPDATE search_versions SET current = 0 WHERE doc = ? AND current = 1'),
     } as Statements;
     statementsByDb.set(db, s);
   }
@@ -118,9 +132,13 @@ export const indexable = (text: string): string => text.replace(CONTROL, ' ');
 /** The MRN as written and without separators, so "MRN-00482913", "MRN00482913" and "00482913" all find it. */
 const mrnTokens = (mrn: string): string => `${mrn} ${mrn.replace(/[^\p{L}\p{N}]/gu, '')}`;
 
+function insertVersion(s: Statements, v: VersionRow): void {
+  s.insertVersion.run(v.doc, v.version, v.text_version, v.record_id, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
+}
+
 function insertMeta(s: Statements, v: VersionRow): void {
   const { lastInsertRowid } = s.insertFts.run(indexable(v.title), indexable(v.patient_name), mrnTokens(v.mrn), '', 'm', facetsOf(v));
-  s.insertRow.run(lastInsertRowid, v.record_id, v.version, null, v.current, v.mrn, v.document_type, v.date);
+  s.insertRow.run(lastInsertRowid, v.doc, v.version, null, v.current, v.mrn, v.document_type, v.date);
 }
 
 function insertPages(s: Statements, v: VersionRow, pages: Array<{ page: number; body: string }>): void {
@@ -130,12 +148,12 @@ function insertPages(s: Statements, v: VersionRow, pages: Array<{ page: number; 
   const facets = facetsOf(v);
   for (const { page, body } of pages) {
     const { lastInsertRowid } = s.insertFts.run(title, patient, mrn, indexable(body), 'p', facets);
-    s.insertRow.run(lastInsertRowid, v.record_id, v.version, page, v.current, v.mrn, v.document_type, v.date);
+    s.insertRow.run(lastInsertRowid, v.doc, v.version, page, v.current, v.mrn, v.document_type, v.date);
   }
 }
 
-function deletePages(s: Statements, recordId: string, version: number): void {
-  for (const { id } of s.pageRowIds.all(recordId, version)) {
+function deletePages(s: Statements, doc: number, version: number): void {
+  for (const { id } of s.pageRowIds.all(doc, version)) {
     s.deleteFts.run(id);
     s.deleteRow.run(id);
   }
@@ -145,28 +163,33 @@ const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0,
 
 export const searchProjection: Projection = {
   name: SEARCH_PROJECTION,
-  version: 2,
+  version: 3,
   handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'RecordDestroyed']),
 
   migrate(db) {
     db.exec(`
       CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, patient, mrn, body, kind, facets, tokenize = 'unicode61 remove_diacritics 2');
+      CREATE TABLE IF NOT EXISTS search_records (doc INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS search_rows (
-        id INTEGER PRIMARY KEY, record_id TEXT NOT NULL, version INTEGER NOT NULL, page INTEGER,
+        id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, version INTEGER NOT NULL, page INTEGER,
         current INTEGER NOT NULL, mrn TEXT NOT NULL, document_type TEXT NOT NULL, date TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS search_rows_record ON search_rows (record_id, version);
-      CREATE INDEX IF NOT EXISTS search_rows_mrn ON search_rows (mrn, date);
+      CREATE INDEX IF NOT EXISTS search_rows_doc ON search_rows (doc, version);
+      CREATE INDEX IF NOT EXISTS search_rows_mrn ON search_rows (mrn, date) WHERE page IS NULL;
       CREATE TABLE IF NOT EXISTS search_versions (
-        record_id TEXT NOT NULL, version INTEGER NOT NULL, text_version INTEGER NOT NULL,
+        doc INTEGER NOT NULL, version INTEGER NOT NULL, text_version INTEGER NOT NULL, record_id TEXT NOT NULL,
         title TEXT NOT NULL, patient_name TEXT NOT NULL, mrn TEXT NOT NULL, document_type TEXT NOT NULL,
-        date TEXT NOT NULL, current INTEGER NOT NULL, PRIMARY KEY (record_id, version)) WITHOUT ROWID;
+        date TEXT NOT NULL, current INTEGER NOT NULL, PRIMARY KEY (doc, version)) WITHOUT ROWID;
     `);
-    db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('rank', '${SEARCH_RANK}'), ('secure-delete', 1)`);
+    // hashsize: FTS5 keeps up to this much new index data in memory before writing a segment
+    // (default 1 MB). A rebuild's large transactions then write a few big segments instead of
+    // many small ones that must be merged again (~20% of a 100k-document rebuild); the memory is
+    // only used while a transaction holds that much new text.
+    db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('rank', '${SEARCH_RANK}'), ('secure-delete', 1), ('hashsize', ${FTS_HASH_BYTES})`);
   },
 
   drop(db) {
     statementsByDb.delete(db);
-    db.exec('DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows; DROP TABLE IF EXISTS search_versions');
+    db.exec('DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows; DROP TABLE IF EXISTS search_versions; DROP TABLE IF EXISTS search_records');
   },
 
   apply(db, event: ProjectedEvent) {
@@ -175,7 +198,9 @@ export const searchProjection: Projection = {
     switch (event.type) {
       case 'RecordCreated': {
         if (!event.phiReadable) return; // shredded: its RecordDestroyed follows
+        s.insertRecord.run(d.recordId);
         const v: VersionRow = {
+          doc: s.docOf.get(d.recordId)!,
           record_id: d.recordId,
           version: 1,
           text_version: 1,
@@ -186,13 +211,14 @@ export const searchProjection: Projection = {
           date: dateOf(d.encounterDate) || dateOf(d.createdAt),
           current: 1,
         };
-        s.insertVersion.run(v.record_id, v.version, v.text_version, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
+        insertVersion(s, v);
         insertMeta(s, v);
         return;
       }
       case 'RecordAmended': {
         if (!event.phiReadable) return;
-        const previous = s.currentVersion.get(d.recordId);
+        const doc = s.docOf.get(d.recordId);
+        const previous = doc === undefined ? undefined : s.currentVersion.get(doc);
         if (!previous) return;
         const v: VersionRow = {
           ...previous,
@@ -203,10 +229,10 @@ export const searchProjection: Projection = {
           date: dateOf(d.encounterDate) || previous.date,
           current: 1,
         };
-        const carried = d.content ? [] : s.pagesOf.all(d.recordId, previous.version);
-        s.retireRows.run(d.recordId);
-        s.retireVersions.run(d.recordId);
-        s.insertVersion.run(v.record_id, v.version, v.text_version, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
+        const carried = d.content ? [] : s.pagesOf.all(v.doc, previous.version);
+        s.retireRows.run(v.doc);
+        s.retireVersions.run(v.doc);
+        insertVersion(s, v);
         insertMeta(s, v);
         insertPages(s, v, carried);
         return;
@@ -214,17 +240,22 @@ export const searchProjection: Projection = {
       case 'OcrCompleted': {
         if (!event.phiReadable || !Array.isArray(d.pageTexts)) return;
         const pages = (d.pageTexts as unknown[]).map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' })).filter((p) => p.body.trim() !== '');
+        const doc = s.docOf.get(d.recordId);
+        if (doc === undefined) return;
         // The version itself, and any later version that kept its content (amended before its OCR finished).
-        for (const v of s.versionsShowing.all(d.recordId, d.version)) {
-          deletePages(s, v.record_id, v.version);
+        for (const v of s.versionsShowing.all(doc, d.version)) {
+          deletePages(s, v.doc, v.version);
           insertPages(s, v, pages);
         }
         return;
       }
       case 'RecordDestroyed': {
-        for (const { id } of s.rowIdsOfRecord.all(d.recordId)) s.deleteFts.run(id);
-        s.deleteRowsOfRecord.run(d.recordId);
-        s.deleteVersionsOfRecord.run(d.recordId);
+        const doc = s.docOf.get(d.recordId);
+        if (doc === undefined) return;
+        for (const { id } of s.rowIdsOfRecord.all(doc)) s.deleteFts.run(id);
+        s.deleteRowsOfRecord.run(doc);
+        s.deleteVersionsOfRecord.run(doc);
+        s.deleteRecord.run(doc);
         return;
       }
     }

@@ -248,7 +248,7 @@ export class SearchService {
     // One result per version: its best row (SQLite takes the bare column `id` from the min() row).
     // MATERIALIZED: bm25() only works in the FTS5 query itself, so the CTE must not be flattened into the grouping.
     let sql = `WITH m AS MATERIALIZED (${inner}),
-      best AS (SELECT m.id AS id, min(m.rank) AS rank FROM m JOIN search_rows v ON v.id = m.id GROUP BY v.record_id, v.version)
+      best AS (SELECT m.id AS id, min(m.rank) AS rank FROM m JOIN search_rows v ON v.id = m.id GROUP BY v.doc, v.version)
       SELECT id, rank, (SELECT count(*) FROM m) AS candidates, (SELECT min(id) FROM m) AS lowest FROM best`;
     if (after) {
       sql += ' WHERE rank > ? OR (rank = ? AND id > ?)';
@@ -279,11 +279,11 @@ export class SearchService {
 
   private details(fts: string | undefined, ids: number[]): Map<number, DetailRow> {
     if (ids.length === 0) return new Map();
-    const columns = `r.id AS id, r.record_id, r.version, r.page, v.title, v.patient_name, v.mrn, v.document_type, r.date, r.current`;
+    const columns = `r.id AS id, v.record_id, r.version, r.page, v.title, v.patient_name, v.mrn, v.document_type, r.date, r.current`;
     const placeholders = ids.map(() => '?').join(', ');
     if (fts === undefined) {
       const sql = `SELECT ${columns}, NULL AS snippet FROM search_rows r
-        JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
+        JOIN search_versions v ON v.doc = r.doc AND v.version = r.version
         WHERE r.id IN (${placeholders})`;
       return new Map((this.prepare(sql).all(...ids) as DetailRow[]).map((r) => [r.id, r]));
     }
@@ -295,7 +295,7 @@ export class SearchService {
         CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
         snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
       FROM search_fts CROSS JOIN search_rows r ON r.id = search_fts.rowid
-      CROSS JOIN search_versions v ON v.record_id = r.record_id AND v.version = r.version
+      CROSS JOIN search_versions v ON v.doc = r.doc AND v.version = r.version
       WHERE search_fts MATCH ? AND ${rows}`;
     const range = onePass ? [rowid(Math.min(...ids)), rowid(Math.max(...ids))] : [];
     return new Map((this.prepare(sql).all(fts, ...range, ...ids.map(rowid)) as DetailRow[]).map((r) => [r.id, r]));
