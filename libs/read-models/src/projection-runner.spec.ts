@@ -53,7 +53,7 @@ describe('ProjectionRunner', () => {
   });
 
   const runner = (projection: Projection, batchSize = 3) => {
-    const r = new ProjectionRunner(store, codec, [projection], { filename: join(dir, 'read.db'), batchSize, pollIntervalMs: 20 });
+    const r = new ProjectionRunner(store, codec, [projection], { filename: join(dir, 'read.db'), batchSize, rebuildBatchSize: batchSize, pollIntervalMs: 20 });
     runners.push(r);
     return r;
   };
