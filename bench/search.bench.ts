@@ -12,7 +12,7 @@
  *    through the same parser and SearchService the API uses (in process: no HTTP, no audit).
  *
  *   npm run bench:search                 BENCH_DOCS=10000 npm run bench:search (quick)
- *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=5000 (its drain/rebuild batch
+ *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=2500 (its drain/rebuild batch
  *   size, which the rebuild uses; the baseline reads the log in batches of the same size),
  *   BENCH_KEEP=1 (keep the data directory)
  *
@@ -40,12 +40,14 @@ import { parseSearchQuery, ProjectionRunner, searchMatch, searchProjection, Sear
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
-const REBUILD_BATCH = Number(process.env.BENCH_REBUILD_BATCH ?? 5000);
+const REBUILD_BATCH = Number(process.env.BENCH_REBUILD_BATCH ?? 2500);
 const WORDS_PER_DOC = 300;
 const CONCURRENCY = 64;
 /** Bump when phase 1 writes something else (events, text generator, vocabulary): cached stores are keyed by it. */
 const GENERATOR_VERSION = 1;
 const CACHE_DIR = process.env.BENCH_CACHE_DIR || undefined;
+/** The rebuild applies batches in the runner's replay thread (as `medrec projections rebuild` does); BENCH_REPLAY_THREAD=0: in the main thread. */
+const REPLAY_THREAD = process.env.BENCH_REPLAY_THREAD !== '0';
 
 /** A deterministic PRNG (mulberry32), so runs are comparable; its state can be saved and restored (cache). */
 function rng(seed: number): (() => number) & { state(): number; restore(state: number): void } {
@@ -348,7 +350,12 @@ async function main(): Promise<void> {
 
     // Rebuild over a fresh read-model file.
     const readModels = join(dir, 'read-models.db');
-    const projections = new ProjectionRunner(store, codec, [searchProjection], { filename: readModels, batchSize: BATCH, rebuildBatchSize: REBUILD_BATCH });
+    const projections = new ProjectionRunner(store, codec, [searchProjection], {
+      filename: readModels,
+      batchSize: BATCH,
+      rebuildBatchSize: REBUILD_BATCH,
+      replayThread: REPLAY_THREAD ? { projectionsModule: require.resolve('@medrec/read-models'), projectionsExport: 'searchProjection' } : undefined,
+    });
     t = performance.now();
     await projections.drain();
     const rebuildSeconds = (performance.now() - t) / 1000;
@@ -382,6 +389,7 @@ async function main(): Promise<void> {
         events,
         batchSize: BATCH,
         rebuildBatchSize: REBUILD_BATCH,
+        replayThread: REPLAY_THREAD,
         cached,
         writeSeconds: writeSeconds === null ? null : round(writeSeconds, 1),
         rebuildSeconds: round(rebuildSeconds, 1),

@@ -10,23 +10,9 @@ import { EventMetadata, SqliteEventStore } from '@medrec/event-store';
 import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { clearStatementCache, statement } from './statement-cache';
+import { titlesProjection } from './testing/titles.projection';
 
 const metadata: EventMetadata = { actor: 'u', role: 'clerk', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
-
-/** Counts the events it sees and keeps the decrypted title of each record; fails on demand. */
-function titlesProjection(options: { failOn?: string } = {}): Projection {
-  return {
-    name: 'titles',
-    version: 1,
-    handles: new Set(['RecordCreated', 'Noted']),
-    migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS titles (position INTEGER PRIMARY KEY, record_id TEXT, title TEXT, readable INTEGER)'),
-    drop: (db) => db.exec('DROP TABLE IF EXISTS titles'),
-    apply(db, event) {
-      if (options.failOn !== undefined && event.data.title === options.failOn) throw new Error('projection bug');
-      db.prepare('INSERT INTO titles VALUES (?, ?, ?, ?)').run(event.stored.position, event.data.recordId ?? null, (event.data.title as string) ?? null, event.phiReadable ? 1 : 0);
-    },
-  };
-}
 
 describe('ProjectionRunner', () => {
   let dir: string;
@@ -132,7 +118,9 @@ describe('ProjectionRunner', () => {
     await createRecord('live 3');
     r.start();
     expect(await r.catchUp()).toBe(true);
+    // Live batches of batchSize; a full one means more is waiting: the next is replay-sized.
     expect(read.mock.calls[0]).toEqual([{ fromPosition: 10, maxCount: 2 }]);
+    expect(read.mock.calls[1]).toEqual([{ fromPosition: 12, maxCount: 4 }]);
     expect(rows(r)).toHaveLength(13);
     read.mockRestore();
     expect(() => new ProjectionRunner(store, codec, [titlesProjection()], { filename: ':memory:', rebuildBatchSize: 0 })).toThrow(RangeError);
@@ -193,5 +181,51 @@ describe('ProjectionRunner', () => {
     const raw = new Database(join(dir, 'read.db'), { readonly: true });
     expect((raw.prepare('SELECT count(*) AS n FROM titles').get() as { n: number }).n).toBe(20);
     raw.close();
+  });
+
+  describe('with a replay thread', () => {
+    const threaded = (projectionsExport: string, batchSize = 3) => {
+      const r = new ProjectionRunner(store, codec, [titlesProjection()], {
+        filename: join(dir, 'read.db'),
+        batchSize,
+        rebuildBatchSize: batchSize,
+        pollIntervalMs: 20,
+        replayThread: { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport },
+      });
+      runners.push(r);
+      return r;
+    };
+
+    it('replays in the thread to the same rows as in this one, PHI decrypted, shredded records without it', async () => {
+      const ids = [];
+      for (let i = 0; i < 8; i++) ids.push(await createRecord(`title ${i}`));
+      await keys.destroy(ids[5]);
+      const inline = runner(titlesProjection());
+      await inline.drain();
+      const expected = rows(inline);
+      inline.close();
+      rmSync(join(dir, 'read.db'), { force: true });
+      const r = threaded('TITLES');
+      await r.drain();
+      expect(rows(r)).toEqual(expected);
+      expect(rows(r)[5]).toMatchObject({ title: null, readable: 0 });
+      expect(await r.status()).toEqual([{ name: 'titles', position: 8, lag: 0 }]);
+      await r.rebuild();
+      expect(rows(r)).toEqual(expected);
+    });
+
+    it('a batch failing in the thread rejects the replay, keeps the batches before it whole and nothing of its own', async () => {
+      for (const title of ['a', 'b', 'c', 'd', 'boom', 'f', 'g', 'h']) await createRecord(title);
+      const r = threaded('TITLES_FAILING_ON_BOOM');
+      await expect(r.drain()).rejects.toThrow('projection bug');
+      expect(rows(r).map((row) => row.title)).toEqual(['a', 'b', 'c']);
+      expect(r.position()).toBe(3);
+    });
+
+    it('refuses a projections module without the export, and an in-memory read model', async () => {
+      await createRecord('a');
+      await expect(threaded('NOTHING').drain()).rejects.toThrow(/exports no NOTHING/);
+      expect(() => new ProjectionRunner(store, codec, [titlesProjection()], { filename: ':memory:', replayThread: { projectionsModule: 'x', projectionsExport: 'y' } })).toThrow(RangeError);
+    });
   });
 });

@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { PhiCodec } from '@medrec/application';
 import type { EventStore, StoredEvent } from '@medrec/event-store';
 import type { Projection, ProjectedEvent } from './projection';
-import { clearStatementCache } from './statement-cache';
+import { BatchApplier, openReadModelDb } from './read-model-db';
+import { ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
 
 export interface ProjectionRunnerOptions {
   /** The read-model database file (its own file, apart from the event store). */
@@ -14,11 +13,17 @@ export interface ProjectionRunnerOptions {
   /**
    * Events per batch in drain() and rebuild(), which replay a long stretch of the log: bigger
    * transactions are much cheaper per event (fewer commits; FTS5 flushes and merges its index per
-   * transaction), at the cost of holding the write lock longer. Default: 5,000 (or batchSize if larger).
+   * transaction), at the cost of holding the write lock longer. Default: 2,500 (or batchSize if larger).
    */
   rebuildBatchSize?: number;
   /** How often the log is looked at for new events when nobody is waiting (default 100 ms). */
   pollIntervalMs?: number;
+  /**
+   * Replays (drain, rebuild) apply their batches in a thread of their own, which finds the
+   * projections in this module, while this thread reads and decodes the next batch. Without it,
+   * replays run here, one step after the other.
+   */
+  replayThread?: ReplayThreadOptions;
 }
 
 export interface ProjectionStatus {
@@ -29,10 +34,10 @@ export interface ProjectionStatus {
 }
 
 /** Events per transaction of a replay unless configured: large transactions cost far less per event. */
-const DEFAULT_REBUILD_BATCH_SIZE = 5000;
+const DEFAULT_REBUILD_BATCH_SIZE = 2500;
 
 /** The page cache of a replay (drain, rebuild), in KiB. */
-const REPLAY_CACHE_KIB = 64 * 1024;
+const REPLAY_CACHE_KIB = 16 * 1024;
 
 /** Record streams (and their access streams) carry PHI sealed with the record's key: the record id is the key id. */
 function keyIdOf(stream: string): string | null {
@@ -50,14 +55,10 @@ export class ProjectionRunner {
   private readonly rebuildBatchSize: number;
   /** Event types some projection handles: only those are decoded. */
   private readonly wanted: ReadonlySet<string>;
-  private readonly checkpoints: {
-    all: Database.Statement<[], { name: string; position: number }>;
-    one: Database.Statement<[string], number>;
-    advance: Database.Statement<[number, string]>;
-    reset: Database.Statement<[string, number]>;
-    version: Database.Statement<[string], { version: number }>;
-  };
+  private readonly applier: BatchApplier;
   private readonly pollIntervalMs: number;
+  private readonly replayThread?: ReplayThreadOptions;
+  private readonly filename: string;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -78,38 +79,23 @@ export class ProjectionRunner {
     }
     this.wanted = new Set(projections.flatMap((p) => [...p.handles]));
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
-    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
-    this.db = new Database(options.filename);
-    // The log is the source of truth: a read model may lose its last transactions on power loss
-    // and replays them, so NORMAL durability is enough and keeps rebuilds fast.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // Rows of a destroyed record hold decrypted PHI: deleted pages are overwritten, not left in free space.
-    this.db.pragma('secure_delete = ON');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
-      name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)`);
-    this.checkpoints = {
-      all: this.db.prepare('SELECT name, position FROM projection_checkpoints'),
-      one: this.db.prepare<[string], number>('SELECT position FROM projection_checkpoints WHERE name = ?').pluck(),
-      advance: this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'),
-      reset: this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, 0)'),
-      version: this.db.prepare('SELECT version FROM projection_checkpoints WHERE name = ?'),
-    };
-    for (const projection of projections) this.prepare(projection);
+    this.replayThread = options.replayThread;
+    if (this.replayThread && options.filename === ':memory:') throw new RangeError('A replay thread needs a read-model file');
+    this.filename = options.filename;
+    this.db = openReadModelDb(options.filename);
+    this.applier = new BatchApplier(this.db, projections);
+    for (const projection of projections) this.applier.prepare(projection);
   }
 
   /** Position up to which every projection has applied the log. */
   position(): number {
-    const rows = this.checkpoints.all.all();
-    const byName = new Map(rows.map((r) => [r.name, r.position]));
-    return Math.min(...this.projections.map((p) => byName.get(p.name) ?? 0));
+    return this.applier.position();
   }
 
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.store.headPosition();
     return this.projections.map((p) => {
-      const position = this.checkpoint(p.name);
+      const position = this.applier.checkpoint(p.name);
       return { name: p.name, position, lag: Math.max(0, head - position) };
     });
   }
@@ -163,27 +149,22 @@ export class ProjectionRunner {
     if (targets.length === 0) throw new Error(`No projection named ${name}`);
     const wasRunning = this.running;
     await this.stop();
-    this.db.transaction(() => {
-      for (const p of targets) {
-        p.drop(this.db);
-        clearStatementCache(this.db);
-        p.migrate(this.db);
-        this.checkpoints.reset.run(p.name, p.version);
-      }
-    })();
+    this.applier.reset(targets);
     await this.drain();
     if (wasRunning) this.start();
   }
 
   /**
-   * Applies everything currently in the log, then returns (no live wait). A long replay gets a
-   * larger page cache while it runs (its indexes are written all over), given back after.
+   * Applies everything currently in the log, then returns (no live wait): a replay, in batches of
+   * rebuildBatchSize, in the replay thread when there is one. A long replay gets a larger page
+   * cache while it runs (its indexes are written all over), given back after.
    */
   async drain(): Promise<void> {
+    if (this.replayThread) return this.drainInThread(this.replayThread);
     const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma(`cache_size = ${-REPLAY_CACHE_KIB}`);
     try {
-      while (await this.step(this.rebuildBatchSize)) {
+      while ((await this.step(this.rebuildBatchSize)) > 0) {
         /* next batch */
       }
     } finally {
@@ -192,20 +173,33 @@ export class ProjectionRunner {
     }
   }
 
-  private prepare(projection: Projection): void {
-    const row = this.checkpoints.version.get(projection.name);
-    this.db.transaction(() => {
-      if (row && row.version !== projection.version) {
-        projection.drop(this.db);
-        clearStatementCache(this.db);
+  /** drain() with the replay thread applying each batch while this one reads and decodes the next. */
+  private async drainInThread(options: ReplayThreadOptions): Promise<void> {
+    const thread = await ReplayThreadClient.start(
+      this.filename,
+      this.projections.map((p) => p.name),
+      REPLAY_CACHE_KIB,
+      options,
+    );
+    let applying: Promise<void> | undefined;
+    try {
+      let from = this.position();
+      for (;;) {
+        const batch = await this.store.readAll({ fromPosition: from, maxCount: this.rebuildBatchSize });
+        if (batch.length === 0) break;
+        const decoded = await this.decode(batch);
+        const last = batch[batch.length - 1].position;
+        await applying;
+        applying = thread.apply(decoded, last).then(() => this.notify(last));
+        applying.catch(() => undefined); // awaited before the next batch; until then, not unhandled
+        from = last;
       }
-      projection.migrate(this.db);
-      if (!row || row.version !== projection.version) this.checkpoints.reset.run(projection.name, projection.version);
-    })();
-  }
-
-  private checkpoint(name: string): number {
-    return this.checkpoints.one.get(name) ?? 0;
+      await applying;
+    } finally {
+      await applying?.catch(() => undefined);
+      await thread.close();
+    }
+    this.notify(this.position());
   }
 
   /**
@@ -214,9 +208,15 @@ export class ProjectionRunner {
    * (waitFor) wakes the loop at once.
    */
   private async run(): Promise<void> {
+    let behind = false;
     while (this.running) {
       try {
-        if (await this.step(this.batchSize)) continue;
+        // A full batch means the log is further ahead (a start after downtime, a projection
+        // replaying from 0 after an upgrade): catch up in replay-sized transactions.
+        const size: number = behind ? this.rebuildBatchSize : this.batchSize;
+        const applied = await this.step(size);
+        behind = applied === size;
+        if (applied > 0) continue;
       } catch (error) {
         this.failure = error as Error;
         throw error;
@@ -232,31 +232,19 @@ export class ProjectionRunner {
     }
   }
 
-  /**
-   * Applies one batch; false when every projection is at the head. Each projection's checkpoint is
-   * read again inside the transaction (another runner on the same file may have applied part of
-   * the batch meanwhile), once per projection and batch, and stored with the batch's rows.
-   */
-  private async step(batchSize: number): Promise<boolean> {
+  /** Applies one batch; answers how many events it read (0: every projection is at the head). */
+  private async step(batchSize: number): Promise<number> {
     const from = this.position();
     const batch = await this.store.readAll({ fromPosition: from, maxCount: batchSize });
     if (batch.length === 0) {
       this.notify(from);
-      return false;
+      return 0;
     }
     const decoded = await this.decode(batch);
     const last = batch[batch.length - 1].position;
-    this.db.transaction(() => {
-      for (const projection of this.projections) {
-        const at = this.checkpoint(projection.name);
-        for (const event of decoded) {
-          if (event.stored.position > at && projection.handles.has(event.type)) projection.apply(this.db, event);
-        }
-        if (last > at) this.checkpoints.advance.run(last, projection.name);
-      }
-    })();
+    this.applier.apply(decoded, last);
     this.notify(last);
-    return true;
+    return batch.length;
   }
 
   /**

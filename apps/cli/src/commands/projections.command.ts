@@ -7,7 +7,12 @@ import type { CliIo } from '../cli-io';
 import { DataStores, withDataStores } from '../data-stores';
 
 function openRunner(stores: DataStores): ProjectionRunner {
-  return new ProjectionRunner(stores.events, stores.codec, [...PROJECTIONS], { filename: join(stores.config.dataDir, READ_MODELS_FILE), batchSize: 2000 });
+  return new ProjectionRunner(stores.events, stores.codec, [...PROJECTIONS], {
+    filename: join(stores.config.dataDir, READ_MODELS_FILE),
+    batchSize: 2000,
+    // The rebuild applies batches in a thread of its own while this one reads and decrypts the next.
+    replayThread: { projectionsModule: require.resolve('../../../api/src/read-models/projections'), projectionsExport: 'PROJECTIONS' },
+  });
 }
 
 export interface RebuildResult {

@@ -1,0 +1,97 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { clearStatementCache } from './statement-cache';
+import type { Projection, ProjectedEvent } from './projection';
+
+/** Opens the read-model database (its own file) as every writer of it must: the runner and its replay thread. */
+export function openReadModelDb(filename: string): Database.Database {
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  const db = new Database(filename);
+  // The log is the source of truth: a read model may lose its last transactions on power loss
+  // and replays them, so NORMAL durability is enough and keeps rebuilds fast.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // Rows of a destroyed record hold decrypted PHI: deleted pages are overwritten, not left in free space.
+  db.pragma('secure_delete = ON');
+  db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+    name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)`);
+  return db;
+}
+
+/**
+ * Applies decoded batches of the log to projections, each batch with the projections' new
+ * checkpoints in one transaction. Each projection's checkpoint is read again inside the
+ * transaction (another runner on the same file may have applied part of the batch meanwhile),
+ * once per projection and batch, and only later events are applied to it.
+ */
+export class BatchApplier {
+  private readonly checkpoints: {
+    all: Database.Statement<[], { name: string; position: number }>;
+    one: Database.Statement<[string], number>;
+    advance: Database.Statement<[number, string]>;
+    reset: Database.Statement<[string, number]>;
+    version: Database.Statement<[string], { version: number }>;
+  };
+
+  constructor(
+    readonly db: Database.Database,
+    private readonly projections: readonly Projection[],
+  ) {
+    this.checkpoints = {
+      all: db.prepare('SELECT name, position FROM projection_checkpoints'),
+      one: db.prepare<[string], number>('SELECT position FROM projection_checkpoints WHERE name = ?').pluck(),
+      advance: db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'),
+      reset: db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, version, position) VALUES (?, ?, 0)'),
+      version: db.prepare('SELECT version FROM projection_checkpoints WHERE name = ?'),
+    };
+  }
+
+  apply(events: readonly ProjectedEvent[], last: number): void {
+    this.db.transaction(() => {
+      for (const projection of this.projections) {
+        const at = this.checkpoint(projection.name);
+        for (const event of events) {
+          if (event.stored.position > at && projection.handles.has(event.type)) projection.apply(this.db, event);
+        }
+        if (last > at) this.checkpoints.advance.run(last, projection.name);
+      }
+    })();
+  }
+
+  checkpoint(name: string): number {
+    return this.checkpoints.one.get(name) ?? 0;
+  }
+
+  /** Position up to which every projection has applied the log. */
+  position(): number {
+    const byName = new Map(this.checkpoints.all.all().map((r) => [r.name, r.position]));
+    return Math.min(...this.projections.map((p) => byName.get(p.name) ?? 0));
+  }
+
+  /** Creates a projection's tables; drops them first and restarts it from 0 when its version changed. */
+  prepare(projection: Projection): void {
+    const row = this.checkpoints.version.get(projection.name);
+    this.db.transaction(() => {
+      if (row && row.version !== projection.version) {
+        projection.drop(this.db);
+        clearStatementCache(this.db);
+      }
+      projection.migrate(this.db);
+      if (!row || row.version !== projection.version) this.checkpoints.reset.run(projection.name, projection.version);
+    })();
+  }
+
+  /** Drops projections' tables and restarts them from 0. */
+  reset(targets: readonly Projection[]): void {
+    this.db.transaction(() => {
+      for (const p of targets) {
+        p.drop(this.db);
+        clearStatementCache(this.db);
+        p.migrate(this.db);
+        this.checkpoints.reset.run(p.name, p.version);
+      }
+    })();
+  }
+}

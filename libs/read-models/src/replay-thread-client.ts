@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ProjectedEvent } from './projection';
+import type { ReplayReply, ReplayRequest, ReplayThreadData } from './replay-thread';
+
+/** Where the replay thread finds the projections: a module (absolute path) and the name it exports them under. */
+export interface ReplayThreadOptions {
+  projectionsModule: string;
+  projectionsExport: string;
+}
+
+const ENTRY = join('libs', 'read-models', 'src', 'replay-thread-entry.js');
+
+/** The repository root (the folder with package.json and the entry), from source or from dist/ alike. */
+function repositoryRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, ENTRY))) return dir;
+    if (dirname(dir) === dir) throw new Error(`The replay thread's entry (${ENTRY}) was not found above ${__dirname}`);
+  }
+}
+
+/**
+ * A thread that applies a replay's batches (ProjectionRunner.drain) on its own connection to the
+ * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
+ * with applying this one (SQLite, FTS5): two cores instead of one. At most one batch is in the
+ * thread at a time. Events cross as structured clones, without their sealed data (the decoded
+ * data travels instead).
+ */
+export class ReplayThreadClient {
+  private inFlight?: { resolve: () => void; reject: (error: Error) => void };
+  private exitError?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: ReplayReply) => {
+      const pending = this.inFlight;
+      this.inFlight = undefined;
+      if (!pending) return;
+      if (reply.type === 'failed') pending.reject(Object.assign(new Error(reply.message), { name: reply.name }));
+      else pending.resolve();
+    });
+    const fail = (error: Error) => {
+      this.exitError ??= error;
+      const pending = this.inFlight;
+      this.inFlight = undefined;
+      pending?.reject(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`The replay thread exited (code ${code})`)));
+  }
+
+  static async start(filename: string, names: string[], cacheKiB: number, options: ReplayThreadOptions): Promise<ReplayThreadClient> {
+    const data: ReplayThreadData & { root: string; fromSource: boolean } = {
+      filename,
+      names,
+      cacheKiB,
+      projectionsModule: options.projectionsModule,
+      projectionsExport: options.projectionsExport,
+      root: repositoryRoot(),
+      fromSource: __filename.endsWith('.ts'),
+    };
+    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }));
+    await client.request(undefined);
+    return client;
+  }
+
+  /** Applies one batch in the thread; resolves once it is committed there. */
+  apply(events: readonly ProjectedEvent[], last: number): Promise<void> {
+    const slim = events.map((e) => ({ ...e, stored: { ...e.stored, data: {} } }));
+    return this.request({ type: 'batch', events: slim, last });
+  }
+
+  /** Closes the thread's connection and ends the thread. */
+  async close(): Promise<void> {
+    if (this.exitError) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'close' } satisfies ReplayRequest);
+    await exited;
+  }
+
+  /** Sends a request (none: waits for the thread's 'ready') and waits for its reply. */
+  private request(request: ReplayRequest | undefined): Promise<void> {
+    if (this.exitError) return Promise.reject(this.exitError);
+    if (this.inFlight) return Promise.reject(new Error('The replay thread is busy'));
+    return new Promise<void>((resolve, reject) => {
+      this.inFlight = { resolve, reject };
+      if (request) this.worker.postMessage(request);
+    });
+  }
+}
