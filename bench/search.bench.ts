@@ -7,7 +7,9 @@
  *    drawn from a medical vocabulary with a Zipf-like distribution, some shared phrases.
  * 2. Baseline in the same run: readAll + PhiCodec.decode of the whole log (what any projection
  *    pays before applying anything).
- * 3. Rebuild: a ProjectionRunner with the search projection over a fresh read-model file.
+ * 3. Rebuild: a ProjectionRunner with the search projection over a fresh read-model file, applying
+ *    batches in its replay thread as `medrec projections rebuild` does (BENCH_REPLAY_THREAD=0: in
+ *    the main thread); CPU seconds of all threads and the cores kept busy are reported with it.
  * 4. BENCH_QUERIES (default 1 000) mixed queries — words, phrases, prefixes, AND/OR/NOT, filters —
  *    through the same parser and SearchService the API uses (in process: no HTTP, no audit).
  *
@@ -357,8 +359,12 @@ async function main(): Promise<void> {
       replayThread: REPLAY_THREAD ? { projectionsModule: require.resolve('@medrec/read-models'), projectionsExport: 'searchProjection' } : undefined,
     });
     t = performance.now();
+    const cpuBefore = process.cpuUsage();
     await projections.drain();
     const rebuildSeconds = (performance.now() - t) / 1000;
+    // Every thread of the process: the replay thread's applying and this thread's reading and decrypting.
+    const rebuildCpu = process.cpuUsage(cpuBefore);
+    const rebuildCpuSeconds = (rebuildCpu.user + rebuildCpu.system) / 1e6;
     projections.db.pragma('wal_checkpoint(TRUNCATE)');
 
     const service = new SearchService(projections.db);
@@ -394,6 +400,8 @@ async function main(): Promise<void> {
         writeSeconds: writeSeconds === null ? null : round(writeSeconds, 1),
         rebuildSeconds: round(rebuildSeconds, 1),
         rebuildEventsPerSec,
+        rebuildCpuSeconds: round(rebuildCpuSeconds, 1),
+        rebuildCoresBusy: round(rebuildCpuSeconds / rebuildSeconds, 2),
         baselineReadDecodeEventsPerSec: baselineEventsPerSec,
         ratioToBaseline: round(rebuildEventsPerSec / baselineEventsPerSec, 3),
         readModelMb: round(statSync(readModels).size / 1048576, 1),
