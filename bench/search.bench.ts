@@ -29,9 +29,10 @@
  *
  *   BENCH_CACHE_DIR=/tmp/medrec-bench-cache npm run bench:search
  */
+import Database from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
 import { SqliteKeyStore } from '@medrec/crypto';
@@ -48,6 +49,8 @@ const CONCURRENCY = 64;
 /** Bump when phase 1 writes something else (events, text generator, vocabulary): cached stores are keyed by it. */
 const GENERATOR_VERSION = 1;
 const CACHE_DIR = process.env.BENCH_CACHE_DIR || undefined;
+/** BENCH_BARE_FTS5=0 skips the bare FTS5 baseline (the floor of indexing), measured last. */
+const BARE_FTS5 = process.env.BENCH_BARE_FTS5 !== '0';
 /** The rebuild applies batches in the runner's replay thread (as `medrec projections rebuild` does); BENCH_REPLAY_THREAD=0: in the main thread. */
 const REPLAY_THREAD = process.env.BENCH_REPLAY_THREAD !== '0';
 
@@ -329,6 +332,36 @@ async function writtenStores(dir: string): Promise<{ store: SqliteEventStore; ke
   }
 }
 
+/**
+ * The floor of indexing: the same page texts inserted into a bare FTS5 table (same tokenizer and
+ * hashsize, same transaction size), timing the inserts and commits only. The log is read and
+ * decoded again batch by batch, untimed, so memory stays bounded; runs after peak RSS is taken.
+ */
+async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, file: string): Promise<number> {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(`CREATE VIRTUAL TABLE bare USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+      INSERT INTO bare (bare, rank) VALUES ('hashsize', ${64 * 1024 * 1024});`);
+    const insert = db.prepare('INSERT INTO bare (body) VALUES (?)');
+    let seconds = 0;
+    for (let from = 0; ; ) {
+      const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
+      if (batch.length === 0) break;
+      from = batch[batch.length - 1].position;
+      const texts = (await codec.decodeBatch(batch.map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored }))))
+        .flatMap(({ event }) => ((event.data as { pageTexts?: string[] }).pageTexts ?? []));
+      const t = performance.now();
+      db.transaction(() => texts.forEach((text) => insert.run(text)))();
+      seconds += (performance.now() - t) / 1000;
+    }
+    return seconds;
+  } finally {
+    db.close();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'medrec-bench-search-'));
   const { store, keys, sample, writeSeconds, cached } = await writtenStores(dir);
@@ -383,6 +416,9 @@ async function main(): Promise<void> {
       (byKind[query.kind] ??= []).push(ms);
     }
     latencies.sort((a, b) => a - b);
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    projections.close();
+    const bareFts5Seconds = BARE_FTS5 ? await bareFts5InsertSeconds(store, codec, join(dir, 'bare-fts5.db')) : null;
     const round = (n: number, d = 2) => +n.toFixed(d);
     const rebuildEventsPerSec = Math.round(events / rebuildSeconds);
     const baselineEventsPerSec = Math.round(decoded / baselineSeconds);
@@ -412,11 +448,16 @@ async function main(): Promise<void> {
         p99Ms: round(percentile(latencies, 99)),
         maxMs: round(latencies[latencies.length - 1]),
         p95MsByKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, round(percentile(v.sort((a, b) => a - b), 95))])),
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peakRssMb,
+        // Bounds of a rebuild on this machine: FTS5 indexing alone (one writer, one thread) and all
+        // the CPU the rebuild needed spread over every core.
+        bareFts5InsertSeconds: bareFts5Seconds === null ? null : round(bareFts5Seconds, 1),
+        eventsPerSecIfOnlyFts5: bareFts5Seconds === null ? null : Math.round(events / bareFts5Seconds),
+        eventsPerSecIfEveryCoreBusy: Math.round(events / (rebuildCpuSeconds / availableParallelism())),
+        cores: availableParallelism(),
         target: { rebuildEventsPerSec: 20_000, p95Ms: 50, peakRssMb: 400 },
       }) + '\n',
     );
-    projections.close();
   } finally {
     await store.close();
     await keys.close();
