@@ -9,6 +9,7 @@ import { RECORD_PHI_FIELDS } from '@medrec/domain';
 import { EventMetadata, SqliteEventStore } from '@medrec/event-store';
 import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
+import { ReplayThreadClient } from './replay-thread-client';
 import { clearStatementCache, statement } from './statement-cache';
 import { titlesProjection } from './testing/titles.projection';
 
@@ -220,6 +221,48 @@ describe('ProjectionRunner', () => {
       await expect(r.drain()).rejects.toThrow('projection bug');
       expect(rows(r).map((row) => row.title)).toEqual(['a', 'b', 'c']);
       expect(r.position()).toBe(3);
+    });
+
+    it('start() far behind catches up in the thread first, then runs live here; a small lag stays here', async () => {
+      for (let i = 0; i < 10; i++) await createRecord(`t${i}`);
+      const started = jest.spyOn(ReplayThreadClient, 'start');
+      const options = { filename: join(dir, 'read.db'), batchSize: 2, rebuildBatchSize: 4, pollIntervalMs: 20, threadCatchUpMinLag: 5 };
+      const replayThread = { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport: 'TITLES' };
+      const r = new ProjectionRunner(store, codec, [titlesProjection()], { ...options, replayThread });
+      runners.push(r);
+      r.start();
+      expect(await r.catchUp(10_000)).toBe(true);
+      expect(started).toHaveBeenCalledTimes(1);
+      await createRecord('live');
+      expect(await r.catchUp()).toBe(true);
+      expect(rows(r).map((row) => row.title)).toEqual([...Array.from({ length: 10 }, (_, i) => `t${i}`), 'live']);
+      await r.stop();
+      r.close();
+      // Behind by less than the threshold: no thread.
+      for (let i = 0; i < 3; i++) await createRecord(`u${i}`);
+      const again = new ProjectionRunner(store, codec, [titlesProjection()], { ...options, replayThread });
+      runners.push(again);
+      again.start();
+      expect(await again.catchUp()).toBe(true);
+      expect(started).toHaveBeenCalledTimes(1);
+      expect(rows(again)).toHaveLength(14);
+      started.mockRestore();
+    });
+
+    it('stop() during a catch-up in the thread ends it between batches; the next start finishes it', async () => {
+      for (let i = 0; i < 40; i++) await createRecord(`t${i}`);
+      const options = { filename: join(dir, 'read.db'), batchSize: 2, rebuildBatchSize: 4, pollIntervalMs: 20, threadCatchUpMinLag: 5 };
+      const replayThread = { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport: 'TITLES' };
+      const r = new ProjectionRunner(store, codec, [titlesProjection()], { ...options, replayThread });
+      runners.push(r);
+      r.start();
+      await r.waitFor(4, 10_000);
+      await r.stop();
+      const stoppedAt = r.position();
+      expect(stoppedAt % 4).toBe(0); // whole batches only
+      r.start();
+      expect(await r.catchUp(10_000)).toBe(true);
+      expect(rows(r).map((row) => row.title)).toEqual(Array.from({ length: 40 }, (_, i) => `t${i}`));
     });
 
     it('refuses a projections module without the export, and an in-memory read model', async () => {

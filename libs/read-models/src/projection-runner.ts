@@ -24,6 +24,12 @@ export interface ProjectionRunnerOptions {
    * replays run here, one step after the other.
    */
   replayThread?: ReplayThreadOptions;
+  /**
+   * With a replay thread: when start() finds the read models this many events or more behind the
+   * log (a projection replaying from 0 after an upgrade, a long downtime), it first catches up in
+   * the replay thread, then runs live. Default 25,000.
+   */
+  threadCatchUpMinLag?: number;
 }
 
 export interface ProjectionStatus {
@@ -58,6 +64,7 @@ export class ProjectionRunner {
   private readonly applier: BatchApplier;
   private readonly pollIntervalMs: number;
   private readonly replayThread?: ReplayThreadOptions;
+  private readonly threadCatchUpMinLag: number;
   private readonly filename: string;
   private running = false;
   private loop?: Promise<void>;
@@ -80,6 +87,7 @@ export class ProjectionRunner {
     this.wanted = new Set(projections.flatMap((p) => [...p.handles]));
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.replayThread = options.replayThread;
+    this.threadCatchUpMinLag = options.threadCatchUpMinLag ?? 25_000;
     if (this.replayThread && options.filename === ':memory:') throw new RangeError('A replay thread needs a read-model file');
     this.filename = options.filename;
     this.db = openReadModelDb(options.filename);
@@ -160,7 +168,7 @@ export class ProjectionRunner {
    * cache while it runs (its indexes are written all over), given back after.
    */
   async drain(): Promise<void> {
-    if (this.replayThread) return this.drainInThread(this.replayThread);
+    if (this.replayThread) return this.drainInThread(this.replayThread, () => true);
     const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma(`cache_size = ${-REPLAY_CACHE_KIB}`);
     try {
@@ -173,8 +181,11 @@ export class ProjectionRunner {
     }
   }
 
-  /** drain() with the replay thread applying each batch while this one reads and decodes the next. */
-  private async drainInThread(options: ReplayThreadOptions): Promise<void> {
+  /**
+   * drain() with the replay thread applying each batch while this one reads and decodes the next;
+   * stops early, between batches, when `going()` turns false.
+   */
+  private async drainInThread(options: ReplayThreadOptions, going: () => boolean): Promise<void> {
     const thread = await ReplayThreadClient.start(
       this.filename,
       this.projections.map((p) => p.name),
@@ -184,7 +195,7 @@ export class ProjectionRunner {
     let applying: Promise<void> | undefined;
     try {
       let from = this.position();
-      for (;;) {
+      while (going()) {
         const batch = await this.store.readAll({ fromPosition: from, maxCount: this.rebuildBatchSize });
         if (batch.length === 0) break;
         const decoded = await this.decode(batch);
@@ -208,6 +219,14 @@ export class ProjectionRunner {
    * (waitFor) wakes the loop at once.
    */
   private async run(): Promise<void> {
+    try {
+      if (this.replayThread && (await this.store.headPosition()) - this.position() >= this.threadCatchUpMinLag) {
+        await this.drainInThread(this.replayThread, () => this.running);
+      }
+    } catch (error) {
+      this.failure = error as Error;
+      throw error;
+    }
     let behind = false;
     while (this.running) {
       try {

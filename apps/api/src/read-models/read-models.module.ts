@@ -14,7 +14,12 @@ import { PROJECTIONS, READ_MODELS_FILE } from './projections';
       provide: ProjectionRunner,
       inject: [EVENT_STORE, PhiCodec, APP_CONFIG],
       useFactory: (store: EventStore, codec: PhiCodec, config: AppConfig) =>
-        new ProjectionRunner(store, codec, [...PROJECTIONS], { filename: join(config.dataDir, READ_MODELS_FILE), batchSize: config.projectionBatchSize }),
+        new ProjectionRunner(store, codec, [...PROJECTIONS], {
+          filename: join(config.dataDir, READ_MODELS_FILE),
+          batchSize: config.projectionBatchSize,
+          // A long catch-up at start (a read model replaying after an upgrade) applies in a thread of its own.
+          replayThread: { projectionsModule: require.resolve('./projections'), projectionsExport: 'PROJECTIONS' },
+        }),
     },
   ],
   exports: [ProjectionRunner],
