@@ -8,7 +8,7 @@
  *   npx tsc --outDir /tmp/ocr-tuning --module commonjs --target ES2022 --esModuleInterop --skipLibCheck bench/ocr-tuning/ocr-tuning.ts
  *   node /tmp/ocr-tuning/bench/ocr-tuning/ocr-tuning.js
  *
- * Env: WORKERS (2), ROUNDS (1), FORMAT (auto), PSM (6), RECYCLE (0 = never), SCANS (test/fixtures/scans).
+ * Env: WORKERS (2), ROUNDS (1), FORMAT (auto), PSM (6), RECYCLE (0 = never), SCANS (test/fixtures/scans), LANG_PATH.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +29,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const FORMAT = process.env.FORMAT ?? 'auto';
 const PSM_MODE = (process.env.PSM ?? PSM.SINGLE_BLOCK) as PSM;
 const RECYCLE = Number(process.env.RECYCLE ?? 0);
+/** Another folder of eng.traineddata.gz, e.g. node_modules/@tesseract.js-data/eng/4.0.0 (default: the bundled best_int). */
+const LANG_PATH = process.env.LANG_PATH;
 
 function hasPdfImages(): boolean {
   try {
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
   const inputMb = pages.reduce((sum, page) => sum + page.image.length, 0) / 1e6;
 
   const startedAt = Date.now();
-  const pool = await OcrPool.start({ workers: WORKERS, psm: PSM_MODE, recycleAfterJobs: RECYCLE });
+  const pool = await OcrPool.start({ workers: WORKERS, psm: PSM_MODE, recycleAfterJobs: RECYCLE, ...(LANG_PATH ? { langPath: LANG_PATH } : {}) });
   const startMs = Date.now() - startedAt;
   const idleRss = Math.round(process.memoryUsage().rss / 2 ** 20);
 
