@@ -38,7 +38,7 @@ import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/applicatio
 import { SqliteKeyStore } from '@medrec/crypto';
 import { Actor, DOCUMENT_TYPES, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
 import { SqliteEventStore } from '@medrec/event-store';
-import { parseSearchQuery, ProjectionRunner, searchMatch, searchProjection, SearchService } from '@medrec/read-models';
+import { parseSearchQuery, ProjectionRunner, searchProjection, SearchService } from '@medrec/read-models';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -409,7 +409,7 @@ async function main(): Promise<void> {
       const start = performance.now();
       const parsed = query.q !== undefined ? parseSearchQuery(query.q) : undefined;
       if (parsed && !parsed.ok) throw new Error(`bench query refused: ${parsed.reason}`);
-      const page = service.search({ fts: parsed ? searchMatch(parsed) : undefined, ...query.filters, limit: 20, fingerprint: query.q ?? '' });
+      const page = service.search({ fts: parsed?.fts, ...query.filters, limit: 20, fingerprint: query.q ?? '' });
       const ms = performance.now() - start;
       hits += page.results.length;
       latencies.push(ms);

@@ -1,5 +1,5 @@
 import { DomainError, FieldError, isDocumentType } from '@medrec/domain';
-import { parseSearchQuery, searchMatch } from '@medrec/read-models';
+import { parseSearchQuery } from '@medrec/read-models';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -51,7 +51,7 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
     const parsed = parseSearchQuery(text);
     if (parsed.ok) {
       params.text = text;
-      params.fts = searchMatch(parsed);
+      params.fts = parsed.fts;
     } else if (parsed.reason === 'too-long') {
       errors.push({ field: 'q', message: 'must be at most 512 characters' });
     } else if (parsed.reason === 'too-many-terms') {

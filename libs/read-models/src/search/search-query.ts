@@ -30,8 +30,6 @@ export type ParsedQuery =
       ok: true;
       /** The expression. */
       fts: string;
-      /** Every term not under NOT, ORed: what a page's own text must hold for the page to be a hit. */
-      positive: string;
       terms: number;
     }
   | { ok: false; reason: 'empty' | 'too-long' | 'too-many-terms' | 'only-negative' };
@@ -189,17 +187,6 @@ function termOf(raw: string, prefix: boolean): QueryNode | null {
   return { kind: 'term', text, prefix: usePrefix };
 }
 
-function positiveTerms(node: QueryNode): QueryNode[] {
-  switch (node.kind) {
-    case 'term':
-      return [node];
-    case 'or':
-      return node.children.flatMap(positiveTerms);
-    case 'and':
-      return node.positive.flatMap(positiveTerms);
-  }
-}
-
 function countTerms(node: QueryNode): number {
   switch (node.kind) {
     case 'term':
@@ -237,6 +224,5 @@ export function parseSearchQuery(input: string): ParsedQuery {
   }
   const terms = countTerms(node);
   if (terms > MAX_QUERY_TERMS) return { ok: false, reason: 'too-many-terms' };
-  const positive = [...new Set(positiveTerms(node).map(toFts))].join(' OR ');
-  return { ok: true, fts: toFts(node), positive, terms };
+  return { ok: true, fts: toFts(node), terms };
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { StoredEvent } from '@medrec/event-store';
 import type { ProjectedEvent } from '../projection';
 import { parseSearchQuery } from './search-query';
-import { searchMatch, searchProjection } from './search.projection';
+import { searchProjection } from './search.projection';
 import { dateFacets, hasPrefixTerm, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
 
 const A = '00000000-0000-4000-8000-00000000000a';
@@ -37,7 +37,7 @@ describe('search projection and service', () => {
   const search = (q: string | undefined, extra: Partial<SearchRequest> = {}) => {
     const parsed = q === undefined ? undefined : parseSearchQuery(q);
     if (parsed && !parsed.ok) throw new Error(parsed.reason);
-    return service.search({ fts: parsed ? searchMatch(parsed) : undefined, limit: 20, fingerprint: q ?? '', ...extra });
+    return service.search({ fts: parsed?.fts, limit: 20, fingerprint: q ?? '', ...extra });
   };
 
   beforeEach(() => {
@@ -200,9 +200,9 @@ describe('search projection and service', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     for (const id of ids) apply(created(id, { title: `Note ${id.slice(-2)}` }), ocr(id, 1, ['fever and cough']));
     const bounded = new SearchService(db, undefined, 5);
-    const first = bounded.search({ fts: searchMatch(parseSearchQuery('fever') as any), limit: 3, fingerprint: 'fever' });
+    const first = bounded.search({ fts: (parseSearchQuery('fever') as { fts: string }).fts, limit: 3, fingerprint: 'fever' });
     expect(first.approximate).toBe(true);
-    const second = bounded.search({ fts: searchMatch(parseSearchQuery('fever') as any), limit: 3, fingerprint: 'fever', cursor: first.nextCursor! });
+    const second = bounded.search({ fts: (parseSearchQuery('fever') as { fts: string }).fts, limit: 3, fingerprint: 'fever', cursor: first.nextCursor! });
     const seen = [...first.results, ...second.results].map((r) => r.recordId);
     // The five most recently indexed of the twelve, each once, and no more.
     expect(new Set(seen)).toEqual(new Set(ids.slice(-5)));

@@ -48,16 +48,8 @@ function facetsOf(v: { document_type: string; date: string }): string {
   return facets.join(' ');
 }
 
-/**
- * The MATCH expression for a parsed query: the query itself over every column. Page rows repeat
- * their version's metadata, so "gonzalez pneumonia" finds the page; the service keeps the best row
- * of each version and reports `page: null` when the page's own text had no hit.
- */
-export function searchMatch(query: { fts: string }): string {
-  return query.fts;
-}
-
-interface VersionRow {
+/** A row of search_versions. */
+export interface SearchVersionRow {
   doc: number;
   record_id: string;
   version: number;
@@ -77,8 +69,8 @@ interface Statements {
   insertFts: Database.Statement;
   insertRow: Database.Statement;
   insertVersion: Database.Statement;
-  currentVersion: Database.Statement<[number], VersionRow>;
-  versionsShowing: Database.Statement<[number, number], VersionRow>;
+  currentVersion: Database.Statement<[number], SearchVersionRow>;
+  versionsShowing: Database.Statement<[number, number], SearchVersionRow>;
   pagesOf: Database.Statement<[number, number], { page: number; body: string }>;
   pageRowIds: Database.Statement<[number, number], { id: number }>;
   rowIdsOfRecord: Database.Statement<[number], { id: number }>;
@@ -132,16 +124,16 @@ export const indexable = (text: string): string => text.replace(CONTROL, ' ');
 /** The MRN as written and without separators, so "MRN-00482913", "MRN00482913" and "00482913" all find it. */
 const mrnTokens = (mrn: string): string => `${mrn} ${mrn.replace(/[^\p{L}\p{N}]/gu, '')}`;
 
-function insertVersion(s: Statements, v: VersionRow): void {
+function insertVersion(s: Statements, v: SearchVersionRow): void {
   s.insertVersion.run(v.doc, v.version, v.text_version, v.record_id, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
 }
 
-function insertMeta(s: Statements, v: VersionRow): void {
+function insertMeta(s: Statements, v: SearchVersionRow): void {
   const { lastInsertRowid } = s.insertFts.run(indexable(v.title), indexable(v.patient_name), mrnTokens(v.mrn), '', 'm', facetsOf(v));
   s.insertRow.run(lastInsertRowid, v.doc, v.version, null, v.current, v.mrn, v.document_type, v.date);
 }
 
-function insertPages(s: Statements, v: VersionRow, pages: Array<{ page: number; body: string }>): void {
+function insertPages(s: Statements, v: SearchVersionRow, pages: Array<{ page: number; body: string }>): void {
   const title = indexable(v.title);
   const patient = indexable(v.patient_name);
   const mrn = mrnTokens(v.mrn);
@@ -199,7 +191,7 @@ export const searchProjection: Projection = {
       case 'RecordCreated': {
         if (!event.phiReadable) return; // shredded: its RecordDestroyed follows
         s.insertRecord.run(d.recordId);
-        const v: VersionRow = {
+        const v: SearchVersionRow = {
           doc: s.docOf.get(d.recordId)!,
           record_id: d.recordId,
           version: 1,
@@ -220,7 +212,7 @@ export const searchProjection: Projection = {
         const doc = s.docOf.get(d.recordId);
         const previous = doc === undefined ? undefined : s.currentVersion.get(doc);
         if (!previous) return;
-        const v: VersionRow = {
+        const v: SearchVersionRow = {
           ...previous,
           version: d.version,
           text_version: d.content ? d.version : previous.text_version,

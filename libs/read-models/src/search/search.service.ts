@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { normalizeMrn } from '../content-index.projection';
-import { monthFacet, mrnFacet, SEARCH_RANK_SQL, typeFacet, yearFacet } from './search.projection';
+import { monthFacet, mrnFacet, SEARCH_RANK_SQL, SearchVersionRow, typeFacet, yearFacet } from './search.projection';
 
 /**
  * At most this many matching rows are ranked. A query matching more (a very common word) is ranked
@@ -23,7 +23,7 @@ export interface SearchFilters {
 }
 
 export interface SearchRequest extends SearchFilters {
-  /** The MATCH expression (searchMatch(parseSearchQuery(text))), or undefined for filters only. */
+  /** The MATCH expression (parseSearchQuery(text).fts), or undefined for filters only. */
   fts?: string;
   limit: number;
   cursor?: string;
@@ -108,21 +108,14 @@ interface IdRow {
   date?: string;
 }
 
-interface DetailRow {
+/** A result row's version columns (search_versions) with the row's own: its page and snippets. */
+type DetailRow = Omit<SearchVersionRow, 'doc' | 'text_version'> & {
   id: number;
-  record_id: string;
-  version: number;
   page: number | null;
-  title: string;
-  patient_name: string;
-  mrn: string;
-  document_type: string;
-  date: string;
-  current: number;
   snippet: string | null;
   /** A page row's snippet of its own text (null for a metadata row). */
   body_snippet?: string | null;
-}
+};
 
 /**
  * Queries the search read model. Two steps: the page of row ids in rank order (keyset on
