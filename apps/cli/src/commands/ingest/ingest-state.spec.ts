@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IngestState } from './ingest-state';
+import { ingestedKey, IngestState } from './ingest-state';
 
 const SERVER = 'https://medrec.example.org';
-const sha = (c: string) => c.repeat(64);
+const sha = (c: string) => ingestedKey('MRN-1', c.repeat(64));
 
 describe('IngestState', () => {
   let folder: string;
@@ -27,7 +27,22 @@ describe('IngestState', () => {
     expect(reopened.size).toBe(10);
     expect(reopened.find(sha('3'))).toEqual({ recordId: 'r-13', file: 'f13.pdf', at: '2025-01-01T00:00:00.000Z' });
     expect(reopened.find('constructor')).toBeUndefined();
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 1, server: SERVER });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 2, server: SERVER });
+  });
+
+  it('keys files by patient and content, MRNs compared as the server compares them', async () => {
+    const state = await IngestState.open(path, SERVER);
+    state.remember(ingestedKey(' mrn-1 ', 'a'.repeat(64)), { recordId: 'r', file: 'f', at: 'now' });
+    expect(state.find(ingestedKey('MRN-1', 'a'.repeat(64)))).toMatchObject({ recordId: 'r' });
+    expect(state.find(ingestedKey('MRN-2', 'a'.repeat(64)))).toBeUndefined();
+  });
+
+  it('starts afresh from a version 1 file (keyed by content alone) of the same server', async () => {
+    writeFileSync(path, JSON.stringify({ version: 1, server: SERVER, ingested: { ['a'.repeat(64)]: { recordId: 'r', file: 'f', at: 'now' } } }));
+    const state = await IngestState.open(path, SERVER);
+    expect(state.size).toBe(0);
+    writeFileSync(path, JSON.stringify({ version: 2, server: SERVER, ingested: { ['a'.repeat(64)]: { recordId: 'r', file: 'f', at: 'now' } } }));
+    await expect(IngestState.open(path, SERVER)).rejects.toMatchObject({ exitCode: 2 });
   });
 
   it('refuses a state file of another server or one it did not write', async () => {

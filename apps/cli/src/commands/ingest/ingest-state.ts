@@ -12,12 +12,19 @@ export interface IngestedFile {
 }
 
 interface StateDocument {
-  version: 1;
+  version: 2;
   /** The server the record ids belong to: the same folder ingested elsewhere starts afresh. */
   server: string;
-  /** By hex SHA-256 of the content. */
+  /** By ingestedKey(): the patient's MRN and the hex SHA-256 of the content. */
   ingested: Record<string, IngestedFile>;
 }
+
+/**
+ * What makes an upload a duplicate, as the server sees it: the same content for the same patient
+ * (MRNs compared as the server compares them: trimmed, upper case).
+ */
+export const ingestedKey = (mrn: string, sha256: string): string => `${mrn.trim().toUpperCase()}:${sha256}`;
+const INGESTED_KEY = /^[A-Z0-9-]+:[0-9a-f]{64}$/;
 
 /**
  * Files of a folder already ingested, so that a re-run skips them without uploading. It is a cache:
@@ -39,10 +46,10 @@ export class IngestState {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new IngestState(path, { version: 1, server, ingested: {} });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new IngestState(path, { version: 2, server, ingested: {} });
       throw CliError.usage(`Cannot read the state file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    const document = parseState(text);
+    const document = parseState(text, server);
     if (!document) throw CliError.usage(`The state file ${path} is not one this command wrote; move it away or pass --state <another file>`);
     if (document.server !== server) {
       throw CliError.usage(`The state file ${path} records a batch sent to ${document.server}, not ${server}; pass --state <another file> for this server`);
@@ -50,8 +57,8 @@ export class IngestState {
     return new IngestState(path, document);
   }
 
-  find(sha256: string): IngestedFile | undefined {
-    return Object.hasOwn(this.document.ingested, sha256) ? this.document.ingested[sha256] : undefined;
+  find(key: string): IngestedFile | undefined {
+    return Object.hasOwn(this.document.ingested, key) ? this.document.ingested[key] : undefined;
   }
 
   get size(): number {
@@ -59,8 +66,8 @@ export class IngestState {
   }
 
   /** Records a file and saves soon; saves never overlap, and one save covers everything remembered before it starts. */
-  remember(sha256: string, file: IngestedFile): void {
-    this.document.ingested[sha256] = file;
+  remember(key: string, file: IngestedFile): void {
+    this.document.ingested[key] = file;
     this.dirty = true;
     this.saving ??= this.saveWhileDirty();
   }
@@ -92,12 +99,16 @@ export class IngestState {
   }
 }
 
-function parseState(text: string): StateDocument | undefined {
+function parseState(text: string, server: string): StateDocument | undefined {
   try {
-    const value = JSON.parse(text) as Partial<StateDocument>;
-    if (value?.version !== 1 || typeof value.server !== 'string' || typeof value.ingested !== 'object' || value.ingested === null) return undefined;
-    const valid = Object.entries(value.ingested).every(
-      ([sha256, entry]) => /^[0-9a-f]{64}$/.test(sha256) && typeof entry?.recordId === 'string' && typeof entry.file === 'string',
+    const value = JSON.parse(text) as { version?: unknown; server?: unknown; ingested?: unknown };
+    if (typeof value?.server !== 'string' || typeof value.ingested !== 'object' || value.ingested === null) return undefined;
+    // Version 1 keyed files by content alone, which skipped the same bytes for another patient:
+    // its entries are not reused (a re-upload of one of them is answered as a duplicate).
+    if (value.version === 1 && value.server === server) return { version: 2, server, ingested: {} };
+    if (value.version !== 2) return undefined;
+    const valid = Object.entries(value.ingested as Record<string, Partial<IngestedFile>>).every(
+      ([key, entry]) => INGESTED_KEY.test(key) && typeof entry?.recordId === 'string' && typeof entry.file === 'string',
     );
     return valid ? (value as StateDocument) : undefined;
   } catch {

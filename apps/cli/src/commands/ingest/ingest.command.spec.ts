@@ -6,6 +6,7 @@ import { ADMIN_PASSWORD, Client, login, purpose, startApp, TestApp } from '../..
 import type { CliIo } from '../../cli-io';
 import { runCli } from '../../program';
 import { ingest } from './ingest.command';
+import { ingestedKey } from './ingest-state';
 import type { IngestSummary } from './ingest-summary';
 
 /** Against the real app on a loopback port, as an operator would run it against a remote server. */
@@ -120,9 +121,9 @@ describe('medrec ingest', () => {
     }
     const state = JSON.parse(readFileSync(join(folder, '.medrec-ingest.json'), 'utf8'));
     expect(state).toEqual({
-      version: 1,
+      version: 2,
       server: app.baseUrl,
-      ingested: Object.fromEntries(summary.ingested.map((r) => [r.sha256, { recordId: r.recordId, file: r.file, at: expect.any(String) }])),
+      ingested: Object.fromEntries(summary.ingested.map((r) => [ingestedKey(standardRow(r.file).mrn, r.sha256), { recordId: r.recordId, file: r.file, at: expect.any(String) }])),
     });
     expectNoPatientNames(first.out, first.err);
 
@@ -137,9 +138,30 @@ describe('medrec ingest', () => {
     expect(third.code).toBe(0);
     expect(third.out).toMatch(/^Ingested 0 \(0 pages\), skipped 3 \(already ingested\), refused 0, failed 0 - 3 files in [\d.]+s\n$/);
     const recovered = JSON.parse(readFileSync(elsewhere, 'utf8'));
-    expect(Object.fromEntries(Object.entries(recovered.ingested).map(([sha, entry]) => [sha, (entry as { recordId: string }).recordId]))).toEqual(
-      Object.fromEntries(summary.ingested.map((r) => [r.sha256, r.recordId])),
+    expect(Object.fromEntries(Object.entries(recovered.ingested).map(([key, entry]) => [key, (entry as { recordId: string }).recordId]))).toEqual(
+      Object.fromEntries(summary.ingested.map((r) => [ingestedKey(standardRow(r.file).mrn, r.sha256), r.recordId])),
     );
+  });
+
+  it('the same bytes are one record per patient: a second row for the same patient is skipped, for another patient it is ingested', async () => {
+    const file = 'mrn-00482913-radiology-report.png';
+    copyScans(file);
+    copyFileSync(join(folder, file), join(folder, 'copy.png'));
+    copyFileSync(join(folder, file), join(folder, 'other-patient.png'));
+    // Patients of their own: other tests of this file ingest the same scan for its fixture patient.
+    const row = standardRow(file, { mrn: 'MRN-00999002', patientName: 'First Patient' });
+    const rows = [row, { ...row, file: 'copy.png' }, { ...row, file: 'other-patient.png', mrn: 'MRN-00999001', patientName: 'Other Patient' }];
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify(rows));
+
+    const result = await run(['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--json', '--concurrency', '3']);
+
+    expect(result.code).toBe(0);
+    const summary = result.json();
+    expect(summary.ingested.map((r) => r.file)).toEqual([file, 'other-patient.png']);
+    expect(summary.skipped).toEqual([expect.objectContaining({ file: 'copy.png', reason: 'same-content', sameAs: file })]);
+    const owners = [];
+    for (const item of summary.ingested) owners.push((await clerk.get(`/api/records/${item.recordId}`, purpose('operations'))).body.mrn);
+    expect(owners).toEqual(['MRN-00999002', 'MRN-00999001']);
   });
 
   it('reads a CSV manifest, lists a refused file with the server reason, and exits 1', async () => {
@@ -183,7 +205,7 @@ describe('medrec ingest', () => {
 
     const result = await run(['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--json']);
 
-    expect({ code: result.code, err: result.err.replace(/ingest: .*\n/, '') }).toEqual({ code: 0, err: '' });
+    expect({ code: result.code, err: result.err.replace(/ingest: .*\n/g, '') }).toEqual({ code: 0, err: '' });
     const summary = result.json();
     const expectedPages = FIXTURES.filter((row) => files.includes(row.file)).reduce((sum, row) => sum + row.pages, 0);
     expect(summary.totals).toMatchObject({ ingested: 2, pages: expectedPages });

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CliError } from '../../cli-error';
 import type { IngestProgress } from './ingest-progress';
-import type { IngestState } from './ingest-state';
+import { ingestedKey, IngestState } from './ingest-state';
 import { emptyLists, IngestSummary, summarize, SummaryLists } from './ingest-summary';
 import type { IngestEntry, InvalidRow } from './manifest-entries';
 import type { MedrecClient } from './medrec-client';
@@ -31,41 +31,56 @@ type Outcome =
   | { list: 'failed'; item: SummaryLists['failed'][number] }
   | { list: 'notAttempted'; item: string };
 
+/** A record of this content for this patient is on the server (created now, or found as a duplicate). */
+const isStored = (outcome: Outcome | undefined): boolean =>
+  outcome?.list === 'ingested' || (outcome?.list === 'skipped' && outcome.item.recordId !== undefined);
+
 /**
- * Ingests the entries, `concurrency` at a time. Each file is hashed first: content found in the
- * state file, or already met in this batch, is not uploaded again. Results are listed in manifest order.
+ * Ingests the entries, `concurrency` at a time. Each file is hashed first: the same content for
+ * the same patient (as the server's duplicate check sees it), found in the state file or already
+ * stored by an earlier row of this batch, is not uploaded again. The same bytes for another
+ * patient are another record. Results are listed in manifest order.
  */
 export async function runIngest(entries: readonly IngestEntry[], invalid: readonly InvalidRow[], options: RunIngestOptions): Promise<IngestRun> {
   const { client, state, progress, signal } = options;
   const startedAt = Date.now();
   const outcomes: Outcome[] = new Array(entries.length);
-  const firstFileWithContent = new Map<string, string>();
   let stopError: CliError | undefined;
+
+  /** The first row of this batch with each (patient, content): later rows with the same wait for its outcome. */
+  const firstWithContent = new Map<string, { file: string; outcome: Promise<Outcome | undefined> }>();
 
   const ingestOne = async (entry: IngestEntry): Promise<Outcome> => {
     const sha256 = await fileSha256(entry.path);
-    const known = state.find(sha256);
+    const key = ingestedKey(entry.fields.mrn, sha256);
+    const known = state.find(key);
     if (known) {
       progress.skipped(entry.size);
       return { list: 'skipped', item: { file: entry.file, recordId: known.recordId, sha256, reason: 'already-ingested' } };
     }
-    const sameAs = firstFileWithContent.get(sha256);
-    if (sameAs !== undefined) {
+    const first = firstWithContent.get(key);
+    // Skipped only once the first copy is stored; if it was refused or failed, this row tries for itself.
+    if (first && isStored(await first.outcome)) {
       progress.skipped(entry.size);
-      return { list: 'skipped', item: { file: entry.file, sha256, reason: 'same-content', sameAs } };
+      return { list: 'skipped', item: { file: entry.file, sha256, reason: 'same-content', sameAs: first.file } };
     }
-    firstFileWithContent.set(sha256, entry.file);
+    const outcome = upload(entry, sha256, key);
+    if (!first) firstWithContent.set(key, { file: entry.file, outcome: outcome.catch(() => undefined) });
+    return outcome;
+  };
+
+  const upload = async (entry: IngestEntry, sha256: string, key: string): Promise<Outcome> => {
     const result = await client.createRecord(entry.path, basename(entry.file), entry.fields);
     switch (result.kind) {
       case 'created': {
         const contentHash = result.sha256 || sha256;
-        state.remember(contentHash, { recordId: result.recordId, file: entry.file, at: new Date().toISOString() });
+        state.remember(key, { recordId: result.recordId, file: entry.file, at: new Date().toISOString() });
         progress.uploaded(entry.size, result.pages);
         const { kind: _kind, ...created } = result;
         return { list: 'ingested', item: { file: entry.file, ...created, sha256: contentHash } };
       }
       case 'duplicate':
-        state.remember(sha256, { recordId: result.recordId, file: entry.file, at: new Date().toISOString() });
+        state.remember(key, { recordId: result.recordId, file: entry.file, at: new Date().toISOString() });
         progress.uploaded(entry.size, 0);
         return { list: 'skipped', item: { file: entry.file, recordId: result.recordId, sha256, reason: 'duplicate' } };
       case 'refused':
