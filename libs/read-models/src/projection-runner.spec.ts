@@ -91,6 +91,24 @@ describe('ProjectionRunner', () => {
     expect(r.position()).toBe(3);
   });
 
+  it('a live runner whose batch fails stays up: it reports the error type, retries, and resumes when the cause is gone', async () => {
+    let broken = true;
+    const flaky: Projection = { ...titlesProjection(), apply: (db, event) => (broken ? (() => { throw new TypeError('cannot apply'); })() : titlesProjection().apply(db, event)) };
+    const logged: string[] = [];
+    const r = new ProjectionRunner(store, codec, [flaky], { filename: join(dir, 'read.db'), batchSize: 3, pollIntervalMs: 5, log: (m) => logged.push(m) });
+    runners.push(r);
+    await createRecord('a');
+    r.start();
+    expect(await r.waitFor(1, 300)).toBe(false);
+    expect(r.lastError()).toBe('TypeError');
+    expect(logged[0]).toBe('Projections stopped at position 0 (TypeError); retrying (1)');
+    expect(logged.join('\n')).not.toContain('cannot apply');
+    broken = false;
+    expect(await r.waitFor(1, 5000)).toBe(true);
+    expect(r.lastError()).toBeNull();
+    expect(rows(r).map((row) => row.title)).toEqual(['a']);
+  });
+
   it('projects a crypto-shredded record without its PHI, as a rebuild after destruction sees it', async () => {
     const id = await createRecord('secret');
     await keys.destroy(id);

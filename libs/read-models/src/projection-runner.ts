@@ -30,6 +30,8 @@ export interface ProjectionRunnerOptions {
    * the replay thread, then runs live. Default 25,000.
    */
   threadCatchUpMinLag?: number;
+  /** Where the live loop reports failures (error types and positions only: never event data). */
+  log?: (message: string) => void;
 }
 
 export interface ProjectionStatus {
@@ -38,6 +40,9 @@ export interface ProjectionStatus {
   /** Events of the store not yet applied (head position minus checkpoint). */
   lag: number;
 }
+
+/** The live loop's longest wait between attempts after failures. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /** Events per transaction of a replay unless configured: large transactions cost far less per event. */
 const DEFAULT_REBUILD_BATCH_SIZE = 2500;
@@ -70,7 +75,9 @@ export class ProjectionRunner {
   private loop?: Promise<void>;
   private wake?: () => void;
   private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  /** The last error of the live loop, until a batch succeeds again (lastError()). */
   private failure?: Error;
+  private readonly log: (message: string) => void;
 
   constructor(
     private readonly store: EventStore,
@@ -86,6 +93,7 @@ export class ProjectionRunner {
     }
     this.wanted = new Set(projections.flatMap((p) => [...p.handles]));
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.log = options.log ?? (() => undefined);
     this.replayThread = options.replayThread;
     this.threadCatchUpMinLag = options.threadCatchUpMinLag ?? 25_000;
     if (this.replayThread && options.filename === ':memory:') throw new RangeError('A replay thread needs a read-model file');
@@ -108,6 +116,11 @@ export class ProjectionRunner {
     });
   }
 
+  /** The live loop's last error while it keeps failing (its type only: messages may quote data), else null. */
+  lastError(): string | null {
+    return this.failure ? this.failure.name : null;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -126,7 +139,6 @@ export class ProjectionRunner {
 
   /** Resolves once every projection has applied the log up to `position`; false after the timeout. */
   async waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
-    if (this.failure) throw this.failure;
     if (this.position() >= position) return true;
     return new Promise<boolean>((resolve) => {
       const waiter = {
@@ -219,29 +231,36 @@ export class ProjectionRunner {
    * (waitFor) wakes the loop at once.
    */
   private async run(): Promise<void> {
-    try {
-      if (this.replayThread && (await this.store.headPosition()) - this.position() >= this.threadCatchUpMinLag) {
-        await this.drainInThread(this.replayThread, () => this.running);
-      }
-    } catch (error) {
-      this.failure = error as Error;
-      throw error;
-    }
     let behind = false;
+    let failures = 0;
+    let catchUpInThread = this.replayThread !== undefined;
     while (this.running) {
+      let delay = this.pollIntervalMs;
       try {
+        if (catchUpInThread && (await this.store.headPosition()) - this.position() >= this.threadCatchUpMinLag) {
+          await this.drainInThread(this.replayThread!, () => this.running);
+          if (!this.running) break;
+        }
+        catchUpInThread = false;
         // A full batch means the log is further ahead (a start after downtime, a projection
         // replaying from 0 after an upgrade): catch up in replay-sized transactions.
         const size: number = behind ? this.rebuildBatchSize : this.batchSize;
         const applied = await this.step(size);
         behind = applied === size;
+        failures = 0;
+        this.failure = undefined;
         if (applied > 0) continue;
       } catch (error) {
+        // A store that is briefly unreachable, or a projection that cannot apply an event: the
+        // server stays up, readers waiting for the views time out (503), the lag shows in
+        // /health/ready, and the batch is tried again later (its transaction left nothing).
+        failures++;
         this.failure = error as Error;
-        throw error;
+        this.log(`Projections stopped at position ${this.position()} (${(error as Error).name}); retrying (${failures})`);
+        delay = Math.min(MAX_RETRY_DELAY_MS, this.pollIntervalMs * 2 ** Math.min(failures, 10));
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollIntervalMs);
+        const timer = setTimeout(resolve, delay);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

@@ -18,11 +18,20 @@ export class HealthController {
     return { status: 'live' };
   }
 
-  /** Ready once the app has started and its event store answers; reports each projection's lag (events behind). */
+  /**
+   * Ready once the app has started and its event store answers; reports each projection's lag
+   * (events behind) and, while the projections keep failing, the type of their last error.
+   */
   @Get('ready')
   async ready() {
     try {
-      return { status: 'ready', position: await this.events.headPosition(), projections: await this.projections.status() };
+      const projectionError = this.projections.lastError();
+      return {
+        status: 'ready',
+        position: await this.events.headPosition(),
+        projections: await this.projections.status(),
+        ...(projectionError ? { projectionError } : {}),
+      };
     } catch {
       throw new ServiceUnavailableException('The event store is not reachable');
     }

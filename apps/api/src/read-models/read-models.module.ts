@@ -1,10 +1,12 @@
-import { BeforeApplicationShutdown, Global, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PROJECTIONS, READ_MODELS_FILE } from './projections';
+
+const logger = new Logger('Projections');
 
 /** The read models (their own SQLite file) kept up to date by the projection runner. */
 @Global()
@@ -19,6 +21,7 @@ import { PROJECTIONS, READ_MODELS_FILE } from './projections';
           batchSize: config.projectionBatchSize,
           // A long catch-up at start (a read model replaying after an upgrade) applies in a thread of its own.
           replayThread: { projectionsModule: require.resolve('./projections'), projectionsExport: 'PROJECTIONS' },
+          log: (message) => logger.warn(message),
         }),
     },
   ],

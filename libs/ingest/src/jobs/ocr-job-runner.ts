@@ -18,6 +18,8 @@ export interface OcrJobRunnerOptions {
   leaseMs?: number;
   maxAttempts?: number;
   pollIntervalMs?: number;
+  /** Wait before a job whose recognition failed here is claimed again; doubles with each failure (default 10 s). */
+  retryDelayMs?: number;
   log?: (message: string) => void;
 }
 
@@ -40,10 +42,13 @@ export class OcrJobRunner {
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly pollIntervalMs: number;
+  private readonly retryDelayMs: number;
   private readonly log: (message: string) => void;
   private readonly inProgress = new Map<string, Promise<void>>();
-  /** Jobs another node holds: not retried before this time. */
-  private readonly heldElsewhere = new Map<string, number>();
+  /** Jobs not to be claimed before a time: held by another node, or backing off after failing here. */
+  private readonly notBefore = new Map<string, number>();
+  /** Recognitions of a job that failed here, for the backoff. */
+  private readonly failedHere = new Map<string, number>();
   /**
    * Jobs this runner just completed or failed, until the ocr-jobs projection shows it (it applies
    * the log in batches): without this a job read as still pending was claimed and OCR'd again —
@@ -66,6 +71,7 @@ export class OcrJobRunner {
     this.leaseMs = options.leaseMs ?? 10 * 60_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.retryDelayMs = options.retryDelayMs ?? 10_000;
     this.log = options.log ?? (() => undefined);
   }
 
@@ -91,24 +97,11 @@ export class OcrJobRunner {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const free = this.concurrency - this.inProgress.size;
-      if (free > 0) {
-        const now = Date.now();
-        for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
-        const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4 + this.finished.size).filter((job) => {
-          const key = jobKey(job);
-          return !this.inProgress.has(key) && !this.finished.has(key) && (this.heldElsewhere.get(key) ?? 0) <= now;
-        });
-        for (const job of jobs.slice(0, free)) {
-          const key = jobKey(job);
-          const work = this.process(job)
-            .catch((error) => this.log(`OCR job ${key} stopped: ${(error as Error).name}`))
-            .finally(() => {
-              this.inProgress.delete(key);
-              this.wake?.();
-            });
-          this.inProgress.set(key, work);
-        }
+      try {
+        this.takeJobs();
+      } catch (error) {
+        // The read model could not be read: the loop stays up and looks again at the next poll.
+        this.log(`OCR job loop: ${(error as Error).name}; retrying`);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.pollIntervalMs);
@@ -118,6 +111,28 @@ export class OcrJobRunner {
         };
       });
       this.wake = undefined;
+    }
+  }
+
+  private takeJobs(): void {
+    const free = this.concurrency - this.inProgress.size;
+    if (free <= 0) return;
+    const now = Date.now();
+    for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
+    for (const [key, until] of this.notBefore) if (until <= now) this.notBefore.delete(key);
+    const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4 + this.finished.size + this.notBefore.size).filter((job) => {
+      const key = jobKey(job);
+      return !this.inProgress.has(key) && !this.finished.has(key) && !this.notBefore.has(key);
+    });
+    for (const job of jobs.slice(0, free)) {
+      const key = jobKey(job);
+      const work = this.process(job)
+        .catch((error) => this.log(`OCR job ${key} stopped: ${(error as Error).name}`))
+        .finally(() => {
+          this.inProgress.delete(key);
+          this.wake?.();
+        });
+      this.inProgress.set(key, work);
     }
   }
 
@@ -138,7 +153,7 @@ export class OcrJobRunner {
       });
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.kind === 'conflict')) {
-        this.heldElsewhere.set(key, Date.now() + Math.min(this.leaseMs, 30_000));
+        this.notBefore.set(key, Date.now() + Math.min(this.leaseMs, 30_000));
         return;
       }
       if (error instanceof DomainError && error.kind === 'gone') {
@@ -151,7 +166,7 @@ export class OcrJobRunner {
     // The record's own stream is the authority: a job another node (or this one) already finished
     // may still look pending in a lagging projection, and the claim stream does not know.
     if (await this.alreadyEnded(job)) {
-      this.finished.set(key, Date.now() + FINISHED_MEMORY_MS);
+      await this.finish(key, null);
       return;
     }
 
@@ -160,8 +175,13 @@ export class OcrJobRunner {
       pages = await this.recognize(job);
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'gone') return; // destroyed meanwhile
-      // Leave the job pending: the next claim counts as the next attempt.
-      this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry`);
+      // Leave the job pending: the next claim, after a growing delay (a store or the OCR pool may
+      // be briefly unavailable), counts as the next attempt.
+      const failures = (this.failedHere.get(key) ?? 0) + 1;
+      this.failedHere.set(key, failures);
+      const delay = this.retryDelayMs * 2 ** (failures - 1);
+      this.notBefore.set(key, Date.now() + delay);
+      this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
       return;
     }
     const dataKey = await this.keys.get(job.recordId);
@@ -183,7 +203,7 @@ export class OcrJobRunner {
     const { state } = await this.runner.load(recordStream(job.recordId), job.recordId, recordDecider);
     if (state.status === 'absent' || state.status === 'destroyed') return true;
     const version = state.versions.find((v) => v.version === job.version);
-    return !version || version.ocr.status === 'done';
+    return !version || version.ocr.status !== 'pending';
   }
 
   private async recognize(job: PendingOcrJob): Promise<RecognizedPage[]> {
@@ -200,6 +220,7 @@ export class OcrJobRunner {
    */
   private async finish(key: string, position: number | null): Promise<void> {
     this.finished.set(key, Date.now() + FINISHED_MEMORY_MS);
+    this.failedHere.delete(key);
     if (position !== null) await this.projections.waitFor(position, 2_000);
   }
 

@@ -24,7 +24,14 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
   const acquire = (): Promise<OcrPool> => {
     active++;
     clearTimeout(idleTimer);
-    pool ??= OcrPool.start({ workers: options.workers });
+    if (!pool) {
+      const starting = OcrPool.start({ workers: options.workers });
+      // A pool that failed to start is not kept: the next document starts one again.
+      starting.catch(() => {
+        if (pool === starting) pool = undefined;
+      });
+      pool = starting;
+    }
     return pool;
   };
   const release = (): void => {
@@ -40,8 +47,9 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
   return {
     async recognize(content: Buffer, contentType: string): Promise<RecognizedPage[]> {
       if (!isDocumentContentType(contentType)) throw new Error(`Cannot recognize content of type ${contentType}`);
-      const ocr = await acquire();
+      const acquired = acquire();
       try {
+        const ocr = await acquired;
         const pages: Array<Promise<RecognizedPage>> = [];
         const inFlight = new Set<Promise<unknown>>();
         for await (const raster of rasterizeDocument(content, contentType)) {

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventSourcedRunner, PhiCodec } from '@medrec/application';
+import { FilesystemBlobStore, putEncrypted } from '@medrec/blob-store';
+import { SqliteKeyStore } from '@medrec/crypto';
+import { ocrJobStream, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
+import { content, createRecord, RECORD_ID } from '@medrec/domain/testing';
+import { SqliteEventStore } from '@medrec/event-store';
+import { ProjectionRunner } from '@medrec/read-models';
+import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
+import { OcrJobRunner } from './ocr-job-runner';
+import { ocrJobsProjection } from './ocr-jobs.projection';
+
+/** Fault injection: fails the first `failures` documents, then answers one page of text. */
+function flakyRecognizer(failures: number): DocumentRecognizer & { calls: number[] } {
+  const calls: number[] = [];
+  return {
+    calls,
+    async recognize(): Promise<RecognizedPage[]> {
+      calls.push(Date.now());
+      if (calls.length <= failures) throw Object.assign(new Error('pool unavailable'), { name: 'PoolError' });
+      return [{ page: 1, text: 'Recognized text', confidence: 90, source: 'ocr', words: [] }];
+    },
+    close: async () => undefined,
+  };
+}
+
+describe('OcrJobRunner', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let keys: SqliteKeyStore;
+  let blobs: FilesystemBlobStore;
+  let records: EventSourcedRunner;
+  let projections: ProjectionRunner;
+  let ocr: OcrJobRunner | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medrec-ocr-runner-'));
+    store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+    blobs = new FilesystemBlobStore(join(dir, 'blobs'));
+    const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
+    records = new EventSourcedRunner(store, codec);
+    projections = new ProjectionRunner(store, codec, [ocrJobsProjection], { filename: join(dir, 'read.db'), pollIntervalMs: 10 });
+    const key = await keys.create(RECORD_ID);
+    const stored = await putEncrypted(blobs, `records/${RECORD_ID}/content/1`, Buffer.from('%PDF-1.7 scanned page'), key);
+    const command = createRecord({ content: content({ blobKey: stored.key, sha256: stored.sha256, size: stored.size }) });
+    await records.run({ stream: recordStream(RECORD_ID), keyId: RECORD_ID, decider: recordDecider, command, context: { actor: command.actor, correlationId: 'c', at: command.at } });
+    projections.start();
+  });
+
+  afterEach(async () => {
+    await ocr?.stop();
+    await projections.stop();
+    projections.close();
+    await store.close();
+    await keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function ocrEnded(timeoutMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ended = (await store.readStream(recordStream(RECORD_ID))).find((e) => e.type === 'OcrCompleted' || e.type === 'OcrFailed');
+      if (ended || Date.now() > deadline) return ended?.type;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('backs off after a failed recognition instead of spending its attempts at once, then completes', async () => {
+    const recognizer = flakyRecognizer(1);
+    const logged: string[] = [];
+    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 400, log: (m) => logged.push(m) });
+    ocr.start();
+    expect(await ocrEnded(10_000)).toBe('OcrCompleted');
+    expect(recognizer.calls).toHaveLength(2);
+    expect(recognizer.calls[1] - recognizer.calls[0]).toBeGreaterThanOrEqual(400);
+    // Two claims: the failed attempt and the one that completed.
+    expect((await store.readStream(ocrJobStream(RECORD_ID, 1))).map((e) => e.data.attempt)).toEqual([1, 2]);
+    expect(logged.find((m) => m.includes('failed'))).toMatch(/\(PoolError: see the error type\); will retry in 0 s$/);
+  });
+
+  it('fails the version for good only after its attempts, each after a longer wait', async () => {
+    const recognizer = flakyRecognizer(10);
+    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 100, maxAttempts: 3 });
+    ocr.start();
+    expect(await ocrEnded(10_000)).toBe('OcrFailed');
+    expect(recognizer.calls).toHaveLength(3);
+    const [first, second, third] = recognizer.calls;
+    expect(second - first).toBeGreaterThanOrEqual(100);
+    expect(third - second).toBeGreaterThanOrEqual(200);
+  });
+});
