@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_PASSWORD, Client, login, recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
@@ -14,8 +14,14 @@ describe('durability', () => {
     const before = await u.legal.get(`/api/records/${created.body.id}/events`, { 'x-purpose-of-use': 'legal' });
     await first.close({ keepData: true });
 
+    // What a process killed mid-upload leaves in the spool: an old file is removed at start, a fresh one (another process's upload) kept.
+    const spool = join(first.dataDir, 'tmp', 'uploads');
+    writeFileSync(join(spool, 'left-by-a-crash'), TINY_PNG);
+    utimesSync(join(spool, 'left-by-a-crash'), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    writeFileSync(join(spool, 'being-received'), TINY_PNG);
     const second = await startApp(first.dataDir);
     try {
+      expect(readdirSync(spool)).toEqual(['being-received']);
       // A token issued before the restart still works (the signing secret persists), and so do the passwords.
       const legal = new Client(second.baseUrl, (u.legal as any).token);
       const rec = await legal.get(`/api/records/${created.body.id}`, { 'x-purpose-of-use': 'legal' });

@@ -177,6 +177,23 @@ describe('projections survive a crash mid-replay', () => {
       expect(afterCrash).toEqual(clean);
       expect(Object.keys(clean).length).toBeGreaterThanOrEqual(3);
       expect(Object.values(clean).some((n) => n > 0)).toBe(true);
+
+      // `projections status` reads the checkpoints and changes nothing, not even a projection of
+      // another version (which the next server or rebuild replays: it counts as position 0).
+      const file = join(dataDir, 'read-models.db');
+      const writable = new Database(file);
+      writable.prepare("UPDATE projection_checkpoints SET version = 999 WHERE name = 'search'").run();
+      writable.close();
+      let printed = '';
+      const io = { ...quietIo(dataDir), stdout: new Writable({ write: (chunk, _encoding, done) => ((printed += chunk), done()) }) };
+      expect(await runCli(['projections', 'status', '--json'], io)).toBe(EXIT_OK);
+      const status = JSON.parse(printed) as Array<{ name: string; position: number; lag: number }>;
+      expect(status.find((p) => p.name === 'search')).toMatchObject({ position: 0 });
+      expect(status.filter((p) => p.name !== 'search').every((p) => p.lag === 0)).toBe(true);
+      expect(rowCounts(dataDir)).toEqual(clean);
+      const after = new Database(file, { readonly: true });
+      expect(after.prepare("SELECT version FROM projection_checkpoints WHERE name = 'search'").get()).toEqual({ version: 999 });
+      after.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { clearStatementCache } from './statement-cache';
 import type { Projection, ProjectedEvent } from './projection';
@@ -18,6 +18,24 @@ export function openReadModelDb(filename: string): Database.Database {
   db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
     name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)`);
   return db;
+}
+
+/**
+ * Each projection's checkpoint (version and position) as a read-model file records them, read
+ * without changing anything (a runner's constructor drops projections whose version changed).
+ * Empty when the file or its table does not exist yet.
+ */
+export function readCheckpoints(filename: string): Map<string, { version: number; position: number }> {
+  if (!existsSync(filename)) return new Map();
+  const db = new Database(filename, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT name, version, position FROM projection_checkpoints').all() as Array<{ name: string; version: number; position: number }>;
+    return new Map(rows.map((r) => [r.name, { version: r.version, position: r.position }]));
+  } catch {
+    return new Map();
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { diskStorage } from 'multer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -12,9 +12,26 @@ import { RecordContent } from './record-content';
 import { RecordRepository } from './record-repository';
 import { RecordsController } from './records.controller';
 
+/** Spooled uploads older than this at start are leftovers of a process that died mid-request. */
+const STALE_UPLOAD_MS = 10 * 60_000;
+
+/**
+ * The spool directory of uploads. A process killed mid-request leaves its spooled file (a
+ * patient's document, unencrypted) behind: those are removed when the next process starts.
+ * Files being written are recent (their mtime moves), so another process's uploads are kept.
+ */
 function uploadDir(config: AppConfig): string {
   const dir = join(config.dataDir, 'tmp', 'uploads');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const staleBefore = Date.now() - STALE_UPLOAD_MS;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    try {
+      if (statSync(path).mtimeMs < staleBefore) rmSync(path, { force: true });
+    } catch {
+      // Removed meanwhile by the request that owned it.
+    }
+  }
   return dir;
 }
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { ProjectionRunner, ProjectionStatus } from '@medrec/read-models';
+import { ProjectionRunner, ProjectionStatus, readCheckpoints } from '@medrec/read-models';
 import { PROJECTIONS, READ_MODELS_FILE } from '../../../api/src/read-models/projections';
 import { CliError } from '../cli-error';
 import type { CliIo } from '../cli-io';
@@ -35,9 +35,8 @@ export async function rebuildProjections(io: CliIo, name?: string): Promise<Rebu
     try {
       const head = await stores.events.headPosition();
       const started = process.hrtime.bigint();
-      const progress = setInterval(() => {
-        void runner.status().then((status) => io.stderr.write(`rebuilding: ${Math.min(...status.map((s) => s.position))}/${head} events\n`));
-      }, 5000);
+      // Synchronous (the read-model file's checkpoints): nothing left in flight when the stores close.
+      const progress = setInterval(() => io.stderr.write(`rebuilding: ${runner.position()}/${head} events\n`), 5000);
       try {
         await runner.rebuild(name);
       } finally {
@@ -53,18 +52,23 @@ export async function rebuildProjections(io: CliIo, name?: string): Promise<Rebu
   });
 }
 
-/** `projections status`: each projection's checkpoint and lag behind the log. */
+/**
+ * `projections status`: each projection's checkpoint and lag behind the log, read from the
+ * read-model file without changing it. A projection whose version differs from this program's
+ * will be replayed from 0 by the next server or rebuild: its position counts as 0.
+ */
 export async function projectionStatus(io: CliIo, options: { json?: boolean } = {}): Promise<ProjectionStatus[]> {
   return withDataStores(io.env, async (stores) => {
-    const runner = openRunner(stores);
-    try {
-      const status = await runner.status();
-      if (options.json) io.stdout.write(JSON.stringify(status) + '\n');
-      else for (const s of status) io.stdout.write(`${s.name.padEnd(24)} position ${s.position}  lag ${s.lag}\n`);
-      return status;
-    } finally {
-      runner.close();
-    }
+    const head = await stores.events.headPosition();
+    const checkpoints = readCheckpoints(join(stores.config.dataDir, READ_MODELS_FILE));
+    const status = PROJECTIONS.map((p) => {
+      const checkpoint = checkpoints.get(p.name);
+      const position = checkpoint?.version === p.version ? checkpoint.position : 0;
+      return { name: p.name, position, lag: Math.max(0, head - position) };
+    });
+    if (options.json) io.stdout.write(JSON.stringify(status) + '\n');
+    else for (const s of status) io.stdout.write(`${s.name.padEnd(24)} position ${s.position}  lag ${s.lag}\n`);
+    return status;
   });
 }
 

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { PdfWorker, PdfWorkerFailure } from '../rasterize/pdf-worker';
 import { minimalPdf } from '../rasterize/testing/minimal-pdf';
 import { DEFAULT_INGEST_LIMITS, IngestLimits, IngestRefusal, inspectDocument } from './inspect-document';
 
@@ -161,6 +162,20 @@ describe('inspectDocument', () => {
       const path = await tmpFile('garbage.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), deflateSync(Buffer.alloc(5000, 7))]));
       const refusal = await refusalOf(inspectDocument(path, limits()));
       expect([refusal.status, refusal.reason]).toEqual([422, 'corrupt']);
+    });
+
+    it('refuses (422) a PDF whose worker fails or crashes, rather than answering a server error', async () => {
+      const path = await tmpFile('fine.pdf', minimalPdf([{ widthPt: 612, heightPt: 792, lines: ['A page.'] }]));
+      for (const kind of ['failed', 'crashed'] as const) {
+        // Fault injection: the worker's answer is replaced by the failure pdf.js or a dying thread would give.
+        const request = jest.spyOn(PdfWorker.prototype, 'request').mockRejectedValueOnce(new PdfWorkerFailure(kind, 'injected'));
+        try {
+          const refusal = await refusalOf(inspectDocument(path, limits()));
+          expect([refusal.status, refusal.reason, refusal.message]).toEqual([422, 'corrupt', 'The PDF cannot be read']);
+        } finally {
+          request.mockRestore();
+        }
+      }
     });
 
     it('accepts a generated multi-page PDF and counts its text-layer pages', async () => {

@@ -21,8 +21,13 @@ export async function inspectPdf(filePath: string, limits: IngestLimits): Promis
     if (reply.type !== 'inspected') throw new Error(`Unexpected reply from the PDF worker: ${reply.type}`);
     return { pages: reply.pages, textLayerPages: reply.textLayerPages };
   } catch (error) {
-    if (error instanceof PdfWorkerFailure && (error.kind === 'timeout' || error.kind === 'out-of-memory')) {
-      throw new IngestRefusal('corrupt', 'The PDF cannot be processed within the time and memory allowed');
+    if (error instanceof PdfWorkerFailure) {
+      // The upload made pdf.js time out, run out of memory, fail or crash: the file is refused (422)
+      // rather than answered with a server error.
+      throw new IngestRefusal(
+        'corrupt',
+        error.kind === 'timeout' || error.kind === 'out-of-memory' ? 'The PDF cannot be processed within the time and memory allowed' : 'The PDF cannot be read',
+      );
     }
     throw error;
   } finally {

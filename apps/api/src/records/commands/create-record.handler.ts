@@ -30,8 +30,9 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     }
     const recordId = randomUUID();
     await this.keys.create(recordId);
-    const stored = await this.content.store(recordId, upload);
+    let stored: Awaited<ReturnType<RecordContent['store']>> | undefined;
     try {
+      stored = await this.content.store(recordId, upload);
       const result = await this.records.execute({ type: 'CreateRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored }, context);
       return {
         id: recordId,
@@ -45,7 +46,7 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
       };
     } catch (error) {
       // Nothing was recorded: leave neither content nor a key behind.
-      await this.content.discard(stored);
+      if (stored) await this.content.discard(stored);
       await this.keys.destroy(recordId);
       throw error;
     }
