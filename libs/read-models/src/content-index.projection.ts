@@ -45,7 +45,6 @@ export const normalizeMrn = (mrn: string): string => mrn.trim().toUpperCase();
 
 /** A record of this patient that already holds this exact content, if any. */
 export function findDuplicate(db: Database.Database, mrn: string, sha256: string): { recordId: string; version: number } | undefined {
-  return db
-    .prepare('SELECT record_id AS recordId, version FROM content_index WHERE mrn = ? AND sha256 = ? ORDER BY record_id, version LIMIT 1')
+  return statement(db, 'SELECT record_id AS recordId, version FROM content_index WHERE mrn = ? AND sha256 = ? ORDER BY record_id, version LIMIT 1')
     .get(normalizeMrn(mrn), sha256) as { recordId: string; version: number } | undefined;
 }

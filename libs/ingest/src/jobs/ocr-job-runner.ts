@@ -90,11 +90,6 @@ export class OcrJobRunner {
     await this.recognizer.close();
   }
 
-  /** Nudges the runner (e.g. after an upload) instead of waiting for the next poll. */
-  poke(): void {
-    this.wake?.();
-  }
-
   private async run(): Promise<void> {
     while (this.running) {
       try {

@@ -60,14 +60,10 @@ export const ocrJobsProjection: Projection = {
 };
 
 export function pendingOcrJobs(db: Database.Database, limit: number): PendingOcrJob[] {
-  return db
-    .prepare(
+  return statement(
+      db,
       `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType
        FROM ocr_jobs WHERE status = 'pending' ORDER BY position LIMIT ?`,
     )
     .all(limit) as PendingOcrJob[];
-}
-
-export function ocrBacklog(db: Database.Database): number {
-  return (db.prepare(`SELECT count(*) AS n FROM ocr_jobs WHERE status = 'pending'`).get() as { n: number }).n;
 }

@@ -97,13 +97,6 @@ function parkThread(thread: PdfThread): void {
   idleThreads.push(thread);
 }
 
-/** Ends the idle PDF threads at once (tests, shutdown); threads in use end when their document does. */
-export async function closeIdlePdfWorkers(): Promise<void> {
-  const threads = idleThreads.splice(0);
-  for (const thread of threads) clearTimeout(thread.idleTimer);
-  await Promise.all(threads.map((thread) => thread.worker.terminate()));
-}
-
 /**
  * A pdf.js worker thread for one document, asked one thing at a time. Refusals (encrypted,
  * corrupt, too many pages or pixels) arrive as IngestRefusal; anything else as PdfWorkerFailure.

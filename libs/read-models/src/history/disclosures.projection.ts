@@ -92,8 +92,8 @@ export interface Disclosure {
 /** The patient's disclosures released at or after `from` and at or before `to` (ISO 8601 instants), oldest first. */
 export function patientDisclosures(db: Database.Database, mrn: string, from: Date, to: Date): Disclosure[] {
   // released_at is an ISO 8601 UTC string (toISOString), so it compares as text in time order.
-  const rows = db
-    .prepare(
+  const rows = statement(
+      db,
       `SELECT release_id, record_id, released_at, recipient_name, recipient_address, description, purpose,
          authorization_reference, versions, released_by, document_type
        FROM disclosures WHERE mrn = ? AND released_at >= ? AND released_at <= ? ORDER BY released_at, position`,

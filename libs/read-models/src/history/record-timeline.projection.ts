@@ -49,7 +49,9 @@ export const recordTimelineProjection: Projection = {
       position INTEGER PRIMARY KEY, record_id TEXT NOT NULL, at TEXT NOT NULL, type TEXT NOT NULL,
       actor TEXT NOT NULL, role TEXT NOT NULL, purpose TEXT, version INTEGER, summary TEXT NOT NULL,
       details TEXT NOT NULL)`);
-    db.exec('CREATE INDEX IF NOT EXISTS record_timeline_by_record ON record_timeline (record_id, type, position)');
+    // A page of a record's timeline is a position range of one record, in position order.
+    db.exec('DROP INDEX IF EXISTS record_timeline_by_record');
+    db.exec('CREATE INDEX IF NOT EXISTS record_timeline_by_record_position ON record_timeline (record_id, position)');
     db.exec('CREATE TABLE IF NOT EXISTS record_timeline_destroyed (record_id TEXT PRIMARY KEY)');
   },
 
@@ -178,12 +180,11 @@ export function recordTimeline(
   upTo = Number.MAX_SAFE_INTEGER,
   options: { afterPosition?: number; limit?: number } = {},
 ): TimelineEntry[] {
-  const rows = db
-    .prepare(
-      `SELECT position, at, type, actor, role, purpose, version, summary, details FROM record_timeline
-       WHERE record_id = ? AND position > ? AND position <= ? ORDER BY position LIMIT ?`,
-    )
-    .all(recordId, options.afterPosition ?? 0, upTo, options.limit ?? -1) as TimelineRow[];
+  const rows = statement<[string, number, number, number], TimelineRow>(
+    db,
+    `SELECT position, at, type, actor, role, purpose, version, summary, details FROM record_timeline
+     WHERE record_id = ? AND position > ? AND position <= ? ORDER BY position LIMIT ?`,
+  ).all(recordId, options.afterPosition ?? 0, upTo, options.limit ?? -1);
   return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
 }
 

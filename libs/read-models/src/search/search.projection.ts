@@ -167,6 +167,7 @@ export const searchProjection: Projection = {
         current INTEGER NOT NULL, mrn TEXT NOT NULL, document_type TEXT NOT NULL, date TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS search_rows_doc ON search_rows (doc, version);
       CREATE INDEX IF NOT EXISTS search_rows_mrn ON search_rows (mrn, date) WHERE page IS NULL;
+      CREATE INDEX IF NOT EXISTS search_rows_date ON search_rows (date) WHERE page IS NULL;
       CREATE TABLE IF NOT EXISTS search_versions (
         doc INTEGER NOT NULL, version INTEGER NOT NULL, text_version INTEGER NOT NULL, record_id TEXT NOT NULL,
         title TEXT NOT NULL, patient_name TEXT NOT NULL, mrn TEXT NOT NULL, document_type TEXT NOT NULL,
