@@ -20,7 +20,7 @@ import {
 } from '@medrec/domain/testing';
 import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '../projection-runner';
-import { accessesOf, HISTORY_PROJECTIONS, patientDisclosures, recordStats, recordTimeline, withAccesses } from './index';
+import { accessLogPage, HISTORY_PROJECTIONS, patientDisclosures, recordStats, recordTimeline, timelinePage } from './index';
 
 const OTHER_ID = '5d1e8a7c-2b3f-4c6d-9e8f-7a6b5c4d3e2f';
 const TABLES = ['record_timeline', 'record_timeline_destroyed', 'disclosures', 'disclosure_patients', 'stats_records', 'stats_uploads', 'stats_encounters'];
@@ -95,10 +95,12 @@ describe('history projections', () => {
     const db = projections.db;
 
     // Accesses come from the record's access stream, merged in log order.
-    const accesses = accessesOf(await store.readStream(recordAccessStream(RECORD_ID)));
+    const head = await store.headPosition();
+    const { accesses } = await accessLogPage(store, RECORD_ID, head, { limit: 100 });
     expect(accesses).toEqual([expect.objectContaining({ actor: 'dr.clio', role: 'clinician', purpose: 'treatment', version: 2, what: 'record' })]);
     expect(recordTimeline(db, RECORD_ID).some((e) => e.type === 'accessed')).toBe(false);
-    const timeline = withAccesses(recordTimeline(db, RECORD_ID), accesses);
+    const { timeline, nextCursor } = await timelinePage(db, store, RECORD_ID, head, { limit: 100 });
+    expect(nextCursor).toBeNull();
     expect(timeline.map((e) => [e.type, e.actor, e.version])).toEqual([
       ['created', 'cara.clerk', 1],
       ['ocr-completed', 'cara.clerk', 1],
@@ -113,7 +115,18 @@ describe('history projections', () => {
     ]);
     expect(timeline[3].summary).toBe('Version 3 (addendum): same content. Reason: Late note');
     expect(recordTimeline(db, RECORD_ID, timeline[2].position).map((e) => e.type)).toEqual(['created', 'ocr-completed', 'amended']);
-    expect(accessesOf(await store.readStream(recordAccessStream(RECORD_ID)), timeline[4].position)).toEqual([]);
+    expect((await accessLogPage(store, RECORD_ID, timeline[4].position, { limit: 100 })).accesses).toEqual([]);
+
+    // Page by page (limit 3, the access in the middle of a page): the same entries, once each, in order.
+    const paged: typeof timeline = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof timelinePage>> = await timelinePage(db, store, RECORD_ID, head, { limit: 3, ...(cursor ? { cursor: JSON.parse(Buffer.from(cursor, 'base64url').toString()) } : {}) });
+      expect(page.timeline.length).toBeLessThanOrEqual(3);
+      paged.push(...page.timeline);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(timeline);
 
     const window = { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z') };
     expect(patientDisclosures(db, 'mrn-004217', window.from, window.to)).toEqual([

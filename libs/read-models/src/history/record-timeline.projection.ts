@@ -205,11 +205,6 @@ export function accessEntryOf(e: StoredEvent): AccessEntry {
   return { position: e.position, at: d.at, actor: d.actor, role: d.role, purpose: d.purpose, version: d.version ?? null, what: d.what, accessId: d.accessId };
 }
 
-/** The accesses of a record from its `record-access-<id>` stream, up to `upTo`, in log order. */
-export function accessesOf(events: readonly StoredEvent[], upTo = Number.MAX_SAFE_INTEGER): AccessEntry[] {
-  return events.filter((e) => e.type === 'RecordAccessed' && e.position <= upTo).map(accessEntryOf);
-}
-
 /** An access as a timeline entry. */
 export function timelineEntryOfAccess(a: AccessEntry): TimelineEntry {
   return {
@@ -223,9 +218,4 @@ export function timelineEntryOfAccess(a: AccessEntry): TimelineEntry {
     summary: `Read (${a.what}${a.version != null ? ` of version ${a.version}` : ''}) for ${a.purpose}`,
     details: { what: a.what, accessId: a.accessId },
   };
-}
-
-/** The record's timeline (from the projection) with its accesses merged in, in log order. */
-export function withAccesses(timeline: readonly TimelineEntry[], accesses: readonly AccessEntry[]): TimelineEntry[] {
-  return [...timeline, ...accesses.map(timelineEntryOfAccess)].sort((x, y) => x.position - y.position);
 }

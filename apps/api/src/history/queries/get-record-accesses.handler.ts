@@ -1,10 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { AccessEntry, ProjectionRunner } from '@medrec/read-models';
+import { AccessEntry, accessLogPage, ProjectionRunner } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordRepository } from '../../records/record-repository';
-import { accessLogPage } from '../timeline-paging';
 import { auditRecordRead } from './audited-record-read';
 import { GetRecordAccessesQuery } from './history-queries';
 

@@ -1,11 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { ProjectionRunner } from '@medrec/read-models';
+import { ProjectionRunner, timelinePage } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordRepository } from '../../records/record-repository';
 import { versionView } from '../../records/record-view';
-import { timelinePage } from '../timeline-paging';
 import { auditRecordRead, readModelsAt } from './audited-record-read';
 import { GetRecordHistoryQuery, RecordHistoryView } from './history-queries';
 

@@ -1,10 +1,10 @@
 import { Query } from '@nestjs/cqrs';
 import type { CommandContext } from '@medrec/application';
 import type { PurposeOfUse } from '@medrec/domain';
-import type { AccessEntry, Disclosure, RecordStats, TimelineEntry } from '@medrec/read-models';
+import type { AccessEntry, Disclosure, PageRequest, RecordStats, TimelineEntry } from '@medrec/read-models';
 import type { VersionView } from '../../records/record-view';
 import type { TimeWindow } from '../time-window';
-import { DEFAULT_PAGE_SIZE, PageRequest } from '../timeline-paging';
+import { DEFAULT_PAGE_SIZE } from '../timeline-paging';
 import type { DiffHunk } from '../word-diff';
 
 type ReadContext = CommandContext & { purpose: PurposeOfUse };
