@@ -269,6 +269,7 @@ describe('search over HTTP', () => {
       'q=a&from=2024-03-01&to=2024-02-01',
       'q=a&versions=some',
       'q=a&mrn=%3Cscript%3E',
+      `q=a&mrn=${'A'.repeat(21)}`, // longer than any MRN a record may have
       'q=a&q=b',
       'q=a&sort=date',
     ]) {

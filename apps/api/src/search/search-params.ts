@@ -1,5 +1,5 @@
-import { DomainError, FieldError, isDocumentType } from '@medrec/domain';
-import { parseSearchQuery } from '@medrec/read-models';
+import { DomainError, FieldError, isCalendarDate, isDocumentType, isMrn } from '@medrec/domain';
+import { MAX_QUERY_LENGTH, MAX_QUERY_TERMS, parseSearchQuery } from '@medrec/read-models';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -20,13 +20,6 @@ export interface SearchParams {
 }
 
 const KNOWN = new Set(['q', 'mrn', 'documentType', 'from', 'to', 'limit', 'cursor', 'versions', 'after']);
-const MRN = /^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
-
-function isDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
-}
 
 /**
  * Validates every parameter; 400 (problem+json) for anything wrong. Messages never quote the
@@ -53,9 +46,9 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
       params.text = text;
       params.fts = parsed.fts;
     } else if (parsed.reason === 'too-long') {
-      errors.push({ field: 'q', message: 'must be at most 512 characters' });
+      errors.push({ field: 'q', message: `must be at most ${MAX_QUERY_LENGTH} characters` });
     } else if (parsed.reason === 'too-many-terms') {
-      errors.push({ field: 'q', message: 'has too many terms (at most 32)' });
+      errors.push({ field: 'q', message: `has too many terms (at most ${MAX_QUERY_TERMS})` });
     } else if (parsed.reason === 'only-negative') {
       errors.push({ field: 'q', message: 'needs at least one term that is not excluded (NOT or -)' });
     } else {
@@ -64,8 +57,9 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
   }
   const mrn = one('mrn');
   if (mrn !== undefined) {
-    if (MRN.test(mrn.trim())) params.mrn = mrn.trim();
-    else errors.push({ field: 'mrn', message: 'must be letters, digits or hyphens' });
+    // The MRN rule of records themselves: a filter no record could match is a mistake to report.
+    if (isMrn(mrn.trim())) params.mrn = mrn.trim();
+    else errors.push({ field: 'mrn', message: 'must be 4-20 letters, digits or hyphens' });
   }
   const documentType = one('documentType');
   if (documentType !== undefined) {
@@ -75,7 +69,7 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
   for (const name of ['from', 'to'] as const) {
     const value = one(name);
     if (value === undefined) continue;
-    if (isDate(value)) params[name] = value;
+    if (isCalendarDate(value)) params[name] = value;
     else errors.push({ field: name, message: 'must be a date YYYY-MM-DD' });
   }
   if (params.from && params.to && params.from > params.to) errors.push({ field: 'from', message: 'must not be after to' });
