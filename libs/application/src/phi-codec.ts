@@ -35,7 +35,11 @@ export class PhiCodec {
     if (Object.keys(phi).length === 0) return clear;
     const key = await this.keys.get(keyId);
     if (!key) throw new Error('No data key for this entity: PHI cannot be written');
-    return { ...clear, [PHI_FIELD]: encryptPhi(key, keyId, phi) };
+    try {
+      return { ...clear, [PHI_FIELD]: encryptPhi(key, keyId, phi) };
+    } finally {
+      key.fill(0);
+    }
   }
 
   async decode<E extends DomainEvent>(keyId: string, stored: StoredEvent, key?: Buffer | null): Promise<DecodedEvent<E>> {

@@ -57,10 +57,14 @@ export class QueryAuditLog {
     let pending = this.keyCreations.get(keyId);
     if (!pending) {
       pending = (async () => {
-        if (await this.keys.get(keyId)) return;
-        await this.keys.create(keyId).catch((error) => {
+        // Only whether the day's key exists matters here: the copies handed out are wiped at once.
+        const existing = await this.keys.get(keyId);
+        existing?.fill(0);
+        if (existing) return;
+        const created = await this.keys.create(keyId).catch((error) => {
           if (!(error instanceof KeyExistsError)) throw error;
         });
+        created?.fill(0);
       })();
       pending.catch(() => this.keyCreations.delete(keyId));
       this.keyCreations.set(keyId, pending);

@@ -65,20 +65,24 @@ export async function verifyStore(stores: { events: EventStore; keys: KeyStore; 
   let contentsChecked = 0;
   if (options.content !== false) {
     for (const [recordId, record] of records) {
-      if (record.destroyed) {
-        if (await stores.keys.get(recordId)) contentProblems.push({ stream: record.stream, version: null, reason: 'key-not-destroyed' });
-        continue;
-      }
       const key = await stores.keys.get(recordId);
-      if (!key) {
-        contentProblems.push({ stream: record.stream, version: null, reason: 'key-missing' });
-        continue;
-      }
-      for (const { version, content } of record.versions) {
-        const reason = await checkContent(stores.blobs, content, key);
-        contentsChecked += 1;
-        if (reason) contentProblems.push({ stream: record.stream, version, reason });
-        options.onProgress?.({ events, contents: contentsChecked });
+      try {
+        if (record.destroyed) {
+          if (key) contentProblems.push({ stream: record.stream, version: null, reason: 'key-not-destroyed' });
+          continue;
+        }
+        if (!key) {
+          contentProblems.push({ stream: record.stream, version: null, reason: 'key-missing' });
+          continue;
+        }
+        for (const { version, content } of record.versions) {
+          const reason = await checkContent(stores.blobs, content, key);
+          contentsChecked += 1;
+          if (reason) contentProblems.push({ stream: record.stream, version, reason });
+          options.onProgress?.({ events, contents: contentsChecked });
+        }
+      } finally {
+        key?.fill(0); // the key store hands out copies; this one is done with
       }
     }
   }

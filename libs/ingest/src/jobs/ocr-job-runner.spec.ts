@@ -92,4 +92,23 @@ describe('OcrJobRunner', () => {
     expect(second - first).toBeGreaterThanOrEqual(100);
     expect(third - second).toBeGreaterThanOrEqual(200);
   });
+
+  it('leaves no copy of the record key in memory: every key handed out for the job (its own, the PHI codec\'s) is wiped', async () => {
+    const handed: Buffer[] = [];
+    const get = keys.get.bind(keys);
+    const spy = jest.spyOn(keys, 'get').mockImplementation(async (id) => {
+      const key = await get(id);
+      if (key) handed.push(key);
+      return key;
+    });
+    try {
+      ocr = new OcrJobRunner(records, blobs, keys, projections, flakyRecognizer(0), { nodeId: 'node-a', pollIntervalMs: 10 });
+      ocr.start();
+      expect(await ocrEnded(10_000)).toBe('OcrCompleted');
+      expect(handed.length).toBeGreaterThan(0);
+      for (const key of handed) expect(key.equals(Buffer.alloc(key.length))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

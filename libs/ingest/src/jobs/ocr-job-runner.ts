@@ -165,25 +165,29 @@ export class OcrJobRunner {
       return;
     }
 
-    let pages: RecognizedPage[];
-    try {
-      pages = await this.recognize(job);
-    } catch (error) {
-      if (error instanceof DomainError && error.kind === 'gone') return; // destroyed meanwhile
-      // Leave the job pending: the next claim, after a growing delay (a store or the OCR pool may
-      // be briefly unavailable), counts as the next attempt.
-      const failures = (this.failedHere.get(key) ?? 0) + 1;
-      this.failedHere.set(key, failures);
-      const delay = this.retryDelayMs * 2 ** (failures - 1);
-      this.notBefore.set(key, Date.now() + delay);
-      this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
-      return;
-    }
+    // The record's key, fetched once for reading the content and storing the text, wiped after.
     const dataKey = await this.keys.get(job.recordId);
     if (!dataKey) return; // destroyed meanwhile
     const textKey = textKeyFor(job.blobKey);
-    const stored: StoredText = { version: job.version, pages };
-    await putEncrypted(this.blobs, textKey, Buffer.from(JSON.stringify(stored)), dataKey);
+    let pages: RecognizedPage[];
+    try {
+      try {
+        pages = await this.recognize(job, dataKey);
+      } catch (error) {
+        // Leave the job pending: the next claim, after a growing delay (a store or the OCR pool may
+        // be briefly unavailable), counts as the next attempt.
+        const failures = (this.failedHere.get(key) ?? 0) + 1;
+        this.failedHere.set(key, failures);
+        const delay = this.retryDelayMs * 2 ** (failures - 1);
+        this.notBefore.set(key, Date.now() + delay);
+        this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
+        return;
+      }
+      const stored: StoredText = { version: job.version, pages };
+      await putEncrypted(this.blobs, textKey, Buffer.from(JSON.stringify(stored)), dataKey);
+    } finally {
+      dataKey.fill(0);
+    }
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
     const position = await this.record(
       { type: 'CompleteOcr', recordId: job.recordId, version: job.version, pages: pages.length, meanConfidence, textKey, pageTexts: pages.map((p) => p.text), actor: context.actor, at: new Date().toISOString() },
@@ -201,9 +205,7 @@ export class OcrJobRunner {
     return !version || version.ocr.status !== 'pending';
   }
 
-  private async recognize(job: PendingOcrJob): Promise<RecognizedPage[]> {
-    const dataKey = await this.keys.get(job.recordId);
-    if (!dataKey) throw new DomainError('gone', 'The record was destroyed');
+  private async recognize(job: PendingOcrJob, dataKey: Buffer): Promise<RecognizedPage[]> {
     const content = await streamBuffer(await getDecrypted(this.blobs, job.blobKey, dataKey, { expectedSha256: job.sha256 }));
     return this.recognizer.recognize(content, job.contentType);
   }
