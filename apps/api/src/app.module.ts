@@ -18,7 +18,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ReadModelsModule, AuditModule, IngestionModule, AuthModule, RecordsModule, SearchModule, HistoryModule],
+      imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ReadModelsModule.forRoot(), AuditModule, IngestionModule, AuthModule, RecordsModule, SearchModule, HistoryModule],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

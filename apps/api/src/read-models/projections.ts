@@ -8,3 +8,9 @@ import { contentIndexProjection, HISTORY_PROJECTIONS, Projection, searchProjecti
 export const PROJECTIONS: readonly Projection[] = [contentIndexProjection, ocrJobsProjection, searchProjection, ...HISTORY_PROJECTIONS];
 
 export const READ_MODELS_FILE = 'read-models.db';
+
+/**
+ * What an OCR worker process keeps: the pending jobs only. It has no use for the search index or
+ * the history views, which would put decrypted PHI on every worker's disk.
+ */
+export const OCR_WORKER_PROJECTIONS: readonly Projection[] = [ocrJobsProjection];

@@ -1,34 +1,44 @@
-import { BeforeApplicationShutdown, Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { PROJECTIONS, READ_MODELS_FILE } from './projections';
+import * as projectionLists from './projections';
+import { READ_MODELS_FILE } from './projections';
 
 const logger = new Logger('Projections');
 
-/** The read models (their own SQLite file) kept up to date by the projection runner. */
+/**
+ * The read models (their own SQLite file) kept up to date by the projection runner. The API keeps
+ * every projection (PROJECTIONS); a process that needs fewer names its own list: `exportName` of
+ * ./projections, which the replay thread loads as well.
+ */
 @Global()
-@Module({
-  providers: [
-    {
-      provide: ProjectionRunner,
-      inject: [EVENT_STORE, PhiCodec, APP_CONFIG],
-      useFactory: (store: EventStore, codec: PhiCodec, config: AppConfig) =>
-        new ProjectionRunner(store, codec, [...PROJECTIONS], {
-          filename: join(config.dataDir, READ_MODELS_FILE),
-          batchSize: config.projectionBatchSize,
-          // A long catch-up at start (a read model replaying after an upgrade) applies in a thread of its own.
-          replayThread: { projectionsModule: require.resolve('./projections'), projectionsExport: 'PROJECTIONS' },
-          log: (message) => logger.warn(message),
-        }),
-    },
-  ],
-  exports: [ProjectionRunner],
-})
+@Module({})
 export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(@Inject(ProjectionRunner) private readonly projections: ProjectionRunner) {}
+
+  static forRoot(exportName: 'PROJECTIONS' | 'OCR_WORKER_PROJECTIONS' = 'PROJECTIONS'): DynamicModule {
+    return {
+      module: ReadModelsModule,
+      providers: [
+        {
+          provide: ProjectionRunner,
+          inject: [EVENT_STORE, PhiCodec, APP_CONFIG],
+          useFactory: (store: EventStore, codec: PhiCodec, config: AppConfig) =>
+            new ProjectionRunner(store, codec, [...projectionLists[exportName]], {
+              filename: join(config.dataDir, READ_MODELS_FILE),
+              batchSize: config.projectionBatchSize,
+              // A long catch-up at start (a read model replaying after an upgrade) applies in a thread of its own.
+              replayThread: { projectionsModule: require.resolve('./projections'), projectionsExport: exportName },
+              log: (message) => logger.warn(message),
+            }),
+        },
+      ],
+      exports: [ProjectionRunner],
+    };
+  }
 
   onApplicationBootstrap(): void {
     this.projections.start();
