@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ProjectionRunner } from '@medrec/read-models';
 import { headPosition, startConfiguredApp } from './support/configured-app';
 import { Client, PASSWORD, purpose, recordForm, Response, TestApp, TINY_PNG, usersByRole } from './support/harness';
 
@@ -399,6 +400,25 @@ describe('path parameters, headers and unknown resources', () => {
   it('wrong credentials -> 401, the username not echoed', async () => {
     await rejects(() => new Client(t.baseUrl).post('/api/auth/token', { username: 'quenby.orchard', password: 'not-the-password' }), 401, { secrets: ['quenby.orchard', 'not-the-password'] });
   });
+});
+
+describe('while the read models are behind', () => {
+  it('an upload answers 503 with Retry-After (its duplicate check would read stale data), storing nothing', async () => {
+    const runner = t.app.get(ProjectionRunner);
+    await runner.stop();
+    try {
+      // Something the stopped runner has not applied.
+      await u.legal.get(`/api/records/${record}`, purpose('legal'));
+      const before = await headPosition(t.baseUrl);
+      const res = await u.clerk.request('POST', '/api/records', { form: recordForm(PHI, TINY_PNG, PHI_FILENAME) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.contentType).toContain('application/problem+json');
+      expect(await headPosition(t.baseUrl)).toBe(before);
+    } finally {
+      runner.start();
+    }
+  }, 20_000);
 });
 
 describe('afterwards', () => {

@@ -10,7 +10,7 @@ import { content, createRecord, RECORD_ID } from '@medrec/domain/testing';
 import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
-import { OcrJobRunner } from './ocr-job-runner';
+import { OcrJobRunner, textKeyFor } from './ocr-job-runner';
 import { ocrJobsProjection } from './ocr-jobs.projection';
 
 /** Fault injection: fails the first `failures` documents, then answers one page of text. */
@@ -110,5 +110,10 @@ describe('OcrJobRunner', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('puts the text next to the content, and refuses a content key it would write over', () => {
+    expect(textKeyFor('records/r1/content/abc')).toBe('records/r1/text/abc.json');
+    expect(() => textKeyFor('records/r1/abc')).toThrow(/not one the API writes/);
   });
 });

@@ -28,8 +28,15 @@ export interface StoredText {
   pages: RecognizedPage[];
 }
 
-/** Where a version's recognized text is kept (encrypted), next to its content. */
-export const textKeyFor = (blobKey: string): string => blobKey.replace(/\/content\/([^/]+)$/, '/text/$1.json');
+/**
+ * Where a version's recognized text is kept (encrypted), next to its content. A content key of
+ * another shape is an error: answering it unchanged would write the text over the document.
+ */
+export function textKeyFor(blobKey: string): string {
+  const textKey = blobKey.replace(/\/content\/([^/]+)$/, '/text/$1.json');
+  if (textKey === blobKey) throw new Error('The content key is not one the API writes (…/content/<id>)');
+  return textKey;
+}
 
 /**
  * Works through pending OCR (from the ocr-jobs projection): claims each job on its own stream,

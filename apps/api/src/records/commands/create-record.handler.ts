@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { DomainError, validateNewRecord } from '@medrec/domain';
 import { findDuplicate, ProjectionRunner } from '@medrec/read-models';
+import { ReadModelBehindError, READ_YOUR_WRITES_TIMEOUT_MS } from '../../read-models/read-your-writes';
 import { RecordContent } from '../record-content';
 import { RecordRepository } from '../record-repository';
 import { CreateRecordCommand } from './record-commands';
@@ -52,9 +53,12 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     }
   }
 
-  /** Same patient, same bytes: looked up once the read model has caught up with every acknowledged write. */
+  /**
+   * Same patient, same bytes: looked up once the read model has caught up with every acknowledged
+   * write. Still behind after the wait: 503 (try again), not a check against stale data.
+   */
   private async findDuplicate(mrn: string, sha256: string) {
-    await this.projections.catchUp(5000);
+    if (!(await this.projections.catchUp(READ_YOUR_WRITES_TIMEOUT_MS))) throw new ReadModelBehindError(this.projections.position() + 1);
     return findDuplicate(this.projections.db, mrn, sha256);
   }
 }
