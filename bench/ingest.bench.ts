@@ -21,6 +21,8 @@ const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
 const SCANS = process.env.BENCH_SCANS ?? join(ROOT, 'test/fixtures/scans');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ADMIN_PASSWORD = 'bench-admin-password';
+/** OCR threads of the server, the recognition-only ceiling and OCRmyPDF alike (BENCH_OCR_WORKERS, default 2). */
+const OCR_WORKERS = Number(process.env.BENCH_OCR_WORKERS ?? 2);
 
 interface Scan { file: string; text: string; mrn: string; patient: string; dob: string; type: string; pages: number }
 
@@ -53,7 +55,14 @@ function peakRssMb(pid: number): number {
 async function medrec(scans: Scan[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-ingest-'));
   // As `npm start` runs it: MALLOC_ARENA_MAX=2 unless the environment says otherwise.
-  const server = await startServerProcess(dataDir, { MALLOC_ARENA_MAX: MALLOC_ARENA_MAX, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_OCR_IN_PROCESS: 'true', MEDREC_TOKEN_TTL_SECONDS: '3600' });
+  const server = await startServerProcess(dataDir, {
+    MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
+    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    MEDREC_OCR_IN_PROCESS: 'true',
+    // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
+    MEDREC_OCR_WORKERS: String(OCR_WORKERS),
+    MEDREC_TOKEN_TTL_SECONDS: '3600',
+  });
   try {
     const { baseUrl } = server;
     const admin = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
@@ -95,7 +104,7 @@ async function medrec(scans: Scan[]) {
 
 /**
  * The ceiling of OCR throughput here: the same pages, rasterized beforehand (untimed), through an
- * OcrPool of the server's size and settings (2 workers, best_int, PSM 6): recognition and nothing
+ * OcrPool of the server's size and settings (OCR_WORKERS, best_int, PSM 6): recognition and nothing
  * else. Runs in this process after the server has stopped.
  */
 async function recognitionOnly(scans: Scan[]): Promise<{ pages: number; pagesPerMin: number }> {
@@ -104,7 +113,7 @@ async function recognitionOnly(scans: Scan[]): Promise<{ pages: number; pagesPer
     const { contentType } = await inspectDocument(join(SCANS, scan.file), DEFAULT_INGEST_LIMITS);
     for await (const raster of rasterizeDocument(join(SCANS, scan.file), contentType)) if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi });
   }
-  const pool = await OcrPool.start({ workers: 2 });
+  const pool = await OcrPool.start({ workers: OCR_WORKERS });
   try {
     const started = Date.now();
     await Promise.all(images.map((image) => pool.recognize(image.data, { dpi: image.dpi })));
@@ -126,7 +135,7 @@ function ocrmypdf(scans: Scan[]) {
       const out = join(dir, `${scan.file}.pdf`);
       // Images need their resolution; the fixtures are 200 dpi scans.
       const imageArgs = scan.file.endsWith('.pdf') ? [] : ['--image-dpi', '200'];
-      execFileSync('ocrmypdf', ['--jobs', '2', '--force-ocr', '--output-type', 'pdf', '--quiet', ...imageArgs, join(SCANS, scan.file), out], { stdio: 'ignore' });
+      execFileSync('ocrmypdf', ['--jobs', String(OCR_WORKERS), '--force-ocr', '--output-type', 'pdf', '--quiet', ...imageArgs, join(SCANS, scan.file), out], { stdio: 'ignore' });
       execFileSync('pdftotext', ['-layout', out, `${out}.txt`]);
       rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), readFileSync(`${out}.txt`, 'utf8')));
     }
@@ -152,6 +161,7 @@ async function main(): Promise<void> {
     bench: 'ingest',
     documents: scans.length,
     rounds: ROUNDS,
+    ocrWorkers: OCR_WORKERS,
     pages: ours.pages,
     seconds: round(ours.seconds, 1),
     pagesPerMin: ours.pagesPerMin,

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from '../blob-store.port';
 import { assertValidBlobKey, assertValidBlobPrefix } from '../blob-key';
+import { writeMeasured } from '../measured-write';
 
 const TEMP_DIR = '.tmp';
 /** Temporary files older than this are leftovers of a crash (a put never takes this long). */
@@ -30,18 +31,11 @@ export class FilesystemBlobStore implements BlobStore {
     await this.init();
     const target = this.pathOf(key);
     const temp = join(this.root, TEMP_DIR, `${randomUUID()}.tmp`);
-    const hash = createHash('sha256');
-    let size = 0;
     const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    let written: { size: number; sha256: string };
     try {
       try {
-        const chunks: AsyncIterable<Buffer | string> | Buffer[] = Buffer.isBuffer(body) ? [body] : body;
-        for await (const piece of chunks) {
-          const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
-          hash.update(chunk);
-          size += chunk.length;
-          await writeAll(file, chunk);
-        }
+        written = await writeMeasured(body, (chunk) => writeAll(file, chunk));
         await file.sync();
       } finally {
         await file.close();
@@ -51,7 +45,7 @@ export class FilesystemBlobStore implements BlobStore {
       await unlink(temp).catch(() => undefined);
       throw error;
     }
-    return { key, size, sha256: hash.digest('hex') };
+    return { key, ...written };
   }
 
   async get(key: string): Promise<Readable> {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { assertValidBlobKey, assertValidBlobPrefix } from '../blob-key';
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from '../blob-store.port';
+import { writeMeasured } from '../measured-write';
 
 export interface MinioConnectionOptions {
   endPoint: string;
@@ -109,24 +110,17 @@ export class MinioBlobStore implements BlobStore {
 
   async put(key: string, body: Readable | Buffer): Promise<BlobInfo> {
     assertValidBlobKey(key);
-    const hash = createHash('sha256');
-    let size = 0;
     const upload = new PartedUpload(this.client, this.bucket, key, this.partSize, this.target(key));
+    let written: { size: number; sha256: string };
     try {
-      const chunks: AsyncIterable<Buffer | string> | Buffer[] = Buffer.isBuffer(body) ? [body] : body;
-      for await (const piece of chunks) {
-        const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
-        hash.update(chunk);
-        size += chunk.length;
-        await upload.write(chunk);
-      }
+      written = await writeMeasured(body, (chunk) => upload.write(chunk));
       await upload.finish();
     } catch (error) {
       // Store failures arrive already wrapped; anything else is the caller's body failing and is passed on as is.
       await upload.abort();
       throw error;
     }
-    return { key, size, sha256: hash.digest('hex') };
+    return { key, ...written };
   }
 
   async get(key: string): Promise<Readable> {

@@ -164,6 +164,18 @@ describe('medrec ingest', () => {
     expect(owners).toEqual(['MRN-00999002', 'MRN-00999001']);
   });
 
+  it('a state file that cannot be saved still leaves the summary of what was uploaded, then the error', async () => {
+    const file = 'mrn-00519377-radiology-report.pdf';
+    copyScans(file);
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify([standardRow(file, { mrn: 'MRN-00999003', patientName: 'Third Patient' })]));
+
+    const result = await run(['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--json', '--state', join(folder, 'no-such-dir', 'state.json')]);
+
+    expect(result.code).toBe(1);
+    expect(result.json().ingested).toEqual([expect.objectContaining({ file, recordId: expect.any(String) })]);
+    expect(result.err).toContain('Could not save the state file');
+  });
+
   it('reads a CSV manifest, lists a refused file with the server reason, and exits 1', async () => {
     copyScans('mrn-00600218-progress-note.pdf');
     copyFileSync(join(BAD_INPUTS, 'not-a-pdf.pdf'), join(folder, 'not-a-pdf.pdf'));

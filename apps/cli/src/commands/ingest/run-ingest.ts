@@ -20,7 +20,7 @@ export interface RunIngestOptions {
 
 export interface IngestRun {
   summary: IngestSummary;
-  /** Set when the batch stopped early for a reason no file can get past (credentials refused, wrong server). */
+  /** Set when the batch stopped early for a reason no file can get past (credentials refused, wrong server), or its state file could not be saved. */
   error?: CliError;
 }
 
@@ -120,7 +120,12 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
   } finally {
     progress.stop();
   }
-  await state.flush();
+  // A state file that cannot be saved must not hide what was uploaded: the summary (with the new
+  // record ids) is still printed, then the error.
+  const saved = await state.flush().then(
+    () => undefined,
+    (error: unknown) => (error instanceof CliError ? error : new CliError('Could not save the state file')),
+  );
 
   const lists = emptyLists();
   lists.invalid.push(...invalid);
@@ -128,7 +133,8 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
     if (outcome.list === 'notAttempted') lists.notAttempted.push(outcome.item);
     else (lists[outcome.list] as (typeof outcome.item)[]).push(outcome.item);
   }
-  return { summary: summarize(client.server, lists, (Date.now() - startedAt) / 1000), ...(stopError ? { error: stopError } : {}) };
+  const error = stopError ?? saved;
+  return { summary: summarize(client.server, lists, (Date.now() - startedAt) / 1000), ...(error ? { error } : {}) };
 }
 
 async function fileSha256(path: string): Promise<string> {
