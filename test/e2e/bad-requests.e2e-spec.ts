@@ -81,7 +81,7 @@ async function rejects(run: () => Promise<Response>, expected: number | number[]
 }
 
 const createRecord = (form: FormData, client = u.clerk) => client.request('POST', '/api/records', { form });
-const raw = (client: Client, method: string, path: string, body: string, contentType = 'application/json') =>
+const raw = (client: Client, method: string, path: string, body: string | Buffer, contentType = 'application/json') =>
   client.request(method, path, { body, headers: { 'content-type': contentType } });
 
 beforeAll(async () => {
@@ -256,6 +256,53 @@ describe('JSON bodies', () => {
     await rejects(() => raw(u.legal, 'POST', holds(), '{"matter":"m","reason":"r"}', 'application/json; charset=koi8-r'), 415);
   });
 
+  const nested = (depth: number, open = '{"a":', close = '}') => open.repeat(depth) + '1' + close.repeat(depth);
+
+  it.each([
+    ['objects', 33, '{"a":', '}'],
+    ['arrays', 33, '[', ']'],
+    ['objects', 300, '{"a":', '}'],
+    ['arrays', 1_000, '[', ']'],
+  ])('%s nested %d deep -> 400 naming the limit, before login and after (deeper and larger: test/e2e/hostile-requests)', async (_, depth, open, close) => {
+    const body = nested(depth, open, close);
+    const anonymous = await rejects(() => raw(new Client(t.baseUrl), 'POST', '/api/auth/token', body), 400);
+    expect(anonymous.body.detail).toMatch(/nested deeper than 32/);
+    await rejects(() => raw(u.legal, 'POST', holds(), body), 400);
+  });
+
+  it('nesting up to the limit is parsed (and then validated as usual)', async () => {
+    const res = await rejects(() => raw(u.legal, 'POST', holds(), `{"matter":"m","reason":"r","extra":${nested(31)}}`), 400, { fields: ['extra'] });
+    expect(res.body.detail).not.toMatch(/nested/);
+  });
+
+  it('a forbidden key deep in the body -> 400 naming its path', async () => {
+    await rejects(() => raw(u.legal, 'POST', holds(), `{"matter":"m","reason":"r","a":{"b":[{"__proto__":{}}]}}`), 400, { fields: ['a.b.0.__proto__'] });
+  });
+
+  it.each([
+    ['invalid UTF-8 (a Latin-1 byte)', Buffer.from('{"matter":"Caf\xe9 v. Roe","reason":"r"}', 'latin1'), 'application/json'],
+    ['a UTF-16LE BOM and body', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"matter":"m","reason":"r"}', 'utf16le')]), 'application/json'],
+    ['a UTF-32BE BOM', Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), Buffer.from('{}')]), 'application/json'],
+  ])('%s -> 400, nothing stored', async (_, body, contentType) => {
+    const res = await rejects(() => raw(u.legal, 'POST', holds(), body, contentType), 400);
+    expect(res.body.detail).toMatch(/UTF-8/);
+  });
+
+  it.each(['utf-16le', 'latin1', 'iso-8859-1', 'utf-32'])('charset=%s -> 415 (JSON is UTF-8)', async (charset) => {
+    const res = await rejects(() => raw(u.legal, 'POST', holds(), Buffer.from('{"matter":"m","reason":"r"}', charset === 'utf-16le' ? 'utf16le' : 'latin1'), `application/json; charset=${charset}`), 415);
+    expect(res.body.detail).toMatch(/UTF-8/);
+  });
+
+  it('a UTF-8 byte order mark is ignored (RFC 8259 allows it)', async () => {
+    const res = await raw(u.legal, 'POST', holds(), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"matter":"Doe v. Roe","reason":"BOM"}')]));
+    expect(res.status).toBe(201);
+  });
+
+  it.each(['gzip', 'deflate', 'br'])('Content-Encoding: %s -> 415 (compressed JSON is not accepted)', async (encoding) => {
+    const res = await rejects(() => u.legal.request('POST', holds(), { body: Buffer.from('not really compressed'), headers: { 'content-type': 'application/json', 'content-encoding': encoding } }), 415);
+    expect(res.body.detail).toMatch(/Content-Encoding/);
+  });
+
   it.each(['__proto__', 'constructor'])('%s as a field -> 400 naming it, like any unknown field', async (field) => {
     await rejects(() => raw(u.legal, 'POST', holds(), `{"matter":"Doe v. Roe","reason":"Notice","${field}":{"isAdmin":true}}`), 400, { fields: [field] });
   });
@@ -286,6 +333,31 @@ describe('JSON bodies', () => {
   ] as const)('%s: an empty body -> 400 naming every required field', async (_, role, path, fields) => {
     const client = role ? u[role] : new Client(t.baseUrl);
     await rejects(() => client.post(path(record), {}), 400, { fields: [...fields] });
+  });
+
+  it.each([
+    ['missing', {}, /must be a string/],
+    ['an object', { matter: { text: 'm' }, reason: { text: 'r' } }, /must be a string/],
+    ['null', { matter: null, reason: null }, /must be a string/],
+    ['empty', { matter: '', reason: '' }, /should not be empty/],
+  ])('%s fields -> 400 saying what is wrong, not a length', async (_, body, message) => {
+    const res = await rejects(() => u.legal.post(holds(), body), 400, { fields: ['matter', 'reason'] });
+    for (const field of ['matter', 'reason']) {
+      const errors = res.body.errors.filter((e: { field: string }) => e.field === field);
+      expect(errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    }
+  });
+
+  it('missing login fields, roles and recipient -> what is wrong, once per field', async () => {
+    const token = await rejects(() => new Client(t.baseUrl).post('/api/auth/token', {}), 400);
+    expect(token.body.errors).toEqual([
+      { field: 'username', message: 'username must be a string' },
+      { field: 'password', message: 'password must be a string' },
+    ]);
+    const user = await rejects(() => u.admin.post('/api/users', { username: 'newbie', password: PASSWORD }), 400);
+    expect(user.body.errors).toEqual([{ field: 'roles', message: 'roles must be an array' }]);
+    const release = await rejects(() => u.him.post(`/api/records/${record}/releases`, { purpose: 'care', authorizationReference: 'A', description: 'd' }), 400);
+    expect(release.body.errors).toEqual([{ field: 'recipient', message: 'recipient should not be null or undefined' }]);
   });
 
   it.each([

@@ -1,16 +1,16 @@
-import { LoggerService, ValidationError, ValidationPipe } from '@nestjs/common';
+import { LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express, { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs';
-import type { FieldError } from '@medrec/domain';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import type { TracedRequest } from './http/request-context';
-import { problem, PROBLEM_CONTENT_TYPE, RequestValidationError } from './problem/problem';
-import { bodyParserProblem } from './problem/problem-details.filter';
+import { jsonBody } from './http/json-body';
+import { fieldErrorsOf } from './problem/field-errors';
+import { RequestValidationError } from './problem/problem';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,8 +30,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      stopAtFirstError: true,
-      exceptionFactory: (errors) => new RequestValidationError(flatten(errors)),
+      exceptionFactory: (errors) => new RequestValidationError(fieldErrorsOf(errors)),
     }),
   );
   const document = SwaggerModule.createDocument(
@@ -63,44 +62,4 @@ function correlationId(req: Request, res: Response, next: NextFunction): void {
   (req as TracedRequest).correlationId = id;
   res.setHeader('X-Request-Id', id);
   next();
-}
-
-/** JSON bodies with a size limit; parser failures answer problem+json (they happen before Nest's filters). */
-function jsonBody(limit: number) {
-  const parse = express.json({ limit, type: ['application/json', 'application/*+json'] });
-  return (req: Request, res: Response, next: NextFunction): void =>
-    parse(req, res, (error?: unknown) => {
-      const field = error ? undefined : forbiddenKey(req.body);
-      if (!error && !field) return next();
-      const body = field
-        ? problem(400, 'The request is invalid', { errors: [{ field, message: 'is not an allowed field' }] })
-        : (bodyParserProblem(error) ?? problem(400, 'The request body could not be read'));
-      res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
-    });
-}
-
-/** Keys that could reach object prototypes; the unknown-field check never sees them, so refuse them here. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function forbiddenKey(value: unknown, path = ''): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const key of Object.keys(value)) {
-    const field = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return field;
-    const nested = forbiddenKey((value as Record<string, unknown>)[key], field);
-    if (nested) return nested;
-  }
-  return undefined;
-}
-
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((e) => {
-    const field = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({
-      field,
-      // class-validator quotes the property, never the value; whitelist errors name the unknown field.
-      message: message.replace(/^property .* should not exist$/, 'is not an allowed field'),
-    }));
-    return [...own, ...flatten(e.children ?? [], field)];
-  });
 }

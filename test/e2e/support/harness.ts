@@ -54,10 +54,10 @@ export class Client {
     return new Client(this.baseUrl, token);
   }
 
-  async request<T = any>(method: string, path: string, options: { json?: unknown; form?: FormData; headers?: Record<string, string>; body?: string } = {}): Promise<Response<T>> {
+  async request<T = any>(method: string, path: string, options: { json?: unknown; form?: FormData; headers?: Record<string, string>; body?: string | Uint8Array } = {}): Promise<Response<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let body: string | FormData | undefined = options.body;
+    let body: string | Uint8Array | FormData | undefined = options.body;
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);

@@ -14,6 +14,9 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   gone: 410,
 };
 
+/** A body of thousands of unknown fields would otherwise answer a list many times its own size. */
+const MAX_LISTED_ERRORS = 100;
+
 /** The one place errors become HTTP: every error leaves as application/problem+json, with no PHI. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -44,7 +47,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private problemOf(exception: unknown): ProblemDetails {
     if (exception instanceof RequestValidationError) {
-      return problem(400, 'The request is invalid', { errors: exception.errors });
+      const { errors } = exception;
+      if (errors.length <= MAX_LISTED_ERRORS) return problem(400, 'The request is invalid', { errors });
+      return problem(400, `The request is invalid: ${errors.length} errors, the first ${MAX_LISTED_ERRORS} listed`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
     }
     if (exception instanceof DomainError) {
       return problem(STATUS_BY_KIND[exception.kind], exception.message, exception.errors.length > 0 ? { errors: exception.errors } : {});
@@ -85,9 +90,16 @@ export function bodyParserProblem(exception: unknown): ProblemDetails | undefine
       return problem(413, `The request body is larger than the limit of ${e.limit} bytes`);
     case 'entity.parse.failed':
       return problem(400, 'The request body is not valid JSON');
-    case 'encoding.unsupported':
+    case 'entity.too.deep':
+      return problem(400, `The JSON body is nested deeper than ${e.limit} levels`);
+    case 'entity.too.wide':
+      return problem(400, `The JSON body has more than ${e.limit} array elements and object members`);
+    case 'entity.encoding.invalid':
+      return problem(400, 'The request body is not valid UTF-8');
     case 'charset.unsupported':
-      return problem(415, 'The request body encoding is not supported');
+      return problem(415, 'JSON bodies must be UTF-8 (RFC 8259): send charset=utf-8 or no charset');
+    case 'encoding.unsupported':
+      return problem(415, 'Compressed request bodies are not accepted: send the body without Content-Encoding');
     default:
       return e.status >= 400 && e.status < 500 ? problem(e.status, 'The request body could not be read') : undefined;
   }
