@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import type { TracedRequest } from './http/request-context';
 import { jsonBody } from './http/json-body';
+import { securityHeaders } from './http/security-headers';
 import { fieldErrorsOf } from './problem/field-errors';
 import { RequestValidationError } from './problem/problem';
 
@@ -22,6 +23,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(securityHeaders());
   app.use(correlationId);
   app.use(removeSpooledUpload);
   app.use(jsonBody(config.limits.jsonBodyBytes));

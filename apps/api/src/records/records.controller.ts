@@ -25,9 +25,11 @@ import { RequirePermission, UserDirectory } from '@medrec/auth';
 import { DomainError, Role } from '@medrec/domain';
 import { parseInstant } from '../history/time-window';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
+import { STORED_CONTENT_POLICY } from '../http/security-headers';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
 import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
+import { contentAttachment } from './content-attachment';
 import type { UploadedFile as File } from './record-content';
 
 /** Who may approve a destruction (as for disposal batches in API.md). */
@@ -74,7 +76,8 @@ export class RecordsController {
     const content = await this.queries.execute(new GetVersionContentQuery(id, version, readContextOf(req)));
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Digest', `sha-256=${Buffer.from(content.sha256, 'hex').toString('base64')}`);
-    return new StreamableFile(content.body, { type: content.contentType, length: content.size, disposition: 'inline' });
+    res.setHeader('Content-Security-Policy', STORED_CONTENT_POLICY);
+    return new StreamableFile(content.body, { type: content.contentType, length: content.size, disposition: contentAttachment(id, version, content.contentType) });
   }
 
   @Get(':id/versions/:v/text')
