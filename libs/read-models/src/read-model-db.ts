@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { makePrivateDatabaseFileSync } from '@medrec/crypto';
 import { clearStatementCache } from './statement-cache';
 import type { Projection, ProjectedEvent } from './projection';
 
 /** Opens the read-model database (its own file) as every writer of it must: the runner and its replay thread. */
 export function openReadModelDb(filename: string): Database.Database {
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  // Rows hold decrypted PHI (names, MRNs, OCR text): owner-only, with its -wal and -shm.
+  makePrivateDatabaseFileSync(filename);
   const db = new Database(filename);
   // The log is the source of truth: a read model may lose its last transactions on power loss
   // and replays them, so NORMAL durability is enough and keeps rebuilds fast.
