@@ -26,7 +26,7 @@ export class SearchController {
    */
   @Get()
   @RequirePermission('search')
-  @ApiQuery({ name: 'q', required: false, description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups)' })
+  @ApiQuery({ name: 'q', required: false, description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise)' })
   @ApiQuery({ name: 'mrn', required: false })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
   @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
