@@ -46,6 +46,13 @@ async function newRecord(): Promise<string> {
   return res.body.id;
 }
 
+async function newSearchableRecord(): Promise<{ id: string; mrn: string; position: number }> {
+  const mrn = `MX-${++seq}`;
+  const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn }) });
+  if (res.status !== 201) throw new Error(`fixture record: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id, mrn, position: res.body.position };
+}
+
 async function newHeldRecord(): Promise<{ id: string; holdId: string }> {
   const id = await newRecord();
   const res = await u.legal.post(`/api/records/${id}/holds`, { matter: 'Doe v. County Hospital', reason: 'Preservation notice' });
@@ -141,11 +148,10 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
   search: {
     route: 'GET /api/search',
     success: 200,
+    // By filters, which every role of the permission may use; searching the text is checked below.
     prepare: async () => {
-      const mrn = `MX-${++seq}`;
-      const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn }) });
-      if (res.status !== 201) throw new Error(`fixture record: ${res.status} ${JSON.stringify(res.body)}`);
-      return { method: 'GET', path: `/api/search?q=appendectomy&mrn=${mrn}&after=${res.body.position}` };
+      const { mrn, position } = await newSearchableRecord();
+      return { method: 'GET', path: `/api/search?mrn=${mrn}&after=${position}` };
     },
     verify: (res) => expect(res.body).toMatchObject({ results: [expect.objectContaining({ page: null, documentType: 'discharge-summary' })], nextCursor: null }),
   },
@@ -272,6 +278,30 @@ describe('every endpoint x every role', () => {
       expectProblem(res, 403);
     }
   });
+});
+
+describe('search matches and shows the text only to roles that may read the text (records.text)', () => {
+  it.each((PERMISSIONS.search as readonly Role[]).map((role) => ({ role, text: mayCall('records.text', role) })))(
+    'search as $role: text $text',
+    async ({ role, text }) => {
+      const { id, mrn, position } = await newSearchableRecord();
+      const headers = purpose(declarable(role));
+      const byText = `/api/search?q=appendectomy&mrn=${mrn}&after=${position}`;
+      const byFilters = await u[role].get(`/api/search?mrn=${mrn}&after=${position}`, headers);
+      expect(byFilters.status).toBe(200);
+      const metadata = { recordId: id, mrn, patientName: 'Jane Example', title: 'Discharge summary after appendectomy', page: null };
+      if (text) {
+        const res = await u[role].get(byText, headers);
+        expect(res.status).toBe(200);
+        expect(res.body.results).toEqual([expect.objectContaining({ ...metadata, snippet: expect.stringContaining('<mark>appendectomy</mark>') })]);
+        expect(byFilters.body.results).toEqual([expect.objectContaining({ ...metadata, snippet: expect.any(String) })]);
+      } else {
+        // Matching a word is reading the text: refused, and nothing audited as answered.
+        expectProblem(await appendsNothing(() => u[role].get(byText, headers)), 403);
+        expect(byFilters.body.results).toEqual([expect.objectContaining({ ...metadata, snippet: null })]);
+      }
+    },
+  );
 });
 
 describe('purpose of use on reads of patient data', () => {

@@ -1,5 +1,5 @@
 import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, ROLES } from '@medrec/domain';
-import { Permission, PERMISSIONS, READS_PATIENT_DATA, resolveActingRole } from './permissions';
+import { maySearchText, Permission, PERMISSIONS, READS_PATIENT_DATA, resolveActingRole } from './permissions';
 
 const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 const allows = (permission: Permission, role: string): boolean => (PERMISSIONS[permission] as readonly string[]).includes(role);
@@ -76,5 +76,26 @@ describe('resolveActingRole', () => {
       expect(resolveActingRole(['clerk', 'auditor'], 'records.content', 'audit')).toEqual({ allowed: false, reason: 'purpose' });
       expect(resolveActingRole(['clinician', 'archivist'], 'records.read', 'legal')).toEqual({ allowed: false, reason: 'purpose' });
     });
+  });
+});
+
+describe('maySearchText', () => {
+  it('holds exactly for the roles that may read the text (records.text)', () => {
+    expect(ROLES.filter(maySearchText)).toEqual([...PERMISSIONS['records.text']]);
+    expect(maySearchText('auditor')).toBe(false);
+    expect(maySearchText('archivist')).toBe(false);
+  });
+
+  it('for every pair of roles and every purpose, a search acts in a role that may read the text whenever the text may be read', () => {
+    for (const a of ROLES) {
+      for (const b of ROLES) {
+        for (const purpose of PURPOSES_OF_USE) {
+          const search = resolveActingRole([a, b], 'search', purpose);
+          const text = resolveActingRole([a, b], 'records.text', purpose);
+          const searchesText = search.allowed && maySearchText(search.role);
+          expect({ roles: [a, b], purpose, searchesText }).toEqual({ roles: [a, b], purpose, searchesText: text.allowed });
+        }
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { PURPOSES_BY_ROLE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
+import { Actor, PURPOSES_BY_ROLE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
 
 /**
  * The role x endpoint table: the single place that says who may call what. Every controller
@@ -40,6 +40,16 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'patients.disclosures',
   'search',
 ]);
+
+/**
+ * Whether search may match and show the documents' text for a role: only where the text itself may
+ * be read (records.text). Matching words is reading the text, so a role without it searches by
+ * metadata filters only and gets results without snippets. Decided on the role the search acts
+ * in, which for any purpose is one that may read the text whenever the user holds such a role.
+ */
+export function maySearchText(role: Actor['role']): boolean {
+  return (PERMISSIONS['records.text'] as readonly Actor['role'][]).includes(role);
+}
 
 export type RoleDecision =
   | { allowed: true; role: Role }

@@ -18,3 +18,13 @@ export {
   type ChainedEvent,
   type HashableEvent,
 } from './hash-chain';
+export {
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  makePrivateDatabaseFileSync,
+  makePrivateDir,
+  makePrivateDirSync,
+  makePrivateFileSync,
+  restrictDirSync,
+  writePrivateFileSync,
+} from './private-files';

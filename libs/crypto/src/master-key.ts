@@ -1,8 +1,9 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KEY_LENGTH } from './aes-gcm';
 import { MasterKeyError } from './errors';
+import { makePrivateDirSync, PRIVATE_FILE_MODE } from './private-files';
 
 export const MASTER_KEY_ENV = 'MEDREC_MASTER_KEY';
 export const MASTER_KEY_FILE = 'master.key';
@@ -81,11 +82,12 @@ function readKeyFile(file: string, warn: (message: string) => void): Buffer | nu
  * replaces a key another process created meanwhile, so two first starts agree on one key.
  */
 function createKeyFile(dataDir: string, file: string, warn: (message: string) => void): Buffer {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDirSync(dataDir);
   const key = randomBytes(KEY_LENGTH);
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
+  const fd = openSync(temp, 'wx', PRIVATE_FILE_MODE);
   try {
+    fchmodSync(fd, PRIVATE_FILE_MODE);
     writeSync(fd, `${key.toString('base64')}\n`);
     fsyncSync(fd);
   } finally {

@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { KEY_LENGTH, assertKey, open, seal } from './aes-gcm';
 import { DecryptionError, KeyDestroyedError, MasterKeyError } from './errors';
 import { KeyExistsError, type KeyStore } from './key-store.port';
+import { makePrivateDatabaseFileSync } from './private-files';
 
 export interface SqliteKeyStoreOptions {
   /** Database file, e.g. `<dataDir>/keys.db`. Kept apart from the event store so it can be shredded on its own. */
@@ -42,9 +41,7 @@ export class SqliteKeyStore implements KeyStore {
     assertKey(options.masterKey);
     this.masterKey = Buffer.from(options.masterKey);
     this.cacheSize = options.cacheSize ?? 10_000;
-    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
-    // Created owner-only up front: SQLite gives the -wal and -shm files the database file's mode.
-    closeSync(openSync(options.file, 'a', 0o600));
+    makePrivateDatabaseFileSync(options.file);
     this.db = new Database(options.file);
     try {
       this.db.pragma('journal_mode = WAL');

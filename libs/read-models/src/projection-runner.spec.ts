@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
@@ -53,6 +53,20 @@ describe('ProjectionRunner', () => {
     await store.append(`record-${recordId}`, [{ type: 'RecordCreated', data, metadata }], 'no_stream');
     return recordId;
   }
+
+  async function destroyRecord(recordId: string): Promise<void> {
+    await keys.destroy(recordId);
+    await store.append(`record-${recordId}`, [{ type: 'RecordDestroyed', data: { recordId }, metadata }], 'any');
+  }
+
+  /** The read-model files (database, WAL, shared memory) that hold `text`, and the WAL's size. */
+  const readModelFiles = (text: string) => {
+    const files = ['read.db', 'read.db-wal', 'read.db-shm'].filter((name) => existsSync(join(dir, name)));
+    return {
+      holding: files.filter((name) => readFileSync(join(dir, name)).includes(text)),
+      walBytes: existsSync(join(dir, 'read.db-wal')) ? statSync(join(dir, 'read.db-wal')).size : 0,
+    };
+  };
 
   const rows = (r: ProjectionRunner) => r.db.prepare('SELECT * FROM titles ORDER BY position').all() as Array<{ position: number; record_id: string; title: string | null; readable: number }>;
 
@@ -161,6 +175,44 @@ describe('ProjectionRunner', () => {
     ]);
   });
 
+  it('truncates the WAL after a batch that destroys a record: its rows leave the files, not only the tables', async () => {
+    const doomed = await createRecord('Wigglesworth referral');
+    await createRecord('kept');
+    const r = runner(titlesProjection(), 10);
+    await r.drain();
+    expect(readModelFiles('Wigglesworth')).toEqual({ holding: ['read.db-wal'], walBytes: expect.any(Number) });
+
+    await createRecord('another');
+    await r.drain();
+    expect(readModelFiles('Wigglesworth').walBytes).toBeGreaterThan(0); // no destruction, no truncation
+
+    await destroyRecord(doomed);
+    await r.drain();
+    expect(rows(r).map((row) => row.title)).toEqual(['kept', 'another']);
+    expect(readModelFiles('Wigglesworth')).toEqual({ holding: [], walBytes: 0 });
+  });
+
+  it('a truncation that another reader keeps busy is not waited for, and is done by the live loop once the reader is gone', async () => {
+    const doomed = await createRecord('Wigglesworth referral');
+    const r = runner(titlesProjection(), 10);
+    await r.drain();
+    const reader = new Database(join(dir, 'read.db'), { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM titles').get();
+
+    await destroyRecord(doomed);
+    const started = Date.now();
+    await r.drain();
+    expect(Date.now() - started).toBeLessThan(1000); // the busy timeout (5 s) is not waited out
+    expect(readModelFiles('Wigglesworth').holding).toContain('read.db-wal');
+
+    reader.exec('COMMIT');
+    reader.close();
+    r.start();
+    for (const until = Date.now() + 5000; readModelFiles('Wigglesworth').walBytes > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(readModelFiles('Wigglesworth')).toEqual({ holding: [], walBytes: 0 });
+  });
+
   it('caches prepared statements per connection', () => {
     const db = new Database(':memory:');
     const other = new Database(':memory:');
@@ -231,6 +283,16 @@ describe('ProjectionRunner', () => {
       expect(await r.status()).toEqual([{ name: 'titles', position: 8, lag: 0 }]);
       await r.rebuild();
       expect(rows(r)).toEqual(expected);
+    });
+
+    it('a replay in the thread truncates the WAL after a destruction', async () => {
+      const doomed = await createRecord('Wigglesworth referral');
+      for (let i = 0; i < 5; i++) await createRecord(`kept ${i}`);
+      await destroyRecord(doomed);
+      const r = threaded('TITLES');
+      await r.drain();
+      expect(rows(r)).toHaveLength(5);
+      expect(readModelFiles('Wigglesworth')).toEqual({ holding: [], walBytes: 0 });
     });
 
     it('a batch failing in the thread rejects the replay, keeps the batches before it whole and nothing of its own', async () => {

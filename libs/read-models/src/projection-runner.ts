@@ -212,6 +212,8 @@ export class ProjectionRunner {
         if (batch.length === 0) break;
         const decoded = await this.decode(batch);
         const last = batch[batch.length - 1].position;
+        // The thread truncates its WAL after a destruction too; this connection checks once it has closed.
+        if (decoded.some((e) => e.type === 'RecordDestroyed')) this.applier.truncateWalLater();
         await applying;
         applying = thread.apply(decoded, last).then(() => this.notify(last));
         applying.catch(() => undefined); // awaited before the next batch; until then, not unhandled
@@ -222,6 +224,7 @@ export class ProjectionRunner {
       await applying?.catch(() => undefined);
       await thread.close();
     }
+    this.applier.truncateWalIfDue();
     this.notify(this.position());
   }
 
@@ -272,6 +275,7 @@ export class ProjectionRunner {
 
   /** Applies one batch; answers how many events it read (0: every projection is at the head). */
   private async step(batchSize: number): Promise<number> {
+    this.applier.truncateWalIfDue();
     const from = this.position();
     const batch = await this.store.readAll({ fromPosition: from, maxCount: batchSize });
     if (batch.length === 0) {

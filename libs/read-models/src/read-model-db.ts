@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { makePrivateDatabaseFileSync } from '@medrec/crypto';
 import { clearStatementCache } from './statement-cache';
 import type { Projection, ProjectedEvent } from './projection';
 
 /** Opens the read-model database (its own file) as every writer of it must: the runner and its replay thread. */
 export function openReadModelDb(filename: string): Database.Database {
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  // Rows hold decrypted PHI (names, MRNs, OCR text): owner-only, with its -wal and -shm.
+  makePrivateDatabaseFileSync(filename);
   const db = new Database(filename);
   // The log is the source of truth: a read model may lose its last transactions on power loss
   // and replays them, so NORMAL durability is enough and keeps rebuilds fast.
@@ -43,8 +44,16 @@ export function readCheckpoints(filename: string): Map<string, { version: number
  * checkpoints in one transaction. Each projection's checkpoint is read again inside the
  * transaction (another runner on the same file may have applied part of the batch meanwhile),
  * once per projection and batch, and only later events are applied to it.
+ *
+ * After a batch that destroys a record, the WAL is checkpointed and truncated: secure_delete
+ * overwrites the deleted rows in the database file, but the WAL still holds the pages written
+ * when they were inserted (title, recipient, OCR text) until it is reset. A TRUNCATE checkpoint
+ * cannot complete while another connection reads an older snapshot; it is not waited for (that
+ * would stall the caller) but tried again after every later batch and by truncateWalIfDue().
  */
 export class BatchApplier {
+  private walToTruncate = false;
+
   private readonly checkpoints: {
     all: Database.Statement<[], { name: string; position: number }>;
     one: Database.Statement<[string], number>;
@@ -76,6 +85,27 @@ export class BatchApplier {
         if (last > at) this.checkpoints.advance.run(last, projection.name);
       }
     })();
+    if (events.some((e) => e.type === 'RecordDestroyed')) this.walToTruncate = true;
+    this.truncateWalIfDue();
+  }
+
+  /** Notes that the WAL holds rows of a destroyed record (applied by another connection to the file). */
+  truncateWalLater(): void {
+    this.walToTruncate = true;
+  }
+
+  /** Checkpoints and truncates the WAL if a destruction is pending; false while other readers keep it busy. */
+  truncateWalIfDue(): boolean {
+    if (!this.walToTruncate) return true;
+    const busyTimeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      this.walToTruncate = result?.busy === 1;
+    } finally {
+      this.db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+    return !this.walToTruncate;
   }
 
   checkpoint(name: string): number {

@@ -10,6 +10,7 @@ import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { createBlobStore } from './create-blob-store';
 import { createEventStore } from './create-event-store';
+import { secureDataDir } from './data-dir';
 import { loadOrCreateSecretFile } from './secret-file';
 
 /**
@@ -17,6 +18,9 @@ import { loadOrCreateSecretFile } from './secret-file';
  * of one deployment shares it. Tokens are signed with it; other keys are derived from it (HKDF).
  */
 export const SERVER_SECRET = Symbol('SERVER_SECRET');
+
+/** The data directory, made owner-only before any store opens a file in it. */
+const DATA_DIR = Symbol('DATA_DIR');
 
 /** A key for one purpose, derived from the server's secret, the same in every instance and after restarts. */
 export function deriveServerKey(secret: Buffer, purpose: string): Buffer {
@@ -38,9 +42,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
       module: InfrastructureModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: EVENT_STORE, useFactory: () => createEventStore(config) },
+        { provide: DATA_DIR, useFactory: () => secureDataDir(config.dataDir, (message) => logger.warn(message)) },
+        { provide: EVENT_STORE, inject: [DATA_DIR], useFactory: () => createEventStore(config) },
         {
           provide: KEY_STORE,
+          inject: [DATA_DIR],
           useFactory: () =>
             new SqliteKeyStore({
               file: join(config.dataDir, 'keys.db'),
@@ -52,7 +58,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
               }),
             }),
         },
-        { provide: BLOB_STORE, useFactory: (): Promise<BlobStore> => createBlobStore(config) },
+        { provide: BLOB_STORE, inject: [DATA_DIR], useFactory: (): Promise<BlobStore> => createBlobStore(config) },
         { provide: PhiCodec, useFactory: (keys: KeyStore) => new PhiCodec(keys, { ...RECORD_PHI_FIELDS, ...QUERY_AUDIT_PHI_FIELDS }), inject: [KEY_STORE] },
         { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
         { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writePrivateFileSync } from '@medrec/crypto';
 
 /** Reads a random secret kept in a file of the data directory, creating it (mode 0600) on first use. */
 export function loadOrCreateSecretFile(file: string, bytes = 32): Buffer {
@@ -9,11 +9,10 @@ export function loadOrCreateSecretFile(file: string, bytes = 32): Buffer {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const secret = randomBytes(bytes);
   // 'wx' fails if another process created it meanwhile; then read theirs.
   try {
-    writeFileSync(file, secret.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    writePrivateFileSync(file, secret.toString('base64') + '\n', 'wx');
     return secret;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');

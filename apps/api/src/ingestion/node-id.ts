@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writePrivateFileSync } from '@medrec/crypto';
 
 /** This node's stable id, kept in its data directory: its OCR claims survive a restart of the same node. */
 export function loadOrCreateNodeId(file: string): string {
@@ -10,8 +10,7 @@ export function loadOrCreateNodeId(file: string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dirname(file), { recursive: true });
   const id = randomUUID();
-  writeFileSync(file, id + '\n', { mode: 0o600 });
+  writePrivateFileSync(file, id + '\n');
   return id;
 }

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { diskStorage } from 'multer';
+import { makePrivateDirSync } from '@medrec/crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AmendRecordHandler } from './commands/amend-record.handler';
 import { CreateRecordHandler } from './commands/create-record.handler';
@@ -11,6 +11,7 @@ import { GetRecordEventsHandler, GetRecordHandler, GetVersionContentHandler, Get
 import { RecordContent } from './record-content';
 import { RecordRepository } from './record-repository';
 import { RecordsController } from './records.controller';
+import { spoolStorage } from './spool-storage';
 
 /** Spooled uploads older than this at start are leftovers of a process that died mid-request. */
 const STALE_UPLOAD_MS = 10 * 60_000;
@@ -22,7 +23,7 @@ const STALE_UPLOAD_MS = 10 * 60_000;
  */
 function uploadDir(config: AppConfig): string {
   const dir = join(config.dataDir, 'tmp', 'uploads');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makePrivateDirSync(dir);
   const staleBefore = Date.now() - STALE_UPLOAD_MS;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -41,7 +42,7 @@ function uploadDir(config: AppConfig): string {
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
         // Spooled to disk (never whole in memory), removed when the response ends (create-app.ts).
-        storage: diskStorage({ destination: uploadDir(config) }),
+        storage: spoolStorage(uploadDir(config)),
         limits: { fileSize: config.limits.uploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
       }),
     }),

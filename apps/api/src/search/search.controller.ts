@@ -1,7 +1,7 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequirePermission } from '@medrec/auth';
+import { maySearchText, RequirePermission } from '@medrec/auth';
 import { DOCUMENT_TYPES, DomainError } from '@medrec/domain';
 import { InvalidCursorError, ProjectionRunner, SearchService } from '@medrec/read-models';
 import { QueryAuditLog } from '../audit/query-audit.log';
@@ -21,11 +21,12 @@ export class SearchController {
   /**
    * Full-text search (BM25) over OCR text, title, patient name and MRN, current versions unless
    * `versions=all`. Every search is audited (PatientDataQueried; the text and MRN sealed) before
-   * it is answered.
+   * it is answered. A role that may not read the text (maySearchText) searches by filters only and
+   * gets no snippets.
    */
   @Get()
   @RequirePermission('search')
-  @ApiQuery({ name: 'q', required: false, description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups)' })
+  @ApiQuery({ name: 'q', required: false, description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise)' })
   @ApiQuery({ name: 'mrn', required: false })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
   @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
@@ -36,6 +37,10 @@ export class SearchController {
   @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async search(@Query() query: Record<string, unknown>, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const params = parseSearchParams(query);
+    const metadataOnly = !maySearchText(req.actor.role);
+    if (metadataOnly && params.text !== undefined) {
+      throw new ForbiddenException('Your role may not search the text of documents: search by mrn, documentType, from and to');
+    }
     await awaitReadModels(this.runner, query.after);
     const context = readContextOf(req);
     let page;
@@ -50,6 +55,7 @@ export class SearchController {
         limit: params.limit,
         cursor: params.cursor,
         fingerprint: params.fts ?? '',
+        metadataOnly,
       });
     } catch (error) {
       if (error instanceof InvalidCursorError) throw DomainError.invalid([{ field: 'cursor', message: 'is not a cursor this search returned' }]);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '@medrec/crypto';
 import { BlobNotFoundError, type BlobInfo, type BlobStore } from '../blob-store.port';
 import { assertValidBlobKey, assertValidBlobPrefix } from '../blob-key';
 import { writeMeasured } from '../measured-write';
@@ -17,6 +18,7 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
  * blobs and a crash leaves at most a stray temporary file (swept on the next start).
  *
  * Unlike S3, a key cannot also be the "directory" of other keys ("a/b" and "a/b/c").
+ * Files are 0600 and directories 0700, whatever the umask.
  */
 export class FilesystemBlobStore implements BlobStore {
   readonly root: string;
@@ -31,10 +33,11 @@ export class FilesystemBlobStore implements BlobStore {
     await this.init();
     const target = this.pathOf(key);
     const temp = join(this.root, TEMP_DIR, `${randomUUID()}.tmp`);
-    const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE_MODE);
     let written: { size: number; sha256: string };
     try {
       try {
+        await file.chmod(PRIVATE_FILE_MODE);
         written = await writeMeasured(body, (chunk) => writeAll(file, chunk));
         await file.sync();
       } finally {
@@ -121,7 +124,7 @@ export class FilesystemBlobStore implements BlobStore {
     // A concurrent deletePrefix may remove the freshly made parent between mkdir and rename: retry once.
     for (let attempt = 0; ; attempt++) {
       try {
-        await mkdir(parent, { recursive: true });
+        await makePrivateDir(parent);
         await rename(temp, target);
         break;
       } catch (error) {
@@ -147,7 +150,7 @@ export class FilesystemBlobStore implements BlobStore {
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      await mkdir(join(this.root, TEMP_DIR), { recursive: true, mode: 0o700 });
+      await makePrivateDir(join(this.root, TEMP_DIR));
       await this.sweepStaleTemps();
     })().catch((error) => {
       this.ready = null;

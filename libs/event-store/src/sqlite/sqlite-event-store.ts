@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { makePrivateDatabaseFileSync } from '@medrec/crypto';
 import {
   AppendResult,
   EventHandler,
@@ -153,9 +152,7 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.subscriptionPageSize = options.subscriptionPageSize ?? 500;
-    if (options.filename !== ':memory:' && options.filename !== '') {
-      mkdirSync(dirname(options.filename), { recursive: true });
-    }
+    makePrivateDatabaseFileSync(options.filename);
     this.db = new Database(options.filename);
     try {
       applyPragmas(this.db, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });

@@ -82,6 +82,16 @@ describe('search projection and service', () => {
     expect(search('gonzalez radiograph').results[0].snippet).toBe('chest <mark>radiograph</mark> clear');
   });
 
+  it('a metadata-only search lists versions by their filters without snippets, and refuses a text query', () => {
+    apply(created(A), ocr(A, 1, ['Community-acquired pneumonia']));
+    const [text] = search(undefined, { mrn: 'MRN-00482913' }).results;
+    expect(text).toMatchObject({ recordId: A, page: null, snippet: 'Discharge summary' });
+
+    const [metadata] = search(undefined, { mrn: 'MRN-00482913', metadataOnly: true }).results;
+    expect(metadata).toEqual({ ...text, snippet: null });
+    expect(() => search('pneumonia', { metadataOnly: true })).toThrow(TypeError);
+  });
+
   it('indexes non-Latin text', () => {
     apply(created(A, { patientName: 'Γιώργος Παπαδόπουλος' }), ocr(A, 1, ['Диагноз: пневмония']));
     expect(search('пневмония').results).toHaveLength(1);

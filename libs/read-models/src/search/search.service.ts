@@ -29,6 +29,11 @@ export interface SearchRequest extends SearchFilters {
   cursor?: string;
   /** What the cursor is bound to (the user's text, normalised): a cursor only continues the same search. */
   fingerprint: string;
+  /**
+   * For a caller who may not read the documents' text: results carry no snippet and no page, and
+   * a text query (`fts`) is refused (a match on a word would reveal it).
+   */
+  metadataOnly?: boolean;
 }
 
 export interface SearchHit {
@@ -42,8 +47,8 @@ export interface SearchHit {
   documentType: string;
   /** BM25 relevance, higher is better; null for a search by filters only. */
   score: number | null;
-  /** HTML-escaped text around the hits, each hit in <mark>…</mark>. */
-  snippet: string;
+  /** HTML-escaped text around the hits, each hit in <mark>…</mark>; null for a metadata-only search. */
+  snippet: string | null;
   date: string;
   current: boolean;
 }
@@ -133,6 +138,7 @@ export class SearchService {
   ) {}
 
   search(request: SearchRequest): SearchPage {
+    if (request.metadataOnly && request.fts !== undefined) throw new TypeError('A metadata-only search cannot match text');
     const limit = request.limit;
     const after = request.cursor !== undefined ? this.openCursor(request.cursor, request) : undefined;
     const ranked = request.fts !== undefined ? this.rankedIds(request, after, limit + 1) : undefined;
@@ -155,7 +161,7 @@ export class SearchService {
         patientName: d.patient_name,
         documentType: d.document_type,
         score: row.rank !== undefined ? Math.round(-row.rank * 1e4) / 1e4 : null,
-        snippet: snippet !== null ? markSnippet(snippet) : escapeHtml(d.title),
+        snippet: request.metadataOnly ? null : snippet !== null ? markSnippet(snippet) : escapeHtml(d.title),
         date: d.date,
         current: d.current === 1,
       });

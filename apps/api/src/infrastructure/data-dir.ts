@@ -1,0 +1,12 @@
+import { restrictDirSync } from '@medrec/crypto';
+
+/**
+ * The data directory, owner-only: created 0700, or restricted when an earlier version (or an
+ * operator) left it open to other users, which the log says. Whatever is inside (databases with
+ * decrypted PHI, blobs, secrets) is then out of other users' reach, however old its own mode.
+ */
+export function secureDataDir(dir: string, warn: (message: string) => void): string {
+  const was = restrictDirSync(dir);
+  if (was !== null) warn(`The data directory ${dir} was open to other users (mode ${was.toString(8).padStart(4, '0')}); restricted to 0700`);
+  return dir;
+}
