@@ -362,6 +362,19 @@ describe('path parameters, headers and unknown resources', () => {
     }
   });
 
+  // Version 1 exists: each of these would name it in a non-canonical form. Refused before anything is read or audited.
+  it.each(['1e0', '0x1', '+1', '%201', '1%20', '01', '0', '-1', '1000000000'])('a version in a non-canonical form (%s) -> 400 naming it, on every route', async (v) => {
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/content`, purpose('treatment')), 400, { fields: ['v'] });
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/text`, purpose('treatment')), 400, { fields: ['v'] });
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/diff/1`, purpose('treatment')), 400, { fields: ['a'] });
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/1/diff/${v}`, purpose('treatment')), 400, { fields: ['b'] });
+  });
+
+  it('the control: the canonical version 1 is served', async () => {
+    expect((await u.clinician.get(`/api/records/${record}/versions/1/content`, purpose('treatment'))).status).toBe(200);
+    expect((await u.clinician.get(`/api/records/${record}/versions/1/diff/1`, purpose('treatment'))).status).toBe(200);
+  });
+
   it("If-Match 'abc' on JSON commands -> 400", async () => {
     await rejects(() => u.archivist.post(`/api/records/${record}/archive`, { reason: 'Inactive' }, { 'if-match': 'abc' }), 400);
     await rejects(() => u.him.post(`/api/records/${record}/releases`, { recipient: { name: 'Dr. X' }, purpose: 'care', authorizationReference: 'A', description: 'd' }, { 'if-match': 'abc' }), 400);

@@ -6,7 +6,6 @@ import {
   Headers,
   HttpCode,
   Param,
-  ParseIntPipe,
   ParseUUIDPipe,
   Post,
   Query,
@@ -25,6 +24,7 @@ import { RequirePermission, UserDirectory } from '@medrec/auth';
 import { DomainError, Role } from '@medrec/domain';
 import { parseInstant } from '../history/time-window';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
+import { ApiVersionParam, VersionParam } from '../http/version-param';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
 import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
@@ -34,7 +34,6 @@ import type { UploadedFile as File } from './record-content';
 const APPROVER_ROLES: readonly Role[] = ['archivist', 'him'];
 
 const RecordId = () => Param('id', new ParseUUIDPipe());
-const VersionNumber = () => Param('v', new ParseIntPipe());
 
 @ApiTags('records')
 @Controller('api/records')
@@ -70,7 +69,8 @@ export class RecordsController {
 
   @Get(':id/versions/:v/content')
   @RequirePermission('records.content')
-  async content(@RecordId() id: string, @VersionNumber() version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  @ApiVersionParam('v')
+  async content(@RecordId() id: string, @VersionParam('v') version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const content = await this.queries.execute(new GetVersionContentQuery(id, version, readContextOf(req)));
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Digest', `sha-256=${Buffer.from(content.sha256, 'hex').toString('base64')}`);
@@ -79,7 +79,8 @@ export class RecordsController {
 
   @Get(':id/versions/:v/text')
   @RequirePermission('records.text')
-  async text(@RecordId() id: string, @VersionNumber() version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  @ApiVersionParam('v')
+  async text(@RecordId() id: string, @VersionParam('v') version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     return this.queries.execute(new GetVersionTextQuery(id, version, readContextOf(req)));
   }
