@@ -444,7 +444,7 @@ describe('after destruction', () => {
     ] as const) {
       const res = await client.get(path, purpose(p));
       expectProblem(res, 410);
-      expect(res.body).toMatchObject({ id, status: 'destroyed', authority: 'Schedule GS-12' });
+      expect(res.body).toMatchObject({ id, status: 410, recordStatus: 'destroyed', authority: 'Schedule GS-12' });
     }
     const report = await u.him.get(`/api/patients/${mrn}/disclosures?${after}`, purpose('operations'));
     expect(report.body.disclosures).toEqual([]);

@@ -173,7 +173,7 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
 
     const gone = await u.clinician.get(`/api/records/${id}`, purpose('treatment'));
     expect(gone.status).toBe(410);
-    expect(gone.body).toMatchObject({ id, status: 'destroyed', authority: 'Schedule GS-12' });
+    expect(gone.body).toMatchObject({ id, status: 410, recordStatus: 'destroyed', authority: 'Schedule GS-12' });
     expect(Date.parse(gone.body.destroyedAt)).not.toBeNaN();
     expect((await u.clinician.get(`/api/records/${id}/versions/1/content`, purpose('treatment'))).status).toBe(410);
     expect((await u.clinician.get(`/api/records/${id}/versions/1/text`, purpose('treatment'))).status).toBe(410);

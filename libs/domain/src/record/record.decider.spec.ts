@@ -51,7 +51,7 @@ const created = recordCreated();
 const destroyedHistory: RecordEvent[] = [created, legalHoldPlaced(), legalHoldLifted(), recordDestroyed()];
 const tombstoneDetails = {
   id: RECORD_ID,
-  status: 'destroyed',
+  recordStatus: 'destroyed',
   destroyedAt: times.destroyed,
   authority: 'Retention schedule RS-7, item 12',
 };

@@ -194,7 +194,7 @@ function requireLiveRecord(state: RecordState): ExistingRecordState {
     const t = state.tombstone!;
     throw new DomainError('gone', 'The record was destroyed', [], {
       id: state.recordId,
-      status: 'destroyed',
+      recordStatus: 'destroyed',
       destroyedAt: t.destroyedAt,
       authority: t.authority,
     });
