@@ -446,6 +446,11 @@ describe('recordDecider', () => {
       spec.given([created]).when(releaseRecord(overrides)).thenThrows('invalid', field);
     });
 
+    it('seals the purpose with the record key: it is free text and may hold PHI', () => {
+      expect(RECORD_PHI_FIELDS.RecordReleased).toContain('purpose');
+      expect(shredded(recordReleased()).data).not.toHaveProperty('purpose');
+    });
+
     it('adds the release to the record', () => {
       spec
         .given([created])

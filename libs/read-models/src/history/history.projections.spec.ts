@@ -130,7 +130,7 @@ describe('history projections', () => {
 
     const window = { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z') };
     expect(patientDisclosures(db, 'mrn-004217', window.from, window.to)).toEqual([
-      expect.objectContaining({ recordId: RECORD_ID, releaseId: 'rel-0001', versions: [2], recipient: { name: 'Northside Insurance Claims Dept.', address: '1 Example Way, Springfield' } }),
+      expect.objectContaining({ recordId: RECORD_ID, releaseId: 'rel-0001', versions: [2], purpose: 'payment', recipient: { name: 'Northside Insurance Claims Dept.', address: '1 Example Way, Springfield' } }),
     ]);
 
     // The destroyed record: no rows of it, the late access included.
