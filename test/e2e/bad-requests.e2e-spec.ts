@@ -316,6 +316,7 @@ describe('JSON bodies', () => {
     ['holds', 'legal', (id: string) => `/api/records/${id}/holds`, { matter: 'Doe v. Roe', reason: 'Notice', priority: 'high' }, ['priority']],
     ['archive', 'archivist', (id: string) => `/api/records/${id}/archive`, { reason: 'Inactive', force: true }, ['force']],
     ['destroy', 'archivist', (id: string) => `/api/records/${id}/destroy`, { authority: 'GS-12', approvedBy: 'archivist2', skipHoldCheck: true }, ['skipHoldCheck']],
+    ['destruction-approvals', 'archivist2', (id: string) => `/api/records/${id}/destruction-approvals`, { authority: 'GS-12', approvedBy: 'archivist1' }, ['approvedBy']],
     ['users', 'admin', () => '/api/users', { username: 'newbie', password: PASSWORD, roles: ['clerk'], isSuperuser: true }, ['isSuperuser']],
     ['token', null, () => '/api/auth/token', { username: 'admin', password: PASSWORD, otp: '123456' }, ['otp']],
   ] as const)('%s: an unknown field -> 400 naming it', async (_, role, path, body, fields) => {
@@ -327,6 +328,7 @@ describe('JSON bodies', () => {
     ['holds', 'legal', (id: string) => `/api/records/${id}/holds`, ['matter', 'reason']],
     ['archive', 'archivist', (id: string) => `/api/records/${id}/archive`, ['reason']],
     ['destroy', 'archivist', (id: string) => `/api/records/${id}/destroy`, ['authority', 'approvedBy']],
+    ['destruction-approvals', 'him', (id: string) => `/api/records/${id}/destruction-approvals`, ['authority']],
     ['releases', 'him', (id: string) => `/api/records/${id}/releases`, ['recipient', 'purpose', 'authorizationReference', 'description']],
     ['users', 'admin', () => '/api/users', ['username', 'password', 'roles']],
     ['token', null, () => '/api/auth/token', ['username', 'password']],
@@ -364,6 +366,7 @@ describe('JSON bodies', () => {
     ['holds', 'legal', (id: string) => `/api/records/${id}/holds`, { matter: 42, reason: ['r'] }, ['matter', 'reason']],
     ['archive', 'archivist', (id: string) => `/api/records/${id}/archive`, { reason: { why: 'x' } }, ['reason']],
     ['destroy', 'archivist', (id: string) => `/api/records/${id}/destroy`, { authority: true, approvedBy: 7 }, ['authority', 'approvedBy']],
+    ['destruction-approvals', 'him', (id: string) => `/api/records/${id}/destruction-approvals`, { authority: ['GS-12'] }, ['authority']],
     ['users', 'admin', () => '/api/users', { username: 12345, password: PASSWORD, roles: 'admin' }, ['username', 'roles']],
   ] as const)('%s: wrong types -> 400 naming the fields', async (_, role, path, body, fields) => {
     const client = role ? u[role] : new Client(t.baseUrl);
@@ -434,6 +437,19 @@ describe('path parameters, headers and unknown resources', () => {
     }
   });
 
+  // Version 1 exists: each of these would name it in a non-canonical form. Refused before anything is read or audited.
+  it.each(['1e0', '0x1', '+1', '%201', '1%20', '01', '0', '-1', '1000000000'])('a version in a non-canonical form (%s) -> 400 naming it, on every route', async (v) => {
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/content`, purpose('treatment')), 400, { fields: ['v'] });
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/text`, purpose('treatment')), 400, { fields: ['v'] });
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/diff/1`, purpose('treatment')), 400, { fields: ['a'] });
+    await rejects(() => u.clinician.get(`/api/records/${record}/versions/1/diff/${v}`, purpose('treatment')), 400, { fields: ['b'] });
+  });
+
+  it('the control: the canonical version 1 is served', async () => {
+    expect((await u.clinician.get(`/api/records/${record}/versions/1/content`, purpose('treatment'))).status).toBe(200);
+    expect((await u.clinician.get(`/api/records/${record}/versions/1/diff/1`, purpose('treatment'))).status).toBe(200);
+  });
+
   it("If-Match 'abc' on JSON commands -> 400", async () => {
     await rejects(() => u.archivist.post(`/api/records/${record}/archive`, { reason: 'Inactive' }, { 'if-match': 'abc' }), 400);
     await rejects(() => u.him.post(`/api/records/${record}/releases`, { recipient: { name: 'Dr. X' }, purpose: 'care', authorizationReference: 'A', description: 'd' }, { 'if-match': 'abc' }), 400);
@@ -456,6 +472,7 @@ describe('path parameters, headers and unknown resources', () => {
     await rejects(() => u.legal.request('DELETE', `/api/records/${id}/holds/${randomUUID()}`), 404);
     await rejects(() => u.archivist.post(`/api/records/${id}/archive`, { reason: 'r' }), 404);
     await rejects(() => u.archivist.post(`/api/records/${id}/destroy`, { authority: 'GS-12', approvedBy: 'archivist2' }), 404);
+    await rejects(() => u.archivist2.post(`/api/records/${id}/destruction-approvals`, { authority: 'GS-12' }), 404);
   });
 
   it('an unknown version or hold of a known record -> 404', async () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { minimalPdf } from '@medrec/ingest/rasterize/testing/minimal-pdf';
 import { ProjectionRunner } from '@medrec/read-models';
-import { Client, login, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
+import { approveAndDestroy, Client, login, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
 
 /**
  * History, diff, asOf, access log, accounting of disclosures and statistics over HTTP, on the real
@@ -403,7 +403,7 @@ describe('statistics', () => {
     expect(afterArchive.records.byStatus).toEqual({ ...afterCreate.records.byStatus, active: afterCreate.records.byStatus.active - 1, archived: afterCreate.records.byStatus.archived + 1 });
     expect(afterArchive.records.total).toBe(afterCreate.records.total);
 
-    const destroyed = await u.archivist.post(`/api/records/${created.id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    const destroyed = await approveAndDestroy(u, created.id);
     expect(destroyed.status).toBe(200);
     const afterDestroy = await stats(destroyed.body.position);
     expect(afterDestroy.records.byStatus).toEqual({ ...afterArchive.records.byStatus, archived: afterArchive.records.byStatus.archived - 1, destroyed: afterArchive.records.byStatus.destroyed + 1 });
@@ -432,7 +432,7 @@ describe('after destruction', () => {
     await release(id);
     expect((await u.clinician.get(`/api/records/${id}`, purpose('treatment'))).status).toBe(200);
     expect((await u.auditor.get(`/api/records/${id}/history`, purpose('audit'))).status).toBe(200);
-    const destroyed = await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    const destroyed = await approveAndDestroy(u, id);
     expect(destroyed.status).toBe(200);
     const after = `after=${destroyed.body.position}`;
 
@@ -444,7 +444,7 @@ describe('after destruction', () => {
     ] as const) {
       const res = await client.get(path, purpose(p));
       expectProblem(res, 410);
-      expect(res.body).toMatchObject({ id, status: 'destroyed', authority: 'Schedule GS-12' });
+      expect(res.body).toMatchObject({ id, status: 410, recordStatus: 'destroyed', authority: 'Schedule GS-12' });
     }
     const report = await u.him.get(`/api/patients/${mrn}/disclosures?${after}`, purpose('operations'));
     expect(report.body.disclosures).toEqual([]);

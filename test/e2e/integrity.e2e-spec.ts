@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import type { CliIo } from '../../apps/cli/src/cli-io';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../apps/cli/src/cli-error';
 import { runCli } from '../../apps/cli/src/program';
-import { recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
+import { approveAndDestroy, recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
 
 /** `medrec verify` against a real data directory written by the app, before and after tampering. */
 
@@ -50,7 +50,7 @@ describe('medrec verify', () => {
       amendment.append('file', new Blob([Buffer.concat([TINY_PNG, Buffer.from('v0-rescan')])]), 'rescan.png');
       expect((await u.him.request('POST', `/api/records/${ids[0]}/amendments`, { form: amendment })).status).toBe(201);
       expect((await u.clinician.get(`/api/records/${ids[1]}`, { 'x-purpose-of-use': 'treatment' })).status).toBe(200);
-      expect((await u.archivist.post(`/api/records/${ids[2]}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' })).status).toBe(200);
+      expect((await approveAndDestroy(u, ids[2])).status).toBe(200);
     } finally {
       await app.close({ keepData: true });
     }

@@ -8,7 +8,7 @@ import { EXIT_OK } from '../../apps/cli/src/cli-error';
 import { runCli } from '../../apps/cli/src/program';
 import { PROJECTIONS } from '../../apps/api/src/read-models/projections';
 import { startServerProcess } from '../support/server-process';
-import { recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
+import { approveAndDestroy, recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
 
 /**
  * The projection runner applies each batch and its checkpoint in one transaction. Kill the server
@@ -119,7 +119,7 @@ describe('projections survive a crash mid-replay', () => {
       }
       for (const id of ids.slice(60, 70)) expect((await u.him.post(`/api/records/${id}/archive`, { reason: 'Inactive' })).status).toBe(200);
       for (const id of ids.slice(70, 75)) {
-        expect((await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' })).status).toBe(200);
+        expect((await approveAndDestroy(u, id)).status).toBe(200);
       }
     } finally {
       await app.close({ keepData: true });

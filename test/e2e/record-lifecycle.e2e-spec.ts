@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@medrec/event-store';
 import { SqliteKeyStore, loadMasterKey } from '@medrec/crypto';
 import Database from 'better-sqlite3';
-import { Client, recordForm, purpose, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
+import { approveAndDestroy, Client, recordForm, purpose, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
 
 /** A record through every step of its life over HTTP, each step an attributed, chained event. */
 describe('record lifecycle over HTTP (embedded defaults)', () => {
@@ -107,6 +107,7 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     const refused = await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
     expect(refused.status).toBe(409);
     expect(refused.contentType).toContain('application/problem+json');
+    expect(refused.body.detail).toContain('legal hold');
 
     expect((await u.legal.request('DELETE', `/api/records/${id}/holds/${holdId}`)).status).toBe(204);
     const archived = await u.archivist.post(`/api/records/${id}/archive`, { reason: 'Patient discharged; inactive' });
@@ -165,15 +166,18 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/records', '/api/records/{id}', '/api/records/{id}/events', '/api/auth/token']));
   });
 
-  it('destroys: tombstone stays, content is gone, the key is gone, PHI can no longer be decrypted', async () => {
+  it('destroys once approved by another: tombstone stays, content is gone, the key is gone, PHI can no longer be decrypted', async () => {
+    const unapproved = await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    expect(unapproved.status).toBe(409);
+    expect((await u.archivist.post(`/api/records/${id}/destruction-approvals`, { authority: 'Schedule GS-12' })).status).toBe(201);
     const self = await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist1' });
     expect(self.status).toBe(409);
-    const res = await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    const res = await approveAndDestroy(u, id);
     expect(res.status).toBe(200);
 
     const gone = await u.clinician.get(`/api/records/${id}`, purpose('treatment'));
     expect(gone.status).toBe(410);
-    expect(gone.body).toMatchObject({ id, status: 'destroyed', authority: 'Schedule GS-12' });
+    expect(gone.body).toMatchObject({ id, status: 410, recordStatus: 'destroyed', authority: 'Schedule GS-12' });
     expect(Date.parse(gone.body.destroyedAt)).not.toBeNaN();
     expect((await u.clinician.get(`/api/records/${id}/versions/1/content`, purpose('treatment'))).status).toBe(410);
     expect((await u.clinician.get(`/api/records/${id}/versions/1/text`, purpose('treatment'))).status).toBe(410);
@@ -201,6 +205,11 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     expect(JSON.stringify(events.body)).not.toContain('Jane Example');
     const destroyed = events.body.events.find((e: any) => e.type === 'RecordDestroyed');
     expect(destroyed).toMatchObject({ actor: 'archivist1', role: 'archivist', data: { authority: 'Schedule GS-12', approvedBy: 'archivist2' } });
+    const approvals = events.body.events.filter((e: any) => e.type === 'DestructionApproved');
+    expect(approvals.map((e: any) => [e.actor, e.data.approvedBy, e.data.authority])).toEqual([
+      ['archivist1', 'archivist1', 'Schedule GS-12'],
+      ['archivist2', 'archivist2', 'Schedule GS-12'],
+    ]);
     expect(events.body.chain).toEqual({ valid: true });
 
     const store = new SqliteEventStore({ filename: join(t.dataDir, 'events.db') });

@@ -60,6 +60,14 @@ async function newHeldRecord(): Promise<{ id: string; holdId: string }> {
   return { id, holdId: res.body.holdId };
 }
 
+/** A record whose destruction archivist2 approved. */
+async function newApprovedRecord(): Promise<string> {
+  const id = await newRecord();
+  const res = await u.archivist2.post(`/api/records/${id}/destruction-approvals`, { authority: 'Schedule GS-12' });
+  if (res.status !== 201) throw new Error(`fixture approval: ${res.status} ${JSON.stringify(res.body)}`);
+  return id;
+}
+
 function amendmentForm(): FormData {
   const form = new FormData();
   form.append('kind', 'addendum');
@@ -132,11 +140,17 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     success: 200,
     prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/archive`, json: { reason: 'Inactive' } }),
   },
+  'records.destroy.approve': {
+    route: 'POST /api/records/:id/destruction-approvals',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/destruction-approvals`, json: { authority: 'Schedule GS-12' } }),
+    verify: (res) => expect(res.body).toMatchObject({ approvalId: expect.any(String), authority: 'Schedule GS-12', approvedBy: expect.stringMatching(/^(archivist|him)1$/) }),
+  },
   'records.destroy': {
     route: 'POST /api/records/:id/destroy',
     success: 200,
-    // archivist2 approves; the archivist under test (archivist1) performs.
-    prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/destroy`, json: { authority: 'Schedule GS-12', approvedBy: 'archivist2' } }),
+    // archivist2 approved; the archivist under test (archivist1) performs.
+    prepare: async () => ({ method: 'POST', path: `/api/records/${await newApprovedRecord()}/destroy`, json: { authority: 'Schedule GS-12', approvedBy: 'archivist2' } }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'destroyed' }),
   },
   'records.events': {
@@ -384,6 +398,7 @@ describe('authentication', () => {
     'records.holds.place': { method: 'POST', path: `/api/records/${id}/holds`, json: { matter: 'x', reason: 'x' } },
     'records.holds.lift': { method: 'DELETE', path: `/api/records/${id}/holds/${randomUUID()}` },
     'records.archive': { method: 'POST', path: `/api/records/${id}/archive`, json: { reason: 'x' } },
+    'records.destroy.approve': { method: 'POST', path: `/api/records/${id}/destruction-approvals`, json: { authority: 'x' } },
     'records.destroy': { method: 'POST', path: `/api/records/${id}/destroy`, json: { authority: 'x', approvedBy: 'archivist2' } },
     'records.events': { method: 'GET', path: `/api/records/${id}/events` },
     search: { method: 'GET', path: '/api/search?q=appendectomy' },
@@ -460,13 +475,16 @@ describe('a user with several roles acts in the role that permits the endpoint',
     expect(events.filter((e) => e.type === 'RecordAccessed').map((e) => e.data.role)).toEqual(['clerk', 'legal', 'legal']);
   });
 
-  it('him + archivist: archives as him (first in role order), destroys as archivist', async () => {
+  it('him + archivist: archives and approves as him (first in role order), destroys as archivist', async () => {
     const id = await newRecord();
     expect((await himArchivist.post(`/api/records/${id}/archive`, { reason: 'Inactive' })).status).toBe(200);
+    expect((await himArchivist.post(`/api/records/${id}/destruction-approvals`, { authority: 'Schedule GS-12' })).status).toBe(201);
+    expect((await u.archivist2.post(`/api/records/${id}/destruction-approvals`, { authority: 'Schedule GS-12' })).status).toBe(201);
     expect((await himArchivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' })).status).toBe(200);
     const events = (await eventsOf(id)).filter((e) => e.actor === 'him-archivist');
     expect(events.map((e) => [e.type, e.role])).toEqual([
       ['RecordArchived', 'him'],
+      ['DestructionApproved', 'him'],
       ['RecordDestroyed', 'archivist'],
     ]);
   });

@@ -3,7 +3,7 @@ import { queryAuditStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { minimalPdf } from '@medrec/ingest/rasterize/testing/minimal-pdf';
 import { HOSTILE_QUERIES } from '@medrec/read-models/search/hostile-queries';
-import { Client, login, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
+import { approveAndDestroy, Client, login, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
 
 /**
  * GET /api/search through the real app: records get their text the real way, as born-digital
@@ -213,7 +213,7 @@ describe('search over HTTP', () => {
     );
     await waitForOcr(u.clerk, id, 1);
     expect(recordsOf(await ok('q=xylophonist'))).toEqual([id]);
-    const destroyed = await u.archivist.post(`/api/records/${id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    const destroyed = await approveAndDestroy(u, id);
     expect(destroyed.status).toBe(200);
     expect((await ok(`q=xylophonist&after=${destroyed.body.position}`)).results).toEqual([]);
     expect((await ok('q=Doomed&versions=all')).results).toEqual([]);

@@ -11,6 +11,7 @@ import {
   recordAmended,
   recordArchived,
   recordCreated,
+  recordReleased,
   shredded,
 } from '@medrec/domain/testing';
 import { SqliteEventStore, StoredEvent } from '@medrec/event-store';
@@ -120,6 +121,25 @@ describe('PhiCodec', () => {
         expect(decoded.stored).toBe(s);
         expect(decoded.event.data).not.toHaveProperty('phi');
       }
+    });
+
+    it('reads a release written before its purpose was sealed: the clear purpose beside the sealed fields', async () => {
+      const before = new PhiCodec(keys, { ...RECORD_PHI_FIELDS, RecordReleased: RECORD_PHI_FIELDS.RecordReleased.filter((f) => f !== 'purpose') });
+      const data = await before.encode(RECORD_ID, recordReleased());
+      expect(data.purpose).toBe('payment');
+      await events.append(`record-${RECORD_ID}`, [{ type: 'RecordReleased', data, metadata: { actor: 'hugo.him', role: 'him', correlationId: 'c-1', causationId: 'c-1', occurredAt: '2024-03-05T11:00:00.000Z', schemaVersion: 1 } }], 'any');
+      const [stored] = await events.readStream(`record-${RECORD_ID}`);
+
+      const decoded = await codec.decode(RECORD_ID, stored);
+
+      expect(decoded.phiReadable).toBe(true);
+      expect(decoded.event).toEqual(recordReleased());
+    });
+
+    it('seals the purpose of a release now', async () => {
+      const data = await codec.encode(RECORD_ID, recordReleased({ purpose: 'Claim of Jane Q. Testpatient' }));
+      expect(data).not.toHaveProperty('purpose');
+      expect(JSON.stringify(data)).not.toContain('Testpatient');
     });
 
     it('after the key is destroyed, reports phiReadable false and leaves the PHI fields out', async () => {

@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   'records.holds.place': ['legal'],
   'records.holds.lift': ['legal'],
   'records.archive': ['him', 'archivist'],
+  /** The approver's own approval, which a destruction by someone else then names. */
+  'records.destroy.approve': ['archivist', 'him'],
   'records.destroy': ['archivist'],
   'records.events': ['legal', 'auditor'],
   'records.history': ['legal', 'him', 'auditor'],

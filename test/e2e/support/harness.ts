@@ -103,6 +103,16 @@ export async function usersByRole(baseUrl: string): Promise<Record<Role | 'archi
   return clients as Record<Role | 'archivist2', Client>;
 }
 
+/**
+ * Dual control: archivist2 approves the destruction of the record as it stands, then archivist1
+ * destroys it naming archivist2. Returns the answer to the destroy.
+ */
+export async function approveAndDestroy(u: { archivist: Client; archivist2: Client }, id: string, authority = 'Schedule GS-12'): Promise<Response> {
+  const approval = await u.archivist2.post(`/api/records/${id}/destruction-approvals`, { authority });
+  if (approval.status !== 201) throw new Error(`approve the destruction: ${approval.status} ${JSON.stringify(approval.body)}`);
+  return u.archivist.post(`/api/records/${id}/destroy`, { authority, approvedBy: 'archivist2' });
+}
+
 /** A small valid PNG (1x1) — the content type is detected from these bytes. */
 export const TINY_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',

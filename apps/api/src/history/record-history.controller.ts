@@ -1,9 +1,10 @@
-import { Controller, Get, Param, ParseIntPipe, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { readContextOf, TracedRequest } from '../http/request-context';
+import { ApiVersionParam, VersionParam } from '../http/version-param';
 import { GetRecordAccessesQuery, GetRecordHistoryQuery, GetVersionDiffQuery } from './queries/history-queries';
 import { parsePageRequest } from './timeline-paging';
 
@@ -24,10 +25,12 @@ export class RecordHistoryController {
 
   @Get(':id/versions/:a/diff/:b')
   @RequirePermission('records.diff')
+  @ApiVersionParam('a')
+  @ApiVersionParam('b')
   diff(
     @RecordId() id: string,
-    @Param('a', new ParseIntPipe()) a: number,
-    @Param('b', new ParseIntPipe()) b: number,
+    @VersionParam('a') a: number,
+    @VersionParam('b') b: number,
     @Query('after') after: unknown,
     @Req() req: TracedRequest,
     @Res({ passthrough: true }) res: Response,

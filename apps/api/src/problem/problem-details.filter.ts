@@ -34,15 +34,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   /**
-   * The HTTP status and the body. They differ in one case: API.md has a destroyed record answer
-   * 410 with its tombstone `{ id, status: 'destroyed', destroyedAt, authority }`, so that body's
-   * `status` is the record's; RFC 9457 tells consumers to ignore a non-numeric `status`.
+   * The HTTP status and the body. A domain error's details (e.g. a destroyed record's tombstone
+   * `{ id, recordStatus: 'destroyed', destroyedAt, authority }`) are extension members: they never
+   * replace the standard ones, so `status` is always the HTTP status (RFC 9457).
    */
   toProblem(exception: unknown): [number, ProblemDetails] {
     const body = this.problemOf(exception);
-    const status = body.status;
-    if (exception instanceof DomainError && exception.details) Object.assign(body, exception.details);
-    return [status, body];
+    const details = exception instanceof DomainError ? exception.details : undefined;
+    return [body.status, details ? { ...details, ...body } : body];
   }
 
   private problemOf(exception: unknown): ProblemDetails {

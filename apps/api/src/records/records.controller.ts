@@ -6,7 +6,6 @@ import {
   Headers,
   HttpCode,
   Param,
-  ParseIntPipe,
   ParseUUIDPipe,
   Post,
   Query,
@@ -21,22 +20,18 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { RequirePermission, UserDirectory } from '@medrec/auth';
-import { DomainError, Role } from '@medrec/domain';
+import { RequirePermission } from '@medrec/auth';
 import { parseInstant } from '../history/time-window';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { STORED_CONTENT_POLICY } from '../http/security-headers';
+import { ApiVersionParam, VersionParam } from '../http/version-param';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
-import { AmendRecordDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
+import { AmendRecordDto, ApproveDestructionDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
 import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
 import { contentAttachment } from './content-attachment';
 import type { UploadedFile as File } from './record-content';
 
-/** Who may approve a destruction (as for disposal batches in API.md). */
-const APPROVER_ROLES: readonly Role[] = ['archivist', 'him'];
-
 const RecordId = () => Param('id', new ParseUUIDPipe());
-const VersionNumber = () => Param('v', new ParseIntPipe());
 
 @ApiTags('records')
 @Controller('api/records')
@@ -44,7 +39,6 @@ export class RecordsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
-    private readonly users: UserDirectory,
   ) {}
 
   @Post()
@@ -72,7 +66,8 @@ export class RecordsController {
 
   @Get(':id/versions/:v/content')
   @RequirePermission('records.content')
-  async content(@RecordId() id: string, @VersionNumber() version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  @ApiVersionParam('v')
+  async content(@RecordId() id: string, @VersionParam('v') version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const content = await this.queries.execute(new GetVersionContentQuery(id, version, readContextOf(req)));
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Digest', `sha-256=${Buffer.from(content.sha256, 'hex').toString('base64')}`);
@@ -82,7 +77,8 @@ export class RecordsController {
 
   @Get(':id/versions/:v/text')
   @RequirePermission('records.text')
-  async text(@RecordId() id: string, @VersionNumber() version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  @ApiVersionParam('v')
+  async text(@RecordId() id: string, @VersionParam('v') version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     return this.queries.execute(new GetVersionTextQuery(id, version, readContextOf(req)));
   }
@@ -149,16 +145,30 @@ export class RecordsController {
     return { id, status: 'archived', ...result };
   }
 
+  @Post(':id/destruction-approvals')
+  @RequirePermission('records.destroy.approve')
+  async approveDestruction(
+    @RecordId() id: string,
+    @Body() body: ApproveDestructionDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const context = contextOf(req);
+    const approvalId = randomUUID();
+    const result = await this.commands.execute(
+      new ExecuteRecordCommand({ type: 'ApproveDestruction', recordId: id, actor: context.actor, at: context.at, approvalId, ...body }, context, parseIfMatch(ifMatch)),
+    );
+    res.setHeader('ETag', etag(result.revision));
+    return { approvalId, recordId: id, authority: body.authority, approvedBy: context.actor.username, approvedAt: context.at, ...result };
+  }
+
+  /** Dual control: the decider checks that `approvedBy` approved this record as it stands and is not the caller. */
   @Post(':id/destroy')
   @HttpCode(200)
   @RequirePermission('records.destroy')
   async destroy(@RecordId() id: string, @Body() body: DestroyRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest) {
     const context = contextOf(req);
-    // Dual control: the approver is a real person who may approve disposals (the domain checks it is someone else).
-    const approver = await this.users.find(body.approvedBy);
-    if (!approver || !approver.roles.some((role) => APPROVER_ROLES.includes(role))) {
-      throw DomainError.invalid([{ field: 'approvedBy', message: `must be the username of a user with the role ${APPROVER_ROLES.join(' or ')}` }]);
-    }
     const result = await this.commands.execute(
       new ExecuteRecordCommand({ type: 'DestroyRecord', recordId: id, actor: context.actor, at: context.at, ...body }, context, parseIfMatch(ifMatch)),
     );

@@ -73,10 +73,17 @@ export interface ArchiveRecord extends CommandBase {
   reason: string;
 }
 
+/** The actor approves the destruction of the record as it stands (its current version), under an authority. */
+export interface ApproveDestruction extends CommandBase {
+  type: 'ApproveDestruction';
+  approvalId: string;
+  authority: string;
+}
+
 export interface DestroyRecord extends CommandBase {
   type: 'DestroyRecord';
   authority: string;
-  /** Username of the person who approved the destruction; must not be the actor. */
+  /** Username of the person whose approval of this destruction is on the record; must not be the actor. */
   approvedBy: string;
 }
 
@@ -89,6 +96,7 @@ export type RecordCommand =
   | PlaceLegalHold
   | LiftLegalHold
   | ArchiveRecord
+  | ApproveDestruction
   | DestroyRecord;
 
 /** A read of patient content; decided against the record's state, appended to its access stream. */

@@ -4,12 +4,14 @@ import {
   actors,
   amendedContent,
   amendRecord,
+  approveDestruction,
   archiveRecord,
   completeOcr,
   content,
   createRecord,
   deciderSpec,
   destroyRecord,
+  destructionApproved,
   failOcr,
   legalHoldLifted,
   legalHoldPlaced,
@@ -48,10 +50,11 @@ function existing(state: RecordState): ExistingRecordState {
 }
 
 const created = recordCreated();
-const destroyedHistory: RecordEvent[] = [created, legalHoldPlaced(), legalHoldLifted(), recordDestroyed()];
+const approved = destructionApproved();
+const destroyedHistory: RecordEvent[] = [created, legalHoldPlaced(), legalHoldLifted(), approved, recordDestroyed()];
 const tombstoneDetails = {
   id: RECORD_ID,
-  status: 'destroyed',
+  recordStatus: 'destroyed',
   destroyedAt: times.destroyed,
   authority: 'Retention schedule RS-7, item 12',
 };
@@ -446,6 +449,11 @@ describe('recordDecider', () => {
       spec.given([created]).when(releaseRecord(overrides)).thenThrows('invalid', field);
     });
 
+    it('seals the purpose with the record key: it is free text and may hold PHI', () => {
+      expect(RECORD_PHI_FIELDS.RecordReleased).toContain('purpose');
+      expect(shredded(recordReleased()).data).not.toHaveProperty('purpose');
+    });
+
     it('adds the release to the record', () => {
       spec
         .given([created])
@@ -559,10 +567,77 @@ describe('recordDecider', () => {
     });
   });
 
-  describe('DestroyRecord', () => {
-    it('destroys a record without holds, keeping who, when and under which authority', () => {
+  describe('ApproveDestruction', () => {
+    it("records the approver's own approval of the current version, with the authority", () => {
+      spec
+        .given([created, recordAmended()])
+        .when(approveDestruction())
+        .then([
+          {
+            type: 'DestructionApproved',
+            data: {
+              recordId: RECORD_ID,
+              approvalId: 'appr-0001',
+              authority: 'Retention schedule RS-7, item 12',
+              version: 2,
+              approvedBy: actors.him.username,
+              approverRole: 'him',
+              approvedAt: times.approved,
+            },
+          },
+        ]);
+    });
+
+    it('lets an archivist approve, and an archived record be approved', () => {
+      spec
+        .given([created, recordArchived()])
+        .when(approveDestruction({ actor: actors.archivist }))
+        .then([destructionApproved({ approvedBy: actors.archivist.username, approverRole: 'archivist' })]);
+    });
+
+    it('folds the approval into the record', () => {
       spec
         .given([created])
+        .when(approveDestruction())
+        .thenState((state) =>
+          expect(existing(state).destructionApprovals).toEqual([
+            { approvalId: 'appr-0001', approvedBy: actors.him.username, authority: 'Retention schedule RS-7, item 12', version: 1 },
+          ]),
+        );
+    });
+
+    it.each([['clerk'], ['clinician'], ['legal']] as const)('refuses an approver acting as %s', (role) => {
+      spec.given([created]).when(approveDestruction({ actor: actors[role] })).thenThrows('forbidden', 'archivist or him');
+    });
+
+    it('refuses a second approval by the same person of the same version', () => {
+      spec.given([created, approved]).when(approveDestruction({ approvalId: 'appr-0002' })).thenThrows('conflict', 'already approved');
+    });
+
+    it('accepts a new approval by the same person once the record was amended', () => {
+      spec
+        .given([created, approved, recordAmended()])
+        .when(approveDestruction({ approvalId: 'appr-0002' }))
+        .then([destructionApproved({ approvalId: 'appr-0002', version: 2 })]);
+    });
+
+    it('refuses while a hold stands', () => {
+      spec.given([created, legalHoldPlaced()]).when(approveDestruction()).thenThrows('conflict', 'legal hold');
+    });
+
+    it.each(['', '   ', 'x'.repeat(501)])('requires an authority (%j is refused)', (authority) => {
+      spec.given([created]).when(approveDestruction({ authority })).thenThrows('invalid', 'authority');
+    });
+
+    it('refuses to approve a record that does not exist', () => {
+      spec.given([]).when(approveDestruction()).thenThrows('not-found');
+    });
+  });
+
+  describe('DestroyRecord', () => {
+    it('destroys an approved record without holds, keeping who, when, who approved and under which authority', () => {
+      spec
+        .given([created, approved])
         .when(destroyRecord())
         .then([
           {
@@ -578,17 +653,54 @@ describe('recordDecider', () => {
         ]);
     });
 
-    it('destroys an archived record', () => {
-      spec.given([created, recordArchived()]).when(destroyRecord()).then([recordDestroyed()]);
+    it('destroys an approved archived record', () => {
+      spec.given([created, recordArchived(), approved]).when(destroyRecord()).then([recordDestroyed()]);
     });
 
-    it('refuses while a hold stands', () => {
-      spec.given([created, legalHoldPlaced()]).when(destroyRecord()).thenThrows('conflict', 'legal hold');
+    it('refuses when the person named has not approved', () => {
+      spec.given([created]).when(destroyRecord()).thenThrows('conflict', 'has not approved');
+    });
+
+    it('refuses when only someone else approved', () => {
+      spec
+        .given([created, destructionApproved({ approvedBy: 'another.archivist', approverRole: 'archivist' })])
+        .when(destroyRecord())
+        .thenThrows('conflict', 'has not approved');
+    });
+
+    it('refuses when the approval was given before the record was amended (it covers the record as it stood)', () => {
+      spec.given([created, approved, recordAmended()]).when(destroyRecord()).thenThrows('conflict', 'has not approved');
+    });
+
+    it('destroys once the amended record is approved again', () => {
+      spec
+        .given([created, approved, recordAmended(), destructionApproved({ approvalId: 'appr-0002', version: 2 })])
+        .when(destroyRecord())
+        .then([recordDestroyed()]);
+    });
+
+    it('refuses an authority other than the one approved', () => {
+      spec.given([created, approved]).when(destroyRecord({ authority: 'Retention schedule RS-9' })).thenThrows('conflict', 'authority differs');
+    });
+
+    it('matches the approver by username whatever the case and surrounding spaces, recording the approver as approved', () => {
+      spec.given([created, approved]).when(destroyRecord({ approvedBy: ` ${actors.him.username.toUpperCase()} ` })).then([recordDestroyed()]);
+    });
+
+    it('refuses self-approval: the approver is the person destroying', () => {
+      spec
+        .given([created, destructionApproved({ approvedBy: actors.archivist.username, approverRole: 'archivist' })])
+        .when(destroyRecord({ approvedBy: actors.archivist.username }))
+        .thenThrows('conflict', 'approved by someone other');
+    });
+
+    it('refuses while a hold stands, even when approved', () => {
+      spec.given([created, approved, legalHoldPlaced()]).when(destroyRecord()).thenThrows('conflict', 'legal hold');
     });
 
     it('refuses while any hold stands, even when another was lifted', () => {
       spec
-        .given([created, legalHoldPlaced({ holdId: 'hold-1' }), legalHoldPlaced({ holdId: 'hold-2' }), legalHoldLifted({ holdId: 'hold-1' })])
+        .given([created, approved, legalHoldPlaced({ holdId: 'hold-1' }), legalHoldPlaced({ holdId: 'hold-2' }), legalHoldLifted({ holdId: 'hold-1' })])
         .when(destroyRecord())
         .thenThrows('conflict', 'legal hold');
     });
@@ -597,6 +709,7 @@ describe('recordDecider', () => {
       spec
         .given([
           created,
+          approved,
           legalHoldPlaced({ holdId: 'hold-1' }),
           legalHoldPlaced({ holdId: 'hold-2' }),
           legalHoldLifted({ holdId: 'hold-2' }),
@@ -606,18 +719,11 @@ describe('recordDecider', () => {
         .then([recordDestroyed()]);
     });
 
-    it('refuses when the approver is the person destroying', () => {
-      spec
-        .given([created])
-        .when(destroyRecord({ approvedBy: actors.archivist.username }))
-        .thenThrows('conflict', 'approved by someone other');
-    });
-
     it.each([
       ['authority', { authority: ' ' }],
       ['approvedBy', { approvedBy: '' }],
     ])('requires %s', (field, overrides) => {
-      spec.given([created]).when(destroyRecord(overrides)).thenThrows('invalid', field);
+      spec.given([created, approved]).when(destroyRecord(overrides)).thenThrows('invalid', field);
     });
 
     it('refuses to destroy a record that does not exist', () => {
@@ -634,6 +740,7 @@ describe('recordDecider', () => {
         ['PlaceLegalHold', placeLegalHold({ holdId: 'hold-2' })],
         ['LiftLegalHold', liftLegalHold()],
         ['ArchiveRecord', archiveRecord()],
+        ['ApproveDestruction', approveDestruction({ approvalId: 'appr-0002' })],
         ['DestroyRecord', destroyRecord()],
       ];
 
@@ -647,6 +754,7 @@ describe('recordDecider', () => {
           'PlaceLegalHold',
           'LiftLegalHold',
           'ArchiveRecord',
+          'ApproveDestruction',
           'DestroyRecord',
         ];
         expect(everyCommand.map(([, c]) => c.type)).toEqual(types);
@@ -672,6 +780,7 @@ describe('recordDecider', () => {
           versions: existing(foldRecord([created, recordAmended({ content: amendedContent() })])).versions,
           holds: [],
           releases: ['rel-0001'],
+          destructionApprovals: [],
           tombstone: {
             destroyedAt: times.destroyed,
             authority: 'Retention schedule RS-7, item 12',
@@ -882,7 +991,7 @@ describe('recordDecider', () => {
     });
 
     it('folds the tombstone, and every decision answers gone', () => {
-      const events = [...history, legalHoldLifted({ holdId: 'hold-2' }), recordDestroyed()];
+      const events = [...history, legalHoldLifted({ holdId: 'hold-2' }), approved, recordDestroyed()];
       const state = existing(foldRecord(events));
       expect(state.status).toBe('destroyed');
       expect(state.tombstone).toEqual({

@@ -1,9 +1,11 @@
 import { DomainError } from '../shared/domain-error';
 import { isCalendarDate, isMrn, isPersonName, isSha256, isText, Validator } from '../shared/validation';
 import { AmendmentKind, DocumentType, isAmendmentKind, isDocumentType } from './document-type';
+import type { Role } from '../shared/roles';
 import type {
   AccessRecord,
   AmendRecord,
+  ApproveDestruction,
   CompleteOcr,
   CreateRecord,
   DestroyRecord,
@@ -17,6 +19,10 @@ import { currentVersion, ExistingRecordState, RecordState, VersionState } from '
 const MAX_TITLE = 300;
 const MAX_REASON = 2000;
 const MAX_DESCRIPTION = 2000;
+const MAX_AUTHORITY = 500;
+
+/** Who may approve a destruction (as for disposal batches in API.md). */
+export const DESTRUCTION_APPROVER_ROLES: readonly Role[] = ['archivist', 'him'];
 
 export const recordDecider = {
   initialState: (): RecordState => ({ status: 'absent' }),
@@ -74,6 +80,8 @@ export const recordDecider = {
             data: { recordId: record.recordId, reason: command.reason, archivedBy: command.actor.username, archivedAt: command.at },
           },
         ];
+      case 'ApproveDestruction':
+        return [approveDestruction(command, record)];
       case 'DestroyRecord':
         return [destroy(command, record)];
     }
@@ -96,6 +104,7 @@ export const recordDecider = {
         ],
         holds: [],
         releases: [],
+        destructionApprovals: [],
       };
     }
     if (state.status === 'absent') return state;
@@ -143,6 +152,10 @@ export const recordDecider = {
         return { ...state, holds: state.holds.filter((h) => h.holdId !== event.data.holdId) };
       case 'RecordArchived':
         return { ...state, status: 'archived' };
+      case 'DestructionApproved': {
+        const { approvalId, approvedBy, authority, version } = event.data;
+        return { ...state, destructionApprovals: [...state.destructionApprovals, { approvalId, approvedBy, authority, version }] };
+      }
       case 'RecordDestroyed': {
         const { destroyedAt, authority, approvedBy, destroyedBy } = event.data;
         return {
@@ -152,6 +165,7 @@ export const recordDecider = {
           versions: state.versions,
           holds: [],
           releases: state.releases,
+          destructionApprovals: [],
           tombstone: { destroyedAt, authority, approvedBy, destroyedBy },
         };
       }
@@ -194,7 +208,7 @@ function requireLiveRecord(state: RecordState): ExistingRecordState {
     const t = state.tombstone!;
     throw new DomainError('gone', 'The record was destroyed', [], {
       id: state.recordId,
-      status: 'destroyed',
+      recordStatus: 'destroyed',
       destroyedAt: t.destroyedAt,
       authority: t.authority,
     });
@@ -340,17 +354,61 @@ function release(c: ReleaseRecord, record: ExistingRecordState): RecordEvent {
   };
 }
 
-function destroy(c: DestroyRecord, record: ExistingRecordState): RecordEvent {
-  new Validator()
-    .check(isText(c.authority, 500), 'authority', 'is required (at most 500 characters)')
-    .check(isText(c.approvedBy, 100), 'approvedBy', 'is required')
-    .throwIfInvalid();
+const isDestructionApprover = (role: Role | 'system'): role is Role => (DESTRUCTION_APPROVER_ROLES as readonly string[]).includes(role);
+
+const requireNoHold = (record: ExistingRecordState): void => {
   if (record.holds.length > 0) throw new DomainError('conflict', 'The record is under legal hold and cannot be destroyed');
-  if (c.approvedBy.trim().toLowerCase() === c.actor.username.toLowerCase()) {
-    throw new DomainError('conflict', 'Destruction must be approved by someone other than the person who performs it');
+};
+
+/** The approvals that cover the record as it stands: those given since its current version was made. */
+const standingApprovals = (record: ExistingRecordState) => record.destructionApprovals.filter((a) => a.version === currentVersion(record).version);
+
+function approveDestruction(c: ApproveDestruction, record: ExistingRecordState): RecordEvent {
+  new Validator().check(isText(c.authority, MAX_AUTHORITY), 'authority', 'is required (at most 500 characters)').throwIfInvalid();
+  const role = c.actor.role;
+  if (!isDestructionApprover(role)) {
+    throw new DomainError('forbidden', `Only a user acting as ${DESTRUCTION_APPROVER_ROLES.join(' or ')} may approve a destruction`);
+  }
+  requireNoHold(record);
+  if (standingApprovals(record).some((a) => a.approvedBy === c.actor.username)) {
+    throw new DomainError('conflict', 'You have already approved the destruction of this record as it stands');
   }
   return {
+    type: 'DestructionApproved',
+    data: {
+      recordId: record.recordId,
+      approvalId: c.approvalId,
+      authority: c.authority,
+      version: currentVersion(record).version,
+      approvedBy: c.actor.username,
+      approverRole: role,
+      approvedAt: c.at,
+    },
+  };
+}
+
+/**
+ * Dual control: the destruction needs the standing approval of the person it names, under the same
+ * authority, and that person is not the one who destroys.
+ */
+function destroy(c: DestroyRecord, record: ExistingRecordState): RecordEvent {
+  new Validator()
+    .check(isText(c.authority, MAX_AUTHORITY), 'authority', 'is required (at most 500 characters)')
+    .check(isText(c.approvedBy, 100), 'approvedBy', 'is required')
+    .throwIfInvalid();
+  requireNoHold(record);
+  const approver = c.approvedBy.trim().toLowerCase();
+  if (approver === c.actor.username.toLowerCase()) {
+    throw new DomainError('conflict', 'Destruction must be approved by someone other than the person who performs it');
+  }
+  const approvals = standingApprovals(record).filter((a) => a.approvedBy.toLowerCase() === approver);
+  if (approvals.length === 0) {
+    throw new DomainError('conflict', 'The user named in approvedBy has not approved the destruction of this record as it stands (current version)');
+  }
+  const approval = approvals.find((a) => a.authority.trim() === c.authority.trim());
+  if (!approval) throw new DomainError('conflict', 'The authority differs from the one under which the destruction was approved');
+  return {
     type: 'RecordDestroyed',
-    data: { recordId: record.recordId, authority: c.authority, approvedBy: c.approvedBy, destroyedBy: c.actor.username, destroyedAt: c.at },
+    data: { recordId: record.recordId, authority: c.authority, approvedBy: approval.approvedBy, destroyedBy: c.actor.username, destroyedAt: c.at },
   };
 }

@@ -109,6 +109,24 @@ export interface RecordArchived {
   data: { recordId: string; reason: string; archivedBy: string; archivedAt: string };
 }
 
+/**
+ * A second person's approval of the record's destruction, given by the approver themself. It covers
+ * the version that was current when it was given: an amendment after it needs a new approval.
+ * No PHI: the authority is a legal citation, kept in clear as on the tombstone.
+ */
+export interface DestructionApproved {
+  type: 'DestructionApproved';
+  data: {
+    recordId: string;
+    approvalId: string;
+    authority: string;
+    version: number;
+    approvedBy: string;
+    approverRole: Role;
+    approvedAt: string;
+  };
+}
+
 /** The tombstone: every field stays in clear after the record's key is destroyed. */
 export interface RecordDestroyed {
   type: 'RecordDestroyed';
@@ -124,6 +142,7 @@ export type RecordEvent =
   | LegalHoldPlaced
   | LegalHoldLifted
   | RecordArchived
+  | DestructionApproved
   | RecordDestroyed;
 
 /** Appended to `record-access-<id>`, apart from the record's own stream. */
@@ -150,10 +169,12 @@ export const RECORD_PHI_FIELDS: Record<RecordEventType | RecordAccessed['type'],
   RecordAmended: ['reason', 'title', 'encounterDate'],
   OcrCompleted: ['pageTexts'],
   OcrFailed: [],
-  RecordReleased: ['recipient', 'description', 'authorizationReference'],
+  // Events written before `purpose` was sealed hold it in clear; they still read (PhiCodec merges both).
+  RecordReleased: ['recipient', 'purpose', 'description', 'authorizationReference'],
   LegalHoldPlaced: ['matter', 'reason'],
   LegalHoldLifted: [],
   RecordArchived: ['reason'],
+  DestructionApproved: [],
   RecordDestroyed: [],
   RecordAccessed: [],
 };

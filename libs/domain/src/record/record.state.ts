@@ -20,6 +20,14 @@ export interface HoldState {
   matter: string | undefined;
 }
 
+export interface DestructionApprovalState {
+  approvalId: string;
+  approvedBy: string;
+  authority: string;
+  /** The version current when it was given: it covers the record as it stood then. */
+  version: number;
+}
+
 export interface Tombstone {
   destroyedAt: string;
   authority: string;
@@ -40,6 +48,7 @@ export interface ExistingRecordState {
   versions: VersionState[];
   holds: HoldState[];
   releases: string[];
+  destructionApprovals: DestructionApprovalState[];
   tombstone?: Tombstone;
 }
 

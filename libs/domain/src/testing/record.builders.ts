@@ -2,6 +2,7 @@ import type { Actor } from '../shared/roles';
 import type {
   AccessRecord,
   AmendRecord,
+  ApproveDestruction,
   ArchiveRecord,
   CompleteOcr,
   CreateRecord,
@@ -13,6 +14,7 @@ import type {
 } from '../record/record.commands';
 import {
   ContentRef,
+  DestructionApproved,
   LegalHoldLifted,
   LegalHoldPlaced,
   OcrCompleted,
@@ -49,6 +51,7 @@ export const times = {
   holdPlaced: '2024-03-06T08:30:00.000Z',
   holdLifted: '2024-03-07T16:45:00.000Z',
   archived: '2024-03-08T12:00:00.000Z',
+  approved: '2031-03-01T09:30:00.000Z',
   destroyed: '2031-03-08T12:00:00.000Z',
   accessed: '2024-03-09T14:20:00.000Z',
   ocr: '2024-03-01T09:00:05.000Z',
@@ -154,6 +157,16 @@ export const archiveRecord = (overrides: Partial<ArchiveRecord> = {}): ArchiveRe
   actor: actors.archivist,
   at: times.archived,
   reason: 'Inactive for the retention review period',
+  ...overrides,
+});
+
+export const approveDestruction = (overrides: Partial<ApproveDestruction> = {}): ApproveDestruction => ({
+  type: 'ApproveDestruction',
+  recordId: RECORD_ID,
+  actor: actors.him,
+  at: times.approved,
+  approvalId: 'appr-0001',
+  authority: 'Retention schedule RS-7, item 12',
   ...overrides,
 });
 
@@ -263,6 +276,20 @@ export const recordArchived = (overrides: Partial<RecordArchived['data']> = {}):
     reason: 'Inactive for the retention review period',
     archivedBy: actors.archivist.username,
     archivedAt: times.archived,
+    ...overrides,
+  },
+});
+
+export const destructionApproved = (overrides: Partial<DestructionApproved['data']> = {}): DestructionApproved => ({
+  type: 'DestructionApproved',
+  data: {
+    recordId: RECORD_ID,
+    approvalId: 'appr-0001',
+    authority: 'Retention schedule RS-7, item 12',
+    version: 1,
+    approvedBy: actors.him.username,
+    approverRole: 'him',
+    approvedAt: times.approved,
     ...overrides,
   },
 });

@@ -9,6 +9,7 @@ import {
   actors,
   amendedContent,
   amendRecord,
+  approveDestruction,
   archiveRecord,
   completeOcr,
   createRecord,
@@ -80,10 +81,12 @@ describe('history projections', () => {
     await run(placeLegalHold());
     await run(liftLegalHold());
     await run(archiveRecord());
+    await run(approveDestruction());
 
     await run(createRecord({ recordId: OTHER_ID, mrn: 'MRN-009999', encounterDate: '2023-11-02', content: amendedContent({ blobKey: 'b/other' }) }));
     await run(releaseRecord({ recordId: OTHER_ID, releaseId: 'rel-other' }));
     await access(OTHER_ID, '2024-03-06T09:00:00.000Z');
+    await run(approveDestruction({ recordId: OTHER_ID }));
     await run(destroyRecord({ recordId: OTHER_ID }));
     // An access decided just before the destruction, appended just after it.
     await access(OTHER_ID, '2031-03-08T12:00:01.000Z');
@@ -112,7 +115,13 @@ describe('history projections', () => {
       ['hold-placed', 'lena.legal', null],
       ['hold-lifted', 'lena.legal', null],
       ['archived', 'arno.archivist', null],
+      ['destruction-approved', 'hugo.him', 3],
     ]);
+    expect(timeline[10]).toMatchObject({
+      role: 'him',
+      summary: 'Destruction of version 3 approved under Retention schedule RS-7, item 12',
+      details: { approvalId: 'appr-0001', authority: 'Retention schedule RS-7, item 12' },
+    });
     expect(timeline[3].summary).toBe('Version 3 (addendum): same content. Reason: Late note');
     expect(recordTimeline(db, RECORD_ID, timeline[2].position).map((e) => e.type)).toEqual(['created', 'ocr-completed', 'amended']);
     expect((await accessLogPage(store, RECORD_ID, timeline[4].position, { limit: 100 })).accesses).toEqual([]);
@@ -130,7 +139,7 @@ describe('history projections', () => {
 
     const window = { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z') };
     expect(patientDisclosures(db, 'mrn-004217', window.from, window.to)).toEqual([
-      expect.objectContaining({ recordId: RECORD_ID, releaseId: 'rel-0001', versions: [2], recipient: { name: 'Northside Insurance Claims Dept.', address: '1 Example Way, Springfield' } }),
+      expect.objectContaining({ recordId: RECORD_ID, releaseId: 'rel-0001', versions: [2], purpose: 'payment', recipient: { name: 'Northside Insurance Claims Dept.', address: '1 Example Way, Springfield' } }),
     ]);
 
     // The destroyed record: no rows of it, the late access included.

@@ -13,7 +13,8 @@ export type TimelineEntryType =
   | 'released'
   | 'hold-placed'
   | 'hold-lifted'
-  | 'archived';
+  | 'archived'
+  | 'destruction-approved';
 
 const TYPE_OF: Record<string, TimelineEntryType> = {
   RecordCreated: 'created',
@@ -25,6 +26,7 @@ const TYPE_OF: Record<string, TimelineEntryType> = {
   LegalHoldPlaced: 'hold-placed',
   LegalHoldLifted: 'hold-lifted',
   RecordArchived: 'archived',
+  DestructionApproved: 'destruction-approved',
 };
 
 /**
@@ -150,6 +152,15 @@ function describe(event: ProjectedEvent): Described {
       return { at: d.liftedAt, summary: 'Legal hold lifted', details: { holdId: d.holdId } };
     case 'RecordArchived':
       return { at: d.archivedAt, summary: `Archived: ${d.reason}`, details: { reason: d.reason } };
+    case 'DestructionApproved':
+      return {
+        at: d.approvedAt,
+        actor: d.approvedBy,
+        role: d.approverRole,
+        version: d.version,
+        summary: `Destruction of version ${d.version} approved under ${d.authority}`,
+        details: { approvalId: d.approvalId, authority: d.authority },
+      };
     default:
       return { summary: event.type };
   }

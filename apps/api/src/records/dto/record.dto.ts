@@ -156,14 +156,16 @@ export class ArchiveRecordDto {
   reason: string;
 }
 
-export class DestroyRecordDto {
+export class ApproveDestructionDto {
   @ApiProperty({ example: 'Retention schedule GS-12, 10 years after last encounter' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(500)
   authority: string;
+}
 
-  @ApiProperty({ description: 'Username of the approver; must differ from the person destroying' })
+export class DestroyRecordDto extends ApproveDestructionDto {
+  @ApiProperty({ description: 'Username of a user who approved the destruction of this record as it stands, under the same authority; must differ from the person destroying' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)

@@ -1,0 +1,27 @@
+import { RequestValidationError } from '../problem/problem';
+import { parseVersion } from './version-param';
+
+describe('parseVersion', () => {
+  it.each([
+    ['1', 1],
+    ['9', 9],
+    ['10', 10],
+    ['999999999', 999_999_999],
+  ])('accepts the canonical %p', (value, expected) => {
+    expect(parseVersion(value, 'v')).toBe(expected);
+  });
+
+  it.each(['1e0', '0x1', '+1', ' 1', '1 ', '01', '0', '-1', '1.0', '1.5', '', 'abc', '1000000000', '١'])('refuses %p naming the field', (value) => {
+    expect(() => parseVersion(value, 'a')).toThrow(RequestValidationError);
+    try {
+      parseVersion(value, 'a');
+    } catch (error) {
+      expect((error as RequestValidationError).errors).toEqual([{ field: 'a', message: expect.any(String) }]);
+    }
+  });
+
+  it('refuses what is not a string (a parsed number, an array of repeated parameters)', () => {
+    expect(() => parseVersion(1, 'v')).toThrow(RequestValidationError);
+    expect(() => parseVersion(['1'], 'v')).toThrow(RequestValidationError);
+  });
+});
