@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { minimalPdf } from '@medrec/ingest/rasterize/testing/minimal-pdf';
-import { Client, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
+import { approveAndDestroy, Client, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from './support/harness';
 
 /**
  * What the server leaves on its disk, under the most common umask (022: 0755 directories, 0644
@@ -89,7 +89,7 @@ describe('the data directory is private to the server account', () => {
     expect(released.status).toBe(201);
     const other = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'MRN-77332' }) });
     expect(other.status).toBe(201);
-    const destroyed = await u.archivist.post(`/api/records/${other.body.id}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    const destroyed = await approveAndDestroy(u, other.body.id);
     expect(destroyed.status).toBe(200);
     expect((await u.clerk.get(`/api/search?mrn=MRN-77331&after=${destroyed.body.position}`, ops)).status).toBe(200);
 
@@ -142,7 +142,7 @@ describe('the data directory is private to the server account', () => {
     const before = foundIn(dataDir);
     for (const word of PHI_WORDS) expect({ word, files: before[word].length > 0 }).toEqual({ word, files: true });
 
-    const destroyed = await u.archivist.post(`/api/records/${recordId}/destroy`, { authority: 'Schedule GS-12', approvedBy: 'archivist2' });
+    const destroyed = await approveAndDestroy(u, recordId);
     expect(destroyed.status).toBe(200);
     expect((await u.clerk.get(`/api/search?mrn=${PATIENT.mrn}&versions=all&after=${destroyed.body.position}`, ops)).body.results).toEqual([]);
 
