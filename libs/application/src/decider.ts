@@ -1,9 +1,7 @@
-/** The shape every decider in libs/domain has (Emmett-style). */
-export interface Decider<Command, Event extends DomainEvent, State> {
-  initialState(): State;
-  decide(command: Command, state: State): Event[];
-  evolve(state: State, event: Event): State;
-}
+import type { Decider as DomainDecider } from '@medrec/domain';
+
+/** The domain's one decider shape, with the event constraint the runner needs to store events. */
+export type Decider<Command, Event extends DomainEvent, State> = DomainDecider<Command, Event, State>;
 
 export interface DomainEvent {
   type: string;

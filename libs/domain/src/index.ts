@@ -1,6 +1,7 @@
 export * from './shared/domain-error';
 export * from './shared/validation';
 export * from './shared/roles';
+export * from './shared/decider';
 export * from './record/document-type';
 export * from './record/record.events';
 export * from './record/record.commands';

@@ -1,3 +1,4 @@
+import type { Decider } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 
 /**
@@ -52,6 +53,7 @@ export const ocrJobDecider = {
   },
 
   evolve(state: OcrJobState, event: OcrJobEvent): OcrJobState {
+    // One event type so far; when a second is added, close this with a switch ending in `unhandled`.
     return { attempts: event.data.attempt, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
   },
-};
+} satisfies Decider<ClaimOcrJob, OcrJobEvent, OcrJobState>;

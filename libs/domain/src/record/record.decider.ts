@@ -1,3 +1,4 @@
+import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { isCalendarDate, isMrn, isPersonName, isSha256, isText, Validator } from '../shared/validation';
 import { AmendmentKind, DocumentType, isAmendmentKind, isDocumentType } from './document-type';
@@ -6,10 +7,13 @@ import type {
   AccessRecord,
   AmendRecord,
   ApproveDestruction,
+  ArchiveRecord,
   CompleteOcr,
   CreateRecord,
   DestroyRecord,
   FailOcr,
+  LiftLegalHold,
+  PlaceLegalHold,
   RecordCommand,
   ReleaseRecord,
 } from './record.commands';
@@ -27,6 +31,7 @@ export const DESTRUCTION_APPROVER_ROLES: readonly Role[] = ['archivist', 'him'];
 export const recordDecider = {
   initialState: (): RecordState => ({ status: 'absent' }),
 
+  /** Each command is decided by its own function below. */
   decide(command: RecordCommand, state: RecordState): RecordEvent[] {
     if (command.type === 'CreateRecord') return [create(command, state)];
     const record = requireLiveRecord(state);
@@ -39,51 +44,18 @@ export const recordDecider = {
         return failOcr(command, record);
       case 'ReleaseRecord':
         return [release(command, record)];
-      case 'PlaceLegalHold': {
-        new Validator()
-          .check(isText(command.matter, 300), 'matter', 'is required (at most 300 characters)')
-          .check(isText(command.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)')
-          .throwIfInvalid();
-        if (record.holds.some((h) => h.holdId === command.holdId)) {
-          throw new DomainError('conflict', 'A hold with this id already exists');
-        }
-        return [
-          {
-            type: 'LegalHoldPlaced',
-            data: {
-              recordId: record.recordId,
-              holdId: command.holdId,
-              matter: command.matter,
-              reason: command.reason,
-              placedBy: command.actor.username,
-              placedAt: command.at,
-            },
-          },
-        ];
-      }
+      case 'PlaceLegalHold':
+        return [placeLegalHold(command, record)];
       case 'LiftLegalHold':
-        if (!record.holds.some((h) => h.holdId === command.holdId)) {
-          throw new DomainError('not-found', 'No such hold on this record');
-        }
-        return [
-          {
-            type: 'LegalHoldLifted',
-            data: { recordId: record.recordId, holdId: command.holdId, liftedBy: command.actor.username, liftedAt: command.at },
-          },
-        ];
+        return [liftLegalHold(command, record)];
       case 'ArchiveRecord':
-        new Validator().check(isText(command.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)').throwIfInvalid();
-        if (record.status === 'archived') throw new DomainError('conflict', 'The record is already archived');
-        return [
-          {
-            type: 'RecordArchived',
-            data: { recordId: record.recordId, reason: command.reason, archivedBy: command.actor.username, archivedAt: command.at },
-          },
-        ];
+        return [archive(command, record)];
       case 'ApproveDestruction':
         return [approveDestruction(command, record)];
       case 'DestroyRecord':
         return [destroy(command, record)];
+      default:
+        return unhandled(command, 'command');
     }
   },
 
@@ -170,10 +142,10 @@ export const recordDecider = {
         };
       }
       default:
-        return state;
+        return unhandled(event, 'event');
     }
   },
-};
+} satisfies Decider<RecordCommand, RecordEvent, RecordState>;
 
 /** Decides a read: allowed on active and archived records, refused (410) once destroyed. */
 export function decideAccess(command: AccessRecord, state: RecordState): RecordAccessed {
@@ -351,6 +323,39 @@ function release(c: ReleaseRecord, record: ExistingRecordState): RecordEvent {
       releasedBy: c.actor.username,
       releasedAt: c.at,
     },
+  };
+}
+
+function placeLegalHold(c: PlaceLegalHold, record: ExistingRecordState): RecordEvent {
+  new Validator()
+    .check(isText(c.matter, 300), 'matter', 'is required (at most 300 characters)')
+    .check(isText(c.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)')
+    .throwIfInvalid();
+  if (record.holds.some((h) => h.holdId === c.holdId)) {
+    throw new DomainError('conflict', 'A hold with this id already exists');
+  }
+  return {
+    type: 'LegalHoldPlaced',
+    data: { recordId: record.recordId, holdId: c.holdId, matter: c.matter, reason: c.reason, placedBy: c.actor.username, placedAt: c.at },
+  };
+}
+
+function liftLegalHold(c: LiftLegalHold, record: ExistingRecordState): RecordEvent {
+  if (!record.holds.some((h) => h.holdId === c.holdId)) {
+    throw new DomainError('not-found', 'No such hold on this record');
+  }
+  return {
+    type: 'LegalHoldLifted',
+    data: { recordId: record.recordId, holdId: c.holdId, liftedBy: c.actor.username, liftedAt: c.at },
+  };
+}
+
+function archive(c: ArchiveRecord, record: ExistingRecordState): RecordEvent {
+  new Validator().check(isText(c.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)').throwIfInvalid();
+  if (record.status === 'archived') throw new DomainError('conflict', 'The record is already archived');
+  return {
+    type: 'RecordArchived',
+    data: { recordId: record.recordId, reason: c.reason, archivedBy: c.actor.username, archivedAt: c.at },
   };
 }
 

@@ -1,11 +1,6 @@
 import { DomainError, DomainErrorKind } from '../shared/domain-error';
 
-/** The shape every decider of the domain has (see record.decider.ts). */
-export interface Decider<Command, Event, State> {
-  initialState(): State;
-  decide(command: Command, state: State): Event[];
-  evolve(state: State, event: Event): State;
-}
+import type { Decider } from '../shared/decider';
 
 export interface DeciderThen<Event, State> {
   /** Asserts the command decides exactly these events (strict deep equality, order included). */

@@ -1,0 +1,20 @@
+/**
+ * The shape every decider of the domain has (Emmett-style): pure functions, no I/O. Each decider
+ * is declared `satisfies Decider<…>` so its command and event unions are checked against it.
+ */
+export interface Decider<Command, Event, State> {
+  initialState(): State;
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+}
+
+/**
+ * Closes a `switch` over a union: the compiler refuses the call while a member is unhandled, so
+ * a new command or event type cannot be ignored silently. Reached at run time only when a stream
+ * holds a type this code does not know (written by a newer version): the fold stops rather than
+ * deciding on a state that lacks it (an ignored hold could let a record be destroyed).
+ */
+export function unhandled(value: never, what: 'command' | 'event'): never {
+  const type = (value as { type?: unknown } | null)?.type;
+  throw new Error(`Unknown ${what} type ${JSON.stringify(typeof type === 'string' ? type : null)}`);
+}
