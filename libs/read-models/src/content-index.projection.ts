@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Projection, ProjectedEvent } from './projection';
+import type { RecordProjection } from './projection';
 import { statement } from './statement-cache';
 
 /**
@@ -7,10 +7,10 @@ import { statement } from './statement-cache';
  * for the same patient. Read models hold decrypted identifiers (like search will); a destroyed
  * record's rows are deleted.
  */
-export const contentIndexProjection: Projection = {
+export const contentIndexProjection: RecordProjection<'RecordCreated' | 'RecordAmended'> = {
   name: 'content-index',
   version: 1,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordDestroyed']),
+  handles: new Set(['RecordCreated', 'RecordAmended'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS content_index (
@@ -23,21 +23,22 @@ export const contentIndexProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS content_index; DROP TABLE IF EXISTS content_index_records');
   },
 
-  apply(db, event: ProjectedEvent) {
-    const d = event.data as Record<string, any>;
-    if (event.type === 'RecordDestroyed') {
-      statement(db, 'DELETE FROM content_index WHERE record_id = ?').run(d.recordId);
-      statement(db, 'DELETE FROM content_index_records WHERE record_id = ?').run(d.recordId);
-      return;
-    }
+  apply(db, event) {
+    const d = event.data;
     if (event.type === 'RecordCreated') {
       if (!event.phiReadable) return;
-      statement(db, 'INSERT OR REPLACE INTO content_index_records (record_id, mrn) VALUES (?, ?)').run(d.recordId, normalizeMrn(d.mrn));
+      statement(db, 'INSERT OR REPLACE INTO content_index_records (record_id, mrn) VALUES (?, ?)').run(d.recordId, normalizeMrn(event.data.mrn));
     }
-    if (!d.content) return;
+    const content = d.content;
+    if (!content) return;
     const owner = statement(db, 'SELECT mrn FROM content_index_records WHERE record_id = ?').get(d.recordId) as { mrn: string } | undefined;
     if (!owner) return;
-    statement(db, 'INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(owner.mrn, d.content.sha256, d.recordId, d.version);
+    statement(db, 'INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(owner.mrn, content.sha256, d.recordId, d.version);
+  },
+
+  purge(db, recordId) {
+    statement(db, 'DELETE FROM content_index WHERE record_id = ?').run(recordId);
+    statement(db, 'DELETE FROM content_index_records WHERE record_id = ?').run(recordId);
   },
 };
 

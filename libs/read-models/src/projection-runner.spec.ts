@@ -11,7 +11,7 @@ import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { ReplayThreadClient } from './replay-thread-client';
 import { clearStatementCache, statement } from './statement-cache';
-import { titlesProjection } from './testing/titles.projection';
+import { titlesProjection, type TitlesEvent } from './testing/titles.projection';
 
 const metadata: EventMetadata = { actor: 'u', role: 'clerk', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
 
@@ -107,7 +107,7 @@ describe('ProjectionRunner', () => {
 
   it('a live runner whose batch fails stays up: it reports the error type, retries, and resumes when the cause is gone', async () => {
     let broken = true;
-    const flaky: Projection = { ...titlesProjection(), apply: (db, event) => (broken ? (() => { throw new TypeError('cannot apply'); })() : titlesProjection().apply(db, event)) };
+    const flaky: Projection<TitlesEvent> = { ...titlesProjection(), apply: (db, event) => (broken ? (() => { throw new TypeError('cannot apply'); })() : titlesProjection().apply(db, event)) };
     const logged: string[] = [];
     const r = new ProjectionRunner(store, codec, [flaky], { filename: join(dir, 'read.db'), batchSize: 3, pollIntervalMs: 5, log: (m) => logged.push(m) });
     runners.push(r);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PhiCodec } from '@medrec/application';
 import type { EventStore, StoredEvent } from '@medrec/event-store';
-import type { Projection, ProjectedEvent } from './projection';
+import { type ProjectedEvent, type Projection, typesRead } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
 import { ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
 
@@ -91,7 +91,7 @@ export class ProjectionRunner {
     for (const size of [this.batchSize, this.rebuildBatchSize]) {
       if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('Batch sizes must be positive integers');
     }
-    this.wanted = new Set(projections.flatMap((p) => [...p.handles]));
+    this.wanted = new Set(projections.flatMap(typesRead));
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.log = options.log ?? (() => undefined);
     this.replayThread = options.replayThread;

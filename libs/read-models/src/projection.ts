@@ -1,19 +1,28 @@
 import type Database from 'better-sqlite3';
+import type { RecordDestroyed, RecordEvent } from '@medrec/domain';
 import type { StoredEvent } from '@medrec/event-store';
 
-/** An event as projections see it: the stored event with its PHI decrypted where the key remains. */
-export interface ProjectedEvent {
-  stored: StoredEvent;
+/** The least an event is: what every stored event decodes to. */
+export interface EventShape {
   type: string;
-  data: Record<string, unknown>;
-  phiReadable: boolean;
+  data: object;
 }
+
+/**
+ * An event as projections see it: the domain event, its PHI decrypted where the record's key
+ * remains, beside the stored event. When `phiReadable` is false the key was destroyed and the
+ * sealed fields (RECORD_PHI_FIELDS) are absent whatever the type says: read them only after
+ * checking it.
+ */
+export type ProjectedEvent<E extends EventShape = EventShape> = E & { stored: StoredEvent; phiReadable: boolean };
+
+export const RECORD_DESTROYED: RecordDestroyed['type'] = 'RecordDestroyed';
 
 /**
  * A projection writes rows of its own tables. `apply` runs inside the runner's transaction,
  * together with the projection's new checkpoint: a crash anywhere gives exactly-once effects.
  */
-export interface Projection {
+export interface Projection<E extends EventShape = EventShape> {
   readonly name: string;
   /** Bump to have the runner drop and rebuild the projection's tables from the log. */
   readonly version: number;
@@ -21,10 +30,32 @@ export interface Projection {
   migrate(db: Database.Database): void;
   /** Drops the projection's tables (for a rebuild). */
   drop(db: Database.Database): void;
-  /** Event types the projection reads; others are skipped without decoding. */
-  readonly handles: ReadonlySet<string>;
+  /** Event types `apply` reads; others are skipped without decoding. */
+  readonly handles: ReadonlySet<E['type']>;
   /** Synchronous: runs inside the transaction that also stores the checkpoint. */
-  apply(db: Database.Database, event: ProjectedEvent): void;
+  apply(db: Database.Database, event: ProjectedEvent<E>): void;
+  /**
+   * Forgets a destroyed record: deletes every row that holds its PHI. The runner calls it for
+   * each `RecordDestroyed`, in the same transaction, instead of `apply`.
+   */
+  purge?(db: Database.Database, recordId: string): void;
+}
+
+/** A projection of the record events of these types: `apply` sees each as its own type. */
+export type RecordProjection<T extends RecordEvent['type']> = Projection<Extract<RecordEvent, { type: T }>>;
+
+/** The types a projection needs decoded: those it applies, and destructions when it purges. */
+export function typesRead(projection: Projection): string[] {
+  return [...projection.handles, ...(projection.purge ? [RECORD_DESTROYED] : [])];
+}
+
+/** Hands one event to a projection: a destruction to `purge`, a handled type to `apply`. */
+export function project(db: Database.Database, projection: Projection, event: ProjectedEvent): void {
+  if (event.type === RECORD_DESTROYED && projection.purge) {
+    projection.purge(db, (event.data as RecordDestroyed['data']).recordId);
+  } else if (projection.handles.has(event.type)) {
+    projection.apply(db, event);
+  }
 }
 
 export { clearStatementCache, statement } from './statement-cache';

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { makePrivateDatabaseFileSync } from '@medrec/crypto';
 import { clearStatementCache } from './statement-cache';
-import type { Projection, ProjectedEvent } from './projection';
+import { project, type ProjectedEvent, type Projection, RECORD_DESTROYED } from './projection';
 
 /** Opens the read-model database (its own file) as every writer of it must: the runner and its replay thread. */
 export function openReadModelDb(filename: string): Database.Database {
@@ -80,12 +80,12 @@ export class BatchApplier {
       for (const projection of this.projections) {
         const at = this.checkpoint(projection.name);
         for (const event of events) {
-          if (event.stored.position > at && projection.handles.has(event.type)) projection.apply(this.db, event);
+          if (event.stored.position > at) project(this.db, projection, event);
         }
         if (last > at) this.checkpoints.advance.run(last, projection.name);
       }
     })();
-    if (events.some((e) => e.type === 'RecordDestroyed')) this.walToTruncate = true;
+    if (events.some((e) => e.type === RECORD_DESTROYED)) this.walToTruncate = true;
     this.truncateWalIfDue();
   }
 

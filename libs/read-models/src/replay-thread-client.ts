@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ProjectedEvent } from './projection';
+import { type ProjectedEvent } from './projection';
 import type { ReplayReply, ReplayRequest, ReplayThreadData } from './replay-thread';
 
 /** Where the replay thread finds the projections: a module (absolute path) and the name it exports them under. */

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Projection, ProjectedEvent } from './projection';
+import { type ProjectedEvent, type Projection } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
 
 /**

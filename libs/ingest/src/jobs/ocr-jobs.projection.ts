@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { statement, type Projection, type ProjectedEvent } from '@medrec/read-models/projection';
+import { statement, type RecordProjection } from '@medrec/read-models/projection';
 
 export interface PendingOcrJob {
   recordId: string;
@@ -14,10 +14,10 @@ export interface PendingOcrJob {
  * OcrCompleted or OcrFailed; a destroyed record's jobs are dropped. Nothing else keeps job state,
  * so a crash or restart loses no job.
  */
-export const ocrJobsProjection: Projection = {
+export const ocrJobsProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'OcrCompleted' | 'OcrFailed'> = {
   name: 'ocr-jobs',
   version: 1,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'OcrFailed', 'RecordDestroyed']),
+  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'OcrFailed'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS ocr_jobs (
@@ -36,11 +36,11 @@ export const ocrJobsProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS ocr_jobs');
   },
 
-  apply(db, event: ProjectedEvent) {
-    const d = event.data as Record<string, any>;
+  apply(db, event) {
     switch (event.type) {
       case 'RecordCreated':
-      case 'RecordAmended':
+      case 'RecordAmended': {
+        const d = event.data;
         if (!d.content) return;
         statement(
           db,
@@ -48,14 +48,16 @@ export const ocrJobsProjection: Projection = {
            VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
         ).run(d.recordId, d.version, d.content.blobKey, d.content.sha256, d.content.contentType, event.stored.position);
         return;
+      }
       case 'OcrCompleted':
       case 'OcrFailed':
-        statement(db, 'UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(event.type === 'OcrCompleted' ? 'done' : 'failed', d.recordId, d.version);
-        return;
-      case 'RecordDestroyed':
-        statement(db, 'DELETE FROM ocr_jobs WHERE record_id = ?').run(d.recordId);
+        statement(db, 'UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(event.type === 'OcrCompleted' ? 'done' : 'failed', event.data.recordId, event.data.version);
         return;
     }
+  },
+
+  purge(db, recordId) {
+    statement(db, 'DELETE FROM ocr_jobs WHERE record_id = ?').run(recordId);
   },
 };
 

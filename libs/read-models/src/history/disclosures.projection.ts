@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { normalizeMrn } from '../content-index.projection';
-import type { Projection, ProjectedEvent } from '../projection';
+import type { RecordProjection } from '../projection';
 import { statement } from '../statement-cache';
 
 /**
@@ -11,10 +11,10 @@ import { statement } from '../statement-cache';
  * Every row is PHI and is deleted with its record: once the record's key is destroyed the
  * releases can no longer be read, so a rebuild could not restore them either.
  */
-export const disclosuresProjection: Projection = {
+export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'RecordReleased'> = {
   name: 'disclosures',
   version: 1,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased', 'RecordDestroyed']),
+  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS disclosure_patients (record_id TEXT PRIMARY KEY, mrn TEXT NOT NULL, document_type TEXT NOT NULL)`);
@@ -31,23 +31,21 @@ export const disclosuresProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS disclosures; DROP TABLE IF EXISTS disclosure_patients');
   },
 
-  apply(db, event: ProjectedEvent) {
-    const d = event.data as Record<string, any>;
-    if (event.type === 'RecordDestroyed') {
-      statement(db, 'DELETE FROM disclosures WHERE record_id = ?').run(d.recordId);
-      statement(db, 'DELETE FROM disclosure_patients WHERE record_id = ?').run(d.recordId);
-      return;
-    }
+  apply(db, event) {
     if (event.type === 'RecordAmended') {
+      const d = event.data;
       // The document type (not PHI) as it stands at each release.
       if (d.documentType) statement(db, 'UPDATE disclosure_patients SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
       return;
     }
     if (!event.phiReadable) return;
     if (event.type === 'RecordCreated') {
+      const d = event.data;
       statement(db, 'INSERT OR REPLACE INTO disclosure_patients (record_id, mrn, document_type) VALUES (?, ?, ?)').run(d.recordId, normalizeMrn(d.mrn), d.documentType);
       return;
     }
+    if (event.type !== 'RecordReleased') return;
+    const d = event.data;
     const patient = statement(db, 'SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
       | { mrn: string; documentType: string }
       | undefined;
@@ -73,7 +71,26 @@ export const disclosuresProjection: Projection = {
       patient.documentType,
     );
   },
+
+  purge(db, recordId) {
+    statement(db, 'DELETE FROM disclosures WHERE record_id = ?').run(recordId);
+    statement(db, 'DELETE FROM disclosure_patients WHERE record_id = ?').run(recordId);
+  },
 };
+
+interface DisclosureRow {
+  release_id: string;
+  record_id: string;
+  released_at: string;
+  recipient_name: string;
+  recipient_address: string | null;
+  description: string;
+  purpose: string;
+  authorization_reference: string;
+  versions: string;
+  released_by: string;
+  document_type: string;
+}
 
 export interface Disclosure {
   /** When the record was released (ISO 8601). */
@@ -98,7 +115,7 @@ export function patientDisclosures(db: Database.Database, mrn: string, from: Dat
          authorization_reference, versions, released_by, document_type
        FROM disclosures WHERE mrn = ? AND released_at >= ? AND released_at <= ? ORDER BY released_at, position`,
     )
-    .all(normalizeMrn(mrn), from.toISOString(), to.toISOString()) as Array<Record<string, any>>;
+    .all(normalizeMrn(mrn), from.toISOString(), to.toISOString()) as DisclosureRow[];
   return rows.map((r) => ({
     date: r.released_at,
     recipient: { name: r.recipient_name, address: r.recipient_address },

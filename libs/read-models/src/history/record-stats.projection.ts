@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Projection, ProjectedEvent } from '../projection';
+import type { RecordProjection } from '../projection';
 import { statement } from '../statement-cache';
 
 /**
@@ -8,10 +8,10 @@ import { statement } from '../statement-cache';
  * record (its status becomes 'destroyed'). The one PHI-derived fact, the month of the encounter,
  * is deleted with the record (after destruction it could not be read again on a rebuild).
  */
-export const recordStatsProjection: Projection = {
+export const recordStatsProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'OcrCompleted' | 'OcrFailed' | 'RecordArchived'> = {
   name: 'record-stats',
   version: 1,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'OcrFailed', 'RecordArchived', 'RecordDestroyed']),
+  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'OcrFailed', 'RecordArchived'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS stats_records (
@@ -26,10 +26,10 @@ export const recordStatsProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS stats_records; DROP TABLE IF EXISTS stats_uploads; DROP TABLE IF EXISTS stats_encounters');
   },
 
-  apply(db, event: ProjectedEvent) {
-    const d = event.data as Record<string, any>;
+  apply(db, event) {
     switch (event.type) {
-      case 'RecordCreated':
+      case 'RecordCreated': {
+        const d = event.data;
         statement(db, "INSERT OR REPLACE INTO stats_records (record_id, document_type, status, created_day) VALUES (?, ?, 'active', ?)").run(
           d.recordId,
           d.documentType,
@@ -38,34 +38,39 @@ export const recordStatsProjection: Projection = {
         upload(db, d.recordId, 1, d.createdAt, d.content?.pages);
         if (event.phiReadable) encounter(db, d.recordId, d.encounterDate);
         return;
-      case 'RecordAmended':
+      }
+      case 'RecordAmended': {
+        const d = event.data;
         if (d.documentType) statement(db, 'UPDATE stats_records SET document_type = ? WHERE record_id = ?').run(d.documentType, d.recordId);
         if (d.content) upload(db, d.recordId, d.version, d.amendedAt, d.content.pages);
         if (event.phiReadable) encounter(db, d.recordId, d.encounterDate);
         return;
+      }
       case 'OcrCompleted':
       case 'OcrFailed': {
+        const d = event.data;
         // The OCR'd content is that of the newest upload at or before the version (an amendment without a file shares it).
         const target = statement(db, 'SELECT version FROM stats_uploads WHERE record_id = ? AND version <= ? ORDER BY version DESC LIMIT 1')
           .get(d.recordId, d.version) as { version: number } | undefined;
         if (!target) return;
-        const done = event.type === 'OcrCompleted';
         statement(db, 'UPDATE stats_uploads SET ocr_status = ?, mean_confidence = ? WHERE record_id = ? AND version = ?').run(
-          done ? 'done' : 'failed',
-          done ? d.meanConfidence : null,
+          event.type === 'OcrCompleted' ? 'done' : 'failed',
+          event.type === 'OcrCompleted' ? event.data.meanConfidence : null,
           d.recordId,
           target.version,
         );
         return;
       }
       case 'RecordArchived':
-        statement(db, "UPDATE stats_records SET status = 'archived' WHERE record_id = ?").run(d.recordId);
-        return;
-      case 'RecordDestroyed':
-        statement(db, "UPDATE stats_records SET status = 'destroyed' WHERE record_id = ?").run(d.recordId);
-        statement(db, 'DELETE FROM stats_encounters WHERE record_id = ?').run(d.recordId);
+        statement(db, "UPDATE stats_records SET status = 'archived' WHERE record_id = ?").run(event.data.recordId);
         return;
     }
+  },
+
+  /** The counts keep the record (as destroyed); the month of its encounter, derived from PHI, goes. */
+  purge(db, recordId) {
+    statement(db, "UPDATE stats_records SET status = 'destroyed' WHERE record_id = ?").run(recordId);
+    statement(db, 'DELETE FROM stats_encounters WHERE record_id = ?').run(recordId);
   },
 };
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoredEvent } from '@medrec/event-store';
-import type { Projection, ProjectedEvent } from '../projection';
+import { type RecordAccessed, type RecordEvent, unhandled } from '@medrec/domain';
+import type { ProjectedEvent, RecordProjection } from '../projection';
 import { statement } from '../statement-cache';
 
 /** The kinds of entry of a record's timeline, one per lifecycle event. */
@@ -16,7 +17,21 @@ export type TimelineEntryType =
   | 'archived'
   | 'destruction-approved';
 
-const TYPE_OF: Record<string, TimelineEntryType> = {
+/** The record events a timeline shows (a destruction deletes the timeline instead). */
+const SHOWN = [
+  'RecordCreated',
+  'RecordAmended',
+  'OcrCompleted',
+  'OcrFailed',
+  'RecordReleased',
+  'LegalHoldPlaced',
+  'LegalHoldLifted',
+  'RecordArchived',
+  'DestructionApproved',
+] as const;
+type ShownType = (typeof SHOWN)[number];
+
+const TYPE_OF: Record<ShownType | RecordAccessed['type'], TimelineEntryType> = {
   RecordCreated: 'created',
   RecordAmended: 'amended',
   OcrCompleted: 'ocr-completed',
@@ -39,12 +54,12 @@ const TYPE_OF: Record<string, TimelineEntryType> = {
  * read belong to a destroyed record whose rows the replay is about to delete: they are skipped,
  * so a rebuild gives the same rows as live application.
  */
-export const recordTimelineProjection: Projection = {
+export const recordTimelineProjection: RecordProjection<ShownType> = {
   name: 'record-timeline',
   version: 2,
   // Accesses are not copied here: they are read from the record's own access stream (accessTimeline),
   // so that an audited read costs no read-model write.
-  handles: new Set([...Object.keys(TYPE_OF).filter((type) => type !== 'RecordAccessed'), 'RecordDestroyed']),
+  handles: new Set(SHOWN),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS record_timeline (
@@ -61,14 +76,8 @@ export const recordTimelineProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS record_timeline; DROP TABLE IF EXISTS record_timeline_destroyed');
   },
 
-  apply(db, event: ProjectedEvent) {
-    const d = event.data as Record<string, any>;
-    const recordId = String(d.recordId);
-    if (event.type === 'RecordDestroyed') {
-      statement(db, 'DELETE FROM record_timeline WHERE record_id = ?').run(recordId);
-      statement(db, 'INSERT OR IGNORE INTO record_timeline_destroyed (record_id) VALUES (?)').run(recordId);
-      return;
-    }
+  apply(db, event) {
+    const { recordId } = event.data;
     if (!event.phiReadable) return;
     if (statement(db, 'SELECT 1 FROM record_timeline_destroyed WHERE record_id = ?').get(recordId)) return;
     const entry = describe(event);
@@ -90,6 +99,11 @@ export const recordTimelineProjection: Projection = {
       JSON.stringify(entry.details ?? {}),
     );
   },
+
+  purge(db, recordId) {
+    statement(db, 'DELETE FROM record_timeline WHERE record_id = ?').run(recordId);
+    statement(db, 'INSERT OR IGNORE INTO record_timeline_destroyed (record_id) VALUES (?)').run(recordId);
+  },
 };
 
 interface Described {
@@ -105,18 +119,20 @@ interface Described {
 const list = (versions: number[]): string => (versions.length === 1 ? `version ${versions[0]}` : `versions ${versions.join(', ')}`);
 
 /** The entry's one-line summary and the facts worth a field of their own. */
-function describe(event: ProjectedEvent): Described {
-  const d = event.data as Record<string, any>;
+function describe(event: ProjectedEvent<Extract<RecordEvent, { type: ShownType }>>): Described {
   switch (event.type) {
-    case 'RecordCreated':
+    case 'RecordCreated': {
+      const d = event.data;
       return {
         at: d.createdAt,
         version: 1,
         summary: `Created as ${d.documentType}, version 1 (${pagesOf(d.content?.pages)} ${d.content?.contentType})`,
         details: { documentType: d.documentType, sha256: d.content?.sha256 },
       };
+    }
     case 'RecordAmended': {
-      const changed = ['documentType', 'title', 'encounterDate'].filter((f) => d[f] !== undefined);
+      const d = event.data;
+      const changed = (['documentType', 'title', 'encounterDate'] as const).filter((f) => d[f] !== undefined);
       const what = [d.content ? `new content (${pagesOf(d.content.pages)})` : 'same content', ...(changed.length > 0 ? [`changed ${changed.join(', ')}`] : [])];
       return {
         at: d.amendedAt,
@@ -125,15 +141,20 @@ function describe(event: ProjectedEvent): Described {
         details: { kind: d.kind, reason: d.reason, newContent: d.content !== undefined, changed, ...(d.content ? { sha256: d.content.sha256 } : {}) },
       };
     }
-    case 'OcrCompleted':
+    case 'OcrCompleted': {
+      const d = event.data;
       return {
         version: d.version,
         summary: `Text of version ${d.version} recognised: ${pagesOf(d.pages)}, mean confidence ${Math.round(d.meanConfidence * 10) / 10}`,
         details: { pages: d.pages, meanConfidence: d.meanConfidence },
       };
-    case 'OcrFailed':
+    }
+    case 'OcrFailed': {
+      const d = event.data;
       return { version: d.version, summary: `Text recognition of version ${d.version} failed: ${d.reason}`, details: { reason: d.reason } };
-    case 'RecordReleased':
+    }
+    case 'RecordReleased': {
+      const d = event.data;
       return {
         at: d.releasedAt,
         summary: `Released ${list(d.versions)} to ${d.recipient?.name} for ${d.purpose}`,
@@ -146,13 +167,17 @@ function describe(event: ProjectedEvent): Described {
           authorizationReference: d.authorizationReference,
         },
       };
-    case 'LegalHoldPlaced':
+    }
+    case 'LegalHoldPlaced': {
+      const d = event.data;
       return { at: d.placedAt, summary: `Legal hold placed: ${d.matter}`, details: { holdId: d.holdId, matter: d.matter, reason: d.reason } };
+    }
     case 'LegalHoldLifted':
-      return { at: d.liftedAt, summary: 'Legal hold lifted', details: { holdId: d.holdId } };
+      return { at: event.data.liftedAt, summary: 'Legal hold lifted', details: { holdId: event.data.holdId } };
     case 'RecordArchived':
-      return { at: d.archivedAt, summary: `Archived: ${d.reason}`, details: { reason: d.reason } };
-    case 'DestructionApproved':
+      return { at: event.data.archivedAt, summary: `Archived: ${event.data.reason}`, details: { reason: event.data.reason } };
+    case 'DestructionApproved': {
+      const d = event.data;
       return {
         at: d.approvedAt,
         actor: d.approvedBy,
@@ -161,8 +186,9 @@ function describe(event: ProjectedEvent): Described {
         summary: `Destruction of version ${d.version} approved under ${d.authority}`,
         details: { approvalId: d.approvalId, authority: d.authority },
       };
+    }
     default:
-      return { summary: event.type };
+      return unhandled(event, 'event');
   }
 }
 
@@ -212,7 +238,7 @@ export interface AccessEntry {
 
 /** A `RecordAccessed` event of a `record-access-<id>` stream (no PHI) as an access log entry. */
 export function accessEntryOf(e: StoredEvent): AccessEntry {
-  const d = e.data as Record<string, any>;
+  const d = e.data as RecordAccessed['data'];
   return { position: e.position, at: d.at, actor: d.actor, role: d.role, purpose: d.purpose, version: d.version ?? null, what: d.what, accessId: d.accessId };
 }
 

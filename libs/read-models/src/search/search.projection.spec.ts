@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '@medrec/event-store';
-import type { ProjectedEvent } from '../projection';
+import { project, type ProjectedEvent } from '../projection';
 import { parseSearchQuery } from './search-query';
 import { searchProjection } from './search.projection';
 import { dateFacets, hasPrefixTerm, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
@@ -33,7 +33,7 @@ const ocr = (recordId: string, version: number, pageTexts: string[]) => event('O
 describe('search projection and service', () => {
   let db: Database.Database;
   let service: SearchService;
-  const apply = (...events: ProjectedEvent[]) => db.transaction(() => events.forEach((e) => searchProjection.apply(db, e)))();
+  const apply = (...events: ProjectedEvent[]) => db.transaction(() => events.forEach((e) => project(db, searchProjection, e)))();
   const search = (q: string | undefined, extra: Partial<SearchRequest> = {}) => {
     const parsed = q === undefined ? undefined : parseSearchQuery(q);
     if (parsed && !parsed.ok) throw new Error(parsed.reason);

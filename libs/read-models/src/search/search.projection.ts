@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { normalizeMrn } from '../content-index.projection';
-import type { Projection, ProjectedEvent } from '../projection';
+import type { RecordProjection } from '../projection';
 
 /**
  * Full-text search over records: SQLite FTS5 (BM25), one row per OCR'd page and one per version
@@ -153,10 +153,10 @@ function deletePages(s: Statements, doc: number, version: number): void {
 
 const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0, 10) : '');
 
-export const searchProjection: Projection = {
+export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'OcrCompleted'> = {
   name: SEARCH_PROJECTION,
   version: 3,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted', 'RecordDestroyed']),
+  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted'] as const),
 
   migrate(db) {
     db.exec(`
@@ -185,11 +185,11 @@ export const searchProjection: Projection = {
     db.exec('DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows; DROP TABLE IF EXISTS search_versions; DROP TABLE IF EXISTS search_records');
   },
 
-  apply(db, event: ProjectedEvent) {
-    const d = event.data as Record<string, any>;
+  apply(db, event) {
     const s = statements(db);
     switch (event.type) {
       case 'RecordCreated': {
+        const d = event.data;
         if (!event.phiReadable) return; // shredded: its RecordDestroyed follows
         s.insertRecord.run(d.recordId);
         const v: SearchVersionRow = {
@@ -209,6 +209,7 @@ export const searchProjection: Projection = {
         return;
       }
       case 'RecordAmended': {
+        const d = event.data;
         if (!event.phiReadable) return;
         const doc = s.docOf.get(d.recordId);
         const previous = doc === undefined ? undefined : s.currentVersion.get(doc);
@@ -231,6 +232,7 @@ export const searchProjection: Projection = {
         return;
       }
       case 'OcrCompleted': {
+        const d = event.data;
         if (!event.phiReadable || !Array.isArray(d.pageTexts)) return;
         const pages = (d.pageTexts as unknown[]).map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' })).filter((p) => p.body.trim() !== '');
         const doc = s.docOf.get(d.recordId);
@@ -242,15 +244,16 @@ export const searchProjection: Projection = {
         }
         return;
       }
-      case 'RecordDestroyed': {
-        const doc = s.docOf.get(d.recordId);
-        if (doc === undefined) return;
-        for (const { id } of s.rowIdsOfRecord.all(doc)) s.deleteFts.run(id);
-        s.deleteRowsOfRecord.run(doc);
-        s.deleteVersionsOfRecord.run(doc);
-        s.deleteRecord.run(doc);
-        return;
-      }
     }
+  },
+
+  purge(db, recordId) {
+    const s = statements(db);
+    const doc = s.docOf.get(recordId);
+    if (doc === undefined) return;
+    for (const { id } of s.rowIdsOfRecord.all(doc)) s.deleteFts.run(id);
+    s.deleteRowsOfRecord.run(doc);
+    s.deleteVersionsOfRecord.run(doc);
+    s.deleteRecord.run(doc);
   },
 };

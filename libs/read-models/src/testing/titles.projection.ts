@@ -1,21 +1,21 @@
 import type { Projection } from '../projection';
 
+/** The runner tests' events: records and a note of the test's own. */
+export type TitlesEvent = { type: 'RecordCreated' | 'Noted'; data: { recordId?: string; title?: string } };
+
 /** For runner tests: counts the events it sees and keeps the decrypted title of each record until it is destroyed; fails on demand. */
-export function titlesProjection(options: { failOn?: string } = {}): Projection {
+export function titlesProjection(options: { failOn?: string } = {}): Projection<TitlesEvent> {
   return {
     name: 'titles',
     version: 1,
-    handles: new Set(['RecordCreated', 'Noted', 'RecordDestroyed']),
+    handles: new Set(['RecordCreated', 'Noted'] as const),
     migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS titles (position INTEGER PRIMARY KEY, record_id TEXT, title TEXT, readable INTEGER)'),
     drop: (db) => db.exec('DROP TABLE IF EXISTS titles'),
     apply(db, event) {
       if (options.failOn !== undefined && event.data.title === options.failOn) throw new Error('projection bug');
-      if (event.type === 'RecordDestroyed') {
-        db.prepare('DELETE FROM titles WHERE record_id = ?').run(event.data.recordId);
-        return;
-      }
-      db.prepare('INSERT INTO titles VALUES (?, ?, ?, ?)').run(event.stored.position, event.data.recordId ?? null, (event.data.title as string) ?? null, event.phiReadable ? 1 : 0);
+      db.prepare('INSERT INTO titles VALUES (?, ?, ?, ?)').run(event.stored.position, event.data.recordId ?? null, event.data.title ?? null, event.phiReadable ? 1 : 0);
     },
+    purge: (db, recordId) => db.prepare('DELETE FROM titles WHERE record_id = ?').run(recordId),
   };
 }
 
