@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, deflateSync, brotliCompressSync } from 'node:zlib';
+import { hostileImages, slowTiff } from '../support/hostile-images';
 import { ServerProcess, startServerProcess } from '../support/server-process';
 import { ADMIN_PASSWORD, PASSWORD, TINY_PNG, login, recordForm } from './support/harness';
 
@@ -186,10 +187,34 @@ function abortedCases(): HostileCase[] {
 }
 
 // ── Image shapes ──────────────────────────────────────────────────────────────────────────────
-// Extreme image shapes (fix/ingest: test/support/hostile-images.ts) join as one more list here:
-// uploads of each generated file, expected [413, 415, 422] (or 201 where a shape is acceptable).
+/**
+ * Extreme image shapes (test/support/hostile-images.ts), each refused from its header (422 with its
+ * reason), and whole image uploads whose client hangs up while the server inspects them.
+ */
 function imageShapeCases(): HostileCase[] {
-  return [];
+  const upload = (bytes: Buffer, filename: string) => () => send('POST', '/api/records', recordForm({}, bytes, filename), {}, s.clerk);
+  const boundary = 'hostileimageboundary';
+  const wholeUpload = (bytes: Buffer, filename: string) =>
+    Buffer.concat([
+      Buffer.from(
+        Object.entries({ mrn: 'QX-1', patientName: 'Jane Example', dateOfBirth: '1961-04-12', documentType: 'discharge-summary', title: 'Hung up', allowDuplicate: 'true' })
+          .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+          .join(''),
+      ),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+  const hangUp = (bytes: Buffer, filename: string) => () => {
+    const body = wholeUpload(bytes, filename);
+    return giveUp('/api/records', { authorization: `Bearer ${s.clerk}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) }, body);
+  };
+  const tall = hostileImages()[0];
+  return [
+    ...hostileImages().map((image) => ({ name: `an upload of a ${image.name}`, send: upload(image.bytes, image.filename), expected: [422] })),
+    { name: `a whole ${tall.name} upload, then the client hangs up`, send: hangUp(tall.bytes, tall.filename), expected: 'gives up' as const },
+    { name: 'a whole upload of three large TIFF pages, then the client hangs up during inspection', send: hangUp(slowTiff(3), 'slow.tif'), expected: 'gives up' as const },
+  ];
 }
 
 const allCases = (): HostileCase[] => [...deepJsonCases(), ...wideJsonCases(), ...encodingCases(), ...contentTypeCases(), ...multipartCases(), ...abortedCases(), ...imageShapeCases()];

@@ -18,7 +18,7 @@ export interface TestApp {
 
 /** The real app — on embedded defaults (SQLite, filesystem) unless `env` says otherwise — in a fresh data directory, on a loopback port. */
 export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-')), env: Record<string, string> = {}): Promise<TestApp> {
-  // OCR stays off unless a test asks for it: most tests upload 1-pixel images and need no recognition.
+  // OCR stays off unless a test asks for it: most tests upload a tiny image and need no recognition.
   const config = loadConfig({ MEDREC_DATA_DIR: dataDir, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: '0', MEDREC_OCR_IN_PROCESS: 'false', ...env } as NodeJS.ProcessEnv);
   const app = await createApp(config, process.env.E2E_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
@@ -54,7 +54,7 @@ export class Client {
     return new Client(this.baseUrl, token);
   }
 
-  async request<T = any>(method: string, path: string, options: { json?: unknown; form?: FormData; headers?: Record<string, string>; body?: string | Uint8Array } = {}): Promise<Response<T>> {
+  async request<T = any>(method: string, path: string, options: { json?: unknown; form?: FormData; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal } = {}): Promise<Response<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | Uint8Array | FormData | undefined = options.body;
@@ -64,7 +64,7 @@ export class Client {
     } else if (options.form) {
       body = options.form;
     }
-    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const res = await fetch(this.baseUrl + path, { method, headers, body, signal: options.signal });
     const raw = Buffer.from(await res.arrayBuffer());
     const contentType = res.headers.get('content-type') ?? '';
     const parsed = /json/.test(contentType) && raw.length > 0 ? JSON.parse(raw.toString('utf8')) : raw;
@@ -113,9 +113,12 @@ export async function approveAndDestroy(u: { archivist: Client; archivist2: Clie
   return u.archivist.post(`/api/records/${id}/destroy`, { authority, approvedBy: 'archivist2' });
 }
 
-/** A small valid PNG (1x1) — the content type is detected from these bytes. */
+/**
+ * A small valid PNG (16 x 16, 8-bit gray, 81 bytes) — the content type is detected from these bytes.
+ * Not smaller: a page under MEDREC_MIN_PAGE_SIDE_PIXELS (16) is refused (page-too-narrow).
+ */
 export const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR4nGNgaEAF6HzaCTBg5dDfHSgSAOhufgEUIq2bAAAAAElFTkSuQmCC',
   'base64',
 );
 
@@ -128,7 +131,7 @@ export function recordForm(overrides: Record<string, string> = {}, file: Buffer 
     documentType: 'discharge-summary',
     title: 'Discharge summary after appendectomy',
     encounterDate: '2024-03-02',
-    // The same 1-pixel image stands for every scan here; duplicate detection has its own tests.
+    // The same tiny image stands for every scan here; duplicate detection has its own tests.
     allowDuplicate: 'true',
     ...overrides,
   };

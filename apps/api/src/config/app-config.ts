@@ -15,7 +15,20 @@ export interface AppConfig {
   /** Base64 secret signing bearer tokens; when absent one is generated into the data directory. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
-  limits: { jsonBodyBytes: number; uploadBytes: number; maxPages: number; maxPixelsPerPage: number };
+  limits: {
+    jsonBodyBytes: number;
+    uploadBytes: number;
+    maxPages: number;
+    maxPixelsPerPage: number;
+    /** Shortest side a page may have, in pixels (page-too-narrow). */
+    minPageSidePixels: number;
+    /** Longest side over shortest side a page may have (page-too-elongated). */
+    maxPageAspectRatio: number;
+    /** Longest an upload's inspection may take (inspection-timeout). */
+    inspectionTimeoutSeconds: number;
+    /** Image decodes (sharp) running at once in this process; the rest wait. */
+    decodeSlots: number;
+  };
   ocr: {
     /** Whether this process works through pending OCR itself (embedded mode); workers do it in production. */
     inProcess: boolean;
@@ -111,6 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       uploadBytes: int('MEDREC_MAX_UPLOAD_BYTES', 50 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
       maxPages: int('MEDREC_MAX_PAGES', 500, 1, 100_000),
       maxPixelsPerPage: int('MEDREC_MAX_PIXELS_PER_PAGE', 60_000_000, 10_000, 1_000_000_000),
+      minPageSidePixels: int('MEDREC_MIN_PAGE_SIDE_PIXELS', 16, 1, 10_000),
+      maxPageAspectRatio: int('MEDREC_MAX_PAGE_ASPECT_RATIO', 20, 1, 10_000),
+      inspectionTimeoutSeconds: int('MEDREC_INSPECTION_TIMEOUT_SECONDS', 120, 1, 3_600),
+      decodeSlots: int('MEDREC_DECODE_SLOTS', 2, 1, 64),
     },
     ocr: {
       inProcess: bool('MEDREC_OCR_IN_PROCESS', true),

@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { EventSourcedRunner } from '@medrec/application';
 import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
+import { decodeSlots } from '@medrec/ingest/inspect/decode-slots';
 import { OcrJobRunner } from '@medrec/ingest/jobs/ocr-job-runner';
 import { createDocumentRecognizer } from '@medrec/ingest/pipeline/create-document-recognizer';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { loadOrCreateNodeId } from './node-id';
 
-/** In embedded mode the API works through pending OCR itself; in production the worker app does. */
+/**
+ * In embedded mode the API works through pending OCR itself; in production the worker app does.
+ * Both size the process's image decode slots (MEDREC_DECODE_SLOTS) here.
+ */
 @Global()
 @Module({
   providers: [
@@ -17,9 +21,13 @@ import { loadOrCreateNodeId } from './node-id';
       provide: OcrJobRunner,
       inject: [APP_CONFIG, EventSourcedRunner, BLOB_STORE, KEY_STORE, ProjectionRunner],
       useFactory: (config: AppConfig, runner: EventSourcedRunner, blobs: BlobStore, keys: KeyStore, projections: ProjectionRunner) => {
+        // Process-wide: inspection (API) and rasterizing (API or worker) share the slots.
+        decodeSlots.resize(config.limits.decodeSlots);
         if (!config.ocr.inProcess) return null;
         const logger = new Logger('OCR');
-        return new OcrJobRunner(runner, blobs, keys, projections, createDocumentRecognizer({ workers: config.ocr.workers }), {
+        const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = config.limits;
+        const recognizer = createDocumentRecognizer({ workers: config.ocr.workers, limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } });
+        return new OcrJobRunner(runner, blobs, keys, projections, recognizer, {
           nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
           concurrency: config.ocr.concurrency,
           log: (message) => logger.log(message),

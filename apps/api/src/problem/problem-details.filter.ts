@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
+import { CLIENT_CLOSED_REQUEST, ClientGoneError } from '../http/client-gone';
 import { ReadModelBehindError } from '../read-models/read-your-writes';
 import { problem, PROBLEM_CONTENT_TYPE, ProblemDetails, RequestValidationError } from './problem';
 
@@ -61,6 +62,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof ReadModelBehindError) return problem(503, exception.message, { position: exception.position });
     if (exception instanceof StreamDeletedError) return problem(410, 'The resource was deleted');
     if (exception instanceof IngestRefusal) return problem(exception.status, exception.message, { reason: exception.reason });
+    // Nobody reads this answer; it is what the access log shows. Not an error of ours: not logged.
+    if (exception instanceof ClientGoneError) return problem(CLIENT_CLOSED_REQUEST, exception.message);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();

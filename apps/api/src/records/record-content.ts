@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { BLOB_STORE, BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { ContentRef, DomainError } from '@medrec/domain';
-import { inspectDocument } from '@medrec/ingest/inspect/inspect-document';
+import { IngestLimits, inspectDocument } from '@medrec/ingest/inspect/inspect-document';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** An upload as multer leaves it: spooled to a temporary file, never held whole in memory. */
@@ -32,15 +32,15 @@ export class RecordContent {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Type from the bytes, size, page and pixel limits, integrity: refused files throw IngestRefusal (413/415/422). */
-  async inspect(file: UploadedFile | undefined): Promise<InspectedUpload> {
+  /**
+   * Type from the bytes, size, page shapes, page and pixel limits, integrity, within the inspection
+   * deadline: refused files throw IngestRefusal (413/415/422). Stops, rejecting with the signal's
+   * reason, when `signal` aborts (the client hung up).
+   */
+  async inspect(file: UploadedFile | undefined, signal?: AbortSignal): Promise<InspectedUpload> {
     if (!file) throw DomainError.invalid([{ field: 'file', message: 'is required' }]);
-    const { limits } = this.config;
-    const inspection = await inspectDocument(file.path, {
-      maxBytes: limits.uploadBytes,
-      maxPages: limits.maxPages,
-      maxPixelsPerPage: limits.maxPixelsPerPage,
-    });
+    const inspection = await inspectDocument(file.path, ingestLimitsOf(this.config), { signal });
+    signal?.throwIfAborted();
     return { file, contentType: inspection.contentType, pages: inspection.pages, sha256: await sha256OfFile(file.path) };
   }
 
@@ -78,4 +78,16 @@ async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
+}
+
+/** The upload limits of the configuration, as inspection takes them. */
+export function ingestLimitsOf({ limits }: AppConfig): IngestLimits {
+  return {
+    maxBytes: limits.uploadBytes,
+    maxPages: limits.maxPages,
+    maxPixelsPerPage: limits.maxPixelsPerPage,
+    minPageSidePixels: limits.minPageSidePixels,
+    maxPageAspectRatio: limits.maxPageAspectRatio,
+    inspectionTimeoutMs: limits.inspectionTimeoutSeconds * 1000,
+  };
 }

@@ -22,6 +22,7 @@ import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequirePermission } from '@medrec/auth';
 import { parseInstant } from '../history/time-window';
+import { clientGone } from '../http/client-gone';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { STORED_CONTENT_POLICY } from '../http/security-headers';
 import { ApiVersionParam, VersionParam } from '../http/version-param';
@@ -47,7 +48,7 @@ export class RecordsController {
   @UseInterceptors(FileInterceptor('file'))
   async create(@Body() body: CreateRecordDto, @UploadedFile() file: File | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const { file: _file, allowDuplicate, ...fields } = body;
-    const result = await this.commands.execute(new CreateRecordCommand(fields, file, contextOf(req), allowDuplicate === 'true'));
+    const result = await this.commands.execute(new CreateRecordCommand(fields, file, contextOf(req), allowDuplicate === 'true', clientGone(req, res)));
     res.setHeader('ETag', etag(result.revision));
     res.setHeader('Location', `/api/records/${result.id}`);
     return result;
@@ -96,7 +97,7 @@ export class RecordsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { file: _file, ...fields } = body;
-    const result = await this.commands.execute(new AmendRecordCommand(id, fields, file, contextOf(req), parseIfMatch(ifMatch)));
+    const result = await this.commands.execute(new AmendRecordCommand(id, fields, file, contextOf(req), parseIfMatch(ifMatch), clientGone(req, res)));
     res.setHeader('ETag', etag(result.revision));
     return result;
   }

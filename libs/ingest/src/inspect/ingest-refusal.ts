@@ -5,7 +5,10 @@ export type IngestRefusalReason =
   | 'corrupt'
   | 'encrypted'
   | 'too-many-pages'
-  | 'too-many-pixels';
+  | 'too-many-pixels'
+  | 'page-too-narrow'
+  | 'page-too-elongated'
+  | 'inspection-timeout';
 
 export type IngestRefusalStatus = 413 | 415 | 422;
 
@@ -17,6 +20,9 @@ const STATUS_BY_REASON: Record<IngestRefusalReason, IngestRefusalStatus> = {
   encrypted: 422,
   'too-many-pages': 422,
   'too-many-pixels': 422,
+  'page-too-narrow': 422,
+  'page-too-elongated': 422,
+  'inspection-timeout': 422,
 };
 
 /**

@@ -9,6 +9,7 @@ import { ocrJobStream, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@m
 import { content, createRecord, RECORD_ID } from '@medrec/domain/testing';
 import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
+import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
 import { OcrJobRunner, textKeyFor } from './ocr-job-runner';
 import { ocrJobsProjection } from './ocr-jobs.projection';
@@ -91,6 +92,23 @@ describe('OcrJobRunner', () => {
     const [first, second, third] = recognizer.calls;
     expect(second - first).toBeGreaterThanOrEqual(100);
     expect(third - second).toBeGreaterThanOrEqual(200);
+  });
+
+  it('fails the version at once, without retrying, when its content is refused for OCR (a page of an implausible shape)', async () => {
+    const calls: number[] = [];
+    const refusing: DocumentRecognizer = {
+      async recognize() {
+        calls.push(Date.now());
+        throw new IngestRefusal('page-too-narrow', 'A page is narrower than the 16 pixels allowed');
+      },
+      close: async () => undefined,
+    };
+    ocr = new OcrJobRunner(records, blobs, keys, projections, refusing, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 5_000, maxAttempts: 3 });
+    ocr.start();
+    expect(await ocrEnded(3_000)).toBe('OcrFailed');
+    expect(calls).toHaveLength(1);
+    const failed = (await store.readStream(recordStream(RECORD_ID))).find((e) => e.type === 'OcrFailed')!;
+    expect(failed.data.reason).toBe('The content cannot be recognized (page-too-narrow)');
   });
 
   it('leaves no copy of the record key in memory: every key handed out for the job (its own, the PHI codec\'s) is wiped', async () => {

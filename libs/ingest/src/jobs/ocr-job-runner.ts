@@ -7,6 +7,7 @@ import { DomainError, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand,
 import { WrongExpectedRevisionError } from '@medrec/event-store';
 import type { ProjectionRunner } from '@medrec/read-models/projection-runner';
 import { randomUUID } from 'node:crypto';
+import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
 import { PendingOcrJob, pendingOcrJobs } from './ocr-jobs.projection';
 
@@ -181,6 +182,15 @@ export class OcrJobRunner {
       try {
         pages = await this.recognize(job, dataKey);
       } catch (error) {
+        if (error instanceof IngestRefusal) {
+          // The content itself cannot be recognized (a page of an implausible shape, too many
+          // pixels: stored before the limits, or under looser ones). Another attempt would only
+          // refuse it again: fail the version now.
+          const reason = `The content cannot be recognized (${error.reason})`;
+          await this.finish(key, await this.record({ type: 'FailOcr', recordId: job.recordId, version: job.version, reason, actor: context.actor, at: new Date().toISOString() }, context));
+          this.log(`OCR of ${key} failed for good: ${error.reason}`);
+          return;
+        }
         // Leave the job pending: the next claim, after a growing delay (a store or the OCR pool may
         // be briefly unavailable), counts as the next attempt.
         const failures = (this.failedHere.get(key) ?? 0) + 1;

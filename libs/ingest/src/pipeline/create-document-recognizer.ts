@@ -1,4 +1,5 @@
 import { isDocumentContentType } from '../inspect/document-content-type';
+import type { IngestLimits } from '../inspect/ingest-limits';
 import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
 import { OcrPool } from '../ocr/ocr-pool';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
@@ -8,6 +9,11 @@ export interface RecognizerOptions {
   workers: number;
   /** Close the OCR workers after this long without work (their WASM heaps are large). Default 60 s. */
   idleMs?: number;
+  /**
+   * Pages beyond these (pixels, shape) are refused (IngestRefusal) before they are decoded, as
+   * inspection refuses them; the job runner then fails the version at once. Default: DEFAULT_INGEST_LIMITS.
+   */
+  limits?: Partial<Pick<IngestLimits, 'maxPixelsPerPage' | 'minPageSidePixels' | 'maxPageAspectRatio'>>;
 }
 
 /**
@@ -52,7 +58,7 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
         const ocr = await acquired;
         const pages: Array<Promise<RecognizedPage>> = [];
         const inFlight = new Set<Promise<unknown>>();
-        for await (const raster of rasterizeDocument(content, contentType)) {
+        for await (const raster of rasterizeDocument(content, contentType, { ...options.limits })) {
           if (raster.textLayer !== undefined) {
             pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
             continue;

@@ -23,6 +23,13 @@ export interface RasterizeOptions {
   /** Refuses (IngestRefusal 'too-many-pixels') a page larger than this. Default: DEFAULT_INGEST_LIMITS. */
   maxPixelsPerPage?: number;
   /**
+   * Refuse (IngestRefusal 'page-too-narrow' / 'page-too-elongated') a page of an implausible shape
+   * before decoding it, as inspection does: content stored before these limits, or under looser
+   * ones, never reaches OCR. Default: DEFAULT_INGEST_LIMITS.
+   */
+  minPageSidePixels?: number;
+  maxPageAspectRatio?: number;
+  /**
    * Resolution reported for a TIFF/PNG/JPEG without a plausible one of its own (absent, or the
    * 72/96 dpi screen defaults that software writes when it does not know). Default 200 (scanners' usual).
    */

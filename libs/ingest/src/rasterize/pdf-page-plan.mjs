@@ -130,3 +130,16 @@ export function planPage({ page, images, text, vectorDpi }) {
   // A non-square scan (fax: 204 x 98 dpi) renders at its finer resolution: nothing is lost.
   return { dpi: Math.max(1, Math.round(Math.max(dpiAcross, dpiDown))) };
 }
+
+/**
+ * The same rule as page-shape.ts (which the TypeScript side uses for images; this thread runs plain
+ * ESM): 'page-too-narrow' when a side is under `minSide`, 'page-too-elongated' when the longer side
+ * is more than `maxAspect` times the shorter, else undefined.
+ */
+export function pageShapeProblem(width, height, minSide, maxAspect) {
+  const shortest = Math.min(width, height);
+  const longest = Math.max(width, height);
+  if (shortest < minSide) return 'page-too-narrow';
+  if (longest > shortest * maxAspect) return 'page-too-elongated';
+  return undefined;
+}

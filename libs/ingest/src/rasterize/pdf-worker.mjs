@@ -4,7 +4,7 @@
 //
 // Protocol (pdf-worker.ts holds the TypeScript side). One document at a time; a thread that ended
 // a document cleanly may be given the next one (loading pdf.js costs more than most pages do):
-//   in:  { type: 'open', source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi }  (no reply)
+//   in:  { type: 'open', source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi, minPageSidePixels, maxPageAspectRatio }  (no reply)
 //   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages }
 //   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' }
 //   in:  { type: 'close' }    -> { type: 'closed', heapBytes } (the document is destroyed)
@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
-import { paintedImages, planPage, textOf } from './pdf-page-plan.mjs';
+import { pageShapeProblem, paintedImages, planPage, textOf } from './pdf-page-plan.mjs';
 
 // pdf.js reports through the console ("Warning: ..." on console.warn, infos on console.log). Keep
 // its warnings for the checks below and print nothing: they may quote strings from the document.
@@ -94,6 +94,16 @@ async function planOf(document, pageNumber) {
   warnings.length = 0;
   try {
     page = await document.getPage(pageNumber);
+  } catch {
+    throw new Refusal('corrupt');
+  }
+  // The page's shape from its box alone (points), before its content is parsed: a 1 x 14,400 pt
+  // strip is refused whatever it shows. Its narrow side is checked in pixels once the resolution is known.
+  const [x0, y0, x1, y1] = page.view;
+  const { minPageSidePixels, maxPageAspectRatio } = current;
+  const boxProblem = pageShapeProblem(Math.abs(x1 - x0), Math.abs(y1 - y0), 0, maxPageAspectRatio);
+  if (boxProblem) throw new Refusal(boxProblem);
+  try {
     operatorList = await page.getOperatorList();
     textContent = await page.getTextContent();
   } catch {
@@ -106,6 +116,8 @@ async function planOf(document, pageNumber) {
   const viewport = page.getViewport({ scale: plan.dpi / 72 });
   const width = Math.max(1, Math.round(viewport.width));
   const height = Math.max(1, Math.round(viewport.height));
+  const shapeProblem = pageShapeProblem(width, height, minPageSidePixels, maxPageAspectRatio);
+  if (shapeProblem) throw new Refusal(shapeProblem);
   if (width * height > maxPixelsPerPage) throw new Refusal('too-many-pixels');
   return { page, render: { viewport, width, height, dpi: plan.dpi } };
 }
@@ -167,8 +179,8 @@ async function close() {
 
 async function handle(request) {
   if (request.type === 'open') {
-    const { source, maxPixelsPerPage, maxPages, vectorDpi } = request;
-    current = { source, maxPixelsPerPage, maxPages, vectorDpi, nextPage: 1 };
+    const { source, maxPixelsPerPage, maxPages, vectorDpi, minPageSidePixels, maxPageAspectRatio } = request;
+    current = { source, maxPixelsPerPage, maxPages, vectorDpi, minPageSidePixels, maxPageAspectRatio, nextPage: 1 };
     return;
   }
   try {

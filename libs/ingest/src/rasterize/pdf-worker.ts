@@ -10,6 +10,9 @@ export interface PdfWorkerSettings {
   maxPages?: number;
   /** Resolution of pages that show no image to take one from. */
   vectorDpi: number;
+  /** Page shape limits (see page-shape.ts): the box's aspect before its content is parsed, the narrow side in pixels once planned. */
+  minPageSidePixels: number;
+  maxPageAspectRatio: number;
 }
 
 /** Replies of pdf-worker.mjs (see its header for the protocol). */
@@ -21,7 +24,7 @@ export type PdfWorkerReply =
 
 type WireReply = PdfWorkerReply | { type: 'closed'; heapBytes: number } | { type: 'refused'; reason: IngestRefusalReason } | { type: 'failed'; name: string; message: string };
 
-export type PdfWorkerFailureKind = 'timeout' | 'out-of-memory' | 'crashed' | 'failed';
+export type PdfWorkerFailureKind = 'timeout' | 'out-of-memory' | 'crashed' | 'failed' | 'aborted';
 
 /** The worker could not answer: it ran out of time or memory, died, or hit an unexpected error. */
 export class PdfWorkerFailure extends Error {
@@ -134,10 +137,14 @@ export class PdfWorker {
     this.worker.postMessage({ type: 'open', source, ...settings });
   }
 
-  async request(message: { type: 'inspect' | 'next' }, timeoutMs: number): Promise<PdfWorkerReply> {
+  /**
+   * One request, answered within `timeoutMs`. When `signal` aborts first (the caller gave up), the
+   * thread is ended at once, whatever pdf.js was doing, and this rejects with PdfWorkerFailure 'aborted'.
+   */
+  async request(message: { type: 'inspect' | 'next' }, timeoutMs: number, signal?: AbortSignal): Promise<PdfWorkerReply> {
     if (this.failure) throw this.failure;
     if (this.closing) throw new PdfWorkerFailure('crashed', 'The PDF worker was closed');
-    const reply = await this.send(message, timeoutMs);
+    const reply = await this.send(message, timeoutMs, signal);
     if (reply.type === 'refused') {
       this.tainted = true;
       throw this.refusal(reply.reason);
@@ -174,16 +181,23 @@ export class PdfWorker {
     else await this.worker.terminate();
   }
 
-  private async send(message: { type: 'inspect' | 'next' | 'close' }, timeoutMs: number): Promise<WireReply> {
+  private async send(message: { type: 'inspect' | 'next' | 'close' }, timeoutMs: number, signal?: AbortSignal): Promise<WireReply> {
     if (this.failure) throw this.failure;
     if (this.waiting) throw new Error('PdfWorker takes one request at a time');
+    if (signal?.aborted) throw new PdfWorkerFailure('aborted', 'The request was abandoned');
     const reply = await new Promise<WireReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.fail(new PdfWorkerFailure('timeout', `The PDF took longer than ${Math.round(timeoutMs / 1000)} s to process`));
         void this.worker.terminate();
       }, timeoutMs);
+      const onAbort = () => {
+        this.fail(new PdfWorkerFailure('aborted', 'The request was abandoned'));
+        void this.worker.terminate();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         this.worker.unref();
       };
       this.waiting = {
@@ -217,6 +231,10 @@ export class PdfWorker {
         return new IngestRefusal(reason, `The document has more than the ${this.settings.maxPages} pages allowed`);
       case 'too-many-pixels':
         return new IngestRefusal(reason, `A page is larger than the ${this.settings.maxPixelsPerPage} pixels allowed at its native resolution`);
+      case 'page-too-narrow':
+        return new IngestRefusal(reason, `A page is narrower than the ${this.settings.minPageSidePixels} pixels allowed at the resolution it would be read at`);
+      case 'page-too-elongated':
+        return new IngestRefusal(reason, `A page is more than ${this.settings.maxPageAspectRatio} times longer than it is wide`);
       default:
         return new IngestRefusal('corrupt', 'The PDF is damaged and cannot be read');
     }

@@ -16,5 +16,5 @@ export function rasterizeDocument(
   contentType: DocumentContentType,
   options: RasterizeOptions = {},
 ): AsyncGenerator<PageRaster> {
-  return contentType === 'application/pdf' ? rasterizePdfPages(source, options) : rasterizeImagePages(source, options);
+  return contentType === 'application/pdf' ? rasterizePdfPages(source, options) : rasterizeImagePages(source, contentType, options);
 }

@@ -1,34 +1,55 @@
 import { sharp } from './sharp-settings';
+import { decodeSlots } from '../inspect/decode-slots';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import { IngestRefusal } from '../inspect/ingest-refusal';
-import { strictDecoding } from '../inspect/inspect-image';
+import { checkHeaderShapes, strictDecoding } from '../inspect/inspect-image';
+import type { DocumentContentType } from '../inspect/document-content-type';
+import { checkPageShape } from '../inspect/page-shape';
 import { encodeGray } from './encode-gray';
 import { DEFAULT_IMAGE_DPI, PageRaster, RasterizeOptions } from './page-raster';
 
 /** Densities outside this range are defaults written by software, not a scanner's (72 and 96 dpi above all). */
 const PLAUSIBLE_SCAN_DPI = { min: 100, max: 2400 };
 
-/** TIFF (every page), PNG and JPEG as 8-bit grayscale at their own resolution, one page at a time. */
-export async function* rasterizeImagePages(source: string | Buffer, options: RasterizeOptions = {}): AsyncGenerator<PageRaster> {
+/**
+ * TIFF (every page), PNG and JPEG as 8-bit grayscale at their own resolution, one page at a time.
+ * Page shapes are checked again from the headers first (a 59,000,000 x 1 page took OCR from 319 MB
+ * to 1.47 GB): such a document is refused (IngestRefusal) before anything is decoded. Each page is
+ * decoded and encoded in one of the process's decode slots.
+ */
+export async function* rasterizeImagePages(
+  source: string | Buffer,
+  contentType: Exclude<DocumentContentType, 'application/pdf'>,
+  options: RasterizeOptions = {},
+): AsyncGenerator<PageRaster> {
   const maxPixels = options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage;
+  const shape = {
+    minPageSidePixels: options.minPageSidePixels ?? DEFAULT_INGEST_LIMITS.minPageSidePixels,
+    maxPageAspectRatio: options.maxPageAspectRatio ?? DEFAULT_INGEST_LIMITS.maxPageAspectRatio,
+  };
+  await checkHeaderShapes(source, contentType, { ...shape, maxPages: DEFAULT_INGEST_LIMITS.maxPages });
   const first = await header(source, 0);
   const pages = first.pages ?? 1;
   for (let index = 0; index < pages; index++) {
     const { width = 0, height = 0, density } = index === 0 ? first : await header(source, index);
+    checkPageShape(width, height, shape);
     if (width * height > maxPixels) throw new IngestRefusal('too-many-pixels', `A page has more than the ${maxPixels} pixels allowed`);
     const dpi = plausibleDpi(density) ?? options.defaultImageDpi ?? DEFAULT_IMAGE_DPI;
-    let decoded: { data: Buffer; info: sharp.OutputInfo };
-    try {
-      decoded = await sharp(source, { ...strictDecoding(index, maxPixels), autoOrient: true })
-        .flatten({ background: '#ffffff' })
-        .toColourspace('b-w')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-    } catch {
-      throw corrupt();
-    }
-    const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'auto');
-    yield { page: index + 1, image: { data, width: decoded.info.width, height: decoded.info.height, dpi } };
+    const image = await decodeSlots.run(async () => {
+      let decoded: { data: Buffer; info: sharp.OutputInfo };
+      try {
+        decoded = await sharp(source, { ...strictDecoding(index, maxPixels), autoOrient: true })
+          .flatten({ background: '#ffffff' })
+          .toColourspace('b-w')
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true });
+      } catch {
+        throw corrupt();
+      }
+      const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'auto');
+      return { data, width: decoded.info.width, height: decoded.info.height, dpi };
+    });
+    yield { page: index + 1, image };
   }
 }
 

@@ -14,6 +14,8 @@ export async function* rasterizePdfPages(source: string | Buffer, options: Raste
   const worker = new PdfWorker(pdfSource, {
     maxPixelsPerPage: options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage,
     vectorDpi: options.vectorDpi ?? DEFAULT_VECTOR_DPI,
+    minPageSidePixels: options.minPageSidePixels ?? DEFAULT_INGEST_LIMITS.minPageSidePixels,
+    maxPageAspectRatio: options.maxPageAspectRatio ?? DEFAULT_INGEST_LIMITS.maxPageAspectRatio,
   });
   try {
     for (;;) {

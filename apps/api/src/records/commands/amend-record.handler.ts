@@ -11,9 +11,13 @@ export class AmendRecordHandler implements ICommandHandler<AmendRecordCommand> {
     private readonly content: RecordContent,
   ) {}
 
-  async execute({ recordId, fields, file, context, expectedRevision }: AmendRecordCommand) {
-    const stored = file ? await this.content.store(recordId, await this.content.inspect(file)) : undefined;
+  async execute({ recordId, fields, file, context, expectedRevision, signal }: AmendRecordCommand) {
+    const upload = file ? await this.content.inspect(file, signal) : undefined;
+    // A client that hung up during inspection gets nothing stored for it.
+    signal?.throwIfAborted();
+    const stored = upload ? await this.content.store(recordId, upload) : undefined;
     try {
+      signal?.throwIfAborted();
       const result = await this.records.execute(
         { type: 'AmendRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored },
         context,

@@ -18,10 +18,10 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
-  async execute({ fields, file, context, allowDuplicate }: CreateRecordCommand) {
+  async execute({ fields, file, context, allowDuplicate, signal }: CreateRecordCommand) {
     // The record's own fields first: a bad field is refused before any work is done on the file.
     validateNewRecord({ ...fields, at: context.at });
-    const upload = await this.content.inspect(file);
+    const upload = await this.content.inspect(file, signal);
     const duplicate = await this.findDuplicate(fields.mrn, upload.sha256);
     if (duplicate && !allowDuplicate) {
       throw new DomainError('conflict', 'This patient already has a record with identical content; send allowDuplicate=true to store it again', [], {
@@ -29,11 +29,14 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
         duplicateOf: duplicate.recordId,
       });
     }
+    // A client that hung up during inspection gets nothing stored for it.
+    signal?.throwIfAborted();
     const recordId = randomUUID();
     await this.keys.create(recordId);
     let stored: Awaited<ReturnType<RecordContent['store']>> | undefined;
     try {
       stored = await this.content.store(recordId, upload);
+      signal?.throwIfAborted();
       const result = await this.records.execute({ type: 'CreateRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored }, context);
       return {
         id: recordId,

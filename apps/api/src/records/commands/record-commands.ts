@@ -19,6 +19,8 @@ export class CreateRecordCommand extends Command<
     readonly context: CommandContext,
     /** Store identical content for the same patient again instead of answering 409. */
     readonly allowDuplicate = false,
+    /** Aborted when the client hangs up: inspection stops, nothing is stored or recorded. */
+    readonly signal?: AbortSignal,
   ) {
     super();
   }
@@ -31,6 +33,8 @@ export class AmendRecordCommand extends Command<CommandResult & { version: numbe
     readonly file: UploadedFile | undefined,
     readonly context: CommandContext,
     readonly expectedRevision?: number,
+    /** Aborted when the client hangs up: inspection stops, nothing is stored or recorded. */
+    readonly signal?: AbortSignal,
   ) {
     super();
   }
