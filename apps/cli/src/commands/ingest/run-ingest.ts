@@ -47,26 +47,43 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
   const outcomes: Outcome[] = new Array(entries.length);
   let stopError: CliError | undefined;
 
-  /** The first row of this batch with each (patient, content): later rows with the same wait for its outcome. */
-  const firstWithContent = new Map<string, { file: string; outcome: Promise<Outcome | undefined> }>();
+  /**
+   * The first row of this batch with each (patient, content), by manifest order: files are hashed
+   * in parallel, but registered in order (a chain), so which row is "first" never depends on which
+   * hash finished first. Later rows with the same key wait for the first row's outcome.
+   */
+  const firstWithContent = new Map<string, number>();
+  const finished = entries.map(() => deferred<Outcome | undefined>());
+  let registration: Promise<unknown> = Promise.resolve();
 
-  const ingestOne = async (entry: IngestEntry): Promise<Outcome> => {
-    const sha256 = await fileSha256(entry.path);
-    const key = ingestedKey(entry.fields.mrn, sha256);
+  const register = (index: number): Promise<{ sha256: string; key: string; first: number }> => {
+    const entry = entries[index];
+    const hashed = fileSha256(entry.path);
+    hashed.catch(() => undefined); // awaited below, in order; until then, not unhandled
+    const registered = registration.then(async () => {
+      const sha256 = await hashed;
+      const key = ingestedKey(entry.fields.mrn, sha256);
+      if (!firstWithContent.has(key)) firstWithContent.set(key, index);
+      return { sha256, key, first: firstWithContent.get(key)! };
+    });
+    registration = registered.catch(() => undefined);
+    return registered;
+  };
+
+  const ingestOne = async (index: number): Promise<Outcome> => {
+    const entry = entries[index];
+    const { sha256, key, first } = await register(index);
     const known = state.find(key);
     if (known) {
       progress.skipped(entry.size);
       return { list: 'skipped', item: { file: entry.file, recordId: known.recordId, sha256, reason: 'already-ingested' } };
     }
-    const first = firstWithContent.get(key);
     // Skipped only once the first copy is stored; if it was refused or failed, this row tries for itself.
-    if (first && isStored(await first.outcome)) {
+    if (first !== index && isStored(await finished[first].promise)) {
       progress.skipped(entry.size);
-      return { list: 'skipped', item: { file: entry.file, sha256, reason: 'same-content', sameAs: first.file } };
+      return { list: 'skipped', item: { file: entry.file, sha256, reason: 'same-content', sameAs: entries[first].file } };
     }
-    const outcome = upload(entry, sha256, key);
-    if (!first) firstWithContent.set(key, { file: entry.file, outcome: outcome.catch(() => undefined) });
-    return outcome;
+    return upload(entry, sha256, key);
   };
 
   const upload = async (entry: IngestEntry, sha256: string, key: string): Promise<Outcome> => {
@@ -97,10 +114,11 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
     for (const [index, entry] of queue) {
       if (stopError || signal?.aborted) {
         outcomes[index] = { list: 'notAttempted', item: entry.file };
+        finished[index].resolve(undefined);
         continue;
       }
       try {
-        outcomes[index] = await ingestOne(entry);
+        outcomes[index] = await ingestOne(index);
       } catch (error) {
         if (error instanceof CliError) {
           stopError ??= error;
@@ -111,6 +129,7 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
           outcomes[index] = { list: 'failed', item: { file: entry.file, error: localError(error), attempts: 0 } };
         }
       }
+      finished[index].resolve(outcomes[index]);
     }
   };
 
@@ -135,6 +154,12 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
   }
   const error = stopError ?? saved;
   return { summary: summarize(client.server, lists, (Date.now() - startedAt) / 1000), ...(error ? { error } : {}) };
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 async function fileSha256(path: string): Promise<string> {
