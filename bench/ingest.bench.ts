@@ -20,7 +20,7 @@ import { call } from './support/call';
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
 const SCANS = process.env.BENCH_SCANS ?? join(ROOT, 'test/fixtures/scans');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const ADMIN_PASSWORD = 'bench-admin-password';
+const ADMIN_PASSWORD = 'bench-first-boot-secret';
 /** OCR threads of the server, the recognition-only ceiling and OCRmyPDF alike (BENCH_OCR_WORKERS, default 2). */
 const OCR_WORKERS = Number(process.env.BENCH_OCR_WORKERS ?? 2);
 

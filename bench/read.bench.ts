@@ -14,7 +14,7 @@ import { call } from './support/call';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RECORDS = 100;
-const ADMIN_PASSWORD = 'bench-admin-password';
+const ADMIN_PASSWORD = 'bench-first-boot-secret';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR4nGNgaEAF6HzaCTBg5dDfHSgSAOhufgEUIq2bAAAAAElFTkSuQmCC', 'base64');
 
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import { headPosition, startConfiguredApp } from './support/configured-app';
 import { Client, PASSWORD, purpose, recordForm, Response, TestApp, TINY_PNG, usersByRole } from './support/harness';
@@ -54,6 +55,8 @@ interface Expectation {
   fields?: string[];
   /** More request values that must not be echoed. */
   secrets?: string[];
+  /** Events the refusal itself appends (a failed sign-in is recorded: SignInFailed); 0 unless said. */
+  appends?: number;
 }
 
 /** Sends the bad request and checks the problem answer, that nothing was appended and no content was left behind. */
@@ -75,7 +78,7 @@ async function rejects(run: () => Promise<Response>, expected: number | number[]
   for (const secret of [...SECRETS, ...(expectation.secrets ?? [])]) {
     expect(text.toLowerCase()).not.toContain(secret.toLowerCase());
   }
-  expect(await headPosition(t.baseUrl)).toBe(position);
+  expect(await headPosition(t.baseUrl)).toBe(position + (expectation.appends ?? 0));
   expect(blobFileCount()).toBe(blobs);
   return res;
 }
@@ -486,8 +489,15 @@ describe('path parameters, headers and unknown resources', () => {
     await rejects(() => u.admin.get(`/api/patient-lookup/${PHI.mrn}?name=${encodeURIComponent(PHI.patientName)}&dob=${PHI.dateOfBirth}`), 404);
   });
 
-  it('wrong credentials -> 401, the username not echoed', async () => {
-    await rejects(() => new Client(t.baseUrl).post('/api/auth/token', { username: 'quenby.orchard', password: 'not-the-password' }), 401, { secrets: ['quenby.orchard', 'not-the-password'] });
+  it('wrong credentials -> 401, the username not echoed; the failure is recorded (one SignInFailed), without the name or password', async () => {
+    // Issue 9 (defect 3): failed sign-ins are recorded, so this refusal appends exactly one event.
+    await rejects(() => new Client(t.baseUrl).post('/api/auth/token', { username: 'quenby.orchard', password: 'not-the-password' }), 401, {
+      secrets: ['quenby.orchard', 'not-the-password'],
+      appends: 1,
+    });
+    const [failed] = (await t.app.get<EventStore>(EVENT_STORE).readStream('sign-in-failures', { direction: 'backwards', maxCount: 1 }));
+    expect(failed).toMatchObject({ type: 'SignInFailed', data: { userId: null, username: null } });
+    expect(JSON.stringify(failed)).not.toMatch(/quenby|not-the-password/);
   });
 });
 

@@ -14,10 +14,12 @@ import { signToken, unsignedToken } from './support/tokens';
  */
 
 interface Call {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   path: string;
   json?: unknown;
   form?: FormData;
+  /** A token of its own instead of the caller's usual one (sign-out revokes the token it is sent with). */
+  token?: string;
 }
 
 interface Endpoint {
@@ -25,8 +27,8 @@ interface Endpoint {
   route: string;
   /** The documented success status. */
   success: number;
-  /** A call against a fresh fixture in the state this endpoint needs. */
-  prepare(): Promise<Call>;
+  /** A call against a fresh fixture in the state this endpoint needs, made by `role`. */
+  prepare(role: Role): Promise<Call>;
   /** Extra checks of a successful answer. */
   verify?(res: Response): void;
 }
@@ -75,7 +77,31 @@ function amendmentForm(): FormData {
   return form;
 }
 
+/** A fresh token of the matrix's user holding `role` (a sign-out must not revoke the token the other cases use). */
+const freshToken = (role: Role): Promise<string> => (role === 'admin' ? tokenOf('admin', ADMIN_PASSWORD) : tokenOf(`${role}1`, PASSWORD));
+
 const ENDPOINTS: Record<Permission, Endpoint> = {
+  'users.list': {
+    route: 'GET /api/users',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/users' }),
+    verify: (res) => expect(res.body.users).toEqual(expect.arrayContaining([{ id: expect.any(String), username: 'clerk1', roles: ['clerk'], active: true, locked: false }])),
+  },
+  'users.update': {
+    route: 'PATCH /api/users/:id',
+    success: 200,
+    prepare: async () => {
+      const created = await u.admin.post('/api/users', { username: `matrix-user-${++seq}`, password: PASSWORD, roles: ['clerk'] });
+      if (created.status !== 201) throw new Error(`fixture user: ${created.status} ${JSON.stringify(created.body)}`);
+      return { method: 'PATCH', path: `/api/users/${created.body.id}`, json: { roles: ['clerk', 'auditor'] } };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ roles: ['clerk', 'auditor'], active: true, locked: false }),
+  },
+  'auth.sign-out': {
+    route: 'POST /api/auth/sign-out',
+    success: 204,
+    prepare: async (role) => ({ method: 'POST', path: '/api/auth/sign-out', token: await freshToken(role) }),
+  },
   'users.create': {
     route: 'POST /api/users',
     success: 201,
@@ -220,7 +246,7 @@ const mayCall = (permission: Permission, role: Role): boolean => (PERMISSIONS[pe
 const declarable = (role: Role): PurposeOfUse => PURPOSES_BY_ROLE[role][0] ?? 'operations';
 
 function send(client: Client, call: Call, headers: Record<string, string> = {}): Promise<Response> {
-  return client.request(call.method, call.path, { json: call.json, form: call.form, headers });
+  return (call.token ? client.withToken(call.token) : client).request(call.method, call.path, { json: call.json, form: call.form, headers });
 }
 
 function expectProblem(res: Response, status: number): void {
@@ -280,7 +306,7 @@ describe('every endpoint x every role', () => {
   it.each(cases)('$permission as $role -> $expected', async ({ permission, role }) => {
     const endpoint = ENDPOINTS[permission];
     if (!endpoint) throw new Error(`No call defined for permission ${permission}: add it to ENDPOINTS`);
-    const call = await endpoint.prepare();
+    const call = await endpoint.prepare(role);
     const headers = READS_PATIENT_DATA.has(permission) ? purpose(declarable(role)) : {};
     if (mayCall(permission, role)) {
       const res = await send(u[role], call, headers);
@@ -351,7 +377,7 @@ describe('purpose of use on reads of patient data', () => {
     '$permission as $role with a purpose the role may not declare -> 403',
     async ({ permission, role }) => {
       const forbidden = PURPOSES_OF_USE.find((p) => !PURPOSES_BY_ROLE[role].includes(p))!;
-      const call = await ENDPOINTS[permission].prepare();
+      const call = await ENDPOINTS[permission].prepare(role);
       expectProblem(await appendsNothing(() => send(u[role], call, purpose(forbidden))), 403);
     },
   );
@@ -359,7 +385,7 @@ describe('purpose of use on reads of patient data', () => {
   it.each(readPermissions.map((permission) => ({ permission, role: PERMISSIONS[permission][0] as Role })))(
     '$permission as $role: missing, empty or unknown X-Purpose-Of-Use -> 400',
     async ({ permission, role }) => {
-      const call = await ENDPOINTS[permission].prepare();
+      const call = await ENDPOINTS[permission].prepare(role);
       for (const headers of [{}, purpose(''), purpose('curiosity'), purpose('TREATMENT')]) {
         expectProblem(await appendsNothing(() => send(u[role], call, headers)), 400);
       }
@@ -384,10 +410,13 @@ describe('authentication', () => {
     adminClaims = decode(await tokenOf('admin', ADMIN_PASSWORD));
   });
 
-  const callerOf = (permission: Permission) => (permission === 'users.create' ? adminClaims : claims);
+  const callerOf = (permission: Permission) => (permission.startsWith('users.') ? adminClaims : claims);
   // Guards run before pipes and handlers: a random id is enough, no fixture is touched.
   const id = randomUUID();
   const calls: Record<Permission, Call> = {
+    'users.list': { method: 'GET', path: '/api/users' },
+    'users.update': { method: 'PATCH', path: `/api/users/${id}`, json: { roles: ['admin'] } },
+    'auth.sign-out': { method: 'POST', path: '/api/auth/sign-out' },
     'users.create': { method: 'POST', path: '/api/users', json: { username: 'intruder', password: PASSWORD, roles: ['admin'] } },
     'records.create': { method: 'POST', path: '/api/records', form: recordForm() },
     'records.read': { method: 'GET', path: `/api/records/${id}` },

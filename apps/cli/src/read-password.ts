@@ -1,4 +1,5 @@
-import { DomainError, PASSWORD_MAX_LENGTH, passwordProblem } from '@medrec/domain';
+import { passwordPolicyProblem } from '@medrec/auth/password-policy';
+import { DomainError, PASSWORD_MAX_LENGTH } from '@medrec/domain';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { CliError } from './cli-error';
@@ -14,7 +15,7 @@ const MAX_LINE_BYTES = 4 * PASSWORD_MAX_LENGTH + 2;
  * `--password-stdin` reads the first line of stdin; else MEDREC_USER_PASSWORD; else, on a
  * terminal, a prompt without echo, asked twice.
  */
-export async function readPassword(io: CliIo, options: { fromStdin: boolean; prompt: string }): Promise<string> {
+export async function readPassword(io: CliIo, options: { fromStdin: boolean; prompt: string; username?: string }): Promise<string> {
   if (options.fromStdin) {
     const line = await readFirstLine(io.stdin);
     if (line === '') throw CliError.usage('No password on standard input (--password-stdin reads its first line)');
@@ -25,7 +26,7 @@ export async function readPassword(io: CliIo, options: { fromStdin: boolean; pro
   if (!io.stdin.isTTY) {
     throw CliError.usage(`No password given: pipe it with --password-stdin, set ${PASSWORD_ENV}, or run in a terminal to be prompted`);
   }
-  return promptTwice(io, options.prompt);
+  return promptTwice(io, options.prompt, options.username);
 }
 
 /** The first line of a stream, without its line ending; the rest is left unread. */
@@ -55,7 +56,7 @@ export function readFirstLine(input: CliIo['stdin']): Promise<string> {
   });
 }
 
-async function promptTwice(io: CliIo, prompt: string): Promise<string> {
+async function promptTwice(io: CliIo, prompt: string, username?: string): Promise<string> {
   // readline in terminal mode puts the tty in raw mode (no echo by the terminal) and echoes the
   // typed characters itself to its output; giving it an output that drops everything hides them.
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -76,7 +77,8 @@ async function promptTwice(io: CliIo, prompt: string): Promise<string> {
   };
   try {
     const first = await ask(prompt);
-    const problem = passwordProblem(first);
+    // Checked before asking again; the directory checks every password it is given, however read.
+    const problem = passwordPolicyProblem(first, username);
     if (problem) throw DomainError.invalid([{ field: 'password', message: problem }]);
     const second = await ask('Repeat the password: ');
     if (second !== first) throw CliError.usage('The two passwords do not match');

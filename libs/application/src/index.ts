@@ -3,3 +3,4 @@ export * from './command-context';
 export * from './phi-codec';
 export * from './event-sourced-runner';
 export * from './pipelined-appender';
+export * from './stream-cache';

@@ -6,6 +6,11 @@ import { Actor, PURPOSES_BY_ROLE, PurposeOfUse, Role, ROLES } from '@medrec/doma
  */
 export const PERMISSIONS = {
   'users.create': ['admin'],
+  'users.list': ['admin'],
+  /** Roles, active, unlock: effective on the user's next request. */
+  'users.update': ['admin'],
+  /** Revokes the caller's own token. */
+  'auth.sign-out': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'],
   'records.create': ['clerk', 'him'],
   'records.read': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   'records.content': ['clerk', 'clinician', 'him', 'legal'],

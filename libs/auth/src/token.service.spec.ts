@@ -20,7 +20,7 @@ describe('TokenService', () => {
     const { accessToken, expiresIn } = tokens.issue(user);
 
     expect(expiresIn).toBe(900);
-    expect(tokens.verify(accessToken)).toEqual({ sub: 'u-0002', username: 'hugo.him', roles: ['him', 'clerk'] });
+    expect(tokens.verify(accessToken)).toEqual({ sub: 'u-0002', username: 'hugo.him', roles: ['him', 'clerk'], jti: expect.any(String), exp: expect.any(Number) });
   });
 
   it('issues HS256 tokens that expire after ttlSeconds', () => {
@@ -30,6 +30,23 @@ describe('TokenService', () => {
     expect(decodePart(header)).toMatchObject({ alg: 'HS256' });
     const claims = decodePart(payload);
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
+  });
+
+  it('gives every token its own jti', () => {
+    const a = tokens.verify(tokens.issue(user).accessToken);
+    const b = tokens.verify(tokens.issue(user).accessToken);
+    expect(a.jti).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.jti).not.toBe(b.jti);
+  });
+
+  it('refuses a correctly signed token without exp (it would never expire), or without jti (it could not be revoked)', () => {
+    const noExp = jwt.sign({ username: 'hugo.him', roles: ['him'], jti: 'j-1' }, secret, { algorithm: 'HS256', subject: 'u-0002' });
+    const noJti = jwt.sign({ username: 'hugo.him', roles: ['him'] }, secret, { algorithm: 'HS256', subject: 'u-0002', expiresIn: 900 });
+    const control = jwt.sign({ username: 'hugo.him', roles: ['him'] }, secret, { algorithm: 'HS256', subject: 'u-0002', expiresIn: 900, jwtid: 'j-1' });
+
+    expect(() => tokens.verify(noExp)).toThrow(InvalidTokenError);
+    expect(() => tokens.verify(noJti)).toThrow(InvalidTokenError);
+    expect(tokens.verify(control).jti).toBe('j-1');
   });
 
   it('refuses an expired token', () => {
@@ -76,7 +93,7 @@ describe('TokenService', () => {
     ['no username', { roles: ['him'] }, { subject: 'u-0002' }],
     ['no subject', { username: 'hugo.him', roles: ['him'] }, {}],
   ])('refuses a correctly signed token with %s', (_, payload, options) => {
-    const token = jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: 900, ...options });
+    const token = jwt.sign(payload, secret, { algorithm: 'HS256', expiresIn: 900, jwtid: 'j-1', ...options });
 
     expect(() => tokens.verify(token)).toThrow(InvalidTokenError);
   });

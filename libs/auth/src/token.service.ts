@@ -1,11 +1,16 @@
 import jwt from 'jsonwebtoken';
-import { createSecretKey, KeyObject } from 'node:crypto';
+import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import { isRole, Role } from '@medrec/domain';
 
 export interface TokenClaims {
   sub: string;
   username: string;
+  /** As issued; informational only: what a user may do is decided from the directory. */
   roles: Role[];
+  /** The token's id, by which it is revoked (sign-out). */
+  jti: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
 }
 
 export class InvalidTokenError extends Error {
@@ -15,7 +20,7 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** Short-lived HS256 bearer tokens signed with the server's token secret. */
+/** Short-lived HS256 bearer tokens signed with the server's token secret; each has a jti and an exp. */
 export class TokenService {
   /** A KeyObject, not a Buffer: jsonwebtoken otherwise re-derives (and first tries to parse a public key from) the secret on every call. */
   private readonly secret: KeyObject;
@@ -33,10 +38,12 @@ export class TokenService {
       algorithm: 'HS256',
       subject: user.userId,
       expiresIn: this.ttlSeconds,
+      jwtid: randomUUID(),
     });
     return { accessToken, expiresIn: this.ttlSeconds };
   }
 
+  /** The claims of a token we signed that has not expired; a token without `exp` or `jti` is refused (it could never expire or be revoked). */
   verify(token: string): TokenClaims {
     let payload: string | jwt.JwtPayload;
     try {
@@ -47,8 +54,10 @@ export class TokenService {
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload.username !== 'string') {
       throw new InvalidTokenError();
     }
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) throw new InvalidTokenError();
+    if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 64) throw new InvalidTokenError();
     const roles: unknown = payload.roles;
     if (!Array.isArray(roles) || !roles.every(isRole)) throw new InvalidTokenError();
-    return { sub: payload.sub, username: payload.username, roles };
+    return { sub: payload.sub, username: payload.username, roles, jti: payload.jti, exp: payload.exp };
   }
 }

@@ -47,7 +47,7 @@ describe('UserDirectory', () => {
   it('creates a user with a lower-case username and a scrypt hash of the password', async () => {
     const account = await users.create({ username: 'Alice.Smith', password: PASSWORD, roles: ['him', 'clerk'] }, admin);
 
-    expect(account).toEqual({ userId: expect.any(String), username: 'alice.smith', roles: ['him', 'clerk'], passwordHash: expect.stringMatching(/^scrypt\$/) });
+    expect(account).toEqual({ userId: expect.any(String), username: 'alice.smith', roles: ['him', 'clerk'], passwordHash: expect.stringMatching(/^scrypt\$/), active: true, locked: false });
     await expect(verifyPassword(PASSWORD, account.passwordHash)).resolves.toBe(true);
     const [event] = await store.readStream(USERS_STREAM);
     expect(event).toMatchObject({ type: 'UserCreated', data: { username: 'alice.smith', createdBy: 'ada.admin' }, metadata: { actor: 'ada.admin', role: 'admin' } });
@@ -92,7 +92,7 @@ describe('UserDirectory', () => {
   it('refuses a short password as invalid, naming the field, and appends nothing', async () => {
     const attempt = users.create({ username: 'carol', password: 'short', roles: ['clerk'] }, admin);
 
-    await expect(attempt).rejects.toMatchObject({ kind: 'invalid', errors: [{ field: 'password', message: expect.stringContaining('at least 10') }] });
+    await expect(attempt).rejects.toMatchObject({ kind: 'invalid', errors: [{ field: 'password', message: expect.stringContaining('at least 12') }] });
     expect(await store.streamRevision(USERS_STREAM)).toBeNull();
   });
 
@@ -106,6 +106,75 @@ describe('UserDirectory', () => {
       errors: [expect.objectContaining({ field })],
     });
     await expect(users.count()).resolves.toBe(0);
+  });
+
+  it.each([
+    ['one character repeated', 'zzzzzzzzzzzzzzzz', 'repeated'],
+    ['a common password', 'Password1234', 'common'],
+    ['containing the username', 'carol-is-my-name-2024', 'username'],
+  ])('refuses a password %s, naming the rule, and appends nothing', async (_, password, rule) => {
+    await expect(users.create({ username: 'carol', password, roles: ['clerk'] }, admin)).rejects.toMatchObject({
+      kind: 'invalid',
+      errors: [{ field: 'password', message: expect.stringContaining(rule) }],
+    });
+    expect(await store.streamRevision(USERS_STREAM)).toBeNull();
+  });
+
+  describe('administration, lock-out and sign-in outcomes', () => {
+    let id: string;
+    const adminCtx = (userId = 'u-admin'): CommandContext => ({ ...admin, actor: { ...admin.actor, userId } });
+    beforeEach(async () => {
+      id = (await users.create({ username: 'dora', password: PASSWORD, roles: ['clerk'] }, admin)).userId;
+    });
+
+    it('changes roles, deactivates, reactivates and unlocks with attributed events; a no-op appends nothing', async () => {
+      await expect(users.update(id, { roles: ['auditor', 'legal'] }, admin)).resolves.toMatchObject({ roles: ['auditor', 'legal'] });
+      await expect(users.update(id, { active: false }, admin)).resolves.toMatchObject({ active: false });
+      await expect(users.update(id, { active: false }, admin)).resolves.toMatchObject({ active: false });
+      await expect(users.update(id, { active: true }, admin)).resolves.toMatchObject({ active: true });
+      const events = await store.readStream(USERS_STREAM);
+      expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserRolesChanged', 'UserDeactivated', 'UserReactivated']);
+      expect(events[1]).toMatchObject({ data: { userId: id, roles: ['auditor', 'legal'], previousRoles: ['clerk'], changedBy: 'ada.admin' }, metadata: { actor: 'ada.admin', role: 'admin' } });
+    });
+
+    it('refuses an administrator demoting or deactivating themself (conflict), an unknown user (not-found), locked: true (invalid)', async () => {
+      const selfAdmin = (await users.create({ username: 'adam', password: PASSWORD, roles: ['admin'] }, admin)).userId;
+      await expect(outcome(users.update(selfAdmin, { roles: ['clerk'] }, adminCtx(selfAdmin)))).resolves.toBe('conflict');
+      await expect(outcome(users.update(selfAdmin, { active: false }, adminCtx(selfAdmin)))).resolves.toBe('conflict');
+      await expect(outcome(users.update(selfAdmin, { roles: ['admin', 'auditor'] }, adminCtx(selfAdmin)))).resolves.toBe('ok');
+      await expect(outcome(users.update('no-such-id', { active: false }, admin))).resolves.toBe('not-found');
+      await expect(outcome(users.update(id, { locked: true as unknown as false }, admin))).resolves.toBe('invalid');
+      await expect(outcome(users.update(id, {}, admin))).resolves.toBe('invalid');
+    });
+
+    it('signs in only an active, unlocked account with the right password; every refusal costs a hash', async () => {
+      await expect(users.signIn('dora', PASSWORD)).resolves.toMatchObject({ outcome: 'ok' });
+      await expect(users.signIn('dora', 'a wrong but long password')).resolves.toMatchObject({ outcome: 'wrong-password', account: { userId: id } });
+      await expect(users.signIn('nobody', PASSWORD)).resolves.toEqual({ outcome: 'unknown-user' });
+      await users.lock(id, 10, admin);
+      await expect(users.signIn('dora', PASSWORD)).resolves.toMatchObject({ outcome: 'locked' });
+      await expect(users.activeAccount(id)).resolves.toBeUndefined();
+      await users.update(id, { locked: false, active: false }, admin);
+      await expect(users.signIn('dora', PASSWORD)).resolves.toMatchObject({ outcome: 'inactive' });
+      await users.update(id, { active: true }, admin);
+      await expect(users.activeAccount(id)).resolves.toMatchObject({ userId: id });
+      expect((await store.readStream(USERS_STREAM)).map((e) => e.type)).toEqual(['UserCreated', 'UserLocked', 'UserDeactivated', 'UserUnlocked', 'UserReactivated']);
+    });
+
+    it('sees a change made by another process within refreshMs, without reading the store on every check', async () => {
+      const cached = new UserDirectory(runner, { refreshMs: 200 });
+      await expect(cached.activeAccount(id)).resolves.toMatchObject({ userId: id });
+      await users.update(id, { active: false }, admin);
+      const reads = jest.spyOn(store, 'readStream');
+      // Within refreshMs the cached directory answers from memory, however often it is asked...
+      for (let i = 0; i < 50; i++) await expect(cached.activeAccount(id)).resolves.toMatchObject({ userId: id });
+      expect(reads).not.toHaveBeenCalled();
+      await new Promise((r) => setTimeout(r, 250));
+      // ...after it, one read (of the new events only) catches up.
+      await expect(cached.activeAccount(id)).resolves.toBeUndefined();
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(reads.mock.calls[0][1]).toEqual({ fromRevision: 1 });
+    });
   });
 
   it('counts users, 0 for an empty directory', async () => {

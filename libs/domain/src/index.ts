@@ -10,3 +10,4 @@ export * from './record/record.decider';
 export * from './user/user.decider';
 export * from './ocr/ocr-job.decider';
 export * from './audit/query-audit.events';
+export * from './user/sign-in.events';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { systemActor } from '@medrec/application';
-import { UserDirectory } from '@medrec/auth';
+import { passwordPolicyProblem, UserDirectory } from '@medrec/auth';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 
@@ -26,7 +26,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
       this.logger.warn('No user has the admin role and the username "admin" is taken: create an administrator with the CLI');
       return;
     }
-    const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
+    const password = this.config.adminPassword ?? generatedPassword();
     const at = new Date().toISOString();
     await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: systemActor('bootstrap'), correlationId: randomUUID(), at });
     if (this.config.adminPassword) {
@@ -35,5 +35,13 @@ export class AdminBootstrap implements OnApplicationBootstrap {
       // Printed once, to the console only: there is no other way to hand over the first password.
       process.stdout.write(`\n  First start: created user "admin" with password: ${password}\n  Store it safely; it is not shown again.\n\n`);
     }
+  }
+}
+
+/** 24 random base64url characters, drawn again in the unlikely case they break the password policy. */
+function generatedPassword(): string {
+  for (;;) {
+    const password = randomBytes(18).toString('base64url');
+    if (!passwordPolicyProblem(password, 'admin')) return password;
   }
 }

@@ -1,24 +1,32 @@
-import { Body, Controller, HttpCode, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public, RequirePermission, TokenService, UserDirectory } from '@medrec/auth';
+import { Public, RequirePermission, TokenRevocations, UserDirectory } from '@medrec/auth';
 import { contextOf, TracedRequest } from '../http/request-context';
 import { CreateUserDto, TokenRequestDto } from './auth.dto';
+import { SignInService } from './sign-in.service';
 
 @ApiTags('auth')
 @Controller('api')
 export class AuthController {
   constructor(
     private readonly users: UserDirectory,
-    private readonly tokens: TokenService,
+    private readonly signIns: SignInService,
+    private readonly revocations: TokenRevocations,
   ) {}
 
   @Post('auth/token')
   @HttpCode(200)
   @Public()
-  async token(@Body() body: TokenRequestDto) {
-    const account = await this.users.authenticate(body.username, body.password);
-    if (!account) throw new UnauthorizedException('Unknown username or wrong password');
-    return this.tokens.issue(account);
+  token(@Body() body: TokenRequestDto, @Req() req: TracedRequest) {
+    return this.signIns.signIn(body.username, body.password, { address: clientAddress(req), correlationId: req.correlationId });
+  }
+
+  /** Revokes the token this request carries (TokenRevoked); the user's other tokens stay valid. */
+  @Post('auth/sign-out')
+  @HttpCode(204)
+  @RequirePermission('auth.sign-out')
+  async signOut(@Req() req: TracedRequest): Promise<void> {
+    await this.revocations.revoke(req.token, contextOf(req));
   }
 
   @Post('users')
@@ -27,4 +35,9 @@ export class AuthController {
     const account = await this.users.create(body, contextOf(req));
     return { id: account.userId, username: account.username, roles: account.roles };
   }
+}
+
+/** The peer's address (Express's req.ip: the socket's, unless `trust proxy` is set). */
+function clientAddress(req: TracedRequest): string {
+  return req.ip ?? req.socket?.remoteAddress ?? 'unknown';
 }

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+// The module itself: the package index also loads the Nest guard, which the CLI and workers have no use for.
+import { passwordPolicyProblem } from '@medrec/auth/password-policy';
 
 export interface AppConfig {
   port: number;
@@ -15,6 +17,12 @@ export interface AppConfig {
   /** Base64 secret signing bearer tokens; when absent one is generated into the data directory. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
+  /** Sign-in throttling (per address, per username, per window) and lock-out after consecutive failures. */
+  signIn: { limitPerAddress: number; limitPerUsername: number; windowSeconds: number; lockoutAfterFailures: number };
+  /** Password hashes (scrypt) run at once, and how many more may wait before sign-ins get 503. */
+  passwordHashing: { concurrency: number; maxWaiting: number };
+  /** How old the cached users directory and token revocations may be for per-request checks. */
+  userRefreshMs: number;
   limits: {
     jsonBodyBytes: number;
     uploadBytes: number;
@@ -134,9 +142,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       workers: int('MEDREC_OCR_WORKERS', availableParallelism(), 1, 64),
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
     },
+    signIn: {
+      limitPerAddress: int('MEDREC_SIGNIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
+      limitPerUsername: int('MEDREC_SIGNIN_LIMIT_PER_USERNAME', 5, 1, 1_000_000),
+      windowSeconds: int('MEDREC_SIGNIN_WINDOW_SECONDS', 60, 1, 86_400),
+      lockoutAfterFailures: int('MEDREC_LOCKOUT_AFTER_FAILURES', 10, 1, 1_000_000),
+    },
+    passwordHashing: {
+      concurrency: int('MEDREC_PASSWORD_HASH_CONCURRENCY', 1, 1, 64),
+      maxWaiting: int('MEDREC_PASSWORD_HASH_QUEUE', 64, 0, 100_000),
+    },
+    userRefreshMs: int('MEDREC_USER_REFRESH_MS', 1000, 0, 60_000),
     projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
   };
+  if (config.adminPassword) {
+    const problem = passwordPolicyProblem(config.adminPassword, 'admin');
+    if (problem) problems.push(`MEDREC_ADMIN_PASSWORD ${problem} (the password policy of every account)`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -2,7 +2,7 @@ import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } 
 import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 import { EventSourcedRunner, PhiCodec, PipelinedAppender } from '@medrec/application';
-import { TokenService, UserDirectory } from '@medrec/auth';
+import { HashingSlots, TokenRevocations, TokenService, UserDirectory } from '@medrec/auth';
 import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
 import { QUERY_AUDIT_PHI_FIELDS, RECORD_PHI_FIELDS } from '@medrec/domain';
@@ -62,7 +62,17 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: PhiCodec, useFactory: (keys: KeyStore) => new PhiCodec(keys, { ...RECORD_PHI_FIELDS, ...QUERY_AUDIT_PHI_FIELDS }), inject: [KEY_STORE] },
         { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
         { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },
-        { provide: UserDirectory, useFactory: (runner: EventSourcedRunner) => new UserDirectory(runner), inject: [EventSourcedRunner] },
+        { provide: HashingSlots, useFactory: () => new HashingSlots(config.passwordHashing.concurrency, config.passwordHashing.maxWaiting) },
+        {
+          provide: UserDirectory,
+          useFactory: (runner: EventSourcedRunner, hashing: HashingSlots) => new UserDirectory(runner, { refreshMs: config.userRefreshMs, hashing }),
+          inject: [EventSourcedRunner, HashingSlots],
+        },
+        {
+          provide: TokenRevocations,
+          useFactory: (runner: EventSourcedRunner, appender: PipelinedAppender) => new TokenRevocations(runner, appender, config.userRefreshMs),
+          inject: [EventSourcedRunner, PipelinedAppender],
+        },
         {
           provide: SERVER_SECRET,
           useFactory: (): Buffer =>
@@ -70,7 +80,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         { provide: TokenService, useFactory: (secret: Buffer) => new TokenService(secret, config.tokenTtlSeconds), inject: [SERVER_SECRET] },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, UserDirectory, TokenService, SERVER_SECRET],
+      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, HashingSlots, UserDirectory, TokenRevocations, TokenService, SERVER_SECRET],
     };
   }
 

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { Response } from 'express';
+import { HashingBusyError, SignInThrottledError } from '@medrec/auth';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
@@ -30,7 +31,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
-    if (exception instanceof ReadModelBehindError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    if (exception instanceof ReadModelBehindError || exception instanceof SignInThrottledError || exception instanceof HashingBusyError) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 
@@ -60,6 +63,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       });
     }
     if (exception instanceof ReadModelBehindError) return problem(503, exception.message, { position: exception.position });
+    if (exception instanceof SignInThrottledError) return problem(429, exception.message);
+    if (exception instanceof HashingBusyError) return problem(503, exception.message);
     if (exception instanceof StreamDeletedError) return problem(410, 'The resource was deleted');
     if (exception instanceof IngestRefusal) return problem(exception.status, exception.message, { reason: exception.reason });
     // Nobody reads this answer; it is what the access log shows. Not an error of ours: not logged.

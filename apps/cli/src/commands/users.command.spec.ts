@@ -131,7 +131,7 @@ describe('medrec users', () => {
   it.each([
     ['no --role', ['users', 'add', 'alice'], { MEDREC_USER_PASSWORD: PASSWORD }, /required option '-r, --role <role>' not specified/],
     ['no password source', ['users', 'add', 'alice', '--role', 'clerk'], {}, /No password given: pipe it with --password-stdin, set MEDREC_USER_PASSWORD/],
-    ['a short password', ['users', 'add', 'alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: 'short' }, /error: password: must be at least 10 characters/],
+    ['a short password', ['users', 'add', 'alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: 'short' }, /error: password: must be at least 12 characters/],
     ['an invalid username', ['users', 'add', '1alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: PASSWORD }, /Invalid username "1alice"/],
     ['an unknown option', ['users', 'add', 'alice', '--role', 'clerk', '--password', 'x'], {}, /unknown option '--password'/],
     ['an invalid configuration', ['users', 'list'], { EVENT_STORE: 'mysql' }, /EVENT_STORE must be sqlite or eventstoredb/],
@@ -164,9 +164,58 @@ describe('medrec users', () => {
     const json = testIo(dataDir);
     await usersList(json, { json: true });
     expect(JSON.parse(json.out())).toEqual([
-      { userId: expect.any(String), username: 'alexander.b', roles: ['him', 'legal'] },
-      { userId: expect.any(String), username: 'zoe', roles: ['archivist'] },
+      { userId: expect.any(String), username: 'alexander.b', roles: ['him', 'legal'], active: true, locked: false },
+      { userId: expect.any(String), username: 'zoe', roles: ['archivist'], active: true, locked: false },
     ]);
+  });
+
+  it.each([
+    ['one character repeated', 'kkkkkkkkkkkkkk', /one character repeated/],
+    ['a common password', 'qwerty123456', /common/],
+    ['containing the username', 'alice-in-wonderland', /username/],
+  ])('refuses a password %s (NIST SP 800-63B), appending nothing', async (_, password, rule) => {
+    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: password });
+    expect(await runCli(['users', 'add', 'alice', '--role', 'clerk'], io)).toBe(2);
+    expect(io.err()).toMatch(rule);
+    expect(io.err()).not.toContain(password);
+    expect(await usersEvents(dataDir)).toEqual([]);
+  });
+
+  it('set-roles replaces the roles and unlock lifts a lock-out, attributed to the operator', async () => {
+    await usersAdd(testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
+
+    const setRoles = testIo(dataDir);
+    expect(await runCli(['users', 'set-roles', 'Alice', '--role', 'him,legal'], setRoles)).toBe(0);
+    expect(setRoles.out()).toBe('Roles of alice: him, legal\n');
+
+    const notLocked = testIo(dataDir);
+    expect(await runCli(['users', 'unlock', 'alice'], notLocked)).toBe(0);
+    expect(notLocked.out()).toBe('alice is not locked\n');
+
+    // Locked as the server locks it after repeated failed sign-ins.
+    const { openCliContext } = await import('../cli-context');
+    const context = openCliContext({ MEDREC_DATA_DIR: dataDir });
+    try {
+      const account = (await context.users.find('alice'))!;
+      await context.users.lock(account.userId, 10, context.commandContext());
+    } finally {
+      await context.close();
+    }
+    const listed = testIo(dataDir);
+    await runCli(['users', 'list'], listed);
+    expect(listed.out()).toContain('alice     him,legal  (locked)');
+
+    const unlock = testIo(dataDir);
+    expect(await runCli(['users', 'unlock', 'alice'], unlock)).toBe(0);
+    expect(unlock.out()).toBe('Unlocked alice\n');
+    const events = await usersEvents(dataDir);
+    expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserRolesChanged', 'UserLocked', 'UserUnlocked']);
+    expect(events[1]).toMatchObject({ data: { roles: ['him', 'legal'] }, metadata: { actor: `cli:${operatorName(process.env)}`, role: 'admin' } });
+    expect(events[3].metadata).toMatchObject({ actor: `cli:${operatorName(process.env)}` });
+
+    const unknown = testIo(dataDir);
+    expect(await runCli(['users', 'unlock', 'nobody'], unknown)).toBe(1);
+    expect(unknown.err()).toContain('No user named "nobody"');
   });
 
   it('creates users the HTTP app signs in, before it starts and while it runs', async () => {

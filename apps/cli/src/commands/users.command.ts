@@ -15,6 +15,8 @@ export interface UserSummary {
   userId: string;
   username: string;
   roles: Role[];
+  active?: boolean;
+  locked?: boolean;
 }
 
 /** `users add <username> --role <role>...`: appends UserCreated to the users stream as `cli:<os user>`. */
@@ -27,7 +29,7 @@ export async function usersAdd(io: CliIo, username: string, options: UsersAddOpt
   return withCliContext(io.env, async (context) => {
     // Checked before asking for a password; the directory checks again when appending.
     if (await context.users.find(name)) throw duplicate(name);
-    const password = await readPassword(io, { fromStdin: options.passwordStdin === true, prompt: `Password for ${name}: ` });
+    const password = await readPassword(io, { fromStdin: options.passwordStdin === true, prompt: `Password for ${name}: `, username: name });
     const account = await context.users.create({ username: name, password, roles }, context.commandContext());
     io.stdout.write(`Created user ${account.username} (${account.roles.join(', ')})\n`);
     return { userId: account.userId, username: account.username, roles: account.roles };
@@ -38,7 +40,7 @@ export async function usersAdd(io: CliIo, username: string, options: UsersAddOpt
 export async function usersList(io: CliIo, options: { json?: boolean } = {}): Promise<UserSummary[]> {
   const users = await withCliContext(io.env, async (context) => {
     const accounts = await context.users.list();
-    return accounts.map(({ userId, username, roles }) => ({ userId, username, roles }));
+    return accounts.map(({ userId, username, roles, active, locked }) => ({ userId, username, roles, active, locked }));
   });
   if (options.json) {
     io.stdout.write(JSON.stringify(users) + '\n');
@@ -47,9 +49,38 @@ export async function usersList(io: CliIo, options: { json?: boolean } = {}): Pr
   } else {
     const width = Math.max('USERNAME'.length, ...users.map((u) => u.username.length));
     io.stdout.write(`${'USERNAME'.padEnd(width)}  ROLES\n`);
-    for (const user of users) io.stdout.write(`${user.username.padEnd(width)}  ${user.roles.join(',')}\n`);
+    for (const user of users) {
+      const state = [user.active === false ? 'inactive' : '', user.locked ? 'locked' : ''].filter(Boolean);
+      io.stdout.write(`${user.username.padEnd(width)}  ${user.roles.join(',')}${state.length ? `  (${state.join(', ')})` : ''}\n`);
+    }
   }
   return users;
+}
+
+/** `users set-roles <username> --role <role>...`: replaces the user's roles (UserRolesChanged), effective on their next request. */
+export async function usersSetRoles(io: CliIo, username: string, options: { role: string[] }): Promise<UserSummary> {
+  const roles = parseRoles(options.role);
+  return withCliContext(io.env, async (context) => {
+    const account = await context.users.find(username);
+    if (!account) throw new CliError(`No user named "${username.toLowerCase()}"`);
+    const updated = await context.users.update(account.userId, { roles }, context.commandContext());
+    io.stdout.write(`Roles of ${updated.username}: ${updated.roles.join(', ')}\n`);
+    return { userId: updated.userId, username: updated.username, roles: updated.roles };
+  });
+}
+
+/** `users unlock <username>`: lifts a lock-out after failed sign-ins (UserUnlocked); nothing if it is not locked. */
+export async function usersUnlock(io: CliIo, username: string): Promise<void> {
+  await withCliContext(io.env, async (context) => {
+    const account = await context.users.find(username);
+    if (!account) throw new CliError(`No user named "${username.toLowerCase()}"`);
+    if (!account.locked) {
+      io.stdout.write(`${account.username} is not locked\n`);
+      return;
+    }
+    await context.users.update(account.userId, { locked: false }, context.commandContext());
+    io.stdout.write(`Unlocked ${account.username}\n`);
+  });
 }
 
 /** Roles from repeated and/or comma-separated values, de-duplicated; an unknown one lists the valid ones. */
@@ -85,6 +116,23 @@ export function usersCommand(io: CliIo): Command {
       `\nThe password is never taken as an argument. It comes from --password-stdin, else from\n${PASSWORD_ENV}, else (on a terminal) from a prompt that does not echo.`,
     )
     .action((username: string, options: UsersAddOptions) => usersAdd(io, username, options).then(() => undefined));
+
+  users
+    .command('set-roles')
+    .description("replace a user's roles (effective on their next request)")
+    .argument('<username>')
+    .addOption(
+      new Option('-r, --role <role>', `role to grant, repeatable or comma-separated (${ROLES.join(', ')})`)
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .makeOptionMandatory(),
+    )
+    .action((username: string, options: { role: string[] }) => usersSetRoles(io, username, options).then(() => undefined));
+
+  users
+    .command('unlock')
+    .description('unlock an account locked after repeated failed sign-ins')
+    .argument('<username>')
+    .action((username: string) => usersUnlock(io, username));
 
   users
     .command('list')

@@ -2,7 +2,9 @@ import { BadRequestException, ExecutionContext, ForbiddenException, Logger, Unau
 import { Reflector } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import type { Role } from '@medrec/domain';
+import { TokenRevocations } from '../token-revocations';
 import { TokenService } from '../token.service';
+import { UserDirectory } from '../user-directory';
 import { Public, RequirePermission } from './auth.decorators';
 import { AuthGuard } from './auth.guard';
 
@@ -42,27 +44,46 @@ function contextFor(handler: Handler, request: FakeRequest, controller: object =
   } as unknown as ExecutionContext;
 }
 
+/** The directory as the guard sees it: accounts by id (active and unlocked unless said otherwise). */
+let accounts: Map<string, { userId: string; username: string; roles: Role[]; active?: boolean; locked?: boolean }>;
+const revoked = new Set<string>();
+const fakeUsers = {
+  activeAccount: async (userId: string) => {
+    const a = accounts.get(userId);
+    return a && a.active !== false && !a.locked ? { passwordHash: 'x', active: true, locked: false, ...a } : undefined;
+  },
+} as unknown as UserDirectory;
+const fakeRevocations = { isRevoked: async (jti: string) => revoked.has(jti) } as unknown as TokenRevocations;
+
 describe('AuthGuard', () => {
   const tokens = new TokenService(randomBytes(32), 900);
-  const guard = new AuthGuard(new Reflector(), tokens);
+  const guard = new AuthGuard(new Reflector(), tokens, fakeUsers, fakeRevocations);
 
-  const bearer = (roles: Role[], username = 'dr.clio'): string => `Bearer ${tokens.issue({ userId: 'u-0005', username, roles }).accessToken}`;
+  /** A token for user u-0005 whose directory entry holds these roles. */
+  const bearer = (roles: Role[], username = 'dr.clio'): string => {
+    accounts.set('u-0005', { userId: 'u-0005', username, roles });
+    return `Bearer ${tokens.issue({ userId: 'u-0005', username, roles }).accessToken}`;
+  };
+  beforeEach(() => {
+    accounts = new Map();
+    revoked.clear();
+  });
   const request = (headers: FakeRequest['headers'] = {}): FakeRequest => ({ headers });
-  const check = (handler: Handler, req: FakeRequest) => () => guard.canActivate(contextFor(handler, req));
+  const check = (handler: Handler, req: FakeRequest) => guard.canActivate(contextFor(handler, req));
 
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
 
-  it('lets a @Public() handler through without a token', () => {
-    expect(guard.canActivate(contextFor('health', request()))).toBe(true);
+  it('lets a @Public() handler through without a token', async () => {
+    await expect(guard.canActivate(contextFor('health', request()))).resolves.toBe(true);
   });
 
-  it('lets every handler of a @Public() controller through', () => {
-    expect(guard.canActivate(contextFor('health', request(), PublicController))).toBe(true);
+  it('lets every handler of a @Public() controller through', async () => {
+    await expect(guard.canActivate(contextFor('health', request(), PublicController))).resolves.toBe(true);
   });
 
-  it('denies a handler that names no permission, even to a valid token', () => {
-    expect(check('forgotten', request({ authorization: bearer(['admin']) }))).toThrow(ForbiddenException);
+  it('denies a handler that names no permission, even to a valid token', async () => {
+    await expect(check('forgotten', request({ authorization: bearer(['admin']) }))).rejects.toBeInstanceOf(ForbiddenException);
   });
 
   describe('tokens', () => {
@@ -72,48 +93,48 @@ describe('AuthGuard', () => {
       ['another scheme', 'Basic dXNlcjpwYXNz'],
       ['a bearer without token', 'Bearer '],
       ['a malformed token', 'Bearer not-a-jwt'],
-    ])('answers 401 for %s', (_, authorization) => {
-      expect(check('create', request({ authorization }))).toThrow(UnauthorizedException);
+    ])('answers 401 for %s', async (_, authorization) => {
+      await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
     });
 
-    it('answers 401 for a token signed with another secret', () => {
+    it('answers 401 for a token signed with another secret', async () => {
       const forged = new TokenService(randomBytes(32), 900).issue({ userId: 'u-1', username: 'eve', roles: ['admin'] }).accessToken;
 
-      expect(check('create', request({ authorization: `Bearer ${forged}` }))).toThrow(UnauthorizedException);
+      await expect(check('create', request({ authorization: `Bearer ${forged}` }))).rejects.toBeInstanceOf(UnauthorizedException);
     });
 
-    it('answers 401 for an expired token', () => {
+    it('answers 401 for an expired token', async () => {
       jest.useFakeTimers({ now: new Date('2024-03-01T09:00:00.000Z') });
       try {
         const authorization = bearer(['clerk']);
         jest.setSystemTime(new Date('2024-03-01T09:15:01.000Z'));
 
-        expect(check('create', request({ authorization }))).toThrow(UnauthorizedException);
+        await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
       } finally {
         jest.useRealTimers();
       }
     });
 
-    it('accepts the scheme in any case', () => {
+    it('accepts the scheme in any case', async () => {
       const token = bearer(['clerk']).slice('Bearer '.length);
 
-      expect(guard.canActivate(contextFor('create', request({ authorization: `bearer ${token}` })))).toBe(true);
+      await expect(guard.canActivate(contextFor('create', request({ authorization: `bearer ${token}` })))).resolves.toBe(true);
     });
   });
 
   describe('roles', () => {
-    it('answers 403 when no role of the user holds the permission', () => {
-      expect(check('create', request({ authorization: bearer(['clinician', 'auditor']) }))).toThrow(ForbiddenException);
+    it('answers 403 when no role of the user holds the permission', async () => {
+      await expect(check('create', request({ authorization: bearer(['clinician', 'auditor']) }))).rejects.toBeInstanceOf(ForbiddenException);
     });
 
-    it('checks the role before the purpose: a wrong role without a purpose is 403, not 400', () => {
-      expect(check('read', request({ authorization: bearer(['admin']) }))).toThrow(ForbiddenException);
+    it('checks the role before the purpose: a wrong role without a purpose is 403, not 400', async () => {
+      await expect(check('read', request({ authorization: bearer(['admin']) }))).rejects.toBeInstanceOf(ForbiddenException);
     });
 
-    it('sets the actor in the permitted role on an operation without patient data, and no purpose', () => {
+    it('sets the actor in the permitted role on an operation without patient data, and no purpose', async () => {
       const req = request({ authorization: bearer(['clinician', 'clerk'], 'cara.clerk') });
 
-      expect(guard.canActivate(contextFor('create', req))).toBe(true);
+      await expect(guard.canActivate(contextFor('create', req))).resolves.toBe(true);
       expect(req.actor).toEqual({ userId: 'u-0005', username: 'cara.clerk', role: 'clerk' });
       expect(req.purposeOfUse).toBeUndefined();
     });
@@ -125,40 +146,80 @@ describe('AuthGuard', () => {
       ['empty', ''],
       ['unknown', 'curiosity'],
       ['repeated', ['treatment', 'treatment']],
-    ])('answers 400 when the purpose is %s', (_, purpose) => {
-      expect(check('read', request({ authorization: bearer(['clinician']), 'x-purpose-of-use': purpose }))).toThrow(BadRequestException);
+    ])('answers 400 when the purpose is %s', async (_, purpose) => {
+      await expect(check('read', request({ authorization: bearer(['clinician']), 'x-purpose-of-use': purpose }))).rejects.toBeInstanceOf(BadRequestException);
     });
 
-    it('answers 403 when none of the permitted roles may declare the purpose', () => {
-      expect(check('read', request({ authorization: bearer(['clinician']), 'x-purpose-of-use': 'payment' }))).toThrow(ForbiddenException);
+    it('answers 403 when none of the permitted roles may declare the purpose', async () => {
+      await expect(check('read', request({ authorization: bearer(['clinician']), 'x-purpose-of-use': 'payment' }))).rejects.toBeInstanceOf(ForbiddenException);
     });
 
-    it('sets the actor and the purpose on success', () => {
+    it('sets the actor and the purpose on success', async () => {
       const req = request({ authorization: bearer(['clinician']), 'x-purpose-of-use': 'treatment' });
 
-      expect(guard.canActivate(contextFor('read', req))).toBe(true);
+      await expect(guard.canActivate(contextFor('read', req))).resolves.toBe(true);
       expect(req.actor).toEqual({ userId: 'u-0005', username: 'dr.clio', role: 'clinician' });
       expect(req.purposeOfUse).toBe('treatment');
     });
 
-    it('acts in the role of the user that may declare the purpose', () => {
+    it('acts in the role of the user that may declare the purpose', async () => {
       const asClerk = request({ authorization: bearer(['clerk', 'clinician']), 'x-purpose-of-use': 'operations' });
       const asClinician = request({ authorization: bearer(['clerk', 'clinician']), 'x-purpose-of-use': 'emergency' });
 
-      guard.canActivate(contextFor('read', asClerk));
-      guard.canActivate(contextFor('read', asClinician));
+      await guard.canActivate(contextFor('read', asClerk));
+      await guard.canActivate(contextFor('read', asClinician));
 
       expect(asClerk.actor).toMatchObject({ role: 'clerk' });
       expect(asClinician.actor).toMatchObject({ role: 'clinician' });
       expect(asClinician.purposeOfUse).toBe('emergency');
     });
 
-    it('sets nothing on the request when it refuses', () => {
+    it('sets nothing on the request when it refuses', async () => {
       const req = request({ authorization: bearer(['clinician']), 'x-purpose-of-use': 'payment' });
 
-      expect(check('read', req)).toThrow(ForbiddenException);
+      await expect(check('read', req)).rejects.toBeInstanceOf(ForbiddenException);
       expect(req.actor).toBeUndefined();
       expect(req.purposeOfUse).toBeUndefined();
+    });
+  });
+
+  describe('the token against its user (issue 9, defect 10)', () => {
+    it('answers 401 when the subject is no user of the directory', async () => {
+      const token = tokens.issue({ userId: 'u-ghost', username: 'ghost', roles: ['admin'] }).accessToken;
+      await expect(check('create', request({ authorization: `Bearer ${token}` }))).rejects.toBeInstanceOf(UnauthorizedException);
+    });
+
+    it.each([
+      ['deactivated', { active: false }],
+      ['locked', { locked: true }],
+    ])('answers 401 when the user is %s', async (_, state) => {
+      const authorization = bearer(['clerk']);
+      accounts.set('u-0005', { ...accounts.get('u-0005')!, ...state });
+      await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
+    });
+
+    it('answers 401 for a revoked token, and accepts another token of the same user', async () => {
+      const authorization = bearer(['clerk']);
+      const other = bearer(['clerk']);
+      revoked.add((JSON.parse(Buffer.from(authorization.split('.')[1], 'base64url').toString()) as { jti: string }).jti);
+      await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
+      await expect(check('create', request({ authorization: other }))).resolves.toBe(true);
+    });
+
+    it("acts on the directory's roles and username, not the token's", async () => {
+      const authorization = bearer(['clerk'], 'cara.clerk');
+      accounts.set('u-0005', { userId: 'u-0005', username: 'cara.renamed', roles: ['auditor'] });
+      await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(ForbiddenException);
+      accounts.set('u-0005', { userId: 'u-0005', username: 'cara.renamed', roles: ['him'] });
+      const req = request({ authorization });
+      await expect(check('create', req)).resolves.toBe(true);
+      expect(req.actor).toEqual({ userId: 'u-0005', username: 'cara.renamed', role: 'him' });
+    });
+
+    it('puts the jti and exp on the request (for sign-out)', async () => {
+      const req = request({ authorization: bearer(['clerk']) });
+      await check('create', req);
+      expect((req as unknown as { token: unknown }).token).toEqual({ jti: expect.any(String), exp: expect.any(Number) });
     });
   });
 });

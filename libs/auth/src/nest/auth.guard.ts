@@ -2,13 +2,17 @@ import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException,
 import { Reflector } from '@nestjs/core';
 import { isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
 import { Permission, READS_PATIENT_DATA, resolveActingRole } from '../permissions';
+import { TokenRevocations } from '../token-revocations';
 import { InvalidTokenError, TokenService } from '../token.service';
+import { UserDirectory } from '../user-directory';
 import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators';
 import type { AuthenticatedRequest } from './authenticated-request';
 
 /**
  * Global guard: every handler is denied unless it is @Public() or names a permission.
- * Order of answers: 401 (no/bad token), 403 (role), 400 (purpose missing or unknown), 403 (purpose not allowed for the role).
+ * Order of answers: 401 (no/bad token; its user unknown, inactive or locked; the token revoked),
+ * 403 (role), 400 (purpose missing or unknown), 403 (purpose not allowed for the role).
+ * The user and their roles come from the directory (cached), never from the token's claims alone.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -17,9 +21,11 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
+    private readonly users: UserDirectory,
+    private readonly revocations: TokenRevocations,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
@@ -39,8 +45,12 @@ export class AuthGuard implements CanActivate {
       if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
       throw error;
     }
+    // The same answer as a bad token: nothing tells an unknown user from a deactivated, locked or signed-out one.
+    const [account, revoked] = await Promise.all([this.users.activeAccount(claims.sub), this.revocations.isRevoked(claims.jti)]);
+    if (!account || revoked) throw new UnauthorizedException(new InvalidTokenError().message);
+    const roles = account.roles;
 
-    const byRole = resolveActingRole(claims.roles, permission);
+    const byRole = resolveActingRole(roles, permission);
     if (!byRole.allowed) throw new ForbiddenException('Your roles do not permit this operation');
     let role = byRole.role;
 
@@ -52,13 +62,14 @@ export class AuthGuard implements CanActivate {
       if (!isPurposeOfUse(purpose)) {
         throw new BadRequestException(`X-Purpose-Of-Use must be one of ${PURPOSES_OF_USE.join(', ')}`);
       }
-      const byPurpose = resolveActingRole(claims.roles, permission, purpose);
+      const byPurpose = resolveActingRole(roles, permission, purpose);
       if (!byPurpose.allowed) throw new ForbiddenException('Your roles do not permit reading for this purpose of use');
       role = byPurpose.role;
       request.purposeOfUse = purpose;
     }
 
-    request.actor = { userId: claims.sub, username: claims.username, role };
+    request.actor = { userId: account.userId, username: account.username, role };
+    request.token = { jti: claims.jti, exp: claims.exp };
     return true;
   }
 }

@@ -1,0 +1,30 @@
+import { CommandContext, EventSourcedRunner, PipelinedAppender, StreamCache } from '@medrec/application';
+import { RevocationsState, revocationsDecider, TOKEN_REVOCATIONS_STREAM, TokenRevoked } from '@medrec/domain';
+
+/**
+ * Signed-out tokens: `TokenRevoked { jti, exp }` in the token-revocations stream, and the check of
+ * a token against them from a cache caught up at most every refreshMs (no read per request).
+ */
+export class TokenRevocations {
+  private readonly cache: StreamCache<{ type: 'RevokeToken'; jti: string; exp: number; at: string }, TokenRevoked, RevocationsState>;
+
+  constructor(
+    runner: EventSourcedRunner,
+    private readonly appender: PipelinedAppender,
+    refreshMs = 1000,
+  ) {
+    this.cache = new StreamCache(runner, TOKEN_REVOCATIONS_STREAM, revocationsDecider, refreshMs);
+  }
+
+  /** Appends the revocation (attributed to the context's actor, normally the token's own user). */
+  async revoke(token: { jti: string; exp: number }, context: CommandContext): Promise<{ position: number }> {
+    const events = revocationsDecider.decide({ type: 'RevokeToken', jti: token.jti, exp: token.exp, at: context.at });
+    const result = await this.appender.append(TOKEN_REVOCATIONS_STREAM, events, context);
+    this.cache.invalidate();
+    return { position: result.position };
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.cache.state()).revoked.has(jti);
+  }
+}
