@@ -1,3 +1,4 @@
+import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { isRole, Role } from '../shared/roles';
 import { Validator } from '../shared/validation';
@@ -102,43 +103,42 @@ function validRoles(roles: unknown, v: Validator): void {
 export const usersDecider = {
   initialState: (): UsersState => ({ byUsername: new Map(), byId: new Map() }),
 
+  /** Each command is decided by its own function below. */
   decide(command: UserCommand, state: UsersState): UserEvent[] {
     switch (command.type) {
       case 'CreateUser':
         return decideCreate(command, state);
       case 'UpdateUser':
         return decideUpdate(command, state);
-      case 'LockUser': {
-        const account = state.byId.get(command.userId);
-        if (!account || account.locked) return [];
-        return [{ type: 'UserLocked', data: { userId: command.userId, failures: command.failures, lockedAt: command.at } }];
-      }
+      case 'LockUser':
+        return decideLock(command, state);
+      default:
+        return unhandled(command, 'command');
     }
   },
 
+  /** Events about a user this state does not hold change nothing (they cannot occur in a well-formed stream). */
   evolve(state: UsersState, event: UserEvent): UsersState {
-    if (event.type === 'UserCreated') {
-      const { userId, username, roles, passwordHash } = event.data;
-      return withAccount(state, { userId, username, roles, passwordHash, active: true, locked: false });
-    }
-    const account = state.byId.get(event.data.userId);
-    if (!account) return state;
     switch (event.type) {
+      case 'UserCreated': {
+        const { userId, username, roles, passwordHash } = event.data;
+        return withAccount(state, { userId, username, roles, passwordHash, active: true, locked: false });
+      }
       case 'UserRolesChanged':
-        return withAccount(state, { ...account, roles: event.data.roles });
+        return updateAccount(state, event.data.userId, { roles: event.data.roles });
       case 'UserDeactivated':
-        return withAccount(state, { ...account, active: false });
+        return updateAccount(state, event.data.userId, { active: false });
       case 'UserReactivated':
-        return withAccount(state, { ...account, active: true });
+        return updateAccount(state, event.data.userId, { active: true });
       case 'UserLocked':
-        return withAccount(state, { ...account, locked: true });
+        return updateAccount(state, event.data.userId, { locked: true });
       case 'UserUnlocked':
-        return withAccount(state, { ...account, locked: false });
+        return updateAccount(state, event.data.userId, { locked: false });
       default:
-        return state;
+        return unhandled(event, 'event');
     }
   },
-};
+} satisfies Decider<UserCommand, UserEvent, UsersState>;
 
 function decideCreate(command: CreateUser, state: UsersState): UserEvent[] {
   const username = command.username?.toLowerCase?.();
@@ -193,9 +193,20 @@ function decideUpdate(command: UpdateUser, state: UsersState): UserEvent[] {
   return events;
 }
 
+/** After repeated failed sign-ins (the sign-in service counts them); a locked or unknown account stays as it is. */
+function decideLock(command: LockUser, state: UsersState): UserEvent[] {
+  const account = state.byId.get(command.userId);
+  if (!account || account.locked) return [];
+  return [{ type: 'UserLocked', data: { userId: command.userId, failures: command.failures, lockedAt: command.at } }];
+}
 
 function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
   return a.length === b.length && a.every((r) => b.includes(r));
+}
+
+function updateAccount(state: UsersState, userId: string, change: Partial<Pick<UserAccount, 'roles' | 'active' | 'locked'>>): UsersState {
+  const account = state.byId.get(userId);
+  return account ? withAccount(state, { ...account, ...change }) : state;
 }
 
 function withAccount(state: UsersState, account: UserAccount): UsersState {
