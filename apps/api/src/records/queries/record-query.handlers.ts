@@ -5,8 +5,6 @@ import { PhiCodec } from '@medrec/application';
 import { verifyChain } from '@medrec/crypto';
 import { AccessRecord, DomainError, ExistingRecordState, foldRecord, recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
-import { readStoredText } from '@medrec/ingest/jobs/ocr-job-runner';
 import { RecordContent } from '../record-content';
 import { LoadedRecord, RecordRepository } from '../record-repository';
 import { recordView } from '../record-view';
@@ -91,7 +89,6 @@ export class GetVersionTextHandler implements IQueryHandler<GetVersionTextQuery>
   constructor(
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
   /** The version's text per page once OCR is done; until then its OCR status and no pages. */
@@ -100,7 +97,7 @@ export class GetVersionTextHandler implements IQueryHandler<GetVersionTextQuery>
     const { ocr } = state.versions.find((v) => v.version === query.version)!;
     if (ocr.status === 'pending') return { version: query.version, ocr: { status: 'pending' }, pages: [] };
     if (ocr.status === 'failed') return { version: query.version, ocr: { status: 'failed', reason: ocr.reason }, pages: [] };
-    const stored = await readStoredText(this.blobs, ocr.textKey, await this.content.dataKey(query.recordId));
+    const stored = await this.content.readText(query.recordId, ocr.textKey);
     return {
       version: query.version,
       ocr: { status: 'done', meanConfidence: ocr.meanConfidence },
