@@ -87,7 +87,10 @@ export interface UsersState {
   byId: ReadonlyMap<string, UserAccount>;
 }
 
-export const USERNAME_PATTERN = /^[a-z][a-z0-9._-]{1,63}$/;
+export const USERNAME_MIN_LENGTH = 2;
+export const USERNAME_MAX_LENGTH = 64;
+export const USERNAME_PATTERN = new RegExp(`^[a-z][a-z0-9._-]{${USERNAME_MIN_LENGTH - 1},${USERNAME_MAX_LENGTH - 1}}$`);
+export const USERNAME_RULE = `must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} characters: a letter, then letters, digits, . _ -`;
 /** NIST SP 800-63B: at least 8, and 15 where a password is the only factor; 12 here, with a common-password list. */
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 200;
@@ -142,7 +145,7 @@ export const usersDecider = {
 
 function decideCreate(command: CreateUser, state: UsersState): UserEvent[] {
   const username = command.username?.toLowerCase?.();
-  const v = new Validator().check(typeof username === 'string' && USERNAME_PATTERN.test(username), 'username', 'must be 2-64 characters: a letter, then letters, digits, . _ -');
+  const v = new Validator().check(typeof username === 'string' && USERNAME_PATTERN.test(username), 'username', USERNAME_RULE);
   validRoles(command.roles, v);
   v.throwIfInvalid();
   if (state.byUsername.has(username)) throw new DomainError('conflict', 'A user with this username already exists');
