@@ -55,10 +55,10 @@ describe('record blobs', () => {
     it('hands fn the record key and wipes it once fn has resolved', async () => {
       const created = await keys.create(RECORD_ID);
       let handed: Buffer | undefined;
-      const result = await withRecordKey(keys, RECORD_ID, async (key) => {
+      const result = await withRecordKey(keys, RECORD_ID, (key) => {
         handed = key;
         expect(key.equals(created)).toBe(true);
-        return 'read';
+        return Promise.resolve('read');
       });
       expect(result).toBe('read');
       expect(zeroed(handed!)).toBe(true);
@@ -71,16 +71,16 @@ describe('record blobs', () => {
       let handed: Buffer | undefined;
       const failure = new Error('blob store unavailable');
       await expect(
-        withRecordKey(keys, RECORD_ID, async (key) => {
+        withRecordKey(keys, RECORD_ID, (key) => {
           handed = key;
-          throw failure;
+          return Promise.reject(failure);
         }),
       ).rejects.toBe(failure);
       expect(zeroed(handed!)).toBe(true);
     });
 
     it('an unknown record -> not-found, a destroyed one -> gone; fn is not called', async () => {
-      const fn = jest.fn(async () => 'never');
+      const fn = jest.fn(() => Promise.resolve('never'));
       await expect(withRecordKey(keys, RECORD_ID, fn)).rejects.toMatchObject({ kind: 'not-found' });
       await keys.create(RECORD_ID);
       await keys.destroy(RECORD_ID);

@@ -29,7 +29,7 @@ describe('one 400 path', () => {
   ])('%s: a DomainError invalid, answered as every invalid request', (_, refuse, field) => {
     const error = thrown(refuse);
     expect(error).toBeInstanceOf(DomainError);
-    expect(filter.toProblem(error)).toEqual([400, { ...SHAPE, errors: [{ field, message: expect.any(String) }] }]);
+    expect(filter.toProblem(error)).toEqual([400, { ...SHAPE, errors: [{ field, message: expect.any(String) as string }] }]);
   });
 
   it('lists at most 100 errors, saying how many there were', () => {

@@ -24,7 +24,7 @@ const createUser = (overrides: Partial<CreateUser> = {}): CreateUser => ({
 const updateUser = (overrides: Partial<UpdateUser> = {}): UpdateUser => ({ type: 'UpdateUser', userId: USER_ID, actor: 'admin', actorId: ADMIN_ID, at: AT, ...overrides });
 const lockUser = (): LockUser => ({ type: 'LockUser', userId: USER_ID, failures: 5, at: AT });
 
-const fold = (events: UserEvent[]): UsersState => events.reduce(usersDecider.evolve, usersDecider.initialState());
+const fold = (events: UserEvent[]): UsersState => events.reduce((state, event) => usersDecider.evolve(state, event), usersDecider.initialState());
 
 describe('usersDecider', () => {
   describe('CreateUser', () => {
