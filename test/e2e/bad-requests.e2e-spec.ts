@@ -75,6 +75,11 @@ async function rejects(run: () => Promise<Response>, expected: number | number[]
     if (!named) throw new Error(`errors do not name ${field}: ${JSON.stringify(res.body.errors)}`);
   }
   for (const error of res.body.errors ?? []) expect(error).toEqual({ field: expect.any(String), message: expect.any(String) });
+  // One shape for every invalid request, whatever was wrong: `errors` always names it.
+  if (status === 400) {
+    expect(res.body).toMatchObject({ type: 'https://medrec.dev/problems/bad-request', title: 'Bad Request' });
+    expect(res.body.errors.length).toBeGreaterThan(0);
+  }
   for (const secret of [...SECRETS, ...(expectation.secrets ?? [])]) {
     expect(text.toLowerCase()).not.toContain(secret.toLowerCase());
   }
@@ -498,6 +503,31 @@ describe('path parameters, headers and unknown resources', () => {
     const [failed] = (await t.app.get<EventStore>(EVENT_STORE).readStream('sign-in-failures', { direction: 'backwards', maxCount: 1 }));
     expect(failed).toMatchObject({ type: 'SignInFailed', data: { userId: null, username: null } });
     expect(JSON.stringify(failed)).not.toMatch(/quenby|not-the-password/);
+  });
+});
+
+describe('one shape for every invalid request', () => {
+  const history = (query: string) => u.auditor.get(`/api/records/${record}/history?${query}`, purpose('audit'));
+
+  it.each([
+    ['X-Purpose-Of-Use missing', () => u.clinician.get(`/api/records/${record}`), 'X-Purpose-Of-Use'],
+    ['X-Purpose-Of-Use unknown', () => u.clinician.get(`/api/records/${record}`, { 'x-purpose-of-use': 'curiosity' }), 'X-Purpose-Of-Use'],
+    ['If-Match not an ETag', () => u.archivist.post(`/api/records/${record}/archive`, { reason: 'Inactive' }, { 'if-match': 'abc' }), 'If-Match'],
+    ['?after= not a position', () => history('after=soon'), 'after'],
+    ['?limit= out of range', () => history('limit=0'), 'limit'],
+    ['?cursor= not one returned', () => history('cursor=bm90LWEtY3Vyc29y'), 'cursor'],
+    ['?asOf= not a time', () => u.him.get(`/api/records/${record}?asOf=yesterday`, purpose('operations')), 'asOf'],
+    ['a record id that is not a UUID', () => u.clinician.get('/api/records/not-a-uuid', purpose('treatment')), 'id'],
+    ['a hold id that is not a UUID', () => u.legal.request('DELETE', `/api/records/${record}/holds/not-a-uuid`), 'holdId'],
+    ['a version that is not canonical', () => u.clinician.get(`/api/records/${record}/versions/01/text`, purpose('treatment')), 'v'],
+    ['a search parameter', () => u.him.get('/api/search?q=discharge&limit=1000', purpose('operations')), 'limit'],
+    ['an MRN in the path', () => u.him.get('/api/patients/QX_99173/disclosures', purpose('operations')), 'mrn'],
+    ['a DTO field (class-validator)', () => u.legal.post(`/api/records/${record}/holds`, { matter: 'Doe v. Roe', reason: '   ' }), 'reason'],
+    ['a domain rule (validateNewRecord)', () => createRecord(phiForm({ dateOfBirth: '2999-01-01' })), 'dateOfBirth'],
+    ['a body that is not JSON', () => raw(u.legal, 'POST', `/api/records/${record}/holds`, '{"matter":'), 'body'],
+  ] as Array<[string, () => Promise<Response>, string]>)('%s -> 400 naming it in errors, as every other invalid request', async (_, send, field) => {
+    const res = await rejects(send, 400, { fields: [field], secrets: ['QX_99173'] });
+    expect(Object.keys(res.body).sort()).toEqual(['detail', 'errors', 'status', 'title', 'type']);
   });
 });
 

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '@medrec/domain';
 import { unlink } from 'node:fs';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -11,7 +12,6 @@ import type { TracedRequest } from './http/request-context';
 import { jsonBody } from './http/json-body';
 import { securityHeaders } from './http/security-headers';
 import { fieldErrorsOf } from './problem/field-errors';
-import { RequestValidationError } from './problem/problem';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,7 +32,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      exceptionFactory: (errors) => new RequestValidationError(fieldErrorsOf(errors)),
+      exceptionFactory: (errors) => DomainError.invalid(fieldErrorsOf(errors)),
     }),
   );
   const document = SwaggerModule.createDocument(

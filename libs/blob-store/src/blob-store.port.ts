@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 
-/** Object storage for record content. Keys are opaque ASCII paths ("records/<id>/v1/original").
- * Adapters store bytes exactly as given: encryption happens above the port. */
+/** Object storage for record content. Keys are ASCII paths (blob-key.ts); the ones written for a
+ * record, "records/<id>/content/<uuid>" and "records/<id>/text/<uuid>.json", are laid out in
+ * record-blobs.ts. Adapters store bytes exactly as given: encryption happens above the port. */
 export interface BlobInfo {
   key: string;
   size: number;

@@ -3,6 +3,7 @@ export * from './shared/validation';
 export * from './shared/roles';
 export * from './shared/decider';
 export * from './record/document-type';
+export * from './record/record-limits';
 export * from './record/record.events';
 export * from './record/record.commands';
 export * from './record/record.state';

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Req } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { RequirePermission, UserDirectory } from '@medrec/auth';
 import type { UserAccount } from '@medrec/domain';
 import { contextOf, TracedRequest } from '../http/request-context';
 import { UpdateUserDto } from './auth.dto';
+import { UuidParam } from '../http/uuid-param';
 
 const view = (a: UserAccount) => ({ id: a.userId, username: a.username, roles: a.roles, active: a.active, locked: a.locked });
 
@@ -22,7 +23,7 @@ export class UsersController {
   /** `{ roles?, active?, locked?: false }`: effective on the user's next request (tokens already issued included). */
   @Patch(':id')
   @RequirePermission('users.update')
-  async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserDto, @Req() req: TracedRequest) {
+  async update(@UuidParam('id') id: string, @Body() body: UpdateUserDto, @Req() req: TracedRequest) {
     return view(await this.users.update(id, body, contextOf(req)));
   }
 }

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
-import { DomainError, isMrn } from '@medrec/domain';
+import { DomainError, isMrn, MRN_RULE } from '@medrec/domain';
 import { readContextOf, TracedRequest } from '../http/request-context';
 import { disclosuresCsv } from './disclosures-csv';
 import { GetDisclosuresQuery } from './queries/history-queries';
@@ -33,7 +33,7 @@ export class PatientDisclosuresController {
     @Req() req: TracedRequest,
     @Res({ passthrough: true }) res: Response,
   ) {
-    if (!isMrn(mrn)) throw DomainError.invalid([{ field: 'mrn', message: 'must be 4-20 letters, digits or hyphens' }]);
+    if (!isMrn(mrn)) throw DomainError.invalid([{ field: 'mrn', message: MRN_RULE }]);
     const context = readContextOf(req);
     const window = parseWindow(from, to, new Date(context.at), ACCOUNTING_YEARS);
     const csv = wantsCsv(accept);

@@ -1,14 +1,15 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { readContextOf, TracedRequest } from '../http/request-context';
+import { UuidParam } from '../http/uuid-param';
 import { ApiVersionParam, VersionParam } from '../http/version-param';
 import { GetRecordAccessesQuery, GetRecordHistoryQuery, GetVersionDiffQuery } from './queries/history-queries';
 import { parsePageRequest } from './timeline-paging';
 
-const RecordId = () => Param('id', new ParseUUIDPipe());
+const RecordId = () => UuidParam('id');
 
 /** A record's history, the diff of two of its versions, and its access log. */
 @ApiTags('history')

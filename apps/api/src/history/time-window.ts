@@ -1,4 +1,4 @@
-import { DomainError, isCalendarDate } from '@medrec/domain';
+import { CALENDAR_DATE_RULE, DomainError, isCalendarDate } from '@medrec/domain';
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 const DAY_MS = 86_400_000;
@@ -51,6 +51,6 @@ export function parseWindow(from: unknown, to: unknown, now: Date, defaultYears:
 /** A day `YYYY-MM-DD` or undefined; anything else 400. */
 export function parseDay(value: unknown, field: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!isCalendarDate(value)) throw DomainError.invalid([{ field, message: 'must be a date YYYY-MM-DD' }]);
+  if (!isCalendarDate(value)) throw DomainError.invalid([{ field, message: CALENDAR_DATE_RULE }]);
   return value;
 }

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { DomainError } from '@medrec/domain';
 import type { PageCursor, PageRequest } from '@medrec/read-models';
 
 /** Entries per page of a history timeline or an access log when `limit` is not given, and at most. */
@@ -10,12 +10,12 @@ export function parsePageRequest(limit: unknown, cursor: unknown): PageRequest {
   const page: PageRequest = { limit: DEFAULT_PAGE_SIZE };
   if (limit !== undefined) {
     if (typeof limit !== 'string' || !/^\d{1,5}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE_SIZE) {
-      throw new BadRequestException(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+      throw DomainError.invalid([{ field: 'limit', message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }]);
     }
     page.limit = Number(limit);
   }
   if (cursor !== undefined) {
-    const invalid = new BadRequestException('cursor must be a nextCursor this endpoint returned');
+    const invalid = DomainError.invalid([{ field: 'cursor', message: 'must be a nextCursor this endpoint returned' }]);
     if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(cursor)) throw invalid;
     let parsed: unknown;
     try {

@@ -1,6 +1,6 @@
 import express, { NextFunction, Request, Response } from 'express';
 import { isUtf8 } from 'node:buffer';
-import { problem, PROBLEM_CONTENT_TYPE } from '../problem/problem';
+import { invalidBodyProblem, invalidRequestProblem, PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import { bodyParserProblem } from '../problem/problem-details.filter';
 import { jsonShapeExcess, JsonShapeLimits } from './json-shape';
 
@@ -23,8 +23,8 @@ export function jsonBody(limit: number) {
       const field = error ? undefined : forbiddenKey(req.body);
       if (!error && !field) return next();
       const body = field
-        ? problem(400, 'The request is invalid', { errors: [{ field, message: 'is not an allowed field' }] })
-        : (bodyParserProblem(error) ?? problem(400, 'The request body could not be read'));
+        ? invalidRequestProblem([{ field, message: 'is not an allowed field' }])
+        : (bodyParserProblem(error) ?? invalidBodyProblem('could not be read'));
       res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
     });
 }

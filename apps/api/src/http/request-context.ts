@@ -1,7 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
 import type { CommandContext } from '@medrec/application';
 import type { AuthenticatedRequest } from '@medrec/auth';
-import type { PurposeOfUse } from '@medrec/domain';
+import { DomainError, type PurposeOfUse } from '@medrec/domain';
 
 export interface TracedRequest extends AuthenticatedRequest {
   correlationId: string;
@@ -25,7 +24,7 @@ export function readContextOf(request: TracedRequest): CommandContext & { purpos
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header === '') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
-  if (!match) throw new BadRequestException('If-Match must be the ETag of the record, e.g. "3"');
+  if (!match) throw DomainError.invalid([{ field: 'If-Match', message: 'must be the ETag of the record, e.g. "3"' }]);
   return Number(match[1]);
 }
 

@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../problem/problem';
+import { DomainError } from '@medrec/domain';
 import { parseVersion } from './version-param';
 
 describe('parseVersion', () => {
@@ -12,16 +12,16 @@ describe('parseVersion', () => {
   });
 
   it.each(['1e0', '0x1', '+1', ' 1', '1 ', '01', '0', '-1', '1.0', '1.5', '', 'abc', '1000000000', '١'])('refuses %p naming the field', (value) => {
-    expect(() => parseVersion(value, 'a')).toThrow(RequestValidationError);
+    expect(() => parseVersion(value, 'a')).toThrow(DomainError);
     try {
       parseVersion(value, 'a');
     } catch (error) {
-      expect((error as RequestValidationError).errors).toEqual([{ field: 'a', message: expect.any(String) }]);
+      expect((error as DomainError).errors).toEqual([{ field: 'a', message: expect.any(String) }]);
     }
   });
 
   it('refuses what is not a string (a parsed number, an array of repeated parameters)', () => {
-    expect(() => parseVersion(1, 'v')).toThrow(RequestValidationError);
-    expect(() => parseVersion(['1'], 'v')).toThrow(RequestValidationError);
+    expect(() => parseVersion(1, 'v')).toThrow(DomainError);
+    expect(() => parseVersion(['1'], 'v')).toThrow(DomainError);
   });
 });

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { RequestValidationError } from '../problem/problem';
+import { DomainError } from '@medrec/domain';
 
 /** Versions are numbered from 1; nine digits bound the value far inside the safe integers. */
 const CANONICAL_VERSION = /^[1-9][0-9]{0,8}$/;
@@ -13,7 +13,7 @@ const CANONICAL_VERSION = /^[1-9][0-9]{0,8}$/;
  */
 export function parseVersion(value: unknown, field: string): number {
   if (typeof value === 'string' && CANONICAL_VERSION.test(value)) return Number(value);
-  throw new RequestValidationError([{ field, message: 'must be a version number: a positive integer, digits only, without leading zeros' }]);
+  throw DomainError.invalid([{ field, message: 'must be a version number: a positive integer, digits only, without leading zeros' }]);
 }
 
 /**

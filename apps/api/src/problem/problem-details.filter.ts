@@ -6,7 +6,7 @@ import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-st
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
 import { CLIENT_CLOSED_REQUEST, ClientGoneError } from '../http/client-gone';
 import { ReadModelBehindError } from '../read-models/read-your-writes';
-import { problem, PROBLEM_CONTENT_TYPE, ProblemDetails, RequestValidationError } from './problem';
+import { invalidBodyProblem, invalidRequestProblem, problem, PROBLEM_CONTENT_TYPE, ProblemDetails } from './problem';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -15,9 +15,6 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   conflict: 409,
   gone: 410,
 };
-
-/** A body of thousands of unknown fields would otherwise answer a list many times its own size. */
-const MAX_LISTED_ERRORS = 100;
 
 /** The one place errors become HTTP: every error leaves as application/problem+json, with no PHI. */
 @Catch()
@@ -49,10 +46,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private problemOf(exception: unknown): ProblemDetails {
-    if (exception instanceof RequestValidationError) {
-      const { errors } = exception;
-      if (errors.length <= MAX_LISTED_ERRORS) return problem(400, 'The request is invalid', { errors });
-      return problem(400, `The request is invalid: ${errors.length} errors, the first ${MAX_LISTED_ERRORS} listed`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+    // Every invalid request (DTO, parameter, header, cursor, domain rule) is a DomainError 'invalid'.
+    if (exception instanceof DomainError && exception.kind === 'invalid') {
+      return invalidRequestProblem(exception.errors.length > 0 ? exception.errors : [{ field: 'request', message: exception.message }]);
     }
     if (exception instanceof DomainError) {
       return problem(STATUS_BY_KIND[exception.kind], exception.message, exception.errors.length > 0 ? { errors: exception.errors } : {});
@@ -77,6 +73,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (exception instanceof NotFoundException && typeof message === 'string' && /^Cannot [A-Z]+ /.test(message)) {
         return problem(404, 'No route matches this method and path');
       }
+      // What Nest itself still refuses with 400 is a body it could not read (multer: a broken multipart form).
+      if (status === 400) return invalidBodyProblem(`could not be read${typeof message === 'string' ? ` (${message})` : ''}`);
       return problem(status, typeof message === 'string' ? message : Array.isArray(message) ? message.join('; ') : undefined);
     }
     const parserError = bodyParserProblem(exception);
@@ -96,18 +94,19 @@ export function bodyParserProblem(exception: unknown): ProblemDetails | undefine
     case 'entity.too.large':
       return problem(413, `The request body is larger than the limit of ${e.limit} bytes`);
     case 'entity.parse.failed':
-      return problem(400, 'The request body is not valid JSON');
+      return invalidBodyProblem('is not valid JSON');
     case 'entity.too.deep':
-      return problem(400, `The JSON body is nested deeper than ${e.limit} levels`);
+      return invalidBodyProblem(`is JSON nested deeper than ${e.limit} levels`);
     case 'entity.too.wide':
-      return problem(400, `The JSON body has more than ${e.limit} array elements and object members`);
+      return invalidBodyProblem(`is JSON with more than ${e.limit} array elements and object members`);
     case 'entity.encoding.invalid':
-      return problem(400, 'The request body is not valid UTF-8');
+      return invalidBodyProblem('is not valid UTF-8');
     case 'charset.unsupported':
       return problem(415, 'JSON bodies must be UTF-8 (RFC 8259): send charset=utf-8 or no charset');
     case 'encoding.unsupported':
       return problem(415, 'Compressed request bodies are not accepted: send the body without Content-Encoding');
     default:
-      return e.status >= 400 && e.status < 500 ? problem(e.status, 'The request body could not be read') : undefined;
+      if (e.status === 400) return invalidBodyProblem('could not be read');
+      return e.status > 400 && e.status < 500 ? problem(e.status, 'The request body could not be read') : undefined;
   }
 }

@@ -43,10 +43,21 @@ export function problem(status: number, detail?: string, extra: Partial<ProblemD
   };
 }
 
-/** Raised by the validation pipe and the request parsers: a 400 carrying every field error. */
-export class RequestValidationError extends Error {
-  constructor(readonly errors: FieldError[]) {
-    super('The request is invalid');
-    this.name = 'RequestValidationError';
-  }
+/** A body of thousands of unknown fields would otherwise answer a list many times its own size. */
+export const MAX_LISTED_ERRORS = 100;
+
+/**
+ * The one answer to an invalid request (400), whatever was wrong with it: a body field, a query or
+ * path parameter, a header, a cursor, or the body as a whole (`field: 'body'`). `errors` always
+ * names what is wrong, one entry per field, never quoting a value; `detail` says the request is
+ * invalid (or, for a body that could not be read at all, why).
+ */
+export function invalidRequestProblem(errors: FieldError[], detail = 'The request is invalid'): ProblemDetails {
+  if (errors.length <= MAX_LISTED_ERRORS) return problem(400, detail, { errors });
+  return problem(400, `${detail}: ${errors.length} errors, the first ${MAX_LISTED_ERRORS} listed`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+}
+
+/** A request body that could not be read at all (not JSON, not UTF-8, too deep, a broken multipart form...). */
+export function invalidBodyProblem(message: string): ProblemDetails {
+  return invalidRequestProblem([{ field: 'body', message }], `The request body ${message}`);
 }

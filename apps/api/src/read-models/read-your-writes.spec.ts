@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { DomainError } from '@medrec/domain';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ describe('read-your-writes (?after=<position>)', () => {
     expect(parseAfter(undefined)).toBeUndefined();
     expect(parseAfter('')).toBeUndefined();
     expect(parseAfter('42')).toBe(42);
-    for (const bad of ['-1', '1.5', 'abc', '1e3', ['1', '2'], '9'.repeat(16)]) expect(() => parseAfter(bad)).toThrow(BadRequestException);
+    for (const bad of ['-1', '1.5', 'abc', '1e3', ['1', '2'], '9'.repeat(16)]) expect(() => parseAfter(bad)).toThrow(DomainError);
   });
 
   it('answers once the views have reached the position', async () => {

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { DomainError } from '@medrec/domain';
 import type { ProjectionRunner } from '@medrec/read-models';
 
 /** How long a query with `?after=` waits for the read models (API.md: up to 5 s). */
@@ -8,7 +8,7 @@ export const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 export function parseAfter(value: unknown): number | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) {
-    throw new BadRequestException('after must be a position (a non-negative integer) returned by a mutation');
+    throw DomainError.invalid([{ field: 'after', message: 'must be a position (a non-negative integer) returned by a mutation' }]);
   }
   return Number(value);
 }

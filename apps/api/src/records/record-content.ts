@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BLOB_STORE, BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
+import { BLOB_STORE, BlobStore, getDecrypted, newContentKey, putEncrypted, readStoredText, StoredText, withRecordKey } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { ContentRef, DomainError } from '@medrec/domain';
 import { IngestLimits, inspectDocument } from '@medrec/ingest/inspect/inspect-document';
@@ -45,32 +45,45 @@ export class RecordContent {
   }
 
   async store(recordId: string, upload: InspectedUpload): Promise<ContentRef> {
-    const key = await this.keyFor(recordId);
-    // A fresh key per upload: concurrent amendments that lose the race never overwrite the winner's content.
-    const blobKey = `records/${recordId}/content/${randomUUID()}`;
-    const stored = await putEncrypted(this.blobs, blobKey, createReadStream(upload.file.path), key);
+    const blobKey = newContentKey(recordId);
+    const stored = await this.withRecordKey(recordId, (key) => putEncrypted(this.blobs, blobKey, createReadStream(upload.file.path), key));
     if (stored.sha256 !== upload.sha256) throw new Error('The upload changed while it was being stored');
     return { blobKey, sha256: stored.sha256, size: stored.size, contentType: upload.contentType, pages: upload.pages };
   }
 
+  /**
+   * The version's content, decrypted as it streams (and checked against its SHA-256 at the end).
+   * The record's key is wiped once the stream has closed, however it ends.
+   */
   async open(recordId: string, content: ContentRef): Promise<Readable> {
-    return getDecrypted(this.blobs, content.blobKey, await this.keyFor(recordId), { expectedSha256: content.sha256 });
+    let body: Readable | undefined;
+    await this.withRecordKey(recordId, async (key) => {
+      // The stream decrypts after this returns: it gets a copy of its own, wiped when it closes.
+      const own = Buffer.from(key);
+      try {
+        body = await getDecrypted(this.blobs, content.blobKey, own, { expectedSha256: content.sha256 });
+      } catch (error) {
+        own.fill(0);
+        throw error;
+      }
+      body.once('close', () => own.fill(0));
+    });
+    return body!;
   }
 
-  async dataKey(recordId: string): Promise<Buffer> {
-    return this.keyFor(recordId);
+  /** The version's recognised text (stored by the OCR runner under its text key). */
+  async readText(recordId: string, textKey: string): Promise<StoredText> {
+    return this.withRecordKey(recordId, (key) => readStoredText(this.blobs, textKey, key));
+  }
+
+  /** Runs `fn` with the record's data key and wipes it afterwards (410 once destroyed, 404 for no such record). */
+  withRecordKey<T>(recordId: string, fn: (dataKey: Buffer) => Promise<T>): Promise<T> {
+    return withRecordKey(this.keys, recordId, fn);
   }
 
   /** Removes content of a version that was never recorded (its command failed). */
   async discard(content: ContentRef): Promise<void> {
     await this.blobs.delete(content.blobKey).catch(() => undefined);
-  }
-
-  private async keyFor(recordId: string): Promise<Buffer> {
-    const key = await this.keys.get(recordId);
-    if (key) return key;
-    if (await this.keys.isDestroyed(recordId)) throw new DomainError('gone', 'The record was destroyed');
-    throw new DomainError('not-found', 'No such record');
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
-import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
+import { BLOB_STORE, BlobStore, recordBlobPrefix } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
   AccessRecord,
@@ -88,7 +88,7 @@ export class RecordRepository {
   async shred(recordId: string): Promise<void> {
     const keyDestroyed = !(await this.keys.isDestroyed(recordId));
     if (keyDestroyed) await this.keys.destroy(recordId);
-    const removed = await this.blobs.deletePrefix(`records/${recordId}/`);
+    const removed = await this.blobs.deletePrefix(recordBlobPrefix(recordId));
     if (keyDestroyed || removed > 0) {
       this.logger.log(`Record ${recordId} shredded: data key ${keyDestroyed ? 'destroyed' : 'already gone'}, ${removed} stored object(s) deleted`);
     }

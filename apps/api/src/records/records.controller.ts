@@ -5,8 +5,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Param,
-  ParseUUIDPipe,
   Post,
   Query,
   Req,
@@ -25,6 +23,7 @@ import { parseInstant } from '../history/time-window';
 import { clientGone } from '../http/client-gone';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { STORED_CONTENT_POLICY } from '../http/security-headers';
+import { UuidParam } from '../http/uuid-param';
 import { ApiVersionParam, VersionParam } from '../http/version-param';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ApproveDestructionDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
@@ -32,7 +31,7 @@ import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersio
 import { contentAttachment } from './content-attachment';
 import type { UploadedFile as File } from './record-content';
 
-const RecordId = () => Param('id', new ParseUUIDPipe());
+const RecordId = () => UuidParam('id');
 
 @ApiTags('records')
 @Controller('api/records')
@@ -129,7 +128,7 @@ export class RecordsController {
   @Delete(':id/holds/:holdId')
   @HttpCode(204)
   @RequirePermission('records.holds.lift')
-  async liftHold(@RecordId() id: string, @Param('holdId', new ParseUUIDPipe()) holdId: string, @Req() req: TracedRequest): Promise<void> {
+  async liftHold(@RecordId() id: string, @UuidParam('holdId') holdId: string, @Req() req: TracedRequest): Promise<void> {
     const context = contextOf(req);
     await this.commands.execute(new ExecuteRecordCommand({ type: 'LiftLegalHold', recordId: id, actor: context.actor, at: context.at, holdId }, context));
   }

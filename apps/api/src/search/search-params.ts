@@ -1,4 +1,4 @@
-import { DomainError, FieldError, isCalendarDate, isDocumentType, isMrn } from '@medrec/domain';
+import { CALENDAR_DATE_RULE, DomainError, FieldError, isCalendarDate, isDocumentType, isMrn, MRN_RULE } from '@medrec/domain';
 import { MAX_QUERY_LENGTH, MAX_QUERY_TERMS, parseSearchQuery } from '@medrec/read-models';
 
 export const DEFAULT_LIMIT = 20;
@@ -59,7 +59,7 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
   if (mrn !== undefined) {
     // The MRN rule of records themselves: a filter no record could match is a mistake to report.
     if (isMrn(mrn.trim())) params.mrn = mrn.trim();
-    else errors.push({ field: 'mrn', message: 'must be 4-20 letters, digits or hyphens' });
+    else errors.push({ field: 'mrn', message: MRN_RULE });
   }
   const documentType = one('documentType');
   if (documentType !== undefined) {
@@ -70,7 +70,7 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
     const value = one(name);
     if (value === undefined) continue;
     if (isCalendarDate(value)) params[name] = value;
-    else errors.push({ field: name, message: 'must be a date YYYY-MM-DD' });
+    else errors.push({ field: name, message: CALENDAR_DATE_RULE });
   }
   if (params.from && params.to && params.from > params.to) errors.push({ field: 'from', message: 'must not be after to' });
   const limit = one('limit');

@@ -1,7 +1,7 @@
-import { BadRequestException, ExecutionContext, ForbiddenException, Logger, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, ForbiddenException, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import type { Role } from '@medrec/domain';
+import { DomainError, type Role } from '@medrec/domain';
 import { TokenRevocations } from '../token-revocations';
 import { TokenService } from '../token.service';
 import { UserDirectory } from '../user-directory';
@@ -146,8 +146,10 @@ describe('AuthGuard', () => {
       ['empty', ''],
       ['unknown', 'curiosity'],
       ['repeated', ['treatment', 'treatment']],
-    ])('answers 400 when the purpose is %s', async (_, purpose) => {
-      await expect(check('read', request({ authorization: bearer(['clinician']), 'x-purpose-of-use': purpose }))).rejects.toBeInstanceOf(BadRequestException);
+    ])('answers 400 (an invalid request naming the header) when the purpose is %s', async (_, purpose) => {
+      const refusal = await check('read', request({ authorization: bearer(['clinician']), 'x-purpose-of-use': purpose })).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(DomainError);
+      expect(refusal).toMatchObject({ kind: 'invalid', errors: [{ field: 'X-Purpose-Of-Use', message: expect.any(String) }] });
     });
 
     it('answers 403 when none of the permitted roles may declare the purpose', async () => {

@@ -1,6 +1,6 @@
-import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
+import { DomainError, isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
 import { Permission, READS_PATIENT_DATA, resolveActingRole } from '../permissions';
 import { TokenRevocations } from '../token-revocations';
 import { InvalidTokenError, TokenService } from '../token.service';
@@ -57,10 +57,10 @@ export class AuthGuard implements CanActivate {
     if (READS_PATIENT_DATA.has(permission)) {
       const purpose = request.headers['x-purpose-of-use'];
       if (purpose === undefined || purpose === '') {
-        throw new BadRequestException(`The X-Purpose-Of-Use header is required: one of ${PURPOSES_OF_USE.join(', ')}`);
+        throw DomainError.invalid([{ field: 'X-Purpose-Of-Use', message: `is required: one of ${PURPOSES_OF_USE.join(', ')}` }]);
       }
       if (!isPurposeOfUse(purpose)) {
-        throw new BadRequestException(`X-Purpose-Of-Use must be one of ${PURPOSES_OF_USE.join(', ')}`);
+        throw DomainError.invalid([{ field: 'X-Purpose-Of-Use', message: `must be one of ${PURPOSES_OF_USE.join(', ')}` }]);
       }
       const byPurpose = resolveActingRole(roles, permission, purpose);
       if (!byPurpose.allowed) throw new ForbiddenException('Your roles do not permit reading for this purpose of use');

@@ -1,6 +1,6 @@
 import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
-import { isCalendarDate, isMrn, isPersonName, isSha256, isText, Validator } from '../shared/validation';
+import { atMost, CALENDAR_DATE_RULE, isCalendarDate, isMrn, isPersonName, isSha256, isText, MRN_RULE, PERSON_NAME_RULE, textRule, Validator } from '../shared/validation';
 import { AmendmentKind, DocumentType, isAmendmentKind, isDocumentType } from './document-type';
 import type { Role } from '../shared/roles';
 import type {
@@ -20,10 +20,24 @@ import type {
 import type { ContentRef, RecordAccessed, RecordEvent } from './record.events';
 import { currentVersion, ExistingRecordState, RecordState, VersionState } from './record.state';
 
-const MAX_TITLE = 300;
-const MAX_REASON = 2000;
-const MAX_DESCRIPTION = 2000;
-const MAX_AUTHORITY = 500;
+import {
+  EARLIEST_DATE_OF_BIRTH,
+  MAX_APPROVER,
+  MAX_AUTHORITY,
+  MAX_AUTHORIZATION_REFERENCE,
+  MAX_DESCRIPTION,
+  MAX_MATTER,
+  MAX_OCR_FAILURE_REASON,
+  MAX_REASON,
+  MAX_RECIPIENT_ADDRESS,
+  MAX_RECIPIENT_NAME,
+  MAX_RELEASE_PURPOSE,
+  MAX_STORED_OCR_FAILURE_REASON,
+  MAX_TITLE,
+} from './record-limits';
+
+/** "is required (at most 300 characters)". */
+const required = (maxLength: number): string => `is required (${atMost(maxLength)})`;
 
 /** Who may approve a destruction (as for disposal batches in API.md). */
 export const DESTRUCTION_APPROVER_ROLES: readonly Role[] = ['archivist', 'him'];
@@ -207,14 +221,14 @@ export function validateNewRecord(
 ): void {
   const today = c.at.slice(0, 10);
   const v = new Validator()
-    .check(isMrn(c.mrn), 'mrn', 'must be 4-20 letters, digits or hyphens')
-    .check(isPersonName(c.patientName), 'patientName', 'must be a person name (letters, spaces, . , \' -), at most 200 characters')
-    .check(isCalendarDate(c.dateOfBirth), 'dateOfBirth', 'must be a date YYYY-MM-DD')
+    .check(isMrn(c.mrn), 'mrn', MRN_RULE)
+    .check(isPersonName(c.patientName), 'patientName', PERSON_NAME_RULE)
+    .check(isCalendarDate(c.dateOfBirth), 'dateOfBirth', CALENDAR_DATE_RULE)
     .check(!isCalendarDate(c.dateOfBirth) || c.dateOfBirth <= today, 'dateOfBirth', 'must not be in the future')
-    .check(!isCalendarDate(c.dateOfBirth) || c.dateOfBirth >= '1880-01-01', 'dateOfBirth', 'must be on or after 1880-01-01')
+    .check(!isCalendarDate(c.dateOfBirth) || c.dateOfBirth >= EARLIEST_DATE_OF_BIRTH, 'dateOfBirth', `must be on or after ${EARLIEST_DATE_OF_BIRTH}`)
     .check(isDocumentType(c.documentType), 'documentType', 'is not a known document type')
-    .check(isText(c.title, MAX_TITLE), 'title', 'is required (at most 300 characters)')
-    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', 'must be a date YYYY-MM-DD')
+    .check(isText(c.title, MAX_TITLE), 'title', required(MAX_TITLE))
+    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', CALENDAR_DATE_RULE)
     .check(!options.contentRequired || content !== undefined, 'file', 'is required');
   validateContent(v, content, 'file');
   v.throwIfInvalid();
@@ -246,10 +260,10 @@ function amend(c: AmendRecord, record: ExistingRecordState): RecordEvent {
   if (record.status === 'archived') throw new DomainError('conflict', 'The record is archived and read-only');
   const v = new Validator()
     .check(isAmendmentKind(c.kind), 'kind', 'must be one of correction, addendum, late-entry, patient-requested')
-    .check(isText(c.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)')
+    .check(isText(c.reason, MAX_REASON), 'reason', required(MAX_REASON))
     .check(c.documentType === undefined || isDocumentType(c.documentType), 'documentType', 'is not a known document type')
-    .check(c.title === undefined || isText(c.title, MAX_TITLE), 'title', 'must be non-blank, at most 300 characters')
-    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', 'must be a date YYYY-MM-DD');
+    .check(c.title === undefined || isText(c.title, MAX_TITLE), 'title', textRule(MAX_TITLE))
+    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', CALENDAR_DATE_RULE);
   validateContent(v, c.content, 'file');
   v.throwIfInvalid();
   return {
@@ -295,19 +309,19 @@ function completeOcr(c: CompleteOcr, record: ExistingRecordState): RecordEvent[]
 
 function failOcr(c: FailOcr, record: ExistingRecordState): RecordEvent[] {
   if (ocrTarget(record, c.version).ocr.status !== 'pending') return [];
-  new Validator().check(isText(c.reason, 5000), 'reason', 'is required').throwIfInvalid();
-  return [{ type: 'OcrFailed', data: { recordId: record.recordId, version: c.version, reason: c.reason.slice(0, 500) } }];
+  new Validator().check(isText(c.reason, MAX_OCR_FAILURE_REASON), 'reason', 'is required').throwIfInvalid();
+  return [{ type: 'OcrFailed', data: { recordId: record.recordId, version: c.version, reason: c.reason.slice(0, MAX_STORED_OCR_FAILURE_REASON) } }];
 }
 
 function release(c: ReleaseRecord, record: ExistingRecordState): RecordEvent {
   const latest = currentVersion(record).version;
   const versions = c.versions && c.versions.length > 0 ? [...new Set(c.versions)].sort((a, b) => a - b) : [latest];
   new Validator()
-    .check(isText(c.recipient?.name, 200), 'recipient.name', 'is required (at most 200 characters)')
-    .check(c.recipient?.address === undefined || isText(c.recipient.address, 500), 'recipient.address', 'must be non-blank, at most 500 characters')
-    .check(isText(c.purpose, 200), 'purpose', 'is required (at most 200 characters)')
-    .check(isText(c.authorizationReference, 200), 'authorizationReference', 'is required (at most 200 characters)')
-    .check(isText(c.description, MAX_DESCRIPTION), 'description', 'is required (at most 2000 characters)')
+    .check(isText(c.recipient?.name, MAX_RECIPIENT_NAME), 'recipient.name', required(MAX_RECIPIENT_NAME))
+    .check(c.recipient?.address === undefined || isText(c.recipient.address, MAX_RECIPIENT_ADDRESS), 'recipient.address', textRule(MAX_RECIPIENT_ADDRESS))
+    .check(isText(c.purpose, MAX_RELEASE_PURPOSE), 'purpose', required(MAX_RELEASE_PURPOSE))
+    .check(isText(c.authorizationReference, MAX_AUTHORIZATION_REFERENCE), 'authorizationReference', required(MAX_AUTHORIZATION_REFERENCE))
+    .check(isText(c.description, MAX_DESCRIPTION), 'description', required(MAX_DESCRIPTION))
     .check(versions.every((n) => record.versions.some((v) => v.version === n)), 'versions', 'names a version this record does not have')
     .throwIfInvalid();
   return {
@@ -328,8 +342,8 @@ function release(c: ReleaseRecord, record: ExistingRecordState): RecordEvent {
 
 function placeLegalHold(c: PlaceLegalHold, record: ExistingRecordState): RecordEvent {
   new Validator()
-    .check(isText(c.matter, 300), 'matter', 'is required (at most 300 characters)')
-    .check(isText(c.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)')
+    .check(isText(c.matter, MAX_MATTER), 'matter', required(MAX_MATTER))
+    .check(isText(c.reason, MAX_REASON), 'reason', required(MAX_REASON))
     .throwIfInvalid();
   if (record.holds.some((h) => h.holdId === c.holdId)) {
     throw new DomainError('conflict', 'A hold with this id already exists');
@@ -351,7 +365,7 @@ function liftLegalHold(c: LiftLegalHold, record: ExistingRecordState): RecordEve
 }
 
 function archive(c: ArchiveRecord, record: ExistingRecordState): RecordEvent {
-  new Validator().check(isText(c.reason, MAX_REASON), 'reason', 'is required (at most 2000 characters)').throwIfInvalid();
+  new Validator().check(isText(c.reason, MAX_REASON), 'reason', required(MAX_REASON)).throwIfInvalid();
   if (record.status === 'archived') throw new DomainError('conflict', 'The record is already archived');
   return {
     type: 'RecordArchived',
@@ -369,7 +383,7 @@ const requireNoHold = (record: ExistingRecordState): void => {
 const standingApprovals = (record: ExistingRecordState) => record.destructionApprovals.filter((a) => a.version === currentVersion(record).version);
 
 function approveDestruction(c: ApproveDestruction, record: ExistingRecordState): RecordEvent {
-  new Validator().check(isText(c.authority, MAX_AUTHORITY), 'authority', 'is required (at most 500 characters)').throwIfInvalid();
+  new Validator().check(isText(c.authority, MAX_AUTHORITY), 'authority', required(MAX_AUTHORITY)).throwIfInvalid();
   const role = c.actor.role;
   if (!isDestructionApprover(role)) {
     throw new DomainError('forbidden', `Only a user acting as ${DESTRUCTION_APPROVER_ROLES.join(' or ')} may approve a destruction`);
@@ -398,8 +412,8 @@ function approveDestruction(c: ApproveDestruction, record: ExistingRecordState):
  */
 function destroy(c: DestroyRecord, record: ExistingRecordState): RecordEvent {
   new Validator()
-    .check(isText(c.authority, MAX_AUTHORITY), 'authority', 'is required (at most 500 characters)')
-    .check(isText(c.approvedBy, 100), 'approvedBy', 'is required')
+    .check(isText(c.authority, MAX_AUTHORITY), 'authority', required(MAX_AUTHORITY))
+    .check(isText(c.approvedBy, MAX_APPROVER), 'approvedBy', required(MAX_APPROVER))
     .throwIfInvalid();
   requireNoHold(record);
   const approver = c.approvedBy.trim().toLowerCase();

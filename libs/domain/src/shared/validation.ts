@@ -14,6 +14,31 @@ export class Validator {
   }
 }
 
+/*
+ * The rules below are the domain's: the HTTP layer's DTOs and the CLI validate with these same
+ * predicates, and word their messages with the rules here, whose numbers come from the constants.
+ */
+
+/** "at most 300 characters", from the limit it names. */
+export function atMost(maxLength: number): string {
+  return `at most ${maxLength} characters`;
+}
+
+export const CALENDAR_DATE_RULE = 'must be a date YYYY-MM-DD';
+
+export const MRN_MIN_LENGTH = 4;
+export const MRN_MAX_LENGTH = 20;
+export const MRN_RULE = `must be ${MRN_MIN_LENGTH}-${MRN_MAX_LENGTH} letters, digits or hyphens`;
+const MRN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9-]{${MRN_MIN_LENGTH - 1},${MRN_MAX_LENGTH - 1}}$`);
+
+export const PERSON_NAME_MAX_LENGTH = 200;
+export const PERSON_NAME_RULE = `must be a person name (letters, spaces, . , ' -), ${atMost(PERSON_NAME_MAX_LENGTH)}`;
+
+/** What isText(value, max) asks, in words. */
+export function textRule(maxLength: number): string {
+  return `must be non-blank, ${atMost(maxLength)}`;
+}
+
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** A real calendar date written YYYY-MM-DD (2023-02-30 is refused). */
@@ -28,7 +53,7 @@ export function isCalendarDate(value: unknown): value is string {
 
 /** Medical record numbers: 4 to 20 letters, digits or hyphens, starting with a letter or digit. */
 export function isMrn(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9-]{3,19}$/.test(value);
+  return typeof value === 'string' && MRN.test(value);
 }
 
 /** Person names: letters (any script), marks, spaces, apostrophes, hyphens, periods, commas; 1-200 chars. */
@@ -36,7 +61,7 @@ export function isPersonName(value: unknown): value is string {
   return (
     typeof value === 'string' &&
     value.trim().length > 0 &&
-    value.length <= 200 &&
+    value.length <= PERSON_NAME_MAX_LENGTH &&
     /^[\p{L}\p{M}][\p{L}\p{M} .,'’-]*$/u.test(value)
   );
 }

@@ -1,3 +1,4 @@
+import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 import { isRole, Role } from '../shared/roles';
 import { Validator } from '../shared/validation';
@@ -86,7 +87,10 @@ export interface UsersState {
   byId: ReadonlyMap<string, UserAccount>;
 }
 
-export const USERNAME_PATTERN = /^[a-z][a-z0-9._-]{1,63}$/;
+export const USERNAME_MIN_LENGTH = 2;
+export const USERNAME_MAX_LENGTH = 64;
+export const USERNAME_PATTERN = new RegExp(`^[a-z][a-z0-9._-]{${USERNAME_MIN_LENGTH - 1},${USERNAME_MAX_LENGTH - 1}}$`);
+export const USERNAME_RULE = `must be ${USERNAME_MIN_LENGTH}-${USERNAME_MAX_LENGTH} characters: a letter, then letters, digits, . _ -`;
 /** NIST SP 800-63B: at least 8, and 15 where a password is the only factor; 12 here, with a common-password list. */
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 200;
@@ -102,47 +106,46 @@ function validRoles(roles: unknown, v: Validator): void {
 export const usersDecider = {
   initialState: (): UsersState => ({ byUsername: new Map(), byId: new Map() }),
 
+  /** Each command is decided by its own function below. */
   decide(command: UserCommand, state: UsersState): UserEvent[] {
     switch (command.type) {
       case 'CreateUser':
         return decideCreate(command, state);
       case 'UpdateUser':
         return decideUpdate(command, state);
-      case 'LockUser': {
-        const account = state.byId.get(command.userId);
-        if (!account || account.locked) return [];
-        return [{ type: 'UserLocked', data: { userId: command.userId, failures: command.failures, lockedAt: command.at } }];
-      }
+      case 'LockUser':
+        return decideLock(command, state);
+      default:
+        return unhandled(command, 'command');
     }
   },
 
+  /** Events about a user this state does not hold change nothing (they cannot occur in a well-formed stream). */
   evolve(state: UsersState, event: UserEvent): UsersState {
-    if (event.type === 'UserCreated') {
-      const { userId, username, roles, passwordHash } = event.data;
-      return withAccount(state, { userId, username, roles, passwordHash, active: true, locked: false });
-    }
-    const account = state.byId.get(event.data.userId);
-    if (!account) return state;
     switch (event.type) {
+      case 'UserCreated': {
+        const { userId, username, roles, passwordHash } = event.data;
+        return withAccount(state, { userId, username, roles, passwordHash, active: true, locked: false });
+      }
       case 'UserRolesChanged':
-        return withAccount(state, { ...account, roles: event.data.roles });
+        return updateAccount(state, event.data.userId, { roles: event.data.roles });
       case 'UserDeactivated':
-        return withAccount(state, { ...account, active: false });
+        return updateAccount(state, event.data.userId, { active: false });
       case 'UserReactivated':
-        return withAccount(state, { ...account, active: true });
+        return updateAccount(state, event.data.userId, { active: true });
       case 'UserLocked':
-        return withAccount(state, { ...account, locked: true });
+        return updateAccount(state, event.data.userId, { locked: true });
       case 'UserUnlocked':
-        return withAccount(state, { ...account, locked: false });
+        return updateAccount(state, event.data.userId, { locked: false });
       default:
-        return state;
+        return unhandled(event, 'event');
     }
   },
-};
+} satisfies Decider<UserCommand, UserEvent, UsersState>;
 
 function decideCreate(command: CreateUser, state: UsersState): UserEvent[] {
   const username = command.username?.toLowerCase?.();
-  const v = new Validator().check(typeof username === 'string' && USERNAME_PATTERN.test(username), 'username', 'must be 2-64 characters: a letter, then letters, digits, . _ -');
+  const v = new Validator().check(typeof username === 'string' && USERNAME_PATTERN.test(username), 'username', USERNAME_RULE);
   validRoles(command.roles, v);
   v.throwIfInvalid();
   if (state.byUsername.has(username)) throw new DomainError('conflict', 'A user with this username already exists');
@@ -193,9 +196,20 @@ function decideUpdate(command: UpdateUser, state: UsersState): UserEvent[] {
   return events;
 }
 
+/** After repeated failed sign-ins (the sign-in service counts them); a locked or unknown account stays as it is. */
+function decideLock(command: LockUser, state: UsersState): UserEvent[] {
+  const account = state.byId.get(command.userId);
+  if (!account || account.locked) return [];
+  return [{ type: 'UserLocked', data: { userId: command.userId, failures: command.failures, lockedAt: command.at } }];
+}
 
 function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
   return a.length === b.length && a.every((r) => b.includes(r));
+}
+
+function updateAccount(state: UsersState, userId: string, change: Partial<Pick<UserAccount, 'roles' | 'active' | 'locked'>>): UsersState {
+  const account = state.byId.get(userId);
+  return account ? withAccount(state, { ...account, ...change }) : state;
 }
 
 function withAccount(state: UsersState, account: UserAccount): UsersState {

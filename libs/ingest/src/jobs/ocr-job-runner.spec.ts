@@ -11,7 +11,7 @@ import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
-import { OcrJobRunner, textKeyFor } from './ocr-job-runner';
+import { OcrJobRunner } from './ocr-job-runner';
 import { ocrJobsProjection } from './ocr-jobs.projection';
 
 /** Fault injection: fails the first `failures` documents, then answers one page of text. */
@@ -128,10 +128,5 @@ describe('OcrJobRunner', () => {
     } finally {
       spy.mockRestore();
     }
-  });
-
-  it('puts the text next to the content, and refuses a content key it would write over', () => {
-    expect(textKeyFor('records/r1/content/abc')).toBe('records/r1/text/abc.json');
-    expect(() => textKeyFor('records/r1/abc')).toThrow(/not one the API writes/);
   });
 });

@@ -1,7 +1,6 @@
-import { text as streamText } from 'node:stream/consumers';
 import { buffer as streamBuffer } from 'node:stream/consumers';
 import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
-import { BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
+import { BlobStore, getDecrypted, StoredText, textKeyFor, writeStoredText } from '@medrec/blob-store';
 import { KeyStore } from '@medrec/crypto';
 import { DomainError, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
@@ -22,21 +21,6 @@ export interface OcrJobRunnerOptions {
   /** Wait before a job whose recognition failed here is claimed again; doubles with each failure (default 10 s). */
   retryDelayMs?: number;
   log?: (message: string) => void;
-}
-
-export interface StoredText {
-  version: number;
-  pages: RecognizedPage[];
-}
-
-/**
- * Where a version's recognized text is kept (encrypted), next to its content. A content key of
- * another shape is an error: answering it unchanged would write the text over the document.
- */
-export function textKeyFor(blobKey: string): string {
-  const textKey = blobKey.replace(/\/content\/([^/]+)$/, '/text/$1.json');
-  if (textKey === blobKey) throw new Error('The content key is not one the API writes (…/content/<id>)');
-  return textKey;
 }
 
 /**
@@ -201,7 +185,7 @@ export class OcrJobRunner {
         return;
       }
       const stored: StoredText = { version: job.version, pages };
-      await putEncrypted(this.blobs, textKey, Buffer.from(JSON.stringify(stored)), dataKey);
+      await writeStoredText(this.blobs, textKey, stored, dataKey);
     } finally {
       dataKey.fill(0);
     }
@@ -253,11 +237,6 @@ export class OcrJobRunner {
       }
     }
   }
-}
-
-/** Reads a version's stored text. */
-export async function readStoredText(blobs: BlobStore, textKey: string, dataKey: Buffer): Promise<StoredText> {
-  return JSON.parse(await streamText(await getDecrypted(blobs, textKey, dataKey))) as StoredText;
 }
 
 /** How long a job ended here is skipped even if the projection still shows it pending. */

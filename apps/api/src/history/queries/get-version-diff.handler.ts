@@ -1,8 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
+import { BLOB_STORE, BlobStore, readStoredText } from '@medrec/blob-store';
 import type { VersionState } from '@medrec/domain';
-import { readStoredText } from '@medrec/ingest/jobs/ocr-job-runner';
 import { ProjectionRunner } from '@medrec/read-models';
 import { awaitReadModels } from '../../read-models/read-your-writes';
 import { RecordContent } from '../../records/record-content';
@@ -37,8 +36,7 @@ export class GetVersionDiffHandler implements IQueryHandler<GetVersionDiffQuery>
     const b = state.versions.find((v) => v.version === query.b)!;
     const ends = { a: { version: a.version, ocr: versionView(a).ocr }, b: { version: b.version, ocr: versionView(b).ocr } };
     if (a.ocr.status !== 'done' || b.ocr.status !== 'done') return { ...ends, complete: false, exact: true, hunks: [] };
-    const key = await this.content.dataKey(query.recordId);
-    const [textA, textB] = await Promise.all([this.textOf(a, key), this.textOf(b, key)]);
+    const [textA, textB] = await this.content.withRecordKey(query.recordId, (key) => Promise.all([this.textOf(a, key), this.textOf(b, key)]));
     return { ...ends, complete: true, ...wordDiff(textA, textB) };
   }
 

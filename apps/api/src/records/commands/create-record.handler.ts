@@ -32,7 +32,7 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     // A client that hung up during inspection gets nothing stored for it.
     signal?.throwIfAborted();
     const recordId = randomUUID();
-    await this.keys.create(recordId);
+    (await this.keys.create(recordId)).fill(0); // created here, used (and wiped) by RecordContent.store
     let stored: Awaited<ReturnType<RecordContent['store']>> | undefined;
     try {
       stored = await this.content.store(recordId, upload);

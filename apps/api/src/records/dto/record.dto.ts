@@ -1,27 +1,50 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsInt, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
-import { AMENDMENT_KINDS, DOCUMENT_TYPES } from '@medrec/domain';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsInt, IsNotEmpty, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import {
+  AMENDMENT_KINDS,
+  CALENDAR_DATE_RULE,
+  DOCUMENT_TYPES,
+  isCalendarDate,
+  isMrn,
+  isPersonName,
+  isText,
+  MAX_APPROVER,
+  MAX_AUTHORITY,
+  MAX_AUTHORIZATION_REFERENCE,
+  MAX_DESCRIPTION,
+  MAX_MATTER,
+  MAX_REASON,
+  MAX_RECIPIENT_ADDRESS,
+  MAX_RECIPIENT_NAME,
+  MAX_RELEASE_PURPOSE,
+  MAX_TITLE,
+  MRN_RULE,
+  PERSON_NAME_RULE,
+  textRule,
+} from '@medrec/domain';
+import { Satisfies } from '../../http/satisfies';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_MESSAGE = '$property must be a date YYYY-MM-DD';
+/** Non-blank text of at most `maxLength` characters, without control characters (the domain's isText). */
+const Text = (maxLength: number) => Satisfies((value) => isText(value, maxLength), textRule(maxLength));
+const CalendarDate = () => Satisfies(isCalendarDate, CALENDAR_DATE_RULE);
 
 /** Multipart fields of POST /api/records (the file travels as `file`). */
 export class CreateRecordDto {
   @ApiProperty({ example: '00482913' })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{3,19}$/, { message: '$property must be 4-20 letters, digits or hyphens' })
+  @Satisfies(isMrn, MRN_RULE)
   mrn: string;
 
   @ApiProperty({ example: 'Jane Example' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @Satisfies(isPersonName, PERSON_NAME_RULE)
   patientName: string;
 
   @ApiProperty({ example: '1961-04-12' })
   @IsString()
-  @Matches(DATE, { message: DATE_MESSAGE })
+  @CalendarDate()
   dateOfBirth: string;
 
   @ApiProperty({ enum: DOCUMENT_TYPES })
@@ -31,13 +54,13 @@ export class CreateRecordDto {
   @ApiProperty({ example: 'Discharge summary' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @Text(MAX_TITLE)
   title: string;
 
   @ApiPropertyOptional({ example: '2024-03-02' })
   @IsOptional()
   @IsString()
-  @Matches(DATE, { message: DATE_MESSAGE })
+  @CalendarDate()
   encounterDate?: string;
 
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Store identical content for the same patient again instead of answering 409' })
@@ -58,14 +81,14 @@ export class AmendRecordDto {
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @Text(MAX_REASON)
   reason: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @Text(MAX_TITLE)
   title?: string;
 
   @ApiPropertyOptional({ enum: DOCUMENT_TYPES })
@@ -76,7 +99,7 @@ export class AmendRecordDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @Matches(DATE, { message: DATE_MESSAGE })
+  @CalendarDate()
   encounterDate?: string;
 
   @ApiPropertyOptional({ type: 'string', format: 'binary' })
@@ -88,14 +111,14 @@ export class RecipientDto {
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @Text(MAX_RECIPIENT_NAME)
   name: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(500)
+  @Text(MAX_RECIPIENT_ADDRESS)
   address?: string;
 }
 
@@ -110,13 +133,13 @@ export class ReleaseRecordDto {
   @ApiProperty({ example: 'continuing care' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @Text(MAX_RELEASE_PURPOSE)
   purpose: string;
 
   @ApiProperty({ example: 'AUTH-2024-0113' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @Text(MAX_AUTHORIZATION_REFERENCE)
   authorizationReference: string;
 
   @ApiPropertyOptional({ type: [Number] })
@@ -130,7 +153,7 @@ export class ReleaseRecordDto {
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @Text(MAX_DESCRIPTION)
   description: string;
 }
 
@@ -138,13 +161,13 @@ export class PlaceHoldDto {
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(300)
+  @Text(MAX_MATTER)
   matter: string;
 
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @Text(MAX_REASON)
   reason: string;
 }
 
@@ -152,7 +175,7 @@ export class ArchiveRecordDto {
   @ApiProperty()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(2000)
+  @Text(MAX_REASON)
   reason: string;
 }
 
@@ -160,7 +183,7 @@ export class ApproveDestructionDto {
   @ApiProperty({ example: 'Retention schedule GS-12, 10 years after last encounter' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(500)
+  @Text(MAX_AUTHORITY)
   authority: string;
 }
 
@@ -168,6 +191,6 @@ export class DestroyRecordDto extends ApproveDestructionDto {
   @ApiProperty({ description: 'Username of a user who approved the destruction of this record as it stands, under the same authority; must differ from the person destroying' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @Text(MAX_APPROVER)
   approvedBy: string;
 }

@@ -1,12 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
 import { PhiCodec } from '@medrec/application';
 import { verifyChain } from '@medrec/crypto';
-import { AccessRecord, DomainError, ExistingRecordState, foldRecord, recordAccessStream } from '@medrec/domain';
+import { DomainError, ExistingRecordState, foldRecord, recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
-import { readStoredText } from '@medrec/ingest/jobs/ocr-job-runner';
+import { auditRecordRead } from '../audited-record-read';
 import { RecordContent } from '../record-content';
 import { LoadedRecord, RecordRepository } from '../record-repository';
 import { recordView } from '../record-view';
@@ -20,33 +18,14 @@ import {
   VersionText,
 } from './record-queries';
 
-type AuditedQuery = GetRecordQuery | GetVersionContentQuery | GetVersionTextQuery | GetRecordEventsQuery;
-
-/** Loads the record, decides the read and appends RecordAccessed; only then may content be returned. */
-async function auditedLoad(
-  records: RecordRepository,
-  query: AuditedQuery,
-  what: AccessRecord['what'],
-  version?: number,
-): Promise<{ loaded: LoadedRecord; state: ExistingRecordState }> {
-  const loaded = await records.load(query.recordId);
-  const { context } = query;
-  await records.logAccess(
-    loaded,
-    { type: 'AccessRecord', recordId: query.recordId, accessId: randomUUID(), actor: context.actor, at: context.at, purpose: context.purpose, what, version },
-    context,
-  );
-  return { loaded, state: loaded.state as ExistingRecordState };
-}
-
 @QueryHandler(GetRecordQuery)
 export class GetRecordHandler implements IQueryHandler<GetRecordQuery> {
   constructor(private readonly records: RecordRepository) {}
 
   async execute(query: GetRecordQuery) {
     if (query.asOf) return this.asOf(query, query.asOf);
-    const { loaded, state } = await auditedLoad(this.records, query, 'record');
-    return recordView(state, loaded.revision!);
+    const { state, revision } = await auditRecordRead(this.records, query.recordId, query.context, 'record');
+    return recordView(state, revision);
   }
 
   /** The record as it stood at `at`: 404 (nothing read, nothing logged) when it did not exist yet. */
@@ -55,7 +34,7 @@ export class GetRecordHandler implements IQueryHandler<GetRecordQuery> {
     if (live.state.status !== 'absent' && live.state.status !== 'destroyed' && !foldAsOf(live, at)) {
       throw new DomainError('not-found', 'The record did not exist at that time');
     }
-    const { loaded } = await auditedLoad(this.records, query, 'record');
+    const { loaded } = await auditRecordRead(this.records, query.recordId, query.context, 'record');
     const then = foldAsOf(loaded, at);
     if (!then) throw new DomainError('not-found', 'The record did not exist at that time');
     return { ...recordView(then.state, then.revision), asOf: at.toISOString() };
@@ -79,7 +58,7 @@ export class GetVersionContentHandler implements IQueryHandler<GetVersionContent
   ) {}
 
   async execute(query: GetVersionContentQuery): Promise<VersionContent> {
-    const { state } = await auditedLoad(this.records, query, 'content', query.version);
+    const { state } = await auditRecordRead(this.records, query.recordId, query.context, 'content', [query.version]);
     const { content } = state.versions.find((v) => v.version === query.version)!;
     const body = await this.content.open(query.recordId, content);
     return { contentType: content.contentType, size: content.size, sha256: content.sha256, body };
@@ -91,16 +70,15 @@ export class GetVersionTextHandler implements IQueryHandler<GetVersionTextQuery>
   constructor(
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
   /** The version's text per page once OCR is done; until then its OCR status and no pages. */
   async execute(query: GetVersionTextQuery): Promise<VersionText> {
-    const { state } = await auditedLoad(this.records, query, 'text', query.version);
+    const { state } = await auditRecordRead(this.records, query.recordId, query.context, 'text', [query.version]);
     const { ocr } = state.versions.find((v) => v.version === query.version)!;
     if (ocr.status === 'pending') return { version: query.version, ocr: { status: 'pending' }, pages: [] };
     if (ocr.status === 'failed') return { version: query.version, ocr: { status: 'failed', reason: ocr.reason }, pages: [] };
-    const stored = await readStoredText(this.blobs, ocr.textKey, await this.content.dataKey(query.recordId));
+    const stored = await this.content.readText(query.recordId, ocr.textKey);
     return {
       version: query.version,
       ocr: { status: 'done', meanConfidence: ocr.meanConfidence },
@@ -121,7 +99,7 @@ export class GetRecordEventsHandler implements IQueryHandler<GetRecordEventsQuer
   async execute(query: GetRecordEventsQuery): Promise<RecordEventsView> {
     const loaded = await this.records.loadFromStore(query.recordId);
     if (loaded.state.status === 'absent') throw new DomainError('not-found', 'No such record');
-    if (loaded.state.status !== 'destroyed') await auditedLoad(this.records, query, 'events');
+    if (loaded.state.status !== 'destroyed') await auditRecordRead(this.records, query.recordId, query.context, 'events');
     const own = loaded.events.map((e) => e.stored);
     const accesses = await this.store.readStream(recordAccessStream(query.recordId));
     const chain = verifyChain([...own, ...accesses]);

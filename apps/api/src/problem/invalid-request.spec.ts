@@ -1,0 +1,47 @@
+import { BadRequestException } from '@nestjs/common';
+import { DomainError } from '@medrec/domain';
+import { parseAfter } from '../read-models/read-your-writes';
+import { parsePageRequest } from '../history/timeline-paging';
+import { parseInstant } from '../history/time-window';
+import { parseIfMatch } from '../http/request-context';
+import { parseVersion } from '../http/version-param';
+import { bodyParserProblem, ProblemDetailsFilter } from './problem-details.filter';
+
+const filter = new ProblemDetailsFilter();
+const thrown = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a refusal');
+};
+const SHAPE = { type: 'https://medrec.dev/problems/bad-request', title: 'Bad Request', status: 400, detail: 'The request is invalid' };
+
+describe('one 400 path', () => {
+  it.each([
+    ['?after=', () => parseAfter('soon'), 'after'],
+    ['?limit=', () => parsePageRequest('0', undefined), 'limit'],
+    ['?cursor=', () => parsePageRequest(undefined, 'bm90LWEtY3Vyc29y'), 'cursor'],
+    ['If-Match', () => parseIfMatch('abc'), 'If-Match'],
+    ['a version parameter', () => parseVersion('01', 'v'), 'v'],
+    ['a time parameter', () => parseInstant('yesterday', 'asOf', 'end-of-day'), 'asOf'],
+  ])('%s: a DomainError invalid, answered as every invalid request', (_, refuse, field) => {
+    const error = thrown(refuse);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(filter.toProblem(error)).toEqual([400, { ...SHAPE, errors: [{ field, message: expect.any(String) as string }] }]);
+  });
+
+  it('lists at most 100 errors, saying how many there were', () => {
+    const errors = Array.from({ length: 150 }, (_, i) => ({ field: `f${i}`, message: 'is not an allowed field' }));
+    const [, body] = filter.toProblem(DomainError.invalid(errors));
+    expect(body).toMatchObject({ ...SHAPE, detail: 'The request is invalid: 150 errors, the first 100 listed' });
+    expect(body.errors).toHaveLength(100);
+  });
+
+  it('a body that cannot be read at all names `body`, keeping its own detail', () => {
+    expect(bodyParserProblem({ type: 'entity.parse.failed', status: 400 })).toEqual({ ...SHAPE, detail: 'The request body is not valid JSON', errors: [{ field: 'body', message: 'is not valid JSON' }] });
+    const [, multipart] = filter.toProblem(new BadRequestException('Multipart: Boundary not found'));
+    expect(multipart).toEqual({ ...SHAPE, detail: 'The request body could not be read (Multipart: Boundary not found)', errors: [{ field: 'body', message: 'could not be read (Multipart: Boundary not found)' }] });
+  });
+});
