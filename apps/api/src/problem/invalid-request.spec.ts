@@ -29,7 +29,9 @@ describe('one 400 path', () => {
   ])('%s: a DomainError invalid, answered as every invalid request', (_, refuse, field) => {
     const error = thrown(refuse);
     expect(error).toBeInstanceOf(DomainError);
-    expect(filter.toProblem(error)).toEqual([400, { ...SHAPE, errors: [{ field, message: expect.any(String) as string }] }]);
+    const [status, body] = filter.toProblem(error);
+    expect([status, body]).toEqual([400, { ...SHAPE, detail: expect.stringMatching(`^The request is invalid: ${field} `) as string, errors: [{ field, message: expect.any(String) as string }] }]);
+    expect(body.detail).toBe(`The request is invalid: ${field} ${(body.errors as Array<{ message: string }>)[0].message}`);
   });
 
   it('lists at most 100 errors, saying how many there were', () => {
@@ -37,6 +39,11 @@ describe('one 400 path', () => {
     const [, body] = filter.toProblem(DomainError.invalid(errors));
     expect(body).toMatchObject({ ...SHAPE, detail: 'The request is invalid: 150 errors, the first 100 listed' });
     expect(body.errors).toHaveLength(100);
+  });
+
+  it('names the fields in its detail when there are several', () => {
+    const [, body] = filter.toProblem(DomainError.invalid([{ field: 'mrn', message: 'is required' }, { field: 'title', message: 'is required' }, { field: 'mrn', message: 'is too long' }]));
+    expect(body).toMatchObject({ ...SHAPE, detail: 'The request is invalid: see mrn, title' });
   });
 
   it('a body that cannot be read at all names `body`, keeping its own detail', () => {

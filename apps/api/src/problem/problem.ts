@@ -49,12 +49,18 @@ export const MAX_LISTED_ERRORS = 100;
 /**
  * The one answer to an invalid request (400), whatever was wrong with it: a body field, a query or
  * path parameter, a header, a cursor, or the body as a whole (`field: 'body'`). `errors` always
- * names what is wrong, one entry per field, never quoting a value; `detail` says the request is
- * invalid (or, for a body that could not be read at all, why).
+ * names what is wrong, one entry per field, never quoting a value; `detail` says it in a sentence
+ * (the one error, or which fields), or for a body that could not be read at all, why.
  */
-export function invalidRequestProblem(errors: FieldError[], detail = 'The request is invalid'): ProblemDetails {
+export function invalidRequestProblem(errors: FieldError[], detail = invalidDetail(errors)): ProblemDetails {
   if (errors.length <= MAX_LISTED_ERRORS) return problem(400, detail, { errors });
-  return problem(400, `${detail}: ${errors.length} errors, the first ${MAX_LISTED_ERRORS} listed`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+  return problem(400, `The request is invalid: ${errors.length} errors, the first ${MAX_LISTED_ERRORS} listed`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+}
+
+function invalidDetail(errors: FieldError[]): string {
+  if (errors.length === 1) return `The request is invalid: ${errors[0].field} ${errors[0].message}`;
+  const fields = [...new Set(errors.map((e) => e.field))];
+  return fields.length > 0 && errors.length <= MAX_LISTED_ERRORS ? `The request is invalid: see ${fields.join(', ')}` : 'The request is invalid';
 }
 
 /** A request body that could not be read at all (not JSON, not UTF-8, too deep, a broken multipart form...). */
