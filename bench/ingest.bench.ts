@@ -15,7 +15,7 @@ import { OcrPool } from '../libs/ingest/src/ocr/ocr-pool';
 import { characterErrorRate } from '../libs/ingest/src/quality/cer';
 import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
 import { startServerProcess } from '../test/support/server-process';
-import { call } from './support/call';
+import { call, signIn } from './support/call';
 
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
 const SCANS = process.env.BENCH_SCANS ?? join(ROOT, 'test/fixtures/scans');
@@ -65,9 +65,9 @@ async function medrec(scans: Scan[]) {
   });
   try {
     const { baseUrl } = server;
-    const admin = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
+    const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
     await call(baseUrl, 'POST', '/api/users', admin, { username: 'clerk1', password: 'bench-password-1', roles: ['clerk'] });
-    const clerk = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'clerk1', password: 'bench-password-1' })).accessToken;
+    const clerk = await signIn(baseUrl, 'clerk1', 'bench-password-1');
     const started = Date.now();
     const uploaded: Array<{ id: string; scan: Scan }> = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -75,13 +75,13 @@ async function medrec(scans: Scan[]) {
         const form = new FormData();
         for (const [k, v] of Object.entries({ mrn: scan.mrn, patientName: scan.patient, dateOfBirth: scan.dob, documentType: scan.type, title: scan.file, allowDuplicate: 'true' })) form.append(k, v);
         form.append('file', new Blob([readFileSync(join(SCANS, scan.file))]), scan.file);
-        uploaded.push({ id: (await call(baseUrl, 'POST', '/api/records', clerk, form)).id, scan });
+        uploaded.push({ id: (await call<{ id: string }>(baseUrl, 'POST', '/api/records', clerk, form)).id, scan });
       }
     }
     const headers = { 'x-purpose-of-use': 'operations' };
     for (const { id } of uploaded) {
       for (;;) {
-        const rec = await call(baseUrl, 'GET', `/api/records/${id}`, clerk, undefined, headers);
+        const rec = await call<{ versions: Array<{ ocr: { status: string } }> }>(baseUrl, 'GET', `/api/records/${id}`, clerk, undefined, headers);
         if (rec.versions[0].ocr.status !== 'pending') break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -91,8 +91,8 @@ async function medrec(scans: Scan[]) {
     const serverCpu = cpuSeconds(server.child.pid!);
     const rates: number[] = [];
     for (const { id, scan } of uploaded.slice(0, scans.length)) {
-      const text = await call(baseUrl, 'GET', `/api/records/${id}/versions/1/text`, clerk, undefined, headers);
-      rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), text.pages.map((p: any) => p.text).join('\n')));
+      const text = await call<{ pages: Array<{ text: string }> }>(baseUrl, 'GET', `/api/records/${id}/versions/1/text`, clerk, undefined, headers);
+      rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), text.pages.map((p) => p.text).join('\n')));
     }
     const pages = ROUNDS * scans.reduce((n, s) => n + s.pages, 0);
     return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates, peakRssMb: rss, serverCpuSeconds: serverCpu };
@@ -151,7 +151,7 @@ function ocrmypdf(scans: Scan[]) {
 }
 
 async function main(): Promise<void> {
-  const scans: Scan[] = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8'));
+  const scans = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8')) as Scan[];
   const ours = await medrec(scans);
   // BENCH_RECOGNITION_ONLY=0 skips the ceiling.
   const ceiling = process.env.BENCH_RECOGNITION_ONLY === '0' ? undefined : await recognitionOnly(scans);

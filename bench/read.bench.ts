@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../test/support/server-process';
-import { call } from './support/call';
+import { call, signIn } from './support/call';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -19,7 +19,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR
 
 
 async function token(baseUrl: string, username: string, password: string): Promise<string> {
-  return (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username, password })).accessToken;
+  return signIn(baseUrl, username, password);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -36,9 +36,9 @@ async function load(baseUrl: string, paths: string[], headers: Record<string, st
         connections: CONNECTIONS,
         duration: seconds,
         headers,
-        requests: [{ setupRequest: (req: any) => ({ ...req, path: paths[next++ % paths.length] }) }],
+        requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[next++ % paths.length] }) }],
       },
-      (error, done) => (error ? reject(error) : resolve(done)),
+      (error: Error | null, done) => (error ? reject(error) : resolve(done)),
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   });
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       const form = new FormData();
       for (const [k, v] of Object.entries({ mrn: `MRN${10000 + i}`, patientName: 'Bench Patient', dateOfBirth: '1970-01-01', documentType: 'progress-note', title: `Progress note ${i}` })) form.append(k, v);
       form.append('file', new Blob([Buffer.concat([PNG, Buffer.from(String(i))])]), 'scan.png');
-      ids.push((await call(baseUrl, 'POST', '/api/records', clerk, form)).id);
+      ids.push((await call<{ id: string }>(baseUrl, 'POST', '/api/records', clerk, form)).id);
     }
     const clinician = await token(baseUrl, 'clinician1', 'bench-password-1');
 
@@ -82,8 +82,8 @@ async function main(): Promise<void> {
     const auditor = await token(baseUrl, 'auditor1', 'bench-password-1');
     let accessEvents = 0;
     for (const id of ids) {
-      const { events } = await call(baseUrl, 'GET', `/api/records/${id}/events`, auditor, undefined, { 'x-purpose-of-use': 'audit' });
-      accessEvents += events.filter((e: any) => e.type === 'RecordAccessed' && e.actor === 'clinician1').length;
+      const { events } = await call<{ events: Array<{ type: string; actor: string }> }>(baseUrl, 'GET', `/api/records/${id}/events`, auditor, undefined, { 'x-purpose-of-use': 'audit' });
+      accessEvents += events.filter((e) => e.type === 'RecordAccessed' && e.actor === 'clinician1').length;
     }
     process.stdout.write(
       JSON.stringify({

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { startServerProcess } from '../test/support/server-process';
-import { call } from './support/call';
+import { call, signIn } from './support/call';
 
 const FLOODERS = Number(process.env.BENCH_FLOODERS ?? 20);
 const READS = Number(process.env.BENCH_READS ?? 40);
@@ -54,14 +54,14 @@ async function run(hashConcurrency: number) {
   });
   try {
     const { baseUrl } = server;
-    const admin = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'admin', password: ADMIN_PASSWORD })).accessToken;
+    const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
     await call(baseUrl, 'POST', '/api/users', admin, { username: 'clinician1', password: PASSWORD, roles: ['clerk', 'clinician'] });
-    const reader = (await call(baseUrl, 'POST', '/api/auth/token', undefined, { username: 'clinician1', password: PASSWORD })).accessToken;
+    const reader = await signIn(baseUrl, 'clinician1', PASSWORD);
     const png = await sharp(randomBytes(600 * 600 * 3), { raw: { width: 600, height: 600, channels: 3 } }).png().toBuffer();
     const form = new FormData();
     for (const [k, v] of Object.entries({ mrn: 'MRN10000', patientName: 'Bench Patient', dateOfBirth: '1970-01-01', documentType: 'progress-note', title: 'Progress note' })) form.append(k, v);
     form.append('file', new Blob([png]), 'scan.png');
-    const { id } = await call(baseUrl, 'POST', '/api/records', reader, form);
+    const { id } = await call<{ id: string }>(baseUrl, 'POST', '/api/records', reader, form);
     const path = `/api/records/${id}/versions/1/content`;
 
     await timedReads(baseUrl, path, reader); // warm-up
