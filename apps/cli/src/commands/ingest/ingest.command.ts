@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError } from '../../cli-error';
 import type { CliIo } from '../../cli-io';
-import { credentialSource, LOGIN_PASSWORD_ENV, SERVER_ENV, TOKEN_ENV } from './ingest-credentials';
+import { PASSWORD_ENV } from '../../read-password';
+import { credentialSource, SERVER_ENV, TOKEN_ENV } from './ingest-credentials';
 import { createIngestProgress } from './ingest-progress';
 import { DEFAULT_STATE_FILE, IngestState } from './ingest-state';
 import { formatInvalidRows, formatSummary, IngestSummary, isComplete } from './ingest-summary';
@@ -118,7 +119,7 @@ export function ingestCommand(io: CliIo): Command {
     .addHelpText(
       'after',
       `
-Credentials: --username with the password from --password-stdin, else ${LOGIN_PASSWORD_ENV}, else a prompt;
+Credentials: --username with the password from --password-stdin, else ${PASSWORD_ENV}, else a prompt;
 or, without --username, a bearer token in ${TOKEN_ENV}.
 The manifest may also use the short names patient, dob and type; a missing title is made from the type.
 Files already ingested (same content, per the state file or the server) are skipped, so a batch can be
