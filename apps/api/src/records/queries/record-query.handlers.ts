@@ -28,8 +28,10 @@ async function auditedLoad(
   query: AuditedQuery,
   what: AccessRecord['what'],
   version?: number,
+  /** The record as the caller already loaded it, not read again. */
+  preloaded?: LoadedRecord,
 ): Promise<{ loaded: LoadedRecord; state: ExistingRecordState }> {
-  const loaded = await records.load(query.recordId);
+  const loaded = preloaded ?? (await records.load(query.recordId));
   const { context } = query;
   await records.logAccess(
     loaded,
@@ -49,14 +51,14 @@ export class GetRecordHandler implements IQueryHandler<GetRecordQuery> {
     return recordView(state, loaded.revision!);
   }
 
-  /** The record as it stood at `at`: 404 (nothing read, nothing logged) when it did not exist yet. */
+  /** The record as it stood at `at`: 404 (nothing read, nothing logged) when it did not exist yet. Loaded once. */
   private async asOf(query: GetRecordQuery, at: Date) {
     const live = await this.records.load(query.recordId);
-    if (live.state.status !== 'absent' && live.state.status !== 'destroyed' && !foldAsOf(live, at)) {
-      throw new DomainError('not-found', 'The record did not exist at that time');
-    }
-    const { loaded } = await auditedLoad(this.records, query, 'record');
-    const then = foldAsOf(loaded, at);
+    const existsNow = live.state.status !== 'absent' && live.state.status !== 'destroyed';
+    const then = existsNow ? foldAsOf(live, at) : undefined;
+    if (existsNow && !then) throw new DomainError('not-found', 'The record did not exist at that time');
+    // An absent or destroyed record is refused here (404, 410), as any read of it.
+    await auditedLoad(this.records, query, 'record', undefined, live);
     if (!then) throw new DomainError('not-found', 'The record did not exist at that time');
     return { ...recordView(then.state, then.revision), asOf: at.toISOString() };
   }
