@@ -11,7 +11,7 @@ function io(env: Record<string, string>, typed?: string): CliIo & { err(): strin
     stdin.setRawMode = () => undefined;
     stdin.write(typed);
   }
-  const stderr = new Writable({ write: (chunk, _encoding, done) => ((err += chunk.toString()), done()) });
+  const stderr = new Writable({ write: (chunk: Buffer, _encoding, done) => ((err += chunk.toString()), done()) });
   return { env, stdin, stdout: new Writable({ write: (_c, _e, done) => done() }), stderr, err: () => err };
 }
 

@@ -22,7 +22,7 @@ describe('GetRecordHandler ?asOf=', () => {
   const context = { actor: actors.him, at: '2024-04-01T00:00:00.000Z', purpose: 'operations', correlationId: 'c-1' } as GetRecordQuery['context'];
 
   function handlerOver(record: LoadedRecord) {
-    const records = { load: jest.fn(async () => record), logAccess: jest.fn(async () => ({ position: 1 })) };
+    const records = { load: jest.fn(() => Promise.resolve(record)), logAccess: jest.fn(() => Promise.resolve({ position: 1 })) };
     return { records, handler: new GetRecordHandler(records as unknown as RecordRepository) };
   }
 
