@@ -37,6 +37,20 @@ describe('scan ingestion over HTTP', () => {
   });
   afterAll(() => t.close());
 
+  /** Polls, with a deadline, until the ocr-jobs read model is at the log's head and the OCR runner is idle. */
+  async function ocrSettled(timeoutMs = 30_000): Promise<void> {
+    const client = new Client(t.baseUrl);
+    const head = (await client.get('/health/ready')).body.position as number;
+    const runner = t.app.get(OcrJobRunner) as unknown as { inProgress: Map<string, unknown> };
+    for (const deadline = Date.now() + timeoutMs; ; ) {
+      const { projections } = (await client.get('/health/ready')).body as { projections: Array<{ name: string; position: number }> };
+      const ocrJobs = projections.find((p) => p.name === 'ocr-jobs');
+      if (ocrJobs && ocrJobs.position >= head && runner.inProgress.size === 0) return;
+      if (Date.now() > deadline) throw new Error(`OCR not settled after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   it('ingests every shared scan and OCRs it within the measured error rate', async () => {
     const manifest = scanManifest();
     const created: Array<{ scan: (typeof manifest)[number]; id: string }> = [];
@@ -59,7 +73,9 @@ describe('scan ingestion over HTTP', () => {
       uploaded.push({ scan, id, ocrText: ocr });
     }
     // Each version recognised exactly once (a lagging projection once had every job run twice).
-    await new Promise((r) => setTimeout(r, 1500));
+    // Counted once no recognition can start any more: the ocr-jobs projection has applied every
+    // OCR result (so it lists no job as pending) and the runner has none in progress.
+    await ocrSettled();
     expect(recognitions).toHaveBeenCalledTimes(manifest.length);
     const mean = rates.reduce((s, r) => s + r.cer, 0) / rates.length;
     const worst = rates.reduce((a, b) => (b.cer > a.cer ? b : a));

@@ -25,8 +25,10 @@ export async function auditRecordRead(
   context: CommandContext & { purpose: PurposeOfUse },
   what: AccessRecord['what'],
   versions: Array<number | undefined> = [undefined],
+  /** The record as the caller already loaded it, not read again. */
+  preloaded?: LoadedRecord,
 ): Promise<AuditedRecordRead> {
-  const loaded = await records.load(recordId);
+  const loaded = preloaded ?? (await records.load(recordId));
   const { state } = loaded;
   if (state.status === 'active' || state.status === 'archived') {
     if (versions.some((v) => v !== undefined && !state.versions.some((s) => s.version === v))) {

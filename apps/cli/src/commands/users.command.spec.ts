@@ -65,8 +65,8 @@ describe('medrec users', () => {
 
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('adds a user from MEDREC_USER_PASSWORD, as the OS user acting as admin', async () => {
-    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+  it('adds a user from MEDREC_PASSWORD, as the OS user acting as admin', async () => {
+    const io = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
 
     const code = await runCli(['users', 'add', 'Alice', '--role', 'clerk', '--role', 'him,clerk'], io);
 
@@ -81,7 +81,7 @@ describe('medrec users', () => {
   });
 
   it('reads the password from the first line of stdin with --password-stdin, before the environment', async () => {
-    const io = stdinWith(testIo(dataDir, { MEDREC_USER_PASSWORD: 'not-this-one-please' }), `${PASSWORD}\r\nsecond line\n`);
+    const io = stdinWith(testIo(dataDir, { MEDREC_PASSWORD: 'not-this-one-please' }), `${PASSWORD}\r\nsecond line\n`);
 
     await usersAdd(io, 'bob', { role: ['clinician'], passwordStdin: true });
 
@@ -94,6 +94,17 @@ describe('medrec users', () => {
     } finally {
       await app.close({ keepData: true });
     }
+  });
+
+  it('still reads the former MEDREC_USER_PASSWORD, with a deprecation warning on stderr', async () => {
+    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    await usersAdd(io, 'erin', { role: ['clerk'] });
+    expect(io.err()).toBe('warning: MEDREC_USER_PASSWORD is deprecated and will be removed; set MEDREC_PASSWORD instead\n');
+    expect((await usersEvents(dataDir)).map((e) => e.data.username)).toEqual(['erin']);
+
+    const both = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD, MEDREC_USER_PASSWORD: 'not-this-one-please' });
+    await usersAdd(both, 'frank', { role: ['clerk'] });
+    expect(both.err()).toBe('');
   });
 
   it('prompts twice on a terminal and refuses different answers', async () => {
@@ -110,17 +121,17 @@ describe('medrec users', () => {
   });
 
   it('refuses a duplicate username (case-insensitive) with exit code 1', async () => {
-    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    const io = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
     await usersAdd(io, 'alice', { role: ['clerk'] });
 
-    const again = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    const again = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
     expect(await runCli(['users', 'add', 'ALICE', '--role', 'him'], again)).toBe(1);
     expect(again.err()).toBe('error: A user named "alice" already exists\n');
     expect(await usersEvents(dataDir)).toHaveLength(1);
   });
 
   it('refuses an unknown role with exit code 2, listing the valid roles, before touching the store', async () => {
-    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    const io = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
 
     expect(await runCli(['users', 'add', 'alice', '--role', 'clerk,nurse'], io)).toBe(2);
 
@@ -129,10 +140,10 @@ describe('medrec users', () => {
   });
 
   it.each([
-    ['no --role', ['users', 'add', 'alice'], { MEDREC_USER_PASSWORD: PASSWORD }, /required option '-r, --role <role>' not specified/],
-    ['no password source', ['users', 'add', 'alice', '--role', 'clerk'], {}, /No password given: pipe it with --password-stdin, set MEDREC_USER_PASSWORD/],
-    ['a short password', ['users', 'add', 'alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: 'short' }, /error: password: must be at least 12 characters/],
-    ['an invalid username', ['users', 'add', '1alice', '--role', 'clerk'], { MEDREC_USER_PASSWORD: PASSWORD }, /Invalid username "1alice"/],
+    ['no --role', ['users', 'add', 'alice'], { MEDREC_PASSWORD: PASSWORD }, /required option '-r, --role <role>' not specified/],
+    ['no password source', ['users', 'add', 'alice', '--role', 'clerk'], {}, /No password for alice: pipe it with --password-stdin, set MEDREC_PASSWORD, or run in a terminal/],
+    ['a short password', ['users', 'add', 'alice', '--role', 'clerk'], { MEDREC_PASSWORD: 'short' }, /error: password: must be at least 12 characters/],
+    ['an invalid username', ['users', 'add', '1alice', '--role', 'clerk'], { MEDREC_PASSWORD: PASSWORD }, /Invalid username "1alice"/],
     ['an unknown option', ['users', 'add', 'alice', '--role', 'clerk', '--password', 'x'], {}, /unknown option '--password'/],
     ['an invalid configuration', ['users', 'list'], { EVENT_STORE: 'mysql' }, /EVENT_STORE must be sqlite or eventstoredb/],
   ])('exits with code 2 on %s', async (_case, argv, env, message) => {
@@ -153,7 +164,7 @@ describe('medrec users', () => {
     expect(await runCli(['users', 'list'], empty)).toBe(0);
     expect(empty.out()).toBe('No users.\n');
 
-    const env = { MEDREC_USER_PASSWORD: PASSWORD };
+    const env = { MEDREC_PASSWORD: PASSWORD };
     await usersAdd(testIo(dataDir, env), 'zoe', { role: ['archivist'] });
     await usersAdd(testIo(dataDir, env), 'alexander.b', { role: ['him,legal'] });
 
@@ -174,7 +185,7 @@ describe('medrec users', () => {
     ['a common password', 'qwerty123456', /common/],
     ['containing the username', 'alice-in-wonderland', /username/],
   ])('refuses a password %s (NIST SP 800-63B), appending nothing', async (_, password, rule) => {
-    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: password });
+    const io = testIo(dataDir, { MEDREC_PASSWORD: password });
     expect(await runCli(['users', 'add', 'alice', '--role', 'clerk'], io)).toBe(2);
     expect(io.err()).toMatch(rule);
     expect(io.err()).not.toContain(password);
@@ -182,7 +193,7 @@ describe('medrec users', () => {
   });
 
   it('set-roles replaces the roles and unlock lifts a lock-out, attributed to the operator', async () => {
-    await usersAdd(testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
+    await usersAdd(testIo(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
 
     const setRoles = testIo(dataDir);
     expect(await runCli(['users', 'set-roles', 'Alice', '--role', 'him,legal'], setRoles)).toBe(0);
@@ -219,7 +230,7 @@ describe('medrec users', () => {
   });
 
   it('creates users the HTTP app signs in, before it starts and while it runs', async () => {
-    await usersAdd(testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
+    await usersAdd(testIo(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
 
     const app = await startApp(dataDir);
     try {
@@ -227,7 +238,7 @@ describe('medrec users', () => {
       expect(alice).toBeDefined();
 
       // The server holds its own connection to the same SQLite file meanwhile.
-      await usersAdd(testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD }), 'henry', { role: ['him'] });
+      await usersAdd(testIo(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'henry', { role: ['him'] });
       const res = await fetch(`${app.baseUrl}/api/auth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -244,7 +255,7 @@ describe('medrec users', () => {
     const help = testIo(dataDir);
     expect(await runCli(['users', 'add', '--help'], help)).toBe(0);
     expect(help.out()).toContain('--password-stdin');
-    expect(help.out()).toContain('MEDREC_USER_PASSWORD');
+    expect(help.out()).toContain('MEDREC_PASSWORD (formerly MEDREC_USER_PASSWORD');
 
     const bare = testIo(dataDir);
     expect(await runCli([], bare)).toBe(2);

@@ -3,7 +3,7 @@ import { isRole, Role, ROLES, USERNAME_PATTERN } from '@medrec/domain';
 import { withCliContext } from '../cli-context';
 import { CliError } from '../cli-error';
 import type { CliIo } from '../cli-io';
-import { PASSWORD_ENV, readPassword } from '../read-password';
+import { DEPRECATED_PASSWORD_ENV, PASSWORD_ENV, readNewPassword } from '../read-password';
 
 export interface UsersAddOptions {
   /** As given: each entry one role or a comma-separated list. */
@@ -29,7 +29,7 @@ export async function usersAdd(io: CliIo, username: string, options: UsersAddOpt
   return withCliContext(io.env, async (context) => {
     // Checked before asking for a password; the directory checks again when appending.
     if (await context.users.find(name)) throw duplicate(name);
-    const password = await readPassword(io, { fromStdin: options.passwordStdin === true, prompt: `Password for ${name}: `, username: name });
+    const password = await readNewPassword(io, { fromStdin: options.passwordStdin === true, username: name });
     const account = await context.users.create({ username: name, password, roles }, context.commandContext());
     io.stdout.write(`Created user ${account.username} (${account.roles.join(', ')})\n`);
     return { userId: account.userId, username: account.username, roles: account.roles };
@@ -113,7 +113,7 @@ export function usersCommand(io: CliIo): Command {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .addHelpText(
       'after',
-      `\nThe password is never taken as an argument. It comes from --password-stdin, else from\n${PASSWORD_ENV}, else (on a terminal) from a prompt that does not echo.`,
+      `\nThe password is never taken as an argument. It comes from --password-stdin, else from\n${PASSWORD_ENV} (formerly ${DEPRECATED_PASSWORD_ENV}, still read with a warning), else (on a\nterminal) from a prompt that does not echo.`,
     )
     .action((username: string, options: UsersAddOptions) => usersAdd(io, username, options).then(() => undefined));
 

@@ -14,13 +14,19 @@ import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
 import { OcrJobRunner } from './ocr-job-runner';
 import { ocrJobsProjection } from './ocr-jobs.projection';
 
-/** Fault injection: fails the first `failures` documents, then answers one page of text. */
-function flakyRecognizer(failures: number): DocumentRecognizer & { calls: number[] } {
+/** A clock that moves only when a test moves it. */
+function manualClock(start = Date.parse('2024-03-01T09:00:00.000Z')) {
+  let current = start;
+  return { now: () => current, advance: (ms: number) => void (current += ms) };
+}
+
+/** Fault injection: fails the first `failures` documents, then answers one page of text. Records the clock at each call. */
+function flakyRecognizer(failures: number, now: () => number = Date.now): DocumentRecognizer & { calls: number[] } {
   const calls: number[] = [];
   return {
     calls,
     async recognize(): Promise<RecognizedPage[]> {
-      calls.push(Date.now());
+      calls.push(now());
       if (calls.length <= failures) throw Object.assign(new Error('pool unavailable'), { name: 'PoolError' });
       return [{ page: 1, text: 'Recognized text', confidence: 90, source: 'ocr', words: [] }];
     },
@@ -70,28 +76,67 @@ describe('OcrJobRunner', () => {
     }
   }
 
+  /** Polls (with a deadline) until `condition` holds. */
+  async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
+   * With the clock held 1 ms short of the backoff, the runner looks for jobs several times without
+   * retrying; 1 ms later it retries. Looks are counted, not waited for by wall time. Starts once
+   * the runner has logged the last failure (it has set the backoff by then).
+   */
+  async function expectRetryAfter(clock: ReturnType<typeof manualClock>, recognizer: { calls: number[] }, logged: string[], delayMs: number): Promise<void> {
+    const calls = recognizer.calls.length;
+    await until(() => logged.filter((m) => m.includes('will retry')).length === calls);
+    const looks = jest.spyOn(OcrJobRunner.prototype as unknown as { takeJobs(): void }, 'takeJobs');
+    try {
+      clock.advance(delayMs - 1);
+      const before = looks.mock.calls.length;
+      await until(() => looks.mock.calls.length >= before + 3);
+      expect(recognizer.calls).toHaveLength(calls);
+    } finally {
+      looks.mockRestore();
+    }
+    clock.advance(1);
+    await until(() => recognizer.calls.length > calls);
+  }
+
   it('backs off after a failed recognition instead of spending its attempts at once, then completes', async () => {
-    const recognizer = flakyRecognizer(1);
+    const clock = manualClock();
+    const recognizer = flakyRecognizer(1, clock.now);
     const logged: string[] = [];
-    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 400, log: (m) => logged.push(m) });
+    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 400, log: (m) => logged.push(m), now: clock.now });
     ocr.start();
+    await until(() => recognizer.calls.length === 1);
+    await expectRetryAfter(clock, recognizer, logged, 400);
     expect(await ocrEnded(10_000)).toBe('OcrCompleted');
     expect(recognizer.calls).toHaveLength(2);
-    expect(recognizer.calls[1] - recognizer.calls[0]).toBeGreaterThanOrEqual(400);
+    expect(recognizer.calls[1] - recognizer.calls[0]).toBe(400);
     // Two claims: the failed attempt and the one that completed.
     expect((await store.readStream(ocrJobStream(RECORD_ID, 1))).map((e) => e.data.attempt)).toEqual([1, 2]);
     expect(logged.find((m) => m.includes('failed'))).toMatch(/\(PoolError: see the error type\); will retry in 0 s$/);
   });
 
   it('fails the version for good only after its attempts, each after a longer wait', async () => {
-    const recognizer = flakyRecognizer(10);
-    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 100, maxAttempts: 3 });
+    const clock = manualClock();
+    const recognizer = flakyRecognizer(10, clock.now);
+    const logged: string[] = [];
+    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 100, maxAttempts: 3, log: (m) => logged.push(m), now: clock.now });
     ocr.start();
+    await until(() => recognizer.calls.length === 1);
+    await expectRetryAfter(clock, recognizer, logged, 100);
+    await expectRetryAfter(clock, recognizer, logged, 200);
+    // The next claim after the third failure finds the attempts used up: OcrFailed, no fourth recognition.
+    await until(() => logged.filter((m) => m.includes('will retry')).length === 3);
+    clock.advance(400);
     expect(await ocrEnded(10_000)).toBe('OcrFailed');
     expect(recognizer.calls).toHaveLength(3);
     const [first, second, third] = recognizer.calls;
-    expect(second - first).toBeGreaterThanOrEqual(100);
-    expect(third - second).toBeGreaterThanOrEqual(200);
+    expect([second - first, third - second]).toEqual([100, 200]);
   });
 
   it('fails the version at once, without retrying, when its content is refused for OCR (a page of an implausible shape)', async () => {

@@ -21,6 +21,8 @@ export interface OcrJobRunnerOptions {
   /** Wait before a job whose recognition failed here is claimed again; doubles with each failure (default 10 s). */
   retryDelayMs?: number;
   log?: (message: string) => void;
+  /** The clock the backoff and the other waits are measured on, in ms (default Date.now; tests pass their own). */
+  now?: () => number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class OcrJobRunner {
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
   private readonly log: (message: string) => void;
+  private readonly now: () => number;
   private readonly inProgress = new Map<string, Promise<void>>();
   /** Jobs not to be claimed before a time: held by another node, or backing off after failing here. */
   private readonly notBefore = new Map<string, number>();
@@ -65,6 +68,7 @@ export class OcrJobRunner {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.retryDelayMs = options.retryDelayMs ?? 10_000;
     this.log = options.log ?? (() => undefined);
+    this.now = options.now ?? Date.now;
   }
 
   start(): void {
@@ -104,7 +108,7 @@ export class OcrJobRunner {
   private takeJobs(): void {
     const free = this.concurrency - this.inProgress.size;
     if (free <= 0) return;
-    const now = Date.now();
+    const now = this.now();
     for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
     for (const [key, until] of this.notBefore) if (until <= now) this.notBefore.delete(key);
     const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4 + this.finished.size + this.notBefore.size).filter((job) => {
@@ -140,7 +144,7 @@ export class OcrJobRunner {
       });
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.kind === 'conflict')) {
-        this.notBefore.set(key, Date.now() + Math.min(this.leaseMs, 30_000));
+        this.notBefore.set(key, this.now() + Math.min(this.leaseMs, 30_000));
         return;
       }
       if (error instanceof DomainError && error.kind === 'gone') {
@@ -180,7 +184,7 @@ export class OcrJobRunner {
         const failures = (this.failedHere.get(key) ?? 0) + 1;
         this.failedHere.set(key, failures);
         const delay = this.retryDelayMs * 2 ** (failures - 1);
-        this.notBefore.set(key, Date.now() + delay);
+        this.notBefore.set(key, this.now() + delay);
         this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
         return;
       }
@@ -217,7 +221,7 @@ export class OcrJobRunner {
    * longer whatever happens.
    */
   private async finish(key: string, position: number | null): Promise<void> {
-    this.finished.set(key, Date.now() + FINISHED_MEMORY_MS);
+    this.finished.set(key, this.now() + FINISHED_MEMORY_MS);
     this.failedHere.delete(key);
     if (position !== null) await this.projections.waitFor(position, 2_000);
   }

@@ -1,10 +1,8 @@
 import { sharp } from './sharp-settings';
 import { decodeSlots } from '../inspect/decode-slots';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
-import { IngestRefusal } from '../inspect/ingest-refusal';
-import { checkHeaderShapes, strictDecoding } from '../inspect/inspect-image';
-import type { DocumentContentType } from '../inspect/document-content-type';
-import { checkPageShape } from '../inspect/page-shape';
+import { checkImageHeaders, corruptImage, ImageContentType } from '../inspect/image-page-headers';
+import { strictDecoding } from '../inspect/inspect-image';
 import { encodeGray } from './encode-gray';
 import { DEFAULT_IMAGE_DPI, PageRaster, RasterizeOptions } from './page-raster';
 
@@ -13,13 +11,13 @@ const PLAUSIBLE_SCAN_DPI = { min: 100, max: 2400 };
 
 /**
  * TIFF (every page), PNG and JPEG as 8-bit grayscale at their own resolution, one page at a time.
- * Page shapes are checked again from the headers first (a 59,000,000 x 1 page took OCR from 319 MB
- * to 1.47 GB): such a document is refused (IngestRefusal) before anything is decoded. Each page is
- * decoded and encoded in one of the process's decode slots.
+ * The headers are checked again first, as inspection checks them (checkImageHeaders: a 59,000,000 x
+ * 1 page took OCR from 319 MB to 1.47 GB): such a document is refused (IngestRefusal) before
+ * anything is decoded. Each page is decoded and encoded in one of the process's decode slots.
  */
 export async function* rasterizeImagePages(
   source: string | Buffer,
-  contentType: Exclude<DocumentContentType, 'application/pdf'>,
+  contentType: ImageContentType,
   options: RasterizeOptions = {},
 ): AsyncGenerator<PageRaster> {
   const maxPixels = options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage;
@@ -27,13 +25,8 @@ export async function* rasterizeImagePages(
     minPageSidePixels: options.minPageSidePixels ?? DEFAULT_INGEST_LIMITS.minPageSidePixels,
     maxPageAspectRatio: options.maxPageAspectRatio ?? DEFAULT_INGEST_LIMITS.maxPageAspectRatio,
   };
-  await checkHeaderShapes(source, contentType, { ...shape, maxPages: DEFAULT_INGEST_LIMITS.maxPages });
-  const first = await header(source, 0);
-  const pages = first.pages ?? 1;
-  for (let index = 0; index < pages; index++) {
-    const { width = 0, height = 0, density } = index === 0 ? first : await header(source, index);
-    checkPageShape(width, height, shape);
-    if (width * height > maxPixels) throw new IngestRefusal('too-many-pixels', `A page has more than the ${maxPixels} pixels allowed`);
+  const pages = await checkImageHeaders(source, contentType, { ...shape, maxPixelsPerPage: maxPixels });
+  for (const [index, { density }] of pages.entries()) {
     const dpi = plausibleDpi(density) ?? options.defaultImageDpi ?? DEFAULT_IMAGE_DPI;
     const image = await decodeSlots.run(async () => {
       let decoded: { data: Buffer; info: sharp.OutputInfo };
@@ -44,7 +37,7 @@ export async function* rasterizeImagePages(
           .raw({ depth: 'uchar' })
           .toBuffer({ resolveWithObject: true });
       } catch {
-        throw corrupt();
+        throw corruptImage();
       }
       const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'auto');
       return { data, width: decoded.info.width, height: decoded.info.height, dpi };
@@ -52,16 +45,6 @@ export async function* rasterizeImagePages(
     yield { page: index + 1, image };
   }
 }
-
-async function header(source: string | Buffer, page: number): Promise<sharp.Metadata> {
-  try {
-    return await sharp(source, { page, limitInputPixels: false }).metadata();
-  } catch {
-    throw corrupt();
-  }
-}
-
-const corrupt = () => new IngestRefusal('corrupt', 'The image is damaged or incomplete and cannot be read');
 
 function plausibleDpi(density: number | undefined): number | undefined {
   if (density === undefined || density < PLAUSIBLE_SCAN_DPI.min || density > PLAUSIBLE_SCAN_DPI.max) return undefined;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { normalizeMrn } from '../content-index.projection';
 import type { RecordProjection } from '../projection';
+import { statement } from '../statement-cache';
 
 /**
  * Full-text search over records: SQLite FTS5 (BM25), one row per OCR'd page and one per version
@@ -63,7 +64,7 @@ export interface SearchVersionRow {
 }
 
 interface Statements {
-  docOf: Database.Statement<[string], number>;
+  docOf: Database.Statement<[string], { doc: number }>;
   insertRecord: Database.Statement<[string]>;
   deleteRecord: Database.Statement<[number]>;
   insertFts: Database.Statement;
@@ -82,40 +83,42 @@ interface Statements {
   retireVersions: Database.Statement<[number]>;
 }
 
-const statementsByDb = new WeakMap<Database.Database, Statements>();
-
+/**
+ * The projection's statements, from the read-model connection's shared statement cache (prepared
+ * once per connection; dropped with it when the runner drops the tables).
+ */
 function statements(db: Database.Database): Statements {
-  let s = statementsByDb.get(db);
-  if (!s) {
-    s = {
-      docOf: db.prepare<[string], number>('SELECT doc FROM search_records WHERE record_id = ?').pluck(),
-      insertRecord: db.prepare('INSERT INTO search_records (record_id) VALUES (?)'),
-      deleteRecord: db.prepare('DELETE FROM search_records WHERE doc = ?'),
-      insertFts: db.prepare('INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertRow: db.prepare('INSERT INTO search_rows (id, doc, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertVersion: db.prepare(
-        `INSERT OR REPLACE INTO search_versions (doc, version, text_version, record_id, title, patient_name, mrn, document_type, date, current)
+  return {
+    docOf: statement(db, 'SELECT doc FROM search_records WHERE record_id = ?'),
+    insertRecord: statement(db, 'INSERT INTO search_records (record_id) VALUES (?)'),
+    deleteRecord: statement(db, 'DELETE FROM search_records WHERE doc = ?'),
+    insertFts: statement(db, 'INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertRow: statement(db, 'INSERT INTO search_rows (id, doc, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertVersion: statement(
+      db,
+      `INSERT OR REPLACE INTO search_versions (doc, version, text_version, record_id, title, patient_name, mrn, document_type, date, current)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      currentVersion: db.prepare('SELECT * FROM search_versions WHERE doc = ? AND current = 1'),
-      versionsShowing: db.prepare('SELECT * FROM search_versions WHERE doc = ? AND text_version = ?'),
-      pagesOf: db.prepare(
-        `SELECT r.page AS page, f.body AS body FROM search_rows r JOIN search_fts f ON f.rowid = r.id
+    ),
+    currentVersion: statement(db, 'SELECT * FROM search_versions WHERE doc = ? AND current = 1'),
+    versionsShowing: statement(db, 'SELECT * FROM search_versions WHERE doc = ? AND text_version = ?'),
+    pagesOf: statement(
+      db,
+      `SELECT r.page AS page, f.body AS body FROM search_rows r JOIN search_fts f ON f.rowid = r.id
          WHERE r.doc = ? AND r.version = ? AND r.page IS NOT NULL ORDER BY r.page`,
-      ),
-      pageRowIds: db.prepare('SELECT id FROM search_rows WHERE doc = ? AND version = ? AND page IS NOT NULL'),
-      rowIdsOfRecord: db.prepare('SELECT id FROM search_rows WHERE doc = ?'),
-      deleteFts: db.prepare('DELETE FROM search_fts WHERE rowid = ?'),
-      deleteRow: db.prepare('DELETE FROM search_rows WHERE id = ?'),
-      deleteRowsOfRecord: db.prepare('DELETE FROM search_rows WHERE doc = ?'),
-      deleteVersionsOfRecord: db.prepare('DELETE FROM search_versions WHERE doc = ?'),
-      retireRows: db.prepare('UPDATE search_rows SET current = 0 WHERE doc = ? AND current = 1'),
-      retireVersions: db.prepare('UPDATE search_versions SET current = 0 WHERE doc = ? AND current = 1'),
-    } as Statements;
-    statementsByDb.set(db, s);
-  }
-  return s;
+    ),
+    pageRowIds: statement(db, 'SELECT id FROM search_rows WHERE doc = ? AND version = ? AND page IS NOT NULL'),
+    rowIdsOfRecord: statement(db, 'SELECT id FROM search_rows WHERE doc = ?'),
+    deleteFts: statement(db, 'DELETE FROM search_fts WHERE rowid = ?'),
+    deleteRow: statement(db, 'DELETE FROM search_rows WHERE id = ?'),
+    deleteRowsOfRecord: statement(db, 'DELETE FROM search_rows WHERE doc = ?'),
+    deleteVersionsOfRecord: statement(db, 'DELETE FROM search_versions WHERE doc = ?'),
+    retireRows: statement(db, 'UPDATE search_rows SET current = 0 WHERE doc = ? AND current = 1'),
+    retireVersions: statement(db, 'UPDATE search_versions SET current = 0 WHERE doc = ? AND current = 1'),
+  };
 }
+
+/** The record's small integer key (search_records.doc), if it has one. */
+const docOf = (s: Statements, recordId: string): number | undefined => s.docOf.get(recordId)?.doc;
 
 /** Control characters never reach the index: snippets use \x01/\x02 as hit markers. */
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
@@ -181,7 +184,6 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
   },
 
   drop(db) {
-    statementsByDb.delete(db);
     db.exec('DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows; DROP TABLE IF EXISTS search_versions; DROP TABLE IF EXISTS search_records');
   },
 
@@ -193,7 +195,7 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
         if (!event.phiReadable) return; // shredded: its RecordDestroyed follows
         s.insertRecord.run(d.recordId);
         const v: SearchVersionRow = {
-          doc: s.docOf.get(d.recordId)!,
+          doc: docOf(s, d.recordId)!,
           record_id: d.recordId,
           version: 1,
           text_version: 1,
@@ -211,7 +213,7 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
       case 'RecordAmended': {
         const d = event.data;
         if (!event.phiReadable) return;
-        const doc = s.docOf.get(d.recordId);
+        const doc = docOf(s, d.recordId);
         const previous = doc === undefined ? undefined : s.currentVersion.get(doc);
         if (!previous) return;
         const v: SearchVersionRow = {
@@ -235,7 +237,7 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
         const d = event.data;
         if (!event.phiReadable || !Array.isArray(d.pageTexts)) return;
         const pages = (d.pageTexts as unknown[]).map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' })).filter((p) => p.body.trim() !== '');
-        const doc = s.docOf.get(d.recordId);
+        const doc = docOf(s, d.recordId);
         if (doc === undefined) return;
         // The version itself, and any later version that kept its content (amended before its OCR finished).
         for (const v of s.versionsShowing.all(doc, d.version)) {
@@ -249,7 +251,7 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
 
   purge(db, recordId) {
     const s = statements(db);
-    const doc = s.docOf.get(recordId);
+    const doc = docOf(s, recordId);
     if (doc === undefined) return;
     for (const { id } of s.rowIdsOfRecord.all(doc)) s.deleteFts.run(id);
     s.deleteRowsOfRecord.run(doc);

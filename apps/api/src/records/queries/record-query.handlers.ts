@@ -28,14 +28,14 @@ export class GetRecordHandler implements IQueryHandler<GetRecordQuery> {
     return recordView(state, revision);
   }
 
-  /** The record as it stood at `at`: 404 (nothing read, nothing logged) when it did not exist yet. */
+  /** The record as it stood at `at`: 404 (nothing read, nothing logged) when it did not exist yet. Loaded once. */
   private async asOf(query: GetRecordQuery, at: Date) {
     const live = await this.records.load(query.recordId);
-    if (live.state.status !== 'absent' && live.state.status !== 'destroyed' && !foldAsOf(live, at)) {
-      throw new DomainError('not-found', 'The record did not exist at that time');
-    }
-    const { loaded } = await auditRecordRead(this.records, query.recordId, query.context, 'record');
-    const then = foldAsOf(loaded, at);
+    const existsNow = live.state.status !== 'absent' && live.state.status !== 'destroyed';
+    const then = existsNow ? foldAsOf(live, at) : undefined;
+    if (existsNow && !then) throw new DomainError('not-found', 'The record did not exist at that time');
+    // An absent or destroyed record is refused here (404, 410), as any read of it.
+    await auditRecordRead(this.records, query.recordId, query.context, 'record', [undefined], live);
     if (!then) throw new DomainError('not-found', 'The record did not exist at that time');
     return { ...recordView(then.state, then.revision), asOf: at.toISOString() };
   }

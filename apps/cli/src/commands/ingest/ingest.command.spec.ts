@@ -287,6 +287,12 @@ describe('medrec ingest', () => {
       [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 16/],
       [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'ftp://x'], /--server must be an http/],
       [['--manifest', join(folder, 'manifest.json'), '--password-stdin'], /--password-stdin needs --username/],
+      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://192.0.2.1:3000'], /http:\/\/192\.0\.2\.1:3000 is plain HTTP to another machine: .*--allow-insecure-http/],
+      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://medrec.example'], /plain HTTP to another machine/],
+      // With the flag, the check passes (with a warning): the next problem is the empty manifest.
+      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://192.0.2.1:3000', '--allow-insecure-http'], /warning: .* is plain HTTP[^]*The manifest lists no files/],
+      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://127.0.0.2:3000'], /^(?![^]*plain HTTP)[^]*The manifest lists no files/],
+      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://[::1]:3000'], /^(?![^]*plain HTTP)[^]*The manifest lists no files/],
     ];
     for (const [args, message] of cases) {
       const result = await run(args);

@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CliError } from '../../cli-error';
 import type { CliIo } from '../../cli-io';
-import { credentialSource, LOGIN_PASSWORD_ENV, SERVER_ENV, TOKEN_ENV } from './ingest-credentials';
+import { PASSWORD_ENV } from '../../read-password';
+import { credentialSource, SERVER_ENV, TOKEN_ENV } from './ingest-credentials';
 import { createIngestProgress } from './ingest-progress';
 import { DEFAULT_STATE_FILE, IngestState } from './ingest-state';
 import { formatInvalidRows, formatSummary, IngestSummary, isComplete } from './ingest-summary';
@@ -25,6 +26,8 @@ export interface IngestOptions {
   concurrency?: string | number;
   skipInvalid?: boolean;
   json?: boolean;
+  /** Consent to send patient data over plain HTTP to a host other than this machine. */
+  allowInsecureHttp?: boolean;
 }
 
 /** Knobs for tests and the process shell, not on the command line. */
@@ -43,6 +46,12 @@ export interface IngestTuning {
 export async function ingest(io: CliIo, folderArgument: string, options: IngestOptions, tuning: IngestTuning = {}): Promise<IngestSummary> {
   const folder = await existingFolder(folderArgument);
   const server = serverUrl(options.server ?? io.env[SERVER_ENV] ?? DEFAULT_SERVER);
+  if (isCleartextToRemote(server)) {
+    if (!options.allowInsecureHttp) {
+      throw CliError.usage(`${server} is plain HTTP to another machine: patient data would cross the network unencrypted. Use https://, or pass --allow-insecure-http to send it anyway`);
+    }
+    io.stderr.write(`warning: ${server} is plain HTTP: patient data will cross the network unencrypted (--allow-insecure-http)\n`);
+  }
   const concurrency = parseConcurrency(options.concurrency ?? 2);
   const credentials = credentialSource(io, options);
 
@@ -55,7 +64,6 @@ export async function ingest(io: CliIo, folderArgument: string, options: IngestO
   }
   const state = await IngestState.open(options.state ? resolve(options.state) : join(folder, DEFAULT_STATE_FILE), server);
 
-  if (isCleartextToRemote(server)) io.stderr.write(`warning: ${server} is plain HTTP: patient data will cross the network unencrypted\n`);
   const client = new MedrecClient(server, await credentials(), { retryBaseMs: tuning.retryBaseMs });
   await client.signIn();
 
@@ -98,7 +106,8 @@ function parseConcurrency(value: string | number): number {
   return n;
 }
 
-function isCleartextToRemote(server: string): boolean {
+/** http:// to anything but the loopback interface (localhost, 127.0.0.0/8, [::1]). */
+export function isCleartextToRemote(server: string): boolean {
   const { protocol, hostname } = new URL(server);
   return protocol === 'http:' && !/^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(hostname);
 }
@@ -115,14 +124,17 @@ export function ingestCommand(io: CliIo): Command {
     .option('-c, --concurrency <n>', 'uploads at a time', '2')
     .option('--skip-invalid', 'ingest the valid rows even if others are invalid')
     .option('--json', 'print the summary as JSON')
+    .option('--allow-insecure-http', 'allow an http:// server other than this machine (patient data unencrypted on the network)')
     .addHelpText(
       'after',
       `
-Credentials: --username with the password from --password-stdin, else ${LOGIN_PASSWORD_ENV}, else a prompt;
+Credentials: --username with the password from --password-stdin, else ${PASSWORD_ENV}, else a prompt;
 or, without --username, a bearer token in ${TOKEN_ENV}.
 The manifest may also use the short names patient, dob and type; a missing title is made from the type.
 Files already ingested (same content, per the state file or the server) are skipped, so a batch can be
 re-run after an interruption. Refused files are listed with the server's reason.
+A plain http:// server is refused unless it is this machine (localhost, 127.x.x.x, [::1]) or
+--allow-insecure-http is given.
 Exit codes: 0 all ingested or skipped, 1 some refused or failed, 2 bad invocation or manifest.`,
     )
     .action(async (folder: string, options: IngestOptions) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkManifest, titleFromDocumentType } from './manifest-entries';
 import { readManifest } from './read-manifest';
+import { DomainError, validateNewRecord } from '@medrec/domain';
 
 const TODAY = '2025-06-01';
 const row = {
@@ -68,7 +69,7 @@ describe('manifest', () => {
           'mrn is missing',
           "patientName must be a person name (letters, spaces, . , ' -), at most 200 characters",
           'dateOfBirth must not be in the future',
-          expect.stringMatching(/^documentType must be one of progress-note, discharge-summary, /),
+          expect.stringMatching(/^documentType is not a known document type \(one of progress-note, discharge-summary, /),
           'encounterDate must be a date YYYY-MM-DD',
           'file is not a regular file',
         ],
@@ -77,6 +78,27 @@ describe('manifest', () => {
       { row: 6, problems: ['is not an object'] },
     ]);
     expect(JSON.stringify(invalid)).not.toMatch(/Ada|R2-D2|1970|2030|482913|yesterday/);
+  });
+
+  it('checks values by the domain rules for a new record (validateNewRecord), the ones the server applies', async () => {
+    const rows = [
+      { ...row, title: 'x'.repeat(301) },
+      { ...row, file: 'b.png', dateOfBirth: '1879-12-31', title: 'bell\u0007' },
+    ];
+    const { invalid } = await checkManifest(folder, rows, TODAY);
+    const domainMessages = (fields: object): string[] => {
+      try {
+        validateNewRecord({ ...row, ...fields, at: `${TODAY}T00:00:00.000Z` });
+        return [];
+      } catch (error) {
+        return (error as DomainError).errors.map((e) => `${e.field} ${e.message}`);
+      }
+    };
+    expect(invalid).toEqual([
+      { row: 1, file: 'a.png', problems: domainMessages(rows[0]) },
+      { row: 2, file: 'b.png', problems: domainMessages(rows[1]) },
+    ]);
+    expect(invalid[1].problems).toHaveLength(2);
   });
 
   it('refuses a file listed twice', async () => {

@@ -1,4 +1,4 @@
-import { DOCUMENT_TYPES, isCalendarDate, isDocumentType, isMrn, isPersonName, isText } from '@medrec/domain';
+import { DOCUMENT_TYPES, DomainError, isDocumentType, validateNewRecord } from '@medrec/domain';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -52,9 +52,6 @@ const COLUMNS: Record<string, Column> = {
   title: 'title',
   encounterdate: 'encounterDate',
 };
-
-const MAX_TITLE = 300;
-const EARLIEST_BIRTH_DATE = '1880-01-01';
 
 /** Checks every row against the folder and the record rules, so that all problems are listed at once. */
 export async function checkManifest(folder: string, rows: readonly RawManifestRow[], today = new Date().toISOString().slice(0, 10)): Promise<CheckedManifest> {
@@ -114,25 +111,41 @@ function columnValues(raw: Record<string, unknown>): { values: Partial<Record<Co
   return { values, problems };
 }
 
+/**
+ * Presence is the manifest's own concern (a missing column is named as such); the values are
+ * checked by the domain's rules for a new record, the ones the server applies.
+ */
 function recordFields(values: Partial<Record<Column, string>>, problems: string[], today: string): RecordFields | undefined {
   const before = problems.length;
   const { mrn, patientName, dateOfBirth, documentType, encounterDate } = values;
+  const missing = new Set<keyof RecordFields>();
   if (values.file === undefined) problems.push('file is missing');
-  if (mrn === undefined) problems.push('mrn is missing');
-  else if (!isMrn(mrn)) problems.push('mrn must be 4-20 letters, digits or hyphens');
-  if (patientName === undefined) problems.push('patientName is missing');
-  else if (!isPersonName(patientName)) problems.push("patientName must be a person name (letters, spaces, . , ' -), at most 200 characters");
-  if (dateOfBirth === undefined) problems.push('dateOfBirth is missing');
-  else if (!isCalendarDate(dateOfBirth)) problems.push('dateOfBirth must be a date YYYY-MM-DD');
-  else if (dateOfBirth > today) problems.push('dateOfBirth must not be in the future');
-  else if (dateOfBirth < EARLIEST_BIRTH_DATE) problems.push(`dateOfBirth must be on or after ${EARLIEST_BIRTH_DATE}`);
-  if (documentType === undefined) problems.push('documentType is missing');
-  else if (!isDocumentType(documentType)) problems.push(`documentType must be one of ${DOCUMENT_TYPES.join(', ')}`);
+  for (const field of ['mrn', 'patientName', 'dateOfBirth', 'documentType'] as const) {
+    if (values[field] !== undefined) continue;
+    missing.add(field);
+    problems.push(`${field} is missing`);
+  }
   const title = values.title ?? (documentType !== undefined && isDocumentType(documentType) ? titleFromDocumentType(documentType) : undefined);
-  if (title !== undefined && !isText(title, MAX_TITLE)) problems.push(`title must be at most ${MAX_TITLE} characters, without control characters`);
-  if (encounterDate !== undefined && !isCalendarDate(encounterDate)) problems.push('encounterDate must be a date YYYY-MM-DD');
-  if (problems.length > before || !mrn || !patientName || !dateOfBirth || !documentType || !title) return undefined;
-  return { mrn, patientName, dateOfBirth, documentType, title, ...(encounterDate !== undefined ? { encounterDate } : {}) };
+  // Without a title of its own, a row takes the type's: no title means no valid type, already reported.
+  if (title === undefined) missing.add('title');
+  const fields = { mrn: mrn ?? '', patientName: patientName ?? '', dateOfBirth: dateOfBirth ?? '', documentType: documentType ?? '', title: title ?? '', ...(encounterDate !== undefined ? { encounterDate } : {}) };
+  for (const { field, message } of domainProblems(fields, today)) {
+    if (missing.has(field as keyof RecordFields)) continue;
+    problems.push(`${field} ${message}${field === 'documentType' ? ` (one of ${DOCUMENT_TYPES.join(', ')})` : ''}`);
+  }
+  if (problems.length > before) return undefined;
+  return fields;
+}
+
+/** The field errors validateNewRecord finds, as of `today` (no date of birth after it). */
+function domainProblems(fields: RecordFields, today: string): { field: string; message: string }[] {
+  try {
+    validateNewRecord({ ...fields, at: `${today}T00:00:00.000Z` });
+    return [];
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'invalid') return error.errors;
+    throw error;
+  }
 }
 
 async function locateFile(folder: string, file: string, problems: string[]): Promise<{ path: string; size: number } | undefined> {

@@ -97,6 +97,41 @@ describe('MedrecClient', () => {
     expect(logins).toBe(1);
   });
 
+  it("waits as long as the server's Retry-After says instead of its own backoff, at most 60 s", async () => {
+    const pauses: number[] = [];
+    const sleep = async (ms: number) => void pauses.push(ms);
+    const busy = (code: number, retryAfter: string): Handler => (_req, _body, res) =>
+      res.writeHead(code, { 'content-type': 'application/problem+json', 'retry-after': retryAfter }).end(JSON.stringify({ status: code }));
+    const client = new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 1000, sleep });
+
+    uploads.push(busy(503, '2'), busy(429, '600'), status(502), created('r-9'));
+    await expect(client.createRecord(file, 'scan.png', FIELDS)).resolves.toMatchObject({ kind: 'created', recordId: 'r-9' });
+
+    // 2 s as asked; 600 s capped at 60 s; no Retry-After: the client's own backoff (4-8 s on the third retry).
+    expect(pauses.slice(0, 2)).toEqual([2000, 60_000]);
+    expect(pauses).toHaveLength(3);
+    expect(pauses[2]).toBeGreaterThanOrEqual(4000);
+    expect(pauses[2]).toBeLessThan(8000);
+  });
+
+  it('honours Retry-After on sign-in too (503 while hashing slots are taken)', async () => {
+    const pauses: number[] = [];
+    let busyOnce = true;
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      req.on('end', () => {
+        if (busyOnce) {
+          busyOnce = false;
+          return res.writeHead(503, { 'retry-after': '1' }).end();
+        }
+        json(res, 200, { accessToken: 'token-after-wait', expiresIn: 900 });
+      });
+    });
+    await new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 5000, sleep: async (ms) => void pauses.push(ms) }).signIn();
+    expect(pauses).toEqual([1000]);
+  });
+
   it('reports refusals with the status, the detail and the reason, without retrying', async () => {
     const client = new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 1 });
     uploads.push(

@@ -22,6 +22,8 @@ export interface ClientOptions {
   retryBaseMs?: number;
   /** Per request, upload included. */
   timeoutMs?: number;
+  /** How the client waits between attempts (tests pass one that records the pauses). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 interface Problem {
@@ -35,13 +37,16 @@ interface Problem {
 type Attempt = { kind: 'response'; status: number; body: unknown; retryAfterMs?: number } | { kind: 'network'; error: string };
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
-const MAX_RETRY_AFTER_MS = 60_000;
+
+/** The longest Retry-After honoured: a server asking for more is retried after this. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 /** The part of the medrec HTTP API the batch ingest uses (API.md: auth, POST /api/records). */
 export class MedrecClient {
   private readonly retries: number;
   private readonly retryBaseMs: number;
   private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private token: { value: string; refreshAt: number } | undefined;
   private signingIn: Promise<string> | undefined;
 
@@ -53,6 +58,7 @@ export class MedrecClient {
     this.retries = options.retries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
   }
 
   /** Signs in now (with a password), so that wrong credentials stop the batch before any file is read. */
@@ -65,8 +71,10 @@ export class MedrecClient {
     let attempts = 0;
     let signedInAgain = false;
     let lastError = '';
+    let retryAfterMs: number | undefined;
     while (attempts <= this.retries) {
-      if (attempts > 0) await sleep(this.backoff(attempts));
+      if (attempts > 0) await this.sleep(retryAfterMs ?? this.backoff(attempts));
+      retryAfterMs = undefined;
       attempts++;
       const token = await this.accessToken();
       const attempt = await this.send('POST', '/api/records', token, await recordForm(path, filename, fields));
@@ -90,7 +98,8 @@ export class MedrecClient {
       if (status === 409 && typeof problem.existingRecordId === 'string') return { kind: 'duplicate', recordId: problem.existingRecordId };
       if (RETRYABLE.has(status)) {
         lastError = `${status} ${describeProblem(problem) || 'server error'}`;
-        if (attempt.retryAfterMs !== undefined && attempts <= this.retries) await sleep(attempt.retryAfterMs);
+        // The server's Retry-After (429, 503), when it gives one, replaces the client's own backoff.
+        retryAfterMs = attempt.retryAfterMs;
         continue;
       }
       return { kind: 'refused', status, detail: describeProblem(problem) || `HTTP ${status}`, ...(problem.reason ? { reason: problem.reason } : {}) };
@@ -108,8 +117,10 @@ export class MedrecClient {
 
   private async requestToken(credentials: { username: string; password: string }): Promise<string> {
     let lastError = '';
+    let retryAfterMs: number | undefined;
     for (let attempts = 0; attempts <= this.retries; attempts++) {
-      if (attempts > 0) await sleep(this.backoff(attempts));
+      if (attempts > 0) await this.sleep(retryAfterMs ?? this.backoff(attempts));
+      retryAfterMs = undefined;
       const issuedAt = Date.now();
       const attempt = await this.send('POST', '/api/auth/token', undefined, JSON.stringify({ username: credentials.username, password: credentials.password }));
       if (attempt.kind === 'network') {
@@ -127,6 +138,7 @@ export class MedrecClient {
       if (attempt.status === 404) throw new CliError(`${this.server} has no /api/auth/token (404): check --server`);
       lastError = `${attempt.status} ${describeProblem(body) || 'server error'}`;
       if (!RETRYABLE.has(attempt.status)) break;
+      retryAfterMs = attempt.retryAfterMs;
     }
     throw new CliError(`Could not sign in to ${this.server}: ${lastError}`);
   }
@@ -187,6 +199,7 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Retry-After in seconds (the form the API sends), capped at MAX_RETRY_AFTER_MS. */
 function retryAfter(header: string | null): number | undefined {
   if (header === null || !/^\d+$/.test(header.trim())) return undefined;
   return Math.min(Number(header.trim()) * 1000, MAX_RETRY_AFTER_MS);
