@@ -56,7 +56,7 @@ async function upload(bytes: Buffer, filename: string, timeoutMs = 30_000): Prom
 /** Files under the blob store: stored content (encrypted). */
 function storedFiles(): string[] {
   const root = join(dataDir, 'blobs');
-  return existsSync(root) ? (readdirSync(root, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[]).filter((d) => d.isFile()).map((d) => d.name) : [];
+  return existsSync(root) ? (readdirSync(root, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name) : [];
 }
 
 function spooled(): string[] {

@@ -232,7 +232,7 @@ async function runCase(c: HostileCase): Promise<void> {
     const { status, contentType, body } = answer as Answer;
     expect({ case: c.name, status, contentType: contentType.split(';')[0] }).toEqual({
       case: c.name,
-      status: c.expected.includes(status) ? status : `one of ${c.expected}`,
+      status: c.expected.includes(status) ? status : `one of ${c.expected.join(', ')}`,
       contentType: 'application/problem+json',
     });
     const problem = JSON.parse(body.toString('utf8'));

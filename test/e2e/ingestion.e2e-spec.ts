@@ -33,7 +33,7 @@ describe('scan ingestion over HTTP', () => {
   beforeAll(async () => {
     t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true' });
     u = await usersByRole(t.baseUrl);
-    recognitions = jest.spyOn((t.app.get(OcrJobRunner) as unknown as { recognizer: DocumentRecognizer }).recognizer, 'recognize');
+    recognitions = jest.spyOn(t.app.get<OcrJobRunner, { recognizer: DocumentRecognizer }>(OcrJobRunner).recognizer, 'recognize');
   });
   afterAll(() => t.close());
 
@@ -41,7 +41,7 @@ describe('scan ingestion over HTTP', () => {
   async function ocrSettled(timeoutMs = 30_000): Promise<void> {
     const client = new Client(t.baseUrl);
     const head = (await client.get('/health/ready')).body.position as number;
-    const runner = t.app.get(OcrJobRunner) as unknown as { inProgress: Map<string, unknown> };
+    const runner = t.app.get<OcrJobRunner, { inProgress: Map<string, unknown> }>(OcrJobRunner);
     for (const deadline = Date.now() + timeoutMs; ; ) {
       const { projections } = (await client.get('/health/ready')).body as { projections: Array<{ name: string; position: number }> };
       const ocrJobs = projections.find((p) => p.name === 'ocr-jobs');

@@ -8,7 +8,7 @@ import { purpose, recordForm, startApp, usersByRole } from './support/harness';
 describe('the OCR worker app', () => {
   it('does the OCR of an API that does none, keeping only the read model of pending jobs', async () => {
     const api = await startApp(); // OCR off in the API process
-    const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(loadConfig({ MEDREC_DATA_DIR: api.dataDir } as NodeJS.ProcessEnv)), { logger: false });
+    const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(loadConfig({ MEDREC_DATA_DIR: api.dataDir })), { logger: false });
     try {
       await worker.init();
       const u = await usersByRole(api.baseUrl);

@@ -382,7 +382,7 @@ describe('purpose of use on reads of patient data', () => {
     },
   );
 
-  it.each(readPermissions.map((permission) => ({ permission, role: PERMISSIONS[permission][0] as Role })))(
+  it.each(readPermissions.map((permission) => ({ permission, role: PERMISSIONS[permission][0] })))(
     '$permission as $role: missing, empty or unknown X-Purpose-Of-Use -> 400',
     async ({ permission, role }) => {
       const call = await ENDPOINTS[permission].prepare(role);

@@ -95,7 +95,7 @@ describe('PhiCodec', () => {
 
       await expect(attempt).rejects.toThrow('No data key');
       const error = await attempt.catch((e: Error) => e);
-      for (const value of CLEAR_PHI_VALUES) expect(String(error)).not.toContain(value);
+      for (const value of CLEAR_PHI_VALUES) expect(String(error as Error)).not.toContain(value);
     });
 
     it('passes events without PHI fields through unchanged, without touching the key store', async () => {

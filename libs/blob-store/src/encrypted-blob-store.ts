@@ -41,7 +41,8 @@ export async function putEncrypted(
     },
   });
   const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-  let streamError: Error | null = null;
+  // Set by the pipeline's callback; `as` keeps the compiler from assuming it stays null.
+  let streamError = null as Error | null;
   // Errors reach the store too: pipeline destroys the last stream with them, which fails its put.
   const encrypted = pipeline(source, measure, createEncryptStream(dataKey, key), (error) => {
     if (error) streamError = error;

@@ -42,7 +42,7 @@ function write(value: unknown, ancestors: Set<object>, path: string): string {
       });
       return `[${items.join(',')}]`;
     }
-    const prototype = Object.getPrototypeOf(value);
+    const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) {
       throw new TypeError(`canonicalJson: non-plain object at ${path}`);
     }

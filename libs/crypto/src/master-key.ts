@@ -66,8 +66,9 @@ function readKeyFile(file: string, warn: (message: string) => void): Buffer | nu
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (error.code === 'ENOENT') return null;
-    throw new MasterKeyError(`Cannot read the master key file ${file} (${error.code ?? 'error'})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new MasterKeyError(`Cannot read the master key file ${file} (${code ?? 'error'})`);
   }
   const key = parseKey(text.trim());
   if (!key) throw new MasterKeyError(`The master key file ${file} is corrupt: it must hold ${KEY_LENGTH} bytes as base64 or hex`);
@@ -97,12 +98,13 @@ function createKeyFile(dataDir: string, file: string, warn: (message: string) =>
     try {
       linkSync(temp, file);
     } catch (error) {
-      if (error.code === 'EEXIST') {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') {
         const winner = readKeyFile(file, warn);
         if (winner) return winner;
         throw error;
       }
-      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(error.code)) throw error;
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code)) throw error;
       // Filesystem without hard links: rename is still atomic, only not exclusive.
       renameSync(temp, file);
     }

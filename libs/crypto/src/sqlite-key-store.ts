@@ -85,7 +85,7 @@ export class SqliteKeyStore implements KeyStore {
       try {
         this.statements.insert.run(keyId, wrapped, new Date().toISOString());
       } catch (error) {
-        if (error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new KeyExistsError(keyId);
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new KeyExistsError(keyId);
         throw error;
       }
     })();

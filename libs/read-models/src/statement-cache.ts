@@ -18,6 +18,7 @@ const caches = new WeakMap<Database.Database, Map<string, Database.Statement>>()
  * change); clearStatementCache() drops a connection's statements all the same (the runner calls it
  * after dropping projections' tables).
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- better-sqlite3's own Statement<BindParameters extends unknown[] | {}> bound
 export function statement<BindParameters extends unknown[] | {} = unknown[], Result = unknown>(
   db: Database.Database,
   sql: string,

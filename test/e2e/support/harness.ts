@@ -30,7 +30,7 @@ export interface TestApp {
 /** The real app — on embedded defaults (SQLite, filesystem) unless `env` says otherwise — in a fresh data directory, on a loopback port. */
 export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-')), env: Record<string, string> = {}): Promise<TestApp> {
   // OCR stays off unless a test asks for it: most tests upload a tiny image and need no recognition.
-  const config = loadConfig({ MEDREC_DATA_DIR: dataDir, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: '0', MEDREC_OCR_IN_PROCESS: 'false', ...GENEROUS_SIGN_IN_LIMITS, ...env } as NodeJS.ProcessEnv);
+  const config = loadConfig({ MEDREC_DATA_DIR: dataDir, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: '0', MEDREC_OCR_IN_PROCESS: 'false', ...GENEROUS_SIGN_IN_LIMITS, ...env });
   const app = await createApp(config, process.env.E2E_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as import('node:net').AddressInfo;

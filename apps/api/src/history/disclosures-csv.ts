@@ -20,7 +20,7 @@ const COLUMNS = [
  * return) are prefixed with a single quote first (OWASP: CSV injection).
  */
 export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : String(value);
+  let text = textOf(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -41,4 +41,11 @@ export function disclosuresCsv(disclosures: Disclosure[]): string {
     d.releaseId,
   ]);
   return [COLUMNS as readonly unknown[], ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }

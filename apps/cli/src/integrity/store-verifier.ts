@@ -52,7 +52,7 @@ export async function verifyStore(stores: { events: EventStore; keys: KeyStore; 
     const batch = await stores.events.readAll({ fromPosition: from, maxCount: batchSize });
     if (batch.length === 0) break;
     for (const event of batch) {
-      walker.visit(event as Parameters<ChainWalker['visit']>[0]);
+      walker.visit(event);
       const recordId = RECORD_STREAM.exec(event.stream)?.[1];
       if (recordId) collectContent(records, recordId, event.stream, event.type, event.data);
     }

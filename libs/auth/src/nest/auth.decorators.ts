@@ -18,7 +18,7 @@ export function RequirePermission(permission: Permission): MethodDecorator {
       ApiHeader({ name: 'X-Purpose-Of-Use', required: true, enum: [...PURPOSES_OF_USE], description: `Roles: ${PERMISSIONS[permission].join(', ')}` }),
     );
   }
-  return applyDecorators(...decorators) as MethodDecorator;
+  return applyDecorators(...decorators);
 }
 
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);

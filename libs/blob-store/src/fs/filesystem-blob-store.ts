@@ -57,7 +57,7 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       file = await open(this.pathOf(key), 'r');
     } catch (error) {
-      if (isMissing(error) || error.code === 'EISDIR') throw new BlobNotFoundError(key);
+      if (isMissing(error) || errnoCode(error) === 'EISDIR') throw new BlobNotFoundError(key);
       throw error;
     }
     // A directory opens fine on POSIX; it is not a blob.
@@ -85,7 +85,7 @@ export class FilesystemBlobStore implements BlobStore {
       await unlink(path);
     } catch (error) {
       if (isMissing(error)) return;
-      if (error.code === 'EISDIR' || error.code === 'EPERM') {
+      if (errnoCode(error) === 'EISDIR' || errnoCode(error) === 'EPERM') {
         if (!(await stat(path)).isFile()) return;
       }
       throw error;
@@ -99,7 +99,7 @@ export class FilesystemBlobStore implements BlobStore {
     const slash = prefix.lastIndexOf('/');
     const dir = slash < 0 ? this.root : this.pathOf(prefix.slice(0, slash));
     const namePrefix = prefix.slice(slash + 1);
-    const entries = await readdir(dir, { withFileTypes: true }).catch((error) => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
       if (isMissing(error)) return [];
       throw error;
     });
@@ -128,8 +128,8 @@ export class FilesystemBlobStore implements BlobStore {
         await rename(temp, target);
         break;
       } catch (error) {
-        if (error.code === 'ENOENT' && attempt === 0) continue;
-        if (['EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY'].includes(error.code)) {
+        if (errnoCode(error) === 'ENOENT' && attempt === 0) continue;
+        if (['EISDIR', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY'].includes(errnoCode(error) ?? '')) {
           throw new Error(`Blob key conflicts with an existing blob or folder: ${key}`);
         }
         throw error;
@@ -152,7 +152,7 @@ export class FilesystemBlobStore implements BlobStore {
     this.ready ??= (async () => {
       await makePrivateDir(join(this.root, TEMP_DIR));
       await this.sweepStaleTemps();
-    })().catch((error) => {
+    })().catch((error: unknown) => {
       this.ready = null;
       throw error;
     });
@@ -192,7 +192,7 @@ async function removeTree(path: string, isDirectory: boolean): Promise<number> {
     }
   }
   let deleted = 0;
-  const entries = await readdir(path, { withFileTypes: true }).catch((error) => {
+  const entries = await readdir(path, { withFileTypes: true }).catch((error: unknown) => {
     if (isMissing(error)) return [];
     throw error;
   });
@@ -211,6 +211,12 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function isMissing(error: { code?: string }): boolean {
-  return error.code === 'ENOENT' || error.code === 'ENOTDIR';
+/** The errno code of a failed file system call (`catch` gives an untyped value). */
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -310,5 +310,5 @@ export const recordDestroyed = (overrides: Partial<RecordDestroyed['data']> = {}
 export function shredded<E extends RecordEvent>(event: E): E {
   const data: Record<string, unknown> = { ...event.data };
   for (const field of RECORD_PHI_FIELDS[event.type]) delete data[field];
-  return { ...event, data } as E;
+  return { ...event, data };
 }

@@ -10,8 +10,11 @@ export interface AllSubscriptionSource {
   open(from: Position | typeof START): AllStreamSubscription;
 }
 
-class HandlerFailure {
-  constructor(readonly error: unknown) {}
+/** Carries a handler's own error out of the subscription loop, apart from the source's errors. */
+class HandlerFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('The subscription handler failed');
+  }
 }
 
 export class AllSubscription implements Subscription {

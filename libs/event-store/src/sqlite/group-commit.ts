@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 
 interface QueuedWrite {
   run: () => unknown;
-  resolve: (value: any) => void;
+  // Method syntax: each write resolves its own promise's type.
+  resolve(value: unknown): void;
   reject: (error: unknown) => void;
 }
 
@@ -97,7 +98,7 @@ export class GroupCommitQueue {
     if (batch.length === 0) return;
 
     const results: unknown[] = new Array(batch.length);
-    const failures: (unknown | undefined)[] = new Array(batch.length);
+    const failures: unknown[] = new Array(batch.length);
     try {
       this.options.onBegin();
       this.begin.run();

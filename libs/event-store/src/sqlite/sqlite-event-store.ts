@@ -70,8 +70,8 @@ function toStoredEvent(row: EventRow): StoredEvent {
     id: row.id,
     stream: row.stream,
     type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
+    data: JSON.parse(row.data) as StoredEvent['data'],
+    metadata: JSON.parse(row.metadata) as StoredEvent['metadata'],
     revision: row.revision,
     position: row.position,
     recordedAt: row.recorded_at,
@@ -86,8 +86,8 @@ function rawToStoredEvent(row: RawEventRow): StoredEvent {
     id: row[1],
     stream: row[2],
     type: row[4],
-    data: JSON.parse(row[5]),
-    metadata: JSON.parse(row[6]),
+    data: JSON.parse(row[5]) as StoredEvent['data'],
+    metadata: JSON.parse(row[6]) as StoredEvent['metadata'],
     revision: row[3],
     position: row[0],
     recordedAt: row[7],
@@ -211,7 +211,7 @@ export class SqliteEventStore implements EventStore {
       if (!Array.isArray(events) || events.length === 0) throw new TypeError('append needs at least one event');
       serialized = events.map(serialize);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error as Error);
     }
     return this.writes.enqueue(() => this.writeEvents(stream, serialized, expectedRevision));
   }
@@ -317,7 +317,7 @@ export class SqliteEventStore implements EventStore {
       assertStreamName(stream);
       assertValidExpectedRevision(expected);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error as Error);
     }
     return this.writes.enqueue(() => {
       const state = this.streamState(stream);
@@ -341,7 +341,7 @@ export class SqliteEventStore implements EventStore {
   private readAllSync(after: number, limit: number): StoredEvent[] {
     if (!Number.isSafeInteger(after) || after < 0) throw new RangeError('fromPosition must be a non-negative integer');
     const rows = this.statements.readAll.all(after, limit);
-    const events: StoredEvent[] = new Array(rows.length);
+    const events = new Array<StoredEvent>(rows.length);
     for (let i = 0; i < rows.length; i++) events[i] = rawToStoredEvent(rows[i]);
     return events;
   }

@@ -29,8 +29,9 @@ export class Deadline {
     if (caller?.aborted) this.onCallerAbort();
     else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
     this.aborted = new Promise<never>((_, reject) => {
-      if (this.signal.aborted) reject(this.signal.reason);
-      else this.signal.addEventListener('abort', () => reject(this.signal.reason), { once: true });
+      // An AbortSignal's reason is an Error (DOMException, or the one the deadline aborted with).
+      if (this.signal.aborted) reject(this.signal.reason as Error);
+      else this.signal.addEventListener('abort', () => reject(this.signal.reason as Error), { once: true });
     });
     this.aborted.catch(() => undefined);
   }

@@ -56,7 +56,7 @@ export class DecodeSlots {
       const onAbort = () => {
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) this.waiting.splice(index, 1);
-        reject(signal!.reason);
+        reject(signal!.reason as Error);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);

@@ -10,7 +10,7 @@ const B = '00000000-0000-4000-8000-00000000000b';
 let position = 0;
 
 function event(type: string, data: Record<string, unknown>, phiReadable = true): ProjectedEvent {
-  const stored = { position: ++position, type, data, stream: `record-${data.recordId}` } as unknown as StoredEvent;
+  const stored = { position: ++position, type, data, stream: `record-${String(data.recordId)}` } as unknown as StoredEvent;
   return { stored, type, data, phiReadable };
 }
 

@@ -121,6 +121,7 @@ function statements(db: Database.Database): Statements {
 const docOf = (s: Statements, recordId: string): number | undefined => s.docOf.get(recordId)?.doc;
 
 /** Control characters never reach the index: snippets use \x01/\x02 as hit markers. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this expression's purpose
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 export const indexable = (text: string): string => text.replace(CONTROL, ' ');
 

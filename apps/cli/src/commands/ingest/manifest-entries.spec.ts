@@ -55,7 +55,7 @@ describe('manifest', () => {
       'not an object',
     ];
 
-    const { entries, invalid } = await checkManifest(folder, rows as never, TODAY);
+    const { entries, invalid } = await checkManifest(folder, rows, TODAY);
 
     expect(entries.map((e) => e.row)).toEqual([4]);
     expect(invalid).toEqual([

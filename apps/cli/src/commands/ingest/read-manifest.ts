@@ -38,7 +38,7 @@ async function readJsonManifest(path: string): Promise<RawManifestRow[]> {
   }
   if (!Array.isArray(parsed)) throw CliError.usage('A JSON manifest must be an array of objects, one per file');
   // Entries that are not objects are kept: validation reports them by row number with the others.
-  return parsed;
+  return parsed as unknown[];
 }
 
 async function readCsvManifest(path: string): Promise<RawManifestRow[]> {

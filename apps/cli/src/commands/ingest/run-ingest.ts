@@ -44,7 +44,7 @@ const isStored = (outcome: Outcome | undefined): boolean =>
 export async function runIngest(entries: readonly IngestEntry[], invalid: readonly InvalidRow[], options: RunIngestOptions): Promise<IngestRun> {
   const { client, state, progress, signal } = options;
   const startedAt = Date.now();
-  const outcomes: Outcome[] = new Array(entries.length);
+  const outcomes = new Array<Outcome>(entries.length);
   let stopError: CliError | undefined;
 
   /**
