@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs';
 import { AppModule } from './app.module';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '@medrec/platform';
 import type { TracedRequest } from './http/request-context';
 import { jsonBody } from './http/json-body';
 import { securityHeaders } from './http/security-headers';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ProjectionRunner, SearchService } from '@medrec/read-models';
-import { deriveServerKey, SERVER_SECRET } from '../infrastructure/infrastructure.module';
+import { deriveServerKey, SERVER_SECRET } from '@medrec/platform';
 import { SearchController } from './search.controller';
 
 /**

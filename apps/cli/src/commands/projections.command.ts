@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { ProjectionRunner, ProjectionStatus, readCheckpoints } from '@medrec/read-models';
-import { PROJECTIONS, READ_MODELS_FILE } from '../../../api/src/read-models/projections';
+import { PROJECTIONS, READ_MODELS_FILE, replayThreadFor } from '@medrec/platform/read-models/projections';
 import { CliError } from '../cli-error';
 import type { CliIo } from '../cli-io';
 import { DataStores, withDataStores } from '../data-stores';
@@ -11,7 +11,7 @@ function openRunner(stores: DataStores): ProjectionRunner {
     filename: join(stores.config.dataDir, READ_MODELS_FILE),
     batchSize: 2000,
     // The rebuild applies batches in a thread of its own while this one reads and decrypts the next.
-    replayThread: { projectionsModule: require.resolve('../../../api/src/read-models/projections'), projectionsExport: 'PROJECTIONS' },
+    replayThread: replayThreadFor('PROJECTIONS'),
   });
 }
 

@@ -5,7 +5,7 @@ import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import * as projectionLists from './projections';
-import { READ_MODELS_FILE } from './projections';
+import { ProjectionList, READ_MODELS_FILE, replayThreadFor } from './projections';
 
 const logger = new Logger('Projections');
 
@@ -19,7 +19,7 @@ const logger = new Logger('Projections');
 export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(@Inject(ProjectionRunner) private readonly projections: ProjectionRunner) {}
 
-  static forRoot(exportName: 'PROJECTIONS' | 'OCR_WORKER_PROJECTIONS' = 'PROJECTIONS'): DynamicModule {
+  static forRoot(exportName: ProjectionList = 'PROJECTIONS'): DynamicModule {
     return {
       module: ReadModelsModule,
       providers: [
@@ -31,7 +31,7 @@ export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicati
               filename: join(config.dataDir, READ_MODELS_FILE),
               batchSize: config.projectionBatchSize,
               // A long catch-up at start (a read model replaying after an upgrade) applies in a thread of its own.
-              replayThread: { projectionsModule: require.resolve('./projections'), projectionsExport: exportName },
+              replayThread: replayThreadFor(exportName),
               log: (message) => logger.warn(message),
             }),
         },
