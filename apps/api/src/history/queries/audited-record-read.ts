@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '@medrec/application';
 import { AccessRecord, DomainError, ExistingRecordState, PurposeOfUse } from '@medrec/domain';
-import { ProjectionRunner } from '@medrec/read-models';
-import { ReadModelBehindError, READ_YOUR_WRITES_TIMEOUT_MS } from '../../read-models/read-your-writes';
 import type { RecordRepository } from '../../records/record-repository';
 
 /**
@@ -32,12 +30,4 @@ export async function auditRecordRead(
     ({ position } = await records.logAccess(loaded, command, context));
   }
   return { state: state as ExistingRecordState, revision: loaded.revision!, position };
-}
-
-/**
- * Waits until the read models have applied the log up to `position` (the read's own access):
- * the view then holds everything that happened before this read. 503 when they stay behind.
- */
-export async function readModelsAt(runner: ProjectionRunner, position: number): Promise<void> {
-  if (!(await runner.waitFor(position, READ_YOUR_WRITES_TIMEOUT_MS))) throw new ReadModelBehindError(position);
 }
