@@ -44,7 +44,7 @@ describe('ReadModels: waiting for a position (read-your-writes)', () => {
   it('fails with ReadModelBehindError (503, Retry-After) when the views stay behind', async () => {
     const readModels = new ReadModels(projections, store, { timeoutMs: 50 });
     projections.start();
-    const error = await readModels.reach(1000).catch((e) => e);
+    const error: unknown = await readModels.reach(1000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReadModelBehindError);
     expect(error).toMatchObject({ position: 1000, retryAfterSeconds: 1 });
   });
