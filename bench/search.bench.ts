@@ -200,7 +200,7 @@ function newDoc(i: number): Doc {
 
 const actor: Actor = { userId: randomUUID(), username: 'bench-clerk', role: 'clerk' };
 
-async function writeDocs(store: SqliteEventStore, keys: SqliteKeyStore, runner: EventSourcedRunner, sample: Doc[]): Promise<void> {
+async function writeDocs(store: SqliteEventStore, keys: SqliteKeyStore, eventSourced: EventSourcedRunner, sample: Doc[]): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (;;) {
@@ -212,7 +212,7 @@ async function writeDocs(store: SqliteEventStore, keys: SqliteKeyStore, runner: 
       const context: CommandContext = { actor, correlationId: randomUUID(), at };
       await keys.create(doc.recordId);
       const content = { blobKey: `records/${doc.recordId}/v1`, sha256: randomBytes(32).toString('hex'), size: 120_000, contentType: 'image/tiff', pages: 1 };
-      await runner.run({
+      await eventSourced.run({
         stream: recordStream(doc.recordId),
         keyId: doc.recordId,
         decider: recordDecider,
@@ -220,7 +220,7 @@ async function writeDocs(store: SqliteEventStore, keys: SqliteKeyStore, runner: 
         context,
       });
       // As the OCR job records its result: a second command on the record's stream.
-      await runner.run({
+      await eventSourced.run({
         stream: recordStream(doc.recordId),
         keyId: doc.recordId,
         decider: recordDecider,

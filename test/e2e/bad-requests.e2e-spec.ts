@@ -533,10 +533,10 @@ describe('one shape for every invalid request', () => {
 
 describe('while the read models are behind', () => {
   it('an upload answers 503 with Retry-After (its duplicate check would read stale data), storing nothing', async () => {
-    const runner = t.app.get(ProjectionRunner);
-    await runner.stop();
+    const projections = t.app.get(ProjectionRunner);
+    await projections.stop();
     try {
-      // Something the stopped runner has not applied.
+      // Something the stopped projection runner has not applied.
       await u.legal.get(`/api/records/${record}`, purpose('legal'));
       const before = await headPosition(t.baseUrl);
       const res = await u.clerk.request('POST', '/api/records', { form: recordForm(PHI, TINY_PNG, PHI_FILENAME) });
@@ -545,7 +545,7 @@ describe('while the read models are behind', () => {
       expect(res.contentType).toContain('application/problem+json');
       expect(await headPosition(t.baseUrl)).toBe(before);
     } finally {
-      runner.start();
+      projections.start();
     }
   }, 20_000);
 });

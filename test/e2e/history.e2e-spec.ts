@@ -456,7 +456,7 @@ describe('after destruction', () => {
   });
 
   it('a rebuild from the log gives the same rows as live application, destroyed records included', async () => {
-    const runner = t.app.get(ProjectionRunner);
+    const projections = t.app.get(ProjectionRunner);
     // Let in-process OCR finish first: an OcrCompleted appended between the snapshot and the rebuild
     // would be in one and not the other. Quiet = the log's head unchanged for a second.
     const head = async () => ((await fetch(`${t.baseUrl}/health/ready`).then((r) => r.json())) as { position: number }).position;
@@ -464,13 +464,13 @@ describe('after destruction', () => {
       await new Promise((r) => setTimeout(r, 1000));
       [last, now] = [now, await head()];
     }
-    await runner.catchUp();
+    await projections.catchUp();
     const tables = ['record_timeline', 'record_timeline_destroyed', 'disclosures', 'disclosure_patients', 'stats_records', 'stats_uploads', 'stats_encounters'];
     const snapshot = () =>
-      Object.fromEntries(tables.map((table) => [table, runner.db.prepare(`SELECT * FROM ${table}`).all().map((row) => JSON.stringify(row)).sort()]));
+      Object.fromEntries(tables.map((table) => [table, projections.db.prepare(`SELECT * FROM ${table}`).all().map((row) => JSON.stringify(row)).sort()]));
     const live = snapshot();
     expect(live.record_timeline.length).toBeGreaterThan(20);
-    for (const name of ['record-timeline', 'disclosures', 'record-stats']) await runner.rebuild(name);
+    for (const name of ['record-timeline', 'disclosures', 'record-stats']) await projections.rebuild(name);
     expect(snapshot()).toEqual(live);
   });
 });

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { minimalPdf } from '@medrec/ingest/rasterize/testing/minimal-pdf';
 import { ProjectionRunner } from '@medrec/read-models';
-import { loadConfig } from '../../apps/api/src/config/app-config';
+import { loadConfig } from '@medrec/platform';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { purpose, recordForm, startApp, usersByRole } from './support/harness';
 

@@ -6,7 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { ProjectionRunner } from '@medrec/read-models';
 import { EXIT_OK } from '../../apps/cli/src/cli-error';
 import { runCli } from '../../apps/cli/src/program';
-import { PROJECTIONS } from '../../apps/api/src/read-models/projections';
+import { PROJECTIONS } from '@medrec/platform';
 import { startServerProcess } from '../support/server-process';
 import { approveAndDestroy, recordForm, startApp, TINY_PNG, usersByRole } from './support/harness';
 

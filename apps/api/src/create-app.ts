@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '@medrec/domain';
 import { unlink } from 'node:fs';
 import { AppModule } from './app.module';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '@medrec/platform';
 import type { TracedRequest } from './http/request-context';
 import { jsonBody } from './http/json-body';
 import { securityHeaders } from './http/security-headers';

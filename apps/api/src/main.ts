@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadConfig } from './config/app-config';
+import { loadConfig } from '@medrec/platform';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {

@@ -1,13 +1,12 @@
-import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
+import { CommandContext, EventSourcedRunner } from '@medrec/application';
 import type { Actor } from '@medrec/domain';
 import type { EventStore } from '@medrec/event-store';
 // The module itself, not the package index: the index also loads the Nest guards, which the CLI has no use for.
 import { UserDirectory } from '@medrec/auth/user-directory';
+import { AppConfig, loadConfig } from '@medrec/platform/config/app-config';
+import { openStores } from '@medrec/platform/stores/open-stores';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { AppConfig, loadConfig } from '../../api/src/config/app-config';
-import { createEventStore } from '../../api/src/infrastructure/create-event-store';
-import { NoPhiKeyStore } from './no-phi-key-store';
 
 /** The CLI acts as one principal; which operator ran it is in the actor's username. */
 export const CLI_ACTOR_ID = '00000000-0000-4000-8000-00000000c11a';
@@ -16,7 +15,7 @@ export const CLI_ACTOR_ID = '00000000-0000-4000-8000-00000000c11a';
 export interface CliContext {
   config: AppConfig;
   events: EventStore;
-  runner: EventSourcedRunner;
+  eventSourced: EventSourcedRunner;
   users: UserDirectory;
   actor: Actor;
   /** A fresh command context (correlation id, time) for one command. */
@@ -24,29 +23,28 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export function openCliContext(env: NodeJS.ProcessEnv): CliContext {
-  const config = loadConfig(env);
-  const events = createEventStore(config);
-  const keys = new NoPhiKeyStore();
-  const runner = new EventSourcedRunner(events, new PhiCodec(keys, {}));
+/**
+ * The commands of this context touch only PHI-free streams (users): the stores are opened without
+ * the master key, and any use of a data key fails (NoPhiKeyStore).
+ */
+export async function openCliContext(env: NodeJS.ProcessEnv): Promise<CliContext> {
+  const { config, events, codec, close } = await openStores(loadConfig(env), { phi: false });
+  const eventSourced = new EventSourcedRunner(events, codec);
   const actor: Actor = { userId: CLI_ACTOR_ID, username: `cli:${operatorName(env)}`, role: 'admin' };
   return {
     config,
     events,
-    runner,
-    users: new UserDirectory(runner),
+    eventSourced,
+    users: new UserDirectory(eventSourced),
     actor,
     commandContext: () => ({ actor, correlationId: randomUUID(), at: new Date().toISOString() }),
-    async close() {
-      await events.close();
-      await keys.close();
-    },
+    close,
   };
 }
 
 /** Opens the stores, runs `work`, and closes them whatever happens. */
 export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (context: CliContext) => Promise<T>): Promise<T> {
-  const context = openCliContext(env);
+  const context = await openCliContext(env);
   try {
     return await work(context);
   } finally {

@@ -1,5 +1,5 @@
 import { DomainError } from '@medrec/domain';
-import { ConfigError } from '../../api/src/config/app-config';
+import { ConfigError } from '@medrec/platform/config/app-config';
 
 export const EXIT_OK = 0;
 /** Something failed while doing what was asked (store unavailable, duplicate username...). */

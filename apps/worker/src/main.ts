@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '../../api/src/config/app-config';
+import { loadConfig } from '@medrec/platform';
 import { WorkerModule } from './worker.module';
 
 /**

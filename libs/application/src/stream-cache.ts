@@ -14,7 +14,7 @@ export class StreamCache<Command, Event extends DomainEvent, State> {
   private inflight?: { generation: number; promise: Promise<State> };
 
   constructor(
-    private readonly runner: EventSourcedRunner,
+    private readonly eventSourced: EventSourcedRunner,
     private readonly stream: string,
     private readonly decider: Decider<Command, Event, State>,
     private readonly maxAgeMs: number,
@@ -46,7 +46,7 @@ export class StreamCache<Command, Event extends DomainEvent, State> {
     const promise = before
       .then(async () => {
         const startedAt = this.now();
-        const loaded = await this.runner.load(this.stream, null, this.decider, this.loaded);
+        const loaded = await this.eventSourced.load(this.stream, null, this.decider, this.loaded);
         // Keep the folded state only: the events are not needed again.
         this.loaded = { ...loaded, events: [] };
         if (this.generation === generation) this.loadedAt = startedAt;

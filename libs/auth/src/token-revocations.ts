@@ -9,11 +9,11 @@ export class TokenRevocations {
   private readonly cache: StreamCache<{ type: 'RevokeToken'; jti: string; exp: number; at: string }, TokenRevoked, RevocationsState>;
 
   constructor(
-    runner: EventSourcedRunner,
+    eventSourced: EventSourcedRunner,
     private readonly appender: PipelinedAppender,
     refreshMs = 1000,
   ) {
-    this.cache = new StreamCache(runner, TOKEN_REVOCATIONS_STREAM, revocationsDecider, refreshMs);
+    this.cache = new StreamCache(eventSourced, TOKEN_REVOCATIONS_STREAM, revocationsDecider, refreshMs);
   }
 
   /** Appends the revocation (attributed to the context's actor, normally the token's own user). */

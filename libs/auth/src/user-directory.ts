@@ -39,10 +39,10 @@ export class UserDirectory {
   private readonly hashing: HashingSlots;
 
   constructor(
-    private readonly runner: EventSourcedRunner,
+    private readonly eventSourced: EventSourcedRunner,
     options: UserDirectoryOptions = {},
   ) {
-    this.cache = new StreamCache(runner, USERS_STREAM, usersDecider, options.refreshMs ?? 1000);
+    this.cache = new StreamCache(eventSourced, USERS_STREAM, usersDecider, options.refreshMs ?? 1000);
     this.hashing = options.hashing ?? UNBOUNDED_HASHING;
   }
 
@@ -130,7 +130,7 @@ export class UserDirectory {
   private async decide(command: UserCommand, context: CommandContext): Promise<UsersState> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.runner.run({ stream: USERS_STREAM, keyId: null, decider: usersDecider, command, context });
+        const result = await this.eventSourced.run({ stream: USERS_STREAM, keyId: null, decider: usersDecider, command, context });
         this.cache.invalidate();
         return result.state;
       } catch (error) {

@@ -311,7 +311,7 @@ export class ProjectionRunner {
     for (let i = 0; i < decoded.length; i++) {
       const { event, phiReadable } = decoded[i];
       const slot = out[sealedAt[i]];
-      slot.data = event.data as Record<string, unknown>;
+      slot.data = event.data;
       slot.phiReadable = phiReadable;
     }
     return out;

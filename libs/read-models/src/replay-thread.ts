@@ -20,7 +20,8 @@ export type ReplayReply = { type: 'ready' } | { type: 'applied'; last: number } 
 
 function projectionsOf(data: ReplayThreadData): Projection[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exported = require(data.projectionsModule)[data.projectionsExport] as Projection | readonly Projection[] | undefined;
+  const module = require(data.projectionsModule) as Record<string, Projection | readonly Projection[] | undefined>;
+  const exported = module[data.projectionsExport];
   if (!exported) throw new Error(`${data.projectionsModule} exports no ${data.projectionsExport}`);
   const available: readonly Projection[] = Array.isArray(exported) ? exported : [exported as Projection];
   return data.names.map((name) => {

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../apps/api/src/config/app-config';
+import { loadConfig } from '@medrec/platform';
 import { createApp } from '../../../apps/api/src/create-app';
 import type { Role } from '@medrec/domain';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { randomBytes, randomUUID } from 'node:crypto';
 import { systemActor } from '@medrec/application';
 import { passwordPolicyProblem, UserDirectory } from '@medrec/auth';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '@medrec/platform';
 
 
 /**

@@ -3,7 +3,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { PipelinedAppender, systemActor } from '@medrec/application';
 import { ConsecutiveFailures, SignInThrottle, TokenService, UserDirectory } from '@medrec/auth';
 import { SIGN_IN_FAILURES_STREAM, SignInFailed } from '@medrec/domain';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '@medrec/platform';
 
 /** The one answer to every refused sign-in: wrong password, unknown user, locked or inactive alike. */
 const REFUSED = 'Unknown username or wrong password';

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { DomainError } from '@medrec/domain';
-import { parseAfter } from '../read-models/read-your-writes';
+import { parseAfter } from '../http/after-param';
 import { parsePageRequest } from '../history/timeline-paging';
 import { parseInstant } from '../history/time-window';
 import { parseIfMatch } from '../http/request-context';

@@ -4,8 +4,8 @@ import { HashingBusyError, SignInThrottledError } from '@medrec/auth';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
+import { ReadModelBehindError } from '@medrec/read-models';
 import { CLIENT_CLOSED_REQUEST, ClientGoneError } from '../http/client-gone';
-import { ReadModelBehindError } from '../read-models/read-your-writes';
 import { invalidBodyProblem, invalidRequestProblem, problem, PROBLEM_CONTENT_TYPE, ProblemDetails } from './problem';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {

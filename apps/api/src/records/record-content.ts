@@ -7,7 +7,7 @@ import { BLOB_STORE, BlobStore, getDecrypted, newContentKey, putEncrypted, readS
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { ContentRef, DomainError } from '@medrec/domain';
 import { IngestLimits, inspectDocument } from '@medrec/ingest/inspect/inspect-document';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '@medrec/platform';
 
 /** An upload as multer leaves it: spooled to a temporary file, never held whole in memory. */
 export interface UploadedFile {

@@ -24,7 +24,7 @@ export class RecordRepository {
   private readonly cache = new LRUCache<string, LoadedRecord>({ max: 2000 });
 
   constructor(
-    private readonly runner: EventSourcedRunner,
+    private readonly eventSourced: EventSourcedRunner,
     private readonly accessLog: PipelinedAppender,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
@@ -38,11 +38,11 @@ export class RecordRepository {
   async load(recordId: string): Promise<LoadedRecord> {
     const stream = recordStream(recordId);
     const cached = this.cache.get(recordId);
-    let loaded = await this.runner.load(stream, recordId, recordDecider, cached);
+    let loaded = await this.eventSourced.load(stream, recordId, recordDecider, cached);
     if (loaded.state.status === 'destroyed') {
       this.cache.delete(recordId);
       await this.shred(recordId);
-      if (cached) loaded = await this.runner.load(stream, recordId, recordDecider);
+      if (cached) loaded = await this.eventSourced.load(stream, recordId, recordDecider);
       return loaded;
     }
     if (loaded.state.status !== 'absent') this.cache.set(recordId, loaded);
@@ -51,7 +51,7 @@ export class RecordRepository {
 
   /** Reads the record's stream whole from the store, bypassing the cache: for proofs (chain verification). */
   async loadFromStore(recordId: string): Promise<LoadedRecord> {
-    const loaded = await this.runner.load(recordStream(recordId), recordId, recordDecider);
+    const loaded = await this.eventSourced.load(recordStream(recordId), recordId, recordDecider);
     if (loaded.state.status === 'destroyed') await this.shred(recordId);
     return loaded;
   }
@@ -59,7 +59,7 @@ export class RecordRepository {
   async execute(command: RecordCommand, context: CommandContext, expectedRevision?: number): Promise<RunResult<RecordState>> {
     const since = this.cache.get(command.recordId);
     this.cache.delete(command.recordId);
-    const result = await this.runner.run({
+    const result = await this.eventSourced.run({
       stream: recordStream(command.recordId),
       keyId: command.recordId,
       decider: recordDecider,

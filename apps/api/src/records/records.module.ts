@@ -3,7 +3,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePrivateDirSync } from '@medrec/crypto';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { AmendRecordHandler } from './commands/amend-record.handler';
 import { CreateRecordHandler } from './commands/create-record.handler';
 import { ExecuteRecordCommandHandler } from './commands/execute-record-command.handler';

@@ -88,7 +88,7 @@ export function parseSearchParams(query: Record<string, unknown>): SearchParams 
     if (versions === 'all' || versions === 'current') params.allVersions = versions === 'all';
     else errors.push({ field: 'versions', message: 'must be current or all' });
   }
-  one('after'); // validated by awaitReadModels
+  one('after'); // validated by parseAfter
   if (errors.length === 0 && params.fts === undefined && !params.mrn && !params.documentType && !params.from && !params.to) {
     errors.push({ field: 'q', message: 'give words to search for, or at least one filter (mrn, documentType, from, to)' });
   }

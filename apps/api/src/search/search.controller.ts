@@ -3,18 +3,17 @@ import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { maySearchText, RequirePermission } from '@medrec/auth';
 import { DOCUMENT_TYPES, DomainError } from '@medrec/domain';
-import { InvalidCursorError, ProjectionRunner, SearchService } from '@medrec/read-models';
+import { InvalidCursorError, ReadModels } from '@medrec/read-models';
 import { QueryAuditLog } from '../audit/query-audit.log';
+import { parseAfter } from '../http/after-param';
 import { readContextOf, TracedRequest } from '../http/request-context';
-import { awaitReadModels } from '../read-models/read-your-writes';
 import { parseSearchParams } from './search-params';
 
 @ApiTags('search')
 @Controller('api/search')
 export class SearchController {
   constructor(
-    private readonly runner: ProjectionRunner,
-    private readonly service: SearchService,
+    private readonly readModels: ReadModels,
     private readonly audit: QueryAuditLog,
   ) {}
 
@@ -41,11 +40,11 @@ export class SearchController {
     if (metadataOnly && params.text !== undefined) {
       throw new ForbiddenException('Your role may not search the text of documents: search by mrn, documentType, from and to');
     }
-    await awaitReadModels(this.runner, query.after);
+    await this.readModels.reach(parseAfter(query.after));
     const context = readContextOf(req);
     let page;
     try {
-      page = this.service.search({
+      page = this.readModels.search({
         fts: params.fts,
         mrn: params.mrn,
         documentType: params.documentType,

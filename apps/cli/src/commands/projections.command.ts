@@ -1,17 +1,17 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { ProjectionRunner, ProjectionStatus, readCheckpoints } from '@medrec/read-models';
-import { PROJECTIONS, READ_MODELS_FILE } from '../../../api/src/read-models/projections';
+import { PROJECTIONS, READ_MODELS_FILE, replayThreadFor } from '@medrec/platform/read-models/projections';
 import { CliError } from '../cli-error';
 import type { CliIo } from '../cli-io';
 import { DataStores, withDataStores } from '../data-stores';
 
-function openRunner(stores: DataStores): ProjectionRunner {
+function openProjections(stores: DataStores): ProjectionRunner {
   return new ProjectionRunner(stores.events, stores.codec, [...PROJECTIONS], {
     filename: join(stores.config.dataDir, READ_MODELS_FILE),
     batchSize: 2000,
     // The rebuild applies batches in a thread of its own while this one reads and decrypts the next.
-    replayThread: { projectionsModule: require.resolve('../../../api/src/read-models/projections'), projectionsExport: 'PROJECTIONS' },
+    replayThread: replayThreadFor('PROJECTIONS'),
   });
 }
 
@@ -31,14 +31,14 @@ export async function rebuildProjections(io: CliIo, name?: string): Promise<Rebu
     throw CliError.usage(`No projection named "${name}". Projections: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
   }
   return withDataStores(io.env, async (stores) => {
-    const runner = openRunner(stores);
+    const projections = openProjections(stores);
     try {
       const head = await stores.events.headPosition();
       const started = process.hrtime.bigint();
       // Synchronous (the read-model file's checkpoints): nothing left in flight when the stores close.
-      const progress = setInterval(() => io.stderr.write(`rebuilding: ${runner.position()}/${head} events\n`), 5000);
+      const progress = setInterval(() => io.stderr.write(`rebuilding: ${projections.position()}/${head} events\n`), 5000);
       try {
-        await runner.rebuild(name);
+        await projections.rebuild(name);
       } finally {
         clearInterval(progress);
       }
@@ -47,7 +47,7 @@ export async function rebuildProjections(io: CliIo, name?: string): Promise<Rebu
       io.stdout.write(`Rebuilt ${names.join(', ')}: ${head} events in ${seconds.toFixed(1)} s (${Math.round(head / Math.max(seconds, 1e-3))} events/s)\n`);
       return { projections: names, events: head, seconds };
     } finally {
-      runner.close();
+      projections.close();
     }
   });
 }

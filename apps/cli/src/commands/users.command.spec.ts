@@ -205,7 +205,7 @@ describe('medrec users', () => {
 
     // Locked as the server locks it after repeated failed sign-ins.
     const { openCliContext } = await import('../cli-context');
-    const context = openCliContext({ MEDREC_DATA_DIR: dataDir });
+    const context = await openCliContext({ MEDREC_DATA_DIR: dataDir });
     try {
       const account = (await context.users.find('alice'))!;
       await context.users.lock(account.userId, 10, context.commandContext());

@@ -1,7 +1,7 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { patientDisclosures, ProjectionRunner } from '@medrec/read-models';
+import { ReadModels } from '@medrec/read-models';
 import { QueryAuditLog } from '../../audit/query-audit.log';
-import { awaitReadModels } from '../../read-models/read-your-writes';
+import { parseAfter } from '../../http/after-param';
 import { DisclosuresView, GetDisclosuresQuery } from './history-queries';
 
 /**
@@ -12,14 +12,14 @@ import { DisclosuresView, GetDisclosuresQuery } from './history-queries';
 @QueryHandler(GetDisclosuresQuery)
 export class GetDisclosuresHandler implements IQueryHandler<GetDisclosuresQuery> {
   constructor(
-    private readonly runner: ProjectionRunner,
+    private readonly readModels: ReadModels,
     private readonly audit: QueryAuditLog,
   ) {}
 
   async execute(query: GetDisclosuresQuery): Promise<DisclosuresView> {
-    await awaitReadModels(this.runner, query.after);
+    await this.readModels.reach(parseAfter(query.after));
     const { from, to } = query.window;
-    const disclosures = patientDisclosures(this.runner.db, query.mrn, from, to);
+    const disclosures = this.readModels.disclosures(query.mrn, from, to);
     await this.audit.record({
       kind: 'disclosures',
       context: query.context,

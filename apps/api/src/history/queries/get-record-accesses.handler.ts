@@ -1,8 +1,6 @@
-import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { AccessEntry, accessLogPage, ProjectionRunner } from '@medrec/read-models';
-import { awaitReadModels } from '../../read-models/read-your-writes';
+import { AccessEntry, ReadModels } from '@medrec/read-models';
+import { parseAfter } from '../../http/after-param';
 import { RecordRepository } from '../../records/record-repository';
 import { auditRecordRead } from './audited-record-read';
 import { GetRecordAccessesQuery } from './history-queries';
@@ -11,8 +9,7 @@ import { GetRecordAccessesQuery } from './history-queries';
 export class GetRecordAccessesHandler implements IQueryHandler<GetRecordAccessesQuery> {
   constructor(
     private readonly records: RecordRepository,
-    private readonly runner: ProjectionRunner,
-    @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly readModels: ReadModels,
   ) {}
 
   /**
@@ -20,8 +17,8 @@ export class GetRecordAccessesHandler implements IQueryHandler<GetRecordAccesses
    * from the record's access stream itself: always complete, no read model to wait for. Paged.
    */
   async execute(query: GetRecordAccessesQuery): Promise<{ accesses: AccessEntry[]; nextCursor: string | null }> {
-    await awaitReadModels(this.runner, query.after);
+    await this.readModels.reach(parseAfter(query.after));
     const { position } = await auditRecordRead(this.records, query.recordId, query.context, 'accesses');
-    return accessLogPage(this.events, query.recordId, position, query.page);
+    return this.readModels.accessLog(query.recordId, position, query.page);
   }
 }

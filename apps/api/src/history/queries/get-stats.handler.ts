@@ -1,16 +1,15 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { ProjectionRunner, recordStats, RecordStats } from '@medrec/read-models';
-import { awaitReadModels } from '../../read-models/read-your-writes';
+import { ReadModels, RecordStats } from '@medrec/read-models';
+import { parseAfter } from '../../http/after-param';
 import { GetStatsQuery } from './history-queries';
 
 @QueryHandler(GetStatsQuery)
 export class GetStatsHandler implements IQueryHandler<GetStatsQuery> {
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(private readonly readModels: ReadModels) {}
 
   /** The counts, and the log position they reflect. */
   async execute(query: GetStatsQuery): Promise<RecordStats & { position: number }> {
-    await awaitReadModels(this.runner, query.after);
-    const position = this.runner.position();
-    return { ...recordStats(this.runner.db, query.uploads), position };
+    await this.readModels.reach(parseAfter(query.after));
+    return this.readModels.stats(query.uploads);
   }
 }

@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { BLOB_STORE, BlobStore, readStoredText } from '@medrec/blob-store';
 import type { VersionState } from '@medrec/domain';
-import { ProjectionRunner } from '@medrec/read-models';
-import { awaitReadModels } from '../../read-models/read-your-writes';
+import { ReadModels } from '@medrec/read-models';
+import { parseAfter } from '../../http/after-param';
 import { RecordContent } from '../../records/record-content';
 import { RecordRepository } from '../../records/record-repository';
 import { versionView } from '../../records/record-view';
@@ -24,12 +24,12 @@ export class GetVersionDiffHandler implements IQueryHandler<GetVersionDiffQuery>
   constructor(
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
-    private readonly runner: ProjectionRunner,
+    private readonly readModels: ReadModels,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
   async execute(query: GetVersionDiffQuery): Promise<VersionDiffView> {
-    await awaitReadModels(this.runner, query.after);
+    await this.readModels.reach(parseAfter(query.after));
     const compared = query.a === query.b ? [query.a] : [query.a, query.b];
     const { state } = await auditRecordRead(this.records, query.recordId, query.context, 'diff', compared);
     const a = state.versions.find((v) => v.version === query.a)!;

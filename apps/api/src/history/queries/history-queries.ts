@@ -24,7 +24,7 @@ export class GetRecordHistoryQuery extends Query<RecordHistoryView> {
   constructor(
     readonly recordId: string,
     readonly context: ReadContext,
-    /** `?after=`: the raw query parameter, checked by awaitReadModels. */
+    /** `?after=`: the raw query parameter, checked by parseAfter. */
     readonly after?: unknown,
     readonly page: PageRequest = { limit: DEFAULT_PAGE_SIZE },
   ) {

@@ -3,8 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { DomainError, validateNewRecord } from '@medrec/domain';
-import { findDuplicate, ProjectionRunner } from '@medrec/read-models';
-import { ReadModelBehindError, READ_YOUR_WRITES_TIMEOUT_MS } from '../../read-models/read-your-writes';
+import { ReadModels } from '@medrec/read-models';
 import { RecordContent } from '../record-content';
 import { RecordRepository } from '../record-repository';
 import { CreateRecordCommand } from './record-commands';
@@ -14,7 +13,7 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
   constructor(
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
-    private readonly projections: ProjectionRunner,
+    private readonly readModels: ReadModels,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
@@ -61,7 +60,7 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
    * write. Still behind after the wait: 503 (try again), not a check against stale data.
    */
   private async findDuplicate(mrn: string, sha256: string) {
-    if (!(await this.projections.catchUp(READ_YOUR_WRITES_TIMEOUT_MS))) throw new ReadModelBehindError(this.projections.position() + 1);
-    return findDuplicate(this.projections.db, mrn, sha256);
+    await this.readModels.reachHead();
+    return this.readModels.findDuplicate(mrn, sha256);
   }
 }

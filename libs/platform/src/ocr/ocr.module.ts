@@ -11,8 +11,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { loadOrCreateNodeId } from './node-id';
 
 /**
- * In embedded mode the API works through pending OCR itself; in production the worker app does.
- * Both size the process's image decode slots (MEDREC_DECODE_SLOTS) here.
+ * The OCR job runner of this process, under this node's id (node-id.ts). In embedded mode the API
+ * works through pending OCR itself; in production the worker app does. Both size the process's
+ * image decode slots (MEDREC_DECODE_SLOTS) here.
  */
 @Global()
 @Module({
@@ -20,14 +21,14 @@ import { loadOrCreateNodeId } from './node-id';
     {
       provide: OcrJobRunner,
       inject: [APP_CONFIG, EventSourcedRunner, BLOB_STORE, KEY_STORE, ProjectionRunner],
-      useFactory: (config: AppConfig, runner: EventSourcedRunner, blobs: BlobStore, keys: KeyStore, projections: ProjectionRunner) => {
+      useFactory: (config: AppConfig, eventSourced: EventSourcedRunner, blobs: BlobStore, keys: KeyStore, projections: ProjectionRunner) => {
         // Process-wide: inspection (API) and rasterizing (API or worker) share the slots.
         decodeSlots.resize(config.limits.decodeSlots);
         if (!config.ocr.inProcess) return null;
         const logger = new Logger('OCR');
         const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = config.limits;
         const recognizer = createDocumentRecognizer({ workers: config.ocr.workers, limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } });
-        return new OcrJobRunner(runner, blobs, keys, projections, recognizer, {
+        return new OcrJobRunner(eventSourced, blobs, keys, projections, recognizer, {
           nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
           concurrency: config.ocr.concurrency,
           log: (message) => logger.log(message),
@@ -37,7 +38,7 @@ import { loadOrCreateNodeId } from './node-id';
   ],
   exports: [OcrJobRunner],
 })
-export class IngestionModule implements OnApplicationBootstrap, OnModuleDestroy {
+export class OcrModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(@Optional() @Inject(OcrJobRunner) private readonly ocr: OcrJobRunner | null) {}
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,5 @@
 import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
-import { contentIndexProjection, HISTORY_PROJECTIONS, Projection, searchProjection } from '@medrec/read-models';
+import { contentIndexProjection, HISTORY_PROJECTIONS, Projection, ReplayThreadOptions, searchProjection } from '@medrec/read-models';
 
 /**
  * Every projection the server keeps in `read-models.db`, in one list: the server runs them and
@@ -14,3 +14,11 @@ export const READ_MODELS_FILE = 'read-models.db';
  * the history views, which would put decrypted PHI on every worker's disk.
  */
 export const OCR_WORKER_PROJECTIONS: readonly Projection[] = [ocrJobsProjection];
+
+/** The names of the lists above. */
+export type ProjectionList = 'PROJECTIONS' | 'OCR_WORKER_PROJECTIONS';
+
+/** Where a replay thread finds one of the lists above: this module, by its path (compiled or source alike). */
+export function replayThreadFor(list: ProjectionList): ReplayThreadOptions {
+  return { projectionsModule: __filename, projectionsExport: list };
+}

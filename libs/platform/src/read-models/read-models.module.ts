@@ -2,15 +2,17 @@ import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Logger, Modul
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
-import { ProjectionRunner } from '@medrec/read-models';
+import { ProjectionRunner, ReadModels } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { deriveServerKey, SERVER_SECRET } from '../infrastructure/server-secret';
 import * as projectionLists from './projections';
-import { READ_MODELS_FILE } from './projections';
+import { ProjectionList, READ_MODELS_FILE, replayThreadFor } from './projections';
 
 const logger = new Logger('Projections');
 
 /**
- * The read models (their own SQLite file) kept up to date by the projection runner. The API keeps
+ * The read models (their own SQLite file) kept up to date by the projection runner, and ReadModels,
+ * the typed queries and read-your-writes wait its readers use. The API keeps
  * every projection (PROJECTIONS); a process that needs fewer names its own list: `exportName` of
  * ./projections, which the replay thread loads as well.
  */
@@ -19,7 +21,7 @@ const logger = new Logger('Projections');
 export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(@Inject(ProjectionRunner) private readonly projections: ProjectionRunner) {}
 
-  static forRoot(exportName: 'PROJECTIONS' | 'OCR_WORKER_PROJECTIONS' = 'PROJECTIONS'): DynamicModule {
+  static forRoot(exportName: ProjectionList = 'PROJECTIONS'): DynamicModule {
     return {
       module: ReadModelsModule,
       providers: [
@@ -31,12 +33,19 @@ export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicati
               filename: join(config.dataDir, READ_MODELS_FILE),
               batchSize: config.projectionBatchSize,
               // A long catch-up at start (a read model replaying after an upgrade) applies in a thread of its own.
-              replayThread: { projectionsModule: require.resolve('./projections'), projectionsExport: exportName },
+              replayThread: replayThreadFor(exportName),
               log: (message) => logger.warn(message),
             }),
         },
+        {
+          provide: ReadModels,
+          inject: [ProjectionRunner, EVENT_STORE, SERVER_SECRET],
+          // Search cursors are MACed with a key derived from the server's secret: valid across restarts and instances.
+          useFactory: (projections: ProjectionRunner, events: EventStore, secret: Buffer) =>
+            new ReadModels(projections, events, { searchCursorKey: deriveServerKey(secret, 'search cursor v1') }),
+        },
       ],
-      exports: [ProjectionRunner],
+      exports: [ProjectionRunner, ReadModels],
     };
   }
 

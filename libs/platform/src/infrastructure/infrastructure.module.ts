@@ -1,0 +1,62 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { EventSourcedRunner, PhiCodec, PipelinedAppender } from '@medrec/application';
+import { HashingSlots, TokenRevocations, TokenService, UserDirectory } from '@medrec/auth';
+import { BLOB_STORE } from '@medrec/blob-store';
+import { KEY_STORE } from '@medrec/crypto';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { secureDataDir } from '../stores/data-dir';
+import { openStores, Stores } from '../stores/open-stores';
+import { loadServerSecret, SERVER_SECRET } from './server-secret';
+
+/** The stores of openStores, opened once the data directory is owner-only. */
+const STORES = Symbol('STORES');
+
+/** The stores and the shell services over them, chosen by configuration. Closed on shutdown. */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(@Inject(STORES) private readonly stores: Stores) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    const logger = new Logger('Infrastructure');
+    const warn = (message: string) => logger.warn(message);
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        {
+          provide: STORES,
+          useFactory: (): Promise<Stores> => {
+            secureDataDir(config.dataDir, warn);
+            return openStores(config, { warn });
+          },
+        },
+        { provide: EVENT_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.events },
+        { provide: KEY_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.keys },
+        { provide: BLOB_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.blobs },
+        { provide: PhiCodec, inject: [STORES], useFactory: (stores: Stores) => stores.codec },
+        { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
+        { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },
+        { provide: HashingSlots, useFactory: () => new HashingSlots(config.passwordHashing.concurrency, config.passwordHashing.maxWaiting) },
+        {
+          provide: UserDirectory,
+          useFactory: (eventSourced: EventSourcedRunner, hashing: HashingSlots) => new UserDirectory(eventSourced, { refreshMs: config.userRefreshMs, hashing }),
+          inject: [EventSourcedRunner, HashingSlots],
+        },
+        {
+          provide: TokenRevocations,
+          useFactory: (eventSourced: EventSourcedRunner, appender: PipelinedAppender) => new TokenRevocations(eventSourced, appender, config.userRefreshMs),
+          inject: [EventSourcedRunner, PipelinedAppender],
+        },
+        { provide: SERVER_SECRET, useFactory: (): Buffer => loadServerSecret(config) },
+        { provide: TokenService, useFactory: (secret: Buffer) => new TokenService(secret, config.tokenTtlSeconds), inject: [SERVER_SECRET] },
+      ],
+      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, HashingSlots, UserDirectory, TokenRevocations, TokenService, SERVER_SECRET],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stores.close();
+  }
+}

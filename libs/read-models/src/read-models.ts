@@ -1,0 +1,94 @@
+import type { EventStore } from '@medrec/event-store';
+import { findDuplicate } from './content-index.projection';
+import { Disclosure, patientDisclosures } from './history/disclosures.projection';
+import { recordStats, RecordStats } from './history/record-stats.projection';
+import type { AccessEntry, TimelineEntry } from './history/record-timeline.projection';
+import { accessLogPage, PageRequest, timelinePage } from './history/timeline-page';
+import type { ProjectionRunner } from './projection-runner';
+import { SearchPage, SearchRequest, SearchService } from './search/search.service';
+
+/** How long a read waits for the read models to reach a position (API.md: up to 5 s). */
+export const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+
+/** The read models have not reached a position in time: answered 503 with `Retry-After` (the API's problem filter). */
+export class ReadModelBehindError extends Error {
+  readonly retryAfterSeconds = 1;
+  constructor(readonly position: number) {
+    super(`The views have not yet reached position ${position}; retry shortly`);
+    this.name = 'ReadModelBehindError';
+  }
+}
+
+export interface ReadModelsOptions {
+  /** The key that MACs search cursors (the same in every instance of a deployment); random when absent. */
+  searchCursorKey?: Buffer;
+  /** How long reach() and reachHead() wait. Default READ_YOUR_WRITES_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/**
+ * The read side as its readers see it: the read-model database (which only the projection runner
+ * writes) behind typed queries, and the one read-your-writes rule. A reader first waits for the
+ * position it must see (`reach`: its own write's `?after=`, or the read's own access), then asks;
+ * read models still behind after the wait are a ReadModelBehindError (503), never older data.
+ */
+export class ReadModels {
+  private readonly timeoutMs: number;
+  private readonly searchService: SearchService;
+
+  constructor(
+    private readonly projections: ProjectionRunner,
+    private readonly events: EventStore,
+    options: ReadModelsOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? READ_YOUR_WRITES_TIMEOUT_MS;
+    this.searchService = new SearchService(projections.db, options.searchCursorKey);
+  }
+
+  /** Position up to which every read model has applied the log. */
+  position(): number {
+    return this.projections.position();
+  }
+
+  /** Waits until every read model has applied the log up to `position` (nothing to wait for when undefined). */
+  async reach(position: number | undefined): Promise<void> {
+    if (position === undefined) return;
+    if (!(await this.projections.waitFor(position, this.timeoutMs))) throw new ReadModelBehindError(position);
+  }
+
+  /** Waits until the read models reflect everything in the log now (a check against stale data would be wrong). */
+  async reachHead(): Promise<void> {
+    if (!(await this.projections.catchUp(this.timeoutMs))) throw new ReadModelBehindError(this.projections.position() + 1);
+  }
+
+  /** Full-text and filtered search (the search projection). */
+  search(request: SearchRequest): SearchPage {
+    return this.searchService.search(request);
+  }
+
+  /** A record of this patient with these exact bytes (the content-index projection), if any. */
+  findDuplicate(mrn: string, sha256: string): { recordId: string; version: number } | undefined {
+    return findDuplicate(this.projections.db, mrn, sha256);
+  }
+
+  /** One page of a record's timeline up to and including `upTo`: the record-timeline projection and the access stream, merged. */
+  timelinePage(recordId: string, upTo: number, page: PageRequest): Promise<{ timeline: TimelineEntry[]; nextCursor: string | null }> {
+    return timelinePage(this.projections.db, this.events, recordId, upTo, page);
+  }
+
+  /** One page of a record's access log up to and including `upTo`, read from its access stream. */
+  accessLog(recordId: string, upTo: number, page: PageRequest): Promise<{ accesses: AccessEntry[]; nextCursor: string | null }> {
+    return accessLogPage(this.events, recordId, upTo, page);
+  }
+
+  /** The accounting of disclosures of one patient between two instants (the disclosures projection). */
+  disclosures(mrn: string, from: Date, to: Date): Disclosure[] {
+    return patientDisclosures(this.projections.db, mrn, from, to);
+  }
+
+  /** The counts of the record-stats projection, and the log position they reflect. */
+  stats(uploads: { from?: string; to?: string }): RecordStats & { position: number } {
+    const position = this.projections.position();
+    return { ...recordStats(this.projections.db, uploads), position };
+  }
+}
