@@ -12,7 +12,10 @@ export default tseslint.config(
     },
     rules: {
       // `_name` marks what is deliberately left out, e.g. `const { file: _file, ...rest } = body`.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // The ports are async (EventStore, KeyStore, BlobStore) so that adapters may be synchronous
       // (SQLite) or not; an `async` method that throws still answers a rejected promise, as callers
       // of a port expect, which a plain method returning Promise.resolve() would not.

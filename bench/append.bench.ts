@@ -62,16 +62,13 @@ function rawRunner(): Runner {
   const db = new Database(filename);
   applyPragmas(db, { busyTimeoutMs: 5000 });
   migrate(db);
-  const insert = db.prepare(
-    'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const revisions = new Array<number>(STREAMS_FOR_SINGLE_WRITER).fill(-1);
   let i = 0;
   const insertOne = () => {
     const e = sampleEvent(i);
     const s = i % STREAMS_FOR_SINGLE_WRITER;
-    insert.run(uuidv7(), `raw-${s}`, ++revisions[s], e.type, JSON.stringify(e.data), JSON.stringify(e.metadata),
-      new Date().toISOString());
+    insert.run(uuidv7(), `raw-${s}`, ++revisions[s], e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), new Date().toISOString());
     i++;
   };
   for (let w = 0; w < WARMUP_APPENDS; w++) insertOne();

@@ -24,8 +24,15 @@ const ADMIN_PASSWORD = 'bench-first-boot-secret';
 /** OCR threads of the server, the recognition-only ceiling and OCRmyPDF alike (BENCH_OCR_WORKERS, default 2). */
 const OCR_WORKERS = Number(process.env.BENCH_OCR_WORKERS ?? 2);
 
-interface Scan { file: string; text: string; mrn: string; patient: string; dob: string; type: string; pages: number }
-
+interface Scan {
+  file: string;
+  text: string;
+  mrn: string;
+  patient: string;
+  dob: string;
+  type: string;
+  pages: number;
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,7 +80,15 @@ async function medrec(scans: Scan[]) {
     for (let round = 0; round < ROUNDS; round++) {
       for (const scan of scans) {
         const form = new FormData();
-        for (const [k, v] of Object.entries({ mrn: scan.mrn, patientName: scan.patient, dateOfBirth: scan.dob, documentType: scan.type, title: scan.file, allowDuplicate: 'true' })) form.append(k, v);
+        for (const [k, v] of Object.entries({
+          mrn: scan.mrn,
+          patientName: scan.patient,
+          dateOfBirth: scan.dob,
+          documentType: scan.type,
+          title: scan.file,
+          allowDuplicate: 'true',
+        }))
+          form.append(k, v);
         form.append('file', new Blob([readFileSync(join(SCANS, scan.file))]), scan.file);
         uploaded.push({ id: (await call<{ id: string }>(baseUrl, 'POST', '/api/records', clerk, form)).id, scan });
       }
@@ -111,7 +126,8 @@ async function recognitionOnly(scans: Scan[]): Promise<{ pages: number; pagesPer
   const images: Array<{ data: Buffer; dpi: number }> = [];
   for (const scan of scans) {
     const { contentType } = await inspectDocument(join(SCANS, scan.file), DEFAULT_INGEST_LIMITS);
-    for await (const raster of rasterizeDocument(join(SCANS, scan.file), contentType)) if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi });
+    for await (const raster of rasterizeDocument(join(SCANS, scan.file), contentType))
+      if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi });
   }
   const pool = await OcrPool.start({ workers: OCR_WORKERS });
   try {
@@ -135,7 +151,9 @@ function ocrmypdf(scans: Scan[]) {
       const out = join(dir, `${scan.file}.pdf`);
       // Images need their resolution; the fixtures are 200 dpi scans.
       const imageArgs = scan.file.endsWith('.pdf') ? [] : ['--image-dpi', '200'];
-      execFileSync('ocrmypdf', ['--jobs', String(OCR_WORKERS), '--force-ocr', '--output-type', 'pdf', '--quiet', ...imageArgs, join(SCANS, scan.file), out], { stdio: 'ignore' });
+      execFileSync('ocrmypdf', ['--jobs', String(OCR_WORKERS), '--force-ocr', '--output-type', 'pdf', '--quiet', ...imageArgs, join(SCANS, scan.file), out], {
+        stdio: 'ignore',
+      });
       execFileSync('pdftotext', ['-layout', out, `${out}.txt`]);
       rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), readFileSync(`${out}.txt`, 'utf8')));
     }
@@ -181,14 +199,21 @@ async function main(): Promise<void> {
   if (theirs && 'rates' in theirs && theirs.rates) {
     const theirMean = theirs.rates.reduce((a, b) => a + b, 0) / theirs.rates.length;
     Object.assign(result, {
-      ocrmypdf: { pages: theirs.pages, pagesPerMin: theirs.pagesPerMin, pagesPerCpuMin: theirs.pagesPerCpuMin, meanCer: round(theirMean), medianCer: round(median(theirs.rates)) },
+      ocrmypdf: {
+        pages: theirs.pages,
+        pagesPerMin: theirs.pagesPerMin,
+        pagesPerCpuMin: theirs.pagesPerCpuMin,
+        meanCer: round(theirMean),
+        medianCer: round(median(theirs.rates)),
+      },
       speedupVsOcrmypdf: round(ours.pagesPerMin / theirs.pagesPerMin, 2),
-      cpuEfficiencyVsOcrmypdf: round((ours.pages / ours.serverCpuSeconds) * 60 / theirs.pagesPerCpuMin, 2),
+      cpuEfficiencyVsOcrmypdf: round(((ours.pages / ours.serverCpuSeconds) * 60) / theirs.pagesPerCpuMin, 2),
       // Were everything but recognition free, this is the speedup the OCR engine itself allows.
       ...(ceiling ? { recognitionOnlySpeedupVsOcrmypdf: round(ceiling.pagesPerMin / theirs.pagesPerMin, 2) } : {}),
     });
   } else {
-    result.ocrmypdf = process.env.BENCH_OCRMYPDF === '0' ? 'skipped (BENCH_OCRMYPDF=0)' : theirs ?? 'not installed (apt-get install ocrmypdf poppler-utils to compare)';
+    result.ocrmypdf =
+      process.env.BENCH_OCRMYPDF === '0' ? 'skipped (BENCH_OCRMYPDF=0)' : (theirs ?? 'not installed (apt-get install ocrmypdf poppler-utils to compare)');
   }
   writeFileSync(1, JSON.stringify(result) + '\n');
 }

@@ -17,7 +17,6 @@ const RECORDS = 100;
 const ADMIN_PASSWORD = 'bench-first-boot-secret';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR4nGNgaEAF6HzaCTBg5dDfHSgSAOhufgEUIq2bAAAAAElFTkSuQmCC', 'base64');
 
-
 async function token(baseUrl: string, username: string, password: string): Promise<string> {
   return signIn(baseUrl, username, password);
 }
@@ -62,27 +61,45 @@ async function main(): Promise<void> {
   try {
     const { baseUrl } = server;
     const admin = await token(baseUrl, 'admin', ADMIN_PASSWORD);
-    for (const [username, role] of [['clerk1', 'clerk'], ['clinician1', 'clinician'], ['auditor1', 'auditor']]) {
+    for (const [username, role] of [
+      ['clerk1', 'clerk'],
+      ['clinician1', 'clinician'],
+      ['auditor1', 'auditor'],
+    ]) {
       await call(baseUrl, 'POST', '/api/users', admin, { username, password: 'bench-password-1', roles: [role] });
     }
     const clerk = await token(baseUrl, 'clerk1', 'bench-password-1');
     const ids: string[] = [];
     for (let i = 0; i < RECORDS; i++) {
       const form = new FormData();
-      for (const [k, v] of Object.entries({ mrn: `MRN${10000 + i}`, patientName: 'Bench Patient', dateOfBirth: '1970-01-01', documentType: 'progress-note', title: `Progress note ${i}` })) form.append(k, v);
+      for (const [k, v] of Object.entries({
+        mrn: `MRN${10000 + i}`,
+        patientName: 'Bench Patient',
+        dateOfBirth: '1970-01-01',
+        documentType: 'progress-note',
+        title: `Progress note ${i}`,
+      }))
+        form.append(k, v);
       form.append('file', new Blob([Buffer.concat([PNG, Buffer.from(String(i))])]), 'scan.png');
       ids.push((await call<{ id: string }>(baseUrl, 'POST', '/api/records', clerk, form)).id);
     }
     const clinician = await token(baseUrl, 'clinician1', 'bench-password-1');
 
     const baseline = await load(baseUrl, ['/health/live'], {}, Math.max(3, Math.round(SECONDS / 2)));
-    const reads = await load(baseUrl, ids.map((id) => `/api/records/${id}`), { authorization: `Bearer ${clinician}`, 'x-purpose-of-use': 'treatment' }, SECONDS);
+    const reads = await load(
+      baseUrl,
+      ids.map((id) => `/api/records/${id}`),
+      { authorization: `Bearer ${clinician}`, 'x-purpose-of-use': 'treatment' },
+      SECONDS,
+    );
 
     // Every answered read must have left its RecordAccessed event.
     const auditor = await token(baseUrl, 'auditor1', 'bench-password-1');
     let accessEvents = 0;
     for (const id of ids) {
-      const { events } = await call<{ events: Array<{ type: string; actor: string }> }>(baseUrl, 'GET', `/api/records/${id}/events`, auditor, undefined, { 'x-purpose-of-use': 'audit' });
+      const { events } = await call<{ events: Array<{ type: string; actor: string }> }>(baseUrl, 'GET', `/api/records/${id}/events`, auditor, undefined, {
+        'x-purpose-of-use': 'audit',
+      });
       accessEvents += events.filter((e) => e.type === 'RecordAccessed' && e.actor === 'clinician1').length;
     }
     process.stdout.write(

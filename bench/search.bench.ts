@@ -109,7 +109,32 @@ zoster covid booster administered lot site intramuscular deltoid reaction observ
   .filter(Boolean);
 
 /** A long tail of rarer terms (drug-, place- and name-like), as real OCR vocabularies have. */
-const SYLLABLES = ['ba', 'ce', 'di', 'fo', 'gu', 'ka', 'le', 'mi', 'no', 'pra', 'qui', 'ro', 'sta', 'tri', 'vel', 'xo', 'zan', 'mab', 'nib', 'tol', 'pril', 'sar', 'zol', 'cin'];
+const SYLLABLES = [
+  'ba',
+  'ce',
+  'di',
+  'fo',
+  'gu',
+  'ka',
+  'le',
+  'mi',
+  'no',
+  'pra',
+  'qui',
+  'ro',
+  'sta',
+  'tri',
+  'vel',
+  'xo',
+  'zan',
+  'mab',
+  'nib',
+  'tol',
+  'pril',
+  'sar',
+  'zol',
+  'cin',
+];
 const TAIL: string[] = [];
 const tailRandom = rng(7);
 while (TAIL.length < 20_000) {
@@ -161,8 +186,50 @@ const PHRASES = [
   'alert and oriented',
   'wound healing well without signs of infection',
 ];
-const FIRST = ['Maria', 'James', 'Aisha', 'Chen', 'Olga', 'Pedro', 'Fatima', 'John', 'Yuki', 'Amara', 'Lars', 'Priya', 'Mohammed', 'Sofia', 'Kwame', 'Ingrid', 'Raj', 'Elena', 'Tomás', 'Zoë'];
-const LAST = ['Gonzalez', 'Whitfield', 'Okafor', 'Nguyen', 'Petrova', 'Silva', 'Haddad', 'Smith', 'Tanaka', 'Mensah', 'Lindqvist', 'Patel', 'Rahman', 'Rossi', 'Boateng', 'Johansson', 'Kumar', 'Popescu', 'Müller', 'Dubois'];
+const FIRST = [
+  'Maria',
+  'James',
+  'Aisha',
+  'Chen',
+  'Olga',
+  'Pedro',
+  'Fatima',
+  'John',
+  'Yuki',
+  'Amara',
+  'Lars',
+  'Priya',
+  'Mohammed',
+  'Sofia',
+  'Kwame',
+  'Ingrid',
+  'Raj',
+  'Elena',
+  'Tomás',
+  'Zoë',
+];
+const LAST = [
+  'Gonzalez',
+  'Whitfield',
+  'Okafor',
+  'Nguyen',
+  'Petrova',
+  'Silva',
+  'Haddad',
+  'Smith',
+  'Tanaka',
+  'Mensah',
+  'Lindqvist',
+  'Patel',
+  'Rahman',
+  'Rossi',
+  'Boateng',
+  'Johansson',
+  'Kumar',
+  'Popescu',
+  'Müller',
+  'Dubois',
+];
 
 function ocrText(): string {
   const words: string[] = [];
@@ -224,7 +291,17 @@ async function writeDocs(store: SqliteEventStore, keys: SqliteKeyStore, eventSou
         stream: recordStream(doc.recordId),
         keyId: doc.recordId,
         decider: recordDecider,
-        command: { type: 'CompleteOcr', recordId: doc.recordId, actor, at, version: 1, pages: 1, meanConfidence: 91.5, textKey: `records/${doc.recordId}/v1.text`, pageTexts: [ocrText()] },
+        command: {
+          type: 'CompleteOcr',
+          recordId: doc.recordId,
+          actor,
+          at,
+          version: 1,
+          pages: 1,
+          meanConfidence: 91.5,
+          textKey: `records/${doc.recordId}/v1.text`,
+          pageTexts: [ocrText()],
+        },
         context,
       });
     }
@@ -250,7 +327,14 @@ function mixedQueries(sample: Doc[]): Array<{ kind: string; q?: string; filters:
         out.push({ kind: 'word', q: midWord(), filters: {} });
         break;
       case 2:
-        out.push({ kind: 'phrase', q: `"${pick(PHRASES).split(' ').slice(0, 2 + Math.floor(random() * 3)).join(' ')}"`, filters: {} });
+        out.push({
+          kind: 'phrase',
+          q: `"${pick(PHRASES)
+            .split(' ')
+            .slice(0, 2 + Math.floor(random() * 3))
+            .join(' ')}"`,
+          filters: {},
+        });
         break;
       case 3: {
         const w = midWord();
@@ -271,7 +355,11 @@ function mixedQueries(sample: Doc[]): Array<{ kind: string; q?: string; filters:
         break;
       case 8: {
         const from = doc.encounterDate;
-        out.push({ kind: 'type+dates', q: anyWord(), filters: { documentType: doc.documentType, from, to: `${Number(from.slice(0, 4)) + 1}${from.slice(4)}` } });
+        out.push({
+          kind: 'type+dates',
+          q: anyWord(),
+          filters: { documentType: doc.documentType, from, to: `${Number(from.slice(0, 4)) + 1}${from.slice(4)}` },
+        });
         break;
       }
       default:
@@ -294,7 +382,9 @@ interface CacheMeta {
  * Phase 1, or its cached result: the event store and key store (open), the query sample, and the
  * PRNG positioned as after the write, so the queries are the same either way.
  */
-async function writtenStores(dir: string): Promise<{ store: SqliteEventStore; keys: SqliteKeyStore; sample: Doc[]; writeSeconds: number | null; cached: boolean }> {
+async function writtenStores(
+  dir: string,
+): Promise<{ store: SqliteEventStore; keys: SqliteKeyStore; sample: Doc[]; writeSeconds: number | null; cached: boolean }> {
   const entry = CACHE_DIR ? join(CACHE_DIR, `search-g${GENERATOR_VERSION}-${DOCS}`) : undefined;
   const open = (at: string, masterKey: Buffer) => ({
     store: new SqliteEventStore({ filename: join(at, 'events.db') }),
@@ -346,12 +436,13 @@ async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, f
       INSERT INTO bare (bare, rank) VALUES ('hashsize', ${64 * 1024 * 1024});`);
     const insert = db.prepare('INSERT INTO bare (body) VALUES (?)');
     let seconds = 0;
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
       if (batch.length === 0) break;
       from = batch[batch.length - 1].position;
-      const texts = (await codec.decodeBatch(batch.map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored }))))
-        .flatMap(({ event }) => ((event.data as { pageTexts?: string[] }).pageTexts ?? []));
+      const texts = (await codec.decodeBatch(batch.map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored })))).flatMap(
+        ({ event }) => (event.data as { pageTexts?: string[] }).pageTexts ?? [],
+      );
       const t = performance.now();
       db.transaction(() => texts.forEach((text) => insert.run(text)))();
       seconds += (performance.now() - t) / 1000;
@@ -447,7 +538,17 @@ async function main(): Promise<void> {
         p95Ms: round(percentile(latencies, 95)),
         p99Ms: round(percentile(latencies, 99)),
         maxMs: round(latencies[latencies.length - 1]),
-        p95MsByKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, round(percentile(v.sort((a, b) => a - b), 95))])),
+        p95MsByKind: Object.fromEntries(
+          Object.entries(byKind).map(([k, v]) => [
+            k,
+            round(
+              percentile(
+                v.sort((a, b) => a - b),
+                95,
+              ),
+            ),
+          ]),
+        ),
         peakRssMb,
         // Bounds of a rebuild on this machine: FTS5 indexing alone (one writer, one thread) and all
         // the CPU the rebuild needed spread over every core.

@@ -27,7 +27,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function timedReads(baseUrl: string, path: string, token: string, seconds = Infinity): Promise<{ reads: number; p50Ms: number; p95Ms: number; maxMs: number }> {
+async function timedReads(
+  baseUrl: string,
+  path: string,
+  token: string,
+  seconds = Infinity,
+): Promise<{ reads: number; p50Ms: number; p95Ms: number; maxMs: number }> {
   const times: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   for (let i = 0; i < READS && performance.now() < deadline; i++) {
@@ -39,7 +44,12 @@ async function timedReads(baseUrl: string, path: string, token: string, seconds 
     if (process.env.BENCH_VERBOSE) process.stderr.write(`read ${i}: ${times[times.length - 1].toFixed(1)} ms\n`);
   }
   times.sort((a, b) => a - b);
-  return { reads: times.length, p50Ms: +percentile(times, 50).toFixed(1), p95Ms: +percentile(times, 95).toFixed(1), maxMs: +times[times.length - 1].toFixed(1) };
+  return {
+    reads: times.length,
+    p50Ms: +percentile(times, 50).toFixed(1),
+    p95Ms: +percentile(times, 95).toFixed(1),
+    maxMs: +times[times.length - 1].toFixed(1),
+  };
 }
 
 async function run(hashConcurrency: number) {
@@ -57,9 +67,18 @@ async function run(hashConcurrency: number) {
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
     await call(baseUrl, 'POST', '/api/users', admin, { username: 'clinician1', password: PASSWORD, roles: ['clerk', 'clinician'] });
     const reader = await signIn(baseUrl, 'clinician1', PASSWORD);
-    const png = await sharp(randomBytes(600 * 600 * 3), { raw: { width: 600, height: 600, channels: 3 } }).png().toBuffer();
+    const png = await sharp(randomBytes(600 * 600 * 3), { raw: { width: 600, height: 600, channels: 3 } })
+      .png()
+      .toBuffer();
     const form = new FormData();
-    for (const [k, v] of Object.entries({ mrn: 'MRN10000', patientName: 'Bench Patient', dateOfBirth: '1970-01-01', documentType: 'progress-note', title: 'Progress note' })) form.append(k, v);
+    for (const [k, v] of Object.entries({
+      mrn: 'MRN10000',
+      patientName: 'Bench Patient',
+      dateOfBirth: '1970-01-01',
+      documentType: 'progress-note',
+      title: 'Progress note',
+    }))
+      form.append(k, v);
     form.append('file', new Blob([png]), 'scan.png');
     const { id } = await call<{ id: string }>(baseUrl, 'POST', '/api/records', reader, form);
     const path = `/api/records/${id}/versions/1/content`;
@@ -104,7 +123,10 @@ async function run(hashConcurrency: number) {
 async function main(): Promise<void> {
   const slots = await run(1);
   const unbounded = await run(64);
-  process.stdout.write(JSON.stringify({ bench: 'sign-in-flood', flooders: FLOODERS, reads: READS, floodSecondsMax: FLOOD_SECONDS, contentBytes: '~1 MB PNG', slots, unbounded }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ bench: 'sign-in-flood', flooders: FLOODERS, reads: READS, floodSecondsMax: FLOOD_SECONDS, contentBytes: '~1 MB PNG', slots, unbounded }) +
+      '\n',
+  );
 }
 
 main().catch((error) => {

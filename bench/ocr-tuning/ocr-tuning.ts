@@ -20,8 +20,17 @@ import { encodePbm, encodePgm } from '../../libs/ingest/src/ocr/netpbm';
 import { OcrPool } from '../../libs/ingest/src/ocr/ocr-pool';
 import { characterErrorRate } from '../../libs/ingest/src/quality/cer';
 
-interface ManifestEntry { file: string; text: string; pages: number; degradation: number }
-interface Page { doc: string; image: Buffer; dpi: number }
+interface ManifestEntry {
+  file: string;
+  text: string;
+  pages: number;
+  degradation: number;
+}
+interface Page {
+  doc: string;
+  image: Buffer;
+  dpi: number;
+}
 
 const SCANS = process.env.SCANS ?? resolve(process.cwd(), 'test/fixtures/scans');
 const WORKERS = Number(process.env.WORKERS ?? 2);
@@ -58,7 +67,9 @@ async function loadPages(entries: ManifestEntry[], pdfDir: string | undefined): 
       const prefix = entry.file.replace(/\.pdf$/, '');
       execFileSync('pdfimages', ['-tiff', path, join(pdfDir, prefix)]);
       const dpi = 200; // `pdfimages -list` on the fixtures: every image is placed at 200 dpi.
-      for (const file of readdirSync(pdfDir).filter((f) => f.startsWith(`${prefix}-`)).sort()) {
+      for (const file of readdirSync(pdfDir)
+        .filter((f) => f.startsWith(`${prefix}-`))
+        .sort()) {
         pages.push({ doc: entry.file, image: await encode(sharp(join(pdfDir, file)), true), dpi });
       }
       continue;
@@ -126,16 +137,26 @@ async function main(): Promise<void> {
   const mid = cers.length >> 1;
   const pct = (x: number): number => Math.round(x * 100_000) / 1000;
   const recognized = pages.length * ROUNDS;
-  console.log(JSON.stringify({
-    workers: WORKERS, psm: PSM_MODE, format: FORMAT, rounds: ROUNDS, documents: perDoc.length, pages: recognized,
-    meanCerPct: pct(cers.reduce((a, b) => a + b, 0) / cers.length),
-    medianCerPct: pct(cers.length % 2 ? cers[mid] : (cers[mid - 1] + cers[mid]) / 2),
-    maxCerPct: pct(cers[cers.length - 1]),
-    pagesPerMin: Math.round((recognized / seconds) * 60 * 10) / 10,
-    pagesPerCpuMinPerWorker: Math.round((recognized / ((cpu.user + cpu.system) / 1e6 / WORKERS)) * 60 * 10) / 10,
-    poolStartMs: startMs, inputMb: Math.round(inputMb * 10) / 10, idleRssMb: idleRss,
-    peakRssMb: Math.max(Math.round(sampledPeak / 2 ** 20), 0), vmHwmMb: peakRssMb(),
-  }));
+  console.log(
+    JSON.stringify({
+      workers: WORKERS,
+      psm: PSM_MODE,
+      format: FORMAT,
+      rounds: ROUNDS,
+      documents: perDoc.length,
+      pages: recognized,
+      meanCerPct: pct(cers.reduce((a, b) => a + b, 0) / cers.length),
+      medianCerPct: pct(cers.length % 2 ? cers[mid] : (cers[mid - 1] + cers[mid]) / 2),
+      maxCerPct: pct(cers[cers.length - 1]),
+      pagesPerMin: Math.round((recognized / seconds) * 60 * 10) / 10,
+      pagesPerCpuMinPerWorker: Math.round((recognized / ((cpu.user + cpu.system) / 1e6 / WORKERS)) * 60 * 10) / 10,
+      poolStartMs: startMs,
+      inputMb: Math.round(inputMb * 10) / 10,
+      idleRssMb: idleRss,
+      peakRssMb: Math.max(Math.round(sampledPeak / 2 ** 20), 0),
+      vmHwmMb: peakRssMb(),
+    }),
+  );
 }
 
 main().catch((error) => {

@@ -2,7 +2,14 @@
  * One JSON call to the API for a benchmark; anything but 2xx throws with the status and body.
  * `T` is the answer's shape as the caller reads it (not checked: a bench trusts the API it measures).
  */
-export async function call<T = unknown>(baseUrl: string, method: string, path: string, token?: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+export async function call<T = unknown>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+): Promise<T> {
   const headers: Record<string, string> = { ...extra };
   if (token) headers.authorization = `Bearer ${token}`;
   let payload: string | FormData | undefined;

@@ -297,7 +297,17 @@ describe('JSON bodies', () => {
   });
 
   it.each(['utf-16le', 'latin1', 'iso-8859-1', 'utf-32'])('charset=%s -> 415 (JSON is UTF-8)', async (charset) => {
-    const res = await rejects(() => raw(u.legal, 'POST', holds(), Buffer.from('{"matter":"m","reason":"r"}', charset === 'utf-16le' ? 'utf16le' : 'latin1'), `application/json; charset=${charset}`), 415);
+    const res = await rejects(
+      () =>
+        raw(
+          u.legal,
+          'POST',
+          holds(),
+          Buffer.from('{"matter":"m","reason":"r"}', charset === 'utf-16le' ? 'utf16le' : 'latin1'),
+          `application/json; charset=${charset}`,
+        ),
+      415,
+    );
     expect(res.body.detail).toMatch(/UTF-8/);
   });
 
@@ -307,7 +317,14 @@ describe('JSON bodies', () => {
   });
 
   it.each(['gzip', 'deflate', 'br'])('Content-Encoding: %s -> 415 (compressed JSON is not accepted)', async (encoding) => {
-    const res = await rejects(() => u.legal.request('POST', holds(), { body: Buffer.from('not really compressed'), headers: { 'content-type': 'application/json', 'content-encoding': encoding } }), 415);
+    const res = await rejects(
+      () =>
+        u.legal.request('POST', holds(), {
+          body: Buffer.from('not really compressed'),
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        }),
+      415,
+    );
     expect(res.body.detail).toMatch(/Content-Encoding/);
   });
 
@@ -323,8 +340,20 @@ describe('JSON bodies', () => {
   it.each([
     ['holds', 'legal', (id: string) => `/api/records/${id}/holds`, { matter: 'Doe v. Roe', reason: 'Notice', priority: 'high' }, ['priority']],
     ['archive', 'archivist', (id: string) => `/api/records/${id}/archive`, { reason: 'Inactive', force: true }, ['force']],
-    ['destroy', 'archivist', (id: string) => `/api/records/${id}/destroy`, { authority: 'GS-12', approvedBy: 'archivist2', skipHoldCheck: true }, ['skipHoldCheck']],
-    ['destruction-approvals', 'archivist2', (id: string) => `/api/records/${id}/destruction-approvals`, { authority: 'GS-12', approvedBy: 'archivist1' }, ['approvedBy']],
+    [
+      'destroy',
+      'archivist',
+      (id: string) => `/api/records/${id}/destroy`,
+      { authority: 'GS-12', approvedBy: 'archivist2', skipHoldCheck: true },
+      ['skipHoldCheck'],
+    ],
+    [
+      'destruction-approvals',
+      'archivist2',
+      (id: string) => `/api/records/${id}/destruction-approvals`,
+      { authority: 'GS-12', approvedBy: 'archivist1' },
+      ['approvedBy'],
+    ],
     ['users', 'admin', () => '/api/users', { username: 'newbie', password: PASSWORD, roles: ['clerk'], isSuperuser: true }, ['isSuperuser']],
     ['token', null, () => '/api/auth/token', { username: 'admin', password: PASSWORD, otp: '123456' }, ['otp']],
   ] as const)('%s: an unknown field -> 400 naming it', async (_, role, path, body, fields) => {
@@ -383,7 +412,12 @@ describe('JSON bodies', () => {
 });
 
 describe('POST /api/records/:id/releases', () => {
-  const valid = { recipient: { name: 'Dr. Quenby Recipient', address: '1 Main St' }, purpose: 'continuing care', authorizationReference: 'AUTH-9', description: 'Discharge summary' };
+  const valid = {
+    recipient: { name: 'Dr. Quenby Recipient', address: '1 Main St' },
+    purpose: 'continuing care',
+    authorizationReference: 'AUTH-9',
+    description: 'Discharge summary',
+  };
   const release = (body: unknown) => u.him.post(`/api/records/${record}/releases`, body);
 
   it.each([
@@ -430,7 +464,7 @@ describe('POST /api/users', () => {
 });
 
 describe('path parameters, headers and unknown resources', () => {
-  it("a record id that is not a uuid -> 400", async () => {
+  it('a record id that is not a uuid -> 400', async () => {
     await rejects(() => u.clinician.get('/api/records/not-a-uuid', purpose('treatment')), 400);
     await rejects(() => u.clinician.get(`/api/records/${record}x`, purpose('treatment')), 400);
     await rejects(() => u.legal.post('/api/records/123/holds', { matter: 'm', reason: 'r' }), 400);
@@ -446,12 +480,15 @@ describe('path parameters, headers and unknown resources', () => {
   });
 
   // Version 1 exists: each of these would name it in a non-canonical form. Refused before anything is read or audited.
-  it.each(['1e0', '0x1', '+1', '%201', '1%20', '01', '0', '-1', '1000000000'])('a version in a non-canonical form (%s) -> 400 naming it, on every route', async (v) => {
-    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/content`, purpose('treatment')), 400, { fields: ['v'] });
-    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/text`, purpose('treatment')), 400, { fields: ['v'] });
-    await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/diff/1`, purpose('treatment')), 400, { fields: ['a'] });
-    await rejects(() => u.clinician.get(`/api/records/${record}/versions/1/diff/${v}`, purpose('treatment')), 400, { fields: ['b'] });
-  });
+  it.each(['1e0', '0x1', '+1', '%201', '1%20', '01', '0', '-1', '1000000000'])(
+    'a version in a non-canonical form (%s) -> 400 naming it, on every route',
+    async (v) => {
+      await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/content`, purpose('treatment')), 400, { fields: ['v'] });
+      await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/text`, purpose('treatment')), 400, { fields: ['v'] });
+      await rejects(() => u.clinician.get(`/api/records/${record}/versions/${v}/diff/1`, purpose('treatment')), 400, { fields: ['a'] });
+      await rejects(() => u.clinician.get(`/api/records/${record}/versions/1/diff/${v}`, purpose('treatment')), 400, { fields: ['b'] });
+    },
+  );
 
   it('the control: the canonical version 1 is served', async () => {
     expect((await u.clinician.get(`/api/records/${record}/versions/1/content`, purpose('treatment'))).status).toBe(200);
@@ -460,7 +497,15 @@ describe('path parameters, headers and unknown resources', () => {
 
   it("If-Match 'abc' on JSON commands -> 400", async () => {
     await rejects(() => u.archivist.post(`/api/records/${record}/archive`, { reason: 'Inactive' }, { 'if-match': 'abc' }), 400);
-    await rejects(() => u.him.post(`/api/records/${record}/releases`, { recipient: { name: 'Dr. X' }, purpose: 'care', authorizationReference: 'A', description: 'd' }, { 'if-match': 'abc' }), 400);
+    await rejects(
+      () =>
+        u.him.post(
+          `/api/records/${record}/releases`,
+          { recipient: { name: 'Dr. X' }, purpose: 'care', authorizationReference: 'A', description: 'd' },
+          { 'if-match': 'abc' },
+        ),
+      400,
+    );
   });
 
   it('a stale If-Match on JSON commands -> 409', async () => {
@@ -475,7 +520,10 @@ describe('path parameters, headers and unknown resources', () => {
     await rejects(() => u.auditor.get(`/api/records/${id}/events`, purpose('audit')), 404);
     await rejects(() => u.him.request('POST', `/api/records/${id}/amendments`, { form: amendForm({ kind: 'addendum', reason: 'x' }) }), 404);
     await rejects(() => u.him.request('POST', `/api/records/${id}/amendments`, { form: amendForm({ kind: 'correction', reason: 'x' }, TINY_PNG) }), 404);
-    await rejects(() => u.him.post(`/api/records/${id}/releases`, { recipient: { name: 'Dr. X' }, purpose: 'care', authorizationReference: 'A', description: 'd' }), 404);
+    await rejects(
+      () => u.him.post(`/api/records/${id}/releases`, { recipient: { name: 'Dr. X' }, purpose: 'care', authorizationReference: 'A', description: 'd' }),
+      404,
+    );
     await rejects(() => u.legal.post(`/api/records/${id}/holds`, { matter: 'm', reason: 'r' }), 404);
     await rejects(() => u.legal.request('DELETE', `/api/records/${id}/holds/${randomUUID()}`), 404);
     await rejects(() => u.archivist.post(`/api/records/${id}/archive`, { reason: 'r' }), 404);
@@ -500,7 +548,7 @@ describe('path parameters, headers and unknown resources', () => {
       secrets: ['quenby.orchard', 'not-the-password'],
       appends: 1,
     });
-    const [failed] = (await t.app.get<EventStore>(EVENT_STORE).readStream('sign-in-failures', { direction: 'backwards', maxCount: 1 }));
+    const [failed] = await t.app.get<EventStore>(EVENT_STORE).readStream('sign-in-failures', { direction: 'backwards', maxCount: 1 });
     expect(failed).toMatchObject({ type: 'SignInFailed', data: { userId: null, username: null } });
     expect(JSON.stringify(failed)).not.toMatch(/quenby|not-the-password/);
   });

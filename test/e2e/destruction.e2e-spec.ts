@@ -29,7 +29,8 @@ async function newRecord(): Promise<string> {
 }
 
 const approve = (client: Client, id: string, authority = AUTHORITY) => client.post(`/api/records/${id}/destruction-approvals`, { authority });
-const destroy = (id: string, approvedBy: string, authority = AUTHORITY, client = u.archivist) => client.post(`/api/records/${id}/destroy`, { authority, approvedBy });
+const destroy = (id: string, approvedBy: string, authority = AUTHORITY, client = u.archivist) =>
+  client.post(`/api/records/${id}/destroy`, { authority, approvedBy });
 
 function expectProblem(res: Response, status: number, detailPart?: string): void {
   expect(res.status).toBe(status);
@@ -59,7 +60,13 @@ describe('a destruction needs the approval of another person', () => {
     const id = await newRecord();
     const res = await approve(u.him, id);
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ approvalId: expect.stringMatching(/^[0-9a-f-]{36}$/), recordId: id, authority: AUTHORITY, approvedBy: 'him1', position: expect.any(Number) });
+    expect(res.body).toMatchObject({
+      approvalId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      recordId: id,
+      authority: AUTHORITY,
+      approvedBy: 'him1',
+      position: expect.any(Number),
+    });
 
     const approved = (await eventsOf(id)).filter((e) => e.type === 'DestructionApproved');
     expect(approved).toEqual([
@@ -138,7 +145,7 @@ describe('a destruction needs the approval of another person', () => {
 });
 
 describe('the tombstone', () => {
-  it('is a problem whose status is the HTTP status, 410, with the record\'s state in recordStatus', async () => {
+  it("is a problem whose status is the HTTP status, 410, with the record's state in recordStatus", async () => {
     const id = await newRecord();
     const destroyed = await approveAndDestroy(u, id);
     expect(destroyed.status).toBe(200);
@@ -167,7 +174,11 @@ describe("a release's purpose", () => {
 
   /** The raw bytes of the event store: the database file and its write-ahead log. */
   const rawEventStore = () =>
-    ['events.db', 'events.db-wal'].map((f) => join(t.dataDir, f)).filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+    ['events.db', 'events.db-wal']
+      .map((f) => join(t.dataDir, f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('');
 
   it('is sealed: never in the raw event store, before or after destruction; the disclosures report reads it while the record lives', async () => {
     const mrn = `DX-${++seq}`;

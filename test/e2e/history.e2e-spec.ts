@@ -104,18 +104,46 @@ describe('a record with three versions, reads, a release, a hold and archiving',
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, status: 'archived', currentVersion: 3 });
     expect(res.body.versions).toEqual([
-      expect.objectContaining({ version: 1, kind: 'original', reason: null, createdBy: 'clerk1', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), ocr: { status: 'done', meanConfidence: 100 } }),
-      expect.objectContaining({ version: 2, kind: 'correction', reason: 'Severity was transcribed wrongly', createdBy: 'him1', ocr: { status: 'done', meanConfidence: 100 } }),
-      expect.objectContaining({ version: 3, kind: 'addendum', reason: 'Follow-up appointment confirmed by phone', createdBy: 'him1', contentType: 'application/pdf' }),
+      expect.objectContaining({
+        version: 1,
+        kind: 'original',
+        reason: null,
+        createdBy: 'clerk1',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        ocr: { status: 'done', meanConfidence: 100 },
+      }),
+      expect.objectContaining({
+        version: 2,
+        kind: 'correction',
+        reason: 'Severity was transcribed wrongly',
+        createdBy: 'him1',
+        ocr: { status: 'done', meanConfidence: 100 },
+      }),
+      expect.objectContaining({
+        version: 3,
+        kind: 'addendum',
+        reason: 'Follow-up appointment confirmed by phone',
+        createdBy: 'him1',
+        contentType: 'application/pdf',
+      }),
     ]);
     expect(res.body.versions[2].sha256).toBe(res.body.versions[1].sha256);
     // The same versions as GET /records/:id shows.
     const record = await u.auditor.get(`/api/records/${id}`, purpose('audit'));
     expect(res.body.versions).toEqual(record.body.versions);
 
-    const timeline = (res.body.timeline as Array<{ type: string; actor: string; role: string; purpose: string | null; at: string; summary: string; position: number; details: any }>).filter(
-      (e) => e.actor !== 'poller',
-    );
+    const timeline = (
+      res.body.timeline as Array<{
+        type: string;
+        actor: string;
+        role: string;
+        purpose: string | null;
+        at: string;
+        summary: string;
+        position: number;
+        details: any;
+      }>
+    ).filter((e) => e.actor !== 'poller');
     expect(timeline.map((e) => [e.type, e.actor.startsWith('system:ocr') ? 'system:ocr' : e.actor, e.role])).toEqual([
       ['created', 'clerk1', 'clerk'],
       ['ocr-completed', 'system:ocr', 'system'],
@@ -149,8 +177,18 @@ describe('a record with three versions, reads, a release, a hold and archiving',
     const hunks = res.body.hunks as Array<{ op: string; text: string }>;
     expect(hunks.filter((h) => h.op === 'delete').map((h) => h.text.trim())).toEqual(['mild']);
     expect(hunks.filter((h) => h.op === 'insert').map((h) => h.text.trim())).toEqual(['severe']);
-    expect(hunks.filter((h) => h.op !== 'insert').map((h) => h.text).join('')).toContain('Patient reports mild chest pain');
-    expect(hunks.filter((h) => h.op !== 'delete').map((h) => h.text).join('')).toContain('Patient reports severe chest pain');
+    expect(
+      hunks
+        .filter((h) => h.op !== 'insert')
+        .map((h) => h.text)
+        .join(''),
+    ).toContain('Patient reports mild chest pain');
+    expect(
+      hunks
+        .filter((h) => h.op !== 'delete')
+        .map((h) => h.text)
+        .join(''),
+    ).toContain('Patient reports severe chest pain');
 
     // Version 3 shares version 2's content: nothing changed.
     const same = await u.him.get(`/api/records/${id}/versions/2/diff/3`, purpose('operations'));
@@ -184,7 +222,8 @@ describe('a record with three versions, reads, a release, a hold and archiving',
     const res = await u.legal.get(`/api/records/${id}/accesses`, purpose('legal'));
     expect(res.status).toBe(200);
     const accesses = (res.body.accesses as Array<Record<string, unknown>>).filter((a) => a.actor !== 'poller');
-    for (const a of accesses) expect(a).toEqual(expect.objectContaining({ at: expect.any(String), actor: expect.any(String), role: expect.any(String), purpose: expect.any(String) }));
+    for (const a of accesses)
+      expect(a).toEqual(expect.objectContaining({ at: expect.any(String), actor: expect.any(String), role: expect.any(String), purpose: expect.any(String) }));
     const summary = accesses.map((a) => [a.actor, a.role, a.purpose, a.version, a.what]);
     expect(summary[0]).toEqual(['clinician1', 'clinician', 'treatment', null, 'record']);
     expect(summary[1]).toEqual(['auditor1', 'auditor', 'audit', null, 'history']);
@@ -254,7 +293,14 @@ describe('paging the timeline and the access log', () => {
     const count = async () => (await u.legal.get(`/api/records/${id}/accesses`, purpose('legal'))).body.accesses.length as number;
     const before = await count();
     for (const path of [`/api/records/${id}/history`, `/api/records/${id}/accesses`]) {
-      for (const bad of ['limit=0', 'limit=10001', 'limit=ten', 'cursor=not*valid', `cursor=${Buffer.from('{"p":-1,"r":0}').toString('base64url')}`, `cursor=${Buffer.from('[1,2]').toString('base64url')}`]) {
+      for (const bad of [
+        'limit=0',
+        'limit=10001',
+        'limit=ten',
+        'cursor=not*valid',
+        `cursor=${Buffer.from('{"p":-1,"r":0}').toString('base64url')}`,
+        `cursor=${Buffer.from('[1,2]').toString('base64url')}`,
+      ]) {
         expectProblem(await u.legal.get(`${path}?${bad}`, purpose('legal')), 400);
       }
     }
@@ -341,8 +387,12 @@ describe('the accounting of disclosures', () => {
     expect(res.headers.get('content-disposition')).not.toContain(mrn);
     const text = res.raw.toString('utf8');
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('date,recipient_name,recipient_address,description,purpose,record_id,versions,document_type,authorization_reference,released_by,release_id');
-    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")","1 Main St, Suite 4\nSpringfield","Discharge summary, ""final"" version",'+insurance claim,${first.id},1,discharge-summary,AUTH-2024-117,him1,${first.releaseId}`);
+    expect(lines[0]).toBe(
+      'date,recipient_name,recipient_address,description,purpose,record_id,versions,document_type,authorization_reference,released_by,release_id',
+    );
+    expect(lines[1]).toContain(
+      `"'=HYPERLINK(""http://evil.example"",""click"")","1 Main St, Suite 4\nSpringfield","Discharge summary, ""final"" version",'+insurance claim,${first.id},1,discharge-summary,AUTH-2024-117,him1,${first.releaseId}`,
+    );
     expect(text).toContain(`,County Court Clerk,,'-Lab results,subpoena,`);
     expect(lines).toHaveLength(4); // header, two rows, and the empty string after the last CRLF
     expect(lines[3]).toBe('');
@@ -400,13 +450,21 @@ describe('statistics', () => {
 
     const archived = await u.him.post(`/api/records/${created.id}/archive`, { reason: 'Closed' });
     const afterArchive = await stats(archived.body.position);
-    expect(afterArchive.records.byStatus).toEqual({ ...afterCreate.records.byStatus, active: afterCreate.records.byStatus.active - 1, archived: afterCreate.records.byStatus.archived + 1 });
+    expect(afterArchive.records.byStatus).toEqual({
+      ...afterCreate.records.byStatus,
+      active: afterCreate.records.byStatus.active - 1,
+      archived: afterCreate.records.byStatus.archived + 1,
+    });
     expect(afterArchive.records.total).toBe(afterCreate.records.total);
 
     const destroyed = await approveAndDestroy(u, created.id);
     expect(destroyed.status).toBe(200);
     const afterDestroy = await stats(destroyed.body.position);
-    expect(afterDestroy.records.byStatus).toEqual({ ...afterArchive.records.byStatus, archived: afterArchive.records.byStatus.archived - 1, destroyed: afterArchive.records.byStatus.destroyed + 1 });
+    expect(afterDestroy.records.byStatus).toEqual({
+      ...afterArchive.records.byStatus,
+      archived: afterArchive.records.byStatus.archived - 1,
+      destroyed: afterArchive.records.byStatus.destroyed + 1,
+    });
     expect(afterDestroy.records.total).toBe(before.records.total);
     expect(afterDestroy.records.byType['operative-report'] ?? 0).toBe(before.records.byType['operative-report'] ?? 0);
     expect(afterDestroy.pages.current).toBe(before.pages.current);
@@ -460,14 +518,23 @@ describe('after destruction', () => {
     // Let in-process OCR finish first: an OcrCompleted appended between the snapshot and the rebuild
     // would be in one and not the other. Quiet = the log's head unchanged for a second.
     const head = async () => ((await fetch(`${t.baseUrl}/health/ready`).then((r) => r.json())) as { position: number }).position;
-    for (let last = -1, now = await head(), deadline = Date.now() + 60_000; now !== last && Date.now() < deadline; ) {
+    for (let last = -1, now = await head(), deadline = Date.now() + 60_000; now !== last && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 1000));
       [last, now] = [now, await head()];
     }
     await projections.catchUp();
     const tables = ['record_timeline', 'record_timeline_destroyed', 'disclosures', 'disclosure_patients', 'stats_records', 'stats_uploads', 'stats_encounters'];
     const snapshot = () =>
-      Object.fromEntries(tables.map((table) => [table, projections.db.prepare(`SELECT * FROM ${table}`).all().map((row) => JSON.stringify(row)).sort()]));
+      Object.fromEntries(
+        tables.map((table) => [
+          table,
+          projections.db
+            .prepare(`SELECT * FROM ${table}`)
+            .all()
+            .map((row) => JSON.stringify(row))
+            .sort(),
+        ]),
+      );
     const live = snapshot();
     expect(live.record_timeline.length).toBeGreaterThan(20);
     for (const name of ['record-timeline', 'disclosures', 'record-stats']) await projections.rebuild(name);

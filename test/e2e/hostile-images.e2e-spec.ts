@@ -30,7 +30,10 @@ beforeAll(async () => {
     MALLOC_ARENA_MAX: '2',
   });
   const admin = await login(server.baseUrl, 'admin', ADMIN_PASSWORD);
-  for (const [username, role] of [['clerk1', 'clerk'], ['clinician1', 'clinician']]) {
+  for (const [username, role] of [
+    ['clerk1', 'clerk'],
+    ['clinician1', 'clinician'],
+  ]) {
     expect((await admin.post('/api/users', { username, password: PASSWORD, roles: [role] })).status).toBe(201);
   }
   clerk = await login(server.baseUrl, 'clerk1', PASSWORD);
@@ -43,10 +46,17 @@ afterAll(async () => {
 });
 
 /** An upload, answered or given up on after `timeoutMs` (the code before the fix took minutes). */
-async function upload(bytes: Buffer, filename: string, timeoutMs = 30_000): Promise<{ status: number | 'no answer'; reason?: string; contentType?: string; ms: number }> {
+async function upload(
+  bytes: Buffer,
+  filename: string,
+  timeoutMs = 30_000,
+): Promise<{ status: number | 'no answer'; reason?: string; contentType?: string; ms: number }> {
   const started = Date.now();
   try {
-    const res = await clerk.request('POST', '/api/records', { form: recordForm({ title: `Upload of ${filename}` }, bytes, filename), signal: AbortSignal.timeout(timeoutMs) });
+    const res = await clerk.request('POST', '/api/records', {
+      form: recordForm({ title: `Upload of ${filename}` }, bytes, filename),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     return { status: res.status, reason: res.body?.reason, contentType: res.contentType.split(';')[0], ms: Date.now() - started };
   } catch {
     return { status: 'no answer', ms: Date.now() - started };
@@ -56,7 +66,11 @@ async function upload(bytes: Buffer, filename: string, timeoutMs = 30_000): Prom
 /** Files under the blob store: stored content (encrypted). */
 function storedFiles(): string[] {
   const root = join(dataDir, 'blobs');
-  return existsSync(root) ? (readdirSync(root, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name) : [];
+  return existsSync(root)
+    ? readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => d.name)
+    : [];
 }
 
 function spooled(): string[] {
@@ -67,9 +81,20 @@ function spooled(): string[] {
 /** Writes a whole multipart upload on a raw socket, waits `afterMs`, and hangs up without reading the answer. */
 function uploadAndHangUp(bytes: Buffer, filename: string, afterMs: number): Promise<void> {
   const boundary = 'hostileimageboundary';
-  const fields = { mrn: 'HI-0001', patientName: 'Jane Example', dateOfBirth: '1961-04-12', documentType: 'discharge-summary', title: 'Hung up', allowDuplicate: 'true' };
+  const fields = {
+    mrn: 'HI-0001',
+    patientName: 'Jane Example',
+    dateOfBirth: '1961-04-12',
+    documentType: 'discharge-summary',
+    title: 'Hung up',
+    allowDuplicate: 'true',
+  };
   const body = Buffer.concat([
-    Buffer.from(Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`).join('')),
+    Buffer.from(
+      Object.entries(fields)
+        .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+        .join(''),
+    ),
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
     bytes,
     Buffer.from(`\r\n--${boundary}--\r\n`),
@@ -110,10 +135,14 @@ async function slowestReadDuring(recordId: string, during: Promise<unknown>): Pr
 }
 
 describe('extreme page shapes', () => {
-  it.each(hostileImages().map((image) => [image.name, image] as const))('refuses a %s (422, by reason) from its header, at once', async (_name, image) => {
-    const answer = await upload(image.bytes, image.filename);
-    expect({ ...answer, ms: answer.ms < 1_500 }).toEqual({ status: 422, reason: image.reason, contentType: 'application/problem+json', ms: true });
-  }, 40_000);
+  it.each(hostileImages().map((image) => [image.name, image] as const))(
+    'refuses a %s (422, by reason) from its header, at once',
+    async (_name, image) => {
+      const answer = await upload(image.bytes, image.filename);
+      expect({ ...answer, ms: answer.ms < 1_500 }).toEqual({ status: 422, reason: image.reason, contentType: 'application/problem+json', ms: true });
+    },
+    40_000,
+  );
 
   it('stored nothing for any of them, and left no spooled upload', async () => {
     // The spooled file is removed when the response closes, just after the client has the answer.

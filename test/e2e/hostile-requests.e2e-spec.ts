@@ -66,7 +66,8 @@ function giveUp(path: string, headers: Record<string, string>, sentBody: Buffer)
   });
 }
 
-const nested = (depth: number, shape: 'objects' | 'arrays') => (shape === 'objects' ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + '1' + ']'.repeat(depth));
+const nested = (depth: number, shape: 'objects' | 'arrays') =>
+  shape === 'objects' ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + '1' + ']'.repeat(depth);
 
 function deepJsonCases(): HostileCase[] {
   return s.jsonRoutes.flatMap(({ method, path }) =>
@@ -88,9 +89,17 @@ function wideJsonCases(): HostileCase[] {
   const elements = (n: number, element: string) => '[' + Array(n).fill(element).join(',') + ']';
   return [
     { name: '20,000 keys to the token endpoint', send: () => json('/api/auth/token', keys(20_000)), expected: [400] },
-    { name: '120,000 numbers as release versions', send: () => json(`/api/records/${randomUUID()}/releases`, `{"versions":${elements(120_000, '1')}}`, {}, s.admin), expected: [400] },
+    {
+      name: '120,000 numbers as release versions',
+      send: () => json(`/api/records/${randomUUID()}/releases`, `{"versions":${elements(120_000, '1')}}`, {}, s.admin),
+      expected: [400],
+    },
     { name: '50,000 empty objects as a body', send: () => json('/api/users', elements(50_000, '{}'), {}, s.admin), expected: [400] },
-    { name: '30,000 roles', send: () => json('/api/users', `{"username":"x1","password":"${PASSWORD}","roles":${elements(30_000, '"x"')}}`, {}, s.admin), expected: [400] },
+    {
+      name: '30,000 roles',
+      send: () => json('/api/users', `{"username":"x1","password":"${PASSWORD}","roles":${elements(30_000, '"x"')}}`, {}, s.admin),
+      expected: [400],
+    },
     { name: '9,000 unknown fields (within the member limit)', send: () => json('/api/users', keys(9_000), {}, s.admin), expected: [400] },
     { name: 'a 250 KB username', send: () => json('/api/auth/token', `{"username":"${'x'.repeat(250_000)}","password":"p"}`), expected: [400] },
     { name: 'a 250 KB string of escapes', send: () => json('/api/auth/token', `{"username":"${'\\u0000'.repeat(40_000)}","password":"p"}`), expected: [400] },
@@ -103,7 +112,10 @@ function encodingCases(): HostileCase[] {
   const bom = (bytes: number[], text: Buffer) => Buffer.concat([Buffer.from(bytes), text]);
   const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16();
   const bomb = Buffer.alloc(50 * 1024 * 1024, 0x20); // 50 MB of spaces
-  const token = (body: Buffer, headers: Record<string, string> = {}) => () => json('/api/auth/token', body, headers);
+  const token =
+    (body: Buffer, headers: Record<string, string> = {}) =>
+    () =>
+      json('/api/auth/token', body, headers);
   return [
     { name: 'UTF-16LE with a BOM', send: token(bom([0xff, 0xfe], Buffer.from(login, 'utf16le'))), expected: [400] },
     { name: 'UTF-16BE with a BOM', send: token(bom([0xfe, 0xff], utf16be(login))), expected: [400] },
@@ -111,8 +123,16 @@ function encodingCases(): HostileCase[] {
     { name: 'UTF-32LE BOM', send: token(bom([0xff, 0xfe, 0, 0], Buffer.from('{}'))), expected: [400] },
     { name: 'UTF-32BE BOM', send: token(bom([0, 0, 0xfe, 0xff], Buffer.from('{}'))), expected: [400] },
     { name: 'a Latin-1 byte', send: token(Buffer.from('{"username":"Ren\xe9e","password":"x"}', 'latin1')), expected: [400] },
-    { name: 'an overlong UTF-8 slash', send: token(Buffer.from([...Buffer.from('{"username":"'), 0xc0, 0xaf, ...Buffer.from('","password":"x"}')])), expected: [400] },
-    { name: 'a UTF-8-encoded surrogate', send: token(Buffer.from([...Buffer.from('{"username":"'), 0xed, 0xa0, 0x80, ...Buffer.from('","password":"x"}')])), expected: [400] },
+    {
+      name: 'an overlong UTF-8 slash',
+      send: token(Buffer.from([...Buffer.from('{"username":"'), 0xc0, 0xaf, ...Buffer.from('","password":"x"}')])),
+      expected: [400],
+    },
+    {
+      name: 'a UTF-8-encoded surrogate',
+      send: token(Buffer.from([...Buffer.from('{"username":"'), 0xed, 0xa0, 0x80, ...Buffer.from('","password":"x"}')])),
+      expected: [400],
+    },
     { name: 'a truncated UTF-8 sequence', send: token(Buffer.from([...Buffer.from('{"username":"'), 0xe2, 0x82])), expected: [400] },
     ...['latin1', 'iso-8859-1', 'utf-16', 'utf-16le', 'utf-32', 'utf-7', 'x-unknown'].map((charset) => ({
       name: `charset=${charset}`,
@@ -124,7 +144,11 @@ function encodingCases(): HostileCase[] {
     { name: 'a brotli bomb', send: token(brotliCompressSync(bomb), { 'content-encoding': 'br' }), expected: [415] },
     { name: 'gzip twice', send: token(gzipSync(gzipSync(Buffer.from(login))), { 'content-encoding': 'gzip, gzip' }), expected: [415] },
     { name: 'an unknown Content-Encoding', send: token(Buffer.from(login), { 'content-encoding': 'x-bomb' }), expected: [415] },
-    { name: 'a gzip bomb as a multipart upload', send: () => send('POST', '/api/records', gzipSync(bomb), { 'content-type': 'multipart/form-data; boundary=XX', 'content-encoding': 'gzip' }, s.clerk), expected: [400] },
+    {
+      name: 'a gzip bomb as a multipart upload',
+      send: () => send('POST', '/api/records', gzipSync(bomb), { 'content-type': 'multipart/form-data; boundary=XX', 'content-encoding': 'gzip' }, s.clerk),
+      expected: [400],
+    },
   ];
 }
 
@@ -132,7 +156,14 @@ function contentTypeCases(): HostileCase[] {
   const body = Buffer.from('{"username":"admin","password":"x"}');
   const as = (contentType: string | undefined) => () => send('POST', '/api/auth/token', body, contentType ? { 'content-type': contentType } : {});
   return [
-    ...['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=XX', 'application/octet-stream', 'application/json-seq'].map((type) => ({
+    ...[
+      'text/plain',
+      'application/xml',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=XX',
+      'application/octet-stream',
+      'application/json-seq',
+    ].map((type) => ({
       name: `a login as ${type}`,
       send: as(type),
       expected: [400, 415],
@@ -165,7 +196,11 @@ function multipartCases(): HostileCase[] {
     { name: '100 files', send: upload(withFiles(100)), expected: [400, 413] },
     { name: 'a file over the upload limit', send: upload(recordForm({}, Buffer.concat([TINY_PNG, Buffer.alloc(UPLOAD_LIMIT)]))), expected: [413] },
     { name: 'parts without names', send: rawUpload('XX', '--XX\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--XX--\r\n'), expected: [400] },
-    { name: 'a 10,000-character boundary', send: rawUpload('B'.repeat(10_000), `--${'B'.repeat(10_000)}\r\nContent-Disposition: form-data; name="mrn"\r\n\r\nQX-1\r\n--${'B'.repeat(10_000)}--\r\n`), expected: [400] },
+    {
+      name: 'a 10,000-character boundary',
+      send: rawUpload('B'.repeat(10_000), `--${'B'.repeat(10_000)}\r\nContent-Disposition: form-data; name="mrn"\r\n\r\nQX-1\r\n--${'B'.repeat(10_000)}--\r\n`),
+      expected: [400],
+    },
     { name: 'a boundary that never appears', send: rawUpload('XX', 'x'.repeat(100_000)), expected: [400] },
     { name: 'headers without an end', send: rawUpload('XX', `--XX\r\n${'X-Header: y\r\n'.repeat(20_000)}`), expected: [400] },
   ];
@@ -180,9 +215,27 @@ function abortedCases(): HostileCase[] {
   const half = Buffer.concat([head, TINY_PNG, Buffer.alloc(200_000, 0x41)]);
   const multipart = { authorization: `Bearer ${s.clerk}`, 'content-type': `multipart/form-data; boundary=${boundary}` };
   return [
-    { name: 'half a multipart upload (Content-Length)', send: () => giveUp('/api/records', { ...multipart, 'content-length': String(half.length * 2) }, half), expected: 'gives up' },
-    { name: 'half a multipart upload (chunked)', send: () => giveUp('/api/records', { ...multipart, 'transfer-encoding': 'chunked' }, Buffer.concat([Buffer.from(`${half.length.toString(16)}\r\n`), half, Buffer.from('\r\n')])), expected: 'gives up' },
-    { name: 'half a JSON body', send: () => giveUp('/api/auth/token', { 'content-type': 'application/json', 'content-length': '100000' }, Buffer.from('{"username":"' + 'x'.repeat(50_000))), expected: 'gives up' },
+    {
+      name: 'half a multipart upload (Content-Length)',
+      send: () => giveUp('/api/records', { ...multipart, 'content-length': String(half.length * 2) }, half),
+      expected: 'gives up',
+    },
+    {
+      name: 'half a multipart upload (chunked)',
+      send: () =>
+        giveUp(
+          '/api/records',
+          { ...multipart, 'transfer-encoding': 'chunked' },
+          Buffer.concat([Buffer.from(`${half.length.toString(16)}\r\n`), half, Buffer.from('\r\n')]),
+        ),
+      expected: 'gives up',
+    },
+    {
+      name: 'half a JSON body',
+      send: () =>
+        giveUp('/api/auth/token', { 'content-type': 'application/json', 'content-length': '100000' }, Buffer.from('{"username":"' + 'x'.repeat(50_000))),
+      expected: 'gives up',
+    },
   ];
 }
 
@@ -197,7 +250,14 @@ function imageShapeCases(): HostileCase[] {
   const wholeUpload = (bytes: Buffer, filename: string) =>
     Buffer.concat([
       Buffer.from(
-        Object.entries({ mrn: 'QX-1', patientName: 'Jane Example', dateOfBirth: '1961-04-12', documentType: 'discharge-summary', title: 'Hung up', allowDuplicate: 'true' })
+        Object.entries({
+          mrn: 'QX-1',
+          patientName: 'Jane Example',
+          dateOfBirth: '1961-04-12',
+          documentType: 'discharge-summary',
+          title: 'Hung up',
+          allowDuplicate: 'true',
+        })
           .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
           .join(''),
       ),
@@ -207,17 +267,33 @@ function imageShapeCases(): HostileCase[] {
     ]);
   const hangUp = (bytes: Buffer, filename: string) => () => {
     const body = wholeUpload(bytes, filename);
-    return giveUp('/api/records', { authorization: `Bearer ${s.clerk}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) }, body);
+    return giveUp(
+      '/api/records',
+      { authorization: `Bearer ${s.clerk}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+      body,
+    );
   };
   const tall = hostileImages()[0];
   return [
     ...hostileImages().map((image) => ({ name: `an upload of a ${image.name}`, send: upload(image.bytes, image.filename), expected: [422] })),
     { name: `a whole ${tall.name} upload, then the client hangs up`, send: hangUp(tall.bytes, tall.filename), expected: 'gives up' as const },
-    { name: 'a whole upload of three large TIFF pages, then the client hangs up during inspection', send: hangUp(slowTiff(3), 'slow.tif'), expected: 'gives up' as const },
+    {
+      name: 'a whole upload of three large TIFF pages, then the client hangs up during inspection',
+      send: hangUp(slowTiff(3), 'slow.tif'),
+      expected: 'gives up' as const,
+    },
   ];
 }
 
-const allCases = (): HostileCase[] => [...deepJsonCases(), ...wideJsonCases(), ...encodingCases(), ...contentTypeCases(), ...multipartCases(), ...abortedCases(), ...imageShapeCases()];
+const allCases = (): HostileCase[] => [
+  ...deepJsonCases(),
+  ...wideJsonCases(),
+  ...encodingCases(),
+  ...contentTypeCases(),
+  ...multipartCases(),
+  ...abortedCases(),
+  ...imageShapeCases(),
+];
 
 async function runCase(c: HostileCase): Promise<void> {
   let answer: Answer | void;
@@ -268,7 +344,9 @@ beforeAll(async () => {
   const admin = await login(baseUrl, 'admin', ADMIN_PASSWORD);
   expect((await admin.post('/api/users', { username: 'clerk1', password: PASSWORD, roles: ['clerk'] })).status).toBe(201);
   const clerk = await login(baseUrl, 'clerk1', PASSWORD);
-  const openApi = (await (await fetch(`${baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> };
+  const openApi = (await (await fetch(`${baseUrl}/docs-json`)).json()) as {
+    paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>>;
+  };
   const jsonRoutes = Object.entries(openApi.paths).flatMap(([path, operations]) =>
     Object.entries(operations)
       .filter(([, operation]) => operation.requestBody?.content?.['application/json'])

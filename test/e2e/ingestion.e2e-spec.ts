@@ -42,7 +42,7 @@ describe('scan ingestion over HTTP', () => {
     const client = new Client(t.baseUrl);
     const head = (await client.get('/health/ready')).body.position as number;
     const runner = t.app.get<OcrJobRunner, { inProgress: Map<string, unknown> }>(OcrJobRunner);
-    for (const deadline = Date.now() + timeoutMs; ; ) {
+    for (const deadline = Date.now() + timeoutMs; ;) {
       const { projections } = (await client.get('/health/ready')).body as { projections: Array<{ name: string; position: number }> };
       const ocrJobs = projections.find((p) => p.name === 'ocr-jobs');
       if (ocrJobs && ocrJobs.position >= head && runner.inProgress.size === 0) return;
@@ -150,7 +150,9 @@ describe('scan ingestion over HTTP', () => {
   }, 120_000);
 
   it('takes a born-digital PDF’s text from its text layer', async () => {
-    const res = await u.clerk.request('POST', '/api/records', { form: fileForm(join(BAD_INPUTS, 'born-digital-letter.pdf'), 'letter.pdf', { mrn: 'MRN-77001', title: 'Letter' }) });
+    const res = await u.clerk.request('POST', '/api/records', {
+      form: fileForm(join(BAD_INPUTS, 'born-digital-letter.pdf'), 'letter.pdf', { mrn: 'MRN-77001', title: 'Letter' }),
+    });
     expect(res.status).toBe(201);
     await waitForOcr(u.clerk, res.body.id, 1);
     const text = await u.clerk.get(`/api/records/${res.body.id}/versions/1/text`, purpose('operations'));

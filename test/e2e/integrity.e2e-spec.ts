@@ -40,7 +40,9 @@ describe('medrec verify', () => {
     try {
       const u = await usersByRole(app.baseUrl);
       for (let i = 0; i < 3; i++) {
-        const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: `VF-${i}`, title: `Verify ${i}` }, Buffer.concat([TINY_PNG, Buffer.from(`v${i}`)])) });
+        const res = await u.clerk.request('POST', '/api/records', {
+          form: recordForm({ mrn: `VF-${i}`, title: `Verify ${i}` }, Buffer.concat([TINY_PNG, Buffer.from(`v${i}`)])),
+        });
         expect(res.status).toBe(201);
         ids.push(res.body.id);
       }
@@ -56,7 +58,7 @@ describe('medrec verify', () => {
     }
   });
 
-  it('passes on an intact store, checking every live version\'s content', async () => {
+  it("passes on an intact store, checking every live version's content", async () => {
     const io = cliIo(dataDir);
     expect(await runCli(['verify', '--json'], io)).toBe(EXIT_OK);
     const report = JSON.parse(io.out());
@@ -69,11 +71,15 @@ describe('medrec verify', () => {
     let blobKey: string;
     try {
       // Change a clear field of record 1's creation (as an insider editing the database would).
-      const created = events.prepare("SELECT position, data FROM events WHERE stream = ? AND revision = 0").get(`record-${ids[1]}`) as { position: number; data: string };
+      const created = events.prepare('SELECT position, data FROM events WHERE stream = ? AND revision = 0').get(`record-${ids[1]}`) as {
+        position: number;
+        data: string;
+      };
       const data = JSON.parse(created.data);
       data.documentType = 'other';
       events.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify(data), created.position);
-      blobKey = JSON.parse((events.prepare('SELECT data FROM events WHERE stream = ? AND revision = 0').get(`record-${ids[0]}`) as { data: string }).data).content.blobKey;
+      blobKey = JSON.parse((events.prepare('SELECT data FROM events WHERE stream = ? AND revision = 0').get(`record-${ids[0]}`) as { data: string }).data)
+        .content.blobKey;
     } finally {
       events.close();
     }
@@ -98,7 +104,11 @@ describe('medrec verify', () => {
 
     const chainsOnly = cliIo(dataDir);
     expect(await runCli(['verify', '--no-content', '--json'], chainsOnly)).toBe(EXIT_FAILURE);
-    expect(JSON.parse(chainsOnly.out())).toMatchObject({ contentsChecked: 0, contentProblems: [], brokenChains: [{ stream: `record-${ids[1]}`, revision: 0 }] });
+    expect(JSON.parse(chainsOnly.out())).toMatchObject({
+      contentsChecked: 0,
+      contentProblems: [],
+      brokenChains: [{ stream: `record-${ids[1]}`, revision: 0 }],
+    });
   });
 
   it('refuses to run without a master key rather than generating one', async () => {

@@ -19,7 +19,13 @@ describe('the app on EventStoreDB and MinIO', () => {
       ? {}
       : await (async () => {
           s3 = await startS3rver();
-          return { MINIO_ENDPOINT: s3.endPoint, MINIO_PORT: String(s3.port), MINIO_ACCESS_KEY: s3.accessKey, MINIO_SECRET_KEY: s3.secretKey, MINIO_BUCKET: s3.bucket };
+          return {
+            MINIO_ENDPOINT: s3.endPoint,
+            MINIO_PORT: String(s3.port),
+            MINIO_ACCESS_KEY: s3.accessKey,
+            MINIO_SECRET_KEY: s3.secretKey,
+            MINIO_BUCKET: s3.bucket,
+          };
         })();
     t = await startApp(undefined, {
       EVENT_STORE: 'eventstoredb',

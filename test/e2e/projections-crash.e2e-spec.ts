@@ -30,11 +30,17 @@ function removeReadModels(dataDir: string): void {
 function rowCounts(dataDir: string): Record<string, number> {
   const db = new Database(join(dataDir, READ_MODELS), { readonly: true });
   try {
-    const virtual = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'").all() as Array<{ name: string }>).map((t) => t.name);
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'projection_checkpoints' ORDER BY name").all() as Array<{ name: string }>)
+    const virtual = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'").all() as Array<{ name: string }>
+    ).map((t) => t.name);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'projection_checkpoints' ORDER BY name").all() as Array<{ name: string }>
+    )
       .map((t) => t.name)
       .filter((name) => !virtual.some((v) => name.startsWith(`${v}_`)));
-    const counts: Record<string, number> = Object.fromEntries(tables.map((name) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
+    const counts: Record<string, number> = Object.fromEntries(
+      tables.map((name) => [name, (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]),
+    );
     for (const v of virtual) {
       // Distinct terms, through a temporary fts5vocab view of the index.
       const vocab = `temp."${v}_terms_check"`;
@@ -145,7 +151,12 @@ describe('projections survive a crash mid-replay', () => {
             await new Promise((r) => setTimeout(r, 1));
           }
         })();
-        const server = await startServerProcess(dataDir, { MEDREC_OCR_IN_PROCESS: 'false', MEDREC_PROJECTION_BATCH_SIZE: String(20 >> attempt || 1) }, [], (c) => (child = c)).catch(() => undefined);
+        const server = await startServerProcess(
+          dataDir,
+          { MEDREC_OCR_IN_PROCESS: 'false', MEDREC_PROJECTION_BATCH_SIZE: String(20 >> attempt || 1) },
+          [],
+          (c) => (child = c),
+        ).catch(() => undefined);
         if (server && killedAt === null) {
           // Ready before the watcher saw a partial replay: wait a little longer for it, else retry.
           await new Promise((r) => setTimeout(r, 200));
@@ -165,7 +176,10 @@ describe('projections survive a crash mid-replay', () => {
       try {
         expect(await restarted.app.get(ProjectionRunner).catchUp(30_000)).toBe(true);
         // Lag per projection: zero for every one once caught up.
-        const ready = (await fetch(`${restarted.baseUrl}/health/ready`).then((r) => r.json())) as { position: number; projections: Array<{ name: string; position: number; lag: number }> };
+        const ready = (await fetch(`${restarted.baseUrl}/health/ready`).then((r) => r.json())) as {
+          position: number;
+          projections: Array<{ name: string; position: number; lag: number }>;
+        };
         expect(ready.projections.map((p) => p.name).sort()).toEqual(PROJECTIONS.map((p) => p.name).sort());
         for (const p of ready.projections) expect(p).toMatchObject({ position: ready.position, lag: 0 });
       } finally {

@@ -82,7 +82,11 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     expect(two.raw.equals(png2)).toBe(true);
     const rec = await u.him.get(`/api/records/${id}`, purpose('operations'));
     expect(rec.body.title).toBe('Discharge summary (corrected)');
-    expect(rec.body.versions.map((v: any) => [v.version, v.kind])).toEqual([[1, 'original'], [2, 'correction'], [3, 'addendum']]);
+    expect(rec.body.versions.map((v: any) => [v.version, v.kind])).toEqual([
+      [1, 'original'],
+      [2, 'correction'],
+      [3, 'addendum'],
+    ]);
     expect(rec.body.versions[2].sha256).toBe(rec.body.versions[1].sha256);
   });
 
@@ -140,14 +144,21 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     const created = res.body.events.find((e: any) => e.type === 'RecordCreated');
     expect(created).toMatchObject({ actor: 'clerk1', role: 'clerk', data: { patientName: 'Jane Example', mrn: '00482913' } });
     const accessed = res.body.events.find((e: any) => e.type === 'RecordAccessed');
-    expect(accessed).toMatchObject({ stream: `record-access-${id}`, purpose: 'treatment', data: { purpose: 'treatment', actor: 'clinician1', role: 'clinician' } });
+    expect(accessed).toMatchObject({
+      stream: `record-access-${id}`,
+      purpose: 'treatment',
+      data: { purpose: 'treatment', actor: 'clinician1', role: 'clinician' },
+    });
     const hold = res.body.events.find((e: any) => e.type === 'LegalHoldPlaced');
     expect(hold).toMatchObject({ actor: 'legal1', role: 'legal', data: { matter: 'Smith v. General Hospital' } });
   });
 
   it('detects tampering with the stored history', async () => {
     const db = new Database(join(t.dataDir, 'events.db'));
-    const row = db.prepare(`SELECT position, data FROM events WHERE stream = ? AND type = 'RecordReleased'`).get(`record-${id}`) as { position: number; data: string };
+    const row = db.prepare(`SELECT position, data FROM events WHERE stream = ? AND type = 'RecordReleased'`).get(`record-${id}`) as {
+      position: number;
+      data: string;
+    };
     const data = JSON.parse(row.data);
     db.prepare('UPDATE events SET data = ? WHERE position = ?').run(JSON.stringify({ ...data, versions: [1] }), row.position);
     try {
@@ -188,10 +199,17 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     expect((await u.legal.post(`/api/records/${id}/holds`, { matter: 'm', reason: 'r' })).status).toBe(410);
 
     // The stored content is gone.
-    expect(existsSync(join(t.dataDir, 'blobs', 'records', id)) ? readdirSync(join(t.dataDir, 'blobs', 'records', id), { recursive: true }).filter((f) => !String(f).endsWith('/')).length : 0).toBe(0);
+    expect(
+      existsSync(join(t.dataDir, 'blobs', 'records', id))
+        ? readdirSync(join(t.dataDir, 'blobs', 'records', id), { recursive: true }).filter((f) => !String(f).endsWith('/')).length
+        : 0,
+    ).toBe(0);
 
     // The key is gone.
-    const keys = new SqliteKeyStore({ file: join(t.dataDir, 'keys.db'), masterKey: loadMasterKey({ env: {}, dataDir: t.dataDir, embedded: true, warn: () => undefined }) });
+    const keys = new SqliteKeyStore({
+      file: join(t.dataDir, 'keys.db'),
+      masterKey: loadMasterKey({ env: {}, dataDir: t.dataDir, embedded: true, warn: () => undefined }),
+    });
     expect(await keys.get(id)).toBeNull();
     expect(await keys.isDestroyed(id)).toBe(true);
     await keys.close();
@@ -221,4 +239,3 @@ describe('record lifecycle over HTTP (embedded defaults)', () => {
     expect(raw[0].data.phi).toEqual(expect.stringMatching(/^v1\./));
   });
 });
-

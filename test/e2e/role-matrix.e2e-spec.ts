@@ -85,7 +85,8 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     route: 'GET /api/users',
     success: 200,
     prepare: async () => ({ method: 'GET', path: '/api/users' }),
-    verify: (res) => expect(res.body.users).toEqual(expect.arrayContaining([{ id: expect.any(String), username: 'clerk1', roles: ['clerk'], active: true, locked: false }])),
+    verify: (res) =>
+      expect(res.body.users).toEqual(expect.arrayContaining([{ id: expect.any(String), username: 'clerk1', roles: ['clerk'], active: true, locked: false }])),
   },
   'users.update': {
     route: 'PATCH /api/users/:id',
@@ -170,13 +171,18 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     route: 'POST /api/records/:id/destruction-approvals',
     success: 201,
     prepare: async () => ({ method: 'POST', path: `/api/records/${await newRecord()}/destruction-approvals`, json: { authority: 'Schedule GS-12' } }),
-    verify: (res) => expect(res.body).toMatchObject({ approvalId: expect.any(String), authority: 'Schedule GS-12', approvedBy: expect.stringMatching(/^(archivist|him)1$/) }),
+    verify: (res) =>
+      expect(res.body).toMatchObject({ approvalId: expect.any(String), authority: 'Schedule GS-12', approvedBy: expect.stringMatching(/^(archivist|him)1$/) }),
   },
   'records.destroy': {
     route: 'POST /api/records/:id/destroy',
     success: 200,
     // archivist2 approved; the archivist under test (archivist1) performs.
-    prepare: async () => ({ method: 'POST', path: `/api/records/${await newApprovedRecord()}/destroy`, json: { authority: 'Schedule GS-12', approvedBy: 'archivist2' } }),
+    prepare: async () => ({
+      method: 'POST',
+      path: `/api/records/${await newApprovedRecord()}/destroy`,
+      json: { authority: 'Schedule GS-12', approvedBy: 'archivist2' },
+    }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'destroyed' }),
   },
   'records.events': {
@@ -193,7 +199,8 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
       const { mrn, position } = await newSearchableRecord();
       return { method: 'GET', path: `/api/search?mrn=${mrn}&after=${position}` };
     },
-    verify: (res) => expect(res.body).toMatchObject({ results: [expect.objectContaining({ page: null, documentType: 'discharge-summary' })], nextCursor: null }),
+    verify: (res) =>
+      expect(res.body).toMatchObject({ results: [expect.objectContaining({ page: null, documentType: 'discharge-summary' })], nextCursor: null }),
   },
   'records.history': {
     route: 'GET /api/records/:id/history',
@@ -291,8 +298,16 @@ describe('the matrix covers every endpoint', () => {
     expect(routes.length).toBeGreaterThan(0);
     const unguarded = routes.filter((r) => !r.isPublic && !r.permission).map((r) => r.handler);
     expect(unguarded).toEqual([]);
-    expect(routes.filter((r) => r.isPublic).map((r) => r.route).sort()).toEqual([...PUBLIC_ROUTES].sort());
-    const guarded = routes.filter((r) => !r.isPublic).map((r) => `${r.permission} ${r.route}`).sort();
+    expect(
+      routes
+        .filter((r) => r.isPublic)
+        .map((r) => r.route)
+        .sort(),
+    ).toEqual([...PUBLIC_ROUTES].sort());
+    const guarded = routes
+      .filter((r) => !r.isPublic)
+      .map((r) => `${r.permission} ${r.route}`)
+      .sort();
     const covered = permissions.map((p) => `${p} ${ENDPOINTS[p]?.route}`).sort();
     expect(guarded).toEqual(covered);
   });
@@ -405,7 +420,10 @@ describe('authentication', () => {
       return { sub: p.sub!, username: p.username, roles: p.roles };
     };
     // A user holding every role but admin, and the admin: only the token's validity can make them fail.
-    await createUser('everyrole', ROLES.filter((r) => r !== 'admin'));
+    await createUser(
+      'everyrole',
+      ROLES.filter((r) => r !== 'admin'),
+    );
     claims = decode(await tokenOf('everyrole', PASSWORD));
     adminClaims = decode(await tokenOf('admin', ADMIN_PASSWORD));
   });
@@ -423,7 +441,11 @@ describe('authentication', () => {
     'records.content': { method: 'GET', path: `/api/records/${id}/versions/1/content` },
     'records.text': { method: 'GET', path: `/api/records/${id}/versions/1/text` },
     'records.amend': { method: 'POST', path: `/api/records/${id}/amendments`, form: amendmentForm() },
-    'records.release': { method: 'POST', path: `/api/records/${id}/releases`, json: { recipient: { name: 'x' }, purpose: 'x', authorizationReference: 'x', description: 'x' } },
+    'records.release': {
+      method: 'POST',
+      path: `/api/records/${id}/releases`,
+      json: { recipient: { name: 'x' }, purpose: 'x', authorizationReference: 'x', description: 'x' },
+    },
     'records.holds.place': { method: 'POST', path: `/api/records/${id}/holds`, json: { matter: 'x', reason: 'x' } },
     'records.holds.lift': { method: 'DELETE', path: `/api/records/${id}/holds/${randomUUID()}` },
     'records.archive': { method: 'POST', path: `/api/records/${id}/archive`, json: { reason: 'x' } },

@@ -59,7 +59,10 @@ describe('search over HTTP', () => {
     await create(
       'alice1',
       { mrn: 'MRN-10001', patientName: 'Alice Testperson', documentType: 'discharge-summary', title: 'Discharge summary', encounterDate: '2024-01-10' },
-      pdf(['Principal diagnosis: community acquired pneumonia.', 'Chest radiograph showed consolidation.'], ['Discharge medications: amoxicillin clavulanate orally.']),
+      pdf(
+        ['Principal diagnosis: community acquired pneumonia.', 'Chest radiograph showed consolidation.'],
+        ['Discharge medications: amoxicillin clavulanate orally.'],
+      ),
     );
     await create(
       'bob',
@@ -75,7 +78,13 @@ describe('search over HTTP', () => {
       bulk.push(
         await create(
           `bulk${i}`,
-          { mrn: 'MRN-20000', patientName: 'Carol Bulk', documentType: 'nursing-notes', title: `Nursing notes ${i}`, encounterDate: `2024-05-${String(i + 1).padStart(2, '0')}` },
+          {
+            mrn: 'MRN-20000',
+            patientName: 'Carol Bulk',
+            documentType: 'nursing-notes',
+            title: `Nursing notes ${i}`,
+            encounterDate: `2024-05-${String(i + 1).padStart(2, '0')}`,
+          },
           pdf([`Observation round ${i}: zebrafish allergy noted, ${'vitals stable '.repeat(i + 1)}`]),
         ),
       );

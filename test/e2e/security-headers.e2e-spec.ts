@@ -31,7 +31,11 @@ describe('API answers', () => {
   it.each([
     ['health', (c: Client) => c.get('/health/live'), 200],
     ['an unknown route', (c: Client) => c.get('/api/nothing-here'), 404],
-    ['a refused JSON body (before authentication)', (c: Client) => c.request('POST', '/api/auth/token', { body: '['.repeat(40), headers: { 'content-type': 'application/json' } }), 400],
+    [
+      'a refused JSON body (before authentication)',
+      (c: Client) => c.request('POST', '/api/auth/token', { body: '['.repeat(40), headers: { 'content-type': 'application/json' } }),
+      400,
+    ],
     ['the OpenAPI document', (c: Client) => c.get('/docs-json'), 200],
   ])('%s: nosniff, no framing, no referrer, nothing may load', async (_, send, status) => {
     const res = await send(new Client(t.baseUrl));

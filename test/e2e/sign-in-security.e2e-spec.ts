@@ -28,7 +28,10 @@ function expectProblem(res: Response, status: number): void {
 }
 
 function eventsOf(t: TestApp, stream: string): Promise<StoredEvent[]> {
-  return t.app.get<EventStore>(EVENT_STORE).readStream(stream).catch(() => []);
+  return t.app
+    .get<EventStore>(EVENT_STORE)
+    .readStream(stream)
+    .catch(() => []);
 }
 
 async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {

@@ -12,7 +12,13 @@ import { approveAndDestroy, Client, PASSWORD, purpose, recordForm, startApp, Tes
  */
 
 const ops = purpose('operations');
-const PATIENT = { mrn: 'MRN-77331', patientName: 'Ottoline Frobisher', documentType: 'correspondence', title: 'Quillwort consultation letter', encounterDate: '2024-06-01' };
+const PATIENT = {
+  mrn: 'MRN-77331',
+  patientName: 'Ottoline Frobisher',
+  documentType: 'correspondence',
+  title: 'Quillwort consultation letter',
+  encounterDate: '2024-06-01',
+};
 const RECIPIENT = 'Dr. Philomena Wigglesworth';
 const pdfOf = (line: string) => minimalPdf([{ widthPt: 612, heightPt: 792, lines: [line] }]);
 const pdf = pdfOf('Referral regarding zygomaticofacial neuralgia and xanthelasma follow-up.');
@@ -39,7 +45,10 @@ function openEntries(root: string): string[] {
 
 /** `grep -ai` of each word in the read-model files: where each word is found. */
 function foundIn(dataDir: string): Record<string, string[]> {
-  const texts = READ_MODEL_FILES.filter((name) => existsSync(join(dataDir, name))).map((name) => ({ name, text: readFileSync(join(dataDir, name)).toString('latin1').toLowerCase() }));
+  const texts = READ_MODEL_FILES.filter((name) => existsSync(join(dataDir, name))).map((name) => ({
+    name,
+    text: readFileSync(join(dataDir, name)).toString('latin1').toLowerCase(),
+  }));
   return Object.fromEntries(PHI_WORDS.map((word) => [word, texts.filter((f) => f.text.includes(word)).map((f) => f.name)]));
 }
 
@@ -94,7 +103,9 @@ describe('the data directory is private to the server account', () => {
     expect((await u.clerk.get(`/api/search?mrn=MRN-77331&after=${destroyed.body.position}`, ops)).status).toBe(200);
 
     const names = readdirSync(dataDir);
-    expect(names).toEqual(expect.arrayContaining(['events.db', 'events.db-wal', 'keys.db', 'read-models.db', 'read-models.db-wal', 'blobs', 'master.key', 'token.secret']));
+    expect(names).toEqual(
+      expect.arrayContaining(['events.db', 'events.db-wal', 'keys.db', 'read-models.db', 'read-models.db-wal', 'blobs', 'master.key', 'token.secret']),
+    );
     expect(openEntries(dataDir)).toEqual([]);
   });
 
@@ -102,17 +113,29 @@ describe('the data directory is private to the server account', () => {
     const token = (await new Client(t.baseUrl).post('/api/auth/token', { username: 'clerk1', password: PASSWORD })).body.accessToken as string;
     const boundary = 'medrec-spool-test';
     const upload = pdfOf('Spooled upload test page.');
-    const fields = Object.entries({ mrn: 'MRN-77333', patientName: 'Spool Patient', dateOfBirth: '1950-02-03', documentType: 'correspondence', title: 'Spool test' })
+    const fields = Object.entries({
+      mrn: 'MRN-77333',
+      patientName: 'Spool Patient',
+      dateOfBirth: '1950-02-03',
+      documentType: 'correspondence',
+      title: 'Spool test',
+    })
       .map(([name, value]) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
       .join('');
-    const head = Buffer.from(`${fields}--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="letter.pdf"\r\ncontent-type: application/pdf\r\n\r\n`);
+    const head = Buffer.from(
+      `${fields}--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="letter.pdf"\r\ncontent-type: application/pdf\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const half = Math.floor(upload.length / 2);
     const spool = join(dataDir, 'tmp', 'uploads');
 
     const req = httpRequest(`${t.baseUrl}/api/records`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + upload.length + tail.length },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': head.length + upload.length + tail.length,
+      },
     });
     const answered = new Promise<number>((resolve, reject) => {
       req.on('response', (res) => {
@@ -133,7 +156,7 @@ describe('the data directory is private to the server account', () => {
     expect(spooled).toEqual([]);
     expect(await answered).toBe(201);
     // Removed once the response has closed (create-app.ts), as the client sees the answer.
-    for (const until = Date.now() + 5000; readdirSync(spool).length > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    for (const until = Date.now() + 5000; readdirSync(spool).length > 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(spool)).toEqual([]);
   });
 

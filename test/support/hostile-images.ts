@@ -198,7 +198,10 @@ export function hostileImages(): HostileImage[] {
     { name: '5,000,000 x 8 1-bit TIFF', bytes: bilevelTiff([{ width: 5_000_000, height: 8 }]), filename: 'wide.tif', reason: 'page-too-narrow' },
     {
       name: 'TIFF: a letter page, then a 64 x 900,000 page',
-      bytes: bilevelTiff([{ width: 1700, height: 2200 }, { width: 64, height: 900_000 }]),
+      bytes: bilevelTiff([
+        { width: 1700, height: 2200 },
+        { width: 64, height: 900_000 },
+      ]),
       filename: 'second-page.tif',
       reason: 'page-too-elongated',
     },

@@ -15,7 +15,17 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), InfrastructureModule.forRoot(config), ReadModelsModule.forRoot(), AuditModule, OcrModule, AuthModule, RecordsModule, SearchModule, HistoryModule],
+      imports: [
+        CqrsModule.forRoot(),
+        InfrastructureModule.forRoot(config),
+        ReadModelsModule.forRoot(),
+        AuditModule,
+        OcrModule,
+        AuthModule,
+        RecordsModule,
+        SearchModule,
+        HistoryModule,
+      ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -7,7 +7,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  new Logger('medrec').log(`Listening on http://${config.host}:${config.port} (data in ${config.dataDir}, event store ${config.eventStore.kind}); OpenAPI at /docs`);
+  new Logger('medrec').log(
+    `Listening on http://${config.host}:${config.port} (data in ${config.dataDir}, event store ${config.eventStore.kind}); OpenAPI at /docs`,
+  );
 }
 
 main().catch((error) => {

@@ -35,6 +35,8 @@ describe('readSignInPassword (ingest)', () => {
   });
 
   it('names MEDREC_PASSWORD when there is no source at all', () => {
-    expect(() => requirePasswordSource(io({}), source)).toThrow('No password for clerk1: pipe it with --password-stdin, set MEDREC_PASSWORD, or run in a terminal to be prompted');
+    expect(() => requirePasswordSource(io({}), source)).toThrow(
+      'No password for clerk1: pipe it with --password-stdin, set MEDREC_PASSWORD, or run in a terminal to be prompted',
+    );
   });
 });

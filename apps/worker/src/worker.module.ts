@@ -7,7 +7,11 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [InfrastructureModule.forRoot({ ...config, ocr: { ...config.ocr, inProcess: true } }), ReadModelsModule.forRoot('OCR_WORKER_PROJECTIONS'), OcrModule],
+      imports: [
+        InfrastructureModule.forRoot({ ...config, ocr: { ...config.ocr, inProcess: true } }),
+        ReadModelsModule.forRoot('OCR_WORKER_PROJECTIONS'),
+        OcrModule,
+      ],
     };
   }
 }

@@ -50,8 +50,7 @@ describe('EventSourcedRunner', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const create = (context = clerkContext) =>
-    runner.run({ stream: STREAM, keyId: RECORD_ID, decider: recordDecider, command: createRecord(), context });
+  const create = (context = clerkContext) => runner.run({ stream: STREAM, keyId: RECORD_ID, decider: recordDecider, command: createRecord(), context });
   const amend = (reason: string, expectedRevision?: number) =>
     runner.run({ stream: STREAM, keyId: RECORD_ID, decider: recordDecider, command: amendRecord({ reason }), context: himContext, expectedRevision });
 
@@ -125,7 +124,15 @@ describe('EventSourcedRunner', () => {
     });
 
     it('writes events of streams without PHI (keyId null) in clear', async () => {
-      const command = { type: 'CreateUser' as const, userId: 'u-9', username: 'Ada.Admin', roles: ['admin'], passwordHash: 'scrypt$x', actor: 'system', at: times.created };
+      const command = {
+        type: 'CreateUser' as const,
+        userId: 'u-9',
+        username: 'Ada.Admin',
+        roles: ['admin'],
+        passwordHash: 'scrypt$x',
+        actor: 'system',
+        at: times.created,
+      };
       await runner.run({ stream: USERS_STREAM, keyId: null, decider: usersDecider, command, context: clerkContext });
 
       const [stored] = await store.readStream(USERS_STREAM);

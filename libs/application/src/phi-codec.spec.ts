@@ -4,16 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DecryptionError, SqliteKeyStore } from '@medrec/crypto';
 import { RECORD_PHI_FIELDS, RecordEvent } from '@medrec/domain';
-import {
-  legalHoldLifted,
-  ocrCompleted,
-  RECORD_ID,
-  recordAmended,
-  recordArchived,
-  recordCreated,
-  recordReleased,
-  shredded,
-} from '@medrec/domain/testing';
+import { legalHoldLifted, ocrCompleted, RECORD_ID, recordAmended, recordArchived, recordCreated, recordReleased, shredded } from '@medrec/domain/testing';
 import { SqliteEventStore, StoredEvent } from '@medrec/event-store';
 import { PhiCodec } from './phi-codec';
 
@@ -127,7 +118,17 @@ describe('PhiCodec', () => {
       const before = new PhiCodec(keys, { ...RECORD_PHI_FIELDS, RecordReleased: RECORD_PHI_FIELDS.RecordReleased.filter((f) => f !== 'purpose') });
       const data = await before.encode(RECORD_ID, recordReleased());
       expect(data.purpose).toBe('payment');
-      await events.append(`record-${RECORD_ID}`, [{ type: 'RecordReleased', data, metadata: { actor: 'hugo.him', role: 'him', correlationId: 'c-1', causationId: 'c-1', occurredAt: '2024-03-05T11:00:00.000Z', schemaVersion: 1 } }], 'any');
+      await events.append(
+        `record-${RECORD_ID}`,
+        [
+          {
+            type: 'RecordReleased',
+            data,
+            metadata: { actor: 'hugo.him', role: 'him', correlationId: 'c-1', causationId: 'c-1', occurredAt: '2024-03-05T11:00:00.000Z', schemaVersion: 1 },
+          },
+        ],
+        'any',
+      );
       const [stored] = await events.readStream(`record-${RECORD_ID}`);
 
       const decoded = await codec.decode(RECORD_ID, stored);

@@ -5,9 +5,7 @@ const PARAMS = { N: 32768, r: 8, p: 1, keylen: 32 } as const;
 const MAX_MEM = 64 * 1024 * 1024;
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, keylen, { ...options, maxmem: MAX_MEM }, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scrypt(password, salt, keylen, { ...options, maxmem: MAX_MEM }, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 /** Format: scrypt$N$r$p$saltB64$hashB64 */
@@ -25,10 +23,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const salt = Buffer.from(parts[4], 'base64');
   const expected = Buffer.from(parts[5], 'base64');
   const wellFormed =
-    Number.isInteger(N) && N >= 2 ** 14 && N <= 2 ** 17 && (N & (N - 1)) === 0 &&
-    Number.isInteger(r) && r >= 1 && r <= 32 &&
-    Number.isInteger(p) && p >= 1 && p <= 16 &&
-    salt.length >= 16 && expected.length === PARAMS.keylen;
+    Number.isInteger(N) &&
+    N >= 2 ** 14 &&
+    N <= 2 ** 17 &&
+    (N & (N - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= 32 &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= 16 &&
+    salt.length >= 16 &&
+    expected.length === PARAMS.keylen;
   if (!wellFormed) return false;
   try {
     const actual = await scryptAsync(password, salt, expected.length, { N, r, p });

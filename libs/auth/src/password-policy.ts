@@ -5,7 +5,7 @@ let common: ReadonlySet<string> | undefined;
 
 /** The ~49,000 most common passwords shipped with @zxcvbn-ts/language-common, lower-cased; loaded on first use. */
 function commonPasswords(): ReadonlySet<string> {
-  common ??= new Set((dictionary['passwords-common']).map((p) => p.toLowerCase()));
+  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
   return common;
 }
 

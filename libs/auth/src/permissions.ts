@@ -28,9 +28,9 @@ export const PERMISSIONS = {
   'records.diff': ['clerk', 'clinician', 'him', 'legal'],
   'records.accesses': ['auditor', 'legal'],
   'patients.disclosures': ['him', 'legal', 'auditor'],
-  'search': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
+  search: ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   /** Counts only, no patient data. */
-  'stats': ['him', 'archivist', 'auditor', 'admin'],
+  stats: ['him', 'archivist', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -58,9 +58,7 @@ export function maySearchText(role: Actor['role']): boolean {
   return (PERMISSIONS['records.text'] as readonly Actor['role'][]).includes(role);
 }
 
-export type RoleDecision =
-  | { allowed: true; role: Role }
-  | { allowed: false; reason: 'role' | 'purpose' };
+export type RoleDecision = { allowed: true; role: Role } | { allowed: false; reason: 'role' | 'purpose' };
 
 /**
  * Picks the role a user acts in for a permission: the first of the user's roles (in ROLES order)

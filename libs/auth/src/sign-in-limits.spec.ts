@@ -13,7 +13,11 @@ describe('SignInThrottle', () => {
   });
 
   const throttle = () => new SignInThrottle(storage, { perAddress: 4, perUsername: 2, windowSeconds: 60, lockoutAfterFailures: 10 });
-  const outcome = (p: Promise<void>) => p.then(() => 'ok', (e) => (e instanceof SignInThrottledError ? `429 after ${e.retryAfterSeconds}s` : String(e)));
+  const outcome = (p: Promise<void>) =>
+    p.then(
+      () => 'ok',
+      (e) => (e instanceof SignInThrottledError ? `429 after ${e.retryAfterSeconds}s` : String(e)),
+    );
 
   it('admits `perUsername` attempts per username (any case) in the window, then refuses with the time until the oldest leaves it', async () => {
     const t = throttle();

@@ -20,7 +20,13 @@ describe('TokenService', () => {
     const { accessToken, expiresIn } = tokens.issue(user);
 
     expect(expiresIn).toBe(900);
-    expect(tokens.verify(accessToken)).toEqual({ sub: 'u-0002', username: 'hugo.him', roles: ['him', 'clerk'], jti: expect.any(String), exp: expect.any(Number) });
+    expect(tokens.verify(accessToken)).toEqual({
+      sub: 'u-0002',
+      username: 'hugo.him',
+      roles: ['him', 'clerk'],
+      jti: expect.any(String),
+      exp: expect.any(Number),
+    });
   });
 
   it('issues HS256 tokens that expire after ttlSeconds', () => {

@@ -47,10 +47,21 @@ describe('UserDirectory', () => {
   it('creates a user with a lower-case username and a scrypt hash of the password', async () => {
     const account = await users.create({ username: 'Alice.Smith', password: PASSWORD, roles: ['him', 'clerk'] }, admin);
 
-    expect(account).toEqual({ userId: expect.any(String), username: 'alice.smith', roles: ['him', 'clerk'], passwordHash: expect.stringMatching(/^scrypt\$/), active: true, locked: false });
+    expect(account).toEqual({
+      userId: expect.any(String),
+      username: 'alice.smith',
+      roles: ['him', 'clerk'],
+      passwordHash: expect.stringMatching(/^scrypt\$/),
+      active: true,
+      locked: false,
+    });
     await expect(verifyPassword(PASSWORD, account.passwordHash)).resolves.toBe(true);
     const [event] = await store.readStream(USERS_STREAM);
-    expect(event).toMatchObject({ type: 'UserCreated', data: { username: 'alice.smith', createdBy: 'ada.admin' }, metadata: { actor: 'ada.admin', role: 'admin' } });
+    expect(event).toMatchObject({
+      type: 'UserCreated',
+      data: { username: 'alice.smith', createdBy: 'ada.admin' },
+      metadata: { actor: 'ada.admin', role: 'admin' },
+    });
     expect(JSON.stringify(event)).not.toContain(PASSWORD);
   });
 
@@ -134,7 +145,10 @@ describe('UserDirectory', () => {
       await expect(users.update(id, { active: true }, admin)).resolves.toMatchObject({ active: true });
       const events = await store.readStream(USERS_STREAM);
       expect(events.map((e) => e.type)).toEqual(['UserCreated', 'UserRolesChanged', 'UserDeactivated', 'UserReactivated']);
-      expect(events[1]).toMatchObject({ data: { userId: id, roles: ['auditor', 'legal'], previousRoles: ['clerk'], changedBy: 'ada.admin' }, metadata: { actor: 'ada.admin', role: 'admin' } });
+      expect(events[1]).toMatchObject({
+        data: { userId: id, roles: ['auditor', 'legal'], previousRoles: ['clerk'], changedBy: 'ada.admin' },
+        metadata: { actor: 'ada.admin', role: 'admin' },
+      });
     });
 
     it('refuses an administrator demoting or deactivating themself (conflict), an unknown user (not-found), locked: true (invalid)', async () => {
@@ -158,7 +172,13 @@ describe('UserDirectory', () => {
       await expect(users.signIn('dora', PASSWORD)).resolves.toMatchObject({ outcome: 'inactive' });
       await users.update(id, { active: true }, admin);
       await expect(users.activeAccount(id)).resolves.toMatchObject({ userId: id });
-      expect((await store.readStream(USERS_STREAM)).map((e) => e.type)).toEqual(['UserCreated', 'UserLocked', 'UserDeactivated', 'UserUnlocked', 'UserReactivated']);
+      expect((await store.readStream(USERS_STREAM)).map((e) => e.type)).toEqual([
+        'UserCreated',
+        'UserLocked',
+        'UserDeactivated',
+        'UserUnlocked',
+        'UserReactivated',
+      ]);
     });
 
     it('sees a change made by another process within refreshMs, without reading the store on every check', async () => {

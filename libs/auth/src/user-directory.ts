@@ -50,7 +50,15 @@ export class UserDirectory {
     const problem = passwordPolicyProblem(input.password, typeof input.username === 'string' ? input.username : undefined);
     if (problem) throw DomainError.invalid([{ field: 'password', message: problem }]);
     const passwordHash = await this.hashing.run(() => hashPassword(input.password));
-    const command = { type: 'CreateUser' as const, userId: randomUUID(), username: input.username, roles: input.roles, passwordHash, actor: context.actor.username, at: context.at };
+    const command = {
+      type: 'CreateUser' as const,
+      userId: randomUUID(),
+      username: input.username,
+      roles: input.roles,
+      passwordHash,
+      actor: context.actor.username,
+      at: context.at,
+    };
     const state = await this.decide(command, context);
     return state.byUsername.get(input.username.toLowerCase())!;
   }

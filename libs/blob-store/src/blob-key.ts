@@ -1,7 +1,10 @@
 /** Keys are portable across the filesystem and S3 adapters: relative ASCII paths whose segments
  * use only [A-Za-z0-9._-] and never start with a dot (which also rules out '.' and '..'). */
 export class InvalidBlobKeyError extends Error {
-  constructor(readonly key: string, reason: string) {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
     super(`Invalid blob key ${JSON.stringify(key.slice(0, 200))}: ${reason}`);
     this.name = 'InvalidBlobKeyError';
   }

@@ -78,9 +78,7 @@ describe('encrypted blobs', () => {
   it('checks the recorded plaintext SHA-256 when asked', async () => {
     const info = await putEncrypted(store, key, plaintext, dataKey);
     expect((await readAll(await getDecrypted(store, key, dataKey, { expectedSha256: info.sha256 }))).equals(plaintext)).toBe(true);
-    await expect(readAll(await getDecrypted(store, key, dataKey, { expectedSha256: sha256(Buffer.from('other')) }))).rejects.toBeInstanceOf(
-      BlobIntegrityError,
-    );
+    await expect(readAll(await getDecrypted(store, key, dataKey, { expectedSha256: sha256(Buffer.from('other')) }))).rejects.toBeInstanceOf(BlobIntegrityError);
   });
 
   it('reports a missing blob as BlobNotFoundError', async () => {

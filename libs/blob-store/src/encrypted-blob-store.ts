@@ -25,12 +25,7 @@ export class BlobIntegrityError extends Error {
  * Encrypts `body` with the record's data key while streaming it into the store. The blob key is
  * the associated data, so ciphertext copied to another key does not decrypt. Nothing is buffered whole.
  */
-export async function putEncrypted(
-  store: BlobStore,
-  key: string,
-  body: Readable | Buffer,
-  dataKey: Buffer,
-): Promise<EncryptedBlobInfo> {
+export async function putEncrypted(store: BlobStore, key: string, body: Readable | Buffer, dataKey: Buffer): Promise<EncryptedBlobInfo> {
   const hash = createHash('sha256');
   let size = 0;
   const measure = new Transform({
@@ -68,12 +63,7 @@ export interface GetDecryptedOptions {
  * the stream fails with DecryptionError after the last byte if the content was altered, so
  * consume it to the end, and treat the content as trusted only once it ended without error.
  */
-export async function getDecrypted(
-  store: BlobStore,
-  key: string,
-  dataKey: Buffer,
-  options: GetDecryptedOptions = {},
-): Promise<Readable> {
+export async function getDecrypted(store: BlobStore, key: string, dataKey: Buffer, options: GetDecryptedOptions = {}): Promise<Readable> {
   const decrypt = createDecryptStream(dataKey, key);
   const stored = await store.get(key);
   // Errors are delivered to the consumer through the returned (last) stream, which pipeline destroys with them.

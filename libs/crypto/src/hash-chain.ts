@@ -88,12 +88,7 @@ export interface ChainedEvent extends HashableEvent {
   position: number;
 }
 
-export type ChainBreakReason =
-  | 'missing-hash'
-  | 'hash-mismatch'
-  | 'prev-hash-mismatch'
-  | 'revision-out-of-order'
-  | 'unhashable';
+export type ChainBreakReason = 'missing-hash' | 'hash-mismatch' | 'prev-hash-mismatch' | 'revision-out-of-order' | 'unhashable';
 
 export interface ChainVerification {
   valid: boolean;

@@ -26,16 +26,12 @@ export function loadMasterKey(options: LoadMasterKeyOptions): Buffer {
   if (configured) {
     const key = parseKey(configured);
     if (!key) {
-      throw new MasterKeyError(
-        `${MASTER_KEY_ENV} must encode exactly ${KEY_LENGTH} bytes, as base64 (44 characters) or hex (64 characters)`,
-      );
+      throw new MasterKeyError(`${MASTER_KEY_ENV} must encode exactly ${KEY_LENGTH} bytes, as base64 (44 characters) or hex (64 characters)`);
     }
     return key;
   }
   if (!options.embedded) {
-    throw new MasterKeyError(
-      `${MASTER_KEY_ENV} is not set; it is required outside embedded mode (generate one with: openssl rand -base64 32)`,
-    );
+    throw new MasterKeyError(`${MASTER_KEY_ENV} is not set; it is required outside embedded mode (generate one with: openssl rand -base64 32)`);
   }
   const file = join(options.dataDir, MASTER_KEY_FILE);
   const existing = readKeyFile(file, options.warn);

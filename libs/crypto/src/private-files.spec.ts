@@ -25,7 +25,13 @@ describe('private files', () => {
     makePrivateDirSync(join(root, 'a', 'b', 'c'));
     await makePrivateDir(join(root, 'x', 'y'));
 
-    expect([join(root, 'a'), join(root, 'a', 'b'), join(root, 'a', 'b', 'c'), join(root, 'x'), join(root, 'x', 'y')].map(modeOf)).toEqual(['700', '700', '700', '700', '700']);
+    expect([join(root, 'a'), join(root, 'a', 'b'), join(root, 'a', 'b', 'c'), join(root, 'x'), join(root, 'x', 'y')].map(modeOf)).toEqual([
+      '700',
+      '700',
+      '700',
+      '700',
+      '700',
+    ]);
     expect(modeOf(root)).toBe('700'); // mkdtemp's own mode, untouched
   });
 

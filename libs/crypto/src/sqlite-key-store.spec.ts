@@ -26,9 +26,7 @@ describe('SqliteKeyStore', () => {
 
   /** Everything SQLite has on disk for this database. */
   function diskBytes(): Buffer {
-    return Buffer.concat(
-      [file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter(existsSync).map((path) => readFileSync(path)),
-    );
+    return Buffer.concat([file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter(existsSync).map((path) => readFileSync(path)));
   }
 
   function wrappedOf(keyId: string): Buffer {
@@ -131,9 +129,7 @@ describe('SqliteKeyStore', () => {
     expect(bytes.includes(key)).toBe(false);
     expect(existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`).length : 0).toBe(0);
     const reader = new Database(file, { readonly: true });
-    expect(reader.prepare('SELECT * FROM destroyed_keys').all()).toEqual([
-      { key_id: id, destroyed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
-    ]);
+    expect(reader.prepare('SELECT * FROM destroyed_keys').all()).toEqual([{ key_id: id, destroyed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
     reader.close();
   });
 

@@ -148,13 +148,9 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   private verifyMasterKey(): void {
-    const row = this.db.prepare("SELECT value FROM key_store_meta WHERE name = 'master_key_check'").get() as
-      | { value: Buffer }
-      | undefined;
+    const row = this.db.prepare("SELECT value FROM key_store_meta WHERE name = 'master_key_check'").get() as { value: Buffer } | undefined;
     if (!row) {
-      this.db
-        .prepare("INSERT INTO key_store_meta (name, value) VALUES ('master_key_check', ?)")
-        .run(seal(this.masterKey, CHECK_PLAINTEXT, CHECK_AAD));
+      this.db.prepare("INSERT INTO key_store_meta (name, value) VALUES ('master_key_check', ?)").run(seal(this.masterKey, CHECK_PLAINTEXT, CHECK_AAD));
       return;
     }
     try {

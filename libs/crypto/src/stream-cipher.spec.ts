@@ -49,14 +49,11 @@ describe('stream cipher', () => {
     expect(await decrypt(key, aad, Readable.from([sealed]))).toEqual(Buffer.alloc(0));
   });
 
-  it.each([[[1]], [[5, 7, 3]], [[13, 16, 1]], [[15, 17]], [[4096]]])(
-    'decrypts whatever the chunk boundaries (%j)',
-    async (sizes) => {
-      const small = data.subarray(0, 5000);
-      const sealed = await encrypt(key, aad, small);
-      expect((await decrypt(key, aad, chunked(sealed, sizes))).equals(small)).toBe(true);
-    },
-  );
+  it.each([[[1]], [[5, 7, 3]], [[13, 16, 1]], [[15, 17]], [[4096]]])('decrypts whatever the chunk boundaries (%j)', async (sizes) => {
+    const small = data.subarray(0, 5000);
+    const sealed = await encrypt(key, aad, small);
+    expect((await decrypt(key, aad, chunked(sealed, sizes))).equals(small)).toBe(true);
+  });
 
   it('fails with a wrong key or wrong associated data', async () => {
     const sealed = await encrypt(key, aad, data);

@@ -9,15 +9,7 @@
  * Adapter-specific promises (gap-free positions, group commit) are tested in the adapter's spec.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  EventMetadata,
-  EventStore,
-  NewEvent,
-  StoredEvent,
-  StreamDeletedError,
-  Subscription,
-  WrongExpectedRevisionError,
-} from './event-store.port';
+import { EventMetadata, EventStore, NewEvent, StoredEvent, StreamDeletedError, Subscription, WrongExpectedRevisionError } from './event-store.port';
 
 export interface EventStoreFixture {
   store: EventStore;
@@ -64,10 +56,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = LIVE_
   }
 }
 
-async function expectWrongRevision(
-  promise: Promise<unknown>,
-  expected: { stream: string; actual: number | 'no_stream' },
-): Promise<void> {
+async function expectWrongRevision(promise: Promise<unknown>, expected: { stream: string; actual: number | 'no_stream' }): Promise<void> {
   const error = await promise.then(
     () => {
       throw new Error('expected WrongExpectedRevisionError, but the operation succeeded');
@@ -209,9 +198,7 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
       it('lets exactly one of several concurrent appends with the same expected revision win', async () => {
         const stream = streamName();
         await store.append(stream, [event()], 'no_stream');
-        const outcomes = await Promise.allSettled(
-          Array.from({ length: 6 }, (_, i) => store.append(stream, [event('Racer', { i })], 0)),
-        );
+        const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.append(stream, [event('Racer', { i })], 0)));
         const won = outcomes.filter((o) => o.status === 'fulfilled');
         const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         expect(won).toHaveLength(1);
@@ -224,9 +211,7 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
 
       it("lets exactly one of several concurrent 'no_stream' appends win", async () => {
         const stream = streamName();
-        const outcomes = await Promise.allSettled(
-          Array.from({ length: 4 }, () => store.append(stream, events(2), 'no_stream')),
-        );
+        const outcomes = await Promise.allSettled(Array.from({ length: 4 }, () => store.append(stream, events(2), 'no_stream')));
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
         expect(await store.readStream(stream)).toHaveLength(2);
       });
@@ -287,22 +272,16 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
 
       it('reads forwards from the start by default', async () => {
         expect(revisions(await store.readStream(stream))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-        expect(revisions(await store.readStream(stream, { direction: 'forwards' }))).toEqual([
-          0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-        ]);
+        expect(revisions(await store.readStream(stream, { direction: 'forwards' }))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       });
 
       it('reads backwards from the end', async () => {
-        expect(revisions(await store.readStream(stream, { direction: 'backwards' }))).toEqual([
-          9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
-        ]);
+        expect(revisions(await store.readStream(stream, { direction: 'backwards' }))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
       });
 
       it('starts at fromRevision, inclusive, in both directions', async () => {
         expect(revisions(await store.readStream(stream, { fromRevision: 7 }))).toEqual([7, 8, 9]);
-        expect(revisions(await store.readStream(stream, { fromRevision: 2, direction: 'backwards' }))).toEqual([
-          2, 1, 0,
-        ]);
+        expect(revisions(await store.readStream(stream, { fromRevision: 2, direction: 'backwards' }))).toEqual([2, 1, 0]);
         expect(await store.readStream(stream, { fromRevision: 10 })).toEqual([]);
       });
 
@@ -310,9 +289,7 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
         expect(revisions(await store.readStream(stream, { maxCount: 3 }))).toEqual([0, 1, 2]);
         expect(revisions(await store.readStream(stream, { direction: 'backwards', maxCount: 1 }))).toEqual([9]);
         expect(revisions(await store.readStream(stream, { fromRevision: 4, maxCount: 2 }))).toEqual([4, 5]);
-        expect(
-          revisions(await store.readStream(stream, { fromRevision: 4, direction: 'backwards', maxCount: 2 })),
-        ).toEqual([4, 3]);
+        expect(revisions(await store.readStream(stream, { fromRevision: 4, direction: 'backwards', maxCount: 2 }))).toEqual([4, 3]);
       });
 
       it('reads a stream that does not exist as [] with no revision', async () => {
@@ -396,10 +373,7 @@ export function describeEventStoreConformance(name: string, factory: () => Promi
         await waitFor(() => received.length >= 2, 'catch-up events');
 
         for (let i = 0; i < 5; i++) await store.append(stream, [event('Live', { i })], 4 + i);
-        await Promise.all([
-          store.append(stream, [event('Burst')], 'any'),
-          store.append(stream, [event('Burst')], 'any'),
-        ]);
+        await Promise.all([store.append(stream, [event('Burst')], 'any'), store.append(stream, [event('Burst')], 'any')]);
         await waitFor(() => received.length >= 9, 'live events');
         await sleep(SETTLE_MS);
 

@@ -6,9 +6,7 @@
 // The unique comment defeats V8's compilation cache, which would otherwise hand every jest test
 // file the function compiled for the first one, bound to that file's (torn-down) module loader.
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const dynamicImport = new Function('specifier', `return import(specifier) /* ${Date.now()}-${Math.random()} */`) as (
-  specifier: string,
-) => Promise<unknown>;
+const dynamicImport = new Function('specifier', `return import(specifier) /* ${Date.now()}-${Math.random()} */`) as (specifier: string) => Promise<unknown>;
 
 const loaded = new Map<string, Promise<unknown>>();
 

@@ -33,7 +33,12 @@ export const contentIndexProjection: RecordProjection<'RecordCreated' | 'RecordA
     if (!content) return;
     const owner = statement(db, 'SELECT mrn FROM content_index_records WHERE record_id = ?').get(d.recordId) as { mrn: string } | undefined;
     if (!owner) return;
-    statement(db, 'INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(owner.mrn, content.sha256, d.recordId, d.version);
+    statement(db, 'INSERT OR IGNORE INTO content_index (mrn, sha256, record_id, version) VALUES (?, ?, ?, ?)').run(
+      owner.mrn,
+      content.sha256,
+      d.recordId,
+      d.version,
+    );
   },
 
   purge(db, recordId) {
@@ -46,6 +51,8 @@ export const normalizeMrn = (mrn: string): string => mrn.trim().toUpperCase();
 
 /** A record of this patient that already holds this exact content, if any. */
 export function findDuplicate(db: Database.Database, mrn: string, sha256: string): { recordId: string; version: number } | undefined {
-  return statement(db, 'SELECT record_id AS recordId, version FROM content_index WHERE mrn = ? AND sha256 = ? ORDER BY record_id, version LIMIT 1')
-    .get(normalizeMrn(mrn), sha256) as { recordId: string; version: number } | undefined;
+  return statement(db, 'SELECT record_id AS recordId, version FROM content_index WHERE mrn = ? AND sha256 = ? ORDER BY record_id, version LIMIT 1').get(
+    normalizeMrn(mrn),
+    sha256,
+  ) as { recordId: string; version: number } | undefined;
 }

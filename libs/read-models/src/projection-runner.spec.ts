@@ -68,7 +68,8 @@ describe('ProjectionRunner', () => {
     };
   };
 
-  const rows = (r: ProjectionRunner) => r.db.prepare('SELECT * FROM titles ORDER BY position').all() as Array<{ position: number; record_id: string; title: string | null; readable: number }>;
+  const rows = (r: ProjectionRunner) =>
+    r.db.prepare('SELECT * FROM titles ORDER BY position').all() as Array<{ position: number; record_id: string; title: string | null; readable: number }>;
 
   it('refuses to run without projections (its position would be undefined)', () => {
     expect(() => new ProjectionRunner(store, codec, [], { filename: ':memory:' })).toThrow(RangeError);
@@ -107,7 +108,15 @@ describe('ProjectionRunner', () => {
 
   it('a live runner whose batch fails stays up: it reports the error type, retries, and resumes when the cause is gone', async () => {
     let broken = true;
-    const flaky: Projection<TitlesEvent> = { ...titlesProjection(), apply: (db, event) => (broken ? (() => { throw new TypeError('cannot apply'); })() : titlesProjection().apply(db, event)) };
+    const flaky: Projection<TitlesEvent> = {
+      ...titlesProjection(),
+      apply: (db, event) =>
+        broken
+          ? (() => {
+              throw new TypeError('cannot apply');
+            })()
+          : titlesProjection().apply(db, event),
+    };
     const logged: string[] = [];
     const r = new ProjectionRunner(store, codec, [flaky], { filename: join(dir, 'read.db'), batchSize: 3, pollIntervalMs: 5, log: (m) => logged.push(m) });
     runners.push(r);
@@ -133,7 +142,12 @@ describe('ProjectionRunner', () => {
 
   it('drains and rebuilds in batches of rebuildBatchSize, runs live in batches of batchSize', async () => {
     for (let i = 0; i < 10; i++) await createRecord(`t${i}`);
-    const r = new ProjectionRunner(store, codec, [titlesProjection()], { filename: join(dir, 'read.db'), batchSize: 2, rebuildBatchSize: 4, pollIntervalMs: 20 });
+    const r = new ProjectionRunner(store, codec, [titlesProjection()], {
+      filename: join(dir, 'read.db'),
+      batchSize: 2,
+      rebuildBatchSize: 4,
+      pollIntervalMs: 20,
+    });
     runners.push(r);
     const read = jest.spyOn(store, 'readAll');
     await r.drain();
@@ -216,7 +230,8 @@ describe('ProjectionRunner', () => {
     reader.exec('COMMIT');
     reader.close();
     r.start();
-    for (const until = Date.now() + 5000; readModelFiles('Wigglesworth').walBytes > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const until = Date.now() + 5000; readModelFiles('Wigglesworth').walBytes > 0 && Date.now() < until;)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(readModelFiles('Wigglesworth')).toEqual({ holding: [], walBytes: 0 });
   });
 
@@ -355,7 +370,10 @@ describe('ProjectionRunner', () => {
     it('refuses a projections module without the export, and an in-memory read model', async () => {
       await createRecord('a');
       await expect(threaded('NOTHING').drain()).rejects.toThrow(/exports no NOTHING/);
-      expect(() => new ProjectionRunner(store, codec, [titlesProjection()], { filename: ':memory:', replayThread: { projectionsModule: 'x', projectionsExport: 'y' } })).toThrow(RangeError);
+      expect(
+        () =>
+          new ProjectionRunner(store, codec, [titlesProjection()], { filename: ':memory:', replayThread: { projectionsModule: 'x', projectionsExport: 'y' } }),
+      ).toThrow(RangeError);
     });
   });
 });

@@ -16,7 +16,14 @@ tsconfigPaths.register({ baseUrl: fromSource ? root : join(root, 'dist'), paths:
 
 if (fromSource) {
   const ts = require(require.resolve('typescript', { paths: [root] }));
-  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true, sourceMap: false };
+  const options = {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    esModuleInterop: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    sourceMap: false,
+  };
   require.extensions['.ts'] = (module, filename) => {
     const { outputText } = ts.transpileModule(readFileSync(filename, 'utf8'), { compilerOptions: options, fileName: filename });
     module._compile(outputText, filename);

@@ -30,7 +30,14 @@ export interface TestApp {
 /** The real app — on embedded defaults (SQLite, filesystem) unless `env` says otherwise — in a fresh data directory, on a loopback port. */
 export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-')), env: Record<string, string> = {}): Promise<TestApp> {
   // OCR stays off unless a test asks for it: most tests upload a tiny image and need no recognition.
-  const config = loadConfig({ MEDREC_DATA_DIR: dataDir, MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: '0', MEDREC_OCR_IN_PROCESS: 'false', ...GENEROUS_SIGN_IN_LIMITS, ...env });
+  const config = loadConfig({
+    MEDREC_DATA_DIR: dataDir,
+    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    PORT: '0',
+    MEDREC_OCR_IN_PROCESS: 'false',
+    ...GENEROUS_SIGN_IN_LIMITS,
+    ...env,
+  });
   const app = await createApp(config, process.env.E2E_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as import('node:net').AddressInfo;
@@ -65,7 +72,11 @@ export class Client {
     return new Client(this.baseUrl, token);
   }
 
-  async request<T = any>(method: string, path: string, options: { json?: unknown; form?: FormData; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal } = {}): Promise<Response<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { json?: unknown; form?: FormData; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal } = {},
+  ): Promise<Response<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | Uint8Array | FormData | undefined = options.body;
@@ -128,10 +139,7 @@ export async function approveAndDestroy(u: { archivist: Client; archivist2: Clie
  * A small valid PNG (16 x 16, 8-bit gray, 81 bytes) — the content type is detected from these bytes.
  * Not smaller: a page under MEDREC_MIN_PAGE_SIDE_PIXELS (16) is refused (page-too-narrow).
  */
-export const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR4nGNgaEAF6HzaCTBg5dDfHSgSAOhufgEUIq2bAAAAAElFTkSuQmCC',
-  'base64',
-);
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR4nGNgaEAF6HzaCTBg5dDfHSgSAOhufgEUIq2bAAAAAElFTkSuQmCC', 'base64');
 
 export function recordForm(overrides: Record<string, string> = {}, file: Buffer | null = TINY_PNG, filename = 'scan.png'): FormData {
   const form = new FormData();

@@ -15,7 +15,10 @@ export interface ForgedClaims {
 export function signToken(secret: Buffer, claims: ForgedClaims, options: { expiresInSeconds?: number; issuedSecondsAgo?: number; jti?: string } = {}): string {
   const now = Math.floor(Date.now() / 1000) - (options.issuedSecondsAgo ?? 0);
   const { sub, ...rest } = claims;
-  return jwt.sign({ ...rest, iat: now, exp: now + (options.expiresInSeconds ?? 900), jti: options.jti ?? randomUUID() }, secret, { algorithm: 'HS256', subject: sub });
+  return jwt.sign({ ...rest, iat: now, exp: now + (options.expiresInSeconds ?? 900), jti: options.jti ?? randomUUID() }, secret, {
+    algorithm: 'HS256',
+    subject: sub,
+  });
 }
 
 /** A token that claims `alg: none` (no signature): must never be accepted. */

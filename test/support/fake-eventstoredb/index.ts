@@ -60,9 +60,7 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
   server.addService(ServerFeaturesService, serverFeatures);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    ),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort))),
   );
 
   let stopped: Promise<void> | undefined;
@@ -83,7 +81,5 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
 function supportedMethods(methods: ReadonlyArray<readonly [service: string, method: string]>): SupportedMethods {
   return new SupportedMethods()
     .setEventStoreServerVersion(SERVER_VERSION)
-    .setMethodsList(
-      methods.map(([service, method]) => new SupportedMethod().setServiceName(service).setMethodName(method)),
-    );
+    .setMethodsList(methods.map(([service, method]) => new SupportedMethod().setServiceName(service).setMethodName(method)));
 }

@@ -7,15 +7,7 @@ import { ServerErrorResponse, ServerWritableStream, status } from '@grpc/grpc-js
 import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import { InvalidPositionError, LogRecord, TransactionLog } from './transaction-log';
 import { invalidArgument, invalidPosition, streamDeleted } from './rpc-errors';
-import {
-  caughtUpResponse,
-  checkpointResponse,
-  confirmationResponse,
-  eventResponse,
-  streamNameOf,
-  streamNotFoundResponse,
-  UuidFormat,
-} from './wire-format';
+import { caughtUpResponse, checkpointResponse, confirmationResponse, eventResponse, streamNameOf, streamNotFoundResponse, UuidFormat } from './wire-format';
 
 type ReadCall = ServerWritableStream<ReadReq, ReadResp>;
 type Options = ReadReq.Options;
@@ -46,20 +38,10 @@ async function read(log: TransactionLog, call: ReadCall): Promise<void> {
   call.end();
 }
 
-function readStream(
-  log: TransactionLog,
-  options: Options,
-  backwards: boolean,
-  count: bigint,
-  uuidFormat: UuidFormat,
-): ReadResp[] {
+function readStream(log: TransactionLog, options: Options, backwards: boolean, count: bigint, uuidFormat: UuidFormat): ReadResp[] {
   const streamOptions = options.getStream()!;
   const stream = streamNameOf(streamOptions.getStreamIdentifier());
-  const from = streamOptions.hasRevision()
-    ? BigInt(streamOptions.getRevision())
-    : streamOptions.hasEnd()
-      ? 'end'
-      : 'start';
+  const from = streamOptions.hasRevision() ? BigInt(streamOptions.getRevision()) : streamOptions.hasEnd() ? 'end' : 'start';
   const result = log.readStream(stream, from, backwards ? 'backwards' : 'forwards', count);
   if (result === 'deleted') throw streamDeleted(stream);
   if (result === 'not_found') return [streamNotFoundResponse(stream)];
@@ -98,9 +80,7 @@ async function subscribeToAll(log: TransactionLog, call: ReadCall, options: Opti
     start = 0;
   }
   const filter = options.hasFilter() ? options.getFilter()! : undefined;
-  const checkpointInterval = filter
-    ? filter.getCheckpointintervalmultiplier() * (filter.hasMax() ? filter.getMax() : READ_BATCH_SIZE)
-    : 0;
+  const checkpointInterval = filter ? filter.getCheckpointintervalmultiplier() * (filter.hasMax() ? filter.getMax() : READ_BATCH_SIZE) : 0;
   await pump(log, call, {
     start,
     matches: filterOf(options),

@@ -18,12 +18,7 @@ export function streamDeleted(stream: string): ServerErrorResponse {
 }
 
 /** As Delete and Tombstone report it; Append answers a wrong expected version in its response instead. */
-export function wrongExpectedVersion(
-  operation: string,
-  stream: string,
-  expectedVersion: bigint,
-  actualVersion: bigint,
-): ServerErrorResponse {
+export function wrongExpectedVersion(operation: string, stream: string, expectedVersion: bigint, actualVersion: bigint): ServerErrorResponse {
   return rpcError(
     status.FAILED_PRECONDITION,
     `${operation} failed due to WrongExpectedVersion. Stream: ${stream}, Expected version: ${expectedVersion}, Actual version: ${actualVersion}`,

@@ -36,9 +36,7 @@ export interface LogRecord extends ProposedEvent {
 }
 
 export type WriteResult =
-  | { kind: 'success'; lastEventNumber: bigint; position: bigint | null }
-  | { kind: 'wrong_expected_version'; current: bigint }
-  | { kind: 'stream_deleted' };
+  { kind: 'success'; lastEventNumber: bigint; position: bigint | null } | { kind: 'wrong_expected_version'; current: bigint } | { kind: 'stream_deleted' };
 
 export class InvalidPositionError extends Error {
   constructor() {
@@ -97,7 +95,11 @@ export class TransactionLog {
   }
 
   write(stream: string, expected: ExpectedVersion, events: ProposedEvent[]): WriteResult {
-    const decision = this.checkCommit(stream, expected, events.map((e) => e.id));
+    const decision = this.checkCommit(
+      stream,
+      expected,
+      events.map((e) => e.id),
+    );
     switch (decision.kind) {
       case 'wrong_expected_version':
       case 'stream_deleted':
@@ -143,12 +145,7 @@ export class TransactionLog {
    * Events of one stream, as EventStoreDB's stream read answers: 'not_found' for a stream that
    * never existed or is soft-deleted, 'deleted' for a tombstoned one.
    */
-  readStream(
-    stream: string,
-    from: bigint | 'start' | 'end',
-    direction: 'forwards' | 'backwards',
-    maxCount: bigint,
-  ): LogRecord[] | 'not_found' | 'deleted' {
+  readStream(stream: string, from: bigint | 'start' | 'end', direction: 'forwards' | 'backwards', maxCount: bigint): LogRecord[] | 'not_found' | 'deleted' {
     const state = this.streams.get(stream);
     if (!state || (state.records.length === 0 && state.lastEventNumber < 0n)) return 'not_found';
     if (state.lastEventNumber === DELETED_STREAM) return 'deleted';
@@ -238,12 +235,7 @@ export class TransactionLog {
 
   private appendRecord(stream: string, eventNumber: bigint, event: ProposedEvent): LogRecord {
     const state = this.stream(stream);
-    const size =
-      RECORD_OVERHEAD +
-      utf8.encode(stream).length +
-      utf8.encode(event.type).length +
-      event.data.length +
-      event.metadata.length;
+    const size = RECORD_OVERHEAD + utf8.encode(stream).length + utf8.encode(event.type).length + event.data.length + event.metadata.length;
     const record: LogRecord = {
       ...event,
       stream,

@@ -29,9 +29,7 @@ function uuidMessage(id: string, format: UuidFormat): UUID {
   if (format === 'string') return new UUID().setString(id);
   const bytes = Buffer.from(id.replace(/-/g, ''), 'hex');
   return new UUID().setStructured(
-    new UUID.Structured()
-      .setMostSignificantBits(bytes.readBigInt64BE(0).toString())
-      .setLeastSignificantBits(bytes.readBigInt64BE(8).toString()),
+    new UUID.Structured().setMostSignificantBits(bytes.readBigInt64BE(0).toString()).setLeastSignificantBits(bytes.readBigInt64BE(8).toString()),
   );
 }
 
@@ -61,11 +59,7 @@ export function eventResponse(record: LogRecord, uuidFormat: UuidFormat, withAll
     .setCommitPosition(record.position.toString())
     .setData(record.data)
     .setCustomMetadata(record.metadata);
-  recorded
-    .getMetadataMap()
-    .set('type', record.type)
-    .set('content-type', record.contentType)
-    .set('created', record.createdTicks.toString());
+  recorded.getMetadataMap().set('type', record.type).set('content-type', record.contentType).set('created', record.createdTicks.toString());
   const readEvent = new ReadResp.ReadEvent().setEvent(recorded);
   if (withAllPosition) readEvent.setCommitPosition(record.position.toString());
   else readEvent.setNoPosition(new Empty());
@@ -81,9 +75,7 @@ export function confirmationResponse(subscriptionId: string): ReadResp {
 }
 
 export function checkpointResponse(position: bigint): ReadResp {
-  return new ReadResp().setCheckpoint(
-    new ReadResp.Checkpoint().setCommitPosition(position.toString()).setPreparePosition(position.toString()),
-  );
+  return new ReadResp().setCheckpoint(new ReadResp.Checkpoint().setCommitPosition(position.toString()).setPreparePosition(position.toString()));
 }
 
 export function caughtUpResponse(): ReadResp {

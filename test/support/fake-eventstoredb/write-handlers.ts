@@ -1,21 +1,8 @@
 /** Streams.Append, Streams.BatchAppend, Streams.Delete and Streams.Tombstone. */
-import {
-  sendUnaryData,
-  ServerDuplexStream,
-  ServerErrorResponse,
-  ServerReadableStream,
-  ServerUnaryCall,
-  status,
-} from '@grpc/grpc-js';
+import { sendUnaryData, ServerDuplexStream, ServerErrorResponse, ServerReadableStream, ServerUnaryCall, status } from '@grpc/grpc-js';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import { Empty as ProtobufEmpty } from 'google-protobuf/google/protobuf/empty_pb';
-import {
-  AllStreamPosition,
-  BadRequest,
-  Empty,
-  StreamDeleted,
-  WrongExpectedVersion,
-} from '@eventstore/db-client/generated/shared_pb';
+import { AllStreamPosition, BadRequest, Empty, StreamDeleted, WrongExpectedVersion } from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import {
   AppendReq,
@@ -59,11 +46,7 @@ function expectedVersionNumber(expected: ExpectedVersion): bigint {
   return { no_stream: -1n, any: -2n, stream_exists: -4n }[expected];
 }
 
-export function handleAppend(
-  log: TransactionLog,
-  call: ServerReadableStream<AppendReq, AppendResp>,
-  callback: sendUnaryData<AppendResp>,
-): void {
+export function handleAppend(log: TransactionLog, call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>): void {
   let options: AppendReq.Options | undefined;
   const events: ProposedEvent[] = [];
   let failed = false;
@@ -107,12 +90,7 @@ function appendResponse(result: Exclude<WriteResult, { kind: 'stream_deleted' }>
     if (result.lastEventNumber < 0n) success.setNoStream(new Empty());
     else success.setCurrentRevision(result.lastEventNumber.toString());
     if (result.position === null) success.setNoPosition(new Empty());
-    else
-      success.setPosition(
-        new AppendResp.Position()
-          .setCommitPosition(result.position.toString())
-          .setPreparePosition(result.position.toString()),
-      );
+    else success.setPosition(new AppendResp.Position().setCommitPosition(result.position.toString()).setPreparePosition(result.position.toString()));
     return response.setSuccess(success);
   }
   const wrong = new AppendResp.WrongExpectedVersion();
@@ -156,12 +134,7 @@ export function handleBatchAppend(log: TransactionLog, call: ServerDuplexStream<
         if (result.lastEventNumber < 0n) success.setNoStream(new ProtobufEmpty());
         else success.setCurrentRevision(result.lastEventNumber.toString());
         if (result.position === null) success.setNoPosition(new ProtobufEmpty());
-        else
-          success.setPosition(
-            new AllStreamPosition()
-              .setCommitPosition(result.position.toString())
-              .setPreparePosition(result.position.toString()),
-          );
+        else success.setPosition(new AllStreamPosition().setCommitPosition(result.position.toString()).setPreparePosition(result.position.toString()));
         response.setSuccess(success);
       } else if (result.kind === 'wrong_expected_version') {
         const details = new WrongExpectedVersion();
@@ -171,9 +144,7 @@ export function handleBatchAppend(log: TransactionLog, call: ServerDuplexStream<
         else if (expected === 'any') details.setExpectedAny(new ProtobufEmpty());
         else if (expected === 'stream_exists') details.setExpectedStreamExists(new ProtobufEmpty());
         else details.setExpectedNoStream(new ProtobufEmpty());
-        response.setError(
-          errorStatus(status.FAILED_PRECONDITION, 'WrongExpectedVersion', details, 'WrongExpectedVersion'),
-        );
+        response.setError(errorStatus(status.FAILED_PRECONDITION, 'WrongExpectedVersion', details, 'WrongExpectedVersion'));
       } else {
         const details = new StreamDeleted().setStreamIdentifier(streamIdentifier(stream));
         response.setError(errorStatus(status.FAILED_PRECONDITION, 'Stream Deleted', details, 'StreamDeleted'));
@@ -205,50 +176,34 @@ function batchExpectedVersion(options: BatchAppendReq.Options, response: BatchAp
   }
 }
 
-function errorStatus(
-  code: status,
-  message: string,
-  details: { serializeBinary(): Uint8Array },
-  typeName: string,
-): Status {
+function errorStatus(code: status, message: string, details: { serializeBinary(): Uint8Array }, typeName: string): Status {
   const any = new Any();
   any.pack(details.serializeBinary(), `event_store.client.${typeName}`);
-  return new Status().setCode(code as number).setMessage(message).setDetails(any);
+  return new Status()
+    .setCode(code as number)
+    .setMessage(message)
+    .setDetails(any);
 }
 
-export function handleDelete(
-  log: TransactionLog,
-  call: ServerUnaryCall<DeleteReq, DeleteResp>,
-  callback: sendUnaryData<DeleteResp>,
-): void {
+export function handleDelete(log: TransactionLog, call: ServerUnaryCall<DeleteReq, DeleteResp>, callback: sendUnaryData<DeleteResp>): void {
   const options = call.request.getOptions();
   if (!options) return callback(invalidArgument('Delete requires options'));
   const position = deleteStream(log, options, false, callback);
   if (position === undefined) return;
   const response = new DeleteResp();
   if (position === null) response.setNoPosition(new Empty());
-  else
-    response.setPosition(
-      new DeleteResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()),
-    );
+  else response.setPosition(new DeleteResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()));
   callback(null, response);
 }
 
-export function handleTombstone(
-  log: TransactionLog,
-  call: ServerUnaryCall<TombstoneReq, TombstoneResp>,
-  callback: sendUnaryData<TombstoneResp>,
-): void {
+export function handleTombstone(log: TransactionLog, call: ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: sendUnaryData<TombstoneResp>): void {
   const options = call.request.getOptions();
   if (!options) return callback(invalidArgument('Tombstone requires options'));
   const position = deleteStream(log, options, true, callback);
   if (position === undefined) return;
   const response = new TombstoneResp();
   if (position === null) response.setNoPosition(new Empty());
-  else
-    response.setPosition(
-      new TombstoneResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()),
-    );
+  else response.setPosition(new TombstoneResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()));
   callback(null, response);
 }
 

@@ -4,7 +4,6 @@ import { systemActor } from '@medrec/application';
 import { passwordPolicyProblem, UserDirectory } from '@medrec/auth';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 
-
 /**
  * First start with no administrator (no users at all, or only users created with the CLI, none
  * of them admin): creates `admin` with the password from MEDREC_ADMIN_PASSWORD, else a generated

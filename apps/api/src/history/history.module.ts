@@ -17,12 +17,6 @@ import { StatsController } from './stats.controller';
 @Module({
   imports: [RecordsModule],
   controllers: [RecordHistoryController, PatientDisclosuresController, StatsController],
-  providers: [
-    GetRecordHistoryHandler,
-    GetVersionDiffHandler,
-    GetRecordAccessesHandler,
-    GetDisclosuresHandler,
-    GetStatsHandler,
-  ],
+  providers: [GetRecordHistoryHandler, GetVersionDiffHandler, GetRecordAccessesHandler, GetDisclosuresHandler, GetStatsHandler],
 })
 export class HistoryModule {}

@@ -28,7 +28,7 @@ describe('clientGone', () => {
   });
 
   const until = async (condition: () => boolean) => {
-    for (const deadline = Date.now() + 2_000; !condition(); ) {
+    for (const deadline = Date.now() + 2_000; !condition();) {
       if (Date.now() > deadline) throw new Error('timed out');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

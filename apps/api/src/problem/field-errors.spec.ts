@@ -28,8 +28,7 @@ class Outer {
   inner!: Inner;
 }
 
-const errorsOf = async (plain: object) =>
-  fieldErrorsOf(await validate(plainToInstance(Outer, plain), { whitelist: true, forbidNonWhitelisted: true }));
+const errorsOf = async (plain: object) => fieldErrorsOf(await validate(plainToInstance(Outer, plain), { whitelist: true, forbidNonWhitelisted: true }));
 
 describe('fieldErrorsOf', () => {
   it('a missing or wrongly typed field says so, once, not which length or pattern it misses', async () => {

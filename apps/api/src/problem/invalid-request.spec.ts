@@ -30,7 +30,10 @@ describe('one 400 path', () => {
     const error = thrown(refuse);
     expect(error).toBeInstanceOf(DomainError);
     const [status, body] = filter.toProblem(error);
-    expect([status, body]).toEqual([400, { ...SHAPE, detail: expect.stringMatching(`^The request is invalid: ${field} `) as string, errors: [{ field, message: expect.any(String) as string }] }]);
+    expect([status, body]).toEqual([
+      400,
+      { ...SHAPE, detail: expect.stringMatching(`^The request is invalid: ${field} `) as string, errors: [{ field, message: expect.any(String) as string }] },
+    ]);
     expect(body.detail).toBe(`The request is invalid: ${field} ${(body.errors as Array<{ message: string }>)[0].message}`);
   });
 
@@ -42,13 +45,27 @@ describe('one 400 path', () => {
   });
 
   it('names the fields in its detail when there are several', () => {
-    const [, body] = filter.toProblem(DomainError.invalid([{ field: 'mrn', message: 'is required' }, { field: 'title', message: 'is required' }, { field: 'mrn', message: 'is too long' }]));
+    const [, body] = filter.toProblem(
+      DomainError.invalid([
+        { field: 'mrn', message: 'is required' },
+        { field: 'title', message: 'is required' },
+        { field: 'mrn', message: 'is too long' },
+      ]),
+    );
     expect(body).toMatchObject({ ...SHAPE, detail: 'The request is invalid: see mrn, title' });
   });
 
   it('a body that cannot be read at all names `body`, keeping its own detail', () => {
-    expect(bodyParserProblem({ type: 'entity.parse.failed', status: 400 })).toEqual({ ...SHAPE, detail: 'The request body is not valid JSON', errors: [{ field: 'body', message: 'is not valid JSON' }] });
+    expect(bodyParserProblem({ type: 'entity.parse.failed', status: 400 })).toEqual({
+      ...SHAPE,
+      detail: 'The request body is not valid JSON',
+      errors: [{ field: 'body', message: 'is not valid JSON' }],
+    });
     const [, multipart] = filter.toProblem(new BadRequestException('Multipart: Boundary not found'));
-    expect(multipart).toEqual({ ...SHAPE, detail: 'The request body could not be read (Multipart: Boundary not found)', errors: [{ field: 'body', message: 'could not be read (Multipart: Boundary not found)' }] });
+    expect(multipart).toEqual({
+      ...SHAPE,
+      detail: 'The request body could not be read (Multipart: Boundary not found)',
+      errors: [{ field: 'body', message: 'could not be read (Multipart: Boundary not found)' }],
+    });
   });
 });

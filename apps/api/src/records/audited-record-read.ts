@@ -37,7 +37,16 @@ export async function auditRecordRead(
   }
   let position = 0;
   for (const version of versions) {
-    const command: AccessRecord = { type: 'AccessRecord', recordId, accessId: randomUUID(), actor: context.actor, at: context.at, purpose: context.purpose, what, version };
+    const command: AccessRecord = {
+      type: 'AccessRecord',
+      recordId,
+      accessId: randomUUID(),
+      actor: context.actor,
+      at: context.at,
+      purpose: context.purpose,
+      what,
+      version,
+    };
     ({ position } = await records.logAccess(loaded, command, context));
   }
   return { loaded, state: state as ExistingRecordState, revision: loaded.revision!, position };

@@ -3,16 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
 import { BLOB_STORE, BlobStore, recordBlobPrefix } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
-import {
-  AccessRecord,
-  decideAccess,
-  recordAccessStream,
-  RecordCommand,
-  recordDecider,
-  RecordEvent,
-  RecordState,
-  recordStream,
-} from '@medrec/domain';
+import { AccessRecord, decideAccess, recordAccessStream, RecordCommand, recordDecider, RecordEvent, RecordState, recordStream } from '@medrec/domain';
 
 export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
 

@@ -1,18 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Post,
-  Query,
-  Req,
-  Res,
-  StreamableFile,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
@@ -72,7 +58,11 @@ export class RecordsController {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Digest', `sha-256=${Buffer.from(content.sha256, 'hex').toString('base64')}`);
     res.setHeader('Content-Security-Policy', STORED_CONTENT_POLICY);
-    return new StreamableFile(content.body, { type: content.contentType, length: content.size, disposition: contentAttachment(id, version, content.contentType) });
+    return new StreamableFile(content.body, {
+      type: content.contentType,
+      length: content.size,
+      disposition: contentAttachment(id, version, content.contentType),
+    });
   }
 
   @Get(':id/versions/:v/text')
@@ -103,11 +93,21 @@ export class RecordsController {
 
   @Post(':id/releases')
   @RequirePermission('records.release')
-  async release(@RecordId() id: string, @Body() body: ReleaseRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  async release(
+    @RecordId() id: string,
+    @Body() body: ReleaseRecordDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const context = contextOf(req);
     const releaseId = randomUUID();
     const result = await this.commands.execute(
-      new ExecuteRecordCommand({ type: 'ReleaseRecord', recordId: id, actor: context.actor, at: context.at, releaseId, ...body }, context, parseIfMatch(ifMatch)),
+      new ExecuteRecordCommand(
+        { type: 'ReleaseRecord', recordId: id, actor: context.actor, at: context.at, releaseId, ...body },
+        context,
+        parseIfMatch(ifMatch),
+      ),
     );
     res.setHeader('ETag', etag(result.revision));
     return { releaseId, ...result };
@@ -136,7 +136,13 @@ export class RecordsController {
   @Post(':id/archive')
   @HttpCode(200)
   @RequirePermission('records.archive')
-  async archive(@RecordId() id: string, @Body() body: ArchiveRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
+  async archive(
+    @RecordId() id: string,
+    @Body() body: ArchiveRecordDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const context = contextOf(req);
     const result = await this.commands.execute(
       new ExecuteRecordCommand({ type: 'ArchiveRecord', recordId: id, actor: context.actor, at: context.at, ...body }, context, parseIfMatch(ifMatch)),
@@ -157,7 +163,11 @@ export class RecordsController {
     const context = contextOf(req);
     const approvalId = randomUUID();
     const result = await this.commands.execute(
-      new ExecuteRecordCommand({ type: 'ApproveDestruction', recordId: id, actor: context.actor, at: context.at, approvalId, ...body }, context, parseIfMatch(ifMatch)),
+      new ExecuteRecordCommand(
+        { type: 'ApproveDestruction', recordId: id, actor: context.actor, at: context.at, approvalId, ...body },
+        context,
+        parseIfMatch(ifMatch),
+      ),
     );
     res.setHeader('ETag', etag(result.revision));
     return { approvalId, recordId: id, authority: body.authority, approvedBy: context.actor.username, approvedAt: context.at, ...result };

@@ -25,7 +25,11 @@ export class SearchController {
    */
   @Get()
   @RequirePermission('search')
-  @ApiQuery({ name: 'q', required: false, description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise)' })
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise)',
+  })
   @ApiQuery({ name: 'mrn', required: false })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
   @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
@@ -60,7 +64,11 @@ export class SearchController {
       if (error instanceof InvalidCursorError) throw DomainError.invalid([{ field: 'cursor', message: 'is not a cursor this search returned' }]);
       throw error;
     }
-    const filters: Record<string, string | number | boolean> = { versions: params.allVersions ? 'all' : 'current', limit: params.limit, page: params.cursor ? 'next' : 'first' };
+    const filters: Record<string, string | number | boolean> = {
+      versions: params.allVersions ? 'all' : 'current',
+      limit: params.limit,
+      page: params.cursor ? 'next' : 'first',
+    };
     if (params.documentType) filters.documentType = params.documentType;
     if (params.from) filters.from = params.from;
     if (params.to) filters.to = params.to;

@@ -141,7 +141,12 @@ describe('medrec users', () => {
 
   it.each([
     ['no --role', ['users', 'add', 'alice'], { MEDREC_PASSWORD: PASSWORD }, /required option '-r, --role <role>' not specified/],
-    ['no password source', ['users', 'add', 'alice', '--role', 'clerk'], {}, /No password for alice: pipe it with --password-stdin, set MEDREC_PASSWORD, or run in a terminal/],
+    [
+      'no password source',
+      ['users', 'add', 'alice', '--role', 'clerk'],
+      {},
+      /No password for alice: pipe it with --password-stdin, set MEDREC_PASSWORD, or run in a terminal/,
+    ],
     ['a short password', ['users', 'add', 'alice', '--role', 'clerk'], { MEDREC_PASSWORD: 'short' }, /error: password: must be at least 12 characters/],
     ['an invalid username', ['users', 'add', '1alice', '--role', 'clerk'], { MEDREC_PASSWORD: PASSWORD }, /Invalid username "1alice"/],
     ['an unknown option', ['users', 'add', 'alice', '--role', 'clerk', '--password', 'x'], {}, /unknown option '--password'/],

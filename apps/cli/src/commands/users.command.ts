@@ -85,7 +85,10 @@ export async function usersUnlock(io: CliIo, username: string): Promise<void> {
 
 /** Roles from repeated and/or comma-separated values, de-duplicated; an unknown one lists the valid ones. */
 export function parseRoles(values: readonly string[]): Role[] {
-  const names = values.flatMap((value) => value.split(',')).map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const names = values
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
   if (names.length === 0) throw CliError.usage(`At least one --role is required. Valid roles: ${ROLES.join(', ')}`);
   const unknown = names.filter((name) => !isRole(name));
   if (unknown.length > 0) {

@@ -36,7 +36,7 @@ export async function verify(io: CliIo, options: VerifyCommandOptions = {}): Pro
 
 export function verifyCommand(io: CliIo): Command {
   return new Command('verify')
-    .description('check every stream\'s hash chain and every stored content\'s SHA-256; exit 1 when anything is broken')
+    .description("check every stream's hash chain and every stored content's SHA-256; exit 1 when anything is broken")
     .option('--no-content', 'check the hash chains only (skip reading contents back)')
     .option('--json', 'print the report as JSON')
     .action(async (options: VerifyCommandOptions) => {

@@ -9,10 +9,7 @@ export const PUBLIC_KEY = 'medrec:public';
 
 /** Names the entry of the role x endpoint table that guards this handler. */
 export function RequirePermission(permission: Permission): MethodDecorator {
-  const decorators: Array<ClassDecorator | MethodDecorator | PropertyDecorator> = [
-    SetMetadata(PERMISSION_KEY, permission),
-    ApiBearerAuth(),
-  ];
+  const decorators: Array<ClassDecorator | MethodDecorator | PropertyDecorator> = [SetMetadata(PERMISSION_KEY, permission), ApiBearerAuth()];
   if (READS_PATIENT_DATA.has(permission)) {
     decorators.push(
       ApiHeader({ name: 'X-Purpose-Of-Use', required: true, enum: [...PURPOSES_OF_USE], description: `Roles: ${PERMISSIONS[permission].join(', ')}` }),

@@ -52,7 +52,7 @@ describe('FilesystemBlobStore specifics', () => {
     await writeFile(join(outside, 'secret'), 'x');
     try {
       await expect(store.deletePrefix(`../${outside.split('/').pop()}/`)).rejects.toThrow();
-      expect((await readdir(outside))).toEqual(['secret']);
+      expect(await readdir(outside)).toEqual(['secret']);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }

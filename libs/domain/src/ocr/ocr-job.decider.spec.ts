@@ -18,7 +18,15 @@ const claim = (overrides: Partial<ClaimOcrJob> = {}): ClaimOcrJob => ({
 
 const claimed = (overrides: Partial<OcrJobClaimed['data']> = {}): OcrJobClaimed => ({
   type: 'OcrJobClaimed',
-  data: { recordId: RECORD, version: 1, nodeId: 'node-a', attempt: 1, claimedAt: '2026-01-01T10:00:00.000Z', leaseUntil: '2026-01-01T10:01:00.000Z', ...overrides },
+  data: {
+    recordId: RECORD,
+    version: 1,
+    nodeId: 'node-a',
+    attempt: 1,
+    claimedAt: '2026-01-01T10:00:00.000Z',
+    leaseUntil: '2026-01-01T10:01:00.000Z',
+    ...overrides,
+  },
 });
 
 describe('OCR job claims', () => {
@@ -27,7 +35,10 @@ describe('OCR job claims', () => {
   });
 
   it('refuses a job another node holds under an unexpired lease', () => {
-    spec.given([claimed()]).when(claim({ nodeId: 'node-b', at: '2026-01-01T10:00:30.000Z' })).thenThrows('conflict');
+    spec
+      .given([claimed()])
+      .when(claim({ nodeId: 'node-b', at: '2026-01-01T10:00:30.000Z' }))
+      .thenThrows('conflict');
   });
 
   it('lets another node claim once the lease has run out, counting the attempt', () => {
@@ -45,7 +56,10 @@ describe('OCR job claims', () => {
   });
 
   it('stops after the last attempt', () => {
-    const error = spec.given([claimed(), claimed({ attempt: 2 }), claimed({ attempt: 3 })]).when(claim({ at: '2026-01-01T11:00:00.000Z' })).thenThrows('gone');
+    const error = spec
+      .given([claimed(), claimed({ attempt: 2 }), claimed({ attempt: 3 })])
+      .when(claim({ at: '2026-01-01T11:00:00.000Z' }))
+      .thenThrows('gone');
     expect(error).toBeInstanceOf(DomainError);
   });
 });

@@ -88,16 +88,7 @@ export interface DestroyRecord extends CommandBase {
 }
 
 export type RecordCommand =
-  | CreateRecord
-  | AmendRecord
-  | CompleteOcr
-  | FailOcr
-  | ReleaseRecord
-  | PlaceLegalHold
-  | LiftLegalHold
-  | ArchiveRecord
-  | ApproveDestruction
-  | DestroyRecord;
+  CreateRecord | AmendRecord | CompleteOcr | FailOcr | ReleaseRecord | PlaceLegalHold | LiftLegalHold | ArchiveRecord | ApproveDestruction | DestroyRecord;
 
 /** A read of patient content; decided against the record's state, appended to its access stream. */
 export interface AccessRecord extends CommandBase {

@@ -1,6 +1,18 @@
 import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
-import { atMost, CALENDAR_DATE_RULE, isCalendarDate, isMrn, isPersonName, isSha256, isText, MRN_RULE, PERSON_NAME_RULE, textRule, Validator } from '../shared/validation';
+import {
+  atMost,
+  CALENDAR_DATE_RULE,
+  isCalendarDate,
+  isMrn,
+  isPersonName,
+  isSha256,
+  isText,
+  MRN_RULE,
+  PERSON_NAME_RULE,
+  textRule,
+  Validator,
+} from '../shared/validation';
 import { AmendmentKind, DocumentType, isAmendmentKind, isDocumentType } from './document-type';
 import type { Role } from '../shared/roles';
 import type {
@@ -296,13 +308,24 @@ function completeOcr(c: CompleteOcr, record: ExistingRecordState): RecordEvent[]
     .check(Number.isInteger(c.pages) && c.pages >= 0, 'pages', 'must be a non-negative integer')
     .check(typeof c.textKey === 'string' && c.textKey.length > 0, 'textKey', 'is required')
     .check(c.meanConfidence >= 0 && c.meanConfidence <= 100, 'meanConfidence', 'must be between 0 and 100')
-    .check(c.pageTexts === undefined || (Array.isArray(c.pageTexts) && c.pageTexts.length === c.pages && c.pageTexts.every((t) => typeof t === 'string')), 'pageTexts', 'must hold one text per page')
+    .check(
+      c.pageTexts === undefined || (Array.isArray(c.pageTexts) && c.pageTexts.length === c.pages && c.pageTexts.every((t) => typeof t === 'string')),
+      'pageTexts',
+      'must hold one text per page',
+    )
     .throwIfInvalid();
   const { pageTexts } = c;
   return [
     {
       type: 'OcrCompleted',
-      data: { recordId: record.recordId, version: c.version, pages: c.pages, meanConfidence: c.meanConfidence, textKey: c.textKey, ...(pageTexts ? { pageTexts } : {}) },
+      data: {
+        recordId: record.recordId,
+        version: c.version,
+        pages: c.pages,
+        meanConfidence: c.meanConfidence,
+        textKey: c.textKey,
+        ...(pageTexts ? { pageTexts } : {}),
+      },
     },
   ];
 }
@@ -322,7 +345,11 @@ function release(c: ReleaseRecord, record: ExistingRecordState): RecordEvent {
     .check(isText(c.purpose, MAX_RELEASE_PURPOSE), 'purpose', required(MAX_RELEASE_PURPOSE))
     .check(isText(c.authorizationReference, MAX_AUTHORIZATION_REFERENCE), 'authorizationReference', required(MAX_AUTHORIZATION_REFERENCE))
     .check(isText(c.description, MAX_DESCRIPTION), 'description', required(MAX_DESCRIPTION))
-    .check(versions.every((n) => record.versions.some((v) => v.version === n)), 'versions', 'names a version this record does not have')
+    .check(
+      versions.every((n) => record.versions.some((v) => v.version === n)),
+      'versions',
+      'names a version this record does not have',
+    )
     .throwIfInvalid();
   return {
     type: 'RecordReleased',

@@ -1,7 +1,8 @@
 import type { AmendmentKind, DocumentType } from './document-type';
 import type { ContentRef } from './record.events';
 
-export type OcrState = { status: 'pending' } | { status: 'done'; pages: number; meanConfidence: number; textKey: string } | { status: 'failed'; reason: string };
+export type OcrState =
+  { status: 'pending' } | { status: 'done'; pages: number; meanConfidence: number; textKey: string } | { status: 'failed'; reason: string };
 
 export interface VersionState {
   version: number;

@@ -3,15 +3,7 @@ export type Role = (typeof ROLES)[number];
 export const isRole = (value: unknown): value is Role => ROLES.includes(value as Role);
 
 /** Purposes of use a reader must declare (X-Purpose-Of-Use). `emergency` is break-the-glass. */
-export const PURPOSES_OF_USE = [
-  'treatment',
-  'payment',
-  'operations',
-  'legal',
-  'patient-request',
-  'audit',
-  'emergency',
-] as const;
+export const PURPOSES_OF_USE = ['treatment', 'payment', 'operations', 'legal', 'patient-request', 'audit', 'emergency'] as const;
 export type PurposeOfUse = (typeof PURPOSES_OF_USE)[number];
 export const isPurposeOfUse = (value: unknown): value is PurposeOfUse => PURPOSES_OF_USE.includes(value as PurposeOfUse);
 

@@ -58,12 +58,7 @@ export function isMrn(value: unknown): value is string {
 
 /** Person names: letters (any script), marks, spaces, apostrophes, hyphens, periods, commas; 1-200 chars. */
 export function isPersonName(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    value.trim().length > 0 &&
-    value.length <= PERSON_NAME_MAX_LENGTH &&
-    /^[\p{L}\p{M}][\p{L}\p{M} .,'’-]*$/u.test(value)
-  );
+  return typeof value === 'string' && value.trim().length > 0 && value.length <= PERSON_NAME_MAX_LENGTH && /^[\p{L}\p{M}][\p{L}\p{M} .,'’-]*$/u.test(value);
 }
 
 /** Free text: non-blank, bounded, no control characters other than tab/newline. */

@@ -28,11 +28,19 @@ const spec = deciderSpec(counter);
 
 describe('deciderSpec', () => {
   it('passes when the decided events match', () => {
-    spec.given([{ type: 'Added', amount: 2 }]).when({ type: 'Add', amount: 3 }).then([{ type: 'Added', amount: 3 }]);
+    spec
+      .given([{ type: 'Added', amount: 2 }])
+      .when({ type: 'Add', amount: 3 })
+      .then([{ type: 'Added', amount: 3 }]);
   });
 
   it('fails when the decided events differ', () => {
-    expect(() => spec.given([]).when({ type: 'Add', amount: 3 }).then([{ type: 'Added', amount: 4 }])).toThrow();
+    expect(() =>
+      spec
+        .given([])
+        .when({ type: 'Add', amount: 3 })
+        .then([{ type: 'Added', amount: 4 }]),
+    ).toThrow();
   });
 
   it('compares strictly: an undefined property is not an absent one', () => {
@@ -65,7 +73,12 @@ describe('deciderSpec', () => {
   });
 
   it('fails when something other than a DomainError is thrown', () => {
-    const broken = { ...counter, decide: (): Event[] => { throw new TypeError('boom'); } };
+    const broken = {
+      ...counter,
+      decide: (): Event[] => {
+        throw new TypeError('boom');
+      },
+    };
     expect(() => deciderSpec(broken).given([]).when({ type: 'Reset' }).thenThrows('conflict')).toThrow('decide threw TypeError: boom');
   });
 
@@ -84,9 +97,12 @@ describe('deciderSpec', () => {
         return { ...state, total: state.total + (event.type === 'Added' ? event.amount : 0) };
       },
     };
-    expect(() => deciderSpec(mutating).given([{ type: 'Added', amount: 1 }]).when({ type: 'Reset' }).then([{ type: 'WasReset' }])).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      deciderSpec(mutating)
+        .given([{ type: 'Added', amount: 1 }])
+        .when({ type: 'Reset' })
+        .then([{ type: 'WasReset' }]),
+    ).toThrow(TypeError);
   });
 
   it('catches a decide that mutates the state it is given', () => {
@@ -97,15 +113,21 @@ describe('deciderSpec', () => {
         return counter.decide(command, state);
       },
     };
-    expect(() => deciderSpec(mutating).given([{ type: 'Added', amount: 1 }]).when({ type: 'Reset' }).then([{ type: 'WasReset' }])).toThrow(
-      'decide threw TypeError',
-    );
+    expect(() =>
+      deciderSpec(mutating)
+        .given([{ type: 'Added', amount: 1 }])
+        .when({ type: 'Reset' })
+        .then([{ type: 'WasReset' }]),
+    ).toThrow('decide threw TypeError');
   });
 
   it('does not freeze the caller’s own objects', () => {
     const given: Event[] = [{ type: 'Added', amount: 1 }];
     const command: Command = { type: 'Add', amount: 1 };
-    spec.given(given).when(command).then([{ type: 'Added', amount: 1 }]);
+    spec
+      .given(given)
+      .when(command)
+      .then([{ type: 'Added', amount: 1 }]);
     expect(Object.isFrozen(given[0])).toBe(false);
     expect(Object.isFrozen(command)).toBe(false);
   });

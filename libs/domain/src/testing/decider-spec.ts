@@ -28,9 +28,7 @@ export interface DeciderSpecification<Command, Event, State> {
  * The given events, every intermediate state and the command are deep-frozen, so a decider that
  * mutates its inputs fails loudly instead of passing by accident.
  */
-export function deciderSpec<Command, Event, State>(
-  decider: Decider<Command, Event, State>,
-): DeciderSpecification<Command, Event, State> {
+export function deciderSpec<Command, Event, State>(decider: Decider<Command, Event, State>): DeciderSpecification<Command, Event, State> {
   return {
     given(events) {
       return {
@@ -74,9 +72,7 @@ export function deciderSpec<Command, Event, State>(
                 throw new Error(`Expected a DomainError '${kind}', but decide threw ${explain(thrown)}`, { cause: thrown });
               }
               // Compared as one object so a failure shows the message and field errors beside the kind.
-              expect({ kind: thrown.kind, message: thrown.message, errors: thrown.errors }).toEqual(
-                expect.objectContaining({ kind }),
-              );
+              expect({ kind: thrown.kind, message: thrown.message, errors: thrown.errors }).toEqual(expect.objectContaining({ kind }));
               if (fieldOrMessagePart !== undefined) {
                 if (kind === 'invalid') {
                   expect(thrown.errors.map((e) => e.field)).toContain(fieldOrMessagePart);

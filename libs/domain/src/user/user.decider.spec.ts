@@ -21,7 +21,14 @@ const createUser = (overrides: Partial<CreateUser> = {}): CreateUser => ({
   at: AT,
   ...overrides,
 });
-const updateUser = (overrides: Partial<UpdateUser> = {}): UpdateUser => ({ type: 'UpdateUser', userId: USER_ID, actor: 'admin', actorId: ADMIN_ID, at: AT, ...overrides });
+const updateUser = (overrides: Partial<UpdateUser> = {}): UpdateUser => ({
+  type: 'UpdateUser',
+  userId: USER_ID,
+  actor: 'admin',
+  actorId: ADMIN_ID,
+  at: AT,
+  ...overrides,
+});
 const lockUser = (): LockUser => ({ type: 'LockUser', userId: USER_ID, failures: 5, at: AT });
 
 const fold = (events: UserEvent[]): UsersState => events.reduce((state, event) => usersDecider.evolve(state, event), usersDecider.initialState());
@@ -29,36 +36,64 @@ const fold = (events: UserEvent[]): UsersState => events.reduce((state, event) =
 describe('usersDecider', () => {
   describe('CreateUser', () => {
     it('creates the user with a lower-case username and each role once', () => {
-      spec.given([]).when(createUser({ roles: ['clerk', 'clerk', 'him'] })).then([
-        { type: 'UserCreated', data: { userId: USER_ID, username: 'jdoe', roles: ['clerk', 'him'], passwordHash: 'scrypt$hash', createdBy: 'admin', createdAt: AT } },
-      ]);
+      spec
+        .given([])
+        .when(createUser({ roles: ['clerk', 'clerk', 'him'] }))
+        .then([
+          {
+            type: 'UserCreated',
+            data: { userId: USER_ID, username: 'jdoe', roles: ['clerk', 'him'], passwordHash: 'scrypt$hash', createdBy: 'admin', createdAt: AT },
+          },
+        ]);
     });
 
     it('refuses a taken username (any case), a malformed one and unknown roles', () => {
-      spec.given([created()]).when(createUser({ userId: ADMIN_ID })).thenThrows('conflict', 'already exists');
-      spec.given([]).when(createUser({ username: '1x' })).thenThrows('invalid', 'username');
-      spec.given([]).when(createUser({ roles: ['superuser'] })).thenThrows('invalid', 'roles');
+      spec
+        .given([created()])
+        .when(createUser({ userId: ADMIN_ID }))
+        .thenThrows('conflict', 'already exists');
+      spec
+        .given([])
+        .when(createUser({ username: '1x' }))
+        .thenThrows('invalid', 'username');
+      spec
+        .given([])
+        .when(createUser({ roles: ['superuser'] }))
+        .thenThrows('invalid', 'roles');
     });
   });
 
   describe('UpdateUser', () => {
     it('records only what changes', () => {
-      spec.given([created()]).when(updateUser({ roles: ['clerk'], active: true })).then([]);
-      spec.given([created()]).when(updateUser({ active: false })).then([
-        { type: 'UserDeactivated', data: { userId: USER_ID, deactivatedBy: 'admin', deactivatedAt: AT } },
-      ]);
+      spec
+        .given([created()])
+        .when(updateUser({ roles: ['clerk'], active: true }))
+        .then([]);
+      spec
+        .given([created()])
+        .when(updateUser({ active: false }))
+        .then([{ type: 'UserDeactivated', data: { userId: USER_ID, deactivatedBy: 'admin', deactivatedAt: AT } }]);
     });
 
     it('refuses an empty change and an unknown user', () => {
       spec.given([created()]).when(updateUser()).thenThrows('invalid', 'body');
-      spec.given([]).when(updateUser({ active: false })).thenThrows('not-found');
+      spec
+        .given([])
+        .when(updateUser({ active: false }))
+        .thenThrows('not-found');
     });
   });
 
   describe('LockUser', () => {
     it('locks an unlocked account once; an unknown one stays as it is', () => {
-      spec.given([created()]).when(lockUser()).then([{ type: 'UserLocked', data: { userId: USER_ID, failures: 5, lockedAt: AT } }]);
-      spec.given([created(), { type: 'UserLocked', data: { userId: USER_ID, failures: 5, lockedAt: AT } }]).when(lockUser()).then([]);
+      spec
+        .given([created()])
+        .when(lockUser())
+        .then([{ type: 'UserLocked', data: { userId: USER_ID, failures: 5, lockedAt: AT } }]);
+      spec
+        .given([created(), { type: 'UserLocked', data: { userId: USER_ID, failures: 5, lockedAt: AT } }])
+        .when(lockUser())
+        .then([]);
       spec.given([]).when(lockUser()).then([]);
     });
   });
@@ -71,8 +106,21 @@ describe('usersDecider', () => {
         { type: 'UserDeactivated', data: { userId: USER_ID, deactivatedBy: 'admin', deactivatedAt: AT } },
         { type: 'UserLocked', data: { userId: USER_ID, failures: 5, lockedAt: AT } },
       ]);
-      expect(state.byUsername.get('jdoe')).toEqual({ userId: USER_ID, username: 'jdoe', roles: ['him'], passwordHash: 'scrypt$hash', active: false, locked: true });
-      expect(fold([created(), { type: 'UserReactivated', data: { userId: USER_ID, reactivatedBy: 'admin', reactivatedAt: AT } }, { type: 'UserUnlocked', data: { userId: USER_ID, unlockedBy: 'admin', unlockedAt: AT } }]).byId.get(USER_ID)).toMatchObject({ active: true, locked: false });
+      expect(state.byUsername.get('jdoe')).toEqual({
+        userId: USER_ID,
+        username: 'jdoe',
+        roles: ['him'],
+        passwordHash: 'scrypt$hash',
+        active: false,
+        locked: true,
+      });
+      expect(
+        fold([
+          created(),
+          { type: 'UserReactivated', data: { userId: USER_ID, reactivatedBy: 'admin', reactivatedAt: AT } },
+          { type: 'UserUnlocked', data: { userId: USER_ID, unlockedBy: 'admin', unlockedAt: AT } },
+        ]).byId.get(USER_ID),
+      ).toMatchObject({ active: true, locked: false });
     });
 
     it('an unknown event type stops the fold instead of being ignored', () => {

@@ -169,7 +169,11 @@ function decideUpdate(command: UpdateUser, state: UsersState): UserEvent[] {
   if (command.roles !== undefined) validRoles(command.roles, v);
   v.check(command.active === undefined || typeof command.active === 'boolean', 'active', 'must be true or false')
     .check(command.locked === undefined || command.locked === false, 'locked', 'can only be set to false (unlock); accounts are locked by failed sign-ins')
-    .check(command.roles !== undefined || command.active !== undefined || command.locked !== undefined, 'body', 'must give at least one of roles, active, locked')
+    .check(
+      command.roles !== undefined || command.active !== undefined || command.locked !== undefined,
+      'body',
+      'must give at least one of roles, active, locked',
+    )
     .throwIfInvalid();
   const account = state.byId.get(command.userId);
   if (!account) throw new DomainError('not-found', 'No such user');
@@ -182,7 +186,10 @@ function decideUpdate(command: UpdateUser, state: UsersState): UserEvent[] {
   }
   const events: UserEvent[] = [];
   if (roles && !sameRoles(roles, account.roles)) {
-    events.push({ type: 'UserRolesChanged', data: { userId: account.userId, roles, previousRoles: account.roles, changedBy: command.actor, changedAt: command.at } });
+    events.push({
+      type: 'UserRolesChanged',
+      data: { userId: account.userId, roles, previousRoles: account.roles, changedBy: command.actor, changedAt: command.at },
+    });
   }
   if (command.active === false && account.active) {
     events.push({ type: 'UserDeactivated', data: { userId: account.userId, deactivatedBy: command.actor, deactivatedAt: command.at } });

@@ -1,24 +1,7 @@
 /** Translations between the event store port and @eventstore/db-client's types and errors. */
 import { randomUUID } from 'node:crypto';
-import {
-  ANY,
-  AppendExpectedRevision,
-  ErrorType,
-  isCommandError,
-  jsonEvent,
-  NO_STREAM,
-  Position,
-  RecordedEvent,
-  STREAM_EXISTS,
-} from '@eventstore/db-client';
-import {
-  EventMetadata,
-  ExpectedRevision,
-  NewEvent,
-  StoredEvent,
-  StreamDeletedError,
-  WrongExpectedRevisionError,
-} from '../event-store.port';
+import { ANY, AppendExpectedRevision, ErrorType, isCommandError, jsonEvent, NO_STREAM, Position, RecordedEvent, STREAM_EXISTS } from '@eventstore/db-client';
+import { EventMetadata, ExpectedRevision, NewEvent, StoredEvent, StreamDeletedError, WrongExpectedRevisionError } from '../event-store.port';
 
 export function toClientRevision(expected: ExpectedRevision): AppendExpectedRevision {
   switch (expected) {
@@ -91,11 +74,7 @@ export function toPortError(error: unknown, stream: string, expected: ExpectedRe
   if (!(error instanceof Error) || !isCommandError(error)) return error;
   if (error.type === ErrorType.WRONG_EXPECTED_VERSION) {
     const actual = error.actualVersion;
-    return new WrongExpectedRevisionError(
-      stream,
-      expected,
-      typeof actual === 'bigint' && actual >= 0n ? Number(actual) : 'no_stream',
-    );
+    return new WrongExpectedRevisionError(stream, expected, typeof actual === 'bigint' && actual >= 0n ? Number(actual) : 'no_stream');
   }
   if (error.type === ErrorType.STREAM_DELETED) return new StreamDeletedError(stream);
   return error;

@@ -99,7 +99,11 @@ describe('EventStoreDbEventStore specifics (fake EventStoreDB)', () => {
   });
 
   it('positions are byte offsets: increasing, not consecutive', async () => {
-    const result = await store.append('spec-gaps', [1, 2].map((n) => ({ type: 'A', data: { n }, metadata })), 'no_stream');
+    const result = await store.append(
+      'spec-gaps',
+      [1, 2].map((n) => ({ type: 'A', data: { n }, metadata })),
+      'no_stream',
+    );
     const [first, second] = await store.readStream('spec-gaps');
     expect(second.position).toBe(result.position);
     expect(second.position - first.position).toBeGreaterThan(1);
@@ -107,9 +111,7 @@ describe('EventStoreDbEventStore specifics (fake EventStoreDB)', () => {
 
   it('reads $all and subscribes from a position that is not an event position', async () => {
     const result = await store.append('spec-offset', [{ type: 'A', data: {}, metadata }], 'no_stream');
-    expect((await store.readAll({ fromPosition: result.position + 1 })).map((e) => e.stream)).not.toContain(
-      'spec-offset',
-    );
+    expect((await store.readAll({ fromPosition: result.position + 1 })).map((e) => e.stream)).not.toContain('spec-offset');
     const [fromJustBefore] = await store.readAll({ fromPosition: result.position - 1 });
     expect(fromJustBefore.position).toBe(result.position);
 

@@ -75,8 +75,7 @@ export class EventStoreDbEventStore implements EventStore {
     // An idempotent retry may be answered without a position: take it from the event itself.
     const position = result.position
       ? Number(result.position.commit)
-      : (await this.readStream(stream, { fromRevision: nextRevision, direction: 'backwards', maxCount: 1 }))[0]
-          ?.position;
+      : (await this.readStream(stream, { fromRevision: nextRevision, direction: 'backwards', maxCount: 1 }))[0]?.position;
     if (position === undefined) throw new Error(`EventStoreDB returned no position for the append to ${stream}`);
     return { nextRevision, position };
   }
@@ -202,9 +201,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   private async readAllPage(from: AllFrom, direction: typeof FORWARDS | typeof BACKWARDS, maxCount: number) {
     const events: AllStreamResolvedEvent[] = [];
-    for await (const resolved of this.client.readAll({ fromPosition: from, direction, maxCount }) as AsyncIterable<
-      AllStreamResolvedEvent
-    >) {
+    for await (const resolved of this.client.readAll({ fromPosition: from, direction, maxCount }) as AsyncIterable<AllStreamResolvedEvent>) {
       events.push(resolved);
     }
     return events;

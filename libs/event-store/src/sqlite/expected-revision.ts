@@ -24,8 +24,7 @@ export function checkExpectedRevision(stream: string, expected: ExpectedRevision
   if (state.tombstoned) throw new StreamDeletedError(stream);
   if (expected === 'any') return;
   const current = visibleRevision(state);
-  const ok =
-    expected === 'no_stream' ? current === null : expected === 'stream_exists' ? current !== null : current === expected;
+  const ok = expected === 'no_stream' ? current === null : expected === 'stream_exists' ? current !== null : current === expected;
   if (!ok) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
 }
 

@@ -88,9 +88,7 @@ export class GroupCommitQueue {
   }
 
   private flush(): void {
-    const batch = this.pending.length > this.options.maxBatchSize
-      ? this.pending.splice(0, this.options.maxBatchSize)
-      : this.pending.splice(0);
+    const batch = this.pending.length > this.options.maxBatchSize ? this.pending.splice(0, this.options.maxBatchSize) : this.pending.splice(0);
     if (this.pending.length > 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushCallback);

@@ -113,16 +113,12 @@ describe('SqliteEventStore', () => {
   it('groups concurrent appends into few transactions', async () => {
     const store = openStore();
     const before = store.stats();
-    const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => store.append(`group-${i}`, [event('E', { i })], 'no_stream')),
-    );
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.append(`group-${i}`, [event('E', { i })], 'no_stream')));
     const after = store.stats();
     expect(after.transactions - before.transactions).toBeLessThanOrEqual(2);
     expect(after.operations - before.operations).toBe(100);
     expect(after.events - before.events).toBe(100);
-    expect(results.map((r) => r.position).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: 100 }, (_, i) => i + 1),
-    );
+    expect(results.map((r) => r.position).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 
   it('caps a batch at maxBatchSize and still commits everything', async () => {
@@ -207,10 +203,7 @@ describe('SqliteEventStore', () => {
     const a = openStore();
     const b = openStore();
     await a.append('contended', [event()], 'no_stream');
-    const outcomes = await Promise.allSettled([
-      a.append('contended', [event('FromA')], 0),
-      b.append('contended', [event('FromB')], 0),
-    ]);
+    const outcomes = await Promise.allSettled([a.append('contended', [event('FromA')], 0), b.append('contended', [event('FromB')], 0)]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     expect(await b.readStream('contended')).toHaveLength(2);
     expect((await a.readAll()).map((e) => e.position)).toEqual([1, 2]);
@@ -223,10 +216,7 @@ describe('SqliteEventStore', () => {
     const other = new Database(filename);
     try {
       other.exec('BEGIN IMMEDIATE');
-      const outcomes = await Promise.allSettled([
-        store.append('locked', [event()], 0),
-        store.append('elsewhere', [event()], 'no_stream'),
-      ]);
+      const outcomes = await Promise.allSettled([store.append('locked', [event()], 0), store.append('elsewhere', [event()], 'no_stream')]);
       expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
       expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/locked|busy/i);
       other.exec('ROLLBACK');
@@ -241,9 +231,7 @@ describe('SqliteEventStore', () => {
     await store.append('revived', [event(), event()], 'no_stream');
     await store.deleteStream('revived', 1);
     await expect(store.append('revived', [event()], 1)).rejects.toBeInstanceOf(WrongExpectedRevisionError);
-    await expect(store.append('revived', [event()], 'stream_exists')).rejects.toBeInstanceOf(
-      WrongExpectedRevisionError,
-    );
+    await expect(store.append('revived', [event()], 'stream_exists')).rejects.toBeInstanceOf(WrongExpectedRevisionError);
     expect(await store.append('revived', [event('Again')], 'no_stream')).toEqual({ nextRevision: 2, position: 3 });
     expect((await store.readStream('revived')).map((e) => e.type)).toEqual(['Again']);
     // readAll is the log: it keeps the events of deleted streams.

@@ -168,9 +168,7 @@ export class SqliteEventStore implements EventStore {
         SELECT (SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1) AS last,
                s.truncate_before, s.tombstoned
         FROM (SELECT 1) LEFT JOIN streams s ON s.name = ?`),
-      insert: db.prepare(
-        'INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insert: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       markDeleted: db.prepare(`
         INSERT INTO streams (name, truncate_before, tombstoned) VALUES (?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET truncate_before = excluded.truncate_before,
@@ -296,15 +294,7 @@ export class SqliteEventStore implements EventStore {
     let position = 0;
     for (const event of events) {
       revision++;
-      const info = this.statements.insert.run(
-        event.id,
-        stream,
-        revision,
-        event.type,
-        event.data,
-        event.metadata,
-        recordedAt,
-      );
+      const info = this.statements.insert.run(event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
       position = Number(info.lastInsertRowid);
     }
     this.eventsInBatch += events.length;

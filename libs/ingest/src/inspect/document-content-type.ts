@@ -3,8 +3,7 @@ import { importEsm } from '../esm';
 export const DOCUMENT_CONTENT_TYPES = ['application/pdf', 'image/tiff', 'image/png', 'image/jpeg'] as const;
 export type DocumentContentType = (typeof DOCUMENT_CONTENT_TYPES)[number];
 
-export const isDocumentContentType = (value: string): value is DocumentContentType =>
-  (DOCUMENT_CONTENT_TYPES as readonly string[]).includes(value);
+export const isDocumentContentType = (value: string): value is DocumentContentType => (DOCUMENT_CONTENT_TYPES as readonly string[]).includes(value);
 
 type FileTypeModule = typeof import('file-type');
 

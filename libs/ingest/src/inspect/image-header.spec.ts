@@ -25,8 +25,16 @@ describe('readImageHeader', () => {
   it('reads generated files of every shape, from a buffer, reading no further than maxPages directories', async () => {
     expect(await readImageHeader(grayPng(16, 40), 'image/png', 1)).toEqual([{ width: 16, height: 40 }]);
     expect(await readImageHeader(blankJpeg(65_500, 8), 'image/jpeg', 1)).toEqual([{ width: 65_500, height: 8 }]);
-    const tiff = bilevelTiff([{ width: 100, height: 200 }, { width: 1, height: 5_000_000 }, { width: 3, height: 4 }]);
-    expect(await readImageHeader(tiff, 'image/tiff', 10)).toEqual([{ width: 100, height: 200 }, { width: 1, height: 5_000_000 }, { width: 3, height: 4 }]);
+    const tiff = bilevelTiff([
+      { width: 100, height: 200 },
+      { width: 1, height: 5_000_000 },
+      { width: 3, height: 4 },
+    ]);
+    expect(await readImageHeader(tiff, 'image/tiff', 10)).toEqual([
+      { width: 100, height: 200 },
+      { width: 1, height: 5_000_000 },
+      { width: 3, height: 4 },
+    ]);
     expect(await readImageHeader(tiff, 'image/tiff', 2)).toHaveLength(2);
   });
 

@@ -105,7 +105,7 @@ async function tiffHeader(bytes: ByteSource, maxPages: number): Promise<PageSize
   if (u16(head, 2) !== 42) return undefined; // 43 is BigTIFF: left to libvips
   const pages: PageSize[] = [];
   const seen = new Set<number>();
-  for (let ifd = u32(head, 4); ifd !== 0 && pages.length < maxPages; ) {
+  for (let ifd = u32(head, 4); ifd !== 0 && pages.length < maxPages;) {
     if (seen.has(ifd)) return undefined; // a loop of directories: damaged
     seen.add(ifd);
     const countBytes = await bytes.read(ifd, 2);

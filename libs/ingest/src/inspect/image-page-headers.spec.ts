@@ -1,12 +1,18 @@
 import sharp from 'sharp';
 import { checkImageHeaders } from './image-page-headers';
 
-const png = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).png().toBuffer();
+const png = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .png()
+    .toBuffer();
 const limits = { minPageSidePixels: 16, maxPageAspectRatio: 20, maxPixelsPerPage: 1_000_000 };
 
 describe('checkImageHeaders (inspection and rasterizing)', () => {
   it("returns each page's size and density from the headers", async () => {
-    const image = await sharp(await png(300, 200)).withMetadata({ density: 300 }).png().toBuffer();
+    const image = await sharp(await png(300, 200))
+      .withMetadata({ density: 300 })
+      .png()
+      .toBuffer();
     await expect(checkImageHeaders(image, 'image/png', limits)).resolves.toEqual([{ width: 300, height: 200, density: 300 }]);
   });
 

@@ -55,12 +55,12 @@ describe('inspectDocument', () => {
   });
 
   describe('bad inputs (test/fixtures/bad-inputs/expectations.json)', () => {
-    const expectations: Record<string, { expect: 'accept' | 'reject'; why: string }> = JSON.parse(
-      readFileSync(join(BAD_INPUTS, 'expectations.json'), 'utf8'),
-    );
+    const expectations: Record<string, { expect: 'accept' | 'reject'; why: string }> = JSON.parse(readFileSync(join(BAD_INPUTS, 'expectations.json'), 'utf8'));
 
     it('covers every rejection with an expected status and reason', () => {
-      const rejected = Object.entries(expectations).filter(([, e]) => e.expect === 'reject').map(([file]) => file);
+      const rejected = Object.entries(expectations)
+        .filter(([, e]) => e.expect === 'reject')
+        .map(([file]) => file);
       expect(rejected.sort()).toEqual(Object.keys(REFUSALS).sort());
     });
 
@@ -198,7 +198,13 @@ describe('inspectDocument', () => {
       ['notes.pdf', Buffer.from('Patient presented with chest pain.\n')],
       ['archive.tif', Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(200, 1)])],
       ['program.png', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(510, 0)])],
-      ['picture.jpg', Buffer.from('GIF89a\u0001\u0000\u0001\u0000\u0080\u0000\u0000\u0000\u0000\u0000\u00ff\u00ff\u00ff!\u00f9\u0004\u0001\u0000\u0000\u0000\u0000,\u0000\u0000\u0000\u0000\u0001\u0000\u0001\u0000\u0000\u0002\u0002D\u0001\u0000;', 'latin1')],
+      [
+        'picture.jpg',
+        Buffer.from(
+          'GIF89a\u0001\u0000\u0001\u0000\u0080\u0000\u0000\u0000\u0000\u0000\u00ff\u00ff\u00ff!\u00f9\u0004\u0001\u0000\u0000\u0000\u0000,\u0000\u0000\u0000\u0000\u0001\u0000\u0001\u0000\u0000\u0002\u0002D\u0001\u0000;',
+          'latin1',
+        ),
+      ],
     ])('refuses %s with 415 whatever its name says', async (name, bytes) => {
       const refusal = await refusalOf(inspectDocument(await tmpFile(name, bytes), limits()));
       expect([refusal.status, refusal.reason]).toEqual([415, 'unsupported-type']);

@@ -54,7 +54,13 @@ describe('OcrJobRunner', () => {
     const key = await keys.create(RECORD_ID);
     const stored = await putEncrypted(blobs, `records/${RECORD_ID}/content/1`, Buffer.from('%PDF-1.7 scanned page'), key);
     const command = createRecord({ content: content({ blobKey: stored.key, sha256: stored.sha256, size: stored.size }) });
-    await records.run({ stream: recordStream(RECORD_ID), keyId: RECORD_ID, decider: recordDecider, command, context: { actor: command.actor, correlationId: 'c', at: command.at } });
+    await records.run({
+      stream: recordStream(RECORD_ID),
+      keyId: RECORD_ID,
+      decider: recordDecider,
+      command,
+      context: { actor: command.actor, correlationId: 'c', at: command.at },
+    });
     projections.start();
   });
 
@@ -78,7 +84,7 @@ describe('OcrJobRunner', () => {
 
   /** Polls (with a deadline) until `condition` holds. */
   async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    for (const deadline = Date.now() + timeoutMs; !condition();) {
       if (Date.now() > deadline) throw new Error('condition not met in time');
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -109,7 +115,13 @@ describe('OcrJobRunner', () => {
     const clock = manualClock();
     const recognizer = flakyRecognizer(1, clock.now);
     const logged: string[] = [];
-    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 400, log: (m) => logged.push(m), now: clock.now });
+    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, {
+      nodeId: 'node-a',
+      pollIntervalMs: 10,
+      retryDelayMs: 400,
+      log: (m) => logged.push(m),
+      now: clock.now,
+    });
     ocr.start();
     await until(() => recognizer.calls.length === 1);
     await expectRetryAfter(clock, recognizer, logged, 400);
@@ -125,7 +137,14 @@ describe('OcrJobRunner', () => {
     const clock = manualClock();
     const recognizer = flakyRecognizer(10, clock.now);
     const logged: string[] = [];
-    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 100, maxAttempts: 3, log: (m) => logged.push(m), now: clock.now });
+    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, {
+      nodeId: 'node-a',
+      pollIntervalMs: 10,
+      retryDelayMs: 100,
+      maxAttempts: 3,
+      log: (m) => logged.push(m),
+      now: clock.now,
+    });
     ocr.start();
     await until(() => recognizer.calls.length === 1);
     await expectRetryAfter(clock, recognizer, logged, 100);
@@ -156,7 +175,7 @@ describe('OcrJobRunner', () => {
     expect(failed.data.reason).toBe('The content cannot be recognized (page-too-narrow)');
   });
 
-  it('leaves no copy of the record key in memory: every key handed out for the job (its own, the PHI codec\'s) is wiped', async () => {
+  it("leaves no copy of the record key in memory: every key handed out for the job (its own, the PHI codec's) is wiped", async () => {
     const handed: Buffer[] = [];
     const get = keys.get.bind(keys);
     const spy = jest.spyOn(keys, 'get').mockImplementation(async (id) => {

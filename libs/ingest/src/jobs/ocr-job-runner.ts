@@ -139,7 +139,15 @@ export class OcrJobRunner {
         stream: ocrJobStream(job.recordId, job.version),
         keyId: null,
         decider: ocrJobDecider,
-        command: { type: 'ClaimOcrJob', recordId: job.recordId, version: job.version, nodeId: this.options.nodeId, at: context.at, leaseMs: this.leaseMs, maxAttempts: this.maxAttempts },
+        command: {
+          type: 'ClaimOcrJob',
+          recordId: job.recordId,
+          version: job.version,
+          nodeId: this.options.nodeId,
+          at: context.at,
+          leaseMs: this.leaseMs,
+          maxAttempts: this.maxAttempts,
+        },
         context,
       });
     } catch (error) {
@@ -148,7 +156,20 @@ export class OcrJobRunner {
         return;
       }
       if (error instanceof DomainError && error.kind === 'gone') {
-        await this.finish(key, await this.record({ type: 'FailOcr', recordId: job.recordId, version: job.version, reason: `OCR failed ${this.maxAttempts} times`, actor: context.actor, at: context.at }, context));
+        await this.finish(
+          key,
+          await this.record(
+            {
+              type: 'FailOcr',
+              recordId: job.recordId,
+              version: job.version,
+              reason: `OCR failed ${this.maxAttempts} times`,
+              actor: context.actor,
+              at: context.at,
+            },
+            context,
+          ),
+        );
         return;
       }
       throw error;
@@ -175,7 +196,13 @@ export class OcrJobRunner {
           // pixels: stored before the limits, or under looser ones). Another attempt would only
           // refuse it again: fail the version now.
           const reason = `The content cannot be recognized (${error.reason})`;
-          await this.finish(key, await this.record({ type: 'FailOcr', recordId: job.recordId, version: job.version, reason, actor: context.actor, at: new Date().toISOString() }, context));
+          await this.finish(
+            key,
+            await this.record(
+              { type: 'FailOcr', recordId: job.recordId, version: job.version, reason, actor: context.actor, at: new Date().toISOString() },
+              context,
+            ),
+          );
           this.log(`OCR of ${key} failed for good: ${error.reason}`);
           return;
         }
@@ -195,7 +222,17 @@ export class OcrJobRunner {
     }
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
     const position = await this.record(
-      { type: 'CompleteOcr', recordId: job.recordId, version: job.version, pages: pages.length, meanConfidence, textKey, pageTexts: pages.map((p) => p.text), actor: context.actor, at: new Date().toISOString() },
+      {
+        type: 'CompleteOcr',
+        recordId: job.recordId,
+        version: job.version,
+        pages: pages.length,
+        meanConfidence,
+        textKey,
+        pageTexts: pages.map((p) => p.text),
+        actor: context.actor,
+        at: new Date().toISOString(),
+      },
       context,
     );
     await this.finish(key, position);
@@ -233,7 +270,13 @@ export class OcrJobRunner {
   private async record(command: RecordCommand, context: CommandContext): Promise<number | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { position } = await this.runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
+        const { position } = await this.runner.run({
+          stream: recordStream(command.recordId),
+          keyId: command.recordId,
+          decider: recordDecider,
+          command,
+          context,
+        });
         return position ?? null;
       } catch (error) {
         if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return null;

@@ -51,7 +51,11 @@ export const ocrJobsProjection: RecordProjection<'RecordCreated' | 'RecordAmende
       }
       case 'OcrCompleted':
       case 'OcrFailed':
-        statement(db, 'UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(event.type === 'OcrCompleted' ? 'done' : 'failed', event.data.recordId, event.data.version);
+        statement(db, 'UPDATE ocr_jobs SET status = ? WHERE record_id = ? AND version = ?').run(
+          event.type === 'OcrCompleted' ? 'done' : 'failed',
+          event.data.recordId,
+          event.data.version,
+        );
         return;
     }
   },
@@ -63,9 +67,8 @@ export const ocrJobsProjection: RecordProjection<'RecordCreated' | 'RecordAmende
 
 export function pendingOcrJobs(db: Database.Database, limit: number): PendingOcrJob[] {
   return statement(
-      db,
-      `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType
+    db,
+    `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType
        FROM ocr_jobs WHERE status = 'pending' ORDER BY position LIMIT ?`,
-    )
-    .all(limit) as PendingOcrJob[];
+  ).all(limit) as PendingOcrJob[];
 }

@@ -106,9 +106,7 @@ export class OcrPool {
   private closed = false;
   private closing?: Promise<void>;
 
-  private constructor(
-    private readonly settings: Required<Omit<OcrPoolOptions, 'parameters'>> & { parameters: Record<string, string> },
-  ) {}
+  private constructor(private readonly settings: Required<Omit<OcrPoolOptions, 'parameters'>> & { parameters: Record<string, string> }) {}
 
   static async start(options: OcrPoolOptions = {}): Promise<OcrPool> {
     const workers = options.workers ?? availableParallelism();

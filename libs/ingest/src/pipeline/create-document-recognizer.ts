@@ -64,9 +64,9 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
             continue;
           }
           const { data, dpi } = raster.image!;
-          const page = ocr.recognize(data, { dpi }).then(
-            (r): RecognizedPage => ({ page: raster.page, text: r.text, confidence: r.confidence, source: 'ocr', words: r.words }),
-          );
+          const page = ocr
+            .recognize(data, { dpi })
+            .then((r): RecognizedPage => ({ page: raster.page, text: r.text, confidence: r.confidence, source: 'ocr', words: r.words }));
           // A failed page is reported by Promise.all below; these handlers only keep it from being "unhandled" meanwhile.
           page.catch(() => undefined);
           pages.push(page);

@@ -14,7 +14,10 @@ export async function encodeGray(gray: Buffer, width: number, height: number, dp
   if (gray.length !== width * height) throw new Error(`Expected ${width * height} grayscale bytes, got ${gray.length}`);
   if (encoding === 'pgm') return encodePgm({ data: gray, width, height });
   if (encoding === 'auto' && isBilevel(gray)) return encodePbm({ data: gray, width, height });
-  const png = await sharp(gray, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 1 }).toBuffer();
+  const png = await sharp(gray, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 1 })
+    .toBuffer();
   return withResolution(png, dpi);
 }
 
@@ -58,7 +61,7 @@ function withResolution(png: Buffer, dpi: number): Buffer {
 
 /** Offset of the first chunk of `type` before the image data, if any. */
 function findChunk(png: Buffer, type: string): number | undefined {
-  for (let offset = PNG_SIGNATURE_BYTES; offset + 8 <= png.length; ) {
+  for (let offset = PNG_SIGNATURE_BYTES; offset + 8 <= png.length;) {
     const length = png.readUInt32BE(offset);
     const name = png.toString('ascii', offset + 4, offset + 8);
     if (name === type) return offset;

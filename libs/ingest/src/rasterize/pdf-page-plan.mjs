@@ -98,7 +98,10 @@ export function textOf(textContent) {
     text += item.str;
     if (item.hasEOL) text += '\n';
   }
-  return text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  return text
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function looksMeaningful(text, overScan) {

@@ -22,7 +22,8 @@ export type PdfWorkerReply =
   | { type: 'page'; page: number; image: { gray: Uint8Array; width: number; height: number; dpi: number } }
   | { type: 'end' };
 
-type WireReply = PdfWorkerReply | { type: 'closed'; heapBytes: number } | { type: 'refused'; reason: IngestRefusalReason } | { type: 'failed'; name: string; message: string };
+type WireReply =
+  PdfWorkerReply | { type: 'closed'; heapBytes: number } | { type: 'refused'; reason: IngestRefusalReason } | { type: 'failed'; name: string; message: string };
 
 export type PdfWorkerFailureKind = 'timeout' | 'out-of-memory' | 'crashed' | 'failed' | 'aborted';
 

@@ -162,7 +162,9 @@ describe('rasterizeDocument', () => {
 
     it('OCRs a scan with only a short stamp in its text layer instead of taking the stamp as the page', async () => {
       const gray = Buffer.alloc(1700 * 2200, 255);
-      const pdf = minimalPdf([{ widthPt: 612, heightPt: 792, image: { width: 1700, height: 2200, gray }, lines: ['RECEIVED 2025-01-20 MEDICAL RECORDS DEPT'] }]);
+      const pdf = minimalPdf([
+        { widthPt: 612, heightPt: 792, image: { width: 1700, height: 2200, gray }, lines: ['RECEIVED 2025-01-20 MEDICAL RECORDS DEPT'] },
+      ]);
       const [page] = await allPages(pdf, 'application/pdf');
       expect(page.textLayer).toBeUndefined();
       expect(page.image).toMatchObject({ width: 1700, height: 2200, dpi: 200 });

@@ -11,10 +11,6 @@ export type { PageRaster, RasterEncoding, RasterizeOptions } from './page-raster
  * `source` is a file path or the document's bytes. Stop early with `break`/`return()`: the PDF
  * worker thread is ended in every case.
  */
-export function rasterizeDocument(
-  source: string | Buffer,
-  contentType: DocumentContentType,
-  options: RasterizeOptions = {},
-): AsyncGenerator<PageRaster> {
+export function rasterizeDocument(source: string | Buffer, contentType: DocumentContentType, options: RasterizeOptions = {}): AsyncGenerator<PageRaster> {
   return contentType === 'application/pdf' ? rasterizePdfPages(source, options) : rasterizeImagePages(source, contentType, options);
 }

@@ -15,11 +15,7 @@ const PLAUSIBLE_SCAN_DPI = { min: 100, max: 2400 };
  * 1 page took OCR from 319 MB to 1.47 GB): such a document is refused (IngestRefusal) before
  * anything is decoded. Each page is decoded and encoded in one of the process's decode slots.
  */
-export async function* rasterizeImagePages(
-  source: string | Buffer,
-  contentType: ImageContentType,
-  options: RasterizeOptions = {},
-): AsyncGenerator<PageRaster> {
+export async function* rasterizeImagePages(source: string | Buffer, contentType: ImageContentType, options: RasterizeOptions = {}): AsyncGenerator<PageRaster> {
   const maxPixels = options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage;
   const shape = {
     minPageSidePixels: options.minPageSidePixels ?? DEFAULT_INGEST_LIMITS.minPageSidePixels,

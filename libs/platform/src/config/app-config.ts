@@ -9,8 +9,7 @@ export interface AppConfig {
   dataDir: string;
   eventStore: { kind: 'sqlite'; filename: string } | { kind: 'eventstoredb'; connectionString: string };
   blobStore:
-    | { kind: 'fs'; root: string }
-    | { kind: 'minio'; endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string };
+    { kind: 'fs'; root: string } | { kind: 'minio'; endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string };
   /** Base64/hex master key from the environment; when absent an embedded deployment generates one. */
   masterKey?: string;
   adminPassword?: string;

@@ -36,12 +36,17 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: KEY_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.keys },
         { provide: BLOB_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.blobs },
         { provide: PhiCodec, inject: [STORES], useFactory: (stores: Stores) => stores.codec },
-        { provide: EventSourcedRunner, useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec), inject: [EVENT_STORE, PhiCodec] },
+        {
+          provide: EventSourcedRunner,
+          useFactory: (store: EventStore, codec: PhiCodec) => new EventSourcedRunner(store, codec),
+          inject: [EVENT_STORE, PhiCodec],
+        },
         { provide: PipelinedAppender, useFactory: (store: EventStore) => new PipelinedAppender(store), inject: [EVENT_STORE] },
         { provide: HashingSlots, useFactory: () => new HashingSlots(config.passwordHashing.concurrency, config.passwordHashing.maxWaiting) },
         {
           provide: UserDirectory,
-          useFactory: (eventSourced: EventSourcedRunner, hashing: HashingSlots) => new UserDirectory(eventSourced, { refreshMs: config.userRefreshMs, hashing }),
+          useFactory: (eventSourced: EventSourcedRunner, hashing: HashingSlots) =>
+            new UserDirectory(eventSourced, { refreshMs: config.userRefreshMs, hashing }),
           inject: [EventSourcedRunner, HashingSlots],
         },
         {
@@ -52,7 +57,20 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: SERVER_SECRET, useFactory: (): Buffer => loadServerSecret(config) },
         { provide: TokenService, useFactory: (secret: Buffer) => new TokenService(secret, config.tokenTtlSeconds), inject: [SERVER_SECRET] },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, KEY_STORE, BLOB_STORE, PhiCodec, EventSourcedRunner, PipelinedAppender, HashingSlots, UserDirectory, TokenRevocations, TokenService, SERVER_SECRET],
+      exports: [
+        APP_CONFIG,
+        EVENT_STORE,
+        KEY_STORE,
+        BLOB_STORE,
+        PhiCodec,
+        EventSourcedRunner,
+        PipelinedAppender,
+        HashingSlots,
+        UserDirectory,
+        TokenRevocations,
+        TokenService,
+        SERVER_SECRET,
+      ],
     };
   }
 

@@ -46,7 +46,9 @@ export async function openStores(config: AppConfig, options?: OpenStoresOptions 
 export async function openStores(config: AppConfig, options: OpenStoresOptions = {}): Promise<Stores | PhiFreeStores> {
   const warn = options.warn ?? (() => undefined);
   const withPhi = options.phi !== false;
-  const masterKey = withPhi ? loadMasterKey({ env: { MEDREC_MASTER_KEY: config.masterKey }, dataDir: config.dataDir, embedded: config.embedded, warn }) : undefined;
+  const masterKey = withPhi
+    ? loadMasterKey({ env: { MEDREC_MASTER_KEY: config.masterKey }, dataDir: config.dataDir, embedded: config.embedded, warn })
+    : undefined;
   const events = createEventStore(config);
   const opened: Array<{ close(): Promise<void> }> = [events];
   const close = async () => {

@@ -41,14 +41,17 @@ export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAm
     if (!event.phiReadable) return;
     if (event.type === 'RecordCreated') {
       const d = event.data;
-      statement(db, 'INSERT OR REPLACE INTO disclosure_patients (record_id, mrn, document_type) VALUES (?, ?, ?)').run(d.recordId, normalizeMrn(d.mrn), d.documentType);
+      statement(db, 'INSERT OR REPLACE INTO disclosure_patients (record_id, mrn, document_type) VALUES (?, ?, ?)').run(
+        d.recordId,
+        normalizeMrn(d.mrn),
+        d.documentType,
+      );
       return;
     }
     if (event.type !== 'RecordReleased') return;
     const d = event.data;
     const patient = statement(db, 'SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
-      | { mrn: string; documentType: string }
-      | undefined;
+      { mrn: string; documentType: string } | undefined;
     if (!patient) return;
     statement(
       db,
@@ -110,12 +113,11 @@ export interface Disclosure {
 export function patientDisclosures(db: Database.Database, mrn: string, from: Date, to: Date): Disclosure[] {
   // released_at is an ISO 8601 UTC string (toISOString), so it compares as text in time order.
   const rows = statement(
-      db,
-      `SELECT release_id, record_id, released_at, recipient_name, recipient_address, description, purpose,
+    db,
+    `SELECT release_id, record_id, released_at, recipient_name, recipient_address, description, purpose,
          authorization_reference, versions, released_by, document_type
        FROM disclosures WHERE mrn = ? AND released_at >= ? AND released_at <= ? ORDER BY released_at, position`,
-    )
-    .all(normalizeMrn(mrn), from.toISOString(), to.toISOString()) as DisclosureRow[];
+  ).all(normalizeMrn(mrn), from.toISOString(), to.toISOString()) as DisclosureRow[];
   return rows.map((r) => ({
     date: r.released_at,
     recipient: { name: r.recipient_name, address: r.recipient_address },

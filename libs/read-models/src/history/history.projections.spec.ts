@@ -61,12 +61,29 @@ describe('history projections', () => {
       type: 'RecordAccessed',
       data: { recordId, accessId: `acc-${at}`, version, what: 'record', purpose: 'treatment', actor: actors.clinician.username, role: 'clinician', at },
     };
-    const metadata = { actor: actors.clinician.username, role: 'clinician', purpose: 'treatment', correlationId: 'corr', causationId: 'corr', occurredAt: at, schemaVersion: 1 };
+    const metadata = {
+      actor: actors.clinician.username,
+      role: 'clinician',
+      purpose: 'treatment',
+      correlationId: 'corr',
+      causationId: 'corr',
+      occurredAt: at,
+      schemaVersion: 1,
+    };
     return store.append(recordAccessStream(recordId), [{ type: event.type, data: event.data, metadata }], 'any');
   };
 
   const snapshot = () =>
-    Object.fromEntries(TABLES.map((table) => [table, projections.db.prepare(`SELECT * FROM ${table}`).all().map((row) => JSON.stringify(row)).sort()]));
+    Object.fromEntries(
+      TABLES.map((table) => [
+        table,
+        projections.db
+          .prepare(`SELECT * FROM ${table}`)
+          .all()
+          .map((row) => JSON.stringify(row))
+          .sort(),
+      ]),
+    );
 
   /** A record through its whole life, and another of another patient that is destroyed. */
   async function scenario(): Promise<void> {
@@ -130,7 +147,10 @@ describe('history projections', () => {
     const paged: typeof timeline = [];
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof timelinePage>> = await timelinePage(db, store, RECORD_ID, head, { limit: 3, ...(cursor ? { cursor: JSON.parse(Buffer.from(cursor, 'base64url').toString()) } : {}) });
+      const page: Awaited<ReturnType<typeof timelinePage>> = await timelinePage(db, store, RECORD_ID, head, {
+        limit: 3,
+        ...(cursor ? { cursor: JSON.parse(Buffer.from(cursor, 'base64url').toString()) } : {}),
+      });
       expect(page.timeline.length).toBeLessThanOrEqual(3);
       paged.push(...page.timeline);
       cursor = page.nextCursor;
@@ -139,7 +159,13 @@ describe('history projections', () => {
 
     const window = { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2030-01-01T00:00:00Z') };
     expect(patientDisclosures(db, 'mrn-004217', window.from, window.to)).toEqual([
-      expect.objectContaining({ recordId: RECORD_ID, releaseId: 'rel-0001', versions: [2], purpose: 'payment', recipient: { name: 'Northside Insurance Claims Dept.', address: '1 Example Way, Springfield' } }),
+      expect.objectContaining({
+        recordId: RECORD_ID,
+        releaseId: 'rel-0001',
+        versions: [2],
+        purpose: 'payment',
+        recipient: { name: 'Northside Insurance Claims Dept.', address: '1 Example Way, Springfield' },
+      }),
     ]);
 
     // The destroyed record: no rows of it, the late access included.

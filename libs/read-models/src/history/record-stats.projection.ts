@@ -50,8 +50,10 @@ export const recordStatsProjection: RecordProjection<'RecordCreated' | 'RecordAm
       case 'OcrFailed': {
         const d = event.data;
         // The OCR'd content is that of the newest upload at or before the version (an amendment without a file shares it).
-        const target = statement(db, 'SELECT version FROM stats_uploads WHERE record_id = ? AND version <= ? ORDER BY version DESC LIMIT 1')
-          .get(d.recordId, d.version) as { version: number } | undefined;
+        const target = statement(db, 'SELECT version FROM stats_uploads WHERE record_id = ? AND version <= ? ORDER BY version DESC LIMIT 1').get(
+          d.recordId,
+          d.version,
+        ) as { version: number } | undefined;
         if (!target) return;
         statement(db, 'UPDATE stats_uploads SET ocr_status = ?, mean_confidence = ? WHERE record_id = ? AND version = ?').run(
           event.type === 'OcrCompleted' ? 'done' : 'failed',
@@ -120,38 +122,44 @@ export interface RecordStats {
 export function recordStats(db: Database.Database, window: { from?: string; to?: string } = {}): RecordStats {
   const held = "status <> 'destroyed'";
   const byStatus = { active: 0, archived: 0, destroyed: 0 };
-  for (const row of statement(db, 'SELECT status, COUNT(*) AS n FROM stats_records GROUP BY status').all() as Array<{ status: keyof typeof byStatus; n: number }>) {
+  for (const row of statement(db, 'SELECT status, COUNT(*) AS n FROM stats_records GROUP BY status').all() as Array<{
+    status: keyof typeof byStatus;
+    n: number;
+  }>) {
     byStatus[row.status] = row.n;
   }
   const byType: Record<string, number> = {};
-  for (const row of statement(db, `SELECT document_type AS type, COUNT(*) AS n FROM stats_records WHERE ${held} GROUP BY document_type ORDER BY document_type`).all() as Array<{ type: string; n: number }>) {
+  for (const row of statement(
+    db,
+    `SELECT document_type AS type, COUNT(*) AS n FROM stats_records WHERE ${held} GROUP BY document_type ORDER BY document_type`,
+  ).all() as Array<{ type: string; n: number }>) {
     byType[row.type] = row.n;
   }
   const heldUploads = `FROM stats_uploads u JOIN stats_records r ON r.record_id = u.record_id AND r.${held}`;
   const pages = statement(
-      db,
-      `SELECT COALESCE(SUM(u.pages), 0) AS stored,
+    db,
+    `SELECT COALESCE(SUM(u.pages), 0) AS stored,
          COALESCE(SUM(CASE WHEN u.version = (SELECT MAX(version) FROM stats_uploads x WHERE x.record_id = u.record_id) THEN u.pages END), 0) AS current
        ${heldUploads}`,
-    )
-    .get() as { stored: number; current: number };
+  ).get() as { stored: number; current: number };
   const ocr = { pending: 0, done: 0, failed: 0 };
-  for (const row of statement(db, `SELECT u.ocr_status AS status, COUNT(*) AS n ${heldUploads} GROUP BY u.ocr_status`).all() as Array<{ status: keyof typeof ocr; n: number }>) {
+  for (const row of statement(db, `SELECT u.ocr_status AS status, COUNT(*) AS n ${heldUploads} GROUP BY u.ocr_status`).all() as Array<{
+    status: keyof typeof ocr;
+    n: number;
+  }>) {
     ocr[row.status] = row.n;
   }
   const confidence = statement(db, `SELECT AVG(u.mean_confidence) AS mean ${heldUploads} WHERE u.ocr_status = 'done'`).get() as { mean: number | null };
   const uploadsPerDay = statement(
-      db,
-      `SELECT day, COUNT(*) AS uploads, COALESCE(SUM(pages), 0) AS pages FROM stats_uploads
+    db,
+    `SELECT day, COUNT(*) AS uploads, COALESCE(SUM(pages), 0) AS pages FROM stats_uploads
        WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day`,
-    )
-    .all(window.from ?? '0000-00-00', window.to ?? '9999-99-99') as RecordStats['uploadsPerDay'];
+  ).all(window.from ?? '0000-00-00', window.to ?? '9999-99-99') as RecordStats['uploadsPerDay'];
   const encountersPerMonth = statement(
-      db,
-      `SELECT e.month AS month, COUNT(*) AS records FROM stats_encounters e
+    db,
+    `SELECT e.month AS month, COUNT(*) AS records FROM stats_encounters e
        JOIN stats_records r ON r.record_id = e.record_id AND r.${held} GROUP BY e.month ORDER BY e.month`,
-    )
-    .all() as RecordStats['encountersPerMonth'];
+  ).all() as RecordStats['encountersPerMonth'];
   return {
     records: { total: byStatus.active + byStatus.archived, byStatus, byType },
     pages,

@@ -6,16 +6,7 @@ import { statement } from '../statement-cache';
 
 /** The kinds of entry of a record's timeline, one per lifecycle event. */
 export type TimelineEntryType =
-  | 'created'
-  | 'amended'
-  | 'ocr-completed'
-  | 'ocr-failed'
-  | 'accessed'
-  | 'released'
-  | 'hold-placed'
-  | 'hold-lifted'
-  | 'archived'
-  | 'destruction-approved';
+  'created' | 'amended' | 'ocr-completed' | 'ocr-failed' | 'accessed' | 'released' | 'hold-placed' | 'hold-lifted' | 'archived' | 'destruction-approved';
 
 /** The record events a timeline shows (a destruction deletes the timeline instead). */
 const SHOWN = [

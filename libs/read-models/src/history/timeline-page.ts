@@ -21,14 +21,25 @@ export interface PageRequest {
 export const encodePageCursor = (cursor: PageCursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
 /** Up to `limit` accesses from revision `fromRevision` of the access stream, up to position `upTo`. */
-async function accessesFrom(events: EventStore, recordId: string, fromRevision: number, upTo: number, limit: number): Promise<{ taken: StoredEvent[]; more: boolean }> {
+async function accessesFrom(
+  events: EventStore,
+  recordId: string,
+  fromRevision: number,
+  upTo: number,
+  limit: number,
+): Promise<{ taken: StoredEvent[]; more: boolean }> {
   const raw = await events.readStream(recordAccessStream(recordId), { fromRevision, maxCount: limit + 1 });
   const inView = raw.filter((e) => e.position <= upTo && e.type === 'RecordAccessed');
   return { taken: inView.slice(0, limit), more: inView.length > limit };
 }
 
 /** One page of a record's access log, in log order, up to and including position `upTo`. */
-export async function accessLogPage(events: EventStore, recordId: string, upTo: number, page: PageRequest): Promise<{ accesses: AccessEntry[]; nextCursor: string | null }> {
+export async function accessLogPage(
+  events: EventStore,
+  recordId: string,
+  upTo: number,
+  page: PageRequest,
+): Promise<{ accesses: AccessEntry[]; nextCursor: string | null }> {
   const { taken, more } = await accessesFrom(events, recordId, page.cursor?.r ?? 0, upTo, page.limit);
   const last = taken[taken.length - 1];
   return { accesses: taken.map(accessEntryOf), nextCursor: more && last ? encodePageCursor({ p: last.position, r: last.revision + 1 }) : null };

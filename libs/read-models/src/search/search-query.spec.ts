@@ -8,7 +8,6 @@ const fts = (q: string) => {
   return parsed.ok ? parsed.fts : parsed.reason;
 };
 
-
 describe('parseSearchQuery', () => {
   it('quotes every term and emits only its own operators', () => {
     expect(fts('pneumonia')).toBe('"pneumonia"');

@@ -21,9 +21,7 @@ const MAX_DEPTH = 8;
 const MIN_PREFIX_LENGTH = 2;
 
 export type QueryNode =
-  | { kind: 'term'; text: string; prefix: boolean }
-  | { kind: 'and'; positive: QueryNode[]; negative: QueryNode[] }
-  | { kind: 'or'; children: QueryNode[] };
+  { kind: 'term'; text: string; prefix: boolean } | { kind: 'and'; positive: QueryNode[]; negative: QueryNode[] } | { kind: 'or'; children: QueryNode[] };
 
 export type ParsedQuery =
   | {
@@ -118,7 +116,10 @@ class Parser {
       if (this.i >= this.tokens.length) break;
       this.i++; // a ')' without '('
     }
-    return and(parts.filter((p): p is QueryNode => p !== null), []);
+    return and(
+      parts.filter((p): p is QueryNode => p !== null),
+      [],
+    );
   }
 
   private peek(): Token | undefined {

@@ -28,7 +28,8 @@ const created = (recordId: string, extra: Record<string, unknown> = {}) =>
     createdAt: '2024-11-24T10:00:00.000Z',
     ...extra,
   });
-const ocr = (recordId: string, version: number, pageTexts: string[]) => event('OcrCompleted', { recordId, version, pages: pageTexts.length, meanConfidence: 90, textKey: 'k', pageTexts });
+const ocr = (recordId: string, version: number, pageTexts: string[]) =>
+  event('OcrCompleted', { recordId, version, pages: pageTexts.length, meanConfidence: 90, textKey: 'k', pageTexts });
 
 describe('search projection and service', () => {
   let db: Database.Database;
@@ -51,7 +52,15 @@ describe('search projection and service', () => {
     apply(created(A), ocr(A, 1, ['Community-acquired pneumonia. Dose <5 mg & rest.', 'Discharge medications: lisinopril']));
     const { results } = search('pneumonia');
     expect(results).toEqual([
-      expect.objectContaining({ recordId: A, version: 1, page: 1, mrn: 'MRN-00482913', patientName: 'Maria González', documentType: 'discharge-summary', current: true }),
+      expect.objectContaining({
+        recordId: A,
+        version: 1,
+        page: 1,
+        mrn: 'MRN-00482913',
+        patientName: 'Maria González',
+        documentType: 'discharge-summary',
+        current: true,
+      }),
     ]);
     expect(results[0].snippet).toBe('Community-acquired <mark>pneumonia</mark>. Dose &#60;5 mg &#38; rest.');
     expect(search('lisinopril').results.map((r) => r.page)).toEqual([2]);
@@ -103,7 +112,11 @@ describe('search projection and service', () => {
     apply(created(A), ocr(A, 1, ['pneumonia']));
     apply(event('RecordAmended', { recordId: A, version: 2, kind: 'correction', reason: 'r', title: 'Corrected summary', amendedAt: '2025-01-01T00:00:00Z' }));
     expect(search('pneumonia').results.map((r) => [r.version, r.title])).toEqual([[2, 'Corrected summary']]);
-    expect(search('pneumonia', { allVersions: true }).results.map((r) => [r.version, r.current]).sort()).toEqual([
+    expect(
+      search('pneumonia', { allVersions: true })
+        .results.map((r) => [r.version, r.current])
+        .sort(),
+    ).toEqual([
       [1, false],
       [2, true],
     ]);
@@ -118,7 +131,11 @@ describe('search projection and service', () => {
     apply(event('RecordAmended', { recordId: A, version: 2, kind: 'correction', reason: 'r', title: 'New title', amendedAt: '2025-01-01T00:00:00Z' }));
     apply(ocr(A, 1, ['pneumonia']));
     expect(search('pneumonia').results.map((r) => r.version)).toEqual([2]);
-    expect(search('pneumonia', { allVersions: true }).results.map((r) => r.version).sort()).toEqual([1, 2]);
+    expect(
+      search('pneumonia', { allVersions: true })
+        .results.map((r) => r.version)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it('a destroyed record vanishes, its tokens included', () => {
@@ -147,7 +164,11 @@ describe('search projection and service', () => {
       const id = `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
       ids.push(id);
       apply(
-        created(id, { mrn: i % 2 ? 'MRN-ODD' : 'MRN-EVEN', documentType: i % 5 === 0 ? 'lab-report' : 'progress-note', encounterDate: `2024-01-${String(i + 1).padStart(2, '0')}` }),
+        created(id, {
+          mrn: i % 2 ? 'MRN-ODD' : 'MRN-EVEN',
+          documentType: i % 5 === 0 ? 'lab-report' : 'progress-note',
+          encounterDate: `2024-01-${String(i + 1).padStart(2, '0')}`,
+        }),
         ocr(id, 1, [`fever ${'fever '.repeat(i % 7)} note ${i}`]),
       );
     }
@@ -235,7 +256,21 @@ describe('search projection and service', () => {
   });
 
   it('covers a date range with whole-year and month tokens, and gives up on open or very long ranges', () => {
-    expect(dateFacets('2016-03-15', '2017-03-15')).toEqual(['m201603', 'm201604', 'm201605', 'm201606', 'm201607', 'm201608', 'm201609', 'm201610', 'm201611', 'm201612', 'm201701', 'm201702', 'm201703']);
+    expect(dateFacets('2016-03-15', '2017-03-15')).toEqual([
+      'm201603',
+      'm201604',
+      'm201605',
+      'm201606',
+      'm201607',
+      'm201608',
+      'm201609',
+      'm201610',
+      'm201611',
+      'm201612',
+      'm201701',
+      'm201702',
+      'm201703',
+    ]);
     expect(dateFacets('2016-01-01', '2018-02-10')).toEqual(['y2016', 'y2017', 'm201801', 'm201802']);
     expect(dateFacets('2016-01-01', undefined)).toBeNull();
     expect(dateFacets('1900-02-01', '2026-01-01')).toBeNull();

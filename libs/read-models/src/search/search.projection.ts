@@ -237,7 +237,9 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
       case 'OcrCompleted': {
         const d = event.data;
         if (!event.phiReadable || !Array.isArray(d.pageTexts)) return;
-        const pages = (d.pageTexts as unknown[]).map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' })).filter((p) => p.body.trim() !== '');
+        const pages = (d.pageTexts as unknown[])
+          .map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' }))
+          .filter((p) => p.body.trim() !== '');
         const doc = docOf(s, d.recordId);
         if (doc === undefined) return;
         // The version itself, and any later version that kept its content (amended before its OCR finished).

@@ -144,7 +144,10 @@ export class SearchService {
     const ranked = request.fts !== undefined ? this.rankedIds(request, after, limit + 1) : undefined;
     const ids = ranked ? ranked.ids : this.filteredIds(request, after, limit + 1);
     const page = ids.slice(0, limit);
-    const details = this.details(request.fts, page.map((r) => r.id));
+    const details = this.details(
+      request.fts,
+      page.map((r) => r.id),
+    );
     const results: SearchHit[] = [];
     for (const row of page) {
       const d = details.get(row.id);
@@ -287,9 +290,7 @@ export class SearchService {
       return new Map((this.prepare(sql).all(...ids) as DetailRow[]).map((r) => [r.id, r]));
     }
     const onePass = hasPrefixTerm(fts);
-    const rows = onePass
-      ? `search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (${placeholders})`
-      : `search_fts.rowid IN (${placeholders})`;
+    const rows = onePass ? `search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (${placeholders})` : `search_fts.rowid IN (${placeholders})`;
     const sql = `SELECT ${columns},
         CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
         snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
@@ -311,7 +312,14 @@ export class SearchService {
   }
 
   private mac(payload: string, request: SearchRequest): Buffer {
-    const binding = JSON.stringify([request.fingerprint, request.mrn ?? null, request.documentType ?? null, request.from ?? null, request.to ?? null, !!request.allVersions]);
+    const binding = JSON.stringify([
+      request.fingerprint,
+      request.mrn ?? null,
+      request.documentType ?? null,
+      request.from ?? null,
+      request.to ?? null,
+      !!request.allVersions,
+    ]);
     return createHmac('sha256', this.cursorKey).update(payload).update('\0').update(binding).digest().subarray(0, 16);
   }
 

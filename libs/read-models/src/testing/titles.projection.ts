@@ -13,7 +13,12 @@ export function titlesProjection(options: { failOn?: string } = {}): Projection<
     drop: (db) => db.exec('DROP TABLE IF EXISTS titles'),
     apply(db, event) {
       if (options.failOn !== undefined && event.data.title === options.failOn) throw new Error('projection bug');
-      db.prepare('INSERT INTO titles VALUES (?, ?, ?, ?)').run(event.stored.position, event.data.recordId ?? null, event.data.title ?? null, event.phiReadable ? 1 : 0);
+      db.prepare('INSERT INTO titles VALUES (?, ?, ?, ?)').run(
+        event.stored.position,
+        event.data.recordId ?? null,
+        event.data.title ?? null,
+        event.phiReadable ? 1 : 0,
+      );
     },
     purge: (db, recordId) => db.prepare('DELETE FROM titles WHERE record_id = ?').run(recordId),
   };

@@ -188,7 +188,10 @@ export class ApproveDestructionDto {
 }
 
 export class DestroyRecordDto extends ApproveDestructionDto {
-  @ApiProperty({ description: 'Username of a user who approved the destruction of this record as it stands, under the same authority; must differ from the person destroying' })
+  @ApiProperty({
+    description:
+      'Username of a user who approved the destruction of this record as it stands, under the same authority; must differ from the person destroying',
+  })
   @IsString()
   @IsNotEmpty()
   @Text(MAX_APPROVER)

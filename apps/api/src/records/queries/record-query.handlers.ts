@@ -103,9 +103,7 @@ export class GetRecordEventsHandler implements IQueryHandler<GetRecordEventsQuer
     const own = loaded.events.map((e) => e.stored);
     const accesses = await this.store.readStream(recordAccessStream(query.recordId));
     const chain = verifyChain([...own, ...accesses]);
-    const decoded = [...loaded.events, ...(await this.codec.decodeAll(query.recordId, accesses))].sort(
-      (a, b) => a.stored.position - b.stored.position,
-    );
+    const decoded = [...loaded.events, ...(await this.codec.decodeAll(query.recordId, accesses))].sort((a, b) => a.stored.position - b.stored.position);
     return {
       events: decoded.map(({ event, stored, phiReadable }) => ({
         stream: stored.stream,
@@ -123,4 +121,3 @@ export class GetRecordEventsHandler implements IQueryHandler<GetRecordEventsQuer
     };
   }
 }
-

@@ -144,7 +144,9 @@ class LineProgress implements IngestProgress {
 
   private print(): void {
     const f = this.figures.current();
-    this.stream.write(`ingest: ${f.done}/${f.total} files, ${f.pages} pages, ${formatRate(f.pagesPerMinute)} pages/min, ETA ${formatEta(f.etaSeconds, f.done === f.total)}\n`);
+    this.stream.write(
+      `ingest: ${f.done}/${f.total} files, ${f.pages} pages, ${formatRate(f.pagesPerMinute)} pages/min, ETA ${formatEta(f.etaSeconds, f.done === f.total)}\n`,
+    );
   }
 }
 

@@ -49,7 +49,10 @@ describe('IngestState', () => {
     const state = await IngestState.open(path, SERVER);
     state.remember(sha('a'), { recordId: 'r', file: 'f', at: 'now' });
     await state.flush();
-    await expect(IngestState.open(path, 'http://localhost:3000')).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(`records a batch sent to ${SERVER}`) });
+    await expect(IngestState.open(path, 'http://localhost:3000')).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(`records a batch sent to ${SERVER}`),
+    });
 
     writeFileSync(path, '{"ingested": []}');
     await expect(IngestState.open(path, SERVER)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('is not one this command wrote') });

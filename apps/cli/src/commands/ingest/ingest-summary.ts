@@ -79,10 +79,7 @@ export function formatSummary(summary: IngestSummary): string {
     'Failed',
     summary.failed.map((f) => `${f.file}: ${f.error} (after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'})`),
   );
-  section(
-    'Invalid (not uploaded)',
-    summary.invalid.map(describeInvalidRow),
-  );
+  section('Invalid (not uploaded)', summary.invalid.map(describeInvalidRow));
   section('Not attempted (interrupted)', summary.notAttempted);
   return lines.join('\n') + '\n';
 }

@@ -116,14 +116,22 @@ describe('medrec ingest', () => {
     for (const [index, item] of summary.ingested.entries()) {
       const record = await clerk.get(`/api/records/${item.recordId}`, purpose('operations'));
       const row = standardRow(files[index]);
-      expect(record.body).toMatchObject({ mrn: row.mrn, patientName: row.patientName, documentType: row.documentType, title: row.title, encounterDate: '2024-03-02' });
+      expect(record.body).toMatchObject({
+        mrn: row.mrn,
+        patientName: row.patientName,
+        documentType: row.documentType,
+        title: row.title,
+        encounterDate: '2024-03-02',
+      });
       expect(record.body.versions[0].sha256).toBe(item.sha256);
     }
     const state = JSON.parse(readFileSync(join(folder, '.medrec-ingest.json'), 'utf8'));
     expect(state).toEqual({
       version: 2,
       server: app.baseUrl,
-      ingested: Object.fromEntries(summary.ingested.map((r) => [ingestedKey(standardRow(r.file).mrn, r.sha256), { recordId: r.recordId, file: r.file, at: expect.any(String) }])),
+      ingested: Object.fromEntries(
+        summary.ingested.map((r) => [ingestedKey(standardRow(r.file).mrn, r.sha256), { recordId: r.recordId, file: r.file, at: expect.any(String) }]),
+      ),
     });
     expectNoPatientNames(first.out, first.err);
 
@@ -169,7 +177,15 @@ describe('medrec ingest', () => {
     copyScans(file);
     writeFileSync(join(folder, 'manifest.json'), JSON.stringify([standardRow(file, { mrn: 'MRN-00999003', patientName: 'Third Patient' })]));
 
-    const result = await run(['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--json', '--state', join(folder, 'no-such-dir', 'state.json')]);
+    const result = await run([
+      '--manifest',
+      join(folder, 'manifest.json'),
+      '--username',
+      'clerk1',
+      '--json',
+      '--state',
+      join(folder, 'no-such-dir', 'state.json'),
+    ]);
 
     expect(result.code).toBe(1);
     expect(result.json().ingested).toEqual([expect.objectContaining({ file, recordId: expect.any(String) })]);
@@ -265,7 +281,12 @@ describe('medrec ingest', () => {
     const io = testIo({ MEDREC_SERVER: app.baseUrl });
     const stdin = new PassThrough();
     stdin.end(`${PASSWORD}\n`);
-    const fromStdin = await ingest({ ...io, stdin }, folder, { manifest: join(folder, 'manifest.json'), username: 'clerk1', passwordStdin: true }, { progressIntervalMs: 1 });
+    const fromStdin = await ingest(
+      { ...io, stdin },
+      folder,
+      { manifest: join(folder, 'manifest.json'), username: 'clerk1', passwordStdin: true },
+      { progressIntervalMs: 1 },
+    );
     expect(fromStdin.totals).toMatchObject({ ingested: 1 });
 
     const token = (await new Client(app.baseUrl).post('/api/auth/token', { username: 'clerk1', password: PASSWORD })).body.accessToken;
@@ -287,12 +308,24 @@ describe('medrec ingest', () => {
       [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 16/],
       [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'ftp://x'], /--server must be an http/],
       [['--manifest', join(folder, 'manifest.json'), '--password-stdin'], /--password-stdin needs --username/],
-      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://192.0.2.1:3000'], /http:\/\/192\.0\.2\.1:3000 is plain HTTP to another machine: .*--allow-insecure-http/],
+      [
+        ['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://192.0.2.1:3000'],
+        /http:\/\/192\.0\.2\.1:3000 is plain HTTP to another machine: .*--allow-insecure-http/,
+      ],
       [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://medrec.example'], /plain HTTP to another machine/],
       // With the flag, the check passes (with a warning): the next problem is the empty manifest.
-      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://192.0.2.1:3000', '--allow-insecure-http'], /warning: .* is plain HTTP[^]*The manifest lists no files/],
-      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://127.0.0.2:3000'], /^(?![^]*plain HTTP)[^]*The manifest lists no files/],
-      [['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://[::1]:3000'], /^(?![^]*plain HTTP)[^]*The manifest lists no files/],
+      [
+        ['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://192.0.2.1:3000', '--allow-insecure-http'],
+        /warning: .* is plain HTTP[^]*The manifest lists no files/,
+      ],
+      [
+        ['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://127.0.0.2:3000'],
+        /^(?![^]*plain HTTP)[^]*The manifest lists no files/,
+      ],
+      [
+        ['--manifest', join(folder, 'manifest.json'), '--username', 'clerk1', '--server', 'http://[::1]:3000'],
+        /^(?![^]*plain HTTP)[^]*The manifest lists no files/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await run(args);

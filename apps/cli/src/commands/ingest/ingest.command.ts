@@ -48,7 +48,9 @@ export async function ingest(io: CliIo, folderArgument: string, options: IngestO
   const server = serverUrl(options.server ?? io.env[SERVER_ENV] ?? DEFAULT_SERVER);
   if (isCleartextToRemote(server)) {
     if (!options.allowInsecureHttp) {
-      throw CliError.usage(`${server} is plain HTTP to another machine: patient data would cross the network unencrypted. Use https://, or pass --allow-insecure-http to send it anyway`);
+      throw CliError.usage(
+        `${server} is plain HTTP to another machine: patient data would cross the network unencrypted. Use https://, or pass --allow-insecure-http to send it anyway`,
+      );
     }
     io.stderr.write(`warning: ${server} is plain HTTP: patient data will cross the network unencrypted (--allow-insecure-http)\n`);
   }

@@ -28,19 +28,35 @@ describe('manifest', () => {
   afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
   it('accepts the standard columns and the fixture aliases, deriving a missing title from the type', async () => {
-    const rows = [row, { file: 'b.png', mrn: 'MRN-0002', patient: 'Bo Example', dob: '1980-02-29', type: 'discharge-summary', pages: 2, font: 'x', encounterDate: '2024-01-02' }];
+    const rows = [
+      row,
+      { file: 'b.png', mrn: 'MRN-0002', patient: 'Bo Example', dob: '1980-02-29', type: 'discharge-summary', pages: 2, font: 'x', encounterDate: '2024-01-02' },
+    ];
 
     const { entries, invalid } = await checkManifest(folder, rows, TODAY);
 
     expect(invalid).toEqual([]);
     expect(entries).toEqual([
-      { row: 1, file: 'a.png', path: join(folder, 'a.png'), size: 1, fields: { mrn: 'MRN-0001', patientName: 'Ada Example', dateOfBirth: '1970-01-31', documentType: 'lab-report', title: 'CBC' } },
+      {
+        row: 1,
+        file: 'a.png',
+        path: join(folder, 'a.png'),
+        size: 1,
+        fields: { mrn: 'MRN-0001', patientName: 'Ada Example', dateOfBirth: '1970-01-31', documentType: 'lab-report', title: 'CBC' },
+      },
       {
         row: 2,
         file: 'b.png',
         path: join(folder, 'b.png'),
         size: 2,
-        fields: { mrn: 'MRN-0002', patientName: 'Bo Example', dateOfBirth: '1980-02-29', documentType: 'discharge-summary', title: 'Discharge summary', encounterDate: '2024-01-02' },
+        fields: {
+          mrn: 'MRN-0002',
+          patientName: 'Bo Example',
+          dateOfBirth: '1980-02-29',
+          documentType: 'discharge-summary',
+          title: 'Discharge summary',
+          encounterDate: '2024-01-02',
+        },
       },
     ]);
   });
@@ -60,7 +76,11 @@ describe('manifest', () => {
     expect(entries.map((e) => e.row)).toEqual([4]);
     expect(invalid).toEqual([
       { row: 1, file: 'missing.png', problems: ['file does not exist'] },
-      { row: 2, file: '../a.png', problems: ['mrn must be 4-20 letters, digits or hyphens', 'dateOfBirth must be a date YYYY-MM-DD', 'file must be inside the folder'] },
+      {
+        row: 2,
+        file: '../a.png',
+        problems: ['mrn must be 4-20 letters, digits or hyphens', 'dateOfBirth must be a date YYYY-MM-DD', 'file must be inside the folder'],
+      },
       {
         row: 3,
         file: 'sub',
@@ -114,7 +134,9 @@ describe('manifest', () => {
     writeFileSync(join(folder, 'm2.txt'), csv);
 
     const fromCsv = await readManifest(join(folder, 'm.csv'));
-    expect(fromCsv).toEqual([{ file: 'a.png', mrn: 'MRN-0001', patientName: 'Example, Ada', dateOfBirth: '1970-01-31', documentType: 'lab-report', title: 'CBC, full' }]);
+    expect(fromCsv).toEqual([
+      { file: 'a.png', mrn: 'MRN-0001', patientName: 'Example, Ada', dateOfBirth: '1970-01-31', documentType: 'lab-report', title: 'CBC, full' },
+    ]);
     expect(await readManifest(join(folder, 'm.txt'))).toEqual([row]);
     expect(await readManifest(join(folder, 'm2.txt'))).toEqual(fromCsv);
   });
@@ -124,9 +146,18 @@ describe('manifest', () => {
     writeFileSync(join(folder, 'broken.json'), '[{"patientName": "Ada Example",');
     writeFileSync(join(folder, 'bad.csv'), 'file,mrn\na.png,MRN-1,"Ada Example"\n');
 
-    await expect(readManifest(join(folder, 'bad.json'))).rejects.toMatchObject({ exitCode: 2, message: 'A JSON manifest must be an array of objects, one per file' });
-    await expect(readManifest(join(folder, 'broken.json'))).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^The manifest is not valid JSON/) });
-    await expect(readManifest(join(folder, 'bad.csv'))).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^The manifest is not valid CSV at line 2 \(CSV_/) });
+    await expect(readManifest(join(folder, 'bad.json'))).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'A JSON manifest must be an array of objects, one per file',
+    });
+    await expect(readManifest(join(folder, 'broken.json'))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^The manifest is not valid JSON/),
+    });
+    await expect(readManifest(join(folder, 'bad.csv'))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^The manifest is not valid CSV at line 2 \(CSV_/),
+    });
     await expect(readManifest(join(folder, 'none.csv'))).rejects.toMatchObject({ exitCode: 2, message: 'Cannot read the manifest: it does not exist' });
     for (const file of ['broken.json', 'bad.csv']) {
       await readManifest(join(folder, file)).catch((error: Error) => expect(error.message).not.toContain('Ada'));

@@ -128,7 +128,14 @@ function recordFields(values: Partial<Record<Column, string>>, problems: string[
   const title = values.title ?? (documentType !== undefined && isDocumentType(documentType) ? titleFromDocumentType(documentType) : undefined);
   // Without a title of its own, a row takes the type's: no title means no valid type, already reported.
   if (title === undefined) missing.add('title');
-  const fields = { mrn: mrn ?? '', patientName: patientName ?? '', dateOfBirth: dateOfBirth ?? '', documentType: documentType ?? '', title: title ?? '', ...(encounterDate !== undefined ? { encounterDate } : {}) };
+  const fields = {
+    mrn: mrn ?? '',
+    patientName: patientName ?? '',
+    dateOfBirth: dateOfBirth ?? '',
+    documentType: documentType ?? '',
+    title: title ?? '',
+    ...(encounterDate !== undefined ? { encounterDate } : {}),
+  };
   for (const { field, message } of domainProblems(fields, today)) {
     if (missing.has(field as keyof RecordFields)) continue;
     problems.push(`${field} ${message}${field === 'documentType' ? ` (one of ${DOCUMENT_TYPES.join(', ')})` : ''}`);
@@ -169,7 +176,9 @@ async function locateFile(folder: string, file: string, problems: string[]): Pro
     return { path, size: info.size };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    problems.push(code === 'ENOENT' || code === 'ENOTDIR' ? 'file does not exist' : code === 'EACCES' ? 'file is not readable' : `file cannot be read (${code ?? 'error'})`);
+    problems.push(
+      code === 'ENOENT' || code === 'ENOTDIR' ? 'file does not exist' : code === 'EACCES' ? 'file is not readable' : `file cannot be read (${code ?? 'error'})`,
+    );
     return undefined;
   }
 }

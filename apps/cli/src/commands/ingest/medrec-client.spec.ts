@@ -63,8 +63,14 @@ describe('MedrecClient', () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  const created = (id = 'r-1'): Handler => (_req, _body, res) => json(res, 201, { id, version: 1, revision: 0, position: 7, sha256: 'ab'.repeat(32), pages: 2, contentType: 'image/png' });
-  const status = (code: number, problem: object = {}): Handler => (_req, _body, res) => json(res, code, { status: code, ...problem }, 'application/problem+json');
+  const created =
+    (id = 'r-1'): Handler =>
+    (_req, _body, res) =>
+      json(res, 201, { id, version: 1, revision: 0, position: 7, sha256: 'ab'.repeat(32), pages: 2, contentType: 'image/png' });
+  const status =
+    (code: number, problem: object = {}): Handler =>
+    (_req, _body, res) =>
+      json(res, code, { status: code, ...problem }, 'application/problem+json');
 
   it('sends the fields and the file as multipart with the bearer token', async () => {
     uploads.push(created());
@@ -100,8 +106,10 @@ describe('MedrecClient', () => {
   it("waits as long as the server's Retry-After says instead of its own backoff, at most 60 s", async () => {
     const pauses: number[] = [];
     const sleep = async (ms: number) => void pauses.push(ms);
-    const busy = (code: number, retryAfter: string): Handler => (_req, _body, res) =>
-      res.writeHead(code, { 'content-type': 'application/problem+json', 'retry-after': retryAfter }).end(JSON.stringify({ status: code }));
+    const busy =
+      (code: number, retryAfter: string): Handler =>
+      (_req, _body, res) =>
+        res.writeHead(code, { 'content-type': 'application/problem+json', 'retry-after': retryAfter }).end(JSON.stringify({ status: code }));
     const client = new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 1000, sleep });
 
     uploads.push(busy(503, '2'), busy(429, '600'), status(502), created('r-9'));
@@ -174,7 +182,9 @@ describe('MedrecClient', () => {
   });
 
   it('stops the batch on refused credentials, a missing role or a wrong server', async () => {
-    await expect(new MedrecClient(baseUrl, { ...PASSWORD, password: 'wrong' }).signIn()).rejects.toThrow(new CliError('The server refused the username or password (401)'));
+    await expect(new MedrecClient(baseUrl, { ...PASSWORD, password: 'wrong' }).signIn()).rejects.toThrow(
+      new CliError('The server refused the username or password (401)'),
+    );
 
     const withToken = new MedrecClient(baseUrl, { kind: 'token', token: 'stale' }, { retryBaseMs: 1 });
     uploads.push(status(401));
@@ -194,6 +204,8 @@ describe('MedrecClient', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
     await expect(closed.createRecord(file, 'scan.png', FIELDS)).resolves.toEqual({ kind: 'failed', error: 'fetch failed (ECONNREFUSED)', attempts: 4 });
-    await expect(new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 1 }).signIn()).rejects.toThrow(`Could not sign in to ${baseUrl}: fetch failed (ECONNREFUSED)`);
+    await expect(new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 1 }).signIn()).rejects.toThrow(
+      `Could not sign in to ${baseUrl}: fetch failed (ECONNREFUSED)`,
+    );
   });
 });

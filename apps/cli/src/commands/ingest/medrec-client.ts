@@ -166,7 +166,7 @@ async function recordForm(path: string, filename: string, fields: RecordFields):
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
   // Fields before the file: the server reads them while the file is still streaming in.
-  form.append('file', (await openAsBlob(path)), filename);
+  form.append('file', await openAsBlob(path), filename);
   return form;
 }
 

@@ -81,7 +81,8 @@ async function readStart(path: string, bytes: number): Promise<string> {
 
 function openError(error: unknown): CliError {
   const code = isNodeError(error) ? error.code : undefined;
-  const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
+  const why =
+    code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
   return CliError.usage(`Cannot read the manifest: ${why}`);
 }
 

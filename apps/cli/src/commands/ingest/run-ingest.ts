@@ -102,7 +102,10 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
         return { list: 'skipped', item: { file: entry.file, recordId: result.recordId, sha256, reason: 'duplicate' } };
       case 'refused':
         progress.uploaded(entry.size, 0);
-        return { list: 'refused', item: { file: entry.file, status: result.status, detail: result.detail, ...(result.reason ? { reason: result.reason } : {}) } };
+        return {
+          list: 'refused',
+          item: { file: entry.file, status: result.status, detail: result.detail, ...(result.reason ? { reason: result.reason } : {}) },
+        };
       case 'failed':
         progress.uploaded(entry.size, 0);
         return { list: 'failed', item: { file: entry.file, error: result.error, attempts: result.attempts } };
@@ -133,7 +136,10 @@ export async function runIngest(entries: readonly IngestEntry[], invalid: readon
     }
   };
 
-  progress.start(entries.length, entries.reduce((sum, entry) => sum + entry.size, 0));
+  progress.start(
+    entries.length,
+    entries.reduce((sum, entry) => sum + entry.size, 0),
+  );
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, entries.length)) }, worker));
   } finally {

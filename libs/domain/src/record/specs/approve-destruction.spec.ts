@@ -42,11 +42,17 @@ describe('recordDecider', () => {
     });
 
     it.each([['clerk'], ['clinician'], ['legal']] as const)('refuses an approver acting as %s', (role) => {
-      spec.given([created]).when(approveDestruction({ actor: actors[role] })).thenThrows('forbidden', 'archivist or him');
+      spec
+        .given([created])
+        .when(approveDestruction({ actor: actors[role] }))
+        .thenThrows('forbidden', 'archivist or him');
     });
 
     it('refuses a second approval by the same person of the same version', () => {
-      spec.given([created, approved]).when(approveDestruction({ approvalId: 'appr-0002' })).thenThrows('conflict', 'already approved');
+      spec
+        .given([created, approved])
+        .when(approveDestruction({ approvalId: 'appr-0002' }))
+        .thenThrows('conflict', 'already approved');
     });
 
     it('accepts a new approval by the same person once the record was amended', () => {

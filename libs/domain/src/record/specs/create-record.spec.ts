@@ -124,7 +124,10 @@ describe('recordDecider', () => {
     });
 
     it('says why a date of birth before 1880 is refused, without calling it a future date', () => {
-      const error = spec.given([]).when(createRecord({ dateOfBirth: '1879-12-31' })).thenThrows('invalid', 'dateOfBirth');
+      const error = spec
+        .given([])
+        .when(createRecord({ dateOfBirth: '1879-12-31' }))
+        .thenThrows('invalid', 'dateOfBirth');
       expect(error.errors.find((e) => e.field === 'dateOfBirth')?.message).not.toMatch(/future/);
     });
 

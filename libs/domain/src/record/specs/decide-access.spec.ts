@@ -47,7 +47,10 @@ describe('recordDecider', () => {
     });
 
     it('refuses an unknown version', () => {
-      accessSpec.given([created]).when(accessRecord({ version: 2 })).thenThrows('not-found');
+      accessSpec
+        .given([created])
+        .when(accessRecord({ version: 2 }))
+        .thenThrows('not-found');
     });
 
     it('refuses a record that does not exist', () => {

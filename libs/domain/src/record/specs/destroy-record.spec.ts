@@ -1,4 +1,27 @@
-import { accessRecord, actors, amendedContent, amendRecord, approveDestruction, archiveRecord, completeOcr, createRecord, destroyRecord, destructionApproved, failOcr, legalHoldLifted, legalHoldPlaced, liftLegalHold, placeLegalHold, RECORD_ID, recordAmended, recordArchived, recordDestroyed, recordReleased, releaseRecord, times } from '../../testing';
+import {
+  accessRecord,
+  actors,
+  amendedContent,
+  amendRecord,
+  approveDestruction,
+  archiveRecord,
+  completeOcr,
+  createRecord,
+  destroyRecord,
+  destructionApproved,
+  failOcr,
+  legalHoldLifted,
+  legalHoldPlaced,
+  liftLegalHold,
+  placeLegalHold,
+  RECORD_ID,
+  recordAmended,
+  recordArchived,
+  recordDestroyed,
+  recordReleased,
+  releaseRecord,
+  times,
+} from '../../testing';
 import { foldRecord } from '../record.decider';
 import type { RecordCommand } from '../record.commands';
 import { spec, accessSpec, existing, created, approved, destroyedHistory, tombstoneDetails } from './testing/record-spec-support';
@@ -50,11 +73,17 @@ describe('recordDecider', () => {
     });
 
     it('refuses an authority other than the one approved', () => {
-      spec.given([created, approved]).when(destroyRecord({ authority: 'Retention schedule RS-9' })).thenThrows('conflict', 'authority differs');
+      spec
+        .given([created, approved])
+        .when(destroyRecord({ authority: 'Retention schedule RS-9' }))
+        .thenThrows('conflict', 'authority differs');
     });
 
     it('matches the approver by username whatever the case and surrounding spaces, recording the approver as approved', () => {
-      spec.given([created, approved]).when(destroyRecord({ approvedBy: ` ${actors.him.username.toUpperCase()} ` })).then([recordDestroyed()]);
+      spec
+        .given([created, approved])
+        .when(destroyRecord({ approvedBy: ` ${actors.him.username.toUpperCase()} ` }))
+        .then([recordDestroyed()]);
     });
 
     it('refuses self-approval: the approver is the person destroying', () => {

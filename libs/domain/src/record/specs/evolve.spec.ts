@@ -1,5 +1,21 @@
 import { DomainError } from '../../shared/domain-error';
-import { accessRecord, actors, amendedContent, amendRecord, content, legalHoldLifted, legalHoldPlaced, ocrCompleted, RECORD_ID, recordAmended, recordArchived, recordDestroyed, recordReleased, shredded, times } from '../../testing';
+import {
+  accessRecord,
+  actors,
+  amendedContent,
+  amendRecord,
+  content,
+  legalHoldLifted,
+  legalHoldPlaced,
+  ocrCompleted,
+  RECORD_ID,
+  recordAmended,
+  recordArchived,
+  recordDestroyed,
+  recordReleased,
+  shredded,
+  times,
+} from '../../testing';
 import { foldRecord, recordDecider } from '../record.decider';
 import type { RecordCommand } from '../record.commands';
 import type { RecordEvent } from '../record.events';

@@ -35,7 +35,10 @@ describe('recordDecider', () => {
     });
 
     it('refuses a second hold with the same id', () => {
-      spec.given([created, legalHoldPlaced()]).when(placeLegalHold({ matter: 'Another matter' })).thenThrows('conflict');
+      spec
+        .given([created, legalHoldPlaced()])
+        .when(placeLegalHold({ matter: 'Another matter' }))
+        .thenThrows('conflict');
     });
 
     it('lifts a hold', () => {
@@ -51,7 +54,10 @@ describe('recordDecider', () => {
     });
 
     it('refuses to lift a hold the record does not have', () => {
-      spec.given([created, legalHoldPlaced()]).when(liftLegalHold({ holdId: 'hold-9' })).thenThrows('not-found');
+      spec
+        .given([created, legalHoldPlaced()])
+        .when(liftLegalHold({ holdId: 'hold-9' }))
+        .thenThrows('not-found');
     });
 
     it('refuses to lift a hold twice', () => {
@@ -60,7 +66,12 @@ describe('recordDecider', () => {
 
     it('keeps the holds that stand in the state', () => {
       const state = existing(
-        foldRecord([created, legalHoldPlaced({ holdId: 'hold-1' }), legalHoldPlaced({ holdId: 'hold-2', matter: 'Audit 2024' }), legalHoldLifted({ holdId: 'hold-1' })]),
+        foldRecord([
+          created,
+          legalHoldPlaced({ holdId: 'hold-1' }),
+          legalHoldPlaced({ holdId: 'hold-2', matter: 'Audit 2024' }),
+          legalHoldLifted({ holdId: 'hold-1' }),
+        ]),
       );
       expect(state.holds).toEqual([{ holdId: 'hold-2', matter: 'Audit 2024' }]);
     });

@@ -48,7 +48,10 @@ describe('recordDecider', () => {
     });
 
     it('refuses an unknown version', () => {
-      spec.given([created]).when(completeOcr({ version: 2 })).thenThrows('not-found');
+      spec
+        .given([created])
+        .when(completeOcr({ version: 2 }))
+        .thenThrows('not-found');
     });
 
     it.each([

@@ -27,7 +27,10 @@ describe('recordDecider', () => {
     });
 
     it('treats an empty version list as the current version', () => {
-      spec.given([created]).when(releaseRecord({ versions: [] })).then([recordReleased({ versions: [1] })]);
+      spec
+        .given([created])
+        .when(releaseRecord({ versions: [] }))
+        .then([recordReleased({ versions: [1] })]);
     });
 
     it('deduplicates and sorts the versions asked for', () => {

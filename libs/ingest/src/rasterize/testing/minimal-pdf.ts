@@ -28,7 +28,12 @@ export function minimalPdf(pages: MinimalPdfPage[]): Buffer {
     let resources = `/Font << /F1 ${font} 0 R >>`;
     if (page.image) {
       const { width, height, gray, at = [0, 0, page.widthPt, page.heightPt] } = page.image;
-      const image = add(stream(`/Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode`, deflateSync(gray)));
+      const image = add(
+        stream(
+          `/Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode`,
+          deflateSync(gray),
+        ),
+      );
       resources += ` /XObject << /Im0 ${image} 0 R >>`;
       content += `q ${at[2]} 0 0 ${at[3]} ${at[0]} ${at[1]} cm /Im0 Do Q\n`;
     }
@@ -38,7 +43,9 @@ export function minimalPdf(pages: MinimalPdfPage[]): Buffer {
       content += `BT /F1 12 Tf 14 TL 72 ${page.heightPt - 72} Td ${escaped} ET\n`;
     }
     const contents = add(stream('', Buffer.from(content, 'latin1')));
-    kids.push(add(`<< /Type /Page /Parent ${pageTree} 0 R /MediaBox [0 0 ${page.widthPt} ${page.heightPt}] /Resources << ${resources} >> /Contents ${contents} 0 R >>`));
+    kids.push(
+      add(`<< /Type /Page /Parent ${pageTree} 0 R /MediaBox [0 0 ${page.widthPt} ${page.heightPt}] /Resources << ${resources} >> /Contents ${contents} 0 R >>`),
+    );
   }
   objects[catalog - 1] = Buffer.from(`<< /Type /Catalog /Pages ${pageTree} 0 R >>`, 'latin1');
   objects[pageTree - 1] = Buffer.from(`<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`, 'latin1');
