@@ -20,15 +20,15 @@ describe('UserDirectory', () => {
   let dir: string;
   let keys: SqliteKeyStore;
   let store: SqliteEventStore;
-  let runner: EventSourcedRunner;
+  let eventSourced: EventSourcedRunner;
   let users: UserDirectory;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'medrec-users-'));
     keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
     store = new SqliteEventStore({ filename: ':memory:' });
-    runner = new EventSourcedRunner(store, new PhiCodec(keys, RECORD_PHI_FIELDS));
-    users = new UserDirectory(runner);
+    eventSourced = new EventSourcedRunner(store, new PhiCodec(keys, RECORD_PHI_FIELDS));
+    users = new UserDirectory(eventSourced);
   });
 
   afterEach(async () => {
@@ -182,7 +182,7 @@ describe('UserDirectory', () => {
     });
 
     it('sees a change made by another process within refreshMs, without reading the store on every check', async () => {
-      const cached = new UserDirectory(runner, { refreshMs: 200 });
+      const cached = new UserDirectory(eventSourced, { refreshMs: 200 });
       await expect(cached.activeAccount(id)).resolves.toMatchObject({ userId: id });
       await users.update(id, { active: false }, admin);
       const reads = jest.spyOn(store, 'readStream');

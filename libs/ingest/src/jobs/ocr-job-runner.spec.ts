@@ -12,7 +12,7 @@ import { ProjectionRunner } from '@medrec/read-models';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
 import { OcrJobRunner } from './ocr-job-runner';
-import { ocrJobsProjection } from './ocr-jobs.projection';
+import { ocrJobsProjection, pendingOcrJobsView } from './ocr-jobs.projection';
 
 /** A clock that moves only when a test moves it. */
 function manualClock(start = Date.parse('2024-03-01T09:00:00.000Z')) {
@@ -115,7 +115,7 @@ describe('OcrJobRunner', () => {
     const clock = manualClock();
     const recognizer = flakyRecognizer(1, clock.now);
     const logged: string[] = [];
-    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, {
+    ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), recognizer, {
       nodeId: 'node-a',
       pollIntervalMs: 10,
       retryDelayMs: 400,
@@ -137,7 +137,7 @@ describe('OcrJobRunner', () => {
     const clock = manualClock();
     const recognizer = flakyRecognizer(10, clock.now);
     const logged: string[] = [];
-    ocr = new OcrJobRunner(records, blobs, keys, projections, recognizer, {
+    ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), recognizer, {
       nodeId: 'node-a',
       pollIntervalMs: 10,
       retryDelayMs: 100,
@@ -167,7 +167,12 @@ describe('OcrJobRunner', () => {
       },
       close: async () => undefined,
     };
-    ocr = new OcrJobRunner(records, blobs, keys, projections, refusing, { nodeId: 'node-a', pollIntervalMs: 10, retryDelayMs: 5_000, maxAttempts: 3 });
+    ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), refusing, {
+      nodeId: 'node-a',
+      pollIntervalMs: 10,
+      retryDelayMs: 5_000,
+      maxAttempts: 3,
+    });
     ocr.start();
     expect(await ocrEnded(3_000)).toBe('OcrFailed');
     expect(calls).toHaveLength(1);
@@ -184,7 +189,7 @@ describe('OcrJobRunner', () => {
       return key;
     });
     try {
-      ocr = new OcrJobRunner(records, blobs, keys, projections, flakyRecognizer(0), { nodeId: 'node-a', pollIntervalMs: 10 });
+      ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), flakyRecognizer(0), { nodeId: 'node-a', pollIntervalMs: 10 });
       ocr.start();
       expect(await ocrEnded(10_000)).toBe('OcrCompleted');
       expect(handed.length).toBeGreaterThan(0);

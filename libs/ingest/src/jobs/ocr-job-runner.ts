@@ -4,11 +4,10 @@ import { BlobStore, getDecrypted, StoredText, textKeyFor, writeStoredText } from
 import { KeyStore } from '@medrec/crypto';
 import { DomainError, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
-import type { ProjectionRunner } from '@medrec/read-models/projection-runner';
 import { randomUUID } from 'node:crypto';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
-import { PendingOcrJob, pendingOcrJobs } from './ocr-jobs.projection';
+import type { PendingOcrJob, PendingOcrJobsView } from './ocr-jobs.projection';
 
 export interface OcrJobRunnerOptions {
   /** Stable id of this node (kept in its data dir): a restarted node takes its own claims over at once. */
@@ -55,10 +54,10 @@ export class OcrJobRunner {
   private wake?: () => void;
 
   constructor(
-    private readonly runner: EventSourcedRunner,
+    private readonly eventSourced: EventSourcedRunner,
     private readonly blobs: BlobStore,
     private readonly keys: KeyStore,
-    private readonly projections: ProjectionRunner,
+    private readonly jobs: PendingOcrJobsView,
     private readonly recognizer: DocumentRecognizer,
     private readonly options: OcrJobRunnerOptions,
   ) {
@@ -111,7 +110,7 @@ export class OcrJobRunner {
     const now = this.now();
     for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
     for (const [key, until] of this.notBefore) if (until <= now) this.notBefore.delete(key);
-    const jobs = pendingOcrJobs(this.projections.db, this.concurrency * 4 + this.finished.size + this.notBefore.size).filter((job) => {
+    const jobs = this.jobs.pending(this.concurrency * 4 + this.finished.size + this.notBefore.size).filter((job) => {
       const key = jobKey(job);
       return !this.inProgress.has(key) && !this.finished.has(key) && !this.notBefore.has(key);
     });
@@ -135,7 +134,7 @@ export class OcrJobRunner {
     const key = jobKey(job);
     const context = this.context();
     try {
-      await this.runner.run({
+      await this.eventSourced.run({
         stream: ocrJobStream(job.recordId, job.version),
         keyId: null,
         decider: ocrJobDecider,
@@ -241,7 +240,7 @@ export class OcrJobRunner {
 
   /** True when the version's OCR has ended (done, or failed for good) or the record is gone. */
   private async alreadyEnded(job: PendingOcrJob): Promise<boolean> {
-    const { state } = await this.runner.load(recordStream(job.recordId), job.recordId, recordDecider);
+    const { state } = await this.eventSourced.load(recordStream(job.recordId), job.recordId, recordDecider);
     if (state.status === 'absent' || state.status === 'destroyed') return true;
     const version = state.versions.find((v) => v.version === job.version);
     return !version || version.ocr.status !== 'pending';
@@ -260,7 +259,7 @@ export class OcrJobRunner {
   private async finish(key: string, position: number | null): Promise<void> {
     this.finished.set(key, this.now() + FINISHED_MEMORY_MS);
     this.failedHere.delete(key);
-    if (position !== null) await this.projections.waitFor(position, 2_000);
+    if (position !== null) await this.jobs.reach(position, 2_000);
   }
 
   /**
@@ -270,7 +269,7 @@ export class OcrJobRunner {
   private async record(command: RecordCommand, context: CommandContext): Promise<number | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { position } = await this.runner.run({
+        const { position } = await this.eventSourced.run({
           stream: recordStream(command.recordId),
           keyId: command.recordId,
           decider: recordDecider,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { statement, type RecordProjection } from '@medrec/read-models/projection';
+import type { ProjectionRunner } from '@medrec/read-models/projection-runner';
 
 export interface PendingOcrJob {
   recordId: string;
@@ -71,4 +72,16 @@ export function pendingOcrJobs(db: Database.Database, limit: number): PendingOcr
     `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType
        FROM ocr_jobs WHERE status = 'pending' ORDER BY position LIMIT ?`,
   ).all(limit) as PendingOcrJob[];
+}
+
+/** What the OCR job runner reads of the read models: the pending jobs, and a wait until they show a position. */
+export interface PendingOcrJobsView {
+  pending(limit: number): PendingOcrJob[];
+  /** Waits until the projections have applied the log up to `position`; false after `timeoutMs`. */
+  reach(position: number, timeoutMs: number): Promise<boolean>;
+}
+
+/** The pending-jobs view of a projection runner that keeps the ocr-jobs projection. */
+export function pendingOcrJobsView(projections: ProjectionRunner): PendingOcrJobsView {
+  return { pending: (limit) => pendingOcrJobs(projections.db, limit), reach: (position, timeoutMs) => projections.waitFor(position, timeoutMs) };
 }

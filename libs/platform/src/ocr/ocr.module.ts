@@ -5,6 +5,7 @@ import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { decodeSlots } from '@medrec/ingest/inspect/decode-slots';
 import { OcrJobRunner } from '@medrec/ingest/jobs/ocr-job-runner';
+import { pendingOcrJobsView } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import { createDocumentRecognizer } from '@medrec/ingest/pipeline/create-document-recognizer';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -28,7 +29,7 @@ import { loadOrCreateNodeId } from './node-id';
         const logger = new Logger('OCR');
         const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = config.limits;
         const recognizer = createDocumentRecognizer({ workers: config.ocr.workers, limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } });
-        return new OcrJobRunner(eventSourced, blobs, keys, projections, recognizer, {
+        return new OcrJobRunner(eventSourced, blobs, keys, pendingOcrJobsView(projections), recognizer, {
           nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
           concurrency: config.ocr.concurrency,
           log: (message) => logger.log(message),
