@@ -182,14 +182,18 @@ describe('UserDirectory', () => {
     });
 
     it('sees a change made by another process within refreshMs, without reading the store on every check', async () => {
-      const cached = new UserDirectory(eventSourced, { refreshMs: 200 });
+      let now = 0;
+      const cached = new UserDirectory(eventSourced, { refreshMs: 200, now: () => now });
       await expect(cached.activeAccount(id)).resolves.toMatchObject({ userId: id });
       await users.update(id, { active: false }, admin);
       const reads = jest.spyOn(store, 'readStream');
       // Within refreshMs the cached directory answers from memory, however often it is asked...
       for (let i = 0; i < 50; i++) await expect(cached.activeAccount(id)).resolves.toMatchObject({ userId: id });
       expect(reads).not.toHaveBeenCalled();
-      await new Promise((r) => setTimeout(r, 250));
+      now += 199;
+      await expect(cached.activeAccount(id)).resolves.toMatchObject({ userId: id });
+      expect(reads).not.toHaveBeenCalled();
+      now += 1;
       // ...after it, one read (of the new events only) catches up.
       await expect(cached.activeAccount(id)).resolves.toBeUndefined();
       expect(reads).toHaveBeenCalledTimes(1);

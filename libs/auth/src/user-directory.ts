@@ -28,6 +28,8 @@ export interface UserDirectoryOptions {
   refreshMs?: number;
   /** Where password hashes run (default: unbounded). */
   hashing?: HashingSlots;
+  /** The clock of the cache's age, in ms (default: performance.now); specs pass their own. */
+  now?: () => number;
 }
 
 /** Appends decided on the directory as it stands are decided again when another append came first. */
@@ -42,7 +44,7 @@ export class UserDirectory {
     private readonly eventSourced: EventSourcedRunner,
     options: UserDirectoryOptions = {},
   ) {
-    this.cache = new StreamCache(eventSourced, USERS_STREAM, usersDecider, options.refreshMs ?? 1000);
+    this.cache = new StreamCache(eventSourced, USERS_STREAM, usersDecider, options.refreshMs ?? 1000, options.now);
     this.hashing = options.hashing ?? UNBOUNDED_HASHING;
   }
 
