@@ -1,12 +1,12 @@
 import { CommandContext, EventSourcedRunner, PipelinedAppender, StreamCache } from '@medrec/application';
-import { RevocationsState, revocationsDecider, TOKEN_REVOCATIONS_STREAM, TokenRevoked } from '@medrec/domain';
+import { RevocationsState, revocationsDecider, RevokeToken, TOKEN_REVOCATIONS_STREAM, TokenRevoked } from '@medrec/domain';
 
 /**
  * Signed-out tokens: `TokenRevoked { jti, exp }` in the token-revocations stream, and the check of
  * a token against them from a cache caught up at most every refreshMs (no read per request).
  */
 export class TokenRevocations {
-  private readonly cache: StreamCache<{ type: 'RevokeToken'; jti: string; exp: number; at: string }, TokenRevoked, RevocationsState>;
+  private readonly cache: StreamCache<RevokeToken, TokenRevoked, RevocationsState>;
 
   constructor(
     eventSourced: EventSourcedRunner,

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ROLES } from '@medrec/domain';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ROLES, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '@medrec/domain';
 
 export class TokenRequestDto {
   @ApiProperty()
   @IsString()
   @MinLength(1)
-  @MaxLength(64)
+  @MaxLength(USERNAME_MAX_LENGTH)
   username: string;
 
   @ApiProperty()
@@ -19,8 +19,8 @@ export class TokenRequestDto {
 export class CreateUserDto {
   @ApiProperty({ example: 'jdoe' })
   @IsString()
-  @MinLength(2)
-  @MaxLength(64)
+  @MinLength(USERNAME_MIN_LENGTH)
+  @MaxLength(USERNAME_MAX_LENGTH)
   username: string;
 
   @ApiProperty({

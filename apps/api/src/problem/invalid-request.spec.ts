@@ -44,6 +44,11 @@ describe('one 400 path', () => {
     expect(body.errors).toHaveLength(100);
   });
 
+  it('does not repeat a field name its message already starts with', () => {
+    const [, body] = filter.toProblem(DomainError.invalid([{ field: 'title', message: 'title must be a string' }]));
+    expect(body).toMatchObject({ ...SHAPE, detail: 'The request is invalid: title must be a string' });
+  });
+
   it('names the fields in its detail when there are several', () => {
     const [, body] = filter.toProblem(
       DomainError.invalid([

@@ -58,7 +58,11 @@ export function invalidRequestProblem(errors: FieldError[], detail = invalidDeta
 }
 
 function invalidDetail(errors: FieldError[]): string {
-  if (errors.length === 1) return `The request is invalid: ${errors[0].field} ${errors[0].message}`;
+  if (errors.length === 1) {
+    const [{ field, message }] = errors;
+    // class-validator's messages already start with the property's name ("title must be a string").
+    return `The request is invalid: ${message.startsWith(`${field} `) ? message : `${field} ${message}`}`;
+  }
   const fields = [...new Set(errors.map((e) => e.field))];
   return fields.length > 0 && errors.length <= MAX_LISTED_ERRORS ? `The request is invalid: see ${fields.join(', ')}` : 'The request is invalid';
 }

@@ -1,3 +1,5 @@
+import { type Decider, unhandled } from '../shared/decider';
+
 /** Failed sign-ins, one event each (no password, ever). Appended without reading the stream. */
 export const SIGN_IN_FAILURES_STREAM = 'sign-in-failures';
 
@@ -27,13 +29,21 @@ export interface RevocationsState {
 }
 
 /** Folds revocations; a revocation whose token has expired by the time of a later one is forgotten (no clock needed). */
+export interface RevokeToken {
+  type: 'RevokeToken';
+  jti: string;
+  exp: number;
+  at: string;
+}
+
 export const revocationsDecider = {
   initialState: (): RevocationsState => ({ revoked: new Map() }),
-  decide(command: { type: 'RevokeToken'; jti: string; exp: number; at: string }): TokenRevoked[] {
+  decide(command: RevokeToken): TokenRevoked[] {
     return [{ type: 'TokenRevoked', data: { jti: command.jti, exp: command.exp, revokedAt: command.at } }];
   },
   evolve(state: RevocationsState, event: TokenRevoked): RevocationsState {
-    if (event.type !== 'TokenRevoked') return state;
+    // One event type so far: anything else in the stream was written by a newer version.
+    if (event.type !== 'TokenRevoked') return unhandled(event as never, 'event');
     const now = Date.parse(event.data.revokedAt) / 1000;
     const revoked = new Map(state.revoked);
     // Mutating a copy per event is O(n) each; prune at the same time so n stays the live tokens.
@@ -41,4 +51,4 @@ export const revocationsDecider = {
     revoked.set(event.data.jti, event.data.exp);
     return { revoked };
   },
-};
+} satisfies Decider<RevokeToken, TokenRevoked, RevocationsState>;

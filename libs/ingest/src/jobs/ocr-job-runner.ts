@@ -1,6 +1,6 @@
 import { buffer as streamBuffer } from 'node:stream/consumers';
 import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
-import { BlobStore, getDecrypted, StoredText, textKeyFor, writeStoredText } from '@medrec/blob-store';
+import { BlobStore, getDecrypted, StoredText, textKeyFor, withRecordKey, writeStoredText } from '@medrec/blob-store';
 import { KeyStore } from '@medrec/crypto';
 import { DomainError, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
@@ -182,42 +182,39 @@ export class OcrJobRunner {
     }
 
     // The record's key, fetched once for reading the content and storing the text, wiped after.
-    const dataKey = await this.keys.get(job.recordId);
-    if (!dataKey) return; // destroyed meanwhile
     const textKey = textKeyFor(job.blobKey);
     let pages: RecognizedPage[];
     try {
-      try {
-        pages = await this.recognize(job, dataKey);
-      } catch (error) {
-        if (error instanceof IngestRefusal) {
-          // The content itself cannot be recognized (a page of an implausible shape, too many
-          // pixels: stored before the limits, or under looser ones). Another attempt would only
-          // refuse it again: fail the version now.
-          const reason = `The content cannot be recognized (${error.reason})`;
-          await this.finish(
-            key,
-            await this.record(
-              { type: 'FailOcr', recordId: job.recordId, version: job.version, reason, actor: context.actor, at: new Date().toISOString() },
-              context,
-            ),
-          );
-          this.log(`OCR of ${key} failed for good: ${error.reason}`);
-          return;
-        }
-        // Leave the job pending: the next claim, after a growing delay (a store or the OCR pool may
-        // be briefly unavailable), counts as the next attempt.
-        const failures = (this.failedHere.get(key) ?? 0) + 1;
-        this.failedHere.set(key, failures);
-        const delay = this.retryDelayMs * 2 ** (failures - 1);
-        this.notBefore.set(key, this.now() + delay);
-        this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
+      pages = await withRecordKey(this.keys, job.recordId, async (dataKey) => {
+        const recognized = await this.recognize(job, dataKey);
+        await writeStoredText(this.blobs, textKey, { version: job.version, pages: recognized } satisfies StoredText, dataKey);
+        return recognized;
+      });
+    } catch (error) {
+      if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return; // destroyed meanwhile
+      if (error instanceof IngestRefusal) {
+        // The content itself cannot be recognized (a page of an implausible shape, too many
+        // pixels: stored before the limits, or under looser ones). Another attempt would only
+        // refuse it again: fail the version now.
+        const reason = `The content cannot be recognized (${error.reason})`;
+        await this.finish(
+          key,
+          await this.record(
+            { type: 'FailOcr', recordId: job.recordId, version: job.version, reason, actor: context.actor, at: new Date().toISOString() },
+            context,
+          ),
+        );
+        this.log(`OCR of ${key} failed for good: ${error.reason}`);
         return;
       }
-      const stored: StoredText = { version: job.version, pages };
-      await writeStoredText(this.blobs, textKey, stored, dataKey);
-    } finally {
-      dataKey.fill(0);
+      // Leave the job pending: the next claim, after a growing delay (a store or the OCR pool may
+      // be briefly unavailable), counts as the next attempt.
+      const failures = (this.failedHere.get(key) ?? 0) + 1;
+      this.failedHere.set(key, failures);
+      const delay = this.retryDelayMs * 2 ** (failures - 1);
+      this.notBefore.set(key, this.now() + delay);
+      this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
+      return;
     }
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
     const position = await this.record(
