@@ -162,6 +162,31 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
       return { method: 'DELETE', path: `/api/records/${id}/holds/${holdId}` };
     },
   },
+  'legal-holds.place': {
+    route: 'POST /api/legal-holds',
+    success: 201,
+    prepare: async () => ({
+      method: 'POST',
+      path: '/api/legal-holds',
+      json: { matter: 'Roe v. Clinic', reason: 'Litigation', recordIds: [await newRecord()] },
+    }),
+    verify: (res) => expect(res.body).toMatchObject({ id: expect.any(String), recordIds: [expect.any(String)] }),
+  },
+  'legal-holds.list': {
+    route: 'GET /api/legal-holds',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/legal-holds' }),
+    verify: (res) => expect(res.body.holds).toEqual(expect.any(Array)),
+  },
+  'legal-holds.lift': {
+    route: 'DELETE /api/legal-holds/:id',
+    success: 204,
+    prepare: async () => {
+      const res = await u.legal.post('/api/legal-holds', { matter: 'Roe v. Clinic', reason: 'Litigation', recordIds: [await newRecord()] });
+      if (res.status !== 201) throw new Error(`fixture matter hold: ${res.status} ${JSON.stringify(res.body)}`);
+      return { method: 'DELETE', path: `/api/legal-holds/${res.body.id}` };
+    },
+  },
   'records.archive': {
     route: 'POST /api/records/:id/archive',
     success: 200,
@@ -376,6 +401,7 @@ describe('purpose of use on reads of patient data', () => {
 
   it('the read endpoints are the documented ones', () => {
     expect([...readPermissions].sort()).toEqual([
+      'legal-holds.list',
       'patients.disclosures',
       'records.accesses',
       'records.content',
@@ -448,6 +474,9 @@ describe('authentication', () => {
     },
     'records.holds.place': { method: 'POST', path: `/api/records/${id}/holds`, json: { matter: 'x', reason: 'x' } },
     'records.holds.lift': { method: 'DELETE', path: `/api/records/${id}/holds/${randomUUID()}` },
+    'legal-holds.place': { method: 'POST', path: '/api/legal-holds', json: { matter: 'x', reason: 'x', recordIds: [id] } },
+    'legal-holds.list': { method: 'GET', path: '/api/legal-holds' },
+    'legal-holds.lift': { method: 'DELETE', path: `/api/legal-holds/${id}` },
     'records.archive': { method: 'POST', path: `/api/records/${id}/archive`, json: { reason: 'x' } },
     'records.destroy.approve': { method: 'POST', path: `/api/records/${id}/destruction-approvals`, json: { authority: 'x' } },
     'records.destroy': { method: 'POST', path: `/api/records/${id}/destroy`, json: { authority: 'x', approvedBy: 'archivist2' } },

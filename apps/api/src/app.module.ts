@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthController } from './health/health.controller';
 import { HistoryModule } from './history/history.module';
+import { LegalHoldsModule } from './legal-holds/legal-holds.module';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { RecordsModule } from './records/records.module';
 import { SearchModule } from './search/search.module';
@@ -25,6 +26,7 @@ export class AppModule {
         RecordsModule,
         SearchModule,
         HistoryModule,
+        LegalHoldsModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -19,6 +19,10 @@ export const PERMISSIONS = {
   'records.release': ['him'],
   'records.holds.place': ['legal'],
   'records.holds.lift': ['legal'],
+  /** Legal holds by matter (over records by id and/or a patient's MRN). */
+  'legal-holds.place': ['legal'],
+  'legal-holds.list': ['legal', 'archivist', 'auditor'],
+  'legal-holds.lift': ['legal'],
   'records.archive': ['him', 'archivist'],
   /** The approver's own approval, which a destruction by someone else then names. */
   'records.destroy.approve': ['archivist', 'him'],
@@ -46,6 +50,7 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'records.accesses',
   'patients.disclosures',
   'search',
+  'legal-holds.list',
 ]);
 
 /**

@@ -50,10 +50,15 @@ const DEFAULT_REBUILD_BATCH_SIZE = 2500;
 /** The page cache of a replay (drain, rebuild), in KiB. */
 const REPLAY_CACHE_KIB = 16 * 1024;
 
-/** Record streams (and their access streams) carry PHI sealed with the record's key: the record id is the key id. */
+/**
+ * Record streams (and their access streams) carry PHI sealed with the record's key: the record id
+ * is the key id. A matter hold's stream (`legal-hold-<id>`) is sealed with a key of its own, named
+ * as the stream.
+ */
 function keyIdOf(stream: string): string | null {
   const match = /^record-(?:access-)?([0-9a-f-]{36})$/.exec(stream);
-  return match ? match[1] : null;
+  if (match) return match[1];
+  return /^legal-hold-[0-9a-f-]{36}$/.test(stream) ? stream : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventStore } from '@medrec/event-store';
 import { findDuplicate } from './content-index.projection';
+import { activePatientHolds, heldRecords, matterHolds, MatterHoldView, patientRecords } from './legal-holds/legal-holds.projection';
 import { Disclosure, patientDisclosures } from './history/disclosures.projection';
 import { recordStats, RecordStats } from './history/record-stats.projection';
 import type { AccessEntry, TimelineEntry } from './history/record-timeline.projection';
@@ -84,6 +85,26 @@ export class ReadModels {
   /** The accounting of disclosures of one patient between two instants (the disclosures projection). */
   disclosures(mrn: string, from: Date, to: Date): Disclosure[] {
     return patientDisclosures(this.projections.db, mrn, from, to);
+  }
+
+  /** Every matter hold (the legal-holds projection). */
+  matterHolds(): MatterHoldView[] {
+    return matterHolds(this.projections.db);
+  }
+
+  /** The records a matter hold was placed on. */
+  heldRecords(holdId: string): string[] {
+    return heldRecords(this.projections.db, holdId);
+  }
+
+  /** The matter holds over this patient that still stand. */
+  activePatientHolds(mrn: string): string[] {
+    return activePatientHolds(this.projections.db, mrn);
+  }
+
+  /** The live records of a patient. */
+  patientRecords(mrn: string): string[] {
+    return patientRecords(this.projections.db, mrn);
   }
 
   /** The counts of the record-stats projection, and the log position they reflect. */

@@ -4,6 +4,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePrivateDirSync } from '@medrec/crypto';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
+import { MatterHolds } from '../legal-holds/matter-holds';
 import { AmendRecordHandler } from './commands/amend-record.handler';
 import { CreateRecordHandler } from './commands/create-record.handler';
 import { ExecuteRecordCommandHandler } from './commands/execute-record-command.handler';
@@ -58,7 +59,8 @@ function uploadDir(config: AppConfig): string {
     GetVersionContentHandler,
     GetVersionTextHandler,
     GetRecordEventsHandler,
+    MatterHolds,
   ],
-  exports: [RecordRepository, RecordContent],
+  exports: [RecordRepository, RecordContent, MatterHolds],
 })
 export class RecordsModule {}

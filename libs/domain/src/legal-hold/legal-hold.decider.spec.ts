@@ -97,7 +97,13 @@ describe('matterHoldDecider', () => {
         .given([placed()])
         .when(lift())
         .thenState((state) =>
-          expect(state).toMatchObject({ status: 'lifted', placedBy: actors.legal.username, liftedBy: actors.legal.username, liftedAt: LIFTED_AT, recordIds: [R1, R2] }),
+          expect(state).toMatchObject({
+            status: 'lifted',
+            placedBy: actors.legal.username,
+            liftedBy: actors.legal.username,
+            liftedAt: LIFTED_AT,
+            recordIds: [R1, R2],
+          }),
         );
     });
   });

@@ -61,6 +61,7 @@ export type MatterHoldState =
       holdId: string;
       /** Undefined once the hold's key is gone. */
       matter: string | undefined;
+      reason: string | undefined;
       mrn: string | undefined;
       recordIds: string[];
       placedBy: string;
@@ -103,7 +104,16 @@ export const matterHoldDecider = {
     switch (event.type) {
       case 'MatterHoldPlaced': {
         const d = event.data;
-        return { status: 'active', holdId: d.holdId, matter: d.matter, mrn: d.mrn, recordIds: d.recordIds, placedBy: d.placedBy, placedAt: d.placedAt };
+        return {
+          status: 'active',
+          holdId: d.holdId,
+          matter: d.matter,
+          reason: d.reason,
+          mrn: d.mrn,
+          recordIds: d.recordIds,
+          placedBy: d.placedBy,
+          placedAt: d.placedAt,
+        };
       }
       case 'MatterHoldLifted':
         if (state.status === 'absent') return state;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { DomainError, validateNewRecord } from '@medrec/domain';
 import { ReadModels } from '@medrec/read-models';
+import { MatterHolds } from '../../legal-holds/matter-holds';
 import { RecordContent } from '../record-content';
 import { RecordRepository } from '../record-repository';
 import { CreateRecordCommand } from './record-commands';
@@ -14,6 +15,7 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
     private readonly readModels: ReadModels,
+    private readonly matterHolds: MatterHolds,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
@@ -33,26 +35,29 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     const recordId = randomUUID();
     (await this.keys.create(recordId)).fill(0); // created here, used (and wiped) by RecordContent.store
     let stored: Awaited<ReturnType<RecordContent['store']>> | undefined;
+    let result: Awaited<ReturnType<RecordRepository['execute']>>;
     try {
       stored = await this.content.store(recordId, upload);
       signal?.throwIfAborted();
-      const result = await this.records.execute({ type: 'CreateRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored }, context);
-      return {
-        id: recordId,
-        version: 1 as const,
-        revision: result.revision,
-        position: result.position,
-        sha256: stored.sha256,
-        pages: upload.pages,
-        contentType: upload.contentType,
-        ...(duplicate ? { duplicateOf: duplicate.recordId } : {}),
-      };
+      result = await this.records.execute({ type: 'CreateRecord', recordId, actor: context.actor, at: context.at, ...fields, content: stored }, context);
     } catch (error) {
       // Nothing was recorded: leave neither content nor a key behind.
       if (stored) await this.content.discard(stored);
       await this.keys.destroy(recordId);
       throw error;
     }
+    // Holds over this patient (by MRN) cover the new record too; answered once they do.
+    await this.matterHolds.coverNewRecord(recordId, fields.mrn, result.position!, context);
+    return {
+      id: recordId,
+      version: 1 as const,
+      revision: result.revision,
+      position: result.position,
+      sha256: stored.sha256,
+      pages: upload.pages,
+      contentType: upload.contentType,
+      ...(duplicate ? { duplicateOf: duplicate.recordId } : {}),
+    };
   }
 
   /**
