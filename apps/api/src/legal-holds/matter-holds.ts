@@ -28,7 +28,7 @@ export class MatterHolds {
   private readonly logger = new Logger(MatterHolds.name);
 
   constructor(
-    private readonly runner: EventSourcedRunner,
+    private readonly eventSourced: EventSourcedRunner,
     private readonly records: RecordRepository,
     private readonly readModels: ReadModels,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
@@ -46,7 +46,7 @@ export class MatterHolds {
     (await this.keys.create(stream)).fill(0);
     let placed: Awaited<ReturnType<EventSourcedRunner['run']>>;
     try {
-      placed = await this.runner.run({
+      placed = await this.eventSourced.run({
         stream,
         keyId: stream,
         decider: matterHoldDecider,
@@ -79,7 +79,7 @@ export class MatterHolds {
   /** Lifts the hold, then lifts it from every record it was placed on (asked again, finishes a lift interrupted part way). */
   async lift(holdId: string, context: CommandContext): Promise<void> {
     const stream = legalHoldStream(holdId);
-    const lifted = await this.runner.run({
+    const lifted = await this.eventSourced.run({
       stream,
       keyId: stream,
       decider: matterHoldDecider,
@@ -103,7 +103,7 @@ export class MatterHolds {
       await this.readModels.reach(position);
       for (const holdId of this.readModels.activePatientHolds(mrn)) {
         const stream = legalHoldStream(holdId);
-        const loaded = await this.runner.load(stream, stream, matterHoldDecider);
+        const loaded = await this.eventSourced.load(stream, stream, matterHoldDecider);
         if (loaded.state.status !== 'active') continue;
         const placedBy = loaded.events[0].stored;
         // Attributed to the person who placed the matter hold, caused by its placement.
@@ -115,7 +115,7 @@ export class MatterHolds {
         const holdContext: CommandContext = { actor, correlationId: context.correlationId, causationId: placedBy.id, at: new Date().toISOString() };
         await this.holdRecord(loaded.state, recordId, loaded.state.reason ?? '', holdContext);
         // Lifted meanwhile, after the lift had listed its records: lift it here.
-        const after = await this.runner.load(stream, stream, matterHoldDecider, loaded);
+        const after = await this.eventSourced.load(stream, stream, matterHoldDecider, loaded);
         if (after.state.status === 'lifted') await this.liftFromRecord(holdId, recordId, { ...holdContext, at: new Date().toISOString() });
       }
     } catch (error) {
