@@ -12,3 +12,5 @@ export * from './user/user.decider';
 export * from './ocr/ocr-job.decider';
 export * from './audit/query-audit.events';
 export * from './user/sign-in.events';
+export * from './retention/retention.decider';
+export * from './retention/retention-until';
