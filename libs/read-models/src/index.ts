@@ -6,3 +6,4 @@ export { readCheckpoints } from './read-model-db';
 export * from './content-index.projection';
 export * from './search';
 export * from './history';
+export * from './retention';
