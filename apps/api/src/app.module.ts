@@ -8,6 +8,7 @@ import { HealthController } from './health/health.controller';
 import { HistoryModule } from './history/history.module';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { RecordsModule } from './records/records.module';
+import { RetentionModule } from './retention/retention.module';
 import { SearchModule } from './search/search.module';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         RecordsModule,
         SearchModule,
         HistoryModule,
+        RetentionModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
