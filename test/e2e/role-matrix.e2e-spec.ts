@@ -14,7 +14,7 @@ import { signToken, unsignedToken } from './support/tokens';
  */
 
 interface Call {
-  method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT';
   path: string;
   json?: unknown;
   form?: FormData;
@@ -270,6 +270,34 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'GET', path: '/api/stats' }),
     verify: (res) => expect(res.body.records.total).toBeGreaterThan(0),
   },
+  'retention.schedules.read': {
+    route: 'GET /api/retention/schedules',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/retention/schedules' }),
+    verify: (res) => expect(res.body.schedules).toContainEqual(expect.objectContaining({ documentType: 'authorization', years: 6 })),
+  },
+  'retention.schedules.change': {
+    route: 'PUT /api/retention/schedules/:documentType',
+    success: 200,
+    prepare: async () => ({ method: 'PUT', path: '/api/retention/schedules/other', json: { years: 10, minorsUntilAge: 21, authority: 'Policy RM-1' } }),
+    verify: (res) =>
+      expect(res.body).toMatchObject({
+        documentType: 'other',
+        years: 10,
+        authority: 'Policy RM-1',
+        changedBy: expect.any(String),
+        position: expect.any(Number),
+      }),
+  },
+  'retention.due': {
+    route: 'GET /api/retention/due',
+    success: 200,
+    prepare: async () => {
+      const { position } = await newSearchableRecord();
+      return { method: 'GET', path: `/api/retention/due?asOf=2099-12-31&limit=500&after=${position}` };
+    },
+    verify: (res) => expect(res.body.records.length).toBeGreaterThan(0),
+  },
 };
 
 const permissions = Object.keys(PERMISSIONS) as Permission[];
@@ -487,6 +515,9 @@ describe('authentication', () => {
     'records.accesses': { method: 'GET', path: `/api/records/${id}/accesses` },
     'patients.disclosures': { method: 'GET', path: '/api/patients/MRN-00001/disclosures' },
     stats: { method: 'GET', path: '/api/stats' },
+    'retention.schedules.read': { method: 'GET', path: '/api/retention/schedules' },
+    'retention.schedules.change': { method: 'PUT', path: '/api/retention/schedules/other', json: { years: 1, authority: 'x' } },
+    'retention.due': { method: 'GET', path: '/api/retention/due?asOf=2099-12-31' },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [

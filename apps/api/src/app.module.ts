@@ -9,6 +9,7 @@ import { HistoryModule } from './history/history.module';
 import { LegalHoldsModule } from './legal-holds/legal-holds.module';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { RecordsModule } from './records/records.module';
+import { RetentionModule } from './retention/retention.module';
 import { SearchModule } from './search/search.module';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         SearchModule,
         HistoryModule,
         LegalHoldsModule,
+        RetentionModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

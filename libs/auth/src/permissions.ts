@@ -35,6 +35,11 @@ export const PERMISSIONS = {
   search: ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   /** Counts only, no patient data. */
   stats: ['him', 'archivist', 'auditor', 'admin'],
+  /** Retention schedules (no patient data); changes are attributed RetentionScheduleChanged events. */
+  'retention.schedules.read': ['archivist', 'him', 'auditor'],
+  'retention.schedules.change': ['archivist', 'him'],
+  /** Record ids, document types and retention dates: no names, no MRNs. */
+  'retention.due': ['archivist', 'him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -13,3 +13,5 @@ export * from './ocr/ocr-job.decider';
 export * from './audit/query-audit.events';
 export * from './user/sign-in.events';
 export * from './legal-hold/legal-hold.decider';
+export * from './retention/retention.decider';
+export * from './retention/retention-until';

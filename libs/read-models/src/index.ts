@@ -7,3 +7,4 @@ export * from './content-index.projection';
 export * from './search';
 export * from './history';
 export * from './legal-holds/legal-holds.projection';
+export * from './retention';

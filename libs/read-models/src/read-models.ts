@@ -1,3 +1,4 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
 import type { EventStore } from '@medrec/event-store';
 import { findDuplicate } from './content-index.projection';
 import { activePatientHolds, heldRecords, matterHolds, MatterHoldView, patientRecords } from './legal-holds/legal-holds.projection';
@@ -6,7 +7,9 @@ import { recordStats, RecordStats } from './history/record-stats.projection';
 import type { AccessEntry, TimelineEntry } from './history/record-timeline.projection';
 import { accessLogPage, PageRequest, timelinePage } from './history/timeline-page';
 import type { ProjectionRunner } from './projection-runner';
+import { RetentionDueList, RetentionDuePage, RetentionDueRequest, retentionSchedulesInForce } from './retention/retention.projection';
 import { SearchPage, SearchRequest, SearchService } from './search/search.service';
+import type { RetentionSchedule } from '@medrec/domain';
 
 /** How long a read waits for the read models to reach a position (API.md: up to 5 s). */
 export const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
@@ -36,6 +39,7 @@ export interface ReadModelsOptions {
 export class ReadModels {
   private readonly timeoutMs: number;
   private readonly searchService: SearchService;
+  private readonly retentionDueList: RetentionDueList;
 
   constructor(
     private readonly projections: ProjectionRunner,
@@ -44,6 +48,8 @@ export class ReadModels {
   ) {
     this.timeoutMs = options.timeoutMs ?? READ_YOUR_WRITES_TIMEOUT_MS;
     this.searchService = new SearchService(projections.db, options.searchCursorKey);
+    const cursorKey = Buffer.from(hkdfSync('sha256', options.searchCursorKey ?? randomBytes(32), '', 'retention due cursor v1', 32));
+    this.retentionDueList = new RetentionDueList(projections.db, cursorKey);
   }
 
   /** Position up to which every read model has applied the log. */
@@ -111,5 +117,15 @@ export class ReadModels {
   stats(uploads: { from?: string; to?: string }): RecordStats & { position: number } {
     const position = this.projections.position();
     return { ...recordStats(this.projections.db, uploads), position };
+  }
+
+  /** The retention schedules in force as the retention projection has them (the defaults for types never changed). */
+  retentionSchedules(): RetentionSchedule[] {
+    return retentionSchedulesInForce(this.projections.db);
+  }
+
+  /** Records whose retention has ended as of a day, by retention date then id (the retention projection and the schedules in force). */
+  retentionDue(request: RetentionDueRequest): RetentionDuePage {
+    return this.retentionDueList.due(request);
   }
 }
