@@ -298,7 +298,65 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     },
     verify: (res) => expect(res.body.records.length).toBeGreaterThan(0),
   },
+  'disposal.propose': {
+    route: 'POST /api/disposal/batches',
+    success: 201,
+    prepare: async () => ({
+      method: 'POST',
+      path: '/api/disposal/batches',
+      json: { asOf: '2030-01-01', authority: 'Schedule GS-12', recordIds: [await newRecord()] },
+    }),
+    verify: (res) => expect(res.body).toMatchObject({ id: expect.any(String), included: [], excluded: [expect.objectContaining({ reason: 'not-yet-due' })] }),
+  },
+  'disposal.list': {
+    route: 'GET /api/disposal/batches',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/disposal/batches' }),
+    verify: (res) => expect(res.body.batches).toEqual(expect.any(Array)),
+  },
+  'disposal.read': {
+    route: 'GET /api/disposal/batches/:id',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/disposal/batches/${await newDisposalBatch(false)}` }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'proposed', proposedBy: 'archivist2' }),
+  },
+  'disposal.approve': {
+    route: 'POST /api/disposal/batches/:id/approve',
+    success: 200,
+    // Proposed by archivist2: the archivist or HIM user under test approves.
+    prepare: async () => ({ method: 'POST', path: `/api/disposal/batches/${await newDisposalBatch(false)}/approve` }),
+  },
+  'disposal.execute': {
+    route: 'POST /api/disposal/batches/:id/execute',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/disposal/batches/${await newDisposalBatch(true)}/execute` }),
+    verify: (res) => expect(res.body).toMatchObject({ destroyed: [], certificateId: expect.any(String) }),
+  },
+  'disposal.certificates.list': {
+    route: 'GET /api/disposal/certificates',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/disposal/certificates' }),
+    verify: (res) => expect(res.body.certificates).toEqual(expect.any(Array)),
+  },
+  'disposal.certificates.read': {
+    route: 'GET /api/disposal/certificates/:id',
+    success: 200,
+    prepare: async () => {
+      const id = await newDisposalBatch(true);
+      const res = await u.archivist.post(`/api/disposal/batches/${id}/execute`, {});
+      return { method: 'GET', path: `/api/disposal/certificates/${res.body.certificateId}` };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ count: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+  },
 };
+
+/** A disposal batch proposed by archivist2 (of one record not yet due), approved by him1 when asked. */
+async function newDisposalBatch(approved: boolean): Promise<string> {
+  const res = await u.archivist2.post('/api/disposal/batches', { asOf: '2030-01-01', authority: 'Schedule GS-12', recordIds: [await newRecord()] });
+  if (res.status !== 201) throw new Error(`fixture disposal batch: ${res.status} ${JSON.stringify(res.body)}`);
+  if (approved && (await u.him.post(`/api/disposal/batches/${res.body.id}/approve`, {})).status !== 200) throw new Error('fixture approval');
+  return res.body.id;
+}
 
 const permissions = Object.keys(PERMISSIONS) as Permission[];
 const mayCall = (permission: Permission, role: Role): boolean => (PERMISSIONS[permission] as readonly Role[]).includes(role);
@@ -518,6 +576,13 @@ describe('authentication', () => {
     'retention.schedules.read': { method: 'GET', path: '/api/retention/schedules' },
     'retention.schedules.change': { method: 'PUT', path: '/api/retention/schedules/other', json: { years: 1, authority: 'x' } },
     'retention.due': { method: 'GET', path: '/api/retention/due?asOf=2099-12-31' },
+    'disposal.propose': { method: 'POST', path: '/api/disposal/batches', json: { asOf: '2030-01-01', authority: 'x' } },
+    'disposal.list': { method: 'GET', path: '/api/disposal/batches' },
+    'disposal.read': { method: 'GET', path: `/api/disposal/batches/${randomUUID()}` },
+    'disposal.approve': { method: 'POST', path: `/api/disposal/batches/${randomUUID()}/approve` },
+    'disposal.execute': { method: 'POST', path: `/api/disposal/batches/${randomUUID()}/execute` },
+    'disposal.certificates.list': { method: 'GET', path: '/api/disposal/certificates' },
+    'disposal.certificates.read': { method: 'GET', path: `/api/disposal/certificates/${randomUUID()}` },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [

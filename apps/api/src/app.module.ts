@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig, InfrastructureModule, OcrModule, ReadModelsModule } from '@medrec/platform';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { DisposalModule } from './disposal/disposal.module';
 import { HealthController } from './health/health.controller';
 import { HistoryModule } from './history/history.module';
 import { LegalHoldsModule } from './legal-holds/legal-holds.module';
@@ -29,6 +30,7 @@ export class AppModule {
         HistoryModule,
         LegalHoldsModule,
         RetentionModule,
+        DisposalModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -40,6 +40,15 @@ export const PERMISSIONS = {
   'retention.schedules.change': ['archivist', 'him'],
   /** Record ids, document types and retention dates: no names, no MRNs. */
   'retention.due': ['archivist', 'him'],
+  /** Disposal batches: proposed by an archivist, approved by another archivist or HIM, executed by an archivist. */
+  'disposal.propose': ['archivist'],
+  'disposal.list': ['archivist', 'him', 'auditor'],
+  'disposal.read': ['archivist', 'him', 'auditor'],
+  'disposal.approve': ['archivist', 'him'],
+  'disposal.execute': ['archivist'],
+  /** Certificates of destruction (MRNs, which the law requires on them). */
+  'disposal.certificates.list': ['archivist', 'auditor', 'legal'],
+  'disposal.certificates.read': ['archivist', 'auditor', 'legal'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -56,6 +65,9 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'patients.disclosures',
   'search',
   'legal-holds.list',
+  'disposal.read',
+  'disposal.certificates.list',
+  'disposal.certificates.read',
 ]);
 
 /**

@@ -7,4 +7,5 @@ export * from './content-index.projection';
 export * from './search';
 export * from './history';
 export * from './legal-holds/legal-holds.projection';
+export * from './disposal/disposal.projection';
 export * from './retention';

@@ -58,7 +58,7 @@ const REPLAY_CACHE_KIB = 16 * 1024;
 function keyIdOf(stream: string): string | null {
   const match = /^record-(?:access-)?([0-9a-f-]{36})$/.exec(stream);
   if (match) return match[1];
-  return /^legal-hold-[0-9a-f-]{36}$/.test(stream) ? stream : null;
+  return /^(?:legal-hold|disposal)-[0-9a-f-]{36}$/.test(stream) ? stream : null;
 }
 
 /**

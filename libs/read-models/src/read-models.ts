@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import type { EventStore } from '@medrec/event-store';
 import { findDuplicate } from './content-index.projection';
+import { batchOfCertificate, disposalBatches, DisposalBatchRow } from './disposal/disposal.projection';
 import { activePatientHolds, heldRecords, matterHolds, MatterHoldView, patientRecords } from './legal-holds/legal-holds.projection';
 import { Disclosure, patientDisclosures } from './history/disclosures.projection';
 import { recordStats, RecordStats } from './history/record-stats.projection';
@@ -127,5 +128,15 @@ export class ReadModels {
   /** Records whose retention has ended as of a day, by retention date then id (the retention projection and the schedules in force). */
   retentionDue(request: RetentionDueRequest): RetentionDuePage {
     return this.retentionDueList.due(request);
+  }
+
+  /** Every disposal batch, newest first (the disposal projection: ids, status, certificate id). */
+  disposalBatches(): DisposalBatchRow[] {
+    return disposalBatches(this.projections.db);
+  }
+
+  /** The batch a certificate of destruction was issued for. */
+  batchOfCertificate(certificateId: string): string | undefined {
+    return batchOfCertificate(this.projections.db, certificateId);
   }
 }

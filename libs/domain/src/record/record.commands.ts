@@ -78,6 +78,8 @@ export interface ApproveDestruction extends CommandBase {
   type: 'ApproveDestruction';
   approvalId: string;
   authority: string;
+  /** The disposal batch whose approval this is (appended by the batch's execution). */
+  batchId?: string;
 }
 
 export interface DestroyRecord extends CommandBase {
@@ -85,6 +87,8 @@ export interface DestroyRecord extends CommandBase {
   authority: string;
   /** Username of the person whose approval of this destruction is on the record; must not be the actor. */
   approvedBy: string;
+  /** The disposal batch that destroys the record, if any. */
+  batchId?: string;
 }
 
 export type RecordCommand =

@@ -155,7 +155,7 @@ export const recordDecider = {
         return { ...state, destructionApprovals: [...state.destructionApprovals, { approvalId, approvedBy, authority, version }] };
       }
       case 'RecordDestroyed': {
-        const { destroyedAt, authority, approvedBy, destroyedBy } = event.data;
+        const { destroyedAt, authority, approvedBy, destroyedBy, batchId } = event.data;
         return {
           status: 'destroyed',
           recordId: state.recordId,
@@ -164,7 +164,7 @@ export const recordDecider = {
           holds: [],
           releases: state.releases,
           destructionApprovals: [],
-          tombstone: { destroyedAt, authority, approvedBy, destroyedBy },
+          tombstone: { destroyedAt, authority, approvedBy, destroyedBy, ...(batchId !== undefined ? { batchId } : {}) },
         };
       }
       default:
@@ -429,6 +429,7 @@ function approveDestruction(c: ApproveDestruction, record: ExistingRecordState):
       approvedBy: c.actor.username,
       approverRole: role,
       approvedAt: c.at,
+      ...(c.batchId !== undefined ? { batchId: c.batchId } : {}),
     },
   };
 }
@@ -455,6 +456,13 @@ function destroy(c: DestroyRecord, record: ExistingRecordState): RecordEvent {
   if (!approval) throw new DomainError('conflict', 'The authority differs from the one under which the destruction was approved');
   return {
     type: 'RecordDestroyed',
-    data: { recordId: record.recordId, authority: c.authority, approvedBy: approval.approvedBy, destroyedBy: c.actor.username, destroyedAt: c.at },
+    data: {
+      recordId: record.recordId,
+      authority: c.authority,
+      approvedBy: approval.approvedBy,
+      destroyedBy: c.actor.username,
+      destroyedAt: c.at,
+      ...(c.batchId !== undefined ? { batchId: c.batchId } : {}),
+    },
   };
 }

@@ -124,13 +124,15 @@ export interface DestructionApproved {
     approvedBy: string;
     approverRole: Role;
     approvedAt: string;
+    /** The disposal batch whose approval this is. */
+    batchId?: string;
   };
 }
 
 /** The tombstone: every field stays in clear after the record's key is destroyed. */
 export interface RecordDestroyed {
   type: 'RecordDestroyed';
-  data: { recordId: string; authority: string; approvedBy: string; destroyedBy: string; destroyedAt: string };
+  data: { recordId: string; authority: string; approvedBy: string; destroyedBy: string; destroyedAt: string; batchId?: string };
 }
 
 export type RecordEvent =

@@ -34,6 +34,8 @@ export interface Tombstone {
   authority: string;
   approvedBy: string;
   destroyedBy: string;
+  /** The disposal batch that destroyed the record, if any. */
+  batchId?: string;
 }
 
 export interface ExistingRecordState {

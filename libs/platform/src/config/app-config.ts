@@ -22,6 +22,8 @@ export interface AppConfig {
   passwordHashing: { concurrency: number; maxWaiting: number };
   /** How old the cached users directory and token revocations may be for per-request checks. */
   userRefreshMs: number;
+  /** The facility named on certificates of destruction (MEDREC_FACILITY_NAME). */
+  facilityName: string;
   limits: {
     jsonBodyBytes: number;
     uploadBytes: number;
@@ -152,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxWaiting: int('MEDREC_PASSWORD_HASH_QUEUE', 64, 0, 100_000),
     },
     userRefreshMs: int('MEDREC_USER_REFRESH_MS', 1000, 0, 60_000),
+    facilityName: (env.MEDREC_FACILITY_NAME ?? '').trim() || 'medrec',
     projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
   };

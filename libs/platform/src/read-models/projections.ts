@@ -1,6 +1,7 @@
 import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import {
   contentIndexProjection,
+  disposalProjection,
   HISTORY_PROJECTIONS,
   legalHoldsProjection,
   Projection,
@@ -20,6 +21,7 @@ export const PROJECTIONS: readonly Projection[] = [
   ...HISTORY_PROJECTIONS,
   legalHoldsProjection,
   retentionProjection,
+  disposalProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';
