@@ -487,10 +487,6 @@ describe('purpose of use on reads of patient data', () => {
 
   it('the read endpoints are the documented ones', () => {
     expect([...readPermissions].sort()).toEqual([
-      'disposal.certificates.list',
-      'disposal.certificates.read',
-      'disposal.read',
-      'legal-holds.list',
       'patients.disclosures',
       'records.accesses',
       'records.content',

@@ -64,10 +64,8 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'records.accesses',
   'patients.disclosures',
   'search',
-  'legal-holds.list',
-  'disposal.read',
-  'disposal.certificates.list',
-  'disposal.certificates.read',
+  // The archivists' workflow lists (legal holds, disposal batches, certificates) show matters and
+  // MRNs to the roles the contract names, without X-Purpose-Of-Use (API.md "Workflows").
 ]);
 
 /**
