@@ -15,3 +15,4 @@ export * from './user/sign-in.events';
 export * from './legal-hold/legal-hold.decider';
 export * from './retention/retention.decider';
 export * from './retention/retention-until';
+export * from './archive/archive-batch.decider';

@@ -8,3 +8,4 @@ export * from './search';
 export * from './history';
 export * from './legal-holds/legal-holds.projection';
 export * from './retention';
+export * from './archive';

@@ -1,5 +1,6 @@
 import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import {
+  archiveProjection,
   contentIndexProjection,
   HISTORY_PROJECTIONS,
   legalHoldsProjection,
@@ -20,6 +21,7 @@ export const PROJECTIONS: readonly Projection[] = [
   ...HISTORY_PROJECTIONS,
   legalHoldsProjection,
   retentionProjection,
+  archiveProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';
