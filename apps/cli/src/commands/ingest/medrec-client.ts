@@ -121,7 +121,11 @@ export class MedrecClient {
    * other 5xx/408 only when `idempotent` (a GET, or a call the server makes idempotent). Answers
    * whatever status the server gave; the body parsed as JSON, or the bytes for another type.
    */
-  async call(method: 'GET' | 'POST' | 'PUT', path: string, options: { json?: unknown; accept?: string; idempotent?: boolean } = {}): Promise<ApiResponse> {
+  async call(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options: { json?: unknown; accept?: string; idempotent?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse> {
     const idempotent = options.idempotent ?? method === 'GET';
     let attempts = 0;
     let signedInAgain = false;
@@ -132,7 +136,7 @@ export class MedrecClient {
       retryAfterMs = undefined;
       attempts++;
       const token = await this.accessToken();
-      const attempt = await this.sendRaw(method, path, token, options.json, options.accept);
+      const attempt = await this.sendRaw(method, path, token, options.json, options.accept, options.headers);
       if (attempt.kind === 'network') {
         lastError = attempt.error;
         if (idempotent) continue;
@@ -211,8 +215,9 @@ export class MedrecClient {
     token: string,
     json: unknown,
     accept = 'application/json, application/problem+json',
+    extraHeaders: Record<string, string> = {},
   ): Promise<{ kind: 'response'; status: number; body: unknown; contentType: string; retryAfterMs?: number } | { kind: 'network'; error: string }> {
-    const headers: Record<string, string> = { accept, authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { ...extraHeaders, accept, authorization: `Bearer ${token}` };
     if (json !== undefined) headers['content-type'] = 'application/json';
     try {
       const response = await fetch(this.server + path, {
