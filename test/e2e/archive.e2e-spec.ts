@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { EventSourcedRunner } from '@medrec/application';
 import { archiveBatchDecider, archiveBatchStream } from '@medrec/domain';
 import { headPosition } from './support/configured-app';
-import { Client, purpose, recordForm, Response, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
+import { approveAndDestroy, Client, purpose, recordForm, Response, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
 
 /**
  * Bulk archive over HTTP: a batch (process stream `archive-batch-<id>`) archives every live record
@@ -51,6 +53,17 @@ async function waitForOcr(client: Client, id: string, timeoutMs = 60_000): Promi
     if (Date.now() > deadline) throw new Error(`OCR of ${id} still pending after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The stored objects of a record, by where they are: live (`blobs/records/<id>/…`) or archived (`blobs/archive/records/<id>/…`). */
+function storedObjects(id: string): { live: string[]; archived: string[] } {
+  const list = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+          .map((e) => e.name)
+      : [];
+  return { live: list(join(t.dataDir, 'blobs', 'records', id)), archived: list(join(t.dataDir, 'blobs', 'archive', 'records', id)) };
 }
 
 const statusOf = async (id: string) => (await u.him.get(`/api/records/${id}`, purpose('operations'))).body.status;
@@ -152,6 +165,17 @@ describe('bulk archive', () => {
     expectProblem(await appendsNothing(() => u.him.request('POST', `/api/records/${r.old}/amendments`, { form: amendmentForm() })), 409);
   });
 
+  it('archived content is moved to the archive location of the blob store; destruction deletes it there', async () => {
+    const old = storedObjects(r.old);
+    expect(old.live).toEqual([]);
+    expect(old.archived.length).toBeGreaterThanOrEqual(1);
+    expect(storedObjects(r.oldLab).live).toEqual([]);
+    for (const id of [r.amended, r.recent]) expect(storedObjects(id)).toEqual({ live: expect.arrayContaining([expect.any(String)]), archived: [] });
+
+    expect((await approveAndDestroy(u, r.oldLab)).status).toBe(200);
+    expect(storedObjects(r.oldLab)).toEqual({ live: [], archived: [] });
+  });
+
   it('a re-run archives nothing new', async () => {
     const res = await u.archivist.post('/api/archive/batches', { inactiveSince: SINCE });
     expect(res.status).toBe(201);
@@ -184,6 +208,7 @@ describe('bulk archive', () => {
     // `a` was archived by someone else, not by the batch: skipped, not named.
     expect(resumed.body).toEqual({ id: batchId, archived: sorted([b, c]), position: expect.any(Number) });
     for (const id of [a, b, c]) expect(await statusOf(id)).toBe('archived');
+    for (const id of [a, b, c]) expect(storedObjects(id).live).toEqual([]);
     expect(started.position).toBeLessThan(resumed.body.position);
 
     const again = await appendsNothing(() => u.archivist.post(`/api/archive/batches/${batchId}/resume`));

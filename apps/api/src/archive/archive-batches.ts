@@ -108,7 +108,10 @@ export class ArchiveBatches {
     if (state.status === 'absent' || state.status === 'destroyed') return false;
     if (state.status === 'archived') {
       const archivedBy = [...loaded.events].reverse().find((e) => e.event.type === 'RecordArchived');
-      return archivedBy?.stored.metadata.causationId === startedEventId;
+      // Archived by this batch before an interruption: finish moving its content.
+      if (archivedBy?.stored.metadata.causationId !== startedEventId) return false;
+      await this.records.moveToArchive(state);
+      return true;
     }
     try {
       await this.commands.execute(
