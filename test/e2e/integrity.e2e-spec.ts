@@ -52,6 +52,8 @@ describe('medrec verify', () => {
       amendment.append('file', new Blob([Buffer.concat([TINY_PNG, Buffer.from('v0-rescan')])]), 'rescan.png');
       expect((await u.him.request('POST', `/api/records/${ids[0]}/amendments`, { form: amendment })).status).toBe(201);
       expect((await u.clinician.get(`/api/records/${ids[1]}`, { 'x-purpose-of-use': 'treatment' })).status).toBe(200);
+      // Archived: its content moves to the blob store's archive location, where verify still finds it.
+      expect((await u.archivist.post(`/api/records/${ids[1]}/archive`, { reason: 'Inactive' })).status).toBe(200);
       expect((await approveAndDestroy(u, ids[2])).status).toBe(200);
     } finally {
       await app.close({ keepData: true });
@@ -64,6 +66,8 @@ describe('medrec verify', () => {
     const report = JSON.parse(io.out());
     expect(report).toMatchObject({ valid: true, brokenChains: [], contentProblems: [], contentsChecked: 3 });
     expect(report.streams).toBeGreaterThanOrEqual(5); // users, 3 records, an access stream
+    expect(existsSync(join(dataDir, 'blobs', 'archive', 'records', ids[1]))).toBe(true);
+    expect(existsSync(join(dataDir, 'blobs', 'records', ids[1]))).toBe(false);
   });
 
   it('reports the first broken link of a tampered stream and altered content, and exits 1', async () => {

@@ -348,6 +348,31 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     },
     verify: (res) => expect(res.body).toMatchObject({ count: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
   },
+  // A day before any record's encounter: the batch archives nothing, so other rows' fixtures stay writable.
+  'archive.batches.start': {
+    route: 'POST /api/archive/batches',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: '/api/archive/batches', json: { inactiveSince: '1900-01-01' } }),
+    verify: (res) => expect(res.body).toEqual({ id: expect.any(String), archived: [], position: expect.any(Number) }),
+  },
+  'archive.batches.resume': {
+    route: 'POST /api/archive/batches/:id/resume',
+    success: 200,
+    prepare: async () => {
+      const res = await u.archivist.post('/api/archive/batches', { inactiveSince: '1900-01-01' });
+      return { method: 'POST', path: `/api/archive/batches/${res.body.id}/resume` };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ archived: [] }),
+  },
+  'archive.batches.read': {
+    route: 'GET /api/archive/batches/:id',
+    success: 200,
+    prepare: async () => {
+      const res = await u.archivist.post('/api/archive/batches', { inactiveSince: '1900-01-01' });
+      return { method: 'GET', path: `/api/archive/batches/${res.body.id}` };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ status: 'completed', inactiveSince: '1900-01-01', recordIds: [] }),
+  },
 };
 
 /** A disposal batch proposed by archivist2 (of one record not yet due), approved by him1 when asked. */
@@ -582,6 +607,9 @@ describe('authentication', () => {
     'disposal.execute': { method: 'POST', path: `/api/disposal/batches/${randomUUID()}/execute` },
     'disposal.certificates.list': { method: 'GET', path: '/api/disposal/certificates' },
     'disposal.certificates.read': { method: 'GET', path: `/api/disposal/certificates/${randomUUID()}` },
+    'archive.batches.start': { method: 'POST', path: '/api/archive/batches', json: { inactiveSince: '1900-01-01' } },
+    'archive.batches.resume': { method: 'POST', path: `/api/archive/batches/${id}/resume` },
+    'archive.batches.read': { method: 'GET', path: `/api/archive/batches/${id}` },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig, InfrastructureModule, OcrModule, ReadModelsModule } from '@medrec/platform';
+import { ArchiveModule } from './archive/archive.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { DisposalModule } from './disposal/disposal.module';
@@ -31,6 +32,7 @@ export class AppModule {
         LegalHoldsModule,
         RetentionModule,
         DisposalModule,
+        ArchiveModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

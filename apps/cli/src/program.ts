@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { archiveCommand } from './commands/archivist/archive.command';
+import { disposalCommand } from './commands/archivist/disposal.command';
+import { retentionCommand } from './commands/archivist/retention.command';
 import { ingestCommand } from './commands/ingest/ingest.command';
 import { projectionsCommand } from './commands/projections.command';
 import { usersCommand } from './commands/users.command';
@@ -17,6 +20,9 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(usersCommand(io));
   program.addCommand(ingestCommand(io));
+  program.addCommand(retentionCommand(io));
+  program.addCommand(archiveCommand(io));
+  program.addCommand(disposalCommand(io));
   program.addCommand(projectionsCommand(io));
   program.addCommand(verifyCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.

@@ -49,6 +49,12 @@ export const PERMISSIONS = {
   /** Certificates of destruction (MRNs, which the law requires on them). */
   'disposal.certificates.list': ['archivist', 'auditor', 'legal'],
   'disposal.certificates.read': ['archivist', 'auditor', 'legal'],
+  /** Bulk archive: every live record inactive since a day, each archived by the caller (record ids only in the answer). */
+  'archive.batches.start': ['archivist', 'him'],
+  /** Finishes a batch interrupted part way; a finished one is answered again. */
+  'archive.batches.resume': ['archivist', 'him'],
+  /** A batch's date, document type, records and progress: no patient data. */
+  'archive.batches.read': ['archivist', 'him', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -16,3 +16,4 @@ export * from './legal-hold/legal-hold.decider';
 export * from './retention/retention.decider';
 export * from './retention/retention-until';
 export * from './disposal/disposal.decider';
+export * from './archive/archive-batch.decider';

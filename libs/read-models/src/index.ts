@@ -9,3 +9,4 @@ export * from './history';
 export * from './legal-holds/legal-holds.projection';
 export * from './disposal/disposal.projection';
 export * from './retention';
+export * from './archive';

@@ -1,5 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import type { EventStore } from '@medrec/event-store';
+import { archiveCandidates } from './archive/archive.projection';
 import { findDuplicate } from './content-index.projection';
 import { batchOfCertificate, disposalBatches, DisposalBatchRow } from './disposal/disposal.projection';
 import { activePatientHolds, heldRecords, matterHolds, MatterHoldView, patientRecords } from './legal-holds/legal-holds.projection';
@@ -10,7 +11,7 @@ import { accessLogPage, PageRequest, timelinePage } from './history/timeline-pag
 import type { ProjectionRunner } from './projection-runner';
 import { RetentionDueList, RetentionDuePage, RetentionDueRequest, retentionSchedulesInForce } from './retention/retention.projection';
 import { SearchPage, SearchRequest, SearchService } from './search/search.service';
-import type { RetentionSchedule } from '@medrec/domain';
+import type { DocumentType, RetentionSchedule } from '@medrec/domain';
 
 /** How long a read waits for the read models to reach a position (API.md: up to 5 s). */
 export const READ_YOUR_WRITES_TIMEOUT_MS = 5000;
@@ -138,5 +139,10 @@ export class ReadModels {
   /** The batch a certificate of destruction was issued for. */
   batchOfCertificate(certificateId: string): string | undefined {
     return batchOfCertificate(this.projections.db, certificateId);
+  }
+
+  /** Live records not yet archived with no amendment, release or encounter on or after a day, by id (the archive projection). */
+  archiveCandidates(inactiveSince: string, documentType?: DocumentType): string[] {
+    return archiveCandidates(this.projections.db, inactiveSince, documentType);
   }
 }

@@ -1,9 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
-import { BLOB_STORE, BlobStore, recordBlobPrefix } from '@medrec/blob-store';
+import { BLOB_STORE, BlobStore, moveToArchive, recordBlobPrefix } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
-import { AccessRecord, decideAccess, recordAccessStream, RecordCommand, recordDecider, RecordEvent, RecordState, recordStream } from '@medrec/domain';
+import {
+  AccessRecord,
+  decideAccess,
+  ExistingRecordState,
+  recordAccessStream,
+  RecordCommand,
+  recordDecider,
+  RecordEvent,
+  RecordState,
+  recordStream,
+} from '@medrec/domain';
 
 export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
 
@@ -83,5 +93,25 @@ export class RecordRepository {
     if (keyDestroyed || removed > 0) {
       this.logger.log(`Record ${recordId} shredded: data key ${keyDestroyed ? 'destroyed' : 'already gone'}, ${removed} stored object(s) deleted`);
     }
+  }
+
+  /**
+   * Moves an archived record's stored objects (every version's content and OCR text) to the blob
+   * store's archive location, where they are read by the same keys. Idempotent, and never throws:
+   * content not moved stays readable where it is, and archiving again (a resumed batch) moves it.
+   */
+  async moveToArchive(record: ExistingRecordState): Promise<number> {
+    const keys = new Set<string>();
+    for (const version of record.versions) {
+      keys.add(version.content.blobKey);
+      if (version.ocr.status === 'done') keys.add(version.ocr.textKey);
+    }
+    let moved = 0;
+    try {
+      for (const key of keys) if (await moveToArchive(this.blobs, key)) moved++;
+    } catch (error) {
+      this.logger.error(`Content of archived record ${record.recordId} not moved to the archive location: ${(error as Error).name}`);
+    }
+    return moved;
   }
 }

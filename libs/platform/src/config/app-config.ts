@@ -9,7 +9,18 @@ export interface AppConfig {
   dataDir: string;
   eventStore: { kind: 'sqlite'; filename: string } | { kind: 'eventstoredb'; connectionString: string };
   blobStore:
-    { kind: 'fs'; root: string } | { kind: 'minio'; endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; bucket: string };
+    | { kind: 'fs'; root: string }
+    | {
+        kind: 'minio';
+        endPoint: string;
+        port: number;
+        useSSL: boolean;
+        accessKey: string;
+        secretKey: string;
+        bucket: string;
+        /** Archived content goes to this bucket; without it, under `archive/` in `bucket`. */
+        archiveBucket?: string;
+      };
   /** Base64/hex master key from the environment; when absent an embedded deployment generates one. */
   masterKey?: string;
   adminPassword?: string;
@@ -105,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (env.MINIO_BUCKET && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(env.MINIO_BUCKET)) {
       problems.push('MINIO_BUCKET must be a valid bucket name (3-63 characters: a-z 0-9 . -)');
     }
+    if (env.MINIO_ARCHIVE_BUCKET && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(env.MINIO_ARCHIVE_BUCKET)) {
+      problems.push('MINIO_ARCHIVE_BUCKET must be a valid bucket name (3-63 characters: a-z 0-9 . -)');
+    }
+    if (env.MINIO_ARCHIVE_BUCKET && env.MINIO_ARCHIVE_BUCKET === (env.MINIO_BUCKET || 'medrec')) {
+      problems.push('MINIO_ARCHIVE_BUCKET must differ from MINIO_BUCKET (leave it unset to archive under archive/ in the same bucket)');
+    }
     blobStore = {
       kind: 'minio',
       endPoint: env.MINIO_ENDPOINT ?? '',
@@ -113,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       accessKey: env.MINIO_ACCESS_KEY ?? '',
       secretKey: env.MINIO_SECRET_KEY ?? '',
       bucket: env.MINIO_BUCKET || 'medrec',
+      ...(env.MINIO_ARCHIVE_BUCKET ? { archiveBucket: env.MINIO_ARCHIVE_BUCKET } : {}),
     };
   } else if (blobStoreKind !== 'fs') {
     problems.push('BLOB_STORE must be fs or minio');

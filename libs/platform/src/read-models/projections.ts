@@ -1,5 +1,6 @@
 import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import {
+  archiveProjection,
   contentIndexProjection,
   disposalProjection,
   HISTORY_PROJECTIONS,
@@ -22,6 +23,7 @@ export const PROJECTIONS: readonly Projection[] = [
   legalHoldsProjection,
   retentionProjection,
   disposalProjection,
+  archiveProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

@@ -7,7 +7,9 @@ export class ExecuteRecordCommandHandler implements ICommandHandler<ExecuteRecor
   constructor(private readonly records: RecordRepository) {}
 
   async execute({ command, context, expectedRevision }: ExecuteRecordCommand) {
-    const { revision, position } = await this.records.execute(command, context, expectedRevision);
+    const { revision, position, state } = await this.records.execute(command, context, expectedRevision);
+    // Archived content moves to the blob store's archive location (still read by the same keys).
+    if (command.type === 'ArchiveRecord' && state.status === 'archived') await this.records.moveToArchive(state);
     return { revision, position };
   }
 }

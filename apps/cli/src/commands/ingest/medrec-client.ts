@@ -26,7 +26,15 @@ export interface ClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface Problem {
+/** An answer of the JSON API as MedrecClient.call gives it. */
+export interface ApiResponse {
+  status: number;
+  /** Parsed JSON (problem details included), or the raw bytes of another content type. */
+  body: unknown;
+  contentType: string;
+}
+
+export interface Problem {
   detail?: string;
   title?: string;
   reason?: string;
@@ -107,6 +115,51 @@ export class MedrecClient {
     return { kind: 'failed', error: lastError, attempts };
   }
 
+  /**
+   * One call of the JSON API (the archivists' commands): signs in as createRecord does, and retries
+   * 429 and 503 (the server did not act; its Retry-After is honoured) always, network errors and the
+   * other 5xx/408 only when `idempotent` (a GET, or a call the server makes idempotent). Answers
+   * whatever status the server gave; the body parsed as JSON, or the bytes for another type.
+   */
+  async call(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options: { json?: unknown; accept?: string; idempotent?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse> {
+    const idempotent = options.idempotent ?? method === 'GET';
+    let attempts = 0;
+    let signedInAgain = false;
+    let lastError = '';
+    let retryAfterMs: number | undefined;
+    while (attempts <= this.retries) {
+      if (attempts > 0) await this.sleep(retryAfterMs ?? this.backoff(attempts));
+      retryAfterMs = undefined;
+      attempts++;
+      const token = await this.accessToken();
+      const attempt = await this.sendRaw(method, path, token, options.json, options.accept, options.headers);
+      if (attempt.kind === 'network') {
+        lastError = attempt.error;
+        if (idempotent) continue;
+        throw new CliError(`No answer from ${this.server} (${lastError}): the ${method} may or may not have been carried out; check before repeating it`);
+      }
+      if (attempt.status === 401 && this.credentials.kind === 'password' && !signedInAgain) {
+        signedInAgain = true;
+        this.token = undefined;
+        attempts--;
+        continue;
+      }
+      if (attempt.status === 401)
+        throw new CliError(`The server refused the ${this.credentials.kind === 'token' ? 'token (MEDREC_TOKEN)' : 'credentials'} (401)`);
+      if (attempt.status === 429 || attempt.status === 503 || (idempotent && RETRYABLE.has(attempt.status))) {
+        lastError = `${attempt.status} ${describeProblem(attempt.body ?? {}) || 'server error'}`;
+        retryAfterMs = attempt.retryAfterMs;
+        continue;
+      }
+      return { status: attempt.status, body: attempt.body, contentType: attempt.contentType };
+    }
+    throw new CliError(`${method} ${path.split('?')[0]} failed after ${attempts} attempts: ${lastError}`);
+  }
+
   private accessToken(): Promise<string> {
     if (this.credentials.kind === 'token') return Promise.resolve(this.credentials.token);
     if (this.token && Date.now() < this.token.refreshAt) return Promise.resolve(this.token.value);
@@ -156,6 +209,32 @@ export class MedrecClient {
     }
   }
 
+  private async sendRaw(
+    method: string,
+    path: string,
+    token: string,
+    json: unknown,
+    accept = 'application/json, application/problem+json',
+    extraHeaders: Record<string, string> = {},
+  ): Promise<{ kind: 'response'; status: number; body: unknown; contentType: string; retryAfterMs?: number } | { kind: 'network'; error: string }> {
+    const headers: Record<string, string> = { ...extraHeaders, accept, authorization: `Bearer ${token}` };
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const response = await fetch(this.server + path, {
+        method,
+        headers,
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const contentType = response.headers.get('content-type') ?? '';
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const body = /json/.test(contentType) ? parseJson(bytes.toString('utf8')) : bytes;
+      return { kind: 'response', status: response.status, body, contentType, retryAfterMs: retryAfter(response.headers.get('retry-after')) };
+    } catch (error) {
+      return { kind: 'network', error: describeNetworkError(error, this.timeoutMs) };
+    }
+  }
+
   private backoff(retry: number): number {
     const base = this.retryBaseMs * 2 ** (retry - 1);
     return base + Math.random() * base;
@@ -184,7 +263,7 @@ function created(body: unknown): UploadOutcome {
 }
 
 /** The problem's detail, with the field errors of a 400; the API keeps PHI out of both. */
-function describeProblem(problem: Problem): string {
+export function describeProblem(problem: Problem): string {
   const errors = Array.isArray(problem.errors) ? problem.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : '';
   const detail = problem.detail ?? problem.title ?? '';
   return [detail, errors].filter((part) => part !== '').join(': ');
