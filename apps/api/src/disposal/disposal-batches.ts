@@ -38,6 +38,22 @@ type LoadedBatch = LoadedStream<DisposalState, DisposalEvent>;
 
 /** Records handled per step of an execution: one append of what the certificate needs, the destructions, one append of their outcomes. */
 const EXECUTION_CHUNK = 100;
+/** Records of a chunk loaded or destroyed at once (each on its own stream). */
+const RECORDS_AT_ONCE = 8;
+
+/** `fn` over the items, at most `limit` at a time; the results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 const DUE_PAGE = 500;
 
 /** The SHA-256 of a certificate's canonical JSON (the key order certificateOf builds). */
@@ -136,8 +152,10 @@ export class DisposalBatches {
         const skipped: SkippedRecord[] = [];
         const toDestroy: string[] = [];
         const prepared: DisposedRecord[] = [];
-        for (const recordId of chunk) {
-          const { state } = await this.records.load(recordId);
+        // Loaded in parallel (distinct streams), classified in the batch's order.
+        const states = await mapConcurrently(chunk, RECORDS_AT_ONCE, async (recordId) => (await this.records.load(recordId)).state);
+        for (const [index, recordId] of chunk.entries()) {
+          const state = states[index];
           if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
           else if (state.status === 'destroyed') {
             if (state.tombstone?.batchId === batchId && batch.prepared[recordId]) toDestroy.push(recordId);
@@ -154,10 +172,14 @@ export class DisposalBatches {
             await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }),
             loaded,
           );
+        // Each record's own stream, key and objects: destroyed a few at a time (the event store
+        // commits their appends together), outcomes kept in the batch's order.
         const destroyed: string[] = [];
-        for (const recordId of toDestroy) {
-          const outcome = await this.destroyRecord(recordId, batch, approver, approvalEvent.id, context);
-          if (outcome === 'destroyed') destroyed.push(recordId);
+        const outcomes = await mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) =>
+          this.destroyRecord(recordId, batch, approver, approvalEvent.id, context),
+        );
+        for (const [index, outcome] of outcomes.entries()) {
+          if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
           else skipped.push(outcome);
         }
         const at = new Date().toISOString();
