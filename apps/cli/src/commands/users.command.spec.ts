@@ -1,39 +1,19 @@
+import { testIo, type TestIo } from '../testing/test-io';
 import { USERS_STREAM } from '@medrec/domain';
 import { SqliteEventStore } from '@medrec/event-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { login, startApp } from '../../../../test/e2e/support/harness';
 import { CLI_ACTOR_ID, operatorName } from '../cli-context';
-import type { CliIo } from '../cli-io';
 import { runCli } from '../program';
 import { usersAdd, usersList } from './users.command';
 
 const PASSWORD = 'long-enough-password';
 
-interface TestIo extends CliIo {
-  stdin: PassThrough & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
-  out(): string;
-  err(): string;
-}
-
-function testIo(dataDir: string, env: Record<string, string> = {}): TestIo {
-  const collect = () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    return { stream, text: () => text };
-  };
-  const stdout = collect();
-  const stderr = collect();
-  const stdin = new PassThrough();
-  stdin.end(); // a non-interactive, empty stdin unless a test says otherwise
-  return { env: { MEDREC_DATA_DIR: dataDir, ...env }, stdin, stdout: stdout.stream, stderr: stderr.stream, out: stdout.text, err: stderr.text };
+function testIoIn(dataDir: string, env: Record<string, string> = {}): TestIo {
+  return testIo({ MEDREC_DATA_DIR: dataDir, ...env });
 }
 
 function stdinWith(io: TestIo, text: string, tty = false): TestIo {
@@ -66,7 +46,7 @@ describe('medrec users', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('adds a user from MEDREC_PASSWORD, as the OS user acting as admin', async () => {
-    const io = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
+    const io = testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD });
 
     const code = await runCli(['users', 'add', 'Alice', '--role', 'clerk', '--role', 'him,clerk'], io);
 
@@ -81,7 +61,7 @@ describe('medrec users', () => {
   });
 
   it('reads the password from the first line of stdin with --password-stdin, before the environment', async () => {
-    const io = stdinWith(testIo(dataDir, { MEDREC_PASSWORD: 'not-this-one-please' }), `${PASSWORD}\r\nsecond line\n`);
+    const io = stdinWith(testIoIn(dataDir, { MEDREC_PASSWORD: 'not-this-one-please' }), `${PASSWORD}\r\nsecond line\n`);
 
     await usersAdd(io, 'bob', { role: ['clinician'], passwordStdin: true });
 
@@ -97,41 +77,41 @@ describe('medrec users', () => {
   });
 
   it('still reads the former MEDREC_USER_PASSWORD, with a deprecation warning on stderr', async () => {
-    const io = testIo(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
+    const io = testIoIn(dataDir, { MEDREC_USER_PASSWORD: PASSWORD });
     await usersAdd(io, 'erin', { role: ['clerk'] });
     expect(io.err()).toBe('warning: MEDREC_USER_PASSWORD is deprecated and will be removed; set MEDREC_PASSWORD instead\n');
     expect((await usersEvents(dataDir)).map((e) => e.data.username)).toEqual(['erin']);
 
-    const both = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD, MEDREC_USER_PASSWORD: 'not-this-one-please' });
+    const both = testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD, MEDREC_USER_PASSWORD: 'not-this-one-please' });
     await usersAdd(both, 'frank', { role: ['clerk'] });
     expect(both.err()).toBe('');
   });
 
   it('prompts twice on a terminal and refuses different answers', async () => {
-    const matching = stdinWith(testIo(dataDir), `${PASSWORD}\r${PASSWORD}\r`, true);
+    const matching = stdinWith(testIoIn(dataDir), `${PASSWORD}\r${PASSWORD}\r`, true);
     await usersAdd(matching, 'carol', { role: ['auditor'] });
     expect(matching.err()).toBe('Password for carol: \nRepeat the password: \n');
     expect(matching.stdin.setRawMode).toHaveBeenCalledWith(true);
     expect(matching.err()).not.toContain(PASSWORD);
 
-    const different = stdinWith(testIo(dataDir), `${PASSWORD}\rsomething-else-entirely\r`, true);
+    const different = stdinWith(testIoIn(dataDir), `${PASSWORD}\rsomething-else-entirely\r`, true);
     expect(await runCli(['users', 'add', 'dave', '--role', 'auditor'], different)).toBe(2);
     expect(different.err()).toContain('error: The two passwords do not match');
     expect((await usersEvents(dataDir)).map((e) => e.data.username)).toEqual(['carol']);
   });
 
   it('refuses a duplicate username (case-insensitive) with exit code 1', async () => {
-    const io = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
+    const io = testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD });
     await usersAdd(io, 'alice', { role: ['clerk'] });
 
-    const again = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
+    const again = testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD });
     expect(await runCli(['users', 'add', 'ALICE', '--role', 'him'], again)).toBe(1);
     expect(again.err()).toBe('error: A user named "alice" already exists\n');
     expect(await usersEvents(dataDir)).toHaveLength(1);
   });
 
   it('refuses an unknown role with exit code 2, listing the valid roles, before touching the store', async () => {
-    const io = testIo(dataDir, { MEDREC_PASSWORD: PASSWORD });
+    const io = testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD });
 
     expect(await runCli(['users', 'add', 'alice', '--role', 'clerk,nurse'], io)).toBe(2);
 
@@ -152,32 +132,32 @@ describe('medrec users', () => {
     ['an unknown option', ['users', 'add', 'alice', '--role', 'clerk', '--password', 'x'], {}, /unknown option '--password'/],
     ['an invalid configuration', ['users', 'list'], { EVENT_STORE: 'mysql' }, /EVENT_STORE must be sqlite or eventstoredb/],
   ])('exits with code 2 on %s', async (_case, argv, env, message) => {
-    const io = testIo(dataDir, env);
+    const io = testIoIn(dataDir, env);
     expect(await runCli(argv, io)).toBe(2);
     expect(io.err()).toMatch(message);
     expect(await usersEvents(dataDir)).toHaveLength(0);
   });
 
   it('refuses an empty stdin with --password-stdin', async () => {
-    const io = testIo(dataDir);
+    const io = testIoIn(dataDir);
     expect(await runCli(['users', 'add', 'alice', '--role', 'clerk', '--password-stdin'], io)).toBe(2);
     expect(io.err()).toContain('No password on standard input');
   });
 
   it('lists users and their roles, as a table or JSON', async () => {
-    const empty = testIo(dataDir);
+    const empty = testIoIn(dataDir);
     expect(await runCli(['users', 'list'], empty)).toBe(0);
     expect(empty.out()).toBe('No users.\n');
 
     const env = { MEDREC_PASSWORD: PASSWORD };
-    await usersAdd(testIo(dataDir, env), 'zoe', { role: ['archivist'] });
-    await usersAdd(testIo(dataDir, env), 'alexander.b', { role: ['him,legal'] });
+    await usersAdd(testIoIn(dataDir, env), 'zoe', { role: ['archivist'] });
+    await usersAdd(testIoIn(dataDir, env), 'alexander.b', { role: ['him,legal'] });
 
-    const table = testIo(dataDir);
+    const table = testIoIn(dataDir);
     expect(await runCli(['users', 'list'], table)).toBe(0);
     expect(table.out()).toBe('USERNAME     ROLES\nalexander.b  him,legal\nzoe          archivist\n');
 
-    const json = testIo(dataDir);
+    const json = testIoIn(dataDir);
     await usersList(json, { json: true });
     expect(JSON.parse(json.out())).toEqual([
       { userId: expect.any(String), username: 'alexander.b', roles: ['him', 'legal'], active: true, locked: false },
@@ -190,7 +170,7 @@ describe('medrec users', () => {
     ['a common password', 'qwerty123456', /common/],
     ['containing the username', 'alice-in-wonderland', /username/],
   ])('refuses a password %s (NIST SP 800-63B), appending nothing', async (_, password, rule) => {
-    const io = testIo(dataDir, { MEDREC_PASSWORD: password });
+    const io = testIoIn(dataDir, { MEDREC_PASSWORD: password });
     expect(await runCli(['users', 'add', 'alice', '--role', 'clerk'], io)).toBe(2);
     expect(io.err()).toMatch(rule);
     expect(io.err()).not.toContain(password);
@@ -198,13 +178,13 @@ describe('medrec users', () => {
   });
 
   it('set-roles replaces the roles and unlock lifts a lock-out, attributed to the operator', async () => {
-    await usersAdd(testIo(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
+    await usersAdd(testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
 
-    const setRoles = testIo(dataDir);
+    const setRoles = testIoIn(dataDir);
     expect(await runCli(['users', 'set-roles', 'Alice', '--role', 'him,legal'], setRoles)).toBe(0);
     expect(setRoles.out()).toBe('Roles of alice: him, legal\n');
 
-    const notLocked = testIo(dataDir);
+    const notLocked = testIoIn(dataDir);
     expect(await runCli(['users', 'unlock', 'alice'], notLocked)).toBe(0);
     expect(notLocked.out()).toBe('alice is not locked\n');
 
@@ -217,11 +197,11 @@ describe('medrec users', () => {
     } finally {
       await context.close();
     }
-    const listed = testIo(dataDir);
+    const listed = testIoIn(dataDir);
     await runCli(['users', 'list'], listed);
     expect(listed.out()).toContain('alice     him,legal  (locked)');
 
-    const unlock = testIo(dataDir);
+    const unlock = testIoIn(dataDir);
     expect(await runCli(['users', 'unlock', 'alice'], unlock)).toBe(0);
     expect(unlock.out()).toBe('Unlocked alice\n');
     const events = await usersEvents(dataDir);
@@ -229,13 +209,13 @@ describe('medrec users', () => {
     expect(events[1]).toMatchObject({ data: { roles: ['him', 'legal'] }, metadata: { actor: `cli:${operatorName(process.env)}`, role: 'admin' } });
     expect(events[3].metadata).toMatchObject({ actor: `cli:${operatorName(process.env)}` });
 
-    const unknown = testIo(dataDir);
+    const unknown = testIoIn(dataDir);
     expect(await runCli(['users', 'unlock', 'nobody'], unknown)).toBe(1);
     expect(unknown.err()).toContain('No user named "nobody"');
   });
 
   it('creates users the HTTP app signs in, before it starts and while it runs', async () => {
-    await usersAdd(testIo(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
+    await usersAdd(testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'alice', { role: ['clerk'] });
 
     const app = await startApp(dataDir);
     try {
@@ -243,7 +223,7 @@ describe('medrec users', () => {
       expect(alice).toBeDefined();
 
       // The server holds its own connection to the same SQLite file meanwhile.
-      await usersAdd(testIo(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'henry', { role: ['him'] });
+      await usersAdd(testIoIn(dataDir, { MEDREC_PASSWORD: PASSWORD }), 'henry', { role: ['him'] });
       const res = await fetch(`${app.baseUrl}/api/auth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -257,12 +237,12 @@ describe('medrec users', () => {
   });
 
   it('prints help with exit code 0 and a bare invocation with exit code 2', async () => {
-    const help = testIo(dataDir);
+    const help = testIoIn(dataDir);
     expect(await runCli(['users', 'add', '--help'], help)).toBe(0);
     expect(help.out()).toContain('--password-stdin');
     expect(help.out()).toContain('MEDREC_PASSWORD (formerly MEDREC_USER_PASSWORD');
 
-    const bare = testIo(dataDir);
+    const bare = testIoIn(dataDir);
     expect(await runCli([], bare)).toBe(2);
     expect(bare.err()).toContain('users');
   });

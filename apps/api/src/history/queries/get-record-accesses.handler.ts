@@ -2,7 +2,7 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { AccessEntry, ReadModels } from '@medrec/read-models';
 import { parseAfter } from '../../http/after-param';
 import { RecordRepository } from '../../records/record-repository';
-import { auditRecordRead } from './audited-record-read';
+import { auditRecordRead } from '../../records/audited-record-read';
 import { GetRecordAccessesQuery } from './history-queries';
 
 @QueryHandler(GetRecordAccessesQuery)

@@ -3,7 +3,7 @@ import { ReadModels } from '@medrec/read-models';
 import { parseAfter } from '../../http/after-param';
 import { RecordRepository } from '../../records/record-repository';
 import { versionView } from '../../records/record-view';
-import { auditRecordRead } from './audited-record-read';
+import { auditRecordRead } from '../../records/audited-record-read';
 import { GetRecordHistoryQuery, RecordHistoryView } from './history-queries';
 
 @QueryHandler(GetRecordHistoryQuery)

@@ -8,7 +8,7 @@ import { RecordContent } from '../../records/record-content';
 import { RecordRepository } from '../../records/record-repository';
 import { versionView } from '../../records/record-view';
 import { wordDiff } from '../word-diff';
-import { auditRecordRead } from './audited-record-read';
+import { auditRecordRead } from '../../records/audited-record-read';
 import { GetVersionDiffQuery, VersionDiffView } from './history-queries';
 
 /** Pages are joined with a blank line: a word moved across a page break is a move, not two edits of a page. */

@@ -1,34 +1,10 @@
-import { PassThrough, Writable } from 'node:stream';
+import { testIo } from '../../testing/test-io';
 import { ADMIN_PASSWORD, Client, login, purpose, recordForm, startApp, TestApp } from '../../../../../test/e2e/support/harness';
-import type { CliIo } from '../../cli-io';
 import { runCli } from '../../program';
 import { retentionDue } from './retention.command';
 
 /** `retention due` and `archive` against the real app on a loopback port, as an archivist would run them against a remote server. */
 const PASSWORD = 'archivist-password-for-tests';
-
-interface TestIo extends CliIo {
-  out(): string;
-  err(): string;
-}
-
-function testIo(env: Record<string, string | undefined>): TestIo {
-  const collect = () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    return { stream, text: () => text };
-  };
-  const stdout = collect();
-  const stderr = collect();
-  const stdin = new PassThrough();
-  stdin.end();
-  return { env, stdin, stdout: stdout.stream, stderr: stderr.stream, out: stdout.text, err: stderr.text };
-}
 
 describe('medrec retention due and archive', () => {
   let app: TestApp;

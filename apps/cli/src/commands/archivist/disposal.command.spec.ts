@@ -1,6 +1,5 @@
-import { PassThrough, Writable } from 'node:stream';
+import { testIo } from '../../testing/test-io';
 import { ADMIN_PASSWORD, login, startApp, TestApp } from '../../../../../test/e2e/support/harness';
-import type { CliIo } from '../../cli-io';
 import { runCli } from '../../program';
 
 /**
@@ -9,24 +8,6 @@ import { runCli } from '../../program';
  */
 const PASSWORD = 'archivist-password-for-tests';
 const ID = '0190a3c4-0000-7000-8000-000000000001';
-
-function testIo(env: Record<string, string | undefined>): CliIo & { out(): string; err(): string } {
-  const collect = () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    return { stream, text: () => text };
-  };
-  const stdout = collect();
-  const stderr = collect();
-  const stdin = new PassThrough();
-  stdin.end();
-  return { env, stdin, stdout: stdout.stream, stderr: stderr.stream, out: stdout.text, err: stderr.text };
-}
 
 describe('medrec disposal: arguments and exit codes', () => {
   let app: TestApp;

@@ -1,9 +1,9 @@
+import { testIo } from '../../testing/test-io';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { ADMIN_PASSWORD, Client, login, purpose, startApp, TestApp } from '../../../../../test/e2e/support/harness';
-import type { CliIo } from '../../cli-io';
 import { runCli } from '../../program';
 import { ingest } from './ingest.command';
 import { ingestedKey } from './ingest-state';
@@ -36,29 +36,6 @@ function fixture(file: string): FixtureRow {
 function standardRow(file: string, extra: Record<string, string> = {}) {
   const row = fixture(file);
   return { file, mrn: row.mrn, patientName: row.patient, dateOfBirth: row.dob, documentType: row.type, title: `Scanned ${row.type}`, ...extra };
-}
-
-interface TestIo extends CliIo {
-  out(): string;
-  err(): string;
-}
-
-function testIo(env: Record<string, string | undefined>): TestIo {
-  const collect = () => {
-    let text = '';
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    return { stream, text: () => text };
-  };
-  const stdout = collect();
-  const stderr = collect();
-  const stdin = new PassThrough();
-  stdin.end();
-  return { env, stdin, stdout: stdout.stream, stderr: stderr.stream, out: stdout.text, err: stderr.text };
 }
 
 function expectNoPatientNames(...texts: string[]) {
