@@ -15,3 +15,6 @@ export const MAX_OCR_FAILURE_REASON = 5000;
 export const MAX_STORED_OCR_FAILURE_REASON = 500;
 /** The earliest date of birth accepted. */
 export const EARLIEST_DATE_OF_BIRTH = '1880-01-01';
+/** A patient's requested change, and a statement of denial, disagreement or rebuttal. */
+export const MAX_REQUESTED_CHANGE = 5000;
+export const MAX_STATEMENT = 5000;

@@ -28,6 +28,8 @@ export interface AmendRecord extends CommandBase {
   title?: string;
   encounterDate?: string;
   content?: ContentRef;
+  /** The amendment request this version answers; its kind must be `patient-requested`. */
+  amendmentRequestId?: string;
 }
 
 export interface CompleteOcr extends CommandBase {
@@ -91,8 +93,37 @@ export interface DestroyRecord extends CommandBase {
   batchId?: string;
 }
 
+/** Links a patient's amendment request to the record (the request itself lives on its own stream). */
+export interface ReceiveAmendmentRequest extends CommandBase {
+  type: 'ReceiveAmendmentRequest';
+  requestId: string;
+  requestedChange: string;
+  receivedAt: string;
+  dueAt: string;
+}
+
+/** Links a denial, disagreement or rebuttal of one of the record's amendment requests to it. */
+export interface FileAmendmentStatement extends CommandBase {
+  type: 'FileAmendmentStatement';
+  requestId: string;
+  statementId: string;
+  kind: string;
+  statement: string;
+}
+
 export type RecordCommand =
-  CreateRecord | AmendRecord | CompleteOcr | FailOcr | ReleaseRecord | PlaceLegalHold | LiftLegalHold | ArchiveRecord | ApproveDestruction | DestroyRecord;
+  | CreateRecord
+  | AmendRecord
+  | CompleteOcr
+  | FailOcr
+  | ReleaseRecord
+  | PlaceLegalHold
+  | LiftLegalHold
+  | ArchiveRecord
+  | ApproveDestruction
+  | ReceiveAmendmentRequest
+  | FileAmendmentStatement
+  | DestroyRecord;
 
 /** A read of patient content; decided against the record's state, appended to its access stream. */
 export interface AccessRecord extends CommandBase {

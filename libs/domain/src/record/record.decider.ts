@@ -24,12 +24,14 @@ import type {
   CreateRecord,
   DestroyRecord,
   FailOcr,
+  FileAmendmentStatement,
   LiftLegalHold,
   PlaceLegalHold,
+  ReceiveAmendmentRequest,
   RecordCommand,
   ReleaseRecord,
 } from './record.commands';
-import type { ContentRef, RecordAccessed, RecordEvent } from './record.events';
+import { AMENDMENT_STATEMENT_KINDS, type AmendmentStatementKind, type ContentRef, type RecordAccessed, type RecordEvent } from './record.events';
 import { currentVersion, ExistingRecordState, RecordState, VersionState } from './record.state';
 
 import {
@@ -44,6 +46,8 @@ import {
   MAX_RECIPIENT_ADDRESS,
   MAX_RECIPIENT_NAME,
   MAX_RELEASE_PURPOSE,
+  MAX_REQUESTED_CHANGE,
+  MAX_STATEMENT,
   MAX_STORED_OCR_FAILURE_REASON,
   MAX_TITLE,
 } from './record-limits';
@@ -78,6 +82,10 @@ export const recordDecider = {
         return [archive(command, record)];
       case 'ApproveDestruction':
         return [approveDestruction(command, record)];
+      case 'ReceiveAmendmentRequest':
+        return receiveAmendmentRequest(command, record);
+      case 'FileAmendmentStatement':
+        return fileAmendmentStatement(command, record);
       case 'DestroyRecord':
         return [destroy(command, record)];
       default:
@@ -103,6 +111,8 @@ export const recordDecider = {
         holds: [],
         releases: [],
         destructionApprovals: [],
+        amendmentRequests: [],
+        amendmentStatements: [],
       };
     }
     if (state.status === 'absent') return state;
@@ -114,6 +124,7 @@ export const recordDecider = {
           version: d.version,
           kind: d.kind,
           reason: d.reason,
+          ...(d.amendmentRequestId !== undefined ? { amendmentRequestId: d.amendmentRequestId } : {}),
           createdBy: d.amendedBy,
           createdAt: d.amendedAt,
           content: d.content ?? previous.content,
@@ -154,6 +165,12 @@ export const recordDecider = {
         const { approvalId, approvedBy, authority, version } = event.data;
         return { ...state, destructionApprovals: [...state.destructionApprovals, { approvalId, approvedBy, authority, version }] };
       }
+      case 'AmendmentRequestReceived':
+        return { ...state, amendmentRequests: [...state.amendmentRequests, event.data.requestId] };
+      case 'AmendmentStatementFiled': {
+        const { statementId, requestId, kind, statement, filedBy, filedAt } = event.data;
+        return { ...state, amendmentStatements: [...state.amendmentStatements, { statementId, requestId, kind, statement, filedBy, filedAt }] };
+      }
       case 'RecordDestroyed': {
         const { destroyedAt, authority, approvedBy, destroyedBy, batchId } = event.data;
         return {
@@ -164,6 +181,8 @@ export const recordDecider = {
           holds: [],
           releases: state.releases,
           destructionApprovals: [],
+          amendmentRequests: state.amendmentRequests,
+          amendmentStatements: [],
           tombstone: { destroyedAt, authority, approvedBy, destroyedBy, ...(batchId !== undefined ? { batchId } : {}) },
         };
       }
@@ -275,9 +294,20 @@ function amend(c: AmendRecord, record: ExistingRecordState): RecordEvent {
     .check(isText(c.reason, MAX_REASON), 'reason', required(MAX_REASON))
     .check(c.documentType === undefined || isDocumentType(c.documentType), 'documentType', 'is not a known document type')
     .check(c.title === undefined || isText(c.title, MAX_TITLE), 'title', textRule(MAX_TITLE))
-    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', CALENDAR_DATE_RULE);
+    .check(c.encounterDate === undefined || isCalendarDate(c.encounterDate), 'encounterDate', CALENDAR_DATE_RULE)
+    .check(
+      c.amendmentRequestId === undefined || c.kind === 'patient-requested',
+      'kind',
+      'must be patient-requested for a version that answers an amendment request',
+    );
   validateContent(v, c.content, 'file');
   v.throwIfInvalid();
+  if (c.amendmentRequestId !== undefined) {
+    requireAmendmentRequest(record, c.amendmentRequestId);
+    if (record.versions.some((version) => version.amendmentRequestId === c.amendmentRequestId)) {
+      throw new DomainError('conflict', 'A version answering this amendment request already exists');
+    }
+  }
   return {
     type: 'RecordAmended',
     data: {
@@ -289,6 +319,7 @@ function amend(c: AmendRecord, record: ExistingRecordState): RecordEvent {
       ...(c.title !== undefined ? { title: c.title } : {}),
       ...(c.encounterDate !== undefined ? { encounterDate: c.encounterDate } : {}),
       ...(c.content !== undefined ? { content: c.content } : {}),
+      ...(c.amendmentRequestId !== undefined ? { amendmentRequestId: c.amendmentRequestId } : {}),
       amendedBy: c.actor.username,
       amendedAt: c.at,
     },
@@ -465,4 +496,61 @@ function destroy(c: DestroyRecord, record: ExistingRecordState): RecordEvent {
       ...(c.batchId !== undefined ? { batchId: c.batchId } : {}),
     },
   };
+}
+
+function requireAmendmentRequest(record: ExistingRecordState, requestId: string): void {
+  if (!record.amendmentRequests.includes(requestId)) throw new DomainError('not-found', 'No such amendment request for this record');
+}
+
+const isIsoDateOrTime = (value: unknown): boolean => typeof value === 'string' && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value));
+
+/** Idempotent: linking the same request again (a retried step of its process) decides nothing. */
+function receiveAmendmentRequest(c: ReceiveAmendmentRequest, record: ExistingRecordState): RecordEvent[] {
+  new Validator()
+    .check(isText(c.requestedChange, MAX_REQUESTED_CHANGE), 'requestedChange', required(MAX_REQUESTED_CHANGE))
+    .check(isIsoDateOrTime(c.receivedAt), 'receivedAt', 'must be an ISO 8601 date or time')
+    .check(isIsoDateOrTime(c.dueAt), 'dueAt', 'must be an ISO 8601 date or time')
+    .throwIfInvalid();
+  if (record.amendmentRequests.includes(c.requestId)) return [];
+  const event: RecordEvent = {
+    type: 'AmendmentRequestReceived',
+    data: {
+      recordId: record.recordId,
+      requestId: c.requestId,
+      requestedChange: c.requestedChange,
+      receivedAt: c.receivedAt,
+      dueAt: c.dueAt,
+      registeredBy: c.actor.username,
+      registeredAt: c.at,
+    },
+  };
+  return [event];
+}
+
+const isStatementKind = (value: unknown): value is AmendmentStatementKind => AMENDMENT_STATEMENT_KINDS.includes(value as AmendmentStatementKind);
+
+/**
+ * Statements are appended, never replaced; the request's own decider says which may follow which.
+ * Idempotent by statement id, so that a retried step of the request's process decides nothing.
+ */
+function fileAmendmentStatement(c: FileAmendmentStatement, record: ExistingRecordState): RecordEvent[] {
+  new Validator()
+    .check(isStatementKind(c.kind), 'kind', `must be one of ${AMENDMENT_STATEMENT_KINDS.join(', ')}`)
+    .check(isText(c.statement, MAX_STATEMENT), 'statement', required(MAX_STATEMENT))
+    .throwIfInvalid();
+  requireAmendmentRequest(record, c.requestId);
+  if (record.amendmentStatements.some((s) => s.statementId === c.statementId)) return [];
+  const event: RecordEvent = {
+    type: 'AmendmentStatementFiled',
+    data: {
+      recordId: record.recordId,
+      requestId: c.requestId,
+      statementId: c.statementId,
+      kind: c.kind as AmendmentStatementKind,
+      statement: c.statement,
+      filedBy: c.actor.username,
+      filedAt: c.at,
+    },
+  };
+  return [event];
 }

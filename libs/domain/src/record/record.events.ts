@@ -47,6 +47,8 @@ export interface RecordAmended {
     encounterDate?: string;
     /** The new content, or absent when the version keeps the previous version's content. */
     content?: ContentRef;
+    /** The patient's amendment request this version answers (kind `patient-requested`). */
+    amendmentRequestId?: string;
     amendedBy: string;
     amendedAt: string;
   };
@@ -129,6 +131,36 @@ export interface DestructionApproved {
   };
 }
 
+/**
+ * A patient's request to amend the record (45 CFR 164.526), linked to the record so that its
+ * history shows it; the request's own lifecycle is on `amendment-request-<requestId>`.
+ */
+export interface AmendmentRequestReceived {
+  type: 'AmendmentRequestReceived';
+  data: { recordId: string; requestId: string; requestedChange: string; receivedAt: string; dueAt: string; registeredBy: string; registeredAt: string };
+}
+
+/** Who wrote a statement linked to an amendment request: HIM's denial, the patient's disagreement, HIM's rebuttal. */
+export const AMENDMENT_STATEMENT_KINDS = ['denial', 'disagreement', 'rebuttal'] as const;
+export type AmendmentStatementKind = (typeof AMENDMENT_STATEMENT_KINDS)[number];
+
+/**
+ * A statement linked to the record by an amendment request. Every later release of the record
+ * carries the record's statements (164.526(d)(4)).
+ */
+export interface AmendmentStatementFiled {
+  type: 'AmendmentStatementFiled';
+  data: {
+    recordId: string;
+    requestId: string;
+    statementId: string;
+    kind: AmendmentStatementKind;
+    statement: string;
+    filedBy: string;
+    filedAt: string;
+  };
+}
+
 /** The tombstone: every field stays in clear after the record's key is destroyed. */
 export interface RecordDestroyed {
   type: 'RecordDestroyed';
@@ -145,6 +177,8 @@ export type RecordEvent =
   | LegalHoldLifted
   | RecordArchived
   | DestructionApproved
+  | AmendmentRequestReceived
+  | AmendmentStatementFiled
   | RecordDestroyed;
 
 /** Appended to `record-access-<id>`, apart from the record's own stream. */
@@ -177,6 +211,8 @@ export const RECORD_PHI_FIELDS: Record<RecordEventType | RecordAccessed['type'],
   LegalHoldLifted: [],
   RecordArchived: ['reason'],
   DestructionApproved: [],
+  AmendmentRequestReceived: ['requestedChange'],
+  AmendmentStatementFiled: ['statement'],
   RecordDestroyed: [],
   RecordAccessed: [],
 };

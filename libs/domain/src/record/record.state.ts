@@ -1,5 +1,5 @@
 import type { AmendmentKind, DocumentType } from './document-type';
-import type { ContentRef } from './record.events';
+import type { AmendmentStatementKind, ContentRef } from './record.events';
 
 export type OcrState =
   { status: 'pending' } | { status: 'done'; pages: number; meanConfidence: number; textKey: string } | { status: 'failed'; reason: string };
@@ -9,10 +9,23 @@ export interface VersionState {
   kind: 'original' | AmendmentKind;
   /** Null for the original version. Undefined once shredded. */
   reason: string | null | undefined;
+  /** The amendment request this version answers, if any. */
+  amendmentRequestId?: string;
   createdBy: string;
   createdAt: string;
   content: ContentRef;
   ocr: OcrState;
+}
+
+/** A statement linked to the record by an amendment request; travels with every later release. */
+export interface AmendmentStatementState {
+  statementId: string;
+  requestId: string;
+  kind: AmendmentStatementKind;
+  /** Undefined once shredded. */
+  statement: string | undefined;
+  filedBy: string;
+  filedAt: string;
 }
 
 export interface HoldState {
@@ -52,6 +65,9 @@ export interface ExistingRecordState {
   holds: HoldState[];
   releases: string[];
   destructionApprovals: DestructionApprovalState[];
+  /** Ids of the amendment requests received for this record. */
+  amendmentRequests: string[];
+  amendmentStatements: AmendmentStatementState[];
   tombstone?: Tombstone;
 }
 

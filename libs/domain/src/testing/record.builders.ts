@@ -8,11 +8,15 @@ import type {
   CreateRecord,
   DestroyRecord,
   FailOcr,
+  FileAmendmentStatement,
   LiftLegalHold,
   PlaceLegalHold,
+  ReceiveAmendmentRequest,
   ReleaseRecord,
 } from '../record/record.commands';
 import {
+  AmendmentRequestReceived,
+  AmendmentStatementFiled,
   ContentRef,
   DestructionApproved,
   LegalHoldLifted,
@@ -302,6 +306,60 @@ export const recordDestroyed = (overrides: Partial<RecordDestroyed['data']> = {}
     approvedBy: actors.him.username,
     destroyedBy: actors.archivist.username,
     destroyedAt: times.destroyed,
+    ...overrides,
+  },
+});
+
+export const AMENDMENT_REQUEST_ID = '5d0c2f7a-1b3e-4a6c-8d9f-2e4b6a8c0d1e';
+
+export const receiveAmendmentRequest = (overrides: Partial<ReceiveAmendmentRequest> = {}): ReceiveAmendmentRequest => ({
+  type: 'ReceiveAmendmentRequest',
+  recordId: RECORD_ID,
+  actor: actors.him,
+  at: times.amended,
+  requestId: AMENDMENT_REQUEST_ID,
+  requestedChange: 'My allergy to penicillin is missing from the discharge summary',
+  receivedAt: '2024-03-02',
+  dueAt: '2024-05-01',
+  ...overrides,
+});
+
+export const amendmentRequestReceived = (overrides: Partial<AmendmentRequestReceived['data']> = {}): AmendmentRequestReceived => ({
+  type: 'AmendmentRequestReceived',
+  data: {
+    recordId: RECORD_ID,
+    requestId: AMENDMENT_REQUEST_ID,
+    requestedChange: 'My allergy to penicillin is missing from the discharge summary',
+    receivedAt: '2024-03-02',
+    dueAt: '2024-05-01',
+    registeredBy: actors.him.username,
+    registeredAt: times.amended,
+    ...overrides,
+  },
+});
+
+export const fileAmendmentStatement = (overrides: Partial<FileAmendmentStatement> = {}): FileAmendmentStatement => ({
+  type: 'FileAmendmentStatement',
+  recordId: RECORD_ID,
+  actor: actors.him,
+  at: times.released,
+  requestId: AMENDMENT_REQUEST_ID,
+  statementId: 'stmt-0001',
+  kind: 'denial',
+  statement: 'The summary is accurate and complete as written: no allergy was reported at admission',
+  ...overrides,
+});
+
+export const amendmentStatementFiled = (overrides: Partial<AmendmentStatementFiled['data']> = {}): AmendmentStatementFiled => ({
+  type: 'AmendmentStatementFiled',
+  data: {
+    recordId: RECORD_ID,
+    requestId: AMENDMENT_REQUEST_ID,
+    statementId: 'stmt-0001',
+    kind: 'denial',
+    statement: 'The summary is accurate and complete as written: no allergy was reported at admission',
+    filedBy: actors.him.username,
+    filedAt: times.released,
     ...overrides,
   },
 });

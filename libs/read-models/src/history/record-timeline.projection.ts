@@ -6,7 +6,18 @@ import { statement } from '../statement-cache';
 
 /** The kinds of entry of a record's timeline, one per lifecycle event. */
 export type TimelineEntryType =
-  'created' | 'amended' | 'ocr-completed' | 'ocr-failed' | 'accessed' | 'released' | 'hold-placed' | 'hold-lifted' | 'archived' | 'destruction-approved';
+  | 'created'
+  | 'amended'
+  | 'ocr-completed'
+  | 'ocr-failed'
+  | 'accessed'
+  | 'released'
+  | 'hold-placed'
+  | 'hold-lifted'
+  | 'archived'
+  | 'destruction-approved'
+  | 'amendment-requested'
+  | 'amendment-statement';
 
 /** The record events a timeline shows (a destruction deletes the timeline instead). */
 const SHOWN = [
@@ -19,6 +30,8 @@ const SHOWN = [
   'LegalHoldLifted',
   'RecordArchived',
   'DestructionApproved',
+  'AmendmentRequestReceived',
+  'AmendmentStatementFiled',
 ] as const;
 type ShownType = (typeof SHOWN)[number];
 
@@ -33,6 +46,8 @@ const TYPE_OF: Record<ShownType | RecordAccessed['type'], TimelineEntryType> = {
   LegalHoldLifted: 'hold-lifted',
   RecordArchived: 'archived',
   DestructionApproved: 'destruction-approved',
+  AmendmentRequestReceived: 'amendment-requested',
+  AmendmentStatementFiled: 'amendment-statement',
 };
 
 /**
@@ -129,7 +144,14 @@ function describe(event: ProjectedEvent<Extract<RecordEvent, { type: ShownType }
         at: d.amendedAt,
         version: d.version,
         summary: `Version ${d.version} (${d.kind}): ${what.join('; ')}. Reason: ${d.reason}`,
-        details: { kind: d.kind, reason: d.reason, newContent: d.content !== undefined, changed, ...(d.content ? { sha256: d.content.sha256 } : {}) },
+        details: {
+          kind: d.kind,
+          reason: d.reason,
+          newContent: d.content !== undefined,
+          changed,
+          ...(d.content ? { sha256: d.content.sha256 } : {}),
+          ...(d.amendmentRequestId !== undefined ? { amendmentRequestId: d.amendmentRequestId } : {}),
+        },
       };
     }
     case 'OcrCompleted': {
@@ -176,6 +198,25 @@ function describe(event: ProjectedEvent<Extract<RecordEvent, { type: ShownType }
         version: d.version,
         summary: `Destruction of version ${d.version} approved under ${d.authority}`,
         details: { approvalId: d.approvalId, authority: d.authority },
+      };
+    }
+    case 'AmendmentRequestReceived': {
+      const d = event.data;
+      return {
+        at: d.registeredAt,
+        actor: d.registeredBy,
+        summary: `Amendment requested by the patient (received ${d.receivedAt.slice(0, 10)}, due ${d.dueAt.slice(0, 10)}): ${d.requestedChange}`,
+        details: { requestId: d.requestId, requestedChange: d.requestedChange, receivedAt: d.receivedAt, dueAt: d.dueAt },
+      };
+    }
+    case 'AmendmentStatementFiled': {
+      const d = event.data;
+      const what = { denial: 'Amendment request denied', disagreement: "Patient's statement of disagreement filed", rebuttal: 'Rebuttal filed' }[d.kind];
+      return {
+        at: d.filedAt,
+        actor: d.filedBy,
+        summary: `${what}: ${d.statement}`,
+        details: { requestId: d.requestId, statementId: d.statementId, kind: d.kind, statement: d.statement },
       };
     }
     default:

@@ -180,6 +180,8 @@ describe('recordDecider', () => {
           holds: [],
           releases: ['rel-0001'],
           destructionApprovals: [],
+          amendmentRequests: [],
+          amendmentStatements: [],
           tombstone: {
             destroyedAt: times.destroyed,
             authority: 'Retention schedule RS-7, item 12',
