@@ -1,5 +1,6 @@
 // ESLint (flat config): typescript-eslint's type-checked recommendations over the whole tree.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -22,6 +23,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // The web app: the rules of hooks (and the React Compiler's checks that come with them).
+  { files: ['apps/web/**/*.tsx', 'apps/web/**/*.ts'], ...reactHooks.configs.flat.recommended },
   {
     // Tests read HTTP answers and stored events as JSON whose shape is exactly what they assert:
     // typing every body first would restate each assertion. Production code and benches keep the rules.

@@ -103,6 +103,12 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     success: 204,
     prepare: async (role) => ({ method: 'POST', path: '/api/auth/sign-out', token: await freshToken(role) }),
   },
+  'auth.renew': {
+    route: 'POST /api/auth/token/renew',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: '/api/auth/token/renew' }),
+    verify: (res) => expect(res.body).toMatchObject({ accessToken: expect.any(String), expiresIn: expect.any(Number) }),
+  },
   'users.create': {
     route: 'POST /api/users',
     success: 201,
@@ -571,6 +577,7 @@ describe('authentication', () => {
     'users.list': { method: 'GET', path: '/api/users' },
     'users.update': { method: 'PATCH', path: `/api/users/${id}`, json: { roles: ['admin'] } },
     'auth.sign-out': { method: 'POST', path: '/api/auth/sign-out' },
+    'auth.renew': { method: 'POST', path: '/api/auth/token/renew' },
     'users.create': { method: 'POST', path: '/api/users', json: { username: 'intruder', password: PASSWORD, roles: ['admin'] } },
     'records.create': { method: 'POST', path: '/api/records', form: recordForm() },
     'records.read': { method: 'GET', path: `/api/records/${id}` },

@@ -98,3 +98,38 @@ describe('/docs', () => {
     }
   });
 });
+
+describe('the web app at /', () => {
+  it('serves its page with a strict policy (own scripts and styles only), hashed assets cached for a year, and the page itself never cached', async () => {
+    const page = await new Client(t.baseUrl).get('/');
+    expect(page.status).toBe(200);
+    expect(page.contentType).toMatch(/^text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expectCommonHeaders(page.headers);
+    const policy = page.headers.get('content-security-policy')!;
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("style-src 'self'");
+    expect(policy).not.toContain('unsafe-inline');
+    expect(policy).not.toContain('unsafe-eval');
+    const html = page.raw.toString('utf8');
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
+    expect([...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].every(([, inline]) => inline.trim() === '')).toBe(true);
+    for (const asset of assets) {
+      const res = await new Client(t.baseUrl).get(asset);
+      expect({ asset, status: res.status }).toEqual({ asset, status: 200 });
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+  });
+
+  it('answers a screen path (a shared or reloaded URL) with the app, an unknown asset with 404, and leaves /api alone', async () => {
+    const client = new Client(t.baseUrl);
+    const screen = await client.get('/search?q=discharge');
+    expect(screen.status).toBe(200);
+    expect(screen.contentType).toMatch(/^text\/html/);
+    expect((await client.get('/assets/no-such-file.js')).status).toBe(404);
+    const api = await client.get('/api/nothing-here');
+    expect(api.status).toBe(404);
+    expect(api.contentType).toMatch(/problem\+json/);
+  });
+});

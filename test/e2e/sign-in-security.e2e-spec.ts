@@ -202,6 +202,33 @@ describe('accounts, tokens and passwords', () => {
     expect(revoked.at(-1)).toMatchObject({ type: 'TokenRevoked', data: { jti: claims.jti, exp: claims.exp }, metadata: { actor: 'sam.signout' } });
   });
 
+  it('renewal gives a new working token with the directory roles and the same sign-in time; refused once the session is 12 hours old, or for a deactivated user', async () => {
+    const userId = await createUser('rene.renew', ['clerk']);
+    const client = await login(t.baseUrl, 'rene.renew', PASSWORD);
+    const before = jwt.decode((client as any).token) as jwt.JwtPayload;
+    expect((await patch(userId, { roles: ['clerk', 'auditor'] })).status).toBe(200);
+    const res = await client.post('/api/auth/token/renew');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accessToken: expect.any(String), expiresIn: 900 });
+    const renewed = jwt.decode(res.body.accessToken) as jwt.JwtPayload;
+    expect(renewed).toMatchObject({ sub: userId, roles: ['clerk', 'auditor'], auth_time: before.auth_time });
+    expect(renewed.jti).not.toBe(before.jti);
+    expect((await client.withToken(res.body.accessToken).get('/api/stats')).status).toBe(200);
+
+    // Signed 12 hours and a minute ago (iat stands for the sign-in time of tokens without auth_time).
+    const old = signToken(
+      TOKEN_SECRET,
+      { sub: userId, username: 'rene.renew', roles: ['clerk'] },
+      { issuedSecondsAgo: 12 * 3600 + 60, expiresInSeconds: 12 * 3600 + 600 },
+    );
+    const tooOld = await client.withToken(old).post('/api/auth/token/renew');
+    expectProblem(tooOld, 401);
+    expect(tooOld.body.detail).toMatch(/sign in again/);
+
+    expect((await patch(userId, { active: false })).status).toBe(200);
+    expectProblem(await client.withToken(res.body.accessToken).post('/api/auth/token/renew'), 401);
+  });
+
   it.each([
     ['too short (11 characters)', 'Tr0ub4dor&3', /at least 12/],
     ['one character repeated', 'aaaaaaaaaaaaaaaa', /repeated/],

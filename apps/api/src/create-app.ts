@@ -1,7 +1,7 @@
 import { LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@medrec/domain';
@@ -11,6 +11,7 @@ import type { AppConfig } from '@medrec/platform';
 import type { TracedRequest } from './http/request-context';
 import { jsonBody } from './http/json-body';
 import { securityHeaders } from './http/security-headers';
+import { webApp } from './http/web-app';
 import { fieldErrorsOf } from './problem/field-errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,6 +28,8 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   app.use(correlationId);
   app.use(removeSpooledUpload);
   app.use(jsonBody(config.limits.jsonBodyBytes));
+  const web = webApp(config.webDir);
+  if (web) app.use(web);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -35,7 +38,15 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
       exceptionFactory: (errors) => DomainError.invalid(fieldErrorsOf(errors)),
     }),
   );
-  const document = SwaggerModule.createDocument(
+  const document = openApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** The OpenAPI document of the app's routes: served at /docs-json and the source of the web app's client. */
+export function openApiDocument(app: NestExpressApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('medrec')
@@ -44,9 +55,6 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks();
-  return app;
 }
 
 /** Uploads are spooled to a temporary file (clear content): remove it however the request ends. */

@@ -11,6 +11,7 @@ export const PERMISSIONS = {
   'users.update': ['admin'],
   /** Revokes the caller's own token. */
   'auth.sign-out': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'],
+  'auth.renew': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'],
   'records.create': ['clerk', 'him'],
   'records.read': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   'records.content': ['clerk', 'clinician', 'him', 'legal'],

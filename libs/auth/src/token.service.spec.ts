@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
-import { InvalidTokenError, TokenService } from './token.service';
+import { InvalidTokenError, SessionTooOldError, TokenService } from './token.service';
 
 const user = { userId: 'u-0002', username: 'hugo.him', roles: ['him' as const, 'clerk' as const] };
 
@@ -26,6 +26,32 @@ describe('TokenService', () => {
       roles: ['him', 'clerk'],
       jti: expect.any(String),
       exp: expect.any(Number),
+      authTime: expect.any(Number),
+    });
+  });
+
+  describe('renewal', () => {
+    it('issues a new token (new jti, later expiry) that keeps the sign-in time', () => {
+      jest.useFakeTimers({ now: new Date('2026-01-05T08:00:00Z') });
+      const first = tokens.verify(tokens.issue(user).accessToken);
+      jest.setSystemTime(new Date('2026-01-05T08:12:00Z'));
+      const renewed = tokens.verify(tokens.renew(user, first.authTime).accessToken);
+      expect(renewed.jti).not.toBe(first.jti);
+      expect(renewed.exp - first.exp).toBe(12 * 60);
+      expect(renewed.authTime).toBe(first.authTime);
+    });
+
+    it('refuses to renew a session older than maxSessionSeconds (the user signs in again)', () => {
+      const shortSessions = new TokenService(secret, 900, 3600);
+      const signedIn = Math.floor(Date.parse('2026-01-05T08:00:00Z') / 1000);
+      expect(() => shortSessions.renew(user, signedIn, Date.parse('2026-01-05T08:59:59Z'))).not.toThrow();
+      expect(() => shortSessions.renew(user, signedIn, Date.parse('2026-01-05T09:00:01Z'))).toThrow(SessionTooOldError);
+    });
+
+    it('dates a token issued before auth_time existed from its iat', () => {
+      const legacy = jwt.sign({ username: 'hugo.him', roles: ['him'] }, secret, { algorithm: 'HS256', subject: 'u-0002', expiresIn: 900, jwtid: 'j-1' });
+      const claims = tokens.verify(legacy);
+      expect(claims.authTime).toBe((jwt.decode(legacy) as { iat: number }).iat);
     });
   });
 

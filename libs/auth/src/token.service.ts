@@ -11,6 +11,15 @@ export interface TokenClaims {
   jti: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** When the user last signed in with a password (seconds since the epoch); renewals keep it. */
+  authTime: number;
+}
+
+export class SessionTooOldError extends Error {
+  constructor() {
+    super('The session is older than allowed: sign in again');
+    this.name = 'SessionTooOldError';
+  }
 }
 
 export class InvalidTokenError extends Error {
@@ -28,13 +37,15 @@ export class TokenService {
   constructor(
     secret: Buffer,
     readonly ttlSeconds: number,
+    /** Longest a chain of renewals may run from the password sign-in before the user must sign in again. */
+    readonly maxSessionSeconds = 12 * 3600,
   ) {
     if (secret.length < 32) throw new Error('The token secret must be at least 32 bytes');
     this.secret = createSecretKey(secret);
   }
 
-  issue(user: { userId: string; username: string; roles: Role[] }): { accessToken: string; expiresIn: number } {
-    const accessToken = jwt.sign({ username: user.username, roles: user.roles }, this.secret, {
+  issue(user: { userId: string; username: string; roles: Role[] }, authTime = Math.floor(Date.now() / 1000)): { accessToken: string; expiresIn: number } {
+    const accessToken = jwt.sign({ username: user.username, roles: user.roles, auth_time: authTime }, this.secret, {
       algorithm: 'HS256',
       subject: user.userId,
       expiresIn: this.ttlSeconds,
@@ -58,6 +69,18 @@ export class TokenService {
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 64) throw new InvalidTokenError();
     const roles: unknown = payload.roles;
     if (!Array.isArray(roles) || !roles.every(isRole)) throw new InvalidTokenError();
-    return { sub: payload.sub, username: payload.username, roles, jti: payload.jti, exp: payload.exp };
+    // Tokens issued before auth_time existed started their session when they were issued.
+    const authTime: unknown = payload.auth_time ?? payload.iat;
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime)) throw new InvalidTokenError();
+    return { sub: payload.sub, username: payload.username, roles, jti: payload.jti, exp: payload.exp, authTime };
+  }
+
+  /**
+   * A new token for the same sign-in, so that a client renews before expiry without keeping the
+   * password; refused once the session is older than maxSessionSeconds.
+   */
+  renew(user: { userId: string; username: string; roles: Role[] }, authTime: number, now = Date.now()): { accessToken: string; expiresIn: number } {
+    if (now / 1000 - authTime > this.maxSessionSeconds) throw new SessionTooOldError();
+    return this.issue(user, authTime);
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public, RequirePermission, TokenRevocations, UserDirectory } from '@medrec/auth';
+import { InvalidTokenError, Public, RequirePermission, SessionTooOldError, TokenRevocations, TokenService, UserDirectory } from '@medrec/auth';
 import { contextOf, TracedRequest } from '../http/request-context';
 import { CreateUserDto, TokenRequestDto } from './auth.dto';
 import { SignInService } from './sign-in.service';
@@ -12,6 +12,7 @@ export class AuthController {
     private readonly users: UserDirectory,
     private readonly signIns: SignInService,
     private readonly revocations: TokenRevocations,
+    private readonly tokens: TokenService,
   ) {}
 
   @Post('auth/token')
@@ -27,6 +28,25 @@ export class AuthController {
   @RequirePermission('auth.sign-out')
   async signOut(@Req() req: TracedRequest): Promise<void> {
     await this.revocations.revoke(req.token, contextOf(req));
+  }
+
+  /**
+   * A fresh token for the signed-in user (roles as the directory has them now), for clients that
+   * renew before expiry; 401 once the sign-in is older than MEDREC_MAX_SESSION_SECONDS.
+   */
+  @Post('auth/token/renew')
+  @HttpCode(200)
+  @RequirePermission('auth.renew')
+  async renew(@Req() req: TracedRequest) {
+    // The guard has just found the account active; its roles are the directory's, not the old token's.
+    const account = await this.users.activeAccount(req.actor.userId);
+    if (!account) throw new UnauthorizedException(new InvalidTokenError().message);
+    try {
+      return this.tokens.renew(account, req.token.authTime);
+    } catch (error) {
+      if (error instanceof SessionTooOldError) throw new UnauthorizedException(error.message);
+      throw error;
+    }
   }
 
   @Post('users')

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { isApiPath } from './web-app';
 
 /** API answers are data, never a page: nothing may load from them, nothing may frame them. */
 const API_POLICY = {
@@ -22,6 +23,22 @@ const DOCS_POLICY = {
   'form-action': ["'self'"],
 };
 
+/**
+ * The web app: its own hashed scripts and styles only (no inline script or style), page images and
+ * downloads as blob: URLs of authorised fetches, API calls to this origin.
+ */
+const WEB_APP_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'blob:', 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+};
+
 const withPolicy = (directives: Record<string, string[]>) =>
   helmet({
     contentSecurityPolicy: { useDefaults: false, directives },
@@ -36,8 +53,12 @@ const withPolicy = (directives: Record<string, string[]>) =>
 export function securityHeaders() {
   const api = withPolicy(API_POLICY);
   const docs = withPolicy(DOCS_POLICY);
-  return (req: Request, res: Response, next: NextFunction): void => (isDocsPage(req.path) ? docs : api)(req, res, next);
+  const web = withPolicy(WEB_APP_POLICY);
+  return (req: Request, res: Response, next: NextFunction): void => (isDocsPage(req.path) ? docs : isWebAppPage(req.path) ? web : api)(req, res, next);
 }
+
+/** Anything outside the API's own paths is a page or an asset of the web app. */
+const isWebAppPage = (path: string): boolean => !isApiPath(path);
 
 /** /docs and its assets; /docs-json is data and gets the API policy. */
 const isDocsPage = (path: string): boolean => path === '/docs' || path.startsWith('/docs/');

@@ -220,10 +220,10 @@ describe('AuthGuard', () => {
       expect(req.actor).toEqual({ userId: 'u-0005', username: 'cara.renamed', role: 'him' });
     });
 
-    it('puts the jti and exp on the request (for sign-out)', async () => {
+    it('puts the jti, exp and sign-in time on the request (for sign-out and renewal)', async () => {
       const req = request({ authorization: bearer(['clerk']) });
       await check('create', req);
-      expect((req as unknown as { token: unknown }).token).toEqual({ jti: expect.any(String), exp: expect.any(Number) });
+      expect((req as unknown as { token: unknown }).token).toEqual({ jti: expect.any(String), exp: expect.any(Number), authTime: expect.any(Number) });
     });
   });
 });

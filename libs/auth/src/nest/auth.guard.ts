@@ -69,7 +69,7 @@ export class AuthGuard implements CanActivate {
     }
 
     request.actor = { userId: account.userId, username: account.username, role };
-    request.token = { jti: claims.jti, exp: claims.exp };
+    request.token = { jti: claims.jti, exp: claims.exp, authTime: claims.authTime };
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 // The module itself: the package index also loads the Nest guard, which the CLI and workers have no use for.
 import { passwordPolicyProblem } from '@medrec/auth/password-policy';
 
@@ -27,6 +28,8 @@ export interface AppConfig {
   /** Base64 secret signing bearer tokens; when absent one is generated into the data directory. */
   tokenSecret?: string;
   tokenTtlSeconds: number;
+  /** Renewed tokens keep working until this long after the password sign-in (MEDREC_MAX_SESSION_SECONDS). */
+  maxSessionSeconds: number;
   /** Sign-in throttling (per address, per username, per window) and lock-out after consecutive failures. */
   signIn: { limitPerAddress: number; limitPerUsername: number; windowSeconds: number; lockoutAfterFailures: number };
   /** Password hashes (scrypt) run at once, and how many more may wait before sign-ins get 503. */
@@ -35,6 +38,8 @@ export interface AppConfig {
   userRefreshMs: number;
   /** The facility named on certificates of destruction (MEDREC_FACILITY_NAME). */
   facilityName: string;
+  /** The built web app served at `/` (MEDREC_WEB_DIR, default dist/web of the project); absent directory → no app served. */
+  webDir: string;
   limits: {
     jsonBodyBytes: number;
     uploadBytes: number;
@@ -146,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminPassword: env.MEDREC_ADMIN_PASSWORD || undefined,
     tokenSecret: env.MEDREC_TOKEN_SECRET || undefined,
     tokenTtlSeconds: int('MEDREC_TOKEN_TTL_SECONDS', 900, 60, 86_400),
+    maxSessionSeconds: int('MEDREC_MAX_SESSION_SECONDS', 12 * 3600, 60, 7 * 86_400),
     limits: {
       jsonBodyBytes: int('MEDREC_MAX_JSON_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
       uploadBytes: int('MEDREC_MAX_UPLOAD_BYTES', 50 * 1024 * 1024, 1024, 2 * 1024 * 1024 * 1024),
@@ -173,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     userRefreshMs: int('MEDREC_USER_REFRESH_MS', 1000, 0, 60_000),
     facilityName: (env.MEDREC_FACILITY_NAME ?? '').trim() || 'medrec',
+    webDir: resolve(env.MEDREC_WEB_DIR ?? join(projectRoot(), 'dist', 'web')),
     projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
   };
@@ -185,3 +192,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** The directory of medrec's package.json, whether this module runs from src/ (tests) or dist/. */
+function projectRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'nest-cli.json'))) return dir;
+  }
+  return process.cwd();
+}

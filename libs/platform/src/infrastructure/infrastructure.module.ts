@@ -55,7 +55,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
           inject: [EventSourcedRunner, PipelinedAppender],
         },
         { provide: SERVER_SECRET, useFactory: (): Buffer => loadServerSecret(config) },
-        { provide: TokenService, useFactory: (secret: Buffer) => new TokenService(secret, config.tokenTtlSeconds), inject: [SERVER_SECRET] },
+        {
+          provide: TokenService,
+          useFactory: (secret: Buffer) => new TokenService(secret, config.tokenTtlSeconds, config.maxSessionSeconds),
+          inject: [SERVER_SECRET],
+        },
       ],
       exports: [
         APP_CONFIG,
