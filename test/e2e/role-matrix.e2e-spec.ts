@@ -103,6 +103,13 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     success: 204,
     prepare: async (role) => ({ method: 'POST', path: '/api/auth/sign-out', token: await freshToken(role) }),
   },
+  'auth.me': {
+    route: 'GET /api/auth/me',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/auth/me' }),
+    verify: (res) =>
+      expect(res.body).toMatchObject({ username: expect.any(String), roles: expect.any(Array), permissions: expect.arrayContaining(['auth.me']) }),
+  },
   'auth.renew': {
     route: 'POST /api/auth/token/renew',
     success: 200,
@@ -126,6 +133,16 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     success: 200,
     prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}` }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'active', currentVersion: 1 }),
+  },
+  'records.status': {
+    route: 'GET /api/records/:id/status',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/status` }),
+    verify: (res) => {
+      expect(res.body).toMatchObject({ status: 'active', currentVersion: 1, versions: [{ version: 1, ocr: { status: expect.any(String) } }] });
+      // No patient data: no name, no MRN, no title.
+      expect(Object.keys(res.body).sort()).toEqual(['currentVersion', 'documentType', 'id', 'status', 'versions']);
+    },
   },
   'records.content': {
     route: 'GET /api/records/:id/versions/:v/content',
@@ -578,9 +595,11 @@ describe('authentication', () => {
     'users.update': { method: 'PATCH', path: `/api/users/${id}`, json: { roles: ['admin'] } },
     'auth.sign-out': { method: 'POST', path: '/api/auth/sign-out' },
     'auth.renew': { method: 'POST', path: '/api/auth/token/renew' },
+    'auth.me': { method: 'GET', path: '/api/auth/me' },
     'users.create': { method: 'POST', path: '/api/users', json: { username: 'intruder', password: PASSWORD, roles: ['admin'] } },
     'records.create': { method: 'POST', path: '/api/records', form: recordForm() },
     'records.read': { method: 'GET', path: `/api/records/${id}` },
+    'records.status': { method: 'GET', path: `/api/records/${id}/status` },
     'records.content': { method: 'GET', path: `/api/records/${id}/versions/1/content` },
     'records.text': { method: 'GET', path: `/api/records/${id}/versions/1/text` },
     'records.amend': { method: 'POST', path: `/api/records/${id}/amendments`, form: amendmentForm() },

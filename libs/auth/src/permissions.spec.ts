@@ -1,5 +1,5 @@
 import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, ROLES } from '@medrec/domain';
-import { maySearchText, Permission, PERMISSIONS, READS_PATIENT_DATA, resolveActingRole } from './permissions';
+import { capabilitiesOf, maySearchText, Permission, PERMISSIONS, READS_PATIENT_DATA, resolveActingRole } from './permissions';
 
 const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 const allows = (permission: Permission, role: string): boolean => (PERMISSIONS[permission] as readonly string[]).includes(role);
@@ -97,5 +97,19 @@ describe('maySearchText', () => {
         }
       }
     }
+  });
+});
+
+describe('capabilitiesOf', () => {
+  it('lists what the roles together may do and the purposes they may declare', () => {
+    const { permissions, purposes } = capabilitiesOf(['clerk', 'auditor']);
+    expect(permissions).toEqual(expect.arrayContaining(['records.create', 'search', 'records.accesses', 'auth.me']));
+    expect(permissions).not.toContain('records.amend');
+    expect(permissions).not.toContain('users.create');
+    expect(purposes).toEqual(['operations', 'audit']);
+  });
+
+  it('gives an admin no purpose of use (no patient data) but the users screens', () => {
+    expect(capabilitiesOf(['admin'])).toEqual({ permissions: expect.arrayContaining(['users.create', 'users.list', 'stats']), purposes: [] });
   });
 });

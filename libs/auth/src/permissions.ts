@@ -1,4 +1,4 @@
-import { Actor, PURPOSES_BY_ROLE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
+import { Actor, PURPOSES_BY_ROLE, PURPOSES_OF_USE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
 
 /**
  * The role x endpoint table: the single place that says who may call what. Every controller
@@ -12,8 +12,12 @@ export const PERMISSIONS = {
   /** Revokes the caller's own token. */
   'auth.sign-out': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'],
   'auth.renew': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'],
+  /** Who the caller is and what they may do (what a client shows them); no patient data. */
+  'auth.me': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'],
   'records.create': ['clerk', 'him'],
   'records.read': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
+  /** Versions and OCR status only (no patient data, not audited): what the upload screen polls. */
+  'records.status': ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   'records.content': ['clerk', 'clinician', 'him', 'legal'],
   'records.text': ['clerk', 'clinician', 'him', 'legal'],
   'records.amend': ['him'],
@@ -98,4 +102,11 @@ export function resolveActingRole(userRoles: readonly Role[], permission: Permis
   if (purpose === undefined) return { allowed: true, role: candidates[0] };
   const role = candidates.find((r) => PURPOSES_BY_ROLE[r].includes(purpose));
   return role ? { allowed: true, role } : { allowed: false, reason: 'purpose' };
+}
+
+/** What a user holding these roles may do, and the purposes of use they may declare (for clients to show). */
+export function capabilitiesOf(userRoles: readonly Role[]): { permissions: Permission[]; purposes: PurposeOfUse[] } {
+  const permissions = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => resolveActingRole(userRoles, p).allowed);
+  const purposes = PURPOSES_OF_USE.filter((purpose) => userRoles.some((r) => PURPOSES_BY_ROLE[r].includes(purpose)));
+  return { permissions, purposes };
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { InvalidTokenError, Public, RequirePermission, SessionTooOldError, TokenRevocations, TokenService, UserDirectory } from '@medrec/auth';
+import { capabilitiesOf, InvalidTokenError, Public, RequirePermission, SessionTooOldError, TokenRevocations, TokenService, UserDirectory } from '@medrec/auth';
 import { contextOf, TracedRequest } from '../http/request-context';
 import { CreateUserDto, TokenRequestDto } from './auth.dto';
 import { SignInService } from './sign-in.service';
@@ -47,6 +47,15 @@ export class AuthController {
       if (error instanceof SessionTooOldError) throw new UnauthorizedException(error.message);
       throw error;
     }
+  }
+
+  /** Who the caller is, their roles as the directory has them now, what they may do and which purposes of use they may declare. */
+  @Get('auth/me')
+  @RequirePermission('auth.me')
+  async me(@Req() req: TracedRequest) {
+    const account = await this.users.activeAccount(req.actor.userId);
+    if (!account) throw new UnauthorizedException(new InvalidTokenError().message);
+    return { userId: account.userId, username: account.username, roles: account.roles, ...capabilitiesOf(account.roles) };
   }
 
   @Post('users')

@@ -11,6 +11,7 @@ import { ExecuteRecordCommandHandler } from './commands/execute-record-command.h
 import { GetRecordEventsHandler, GetRecordHandler, GetVersionContentHandler, GetVersionTextHandler } from './queries/record-query.handlers';
 import { RecordContent } from './record-content';
 import { RecordRepository } from './record-repository';
+import { RecordStatusController } from './record-status.controller';
 import { RecordsController } from './records.controller';
 import { spoolStorage } from './spool-storage';
 
@@ -48,7 +49,7 @@ function uploadDir(config: AppConfig): string {
       }),
     }),
   ],
-  controllers: [RecordsController],
+  controllers: [RecordsController, RecordStatusController],
   providers: [
     RecordRepository,
     RecordContent,

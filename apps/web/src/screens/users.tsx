@@ -1,0 +1,129 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api, expectOk } from '../api/client';
+import { ErrorMessage } from '../ui/error-message';
+
+const ROLES = ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'] as const;
+
+interface UserView {
+  id: string;
+  username: string;
+  roles: string[];
+  active: boolean;
+  locked: boolean;
+}
+
+/** Administration: accounts, their roles, deactivation and unlocking (each change an attributed event). */
+export function UsersScreen() {
+  const queryClient = useQueryClient();
+  const users = useQuery({ queryKey: ['users'], queryFn: () => expectOk<{ users: UserView[] }>(api.GET('/api/users', {})) });
+  const update = useMutation({
+    mutationFn: (change: { id: string; body: { roles?: string[]; active?: boolean; locked?: false } }) =>
+      expectOk<UserView>(api.PATCH('/api/users/{id}', { params: { path: { id: change.id } }, body: change.body as never })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
+  });
+
+  return (
+    <section aria-labelledby="users-title">
+      <h1 id="users-title" tabIndex={-1}>
+        Users
+      </h1>
+      <CreateUser onCreated={() => void queryClient.invalidateQueries({ queryKey: ['users'] })} />
+      <h2>Accounts</h2>
+      <ErrorMessage error={users.error ?? update.error} />
+      {users.data && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Roles</th>
+              <th scope="col">State</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.data.users.map((u) => (
+              <tr key={u.id}>
+                <td>{u.username}</td>
+                <td>{u.roles.join(', ')}</td>
+                <td>{!u.active ? 'Deactivated' : u.locked ? 'Locked' : 'Active'}</td>
+                <td className="actions">
+                  {u.locked && (
+                    <button type="button" onClick={() => update.mutate({ id: u.id, body: { locked: false } })}>
+                      Unlock {u.username}
+                    </button>
+                  )}
+                  <button type="button" onClick={() => update.mutate({ id: u.id, body: { active: !u.active } })}>
+                    {u.active ? `Deactivate ${u.username}` : `Reactivate ${u.username}`}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function CreateUser({ onCreated }: { onCreated: () => void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [roles, setRoles] = useState<string[]>([]);
+  const [done, setDone] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: () => expectOk<UserView>(api.POST('/api/users', { body: { username, password, roles: roles as never } })),
+    onSuccess: (user) => {
+      setDone(`Created ${user.username} (${user.roles.join(', ')}).`);
+      setUsername('');
+      setPassword('');
+      setRoles([]);
+      onCreated();
+    },
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setDone(null);
+    create.mutate();
+  }
+
+  return (
+    <form onSubmit={submit} className="card" aria-labelledby="create-user-title">
+      <h2 id="create-user-title">Create a user</h2>
+      <label htmlFor="new-username">Username</label>
+      <input id="new-username" value={username} onChange={(e) => setUsername(e.target.value)} required autoComplete="off" />
+      <label htmlFor="new-password">Password</label>
+      <input
+        id="new-password"
+        type="password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+        autoComplete="new-password"
+        aria-describedby="password-rule"
+      />
+      <p id="password-rule" className="help">
+        At least 12 characters, not a common password, not containing the username.
+      </p>
+      <fieldset>
+        <legend>Roles</legend>
+        {ROLES.map((role) => (
+          <label key={role} className="checkbox">
+            <input
+              type="checkbox"
+              checked={roles.includes(role)}
+              onChange={(e) => setRoles((r) => (e.target.checked ? [...r, role] : r.filter((x) => x !== role)))}
+            />
+            {role}
+          </label>
+        ))}
+      </fieldset>
+      <ErrorMessage error={create.error} />
+      {done && <p role="status">{done}</p>}
+      <button type="submit" disabled={create.isPending}>
+        Create user
+      </button>
+    </form>
+  );
+}
