@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
+import { certificateSha256, CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
   Actor,
@@ -56,8 +56,6 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
 }
 const DUE_PAGE = 500;
 
-/** The SHA-256 of a certificate's canonical JSON (the key order certificateOf builds). */
-export const certificateSha256 = (certificate: Certificate): string => createHash('sha256').update(JSON.stringify(certificate)).digest('hex');
 
 /**
  * Disposal batches: a process stream `disposal-<id>` (decided by disposalDecider, sealed with a key
