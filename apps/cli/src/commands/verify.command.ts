@@ -41,7 +41,9 @@ export async function verify(io: CliIo, options: VerifyCommandOptions = {}): Pro
 
 export function verifyCommand(io: CliIo): Command {
   return new Command('verify')
-    .description("check every stream's hash chain, every certificate of destruction's SHA-256 and every stored content's SHA-256; exit 1 when anything is broken")
+    .description(
+      "check every stream's hash chain, every certificate of destruction's SHA-256 and every stored content's SHA-256; exit 1 when anything is broken",
+    )
     .option('--no-content', 'skip reading contents back (hash chains and certificates are still checked)')
     .option('--json', 'print the report as JSON')
     .action(async (options: VerifyCommandOptions) => {
