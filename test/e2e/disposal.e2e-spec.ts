@@ -1,6 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PhiCodec } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
+import { RecordEvent } from '@medrec/domain';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { headPosition } from './support/configured-app';
 import { purpose, recordForm, Response, startApp, TestApp, usersByRole } from './support/harness';
 
@@ -9,6 +12,9 @@ import { purpose, recordForm, Response, startApp, TestApp, usersByRole } from '.
  * a dry run and a proposal that exclude the held ones with their matter, the proposer's approval
  * refused, a second archivist's approval, a hold lifted and another placed after approval, the
  * execution destroying exactly the due unheld records, and the certificate (JSON and PDF) listing them.
+ * For the destroyed record: 410 with its tombstone, no stored object, no key, no search hit, its
+ * earlier events' PHI no longer decryptable, while the certificate and its release in the patient's
+ * accounting of disclosures stay.
  */
 
 type Users = Awaited<ReturnType<typeof usersByRole>>;
@@ -37,6 +43,30 @@ function expectProblem(res: Response, status: number): void {
   expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
 }
 
+/** Every file under the blob store (live and archive locations) whose path names the record. */
+function storedObjectsOf(recordId: string): string[] {
+  const root = join(t.dataDir, 'blobs');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((path) => path.includes(recordId));
+}
+
+/** The record stream's raw events, as stored, opened with the key store as the server would open them. */
+async function openedEvents(recordId: string) {
+  const stored = await t.app.get<EventStore>(EVENT_STORE).readStream(`record-${recordId}`);
+  return t.app.get(PhiCodec).decodeAll<RecordEvent>(recordId, stored);
+}
+
+const SEARCH_WORD = 'Quetzalcoatlus';
+
+async function searchHits(query: string, after: number): Promise<string[]> {
+  const res = await u.him.get(`/api/search?${query}&after=${after}`, purpose('operations'));
+  expect(res.status).toBe(200);
+  return (res.body.results as Array<{ recordId: string }>).map((r) => r.recordId);
+}
+
 async function appendsNothing(call: () => Promise<Response>): Promise<Response> {
   const before = await headPosition(t.baseUrl);
   const res = await call();
@@ -48,7 +78,7 @@ it("runs the archivist's story end to end", async () => {
   const adult = { dateOfBirth: '1960-05-05' };
   const a = await chart({ ...adult, mrn: 'MRN-D-A', encounterDate: '2000-01-10' });
   const b = await chart({ ...adult, mrn: 'MRN-D-B', encounterDate: '2001-02-10' });
-  const c = await chart({ ...adult, mrn: 'MRN-D-C', encounterDate: '2002-03-10' });
+  const c = await chart({ ...adult, mrn: 'MRN-D-C', encounterDate: '2002-03-10', title: `Operative note ${SEARCH_WORD}` });
   const d = await chart({ ...adult, mrn: 'MRN-D-D', encounterDate: '2003-04-10' });
   // A minor at the encounter (born 2000): kept until the 21st birthday (2021), not 10 years (2015).
   const e = await chart({ dateOfBirth: '2000-01-01', mrn: 'MRN-D-E', encounterDate: '2005-01-01' });
@@ -56,6 +86,36 @@ it("runs the archivist's story end to end", async () => {
 
   const hold = await u.legal.post('/api/legal-holds', { matter: MATTER, reason: 'Preservation notice', recordIds: [a, b] });
   expect(hold.status).toBe(201);
+
+  // Before the batch, c is released, found by a word of its title and by its MRN, and its events open.
+  const release = await u.him.post(`/api/records/${c}/releases`, {
+    recipient: { name: 'Northside Insurance', address: '1 Example Way' },
+    purpose: 'Claim review',
+    authorizationReference: 'AUTH-D-C',
+    description: 'Operative note',
+  });
+  expect(release.status).toBe(201);
+  const disclosuresOfC = async (after: number) => {
+    const res = await u.auditor.get(`/api/patients/MRN-D-C/disclosures?after=${after}`, purpose('audit'));
+    expect(res.status).toBe(200);
+    return res.body.disclosures as Array<Record<string, unknown>>;
+  };
+  const releaseOfC = {
+    recordId: c,
+    releaseId: release.body.releaseId,
+    recipient: { name: 'Northside Insurance', address: '1 Example Way' },
+    purpose: 'Claim review',
+    authorizationReference: 'AUTH-D-C',
+    description: 'Operative note',
+    releasedBy: 'him1',
+  };
+  expect(await disclosuresOfC(release.body.position)).toEqual([expect.objectContaining(releaseOfC)]);
+  expect(await searchHits(`q=${SEARCH_WORD}`, release.body.position)).toEqual([c]);
+  expect(await searchHits('mrn=MRN-D-C', release.body.position)).toEqual([c]);
+  const before = await openedEvents(c);
+  expect(before.map((e) => e.event.type)).toEqual(['RecordCreated', 'RecordReleased']);
+  expect(before.every((e) => e.phiReadable)).toBe(true);
+  expect(before[0].event).toMatchObject({ data: { mrn: 'MRN-D-C', title: `Operative note ${SEARCH_WORD}` } });
 
   const due = await u.archivist.get(`/api/retention/due?asOf=${AS_OF}&limit=500&after=${hold.body.position}`);
   expect(due.status).toBe(200);
@@ -133,11 +193,31 @@ it("runs the archivist's story end to end", async () => {
   expect(text).not.toContain(d);
   expect(text).toContain('General Hospital HIM');
 
-  // The destroyed record: 410, nothing under its blob prefix, no key; the held one lives.
-  expect((await u.legal.get(`/api/records/${c}`, purpose('legal'))).status).toBe(410);
-  const dir = join(t.dataDir, 'blobs', 'records', c);
-  expect(existsSync(dir) ? readdirSync(dir, { recursive: true }).filter((n) => !String(n).endsWith('/')) : []).toEqual([]);
+  // The destroyed record: 410 with its tombstone, no stored object left, no key; the held one lives.
+  const gone = await u.legal.get(`/api/records/${c}`, purpose('legal'));
+  expectProblem(gone, 410);
+  expect(gone.body).toMatchObject({ id: c, recordStatus: 'destroyed', authority: AUTHORITY });
+  expect(storedObjectsOf(c)).toEqual([]);
+  expect(storedObjectsOf(e).length).toBeGreaterThan(0);
   expect(await t.app.get<KeyStore>(KEY_STORE).isDestroyed(c)).toBe(true);
+  expect(await t.app.get<KeyStore>(KEY_STORE).get(c)).toBeNull();
+  // No search hit, by its words or its MRN.
+  const head = await headPosition(t.baseUrl);
+  expect(await searchHits(`q=${SEARCH_WORD}`, head)).toEqual([]);
+  expect(await searchHits('mrn=MRN-D-C', head)).toEqual([]);
+  // Its earlier events are still stored, sealed, but their PHI can no longer be opened.
+  const after = await openedEvents(c);
+  expect(after.slice(0, 2).map((x) => x.stored.id)).toEqual(before.map((x) => x.stored.id));
+  for (const x of after.slice(0, 2)) {
+    expect(x.stored.data).toHaveProperty('phi');
+    expect(x.phiReadable).toBe(false);
+  }
+  expect(after[0].event.data).not.toHaveProperty('mrn');
+  expect(after[0].event.data).not.toHaveProperty('title');
+  expect(after[1].event.data).not.toHaveProperty('recipient');
+  expect(after[1].event.data).not.toHaveProperty('purpose');
+  // The accounting of disclosures keeps its release.
+  expect(await disclosuresOfC(head)).toEqual([expect.objectContaining(releaseOfC)]);
   for (const id of [a, b, d, e, f]) expect((await u.legal.get(`/api/records/${id}`, purpose('legal'))).status).toBe(200);
   const events = await u.legal.get(`/api/records/${c}/events`, purpose('legal'));
   expect(events.body.events.map((x: { type: string }) => x.type)).toEqual(expect.arrayContaining(['DestructionApproved', 'RecordDestroyed']));

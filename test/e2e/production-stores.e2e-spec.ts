@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { Client as S3Client } from 'minio';
+import { EXIT_OK } from '../../apps/cli/src/cli-error';
+import { runCli } from '../../apps/cli/src/program';
+import { testIo } from '../../apps/cli/src/testing/test-io';
 import { startFakeEventStoreDb } from '../support/fake-eventstoredb';
 import { startS3rver } from '../support/s3rver';
 import { approveAndDestroy, purpose, recordForm, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
@@ -74,5 +78,76 @@ describe('the app on EventStoreDB and MinIO', () => {
       expect.arrayContaining(['RecordCreated', 'RecordAccessed', 'RecordAmended', 'LegalHoldPlaced', 'LegalHoldLifted', 'RecordDestroyed']),
     );
     expect(JSON.stringify(events.body)).not.toContain('Jane Example');
+  });
+});
+
+/**
+ * MinIO mode with MINIO_ARCHIVE_BUCKET, against the S3 test server: archiving moves a record's
+ * objects from MINIO_BUCKET to the archive bucket under the same keys, the API and `verify` read
+ * them there, and destruction deletes them there.
+ */
+describe('the app on MinIO with a separate archive bucket (MINIO_ARCHIVE_BUCKET)', () => {
+  let s3: Awaited<ReturnType<typeof startS3rver>>;
+  let t: TestApp;
+  let env: Record<string, string>;
+  let client: S3Client;
+  const archiveBucket = `medrec-archive-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    env = {
+      BLOB_STORE: 'minio',
+      MINIO_ENDPOINT: s3.endPoint,
+      MINIO_PORT: String(s3.port),
+      MINIO_ACCESS_KEY: s3.accessKey,
+      MINIO_SECRET_KEY: s3.secretKey,
+      MINIO_BUCKET: s3.bucket,
+      MINIO_ARCHIVE_BUCKET: archiveBucket,
+      // Required outside embedded mode; verify takes it too.
+      MEDREC_MASTER_KEY: randomBytes(32).toString('base64'),
+    };
+    t = await startApp(undefined, env);
+    client = new S3Client({ endPoint: s3.endPoint, port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await s3?.stop();
+  });
+
+  async function objectsIn(bucket: string, prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const item of client.listObjects(bucket, prefix, true)) if (item.name) names.push(item.name);
+    return names.sort();
+  }
+
+  it('archives into the archive bucket, reads from it by the same keys, and destroys there', async () => {
+    const u = await usersByRole(t.baseUrl);
+    const scan = Buffer.concat([TINY_PNG, Buffer.from('archive-bucket')]);
+    const created = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'ARCH-1' }, scan) });
+    expect(created.status).toBe(201);
+    const id: string = created.body.id;
+    const other = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'ARCH-2' }) });
+    const prefix = `records/${id}/`;
+    const stored = await objectsIn(s3.bucket, prefix);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(await objectsIn(archiveBucket, '')).toEqual([]);
+
+    expect((await u.archivist.post(`/api/records/${id}/archive`, { reason: 'Inactive' })).status).toBe(200);
+    expect(await objectsIn(archiveBucket, prefix)).toEqual(stored);
+    expect(await objectsIn(s3.bucket, prefix)).toEqual([]);
+    expect((await objectsIn(s3.bucket, `records/${other.body.id}/`)).length).toBeGreaterThan(0);
+    const content = await u.clinician.get(`/api/records/${id}/versions/1/content`, purpose('treatment'));
+    expect(content.status).toBe(200);
+    expect(content.raw.equals(scan)).toBe(true);
+
+    // verify, configured like the server, finds the archived content and checks its SHA-256.
+    const io = testIo({ MEDREC_DATA_DIR: t.dataDir, ...env });
+    expect(await runCli(['verify', '--json'], io)).toBe(EXIT_OK);
+    expect(JSON.parse(io.out())).toMatchObject({ valid: true, contentsChecked: 2, contentProblems: [] });
+
+    expect((await approveAndDestroy(u, id)).status).toBe(200);
+    expect(await objectsIn(archiveBucket, prefix)).toEqual([]);
+    expect(await objectsIn(s3.bucket, prefix)).toEqual([]);
+    expect((await u.clinician.get(`/api/records/${id}/versions/1/content`, purpose('treatment'))).status).toBe(410);
   });
 });

@@ -4,3 +4,4 @@ export * from './phi-codec';
 export * from './event-sourced-runner';
 export * from './pipelined-appender';
 export * from './stream-cache';
+export * from './certificate-sha256';

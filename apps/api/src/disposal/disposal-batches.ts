@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
+import { certificateSha256, CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
   Actor,
@@ -18,6 +18,7 @@ import {
   DomainError,
   Exclusion,
   ExistingRecordState,
+  keptDisclosures,
   pendingRecords,
   retentionUntil,
   SkippedRecord,
@@ -25,7 +26,7 @@ import {
 } from '@medrec/domain';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
-import { RecordRepository } from '../records/record-repository';
+import { LoadedRecord, RecordRepository } from '../records/record-repository';
 
 export interface DisposalProposal {
   asOf: string;
@@ -55,9 +56,6 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 const DUE_PAGE = 500;
-
-/** The SHA-256 of a certificate's canonical JSON (the key order certificateOf builds). */
-export const certificateSha256 = (certificate: Certificate): string => createHash('sha256').update(JSON.stringify(certificate)).digest('hex');
 
 /**
  * Disposal batches: a process stream `disposal-<id>` (decided by disposalDecider, sealed with a key
@@ -153,9 +151,9 @@ export class DisposalBatches {
         const toDestroy: string[] = [];
         const prepared: DisposedRecord[] = [];
         // Loaded in parallel (distinct streams), classified in the batch's order.
-        const states = await mapConcurrently(chunk, RECORDS_AT_ONCE, async (recordId) => (await this.records.load(recordId)).state);
+        const loadedRecords = await mapConcurrently(chunk, RECORDS_AT_ONCE, (recordId) => this.records.load(recordId));
         for (const [index, recordId] of chunk.entries()) {
-          const state = states[index];
+          const state = loadedRecords[index].state;
           if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
           else if (state.status === 'destroyed') {
             if (state.tombstone?.batchId === batchId && batch.prepared[recordId]) toDestroy.push(recordId);
@@ -163,7 +161,7 @@ export class DisposalBatches {
           } else if (state.holds.length > 0) skipped.push({ recordId, reason: 'held', matter: mattersOf(state) });
           else {
             toDestroy.push(recordId);
-            if (!batch.prepared[recordId]) prepared.push(disposedRecord(state));
+            if (!batch.prepared[recordId]) prepared.push(disposedRecord(state, loadedRecords[index].events));
           }
         }
         if (prepared.length > 0)
@@ -325,8 +323,12 @@ export class DisposalBatches {
 
 const mattersOf = (state: ExistingRecordState): string => [...new Set(state.holds.map((h) => h.matter ?? 'matter unreadable'))].join('; ');
 
-/** What the certificate lists of a record: its MRN, type, the date range of its content and its versions. */
-function disposedRecord(state: ExistingRecordState): DisposedRecord {
+/**
+ * What the certificate lists of a record (its MRN, type, the date range of its content and its
+ * versions), and its releases, kept for the accounting of disclosures.
+ */
+function disposedRecord(state: ExistingRecordState, events: LoadedRecord['events']): DisposedRecord {
+  const disclosures = keptDisclosures(events.map((e) => e.event));
   const days = state.versions.map((v) => v.createdAt.slice(0, 10));
   if (state.encounterDate) days.push(state.encounterDate);
   days.sort();
@@ -337,5 +339,6 @@ function disposedRecord(state: ExistingRecordState): DisposedRecord {
     from: days[0],
     to: days[days.length - 1],
     versions: state.versions.length,
+    ...(disclosures.length > 0 ? { disclosures } : {}),
   };
 }

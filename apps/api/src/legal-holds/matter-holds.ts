@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { CommandContext, EventSourcedRunner } from '@medrec/application';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
-import { Actor, DomainError, legalHoldStream, matterHoldDecider, MatterHoldState, validateMatterHold } from '@medrec/domain';
-import { ReadModels } from '@medrec/read-models';
+import { Actor, DomainError, legalHoldStream, matterHoldDecider, MatterHoldEvent, MatterHoldState, validateMatterHold } from '@medrec/domain';
+import { ReadModelBehindError, ReadModels } from '@medrec/read-models';
 import { RecordRepository } from '../records/record-repository';
 
 export interface MatterHoldRequest {
@@ -14,6 +15,10 @@ export interface MatterHoldRequest {
 }
 
 type ActiveHold = Extract<MatterHoldState, { status: 'active' | 'lifted' }>;
+type LoadedHold = LoadedStream<MatterHoldState, MatterHoldEvent>;
+
+/** How long the start-up completion of interrupted placements waits between attempts while the read models catch up. */
+const RESUME_RETRY_MS = 1000;
 
 /**
  * Legal holds by matter: the hold is its own process stream (`legal-hold-<id>`, decided by
@@ -21,11 +26,14 @@ type ActiveHold = Extract<MatterHoldState, { status: 'active' | 'lifted' }>;
  * record's `LegalHoldPlaced` with the matter hold's id, so the record decider stays the one
  * authority on destruction. Applying and lifting on the records is idempotent: a record already
  * holding the hold is skipped on placement, a record without it (or destroyed) on lifting, so an
- * interrupted lift is finished by lifting again.
+ * interrupted lift is finished by lifting again, and a placement interrupted part way (the server
+ * died after MatterHoldPlaced) is finished when the server starts again (completePlacements).
  */
 @Injectable()
-export class MatterHolds {
+export class MatterHolds implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MatterHolds.name);
+  private stopping = false;
+  private resuming?: Promise<void>;
 
   constructor(
     private readonly eventSourced: EventSourcedRunner,
@@ -33,6 +41,72 @@ export class MatterHolds {
     private readonly readModels: ReadModels,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
+
+  /** At start, in the background: finishes any placement a previous process left part way. */
+  onApplicationBootstrap(): void {
+    this.resuming = this.resumeAtStart();
+  }
+
+  /** Before the stores close: the completion stops between two records. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    await this.resuming;
+  }
+
+  private async resumeAtStart(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const placed = await this.completePlacements();
+        if (placed > 0) this.logger.log(`Interrupted matter hold placements completed: ${placed} record(s) held`);
+        return;
+      } catch (error) {
+        // The read models are still catching up with a long log: try again shortly.
+        if (error instanceof ReadModelBehindError) await sleep(RESUME_RETRY_MS);
+        else return this.logger.error(`Interrupted matter hold placements not completed: ${(error as Error).name}`);
+      }
+    }
+  }
+
+  /**
+   * Finishes every standing matter hold whose placement was not completed (the process placing it
+   * died part way): it is placed on each record it covers (named, or of its patient) that does not
+   * hold it yet, attributed to the person who placed it, then marked completed. Idempotent.
+   * Returns how many records it held.
+   */
+  async completePlacements(): Promise<number> {
+    await this.readModels.reachHead();
+    // Holds placed from now on are being placed by this process's own requests.
+    const upTo = this.readModels.position();
+    let placed = 0;
+    for (const view of this.readModels.matterHolds()) {
+      if (view.liftedAt || this.stopping) continue;
+      const stream = legalHoldStream(view.id);
+      const loaded = await this.eventSourced.load(stream, stream, matterHoldDecider);
+      if (loaded.state.status !== 'active' || loaded.state.placementCompleted || loaded.events[0].stored.position > upTo) continue;
+      const hold = loaded.state;
+      const context = placerContext(loaded, randomUUID());
+      const covered = new Set([...hold.recordIds, ...(hold.mrn !== undefined ? this.readModels.patientRecords(hold.mrn) : [])]);
+      const done: string[] = [];
+      for (const recordId of covered) {
+        if (this.stopping) return placed;
+        if ((await this.holdRecord(hold, recordId, hold.reason ?? '', { ...context, at: new Date().toISOString() })) > 0) done.push(recordId);
+      }
+      placed += done.length;
+      const completed = await this.eventSourced.run({
+        stream,
+        keyId: stream,
+        decider: matterHoldDecider,
+        command: { type: 'CompleteMatterHoldPlacement', holdId: hold.holdId, actor: context.actor, at: new Date().toISOString() },
+        context,
+        since: loaded,
+      });
+      // Lifted meanwhile, after the lift had listed its records: lift it from these too.
+      if (completed.state.status === 'lifted') {
+        for (const recordId of done) await this.liftFromRecord(hold.holdId, recordId, { ...context, at: new Date().toISOString() });
+      }
+    }
+    return placed;
+  }
 
   async place(request: MatterHoldRequest, context: CommandContext): Promise<{ id: string; recordIds: string[]; position: number }> {
     validateMatterHold(request);
@@ -73,6 +147,15 @@ export class MatterHolds {
         covered.push(recordId);
       }
     }
+    // Every covered record holds it: a hold without this is finished by the next start (completePlacements).
+    const completed = await this.eventSourced.run({
+      stream,
+      keyId: stream,
+      decider: matterHoldDecider,
+      command: { type: 'CompleteMatterHoldPlacement', holdId, actor: context.actor, at: new Date().toISOString() },
+      context,
+    });
+    position = Math.max(position, completed.position ?? 0);
     return { id: holdId, recordIds: covered, position };
   }
 
@@ -105,14 +188,7 @@ export class MatterHolds {
         const stream = legalHoldStream(holdId);
         const loaded = await this.eventSourced.load(stream, stream, matterHoldDecider);
         if (loaded.state.status !== 'active') continue;
-        const placedBy = loaded.events[0].stored;
-        // Attributed to the person who placed the matter hold, caused by its placement.
-        const actor: Actor = {
-          userId: typeof placedBy.metadata.actorId === 'string' ? placedBy.metadata.actorId : '',
-          username: loaded.state.placedBy,
-          role: 'legal',
-        };
-        const holdContext: CommandContext = { actor, correlationId: context.correlationId, causationId: placedBy.id, at: new Date().toISOString() };
+        const holdContext = placerContext(loaded, context.correlationId);
         await this.holdRecord(loaded.state, recordId, loaded.state.reason ?? '', holdContext);
         // Lifted meanwhile, after the lift had listed its records: lift it here.
         const after = await this.eventSourced.load(stream, stream, matterHoldDecider, loaded);
@@ -164,4 +240,15 @@ export class MatterHolds {
       throw error;
     }
   }
+}
+
+/** Attributed to the person who placed the matter hold, caused by its placement. */
+function placerContext(loaded: LoadedHold, correlationId: string): CommandContext {
+  const placedBy = loaded.events[0].stored;
+  const actor: Actor = {
+    userId: typeof placedBy.metadata.actorId === 'string' ? placedBy.metadata.actorId : '',
+    username: (loaded.state as ActiveHold).placedBy,
+    role: 'legal',
+  };
+  return { actor, correlationId, causationId: placedBy.id, at: new Date().toISOString() };
 }

@@ -1,6 +1,7 @@
+import { certificateSha256, EventSourcedRunner, PhiCodec } from '@medrec/application';
 import { BlobNotFoundError, getDecrypted } from '@medrec/blob-store';
 import { ChainBreak, ChainWalker, KeyStore } from '@medrec/crypto';
-import type { ContentRef } from '@medrec/domain';
+import { certificateOf, type ContentRef, disposalDecider } from '@medrec/domain';
 import type { EventStore } from '@medrec/event-store';
 import type { BlobStore } from '@medrec/blob-store';
 
@@ -12,13 +13,29 @@ export interface ContentProblem {
   reason: ContentProblemReason;
 }
 
+/**
+ * `sha256-mismatch`: the certificate re-derived from the batch's events does not hash to the SHA-256
+ * appended when it was issued (the events it is built from were altered). `unreadable`: the batch's
+ * sealed facts (MRNs) cannot be opened (its key is missing), or the batch cannot be folded.
+ */
+export type CertificateProblemReason = 'sha256-mismatch' | 'unreadable';
+
+export interface CertificateProblem {
+  stream: string;
+  certificateId: string;
+  reason: CertificateProblemReason;
+}
+
 export interface VerificationReport {
   streams: number;
   events: number;
   contentsChecked: number;
+  /** Certificates of destruction re-derived from their batch's events and compared with CertificateIssued. */
+  certificatesChecked: number;
   /** The first broken link of each broken stream. */
   brokenChains: readonly ChainBreak[];
   contentProblems: ContentProblem[];
+  certificateProblems: CertificateProblem[];
   valid: boolean;
 }
 
@@ -36,15 +53,23 @@ interface RecordContents {
 }
 
 const RECORD_STREAM = /^record-([0-9a-f-]{36})$/;
+const DISPOSAL_STREAM = /^disposal-[0-9a-f-]{36}$/;
 
 /**
- * Walks the whole log once: every stream's hash chain, then (unless disabled) every stored version
- * of every live record, decrypted and hashed against the SHA-256 recorded at upload. A destroyed
- * record must have lost its key.
+ * Walks the whole log once: every stream's hash chain, then every issued certificate of
+ * destruction (re-derived from its batch's events as the API serves it, and hashed against the
+ * SHA-256 of its CertificateIssued), then (unless disabled) every stored version of every live
+ * record, decrypted and hashed against the SHA-256 recorded at upload. A destroyed record must
+ * have lost its key.
  */
-export async function verifyStore(stores: { events: EventStore; keys: KeyStore; blobs: BlobStore }, options: VerifyOptions = {}): Promise<VerificationReport> {
+export async function verifyStore(
+  stores: { events: EventStore; keys: KeyStore; blobs: BlobStore; codec: PhiCodec },
+  options: VerifyOptions = {},
+): Promise<VerificationReport> {
   const walker = new ChainWalker();
   const records = new Map<string, RecordContents>();
+  /** Disposal streams with a CertificateIssued (its type is in clear), in log order. */
+  const issued = new Set<string>();
   const batchSize = options.batchSize ?? 1000;
   let from = 0;
   let events = 0;
@@ -55,11 +80,14 @@ export async function verifyStore(stores: { events: EventStore; keys: KeyStore; 
       walker.visit(event);
       const recordId = RECORD_STREAM.exec(event.stream)?.[1];
       if (recordId) collectContent(records, recordId, event.stream, event.type, event.data);
+      else if (event.type === 'CertificateIssued' && DISPOSAL_STREAM.test(event.stream)) issued.add(event.stream);
     }
     events += batch.length;
     from = batch[batch.length - 1].position;
     options.onProgress?.({ events, contents: 0 });
   }
+
+  const certificateProblems = await checkCertificates(new EventSourcedRunner(stores.events, stores.codec), issued);
 
   const contentProblems: ContentProblem[] = [];
   let contentsChecked = 0;
@@ -90,10 +118,35 @@ export async function verifyStore(stores: { events: EventStore; keys: KeyStore; 
     streams: walker.streams,
     events,
     contentsChecked,
+    certificatesChecked: issued.size,
     brokenChains: walker.broken,
     contentProblems,
-    valid: walker.broken.length === 0 && contentProblems.length === 0,
+    certificateProblems,
+    valid: walker.broken.length === 0 && contentProblems.length === 0 && certificateProblems.length === 0,
   };
+}
+
+/** Each batch loaded and its certificate derived exactly as the API does (DisposalBatches.certificate), then compared. */
+async function checkCertificates(runner: EventSourcedRunner, streams: Iterable<string>): Promise<CertificateProblem[]> {
+  const problems: CertificateProblem[] = [];
+  for (const stream of streams) {
+    let certificateId = '';
+    try {
+      // The batch's PHI (MRNs) is sealed with its own key, whose id is the stream name.
+      const loaded = await runner.load(stream, stream, disposalDecider);
+      const batch = loaded.state;
+      if (batch.status === 'absent' || !batch.certificate) throw new Error('no certificate in the folded batch');
+      certificateId = batch.certificate.certificateId;
+      if (loaded.events.some((e) => !e.phiReadable)) {
+        problems.push({ stream, certificateId, reason: 'unreadable' });
+      } else if (certificateSha256(certificateOf(batch)) !== batch.certificate.sha256) {
+        problems.push({ stream, certificateId, reason: 'sha256-mismatch' });
+      }
+    } catch {
+      problems.push({ stream, certificateId, reason: 'unreadable' });
+    }
+  }
+  return problems;
 }
 
 function collectContent(records: Map<string, RecordContents>, recordId: string, stream: string, type: string, data: Record<string, unknown>): void {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { startS3rver, type S3rverInstance } from '@medrec/test-support/s3rver';
+import { ArchivingBlobStore, moveToArchive } from '../archiving-blob-store';
 import { BlobNotFoundError } from '../blob-store.port';
 import { describeBlobStoreConformance } from '../blob-store.conformance';
 import { getDecrypted, putEncrypted } from '../encrypted-blob-store';
@@ -211,5 +212,68 @@ describe('MinioBlobStore on s3rver', () => {
     expect(() => new MinioBlobStore({ ...s3rverConnection, bucket: 'b', partSize: 1024 })).toThrow(RangeError);
     const client = new Client({ ...s3rverConnection, partSize: MIN_PART_SIZE });
     expect(() => new MinioBlobStore({ client, bucket: 'b', partSize: 2 * MIN_PART_SIZE })).toThrow(RangeError);
+  });
+});
+
+/** Every object name in a bucket. */
+async function objectsIn(bucket: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const item of new Client(s3rverConnection).listObjects(bucket, '', true)) if (item.name) names.push(item.name);
+  return names.sort();
+}
+
+/** The application's store in MinIO mode with MINIO_ARCHIVE_BUCKET: the live bucket, and the archive bucket under the same keys. */
+async function archivingBuckets() {
+  const live = await freshBucket(s3rverConnection, 'live', MIN_PART_SIZE);
+  const archive = await freshBucket(s3rverConnection, 'archive', MIN_PART_SIZE);
+  return {
+    store: new ArchivingBlobStore(live.store, archive.store, ''),
+    live: live.bucket,
+    archive: archive.bucket,
+    cleanup: async () => {
+      await live.cleanup();
+      await archive.cleanup();
+    },
+  };
+}
+
+describeBlobStoreConformance('archiving (minio, archive bucket) on s3rver', archivingBuckets);
+
+describe('ArchivingBlobStore over MinIO with an archive bucket (MINIO_ARCHIVE_BUCKET), on s3rver', () => {
+  let fixture: Awaited<ReturnType<typeof archivingBuckets>>;
+
+  beforeEach(async () => {
+    fixture = await archivingBuckets();
+  });
+  afterEach(() => fixture.cleanup());
+
+  it("moves a record's objects to the archive bucket, where they read back by the same keys; destruction deletes them there", async () => {
+    const { store } = fixture;
+    const dataKey = randomBytes(32);
+    const original = Buffer.from('%PDF-1.7 Patient: Jane Doe. '.repeat(10_000));
+    const info = await putEncrypted(store, 'records/r1/v1/original', original, dataKey);
+    await store.put('records/r1/v1/ocr.txt', Buffer.from('sealed text'));
+    await store.put('records/r2/v1/original', Buffer.from('another record'));
+
+    for (const key of ['records/r1/v1/original', 'records/r1/v1/ocr.txt']) expect(await moveToArchive(store, key)).toBe(true);
+    // In the archive bucket under the key itself (no prefix), gone from the live bucket.
+    expect(await objectsIn(fixture.archive)).toEqual(['records/r1/v1/ocr.txt', 'records/r1/v1/original']);
+    expect(await objectsIn(fixture.live)).toEqual(['records/r2/v1/original']);
+    expect(await store.isArchived('records/r1/v1/original')).toBe(true);
+    expect(await store.exists('records/r1/v1/original')).toBe(true);
+    // Read back by the same keys, bytes as stored: the content still decrypts and matches its SHA-256.
+    const back = await readAll(await getDecrypted(store, 'records/r1/v1/original', dataKey, { expectedSha256: info.sha256 }));
+    expect(back.equals(original)).toBe(true);
+    expect((await readAll(await store.get('records/r1/v1/ocr.txt'))).toString()).toBe('sealed text');
+    // A second move finds nothing left to move and changes nothing.
+    expect(await store.moveToArchive('records/r1/v1/original')).toBe(false);
+    expect(await objectsIn(fixture.archive)).toEqual(['records/r1/v1/ocr.txt', 'records/r1/v1/original']);
+
+    // A record's destruction: every object of it, in both buckets; another record's stay.
+    expect(await store.deletePrefix('records/r1/')).toBe(2);
+    expect(await objectsIn(fixture.archive)).toEqual([]);
+    expect(await objectsIn(fixture.live)).toEqual(['records/r2/v1/original']);
+    await expect(store.get('records/r1/v1/original')).rejects.toBeInstanceOf(BlobNotFoundError);
+    expect(await store.exists('records/r1/v1/ocr.txt')).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import type { Actor, Role } from '../shared/roles';
 import { DESTRUCTION_APPROVER_ROLES } from '../record/record.decider';
 import { CALENDAR_DATE_RULE, isCalendarDate, Validator } from '../shared/validation';
 import { type DocumentType } from '../record/document-type';
+import type { Recipient, RecordEvent } from '../record/record.events';
 import { isRetentionAuthority, RETENTION_AUTHORITY_RULE } from '../retention/retention.decider';
 
 /** Stream of one disposal batch; also the id of the data key that seals its PHI (MRNs, matters). */
@@ -25,6 +26,24 @@ export interface Exclusion {
   retentionUntil?: string;
 }
 
+/**
+ * One release of a record as the accounting of disclosures (45 CFR 164.528) lists it, kept when the
+ * record is destroyed: the accounting must outlive the record, and the record's own RecordReleased
+ * can no longer be read once its key is gone.
+ */
+export interface KeptDisclosure {
+  releaseId: string;
+  releasedAt: string;
+  recipient: Recipient;
+  purpose: string;
+  description: string;
+  authorizationReference: string;
+  versions: number[];
+  releasedBy: string;
+  /** The record's document type when it was released. */
+  documentType: DocumentType;
+}
+
 /** What the certificate lists of one record; collected before the record's key is destroyed. */
 export interface DisposedRecord {
   recordId: string;
@@ -35,6 +54,8 @@ export interface DisposedRecord {
   from: string;
   to: string;
   versions: number;
+  /** The record's releases, kept for the accounting of disclosures (PHI: sealed with the batch's key). Not on the certificate. */
+  disclosures?: KeptDisclosure[];
 }
 
 export interface SkippedRecord {
@@ -136,7 +157,7 @@ export type DisposalEvent =
 export const DISPOSAL_PHI_FIELDS: Record<DisposalEvent['type'], readonly string[]> = {
   DisposalBatchProposed: ['excluded'],
   DisposalBatchApproved: [],
-  DisposalRecordPrepared: ['mrn'],
+  DisposalRecordPrepared: ['mrn', 'disclosures'],
   DisposalRecordDestroyed: [],
   DisposalRecordSkipped: ['matter'],
   DisposalBatchExecuted: [],
@@ -249,6 +270,31 @@ export const disposalDecider = {
 function requireBatch(state: DisposalState): DisposalBatch {
   if (state.status === 'absent') throw new DomainError('not-found', 'No such disposal batch');
   return state;
+}
+
+/** A record's releases, from its events (PHI opened), each with the document type the record had then. */
+export function keptDisclosures(events: Iterable<RecordEvent>): KeptDisclosure[] {
+  const kept: KeptDisclosure[] = [];
+  let documentType: DocumentType | undefined;
+  for (const event of events) {
+    if (event.type === 'RecordCreated') documentType = event.data.documentType;
+    else if (event.type === 'RecordAmended' && event.data.documentType) documentType = event.data.documentType;
+    else if (event.type === 'RecordReleased' && documentType) {
+      const d = event.data;
+      kept.push({
+        releaseId: d.releaseId,
+        releasedAt: d.releasedAt,
+        recipient: d.recipient,
+        purpose: d.purpose,
+        description: d.description,
+        authorizationReference: d.authorizationReference,
+        versions: d.versions,
+        releasedBy: d.releasedBy,
+        documentType,
+      });
+    }
+  }
+  return kept;
 }
 
 /** Records of the batch with no outcome yet: what an execution (or its resumption) still has to do. */

@@ -1,5 +1,5 @@
 import { actors, deciderSpec } from '../testing';
-import { LiftMatterHold, MatterHoldEvent, matterHoldDecider, PlaceMatterHold } from './legal-hold.decider';
+import { CompleteMatterHoldPlacement, LiftMatterHold, MatterHoldEvent, matterHoldDecider, PlaceMatterHold } from './legal-hold.decider';
 
 const HOLD = '0190a3c4-0000-7000-8000-000000000001';
 const R1 = '0190a3c4-0000-7000-8000-0000000000a1';
@@ -105,6 +105,33 @@ describe('matterHoldDecider', () => {
             recordIds: [R1, R2],
           }),
         );
+    });
+  });
+
+  describe('completing a placement (every covered record holds it)', () => {
+    const COMPLETED_AT = '2024-03-06T08:30:02.000Z';
+    const complete = (): CompleteMatterHoldPlacement => ({ type: 'CompleteMatterHoldPlacement', holdId: HOLD, actor: actors.legal, at: COMPLETED_AT });
+    const completed: MatterHoldEvent = { type: 'MatterHoldPlacementCompleted', data: { holdId: HOLD, completedAt: COMPLETED_AT } };
+
+    it('records it once', () => {
+      spec.given([placed()]).when(complete()).then([completed]);
+      spec
+        .given([placed()])
+        .when(complete())
+        .thenState((state) => expect(state).toMatchObject({ status: 'active', placementCompleted: true }));
+      spec.given([placed(), completed]).when(complete()).then([]);
+    });
+
+    it('a placement not completed is known as such', () => {
+      spec
+        .given([])
+        .when(place())
+        .thenState((state) => expect(state).not.toHaveProperty('placementCompleted'));
+    });
+
+    it('decides nothing for a lifted hold, and refuses an unknown one', () => {
+      spec.given([placed(), lifted]).when(complete()).then([]);
+      spec.given([]).when(complete()).thenThrows('not-found', 'No such legal hold');
     });
   });
 

@@ -34,7 +34,12 @@ export interface LiftMatterHold extends MatterHoldCommandBase {
   type: 'LiftMatterHold';
 }
 
-export type MatterHoldCommand = PlaceMatterHold | LiftMatterHold;
+/** The hold has been placed on every record it covers (the shell appends it once it has gone through them all). */
+export interface CompleteMatterHoldPlacement extends MatterHoldCommandBase {
+  type: 'CompleteMatterHoldPlacement';
+}
+
+export type MatterHoldCommand = PlaceMatterHold | LiftMatterHold | CompleteMatterHoldPlacement;
 
 /** Appended to `legal-hold-<id>`; matter, reason and MRN sealed with the hold's own key. */
 export interface MatterHoldPlaced {
@@ -47,11 +52,21 @@ export interface MatterHoldLifted {
   data: { holdId: string; liftedBy: string; liftedAt: string };
 }
 
-export type MatterHoldEvent = MatterHoldPlaced | MatterHoldLifted;
+/**
+ * Every record the hold covered when it was placed now holds it. A hold placed without this event
+ * (the process died part way) is placed on its remaining records when the server starts again.
+ */
+export interface MatterHoldPlacementCompleted {
+  type: 'MatterHoldPlacementCompleted';
+  data: { holdId: string; completedAt: string };
+}
+
+export type MatterHoldEvent = MatterHoldPlaced | MatterHoldLifted | MatterHoldPlacementCompleted;
 
 export const MATTER_HOLD_PHI_FIELDS: Record<MatterHoldEvent['type'], readonly string[]> = {
   MatterHoldPlaced: ['matter', 'reason', 'mrn'],
   MatterHoldLifted: [],
+  MatterHoldPlacementCompleted: [],
 };
 
 export type MatterHoldState =
@@ -66,6 +81,8 @@ export type MatterHoldState =
       recordIds: string[];
       placedBy: string;
       placedAt: string;
+      /** Placed on every record it covered (MatterHoldPlacementCompleted). */
+      placementCompleted?: boolean;
       liftedBy?: string;
       liftedAt?: string;
     };
@@ -95,6 +112,8 @@ export const matterHoldDecider = {
         return [placeMatterHold(command, state)];
       case 'LiftMatterHold':
         return liftMatterHold(command, state);
+      case 'CompleteMatterHoldPlacement':
+        return completePlacement(command, state);
       default:
         return unhandled(command, 'command');
     }
@@ -118,6 +137,9 @@ export const matterHoldDecider = {
       case 'MatterHoldLifted':
         if (state.status === 'absent') return state;
         return { ...state, status: 'lifted', liftedBy: event.data.liftedBy, liftedAt: event.data.liftedAt };
+      case 'MatterHoldPlacementCompleted':
+        if (state.status === 'absent') return state;
+        return { ...state, placementCompleted: true };
       default:
         return unhandled(event, 'event');
     }
@@ -146,4 +168,11 @@ function liftMatterHold(c: LiftMatterHold, state: MatterHoldState): MatterHoldLi
   if (state.status === 'absent') throw new DomainError('not-found', 'No such legal hold');
   if (state.status === 'lifted') return [];
   return [{ type: 'MatterHoldLifted', data: { holdId: state.holdId, liftedBy: c.actor.username, liftedAt: c.at } }];
+}
+
+/** Once; a lifted hold has nothing left to place. */
+function completePlacement(c: CompleteMatterHoldPlacement, state: MatterHoldState): MatterHoldPlacementCompleted[] {
+  if (state.status === 'absent') throw new DomainError('not-found', 'No such legal hold');
+  if (state.status === 'lifted' || state.placementCompleted) return [];
+  return [{ type: 'MatterHoldPlacementCompleted', data: { holdId: state.holdId, completedAt: c.at } }];
 }

@@ -1,20 +1,30 @@
 import type Database from 'better-sqlite3';
+import type { DisposalRecordPrepared, RecordEvent } from '@medrec/domain';
 import { normalizeMrn } from '../content-index.projection';
-import type { RecordProjection } from '../projection';
+import type { Projection } from '../projection';
 import { statement } from '../statement-cache';
+
+type DisclosureEvent = Extract<RecordEvent, { type: 'RecordCreated' | 'RecordAmended' | 'RecordReleased' }> | DisposalRecordPrepared;
+
+const INSERT_DISCLOSURE = `INSERT INTO disclosures (release_id, record_id, mrn, position, released_at, recipient_name, recipient_address,
+     description, purpose, authorization_reference, versions, released_by, document_type, kept)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
  * Every release of a record, by patient: the accounting of disclosures (45 CFR 164.528: date,
  * recipient's name and address, what was disclosed, the purpose). The MRN comes from the
  * record's RecordCreated (a release does not repeat it; an MRN never changes).
  *
- * Every row is PHI and is deleted with its record: once the record's key is destroyed the
- * releases can no longer be read, so a rebuild could not restore them either.
+ * The accounting outlives the record when a disposal batch destroys it: the batch records the
+ * record's releases (DisposalRecordPrepared, sealed with the batch's own key) before the record's
+ * key is destroyed, so those rows are marked `kept`, survive the purge and are rebuilt from the
+ * batch's stream. A record destroyed on its own takes its releases with it: once its key is gone
+ * they can no longer be read, so a rebuild could not restore them either.
  */
-export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'RecordReleased'> = {
+export const disclosuresProjection: Projection<DisclosureEvent> = {
   name: 'disclosures',
-  version: 1,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased'] as const),
+  version: 2,
+  handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased', 'DisposalRecordPrepared'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS disclosure_patients (record_id TEXT PRIMARY KEY, mrn TEXT NOT NULL, document_type TEXT NOT NULL)`);
@@ -22,7 +32,7 @@ export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAm
       release_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, mrn TEXT NOT NULL, position INTEGER NOT NULL,
       released_at TEXT NOT NULL, recipient_name TEXT NOT NULL, recipient_address TEXT, description TEXT NOT NULL,
       purpose TEXT NOT NULL, authorization_reference TEXT NOT NULL, versions TEXT NOT NULL, released_by TEXT NOT NULL,
-      document_type TEXT NOT NULL)`);
+      document_type TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0)`);
     db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_patient ON disclosures (mrn, released_at)');
     db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_record ON disclosures (record_id)');
   },
@@ -32,6 +42,31 @@ export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAm
   },
 
   apply(db, event) {
+    if (event.type === 'DisposalRecordPrepared') {
+      if (!event.phiReadable) return;
+      const d = event.data;
+      // Live, the record's own rows are already here: only marked kept. Rebuilt after the
+      // record's key was destroyed, they come from here alone.
+      for (const r of d.disclosures ?? []) {
+        statement(db, `${INSERT_DISCLOSURE} ON CONFLICT (release_id) DO UPDATE SET kept = 1`).run(
+          r.releaseId,
+          d.recordId,
+          normalizeMrn(d.mrn),
+          event.stored.position,
+          r.releasedAt,
+          r.recipient.name,
+          r.recipient.address ?? null,
+          r.description,
+          r.purpose,
+          r.authorizationReference,
+          JSON.stringify(r.versions),
+          r.releasedBy,
+          r.documentType,
+          1,
+        );
+      }
+      return;
+    }
     if (event.type === 'RecordAmended') {
       const d = event.data;
       // The document type (not PHI) as it stands at each release.
@@ -53,12 +88,7 @@ export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAm
     const patient = statement(db, 'SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
       { mrn: string; documentType: string } | undefined;
     if (!patient) return;
-    statement(
-      db,
-      `INSERT OR REPLACE INTO disclosures (release_id, record_id, mrn, position, released_at, recipient_name, recipient_address,
-         description, purpose, authorization_reference, versions, released_by, document_type)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    statement(db, `${INSERT_DISCLOSURE} ON CONFLICT (release_id) DO NOTHING`).run(
       d.releaseId,
       d.recordId,
       patient.mrn,
@@ -72,11 +102,12 @@ export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAm
       JSON.stringify(d.versions),
       d.releasedBy,
       patient.documentType,
+      0,
     );
   },
 
   purge(db, recordId) {
-    statement(db, 'DELETE FROM disclosures WHERE record_id = ?').run(recordId);
+    statement(db, 'DELETE FROM disclosures WHERE record_id = ? AND kept = 0').run(recordId);
     statement(db, 'DELETE FROM disclosure_patients WHERE record_id = ?').run(recordId);
   },
 };
