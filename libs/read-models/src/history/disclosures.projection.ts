@@ -13,16 +13,17 @@ import { statement } from '../statement-cache';
  */
 export const disclosuresProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'RecordReleased'> = {
   name: 'disclosures',
-  version: 1,
+  // 2: one row per release and record (a release request releases many records under one id).
+  version: 2,
   handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS disclosure_patients (record_id TEXT PRIMARY KEY, mrn TEXT NOT NULL, document_type TEXT NOT NULL)`);
     db.exec(`CREATE TABLE IF NOT EXISTS disclosures (
-      release_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, mrn TEXT NOT NULL, position INTEGER NOT NULL,
+      release_id TEXT NOT NULL, record_id TEXT NOT NULL, mrn TEXT NOT NULL, position INTEGER NOT NULL,
       released_at TEXT NOT NULL, recipient_name TEXT NOT NULL, recipient_address TEXT, description TEXT NOT NULL,
       purpose TEXT NOT NULL, authorization_reference TEXT NOT NULL, versions TEXT NOT NULL, released_by TEXT NOT NULL,
-      document_type TEXT NOT NULL)`);
+      document_type TEXT NOT NULL, PRIMARY KEY (release_id, record_id))`);
     db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_patient ON disclosures (mrn, released_at)');
     db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_record ON disclosures (record_id)');
   },
