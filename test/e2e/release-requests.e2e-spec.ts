@@ -131,7 +131,16 @@ describe('a release request over two charts of one patient', () => {
     statementIds = { denial: randomUUID(), disagreement: randomUUID() };
     const ctx = himContext();
     await records.execute(
-      { type: 'ReceiveAmendmentRequest', recordId: charts[0], actor: ctx.actor, at: ctx.at, requestId: amendmentRequestId, requestedChange: 'Remove the allergy', receivedAt: day(), dueAt: day(60) },
+      {
+        type: 'ReceiveAmendmentRequest',
+        recordId: charts[0],
+        actor: ctx.actor,
+        at: ctx.at,
+        requestId: amendmentRequestId,
+        requestedChange: 'Remove the allergy',
+        receivedAt: day(),
+        dueAt: day(60),
+      },
       ctx,
     );
     for (const [kind, statement] of [
@@ -139,7 +148,16 @@ describe('a release request over two charts of one patient', () => {
       ['disagreement', 'I have never had this allergy.'],
     ] as const) {
       await records.execute(
-        { type: 'FileAmendmentStatement', recordId: charts[0], actor: ctx.actor, at: ctx.at, requestId: amendmentRequestId, statementId: statementIds[kind], kind, statement },
+        {
+          type: 'FileAmendmentStatement',
+          recordId: charts[0],
+          actor: ctx.actor,
+          at: ctx.at,
+          requestId: amendmentRequestId,
+          statementId: statementIds[kind],
+          kind,
+          statement,
+        },
         ctx,
       );
     }

@@ -99,11 +99,27 @@ export function releasePackageStream(details: PackageRequestDetails, records: Pa
     const { recordId, version: v } = record;
     const base = `records/${recordId}/v${v.version}`;
     const originalPath = `${base}/original.${EXTENSIONS[v.content.contentType] ?? 'bin'}`;
-    files.push({ path: originalPath, kind: 'original', recordId, version: v.version, contentType: v.content.contentType, sha256: v.content.sha256, size: v.content.size });
+    files.push({
+      path: originalPath,
+      kind: 'original',
+      recordId,
+      version: v.version,
+      contentType: v.content.contentType,
+      sha256: v.content.sha256,
+      size: v.content.size,
+    });
     lazy(originalPath, { compress: false, size: v.content.size }, () => sources.openContent(recordId, v.content));
     if (v.ocr.status === 'done') {
       const textPath = `${base}/ocr-text.txt`;
-      const entry: ManifestFile = { path: textPath, kind: 'ocr-text', recordId, version: v.version, contentType: 'text/plain; charset=utf-8', sha256: '', size: 0 };
+      const entry: ManifestFile = {
+        path: textPath,
+        kind: 'ocr-text',
+        recordId,
+        version: v.version,
+        contentType: 'text/plain; charset=utf-8',
+        sha256: '',
+        size: 0,
+      };
       files.push(entry);
       const textKey = v.ocr.textKey;
       lazy(textPath, { compress: true }, async () => {

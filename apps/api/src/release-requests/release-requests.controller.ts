@@ -29,7 +29,9 @@ function requestView(r: ExistingReleaseRequest, today: string) {
     overdue: isReleaseOverdue(r, today),
     registeredBy: r.registeredBy,
     registeredAt: r.registeredAt,
-    package: r.package ? { url: packageUrl(r.requestId), sha256: r.package.sha256, size: r.package.size, releases: r.package.releases, builtAt: r.package.builtAt } : null,
+    package: r.package
+      ? { url: packageUrl(r.requestId), sha256: r.package.sha256, size: r.package.size, releases: r.package.releases, builtAt: r.package.builtAt }
+      : null,
     fulfilledBy: r.fulfilledBy ?? null,
     fulfilledAt: r.fulfilledAt ?? null,
     deniedBy: r.deniedBy ?? null,

@@ -109,7 +109,17 @@ export class ReleaseRequests {
       try {
         const result = await this.run(
           requestId,
-          { type: 'RecordReleasePackage', requestId, actor: context.actor, at: context.at, records: inScope, packageKey, sha256: stored.sha256, size: stored.size, releases },
+          {
+            type: 'RecordReleasePackage',
+            requestId,
+            actor: context.actor,
+            at: context.at,
+            records: inScope,
+            packageKey,
+            sha256: stored.sha256,
+            size: stored.size,
+            releases,
+          },
           context,
           loaded,
         );
@@ -145,7 +155,8 @@ export class ReleaseRequests {
    */
   async openPackage(requestId: string, context: CommandContext & { purpose: PurposeOfUse }): Promise<{ body: Readable; size: number; sha256: string }> {
     const request = existing(await this.load(requestId));
-    if (request.status !== 'fulfilled' || !request.package) throw new DomainError('conflict', 'The release request has not been fulfilled: there is no package yet');
+    if (request.status !== 'fulfilled' || !request.package)
+      throw new DomainError('conflict', 'The release request has not been fulfilled: there is no package yet');
     const built = request.package;
     await inChunks(built.releases, (release) => auditRecordRead(this.records, release.recordId, context, 'content', release.versions));
     const stream = releaseRequestStream(requestId);

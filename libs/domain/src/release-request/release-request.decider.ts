@@ -243,7 +243,10 @@ export const releaseRequestDecider = {
       case 'ReleasePackageBuilt': {
         if (state.status === 'absent') return state;
         const d = event.data;
-        return { ...state, package: { packageKey: d.packageKey, sha256: d.sha256, size: d.size, releases: d.releases, builtBy: d.builtBy, builtAt: d.builtAt } };
+        return {
+          ...state,
+          package: { packageKey: d.packageKey, sha256: d.sha256, size: d.size, releases: d.releases, builtBy: d.builtBy, builtAt: d.builtAt },
+        };
       }
       case 'ReleaseRequestFulfilled':
         if (state.status === 'absent') return state;

@@ -64,7 +64,13 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
       events,
       keys,
       blobs,
-      codec: new PhiCodec(keys, { ...RECORD_PHI_FIELDS, ...QUERY_AUDIT_PHI_FIELDS, ...MATTER_HOLD_PHI_FIELDS, ...DISPOSAL_PHI_FIELDS, ...RELEASE_REQUEST_PHI_FIELDS }),
+      codec: new PhiCodec(keys, {
+        ...RECORD_PHI_FIELDS,
+        ...QUERY_AUDIT_PHI_FIELDS,
+        ...MATTER_HOLD_PHI_FIELDS,
+        ...DISPOSAL_PHI_FIELDS,
+        ...RELEASE_REQUEST_PHI_FIELDS,
+      }),
       close,
     };
   } catch (error) {

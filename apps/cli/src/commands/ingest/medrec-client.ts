@@ -184,7 +184,7 @@ export class MedrecClient {
     const part = `${file}.part`;
     let bytes = 0;
     try {
-      const counted = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream).on('data', (chunk: Buffer) => (bytes += chunk.length));
+      const counted = Readable.fromWeb(response.body).on('data', (chunk: Buffer) => (bytes += chunk.length));
       await pipeline(counted, createWriteStream(part, { mode: 0o600 }));
       await rename(part, file);
     } catch (error) {
