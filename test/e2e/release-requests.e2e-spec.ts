@@ -179,6 +179,7 @@ describe('a release request over two charts of one patient', () => {
     expect(pkg.headers.get('content-disposition')).toBe(`attachment; filename="release-${requestId}.zip"`);
     const entries = await unzip(pkg.raw);
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
+    expect(manifest.records).toEqual(charts.map((recordId) => ({ recordId, documentType: expect.any(String), versions: [1], ocr: 'done' })));
     expect(manifest.request).toMatchObject({ id: requestId, mrn: MRN, recipient: { name: 'Dr. Rivera' }, purpose: 'continuing care', dueAt: day(30) });
 
     for (const id of charts) {

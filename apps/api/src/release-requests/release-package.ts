@@ -54,7 +54,8 @@ export interface ManifestFile {
 export interface ReleaseManifest {
   format: 'medrec-release-package/1';
   request: PackageRequestDetails;
-  records: Array<{ recordId: string; documentType: DocumentType; versions: number[] }>;
+  /** `ocr`: the version's recognition status (its text is in the package only when `done`). */
+  records: Array<{ recordId: string; documentType: DocumentType; versions: number[]; ocr: VersionState['ocr']['status'] }>;
   files: ManifestFile[];
 }
 
@@ -155,7 +156,7 @@ export function releasePackageStream(details: PackageRequestDetails, records: Pa
     const manifest: ReleaseManifest = {
       format: 'medrec-release-package/1',
       request: details,
-      records: records.map((r) => ({ recordId: r.recordId, documentType: r.documentType, versions: [r.version.version] })),
+      records: records.map((r) => ({ recordId: r.recordId, documentType: r.documentType, versions: [r.version.version], ocr: r.version.ocr.status })),
       files,
     };
     return Readable.from([Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8')]);

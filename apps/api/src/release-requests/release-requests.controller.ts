@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { DomainError, ExistingReleaseRequest, FieldError, isReleaseOverdue, RELEASE_REQUEST_STATUSES, ReleaseRequestStatus } from '@medrec/domain';
@@ -95,6 +95,7 @@ export class ReleaseRequestsController {
   /** The package (application/zip, an attachment), audited as a read of every released version's content with the declared purpose. */
   @Get(':id/package')
   @RequirePermission('release-requests.package')
+  @ApiProduces('application/zip')
   async package(@UuidParam('id') id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const pkg = await this.requests.openPackage(id, readContextOf(req));
     res.setHeader('Cache-Control', 'no-store');

@@ -191,6 +191,13 @@ describe('releaseRequestDecider', () => {
       expect(error.details).toEqual({ reason: 'other-patient', recordIds: [R2] });
     });
 
+    it('takes an MRN written in another case for the same patient', () => {
+      spec
+        .given([received({ mrn: 'mrn-004217' })])
+        .when(recordPackage())
+        .thenState((state) => expect(state).toMatchObject({ package: { sha256: SHA } }));
+    });
+
     it('refuses a package that leaves a record in scope out', () => {
       spec
         .given([received()])

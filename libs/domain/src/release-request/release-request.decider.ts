@@ -210,7 +210,9 @@ export function checkFulfilment(state: ExistingReleaseRequest, records: readonly
   if (gone.length > 0) {
     throw new DomainError('conflict', `Records in scope are destroyed: ${gone.join(', ')}`, [], { reason: 'record-destroyed', recordIds: gone });
   }
-  const others = state.recordIds.filter((id) => state.mrn === undefined || found.get(id)?.mrn !== state.mrn);
+  // MRNs compare as the read models compare them: letters in any case.
+  const mrn = state.mrn?.toUpperCase();
+  const others = state.recordIds.filter((id) => mrn === undefined || found.get(id)?.mrn?.toUpperCase() !== mrn);
   if (others.length > 0) {
     throw new DomainError('conflict', `Records in scope belong to another patient: ${others.join(', ')}`, [], { reason: 'other-patient', recordIds: others });
   }
