@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import yauzl from 'yauzl';
 import type { CommandContext } from '@medrec/application';
 import { Actor } from '@medrec/domain';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { RecordRepository } from '../../apps/api/src/records/record-repository';
 import { headPosition } from './support/configured-app';
 import { scanForm, scanManifest, ScanFixture } from './support/fixtures';
@@ -204,6 +205,14 @@ describe('a release request over two charts of one patient', () => {
     expect(entries.get(statements[1].path)!.toString('utf8')).toBe('I have never had this allergy.');
     // Every file listed, and nothing else.
     expect([...entries.keys()].sort()).toEqual([...manifest.files.map((f: { path: string }) => f.path), 'manifest.json'].sort());
+  });
+
+  it('keeps the request’s PHI sealed in its events, and none in their metadata', async () => {
+    const events = await t.app.get<EventStore>(EVENT_STORE).readStream(`release-request-${requestId}`);
+    expect(events.map((e) => e.type)).toEqual(['ReleaseRequestReceived', 'ReleasePackageBuilt', 'ReleaseRequestFulfilled']);
+    expect(events[0].data).toEqual(expect.objectContaining({ phi: expect.stringMatching(/^v1\./), recordIds: charts, dueAt: day(30) }));
+    const stored = JSON.stringify(events.map((e) => ({ data: e.data, metadata: e.metadata })));
+    for (const phi of [MRN, 'Jane Q. Testpatient', 'Dr. Rivera', 'Clinic Road', 'continuing care', 'AUTH-']) expect(stored).not.toContain(phi);
   });
 
   it('lists the release in the patient’s disclosures with recipient, purpose and date', async () => {
