@@ -396,7 +396,68 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     },
     verify: (res) => expect(res.body).toMatchObject({ status: 'completed', inactiveSince: '1900-01-01', recordIds: [] }),
   },
+  'release-requests.create': {
+    route: 'POST /api/release-requests',
+    success: 201,
+    prepare: async () => {
+      const mrn = `MX-${++seq}`;
+      const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn }) });
+      return { method: 'POST', path: '/api/release-requests', json: releaseRequestBody(mrn, [res.body.id]) };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ id: expect.any(String), dueAt: expect.any(String) }),
+  },
+  'release-requests.list': {
+    route: 'GET /api/release-requests',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/release-requests' }),
+    verify: (res) => expect(res.body.requests).toEqual(expect.any(Array)),
+  },
+  'release-requests.read': {
+    route: 'GET /api/release-requests/:id',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/release-requests/${await newReleaseRequest(false)}` }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'open', registeredBy: 'him1' }),
+  },
+  'release-requests.fulfil': {
+    route: 'POST /api/release-requests/:id/fulfil',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/release-requests/${await newReleaseRequest(false)}/fulfil` }),
+    verify: (res) => expect(res.body).toMatchObject({ packageUrl: expect.stringMatching(/^\/api\/release-requests\/.+\/package$/) }),
+  },
+  'release-requests.deny': {
+    route: 'POST /api/release-requests/:id/deny',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/release-requests/${await newReleaseRequest(false)}/deny`, json: { reason: 'Not authorized' } }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'denied' }),
+  },
+  'release-requests.package': {
+    route: 'GET /api/release-requests/:id/package',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/release-requests/${await newReleaseRequest(true)}/package` }),
+    verify: (res) => expect(res.contentType).toBe('application/zip'),
+  },
 };
+
+const releaseRequestBody = (mrn: string, recordIds: string[]) => ({
+  mrn,
+  requester: 'Jane Example',
+  recipient: { name: 'Dr. Rivera' },
+  purpose: 'continuing care',
+  recordIds,
+  authorizationReference: 'AUTH-1',
+  authorizationExpires: '2099-12-31',
+  receivedAt: '2024-01-02',
+});
+
+/** A release request of one fresh record registered by him1, fulfilled by him1 when asked. */
+async function newReleaseRequest(fulfilled: boolean): Promise<string> {
+  const mrn = `MX-${++seq}`;
+  const record = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn }) });
+  const res = await u.him.post('/api/release-requests', releaseRequestBody(mrn, [record.body.id]));
+  if (res.status !== 201) throw new Error(`fixture release request: ${res.status} ${JSON.stringify(res.body)}`);
+  if (fulfilled && (await u.him.post(`/api/release-requests/${res.body.id}/fulfil`)).status !== 200) throw new Error('fixture fulfilment');
+  return res.body.id;
+}
 
 /** A disposal batch proposed by archivist2 (of one record not yet due), approved by him1 when asked. */
 async function newDisposalBatch(approved: boolean): Promise<string> {
@@ -543,6 +604,7 @@ describe('purpose of use on reads of patient data', () => {
       'records.history',
       'records.read',
       'records.text',
+      'release-requests.package',
       'search',
     ]);
   });
@@ -636,6 +698,12 @@ describe('authentication', () => {
     'archive.batches.start': { method: 'POST', path: '/api/archive/batches', json: { inactiveSince: '1900-01-01' } },
     'archive.batches.resume': { method: 'POST', path: `/api/archive/batches/${id}/resume` },
     'archive.batches.read': { method: 'GET', path: `/api/archive/batches/${id}` },
+    'release-requests.create': { method: 'POST', path: '/api/release-requests', json: releaseRequestBody('MRN-00001', [id]) },
+    'release-requests.list': { method: 'GET', path: '/api/release-requests' },
+    'release-requests.read': { method: 'GET', path: `/api/release-requests/${id}` },
+    'release-requests.fulfil': { method: 'POST', path: `/api/release-requests/${id}/fulfil` },
+    'release-requests.deny': { method: 'POST', path: `/api/release-requests/${id}/deny`, json: { reason: 'x' } },
+    'release-requests.package': { method: 'GET', path: `/api/release-requests/${id}/package` },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [

@@ -11,6 +11,7 @@ import { HistoryModule } from './history/history.module';
 import { LegalHoldsModule } from './legal-holds/legal-holds.module';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { RecordsModule } from './records/records.module';
+import { ReleaseRequestsModule } from './release-requests/release-requests.module';
 import { RetentionModule } from './retention/retention.module';
 import { SearchModule } from './search/search.module';
 
@@ -33,6 +34,7 @@ export class AppModule {
         RetentionModule,
         DisposalModule,
         ArchiveModule,
+        ReleaseRequestsModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -4,6 +4,7 @@ import { disposalCommand } from './commands/archivist/disposal.command';
 import { retentionCommand } from './commands/archivist/retention.command';
 import { ingestCommand } from './commands/ingest/ingest.command';
 import { projectionsCommand } from './commands/projections.command';
+import { releaseCommand } from './commands/release/release.command';
 import { usersCommand } from './commands/users.command';
 import { verifyCommand } from './commands/verify.command';
 import { describeError, EXIT_OK, EXIT_USAGE, ExitCode } from './cli-error';
@@ -23,6 +24,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(retentionCommand(io));
   program.addCommand(archiveCommand(io));
   program.addCommand(disposalCommand(io));
+  program.addCommand(releaseCommand(io));
   program.addCommand(projectionsCommand(io));
   program.addCommand(verifyCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.

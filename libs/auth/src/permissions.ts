@@ -60,6 +60,14 @@ export const PERMISSIONS = {
   'archive.batches.resume': ['archivist', 'him'],
   /** A batch's date, document type, records and progress: no patient data. */
   'archive.batches.read': ['archivist', 'him', 'auditor'],
+  /** Release-of-information requests (right of access): registered, fulfilled and denied by HIM; followed by legal and auditors. */
+  'release-requests.create': ['him'],
+  'release-requests.list': ['him', 'legal', 'auditor'],
+  'release-requests.read': ['him', 'legal', 'auditor'],
+  'release-requests.fulfil': ['him'],
+  'release-requests.deny': ['him'],
+  /** The package itself: the released records' content, audited as a read with its purpose. */
+  'release-requests.package': ['him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -75,6 +83,7 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'records.accesses',
   'patients.disclosures',
   'search',
+  'release-requests.package',
   // The archivists' workflow lists (legal holds, disposal batches, certificates) show matters and
   // MRNs to the roles the contract names, without X-Purpose-Of-Use (API.md "Workflows").
 ]);

@@ -53,12 +53,12 @@ const REPLAY_CACHE_KIB = 16 * 1024;
 /**
  * Record streams (and their access streams) carry PHI sealed with the record's key: the record id
  * is the key id. A matter hold's stream (`legal-hold-<id>`) is sealed with a key of its own, named
- * as the stream.
+ * as the stream (so are disposal batches and release requests).
  */
 function keyIdOf(stream: string): string | null {
   const match = /^record-(?:access-)?([0-9a-f-]{36})$/.exec(stream);
   if (match) return match[1];
-  return /^(?:legal-hold|disposal)-[0-9a-f-]{36}$/.test(stream) ? stream : null;
+  return /^(?:legal-hold|disposal|release-request)-[0-9a-f-]{36}$/.test(stream) ? stream : null;
 }
 
 /**

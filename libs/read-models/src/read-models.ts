@@ -9,6 +9,7 @@ import { recordStats, RecordStats } from './history/record-stats.projection';
 import type { AccessEntry, TimelineEntry } from './history/record-timeline.projection';
 import { accessLogPage, PageRequest, timelinePage } from './history/timeline-page';
 import type { ProjectionRunner } from './projection-runner';
+import { releaseRequests, ReleaseRequestFilter, ReleaseRequestRow } from './release-requests/release-requests.projection';
 import { RetentionDueList, RetentionDuePage, RetentionDueRequest, retentionSchedulesInForce } from './retention/retention.projection';
 import { SearchPage, SearchRequest, SearchService } from './search/search.service';
 import type { DocumentType, RetentionSchedule } from '@medrec/domain';
@@ -129,6 +130,11 @@ export class ReadModels {
   /** Records whose retention has ended as of a day, by retention date then id (the retention projection and the schedules in force). */
   retentionDue(request: RetentionDueRequest): RetentionDuePage {
     return this.retentionDueList.due(request);
+  }
+
+  /** Release-of-information requests, open ones past their due day first (the release-requests projection). */
+  releaseRequests(filter: ReleaseRequestFilter): ReleaseRequestRow[] {
+    return releaseRequests(this.projections.db, filter);
   }
 
   /** Every disposal batch, newest first (the disposal projection: ids, status, certificate id). */

@@ -6,6 +6,7 @@ import {
   HISTORY_PROJECTIONS,
   legalHoldsProjection,
   Projection,
+  releaseRequestsProjection,
   ReplayThreadOptions,
   retentionProjection,
   searchProjection,
@@ -24,6 +25,7 @@ export const PROJECTIONS: readonly Projection[] = [
   retentionProjection,
   disposalProjection,
   archiveProjection,
+  releaseRequestsProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

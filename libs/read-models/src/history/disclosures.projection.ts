@@ -23,16 +23,17 @@ const INSERT_DISCLOSURE = `INSERT INTO disclosures (release_id, record_id, mrn, 
  */
 export const disclosuresProjection: Projection<DisclosureEvent> = {
   name: 'disclosures',
-  version: 2,
+  // 2: rows kept through a batch's purge; 3: one row per release and record (a release request releases many records under one id).
+  version: 3,
   handles: new Set(['RecordCreated', 'RecordAmended', 'RecordReleased', 'DisposalRecordPrepared'] as const),
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS disclosure_patients (record_id TEXT PRIMARY KEY, mrn TEXT NOT NULL, document_type TEXT NOT NULL)`);
     db.exec(`CREATE TABLE IF NOT EXISTS disclosures (
-      release_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, mrn TEXT NOT NULL, position INTEGER NOT NULL,
+      release_id TEXT NOT NULL, record_id TEXT NOT NULL, mrn TEXT NOT NULL, position INTEGER NOT NULL,
       released_at TEXT NOT NULL, recipient_name TEXT NOT NULL, recipient_address TEXT, description TEXT NOT NULL,
       purpose TEXT NOT NULL, authorization_reference TEXT NOT NULL, versions TEXT NOT NULL, released_by TEXT NOT NULL,
-      document_type TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0)`);
+      document_type TEXT NOT NULL, kept INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (release_id, record_id))`);
     db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_patient ON disclosures (mrn, released_at)');
     db.exec('CREATE INDEX IF NOT EXISTS disclosures_by_record ON disclosures (record_id)');
   },
@@ -48,7 +49,7 @@ export const disclosuresProjection: Projection<DisclosureEvent> = {
       // Live, the record's own rows are already here: only marked kept. Rebuilt after the
       // record's key was destroyed, they come from here alone.
       for (const r of d.disclosures ?? []) {
-        statement(db, `${INSERT_DISCLOSURE} ON CONFLICT (release_id) DO UPDATE SET kept = 1`).run(
+        statement(db, `${INSERT_DISCLOSURE} ON CONFLICT (release_id, record_id) DO UPDATE SET kept = 1`).run(
           r.releaseId,
           d.recordId,
           normalizeMrn(d.mrn),
@@ -88,7 +89,7 @@ export const disclosuresProjection: Projection<DisclosureEvent> = {
     const patient = statement(db, 'SELECT mrn, document_type AS documentType FROM disclosure_patients WHERE record_id = ?').get(d.recordId) as
       { mrn: string; documentType: string } | undefined;
     if (!patient) return;
-    statement(db, `${INSERT_DISCLOSURE} ON CONFLICT (release_id) DO NOTHING`).run(
+    statement(db, `${INSERT_DISCLOSURE} ON CONFLICT (release_id, record_id) DO NOTHING`).run(
       d.releaseId,
       d.recordId,
       patient.mrn,

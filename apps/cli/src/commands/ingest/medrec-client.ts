@@ -1,4 +1,7 @@
-import { openAsBlob } from 'node:fs';
+import { createWriteStream, openAsBlob } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../../cli-error';
 import type { RecordFields } from './manifest-entries';
@@ -158,6 +161,37 @@ export class MedrecClient {
       return { status: attempt.status, body: attempt.body, contentType: attempt.contentType };
     }
     throw new CliError(`${method} ${path.split('?')[0]} failed after ${attempts} attempts: ${lastError}`);
+  }
+
+  /**
+   * A GET whose successful answer is streamed to `file` (written as `<file>.part`, owner-only, and
+   * renamed once complete), never held in memory; any other answer is returned as call() returns it.
+   */
+  async download(path: string, file: string, options: { headers?: Record<string, string>; accept?: string } = {}): Promise<ApiResponse & { bytes?: number }> {
+    const token = await this.accessToken();
+    const headers: Record<string, string> = { ...options.headers, accept: options.accept ?? '*/*', authorization: `Bearer ${token}` };
+    let response: globalThis.Response;
+    try {
+      response = await fetch(this.server + path, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new CliError(`No answer from ${this.server} (${describeNetworkError(error, this.timeoutMs)})`);
+    }
+    const contentType = response.headers.get('content-type') ?? '';
+    if (response.status !== 200 || !response.body) {
+      const text = await response.text();
+      return { status: response.status, body: /json/.test(contentType) ? parseJson(text) : Buffer.from(text), contentType };
+    }
+    const part = `${file}.part`;
+    let bytes = 0;
+    try {
+      const counted = Readable.fromWeb(response.body).on('data', (chunk: Buffer) => (bytes += chunk.length));
+      await pipeline(counted, createWriteStream(part, { mode: 0o600 }));
+      await rename(part, file);
+    } catch (error) {
+      await rm(part, { force: true });
+      throw new CliError(`The download from ${this.server} failed (${(error as Error).message}); nothing was written`);
+    }
+    return { status: 200, body: undefined, contentType, bytes };
   }
 
   private accessToken(): Promise<string> {
