@@ -1,5 +1,6 @@
 import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import {
+  amendmentRequestsProjection,
   archiveProjection,
   contentIndexProjection,
   disposalProjection,
@@ -24,6 +25,7 @@ export const PROJECTIONS: readonly Projection[] = [
   retentionProjection,
   disposalProjection,
   archiveProjection,
+  amendmentRequestsProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';
