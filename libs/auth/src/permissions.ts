@@ -55,6 +55,16 @@ export const PERMISSIONS = {
   'archive.batches.resume': ['archivist', 'him'],
   /** A batch's date, document type, records and progress: no patient data. */
   'archive.batches.read': ['archivist', 'him', 'auditor'],
+  /** Patients' amendment requests (45 CFR 164.526): received, accepted or denied, disagreement and rebuttal, all by HIM. */
+  'amendment-requests.create': ['him'],
+  /** Ids, statuses and dates: no patient data (the texts are read in the record's history). */
+  'amendment-requests.list': ['him'],
+  'amendment-requests.read': ['him'],
+  'amendment-requests.accept': ['him'],
+  'amendment-requests.deny': ['him'],
+  /** The patient's statement of disagreement, entered by HIM. */
+  'amendment-requests.disagreement': ['him'],
+  'amendment-requests.rebuttal': ['him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
