@@ -6,6 +6,7 @@ import { ingestCommand } from './commands/ingest/ingest.command';
 import { projectionsCommand } from './commands/projections.command';
 import { usersCommand } from './commands/users.command';
 import { verifyCommand } from './commands/verify.command';
+import { amendmentCommand } from './commands/him/amendment.command';
 import { describeError, EXIT_OK, EXIT_USAGE, ExitCode } from './cli-error';
 import type { CliIo } from './cli-io';
 
@@ -23,6 +24,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(retentionCommand(io));
   program.addCommand(archiveCommand(io));
   program.addCommand(disposalCommand(io));
+  program.addCommand(amendmentCommand(io));
   program.addCommand(projectionsCommand(io));
   program.addCommand(verifyCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.
