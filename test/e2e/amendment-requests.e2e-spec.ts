@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { EventSourcedRunner } from '@medrec/application';
+import { SqliteEventStore } from '@medrec/event-store';
+import { amendmentRequestDecider, amendmentRequestStream, RecordCommand, recordDecider, recordStream } from '@medrec/domain';
 import { headPosition } from './support/configured-app';
 import { SCANS, scanForm, scanManifest } from './support/fixtures';
 import { approveAndDestroy, Client, purpose, Response, startApp, TestApp, usersByRole } from './support/harness';
@@ -178,6 +181,20 @@ describe('a denied request, the patient’s disagreement and HIM’s rebuttal', 
     ]);
     expect(entries[0].summary).toContain('penicillin');
     for (const e of entries) expect(Date.parse(e.at)).toBeGreaterThan(Date.now() - 10 * 60_000);
+  });
+
+  it('keeps no PHI in clear: the requested change is sealed on both streams, the statements on the record', async () => {
+    const store = new SqliteEventStore({ filename: join(t.dataDir, 'events.db') });
+    const own = await store.readStream(`amendment-request-${id}`);
+    const record = await store.readStream(`record-${recordId}`);
+    await store.close();
+    expect(own.map((e) => e.type)).toEqual(['AmendmentRequestRegistered', 'AmendmentRequestDenied', 'DisagreementStatementFiled', 'RebuttalStatementFiled']);
+    expect(own[0].data.phi).toEqual(expect.stringMatching(/^v1\./));
+    for (const text of ['penicillin', 'accurate and complete', 'admitting nurse', 'admission note']) {
+      expect(JSON.stringify(own)).not.toContain(text);
+      expect(JSON.stringify(record)).not.toContain(text);
+    }
+    expect(own.map((e) => e.metadata.actor)).toEqual(['him1', 'him1', 'him1', 'him1']);
   });
 
   it('refuses every step out of order, appending nothing (409)', async () => {
@@ -362,5 +379,69 @@ describe('bad input, unknown ids, destroyed records: refused, nothing appended',
     expect((await u.him.post(`/api/amendment-requests/${id}/deny`, { reason: 'Accurate as written' })).status).toBe(200);
     expectProblem(await appendsNothing(recordId, () => accept(id)), 409);
     expectProblem(await appendsNothing(recordId, () => u.him.post(`/api/amendment-requests/${id}/rebuttal`, { statement: 'It stands' })), 409);
+  });
+});
+
+describe('a step interrupted between the two streams is finished by its next call', () => {
+  const actor = { userId: randomUUID(), username: 'him1', role: 'him' as const };
+  const contextNow = () => ({ actor, correlationId: randomUUID(), at: new Date().toISOString() });
+  /** Appends to the record's stream as the server's steps do (the record's own endpoints cannot name a request). */
+  const onRecord = (command: RecordCommand, context: ReturnType<typeof contextNow>) =>
+    t.app.get(EventSourcedRunner).run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
+  const statements = async (recordId: string) => {
+    const res = await u.legal.get(`/api/records/${recordId}/events`, purpose('legal'));
+    return (res.body.events as Array<{ type: string; data: Record<string, unknown> }>).filter((e) => e.type.startsWith('Amendment'));
+  };
+
+  it('a request registered but not yet linked to its record is linked by its next step', async () => {
+    const recordId = await upload();
+    const requestId = randomUUID();
+    const context = contextNow();
+    // The process died after the request's own stream, before the record's link.
+    await t.app.get(EventSourcedRunner).run({
+      stream: amendmentRequestStream(requestId),
+      keyId: recordId,
+      decider: amendmentRequestDecider,
+      command: { type: 'RegisterAmendmentRequest', requestId, recordId, actor, at: context.at, requestedChange: 'Add my allergy', receivedAt: daysAgo(1) },
+      context,
+    });
+    expect(await statements(recordId)).toEqual([]);
+    const denied = await u.him.post(`/api/amendment-requests/${requestId}/deny`, { reason: 'Accurate as written' });
+    expect(denied.status).toBe(200);
+    expect((await statements(recordId)).map((e) => [e.type, e.data.requestedChange ?? e.data.kind])).toEqual([
+      ['AmendmentRequestReceived', 'Add my allergy'],
+      ['AmendmentStatementFiled', 'denial'],
+    ]);
+  });
+
+  it('a denial filed on the record but not on the request is finished by denying again, filed once', async () => {
+    const { recordId, id } = await newRequest();
+    const context = contextNow();
+    // The process died after the record's statement, before the request's step.
+    await onRecord(
+      { type: 'FileAmendmentStatement', recordId, actor, at: context.at, requestId: id, statementId: `${id}-denial`, kind: 'denial', statement: 'First try' },
+      context,
+    );
+    expect((await u.him.get(`/api/amendment-requests/${id}`)).body.status).toBe('received');
+    const again = await u.him.post(`/api/amendment-requests/${id}/deny`, { reason: 'Second try' });
+    expect(again.status).toBe(200);
+    expect((await u.him.get(`/api/amendment-requests/${id}`)).body.status).toBe('denied');
+    // The record keeps the statement it had: appended, never replaced.
+    expect((await statements(recordId)).filter((e) => e.type === 'AmendmentStatementFiled').map((e) => e.data.statement)).toEqual(['First try']);
+    // And the record refuses a version answering the denied request.
+    expectProblem(await appendsNothing(recordId, () => accept(id)), 409);
+  });
+
+  it('a version appended for the request but not yet on the request is reused by accepting again', async () => {
+    const { recordId, id } = await newRequest();
+    const context = contextNow();
+    await onRecord(
+      { type: 'AmendRecord', recordId, actor, at: context.at, kind: 'patient-requested', reason: 'Allergy added', amendmentRequestId: id },
+      context,
+    );
+    const accepted = await accept(id, acceptForm({ reason: 'Allergy added' }, false));
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ version: 2, status: 'accepted' });
+    expect((await u.him.get(`/api/records/${recordId}`, purpose('operations'))).body.currentVersion).toBe(2);
   });
 });
