@@ -436,6 +436,60 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'GET', path: `/api/release-requests/${await newReleaseRequest(true)}/package` }),
     verify: (res) => expect(res.contentType).toBe('application/zip'),
   },
+  'amendment-requests.create': {
+    route: 'POST /api/amendment-requests',
+    success: 201,
+    prepare: async () => ({
+      method: 'POST',
+      path: '/api/amendment-requests',
+      json: { recordId: await newRecord(), requestedChange: 'Add my allergy', receivedAt: '2024-03-02' },
+    }),
+    verify: (res) => expect(res.body).toEqual({ id: expect.any(String), recordId: expect.any(String), dueAt: '2024-05-01', position: expect.any(Number) }),
+  },
+  'amendment-requests.list': {
+    route: 'GET /api/amendment-requests',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/amendment-requests?status=received' }),
+    verify: (res) => expect(res.body.requests).toEqual(expect.any(Array)),
+  },
+  'amendment-requests.read': {
+    route: 'GET /api/amendment-requests/:id',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/amendment-requests/${await newAmendmentRequest()}` }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'received', dueAt: '2024-05-01' }),
+  },
+  'amendment-requests.accept': {
+    route: 'POST /api/amendment-requests/:id/accept',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/amendment-requests/${await newAmendmentRequest()}/accept`, form: acceptForm() }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'accepted', version: 2 }),
+  },
+  'amendment-requests.deny': {
+    route: 'POST /api/amendment-requests/:id/deny',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/amendment-requests/${await newAmendmentRequest()}/deny`, json: { reason: 'Accurate as written' } }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'denied' }),
+  },
+  'amendment-requests.disagreement': {
+    route: 'POST /api/amendment-requests/:id/disagreement',
+    success: 200,
+    prepare: async () => ({
+      method: 'POST',
+      path: `/api/amendment-requests/${await newAmendmentRequest('denied')}/disagreement`,
+      json: { statement: 'I disagree' },
+    }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'disagreement-filed' }),
+  },
+  'amendment-requests.rebuttal': {
+    route: 'POST /api/amendment-requests/:id/rebuttal',
+    success: 200,
+    prepare: async () => ({
+      method: 'POST',
+      path: `/api/amendment-requests/${await newAmendmentRequest('disagreement-filed')}/rebuttal`,
+      json: { statement: 'The note stands' },
+    }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'rebuttal-filed' }),
+  },
 };
 
 const releaseRequestBody = (mrn: string, recordIds: string[]) => ({
@@ -457,6 +511,27 @@ async function newReleaseRequest(fulfilled: boolean): Promise<string> {
   if (res.status !== 201) throw new Error(`fixture release request: ${res.status} ${JSON.stringify(res.body)}`);
   if (fulfilled && (await u.him.post(`/api/release-requests/${res.body.id}/fulfil`)).status !== 200) throw new Error('fixture fulfilment');
   return res.body.id;
+}
+
+
+/** An amendment request for a fresh record, received by him1 and taken to `step`. */
+async function newAmendmentRequest(step: 'received' | 'denied' | 'disagreement-filed' = 'received'): Promise<string> {
+  const res = await u.him.post('/api/amendment-requests', { recordId: await newRecord(), requestedChange: 'Add my allergy', receivedAt: '2024-03-02' });
+  if (res.status !== 201) throw new Error(`fixture amendment request: ${res.status} ${JSON.stringify(res.body)}`);
+  const id: string = res.body.id;
+  if (step !== 'received' && (await u.him.post(`/api/amendment-requests/${id}/deny`, { reason: 'Accurate as written' })).status !== 200) {
+    throw new Error('fixture denial');
+  }
+  if (step === 'disagreement-filed' && (await u.him.post(`/api/amendment-requests/${id}/disagreement`, { statement: 'I disagree' })).status !== 200) {
+    throw new Error('fixture disagreement');
+  }
+  return id;
+}
+
+function acceptForm(): FormData {
+  const form = new FormData();
+  form.append('reason', 'Allergy added at the patient’s request');
+  return form;
 }
 
 /** A disposal batch proposed by archivist2 (of one record not yet due), approved by him1 when asked. */
@@ -704,6 +779,17 @@ describe('authentication', () => {
     'release-requests.fulfil': { method: 'POST', path: `/api/release-requests/${id}/fulfil` },
     'release-requests.deny': { method: 'POST', path: `/api/release-requests/${id}/deny`, json: { reason: 'x' } },
     'release-requests.package': { method: 'GET', path: `/api/release-requests/${id}/package` },
+    'amendment-requests.create': {
+      method: 'POST',
+      path: '/api/amendment-requests',
+      json: { recordId: id, requestedChange: 'x', receivedAt: '2024-03-02' },
+    },
+    'amendment-requests.list': { method: 'GET', path: '/api/amendment-requests?overdue=true' },
+    'amendment-requests.read': { method: 'GET', path: `/api/amendment-requests/${id}` },
+    'amendment-requests.accept': { method: 'POST', path: `/api/amendment-requests/${id}/accept`, form: acceptForm() },
+    'amendment-requests.deny': { method: 'POST', path: `/api/amendment-requests/${id}/deny`, json: { reason: 'x' } },
+    'amendment-requests.disagreement': { method: 'POST', path: `/api/amendment-requests/${id}/disagreement`, json: { statement: 'x' } },
+    'amendment-requests.rebuttal': { method: 'POST', path: `/api/amendment-requests/${id}/rebuttal`, json: { statement: 'x' } },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [
@@ -723,7 +809,9 @@ describe('authentication', () => {
       const authorization = v.authorization(permission);
       const headers = { ...purpose('legal'), ...(authorization ? { authorization } : {}) };
       // Rebuild multipart bodies: a FormData is consumed by the request.
-      const body = call.form ? { ...call, form: permission === 'records.create' ? recordForm() : amendmentForm() } : call;
+      const body = call.form
+        ? { ...call, form: permission === 'records.create' ? recordForm() : permission === 'amendment-requests.accept' ? acceptForm() : amendmentForm() }
+        : call;
       expectProblem(await appendsNothing(() => send(new Client(t.baseUrl), body, headers)), 401);
     },
   );

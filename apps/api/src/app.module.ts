@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig, InfrastructureModule, OcrModule, ReadModelsModule } from '@medrec/platform';
+import { AmendmentRequestsModule } from './amendment-requests/amendment-requests.module';
 import { ArchiveModule } from './archive/archive.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -35,6 +36,7 @@ export class AppModule {
         DisposalModule,
         ArchiveModule,
         ReleaseRequestsModule,
+        AmendmentRequestsModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

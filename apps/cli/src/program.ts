@@ -7,6 +7,7 @@ import { projectionsCommand } from './commands/projections.command';
 import { releaseCommand } from './commands/release/release.command';
 import { usersCommand } from './commands/users.command';
 import { verifyCommand } from './commands/verify.command';
+import { amendmentCommand } from './commands/him/amendment.command';
 import { describeError, EXIT_OK, EXIT_USAGE, ExitCode } from './cli-error';
 import type { CliIo } from './cli-io';
 
@@ -25,6 +26,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(archiveCommand(io));
   program.addCommand(disposalCommand(io));
   program.addCommand(releaseCommand(io));
+  program.addCommand(amendmentCommand(io));
   program.addCommand(projectionsCommand(io));
   program.addCommand(verifyCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.

@@ -68,6 +68,16 @@ export const PERMISSIONS = {
   'release-requests.deny': ['him'],
   /** The package itself: the released records' content, audited as a read with its purpose. */
   'release-requests.package': ['him'],
+  /** Patients' amendment requests (45 CFR 164.526): received, accepted or denied, disagreement and rebuttal, all by HIM. */
+  'amendment-requests.create': ['him'],
+  /** Ids, statuses and dates: no patient data (the texts are read in the record's history). */
+  'amendment-requests.list': ['him'],
+  'amendment-requests.read': ['him'],
+  'amendment-requests.accept': ['him'],
+  'amendment-requests.deny': ['him'],
+  /** The patient's statement of disagreement, entered by HIM. */
+  'amendment-requests.disagreement': ['him'],
+  'amendment-requests.rebuttal': ['him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

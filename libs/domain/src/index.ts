@@ -18,3 +18,4 @@ export * from './retention/retention-until';
 export * from './disposal/disposal.decider';
 export * from './archive/archive-batch.decider';
 export * from './release-request/release-request.decider';
+export * from './amendment-request/amendment-request.decider';

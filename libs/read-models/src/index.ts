@@ -11,3 +11,4 @@ export * from './disposal/disposal.projection';
 export * from './retention';
 export * from './archive';
 export * from './release-requests';
+export * from './amendment-requests/amendment-requests.projection';

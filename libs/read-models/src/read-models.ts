@@ -1,5 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import type { EventStore } from '@medrec/event-store';
+import { AmendmentRequestFilter, AmendmentRequestRow, amendmentRequests } from './amendment-requests/amendment-requests.projection';
 import { archiveCandidates } from './archive/archive.projection';
 import { findDuplicate } from './content-index.projection';
 import { batchOfCertificate, disposalBatches, DisposalBatchRow } from './disposal/disposal.projection';
@@ -150,5 +151,10 @@ export class ReadModels {
   /** Live records not yet archived with no amendment, release or encounter on or after a day, by id (the archive projection). */
   archiveCandidates(inactiveSince: string, documentType?: DocumentType): string[] {
     return archiveCandidates(this.projections.db, inactiveSince, documentType);
+  }
+
+  /** Patients' amendment requests, overdue ones first (the amendment-requests projection; no PHI). */
+  amendmentRequests(filter: AmendmentRequestFilter): AmendmentRequestRow[] {
+    return amendmentRequests(this.projections.db, filter);
   }
 }

@@ -62,6 +62,7 @@ function uploadDir(config: AppConfig): string {
     GetRecordEventsHandler,
     MatterHolds,
   ],
-  exports: [RecordRepository, RecordContent, MatterHolds],
+  // MulterModule: controllers of other modules that take an upload spool it the same way (amendment requests' accept).
+  exports: [RecordRepository, RecordContent, MatterHolds, MulterModule],
 })
 export class RecordsModule {}

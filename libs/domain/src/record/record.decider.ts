@@ -219,7 +219,8 @@ export function foldRecord(events: Iterable<RecordEvent>): RecordState {
   return state;
 }
 
-function requireLiveRecord(state: RecordState): ExistingRecordState {
+/** The record, or 404 when unknown and 410 (with the tombstone) when destroyed. */
+export function requireLiveRecord(state: RecordState): ExistingRecordState {
   if (state.status === 'absent') throw new DomainError('not-found', 'No such record');
   if (state.status === 'destroyed') {
     const t = state.tombstone!;
@@ -306,6 +307,9 @@ function amend(c: AmendRecord, record: ExistingRecordState): RecordEvent {
     requireAmendmentRequest(record, c.amendmentRequestId);
     if (record.versions.some((version) => version.amendmentRequestId === c.amendmentRequestId)) {
       throw new DomainError('conflict', 'A version answering this amendment request already exists');
+    }
+    if (record.amendmentStatements.some((s) => s.requestId === c.amendmentRequestId && s.kind === 'denial')) {
+      throw new DomainError('conflict', 'This amendment request was denied: no version may answer it');
     }
   }
   return {
@@ -540,6 +544,10 @@ function fileAmendmentStatement(c: FileAmendmentStatement, record: ExistingRecor
     .throwIfInvalid();
   requireAmendmentRequest(record, c.requestId);
   if (record.amendmentStatements.some((s) => s.statementId === c.statementId)) return [];
+  // The record settles a race between accepting and denying one request: whichever lands first wins.
+  if (c.kind === 'denial' && record.versions.some((v) => v.amendmentRequestId === c.requestId)) {
+    throw new DomainError('conflict', 'A version answering this amendment request exists: it cannot be denied');
+  }
   const event: RecordEvent = {
     type: 'AmendmentStatementFiled',
     data: {

@@ -1,5 +1,6 @@
 import { ocrJobsProjection } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import {
+  amendmentRequestsProjection,
   archiveProjection,
   contentIndexProjection,
   disposalProjection,
@@ -26,6 +27,7 @@ export const PROJECTIONS: readonly Projection[] = [
   disposalProjection,
   archiveProjection,
   releaseRequestsProjection,
+  amendmentRequestsProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
 import type { BlobStore } from '@medrec/blob-store';
 import { KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
-import { DISPOSAL_PHI_FIELDS, MATTER_HOLD_PHI_FIELDS, QUERY_AUDIT_PHI_FIELDS, RECORD_PHI_FIELDS, RELEASE_REQUEST_PHI_FIELDS } from '@medrec/domain';
+import {
+  AMENDMENT_REQUEST_PHI_FIELDS,
+  DISPOSAL_PHI_FIELDS,
+  MATTER_HOLD_PHI_FIELDS,
+  QUERY_AUDIT_PHI_FIELDS,
+  RECORD_PHI_FIELDS,
+  RELEASE_REQUEST_PHI_FIELDS,
+} from '@medrec/domain';
 import type { EventStore } from '@medrec/event-store';
 import type { AppConfig } from '../config/app-config';
 import { createBlobStore } from './create-blob-store';
@@ -70,6 +77,7 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
         ...MATTER_HOLD_PHI_FIELDS,
         ...DISPOSAL_PHI_FIELDS,
         ...RELEASE_REQUEST_PHI_FIELDS,
+        ...AMENDMENT_REQUEST_PHI_FIELDS,
       }),
       close,
     };

@@ -98,6 +98,17 @@ describe('recordDecider', () => {
         .thenThrows('conflict');
     });
 
+    it('refuses a version answering a denied request, and a denial of a request a version answers (409)', () => {
+      spec
+        .given([created, amendmentRequestReceived(), amendmentStatementFiled()])
+        .when(amendRecord({ kind: 'patient-requested', amendmentRequestId: AMENDMENT_REQUEST_ID }))
+        .thenThrows('conflict', 'denied');
+      spec
+        .given([created, amendmentRequestReceived(), recordAmended({ kind: 'patient-requested', amendmentRequestId: AMENDMENT_REQUEST_ID })])
+        .when(fileAmendmentStatement())
+        .thenThrows('conflict', 'cannot be denied');
+    });
+
     it('refuses a version answering a request of another kind than patient-requested, or an unknown request', () => {
       spec
         .given([created, amendmentRequestReceived()])
