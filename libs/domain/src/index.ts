@@ -17,3 +17,4 @@ export * from './retention/retention.decider';
 export * from './retention/retention-until';
 export * from './disposal/disposal.decider';
 export * from './archive/archive-batch.decider';
+export * from './audit/emergency-access';

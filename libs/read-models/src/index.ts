@@ -10,3 +10,4 @@ export * from './legal-holds/legal-holds.projection';
 export * from './disposal/disposal.projection';
 export * from './retention';
 export * from './archive';
+export * from './audit/emergency-access.projection';

@@ -3,6 +3,7 @@ import {
   archiveProjection,
   contentIndexProjection,
   disposalProjection,
+  emergencyAccessProjection,
   HISTORY_PROJECTIONS,
   legalHoldsProjection,
   Projection,
@@ -24,6 +25,7 @@ export const PROJECTIONS: readonly Projection[] = [
   retentionProjection,
   disposalProjection,
   archiveProjection,
+  emergencyAccessProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

@@ -3,6 +3,7 @@ import { PhiCodec } from '@medrec/application';
 import type { BlobStore } from '@medrec/blob-store';
 import { KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
 import { DISPOSAL_PHI_FIELDS, MATTER_HOLD_PHI_FIELDS, QUERY_AUDIT_PHI_FIELDS, RECORD_PHI_FIELDS } from '@medrec/domain';
+import { EMERGENCY_ACCESS_REVIEW_PHI_FIELDS } from '@medrec/domain';
 import type { EventStore } from '@medrec/event-store';
 import type { AppConfig } from '../config/app-config';
 import { createBlobStore } from './create-blob-store';
@@ -64,7 +65,13 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
       events,
       keys,
       blobs,
-      codec: new PhiCodec(keys, { ...RECORD_PHI_FIELDS, ...QUERY_AUDIT_PHI_FIELDS, ...MATTER_HOLD_PHI_FIELDS, ...DISPOSAL_PHI_FIELDS }),
+      codec: new PhiCodec(keys, {
+        ...RECORD_PHI_FIELDS,
+        ...QUERY_AUDIT_PHI_FIELDS,
+        ...MATTER_HOLD_PHI_FIELDS,
+        ...DISPOSAL_PHI_FIELDS,
+        ...EMERGENCY_ACCESS_REVIEW_PHI_FIELDS,
+      }),
       close,
     };
   } catch (error) {
