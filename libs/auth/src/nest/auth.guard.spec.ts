@@ -18,6 +18,9 @@ class RecordsController {
   @RequirePermission('records.create')
   create(): void {}
 
+  @RequirePermission('records.history.report')
+  report(): void {}
+
   forgotten(): void {}
 }
 
@@ -226,6 +229,16 @@ describe('AuthGuard', () => {
         await expect(check('read', req)).resolves.toBe(true);
         expect(req.emergencyJustification).toBeUndefined();
       });
+    });
+
+    it('sets the fixed purpose of an endpoint that reads for one purpose (the legal report), whatever header was sent', async () => {
+      const plain = request({ authorization: bearer(['auditor']) });
+      const claiming = request({ authorization: bearer(['auditor']), 'x-purpose-of-use': 'emergency' });
+      await expect(check('report', plain)).resolves.toBe(true);
+      await expect(check('report', claiming)).resolves.toBe(true);
+      expect(plain.purposeOfUse).toBe('legal');
+      expect(claiming.purposeOfUse).toBe('legal');
+      expect(plain.actor).toMatchObject({ role: 'auditor' });
     });
 
     it('sets nothing on the request when it refuses', async () => {
