@@ -4,9 +4,20 @@ import PDFDocument from 'pdfkit';
 import type { TimelineEntry } from '@medrec/read-models';
 import type { ChainVerdict, HistoryReport } from './history-report';
 
-/** Waits while the client is slower than the report: a large timeline never piles up in memory. */
-async function drained(out: Writable): Promise<void> {
-  if (out.writableNeedDrain) await once(out, 'drain');
+/**
+ * Waits while the client is slower than the report, so a large timeline never piles up in memory.
+ * False once the client has gone (the connection closed): the report stops there.
+ */
+async function drained(out: Writable): Promise<boolean> {
+  if (out.destroyed) return false;
+  if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  return !out.destroyed;
+}
+
+/** Resolves when the answer is sent whole, or the client has gone. */
+async function sent(out: Writable): Promise<void> {
+  if (out.writableFinished || out.destroyed) return;
+  await Promise.race([once(out, 'finish'), once(out, 'close')]);
 }
 
 /** The chain's verdict in words, as the PDF states it. */
@@ -29,10 +40,10 @@ export async function writeReportJson(report: HistoryReport, out: Writable): Pro
       out.write(`${first ? '' : ','}${JSON.stringify(entry)}`);
       first = false;
     }
-    await drained(out);
+    if (!(await drained(out))) return;
   }
   out.end(']}');
-  await once(out, 'finish');
+  await sent(out);
 }
 
 /**
@@ -45,7 +56,6 @@ export async function writeReportPdf(report: HistoryReport, out: Writable): Prom
   const doc = new PDFDocument({ size: 'A4', margin: 50, compress: false, info: { Title: `History report of record ${head.record.id}` } });
   const failed = new Promise<never>((_, reject) => doc.on('error', reject));
   doc.pipe(out);
-  const finished = once(out, 'finish');
 
   const line = (label: string, value: string) => doc.text(`${label}: ${value}`);
   doc.font('Helvetica-Bold').fontSize(16).text('Medical record history report');
@@ -96,14 +106,17 @@ export async function writeReportPdf(report: HistoryReport, out: Writable): Prom
         doc.text(timelineLine(entry));
         entries++;
       }
-      await drained(out);
+      if (!(await drained(out))) {
+        doc.unpipe(out);
+        return;
+      }
     }
     doc
       .moveDown(0.5)
       .fontSize(9)
       .text(`End of timeline: ${entries} entr${entries === 1 ? 'y' : 'ies'}.`);
     doc.end();
-    await finished;
+    await sent(out);
   };
   await Promise.race([write(), failed]);
 }
