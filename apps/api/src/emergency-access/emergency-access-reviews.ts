@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CommandContext, EventSourcedRunner } from '@medrec/application';
+import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { DomainError, emergencyAccessReviewDecider, emergencyAccessReviewStream } from '@medrec/domain';
 import { EmergencyAccess, ReadModels } from '@medrec/read-models';
 
@@ -26,6 +27,7 @@ export class EmergencyAccessReviews {
   constructor(
     private readonly eventSourced: EventSourcedRunner,
     private readonly readModels: ReadModels,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
   unreviewed(): EmergencyAccess[] {
@@ -36,7 +38,8 @@ export class EmergencyAccessReviews {
     // An access appended before this request is known once the read model reaches the head of the log.
     await this.readModels.reachHead();
     const access = this.readModels.emergencyAccess(accessId);
-    if (!access) throw new DomainError('not-found', 'No such emergency access');
+    // A record destroyed since (its rows not yet purged): forgotten like the others, and its key is gone.
+    if (!access || (await this.keys.isDestroyed(access.recordId))) throw new DomainError('not-found', 'No such emergency access');
     const result = await this.eventSourced.run({
       stream: emergencyAccessReviewStream(access.recordId),
       keyId: access.recordId,
