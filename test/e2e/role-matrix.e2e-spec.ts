@@ -269,6 +269,28 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/accesses` }),
     verify: (res) => expect(res.body.accesses).toEqual([expect.objectContaining({ what: 'accesses' })]),
   },
+  'records.history.report': {
+    route: 'GET /api/records/:id/history/report',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/history/report` }),
+    verify: (res) => expect(res.contentType).toBe('application/pdf'),
+  },
+  'audit.emergency-access.list': {
+    route: 'GET /api/audit/emergency-access',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/audit/emergency-access' }),
+    verify: (res) => expect(res.body.accesses).toEqual(expect.any(Array)),
+  },
+  'audit.emergency-access.review': {
+    route: 'POST /api/audit/emergency-access/:accessId/review',
+    success: 200,
+    prepare: async () => ({
+      method: 'POST',
+      path: `/api/audit/emergency-access/${await newEmergencyAccess()}/review`,
+      json: { note: 'Justified: ED admission' },
+    }),
+    verify: (res) => expect(res.body).toMatchObject({ reviewedBy: 'auditor1', note: 'Justified: ED admission' }),
+  },
   'patients.disclosures': {
     route: 'GET /api/patients/:mrn/disclosures',
     success: 200,
@@ -513,7 +535,6 @@ async function newReleaseRequest(fulfilled: boolean): Promise<string> {
   return res.body.id;
 }
 
-
 /** An amendment request for a fresh record, received by him1 and taken to `step`. */
 async function newAmendmentRequest(step: 'received' | 'denied' | 'disagreement-filed' = 'received'): Promise<string> {
   const res = await u.him.post('/api/amendment-requests', { recordId: await newRecord(), requestedChange: 'Add my allergy', receivedAt: '2024-03-02' });
@@ -532,6 +553,17 @@ function acceptForm(): FormData {
   const form = new FormData();
   form.append('reason', 'Allergy added at the patient’s request');
   return form;
+}
+
+/** The access id of a fresh emergency read (clinician1, justified) awaiting review. */
+async function newEmergencyAccess(): Promise<string> {
+  const id = await newRecord();
+  const read = await u.clinician.get(`/api/records/${id}`, { ...purpose('emergency'), 'x-emergency-justification': 'Unresponsive patient in the ED' });
+  if (read.status !== 200) throw new Error(`fixture emergency read: ${read.status}`);
+  const list = await u.auditor.get(`/api/audit/emergency-access?after=${await headPosition(t.baseUrl)}`);
+  const access = (list.body.accesses as Array<{ accessId: string; recordId: string }>).find((a) => a.recordId === id);
+  if (!access) throw new Error('fixture emergency read not listed');
+  return access.accessId;
 }
 
 /** A disposal batch proposed by archivist2 (of one record not yet due), approved by him1 when asked. */
@@ -659,10 +691,12 @@ describe('purpose of use on reads of patient data', () => {
     'records.read as $role for $p -> allowed: $ok',
     async ({ role, p, ok }) => {
       const id = await newRecord();
+      // Break-the-glass says why (emergency-access.e2e-spec.ts tests the justification itself).
+      const headers = p === 'emergency' ? { ...purpose(p), 'x-emergency-justification': 'Unresponsive patient in the ED' } : purpose(p);
       if (ok) {
-        expect((await u[role].get(`/api/records/${id}`, purpose(p))).status).toBe(200);
+        expect((await u[role].get(`/api/records/${id}`, headers)).status).toBe(200);
       } else {
-        expectProblem(await appendsNothing(() => u[role].get(`/api/records/${id}`, purpose(p))), 403);
+        expectProblem(await appendsNothing(() => u[role].get(`/api/records/${id}`, headers)), 403);
       }
     },
   );
@@ -758,6 +792,9 @@ describe('authentication', () => {
     'records.history': { method: 'GET', path: `/api/records/${id}/history` },
     'records.diff': { method: 'GET', path: `/api/records/${id}/versions/1/diff/2` },
     'records.accesses': { method: 'GET', path: `/api/records/${id}/accesses` },
+    'records.history.report': { method: 'GET', path: `/api/records/${id}/history/report` },
+    'audit.emergency-access.list': { method: 'GET', path: '/api/audit/emergency-access' },
+    'audit.emergency-access.review': { method: 'POST', path: `/api/audit/emergency-access/${id}/review`, json: { note: 'x' } },
     'patients.disclosures': { method: 'GET', path: '/api/patients/MRN-00001/disclosures' },
     stats: { method: 'GET', path: '/api/stats' },
     'retention.schedules.read': { method: 'GET', path: '/api/retention/schedules' },

@@ -7,6 +7,7 @@ import { ArchiveModule } from './archive/archive.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { DisposalModule } from './disposal/disposal.module';
+import { EmergencyAccessModule } from './emergency-access/emergency-access.module';
 import { HealthController } from './health/health.controller';
 import { HistoryModule } from './history/history.module';
 import { LegalHoldsModule } from './legal-holds/legal-holds.module';
@@ -37,6 +38,7 @@ export class AppModule {
         ArchiveModule,
         ReleaseRequestsModule,
         AmendmentRequestsModule,
+        EmergencyAccessModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -36,6 +36,11 @@ export const PERMISSIONS = {
   'records.history': ['legal', 'him', 'auditor'],
   'records.diff': ['clerk', 'clinician', 'him', 'legal'],
   'records.accesses': ['auditor', 'legal'],
+  /** The legal history report (PDF or JSON): read for the purpose `legal` whoever asks (FIXED_PURPOSES). */
+  'records.history.report': ['legal', 'him', 'auditor'],
+  /** Break-the-glass review: the emergency reads not yet reviewed, and an auditor's review of one. */
+  'audit.emergency-access.list': ['auditor'],
+  'audit.emergency-access.review': ['auditor'],
   'patients.disclosures': ['him', 'legal', 'auditor'],
   search: ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   /** Counts only, no patient data. */
@@ -97,6 +102,15 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   // The archivists' workflow lists (legal holds, disposal batches, certificates) show matters and
   // MRNs to the roles the contract names, without X-Purpose-Of-Use (API.md "Workflows").
 ]);
+
+/**
+ * Permissions whose endpoints read patient data for one purpose, fixed by the endpoint rather than
+ * declared: no X-Purpose-Of-Use is taken (one sent is ignored), and the read is recorded with this
+ * purpose. The legal history report is a legal document whoever asks for it.
+ */
+export const FIXED_PURPOSES: Readonly<Partial<Record<Permission, PurposeOfUse>>> = {
+  'records.history.report': 'legal',
+};
 
 /**
  * Whether search may match and show the documents' text for a role: only where the text itself may

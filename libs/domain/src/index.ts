@@ -19,3 +19,4 @@ export * from './disposal/disposal.decider';
 export * from './archive/archive-batch.decider';
 export * from './release-request/release-request.decider';
 export * from './amendment-request/amendment-request.decider';
+export * from './audit/emergency-access';

@@ -12,3 +12,4 @@ export * from './retention';
 export * from './archive';
 export * from './release-requests';
 export * from './amendment-requests/amendment-requests.projection';
+export * from './audit/emergency-access.projection';

@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import type { EventStore } from '@medrec/event-store';
 import { AmendmentRequestFilter, AmendmentRequestRow, amendmentRequests } from './amendment-requests/amendment-requests.projection';
 import { archiveCandidates } from './archive/archive.projection';
+import { EmergencyAccess, emergencyAccess, unreviewedEmergencyAccesses } from './audit/emergency-access.projection';
 import { findDuplicate } from './content-index.projection';
 import { batchOfCertificate, disposalBatches, DisposalBatchRow } from './disposal/disposal.projection';
 import { activePatientHolds, heldRecords, matterHolds, MatterHoldView, patientRecords } from './legal-holds/legal-holds.projection';
@@ -90,6 +91,16 @@ export class ReadModels {
   /** One page of a record's access log up to and including `upTo`, read from its access stream. */
   accessLog(recordId: string, upTo: number, page: PageRequest): Promise<{ accesses: AccessEntry[]; nextCursor: string | null }> {
     return accessLogPage(this.events, recordId, upTo, page);
+  }
+
+  /** Emergency reads awaiting review, oldest first (the emergency-access projection). */
+  unreviewedEmergencyAccesses(limit: number): EmergencyAccess[] {
+    return unreviewedEmergencyAccesses(this.projections.db, limit);
+  }
+
+  /** One emergency read, reviewed or not; undefined when unknown (or its record destroyed). */
+  emergencyAccess(accessId: string): EmergencyAccess | undefined {
+    return emergencyAccess(this.projections.db, accessId);
   }
 
   /** The accounting of disclosures of one patient between two instants (the disclosures projection). */

@@ -6,6 +6,7 @@ import { GetRecordAccessesHandler } from './queries/get-record-accesses.handler'
 import { GetRecordHistoryHandler } from './queries/get-record-history.handler';
 import { GetStatsHandler } from './queries/get-stats.handler';
 import { GetVersionDiffHandler } from './queries/get-version-diff.handler';
+import { HistoryReports } from './history-report';
 import { RecordHistoryController } from './record-history.controller';
 import { StatsController } from './stats.controller';
 
@@ -17,6 +18,6 @@ import { StatsController } from './stats.controller';
 @Module({
   imports: [RecordsModule],
   controllers: [RecordHistoryController, PatientDisclosuresController, StatsController],
-  providers: [GetRecordHistoryHandler, GetVersionDiffHandler, GetRecordAccessesHandler, GetDisclosuresHandler, GetStatsHandler],
+  providers: [GetRecordHistoryHandler, GetVersionDiffHandler, GetRecordAccessesHandler, GetDisclosuresHandler, GetStatsHandler, HistoryReports],
 })
 export class HistoryModule {}

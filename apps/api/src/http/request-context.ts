@@ -16,8 +16,15 @@ export function contextOf(request: TracedRequest): CommandContext {
   };
 }
 
-export function readContextOf(request: TracedRequest): CommandContext & { purpose: PurposeOfUse } {
-  return { ...contextOf(request), purpose: request.purposeOfUse! };
+/** The context of a read of patient data: its purpose, and for an emergency read its justification. */
+export type ReadContext = CommandContext & { purpose: PurposeOfUse; justification?: string };
+
+export function readContextOf(request: TracedRequest): ReadContext {
+  return {
+    ...contextOf(request),
+    purpose: request.purposeOfUse!,
+    ...(request.emergencyJustification !== undefined ? { justification: request.emergencyJustification } : {}),
+  };
 }
 
 /** `If-Match: "3"` (or W/"3", or 3) -> 3; absent -> undefined; anything else -> 400. */

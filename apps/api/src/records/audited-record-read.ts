@@ -22,7 +22,7 @@ export interface AuditedRecordRead {
 export async function auditRecordRead(
   records: RecordRepository,
   recordId: string,
-  context: CommandContext & { purpose: PurposeOfUse },
+  context: CommandContext & { purpose: PurposeOfUse; justification?: string },
   what: AccessRecord['what'],
   versions: Array<number | undefined> = [undefined],
   /** The record as the caller already loaded it, not read again. */
@@ -46,6 +46,7 @@ export async function auditRecordRead(
       purpose: context.purpose,
       what,
       version,
+      ...(context.justification !== undefined ? { justification: context.justification } : {}),
     };
     ({ position } = await records.logAccess(loaded, command, context));
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
+import { CommandContext, EventSourcedRunner, LoadedStream, PhiCodec, PipelinedAppender, RunResult } from '@medrec/application';
 import { BLOB_STORE, BlobStore, moveToArchive, recordBlobPrefix } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
@@ -27,6 +27,7 @@ export class RecordRepository {
   constructor(
     private readonly eventSourced: EventSourcedRunner,
     private readonly accessLog: PipelinedAppender,
+    private readonly codec: PhiCodec,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
@@ -75,10 +76,14 @@ export class RecordRepository {
     return result;
   }
 
-  /** Decides a read against the record and appends RecordAccessed before anything is returned. */
+  /**
+   * Decides a read against the record and appends RecordAccessed before anything is returned. The
+   * justification of an emergency read is sealed with the record's key (RECORD_PHI_FIELDS).
+   */
   async logAccess(loaded: LoadedRecord, command: AccessRecord, context: CommandContext): Promise<{ position: number }> {
     const accessed = decideAccess(command, loaded.state);
-    return this.accessLog.append(recordAccessStream(command.recordId), [accessed], context);
+    const event = accessed.data.justification === undefined ? accessed : { type: accessed.type, data: await this.codec.encode(command.recordId, accessed) };
+    return this.accessLog.append(recordAccessStream(command.recordId), [event], context);
   }
 
   /**

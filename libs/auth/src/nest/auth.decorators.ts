@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader } from '@nestjs/swagger';
-import { PURPOSES_OF_USE } from '@medrec/domain';
+import { MAX_EMERGENCY_JUSTIFICATION, PURPOSES_OF_USE } from '@medrec/domain';
 import { Permission, PERMISSIONS, READS_PATIENT_DATA } from '../permissions';
 import type { AuthenticatedRequest } from './authenticated-request';
 
@@ -13,6 +13,11 @@ export function RequirePermission(permission: Permission): MethodDecorator {
   if (READS_PATIENT_DATA.has(permission)) {
     decorators.push(
       ApiHeader({ name: 'X-Purpose-Of-Use', required: true, enum: [...PURPOSES_OF_USE], description: `Roles: ${PERMISSIONS[permission].join(', ')}` }),
+      ApiHeader({
+        name: 'X-Emergency-Justification',
+        required: false,
+        description: `Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most ${MAX_EMERGENCY_JUSTIFICATION} characters`,
+      }),
     );
   }
   return applyDecorators(...decorators);

@@ -18,6 +18,9 @@ class RecordsController {
   @RequirePermission('records.create')
   create(): void {}
 
+  @RequirePermission('records.history.report')
+  report(): void {}
+
   forgotten(): void {}
 }
 
@@ -168,7 +171,11 @@ describe('AuthGuard', () => {
 
     it('acts in the role of the user that may declare the purpose', async () => {
       const asClerk = request({ authorization: bearer(['clerk', 'clinician']), 'x-purpose-of-use': 'operations' });
-      const asClinician = request({ authorization: bearer(['clerk', 'clinician']), 'x-purpose-of-use': 'emergency' });
+      const asClinician = request({
+        authorization: bearer(['clerk', 'clinician']),
+        'x-purpose-of-use': 'emergency',
+        'x-emergency-justification': 'Cardiac arrest in the ED',
+      });
 
       await guard.canActivate(contextFor('read', asClerk));
       await guard.canActivate(contextFor('read', asClinician));
@@ -176,6 +183,62 @@ describe('AuthGuard', () => {
       expect(asClerk.actor).toMatchObject({ role: 'clerk' });
       expect(asClinician.actor).toMatchObject({ role: 'clinician' });
       expect(asClinician.purposeOfUse).toBe('emergency');
+    });
+
+    describe('break-the-glass: an emergency read needs X-Emergency-Justification', () => {
+      const emergency = (justification?: string | string[]) =>
+        request({ authorization: bearer(['clinician']), 'x-purpose-of-use': 'emergency', 'x-emergency-justification': justification });
+
+      it.each([
+        ['missing', undefined],
+        ['empty', ''],
+        ['blank', '   '],
+        ['over 1,000 characters', 'j'.repeat(1001)],
+        ['10,000 characters', 'j'.repeat(10_000)],
+        ['not UTF-8', Buffer.from([0x41, 0xff, 0x42]).toString('latin1')],
+        ['repeated', ['Cardiac arrest', 'Cardiac arrest']],
+      ])('answers 400 naming the header when the justification is %s, and sets nothing', async (_, justification) => {
+        const req = emergency(justification);
+        const refusal = await check('read', req).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(DomainError);
+        expect(refusal).toMatchObject({ kind: 'invalid', errors: [{ field: 'X-Emergency-Justification', message: expect.any(String) }] });
+        expect(req.purposeOfUse).toBeUndefined();
+        expect(req.actor).toBeUndefined();
+      });
+
+      it('puts the justification (trimmed, read as UTF-8) on the request', async () => {
+        const req = emergency(Buffer.from(' Patient Zoë unconscious ', 'utf8').toString('latin1')) as FakeRequest & { emergencyJustification?: string };
+        await expect(check('read', req)).resolves.toBe(true);
+        expect(req.purposeOfUse).toBe('emergency');
+        expect(req.emergencyJustification).toBe('Patient Zoë unconscious');
+      });
+
+      it('accepts exactly 1,000 characters', async () => {
+        await expect(check('read', emergency('j'.repeat(1000)))).resolves.toBe(true);
+      });
+
+      it('checks the purpose against the role first: a clerk declaring emergency gets 403, justified or not', async () => {
+        const req = request({ authorization: bearer(['clerk']), 'x-purpose-of-use': 'emergency' });
+        await expect(check('read', req)).rejects.toBeInstanceOf(ForbiddenException);
+      });
+
+      it('ignores the header on reads for another purpose', async () => {
+        const req = request({ authorization: bearer(['clinician']), 'x-purpose-of-use': 'treatment', 'x-emergency-justification': 'x' }) as FakeRequest & {
+          emergencyJustification?: string;
+        };
+        await expect(check('read', req)).resolves.toBe(true);
+        expect(req.emergencyJustification).toBeUndefined();
+      });
+    });
+
+    it('sets the fixed purpose of an endpoint that reads for one purpose (the legal report), whatever header was sent', async () => {
+      const plain = request({ authorization: bearer(['auditor']) });
+      const claiming = request({ authorization: bearer(['auditor']), 'x-purpose-of-use': 'emergency' });
+      await expect(check('report', plain)).resolves.toBe(true);
+      await expect(check('report', claiming)).resolves.toBe(true);
+      expect(plain.purposeOfUse).toBe('legal');
+      expect(claiming.purposeOfUse).toBe('legal');
+      expect(plain.actor).toMatchObject({ role: 'auditor' });
     });
 
     it('sets nothing on the request when it refuses', async () => {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError, isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
-import { Permission, READS_PATIENT_DATA, resolveActingRole } from '../permissions';
+import { DomainError, EMERGENCY_JUSTIFICATION_RULE, isEmergencyJustification, isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
+import { FIXED_PURPOSES, Permission, READS_PATIENT_DATA, resolveActingRole } from '../permissions';
 import { TokenRevocations } from '../token-revocations';
 import { InvalidTokenError, TokenService } from '../token.service';
 import { UserDirectory } from '../user-directory';
@@ -11,7 +11,8 @@ import type { AuthenticatedRequest } from './authenticated-request';
 /**
  * Global guard: every handler is denied unless it is @Public() or names a permission.
  * Order of answers: 401 (no/bad token; its user unknown, inactive or locked; the token revoked),
- * 403 (role), 400 (purpose missing or unknown), 403 (purpose not allowed for the role).
+ * 403 (role), 400 (purpose missing or unknown), 403 (purpose not allowed for the role), 400 (an
+ * emergency read without a valid X-Emergency-Justification).
  * The user and their roles come from the directory (cached), never from the token's claims alone.
  */
 @Injectable()
@@ -65,11 +66,28 @@ export class AuthGuard implements CanActivate {
       const byPurpose = resolveActingRole(roles, permission, purpose);
       if (!byPurpose.allowed) throw new ForbiddenException('Your roles do not permit reading for this purpose of use');
       role = byPurpose.role;
+      // Break-the-glass: an emergency read says why, or nothing of it happens.
+      const justification = purpose === 'emergency' ? emergencyJustificationOf(request.headers['x-emergency-justification']) : undefined;
       request.purposeOfUse = purpose;
+      if (justification !== undefined) request.emergencyJustification = justification;
+    } else if (FIXED_PURPOSES[permission]) {
+      request.purposeOfUse = FIXED_PURPOSES[permission];
     }
 
     request.actor = { userId: account.userId, username: account.username, role };
     request.token = { jti: claims.jti, exp: claims.exp, authTime: claims.authTime };
     return true;
   }
+}
+
+/**
+ * The X-Emergency-Justification of an emergency read, as UTF-8 text (HTTP hands header bytes over
+ * one per character): present, non-blank, at most 1,000 characters; otherwise 400 naming the header.
+ */
+export function emergencyJustificationOf(header: string | string[] | undefined): string {
+  const invalid = () => DomainError.invalid([{ field: 'X-Emergency-Justification', message: EMERGENCY_JUSTIFICATION_RULE }]);
+  if (typeof header !== 'string') throw invalid();
+  const text = Buffer.from(header, 'latin1').toString('utf8');
+  if (text.includes('\uFFFD') || !isEmergencyJustification(text)) throw invalid();
+  return text.trim();
 }

@@ -130,7 +130,9 @@ export interface AccessRecord extends CommandBase {
   type: 'AccessRecord';
   accessId: string;
   purpose: PurposeOfUse;
-  what: 'record' | 'content' | 'text' | 'events' | 'history' | 'diff' | 'accesses';
+  what: 'record' | 'content' | 'text' | 'events' | 'history' | 'diff' | 'accesses' | 'report';
   /** Absent for reads of the whole record. */
   version?: number;
+  /** Why the glass was broken: required when the purpose is `emergency`, kept (sealed) only then. */
+  justification?: string;
 }

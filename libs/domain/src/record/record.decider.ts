@@ -1,5 +1,6 @@
 import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
+import { EMERGENCY_JUSTIFICATION_RULE, isEmergencyJustification } from '../audit/emergency-access';
 import {
   atMost,
   CALENDAR_DATE_RULE,
@@ -192,8 +193,15 @@ export const recordDecider = {
   },
 } satisfies Decider<RecordCommand, RecordEvent, RecordState>;
 
-/** Decides a read: allowed on active and archived records, refused (410) once destroyed. */
+/**
+ * Decides a read: allowed on active and archived records, refused (410) once destroyed. An
+ * `emergency` read (break-the-glass) must carry its justification, which the access keeps.
+ */
 export function decideAccess(command: AccessRecord, state: RecordState): RecordAccessed {
+  const emergency = command.purpose === 'emergency';
+  if (emergency && !isEmergencyJustification(command.justification)) {
+    throw DomainError.invalid([{ field: 'justification', message: EMERGENCY_JUSTIFICATION_RULE }]);
+  }
   const record = requireLiveRecord(state);
   if (command.version !== undefined && !record.versions.some((v) => v.version === command.version)) {
     throw new DomainError('not-found', 'No such version of this record');
@@ -209,6 +217,7 @@ export function decideAccess(command: AccessRecord, state: RecordState): RecordA
       actor: command.actor.username,
       role: command.actor.role,
       at: command.at,
+      ...(emergency ? { justification: command.justification!.trim() } : {}),
     },
   };
 }

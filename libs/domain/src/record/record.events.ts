@@ -189,11 +189,13 @@ export interface RecordAccessed {
     accessId: string;
     /** The version read; null when the metadata of the whole record was read. */
     version: number | null;
-    what: 'record' | 'content' | 'text' | 'events' | 'history' | 'diff' | 'accesses';
+    what: 'record' | 'content' | 'text' | 'events' | 'history' | 'diff' | 'accesses' | 'report';
     purpose: PurposeOfUse;
     actor: string;
     role: Role | 'system';
     at: string;
+    /** Break-the-glass: why an `emergency` read was made (sealed: it may name the patient). Only on emergency reads. */
+    justification?: string;
   };
 }
 
@@ -214,7 +216,7 @@ export const RECORD_PHI_FIELDS: Record<RecordEventType | RecordAccessed['type'],
   AmendmentRequestReceived: ['requestedChange'],
   AmendmentStatementFiled: ['statement'],
   RecordDestroyed: [],
-  RecordAccessed: [],
+  RecordAccessed: ['justification'],
 };
 
 export const recordStream = (recordId: string): string => `record-${recordId}`;

@@ -4,6 +4,7 @@ import {
   archiveProjection,
   contentIndexProjection,
   disposalProjection,
+  emergencyAccessProjection,
   HISTORY_PROJECTIONS,
   legalHoldsProjection,
   Projection,
@@ -28,6 +29,7 @@ export const PROJECTIONS: readonly Projection[] = [
   archiveProjection,
   releaseRequestsProjection,
   amendmentRequestsProjection,
+  emergencyAccessProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

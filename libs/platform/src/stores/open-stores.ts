@@ -5,6 +5,7 @@ import { KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
 import {
   AMENDMENT_REQUEST_PHI_FIELDS,
   DISPOSAL_PHI_FIELDS,
+  EMERGENCY_ACCESS_REVIEW_PHI_FIELDS,
   MATTER_HOLD_PHI_FIELDS,
   QUERY_AUDIT_PHI_FIELDS,
   RECORD_PHI_FIELDS,
@@ -78,6 +79,7 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
         ...DISPOSAL_PHI_FIELDS,
         ...RELEASE_REQUEST_PHI_FIELDS,
         ...AMENDMENT_REQUEST_PHI_FIELDS,
+        ...EMERGENCY_ACCESS_REVIEW_PHI_FIELDS,
       }),
       close,
     };
