@@ -373,6 +373,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{id}/history/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RecordHistoryController_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{id}/versions/{a}/diff/{b}": {
         parameters: {
             query?: never;
@@ -661,6 +677,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/release-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReleaseRequestsController_list"];
+        put?: never;
+        post: operations["ReleaseRequestsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/release-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReleaseRequestsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/release-requests/{id}/fulfil": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReleaseRequestsController_fulfil"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/release-requests/{id}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReleaseRequestsController_deny"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/release-requests/{id}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReleaseRequestsController_package"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/amendment-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AmendmentRequestsController_list"];
+        put?: never;
+        post: operations["AmendmentRequestsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/amendment-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AmendmentRequestsController_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/amendment-requests/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AmendmentRequestsController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/amendment-requests/{id}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AmendmentRequestsController_deny"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/amendment-requests/{id}/disagreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AmendmentRequestsController_disagreement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/amendment-requests/{id}/rebuttal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AmendmentRequestsController_rebuttal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/emergency-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["EmergencyAccessController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/emergency-access/{accessId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["EmergencyAccessController_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -789,6 +1013,79 @@ export interface components {
             documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
             /** @description The reason each record’s archiving gives (sealed on the record’s stream); default names the day */
             reason?: string;
+        };
+        CreateReleaseRequestDto: {
+            /**
+             * @description The patient whose records are requested (PHI: sealed, never logged).
+             * @example MRN-004217
+             */
+            mrn: string;
+            /** @description Who asked: the patient or their personal representative. */
+            requester: string;
+            recipient: components["schemas"]["RecipientDto"];
+            /** @example continuing care */
+            purpose: string;
+            /** @description The records to release (all of the patient named by mrn); the current version of each goes out. */
+            recordIds: string[];
+            /** @example AUTH-2024-0113 */
+            authorizationReference: string;
+            /**
+             * @description YYYY-MM-DD: the last day the authorization is valid.
+             * @example 2026-12-31
+             */
+            authorizationExpires: string;
+            /**
+             * @description YYYY-MM-DD: the day the request was received; it is due 30 days later.
+             * @example 2026-11-20
+             */
+            receivedAt: string;
+        };
+        DenyReleaseRequestDto: {
+            reason: string;
+        };
+        CreateAmendmentRequestDto: {
+            /**
+             * Format: uuid
+             * @description The record the patient asks to amend
+             */
+            recordId: string;
+            /** @description What the patient asks to change (PHI: sealed in the event store, never logged) */
+            requestedChange: string;
+            /**
+             * @description The day the request was received (YYYY-MM-DD, not in the future); the answer is due 60 days later
+             * @example 2024-03-02
+             */
+            receivedAt: string;
+        };
+        AcceptAmendmentRequestDto: {
+            /**
+             * @description Always patient-requested; may be left out
+             * @enum {string}
+             */
+            kind?: "patient-requested";
+            reason: string;
+            title?: string;
+            /** @enum {string} */
+            documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /** @example 2024-03-02 */
+            encounterDate?: string;
+            /**
+             * Format: binary
+             * @description The amended content (inspected as on create); without it the version keeps the content
+             */
+            file?: string;
+        };
+        DenyAmendmentRequestDto: {
+            /** @description The basis for the denial: filed on the record as its denial statement (sealed) */
+            reason: string;
+        };
+        AmendmentStatementDto: {
+            /** @description Filed on the record (sealed); travels with every later release of it */
+            statement: string;
+        };
+        ReviewEmergencyAccessDto: {
+            /** @description The auditor's finding (PHI: sealed with the record's key, never logged), at most 2000 characters. */
+            note: string;
         };
     };
     responses: never;
@@ -993,6 +1290,8 @@ export interface operations {
             header: {
                 /** @description Roles: clerk, clinician, him, legal, archivist, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
@@ -1015,6 +1314,8 @@ export interface operations {
             header: {
                 /** @description Roles: clerk, clinician, him, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
@@ -1039,6 +1340,8 @@ export interface operations {
             header: {
                 /** @description Roles: clerk, clinician, him, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
@@ -1221,6 +1524,8 @@ export interface operations {
             header: {
                 /** @description Roles: legal, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
@@ -1277,6 +1582,8 @@ export interface operations {
             header: {
                 /** @description Roles: clerk, clinician, him, legal, archivist, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1297,7 +1604,28 @@ export interface operations {
             header: {
                 /** @description Roles: legal, him, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RecordHistoryController_report: {
+        parameters: {
+            query?: never;
+            header?: never;
             path: {
                 id: string;
             };
@@ -1319,6 +1647,8 @@ export interface operations {
             header: {
                 /** @description Roles: clerk, clinician, him, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
@@ -1345,6 +1675,8 @@ export interface operations {
             header: {
                 /** @description Roles: auditor, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
@@ -1367,6 +1699,8 @@ export interface operations {
             header: {
                 /** @description Roles: him, legal, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 mrn: string;
@@ -1711,6 +2045,333 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReleaseRequestsController_list: {
+        parameters: {
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: unknown;
+                /** @description only open requests past their due day */
+                overdue?: "true" | "false";
+                status?: "open" | "fulfilled" | "denied";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReleaseRequestsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReleaseRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReleaseRequestsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReleaseRequestsController_fulfil: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReleaseRequestsController_deny: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DenyReleaseRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ReleaseRequestsController_package: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Roles: him */
+                "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_list: {
+        parameters: {
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: unknown;
+                status?: "received" | "accepted" | "denied" | "disagreement-filed" | "rebuttal-filed";
+                /** @description only requests still unanswered after their due day */
+                overdue?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAmendmentRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AcceptAmendmentRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_deny: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DenyAmendmentRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_disagreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendmentStatementDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AmendmentRequestsController_rebuttal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendmentStatementDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    EmergencyAccessController_list: {
+        parameters: {
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    EmergencyAccessController_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accessId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewEmergencyAccessDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
