@@ -8,6 +8,7 @@ import { UploadScreen } from './screens/upload';
 import { UsersScreen } from './screens/users';
 import { SessionProvider, useSession } from './session/session';
 import { Layout, NeedsPurpose, SCREENS } from './ui/layout';
+import { ScreenTitle } from './ui/screen-title';
 
 const queries = new QueryClient({
   defaultOptions: {
@@ -67,7 +68,7 @@ function Screens() {
 function NotFound() {
   return (
     <section>
-      <h1 tabIndex={-1}>Page not found</h1>
+      <ScreenTitle>Page not found</ScreenTitle>
       <p>There is no screen at this address.</p>
     </section>
   );

@@ -43,6 +43,8 @@ describe('resolveActingRole', () => {
       'records.history',
       'records.read',
       'records.text',
+      // The release package holds the released records' content.
+      'release-requests.package',
       'search',
     ]);
     // Statistics are counts only: no purpose of use.

@@ -1,3 +1,4 @@
+import { ScreenTitle } from '../ui/screen-title';
 import { useState, type FormEvent } from 'react';
 import type { Purpose } from '../api/types';
 import { useSession } from '../session/session';
@@ -23,9 +24,9 @@ export function PurposeForm({ onDone }: { onDone?: () => void }) {
 
   return (
     <form onSubmit={submit} className="card narrow" aria-labelledby="purpose-title">
-      <h1 id="purpose-title" tabIndex={-1}>
+      <ScreenTitle id="purpose-title">
         Why are you reading patient records?
-      </h1>
+      </ScreenTitle>
       <p>Every read of patient data is recorded with its purpose.</p>
       <label htmlFor="purpose">Purpose of use</label>
       <select id="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value as Purpose)} required>

@@ -1,14 +1,16 @@
-import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useLocation, useParams, useSearchParams } from 'react-router';
 import { api, expectOk, purposeHeader } from '../api/client';
 import { ApiError } from '../api/problem';
 import type { DiffAnswer, HistoryAnswer, PageText, RecordView, VersionView } from '../api/types';
 import { useSession } from '../session/session';
+import { ScreenTitle } from '../ui/screen-title';
 import { ErrorMessage } from '../ui/error-message';
 import { documentTypeLabel, formatDate } from '../ui/labels';
 import { PageViewer } from '../ui/page-viewer';
 import { markedWords } from '../ui/snippet';
+import { RecordActions } from './record-actions';
 
 export function RecordScreen() {
   const { id = '' } = useParams();
@@ -19,12 +21,13 @@ export function RecordScreen() {
     queryKey: ['record', id],
     queryFn: () => expectOk<RecordView>(api.GET('/api/records/{id}', { params: { path: { id }, header: purposeHeader() } })),
   });
+  useLiveOcrStatus(id, record.data);
 
   if (record.error instanceof ApiError && record.error.status === 410) return <Tombstone problem={record.error.problem} />;
   if (record.error) {
     return (
       <section>
-        <h1 tabIndex={-1}>Record not available</h1>
+        <ScreenTitle>Record not available</ScreenTitle>
         <ErrorMessage error={record.error} />
       </section>
     );
@@ -49,9 +52,9 @@ export function RecordScreen() {
 
   return (
     <article className="record" aria-labelledby="record-title">
-      <h1 id="record-title" tabIndex={-1}>
+      <ScreenTitle id="record-title">
         {r.title}
-      </h1>
+      </ScreenTitle>
       <dl className="facts">
         <Fact term="Patient" value={r.patientName} />
         <Fact term="MRN" value={r.mrn} />
@@ -68,8 +71,36 @@ export function RecordScreen() {
       {can('records.text') && <TextSection recordId={r.id} version={current} />}
       {can('records.diff') && r.versions.length > 1 && <DiffSection record={r} />}
       {can('records.history') && <HistorySection recordId={r.id} />}
+      <RecordActions record={r} />
     </article>
   );
+}
+
+interface RecordStatus {
+  versions: { version: number; ocr: { status: string } }[];
+}
+
+/**
+ * While a version's text is being recognised, follow it through the status endpoint (no patient
+ * data, not audited) and read the record again only when something changed: polling the record
+ * itself would log an access every few seconds.
+ */
+function useLiveOcrStatus(id: string, record: RecordView | undefined) {
+  const queryClient = useQueryClient();
+  const pending = record?.versions.some((v) => v.ocr.status === 'pending') ?? false;
+  const status = useQuery({
+    queryKey: ['status', id],
+    enabled: pending,
+    refetchInterval: 2000,
+    queryFn: () => expectOk<RecordStatus>(api.GET('/api/records/{id}/status', { params: { path: { id } } })),
+  });
+  useEffect(() => {
+    if (!status.data || !record) return;
+    const changed =
+      status.data.versions.length !== record.versions.length ||
+      status.data.versions.some((v) => record.versions.find((r) => r.version === v.version)?.ocr.status !== v.ocr.status);
+    if (changed) void queryClient.invalidateQueries({ queryKey: ['record', id] });
+  }, [status.data, record, id, queryClient]);
 }
 
 function Fact({ term, value }: { term: string; value: string }) {
@@ -84,7 +115,7 @@ function Fact({ term, value }: { term: string; value: string }) {
 function Tombstone({ problem }: { problem: { detail?: string; destroyedAt?: unknown; authority?: unknown } }) {
   return (
     <section>
-      <h1 tabIndex={-1}>This record was destroyed</h1>
+      <ScreenTitle>This record was destroyed</ScreenTitle>
       <p role="alert">{problem.detail ?? 'The record was destroyed.'}</p>
       <dl className="facts">
         {typeof problem.destroyedAt === 'string' && <Fact term="Destroyed" value={formatDate(problem.destroyedAt)} />}

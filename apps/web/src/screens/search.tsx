@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, expectOk, purposeHeader } from '../api/client';
 import type { SearchAnswer, SearchHit } from '../api/types';
+import { ScreenTitle } from '../ui/screen-title';
 import { ErrorMessage } from '../ui/error-message';
 import { DOCUMENT_TYPES, documentTypeLabel, formatDate } from '../ui/labels';
 import { Snippet } from '../ui/snippet';
@@ -53,9 +54,9 @@ export function SearchScreen() {
 
   return (
     <section aria-labelledby="search-title">
-      <h1 id="search-title" tabIndex={-1}>
+      <ScreenTitle id="search-title">
         Search
-      </h1>
+      </ScreenTitle>
       <form role="search" onSubmit={submit} className="search-form">
         <div className="search-box">
           <label htmlFor="q">Search records</label>

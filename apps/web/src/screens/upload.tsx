@@ -1,3 +1,4 @@
+import { ScreenTitle } from '../ui/screen-title';
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import { api, expectOk } from '../api/client';
@@ -129,9 +130,9 @@ export function UploadScreen() {
 
   return (
     <section aria-labelledby="upload-title">
-      <h1 id="upload-title" tabIndex={-1}>
+      <ScreenTitle id="upload-title">
         Upload scans
-      </h1>
+      </ScreenTitle>
       <div className="drop-zone" onDragOver={(e) => e.preventDefault()} onDrop={drop}>
         <label htmlFor="files">Files</label>
         <input id="files" type="file" multiple accept={ACCEPT} onChange={(e) => e.target.files && add(e.target.files)} aria-describedby="files-help" />

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, expectOk } from '../api/client';
+import { ScreenTitle } from '../ui/screen-title';
 import { ErrorMessage } from '../ui/error-message';
 
 const ROLES = ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'] as const;
@@ -25,9 +26,9 @@ export function UsersScreen() {
 
   return (
     <section aria-labelledby="users-title">
-      <h1 id="users-title" tabIndex={-1}>
+      <ScreenTitle id="users-title">
         Users
-      </h1>
+      </ScreenTitle>
       <CreateUser onCreated={() => void queryClient.invalidateQueries({ queryKey: ['users'] })} />
       <h2>Accounts</h2>
       <ErrorMessage error={users.error ?? update.error} />

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { NavLink, useLocation } from 'react-router';
+import { useState, type ReactNode } from 'react';
+import { NavLink } from 'react-router';
 import { useSession } from '../session/session';
 import { PurposeForm } from '../screens/purpose';
 import { PURPOSES } from './labels';
@@ -14,14 +14,6 @@ export const SCREENS = [
 export function Layout({ children }: { children: ReactNode }) {
   const { session, signOut, can } = useSession();
   const [changingPurpose, setChangingPurpose] = useState(false);
-  const location = useLocation();
-  const main = useRef<HTMLElement>(null);
-
-  // A new screen: move focus to its main region, so keyboard and screen-reader users start there.
-  useEffect(() => {
-    main.current?.querySelector<HTMLElement>('h1')?.focus();
-  }, [location.pathname]);
-
   if (!session) return null;
   return (
     <>
@@ -54,7 +46,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </button>
         </div>
       </header>
-      <main id="main" ref={main} tabIndex={-1}>
+      <main id="main" tabIndex={-1}>
         {changingPurpose ? <PurposeForm onDone={() => setChangingPurpose(false)} /> : children}
       </main>
     </>
