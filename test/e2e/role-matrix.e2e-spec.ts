@@ -566,6 +566,20 @@ async function newEmergencyAccess(): Promise<string> {
   return access.accessId;
 }
 
+/**
+ * Further routes of a permission that ENDPOINTS already gives one call: each is checked against
+ * every role, and for its purposes of use, as the permission's first route is.
+ */
+const MORE_ENDPOINTS: Array<Endpoint & { permission: Permission }> = [
+  {
+    permission: 'records.content',
+    route: 'GET /api/records/:id/versions/:v/pages/:p/image',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: `/api/records/${await newRecord()}/versions/1/pages/1/image` }),
+    verify: (res) => expect(res.contentType).toBe('image/png'),
+  },
+];
+
 /** A disposal batch proposed by archivist2 (of one record not yet due), approved by him1 when asked. */
 async function newDisposalBatch(approved: boolean): Promise<string> {
   const res = await u.archivist2.post('/api/disposal/batches', { asOf: '2030-01-01', authority: 'Schedule GS-12', recordIds: [await newRecord()] });
@@ -635,7 +649,7 @@ describe('the matrix covers every endpoint', () => {
       .filter((r) => !r.isPublic)
       .map((r) => `${r.permission} ${r.route}`)
       .sort();
-    const covered = permissions.map((p) => `${p} ${ENDPOINTS[p]?.route}`).sort();
+    const covered = [...permissions.map((p) => `${p} ${ENDPOINTS[p]?.route}`), ...MORE_ENDPOINTS.map((e) => `${e.permission} ${e.route}`)].sort();
     expect(guarded).toEqual(covered);
   });
 });
@@ -645,8 +659,7 @@ describe('every endpoint x every role', () => {
     ROLES.map((role) => ({ permission, role, expected: mayCall(permission, role) ? `${ENDPOINTS[permission]?.success ?? '2xx'}` : '403' })),
   );
 
-  it.each(cases)('$permission as $role -> $expected', async ({ permission, role }) => {
-    const endpoint = ENDPOINTS[permission];
+  async function callAs(permission: Permission, endpoint: Endpoint | undefined, role: Role): Promise<void> {
     if (!endpoint) throw new Error(`No call defined for permission ${permission}: add it to ENDPOINTS`);
     const call = await endpoint.prepare(role);
     const headers = READS_PATIENT_DATA.has(permission) ? purpose(declarable(role)) : {};
@@ -659,7 +672,21 @@ describe('every endpoint x every role', () => {
       const res = await appendsNothing(() => send(u[role], call, headers));
       expectProblem(res, 403);
     }
-  });
+  }
+
+  it.each(cases)('$permission as $role -> $expected', ({ permission, role }) => callAs(permission, ENDPOINTS[permission], role));
+
+  it.each(
+    MORE_ENDPOINTS.flatMap((endpoint) =>
+      ROLES.map((role) => ({
+        endpoint,
+        route: endpoint.route,
+        permission: endpoint.permission,
+        role,
+        expected: mayCall(endpoint.permission, role) ? `${endpoint.success}` : '403',
+      })),
+    ),
+  )('$route ($permission) as $role -> $expected', ({ endpoint, role }) => callAs(endpoint.permission, endpoint, role));
 });
 
 describe('search matches and shows the text only to roles that may read the text (records.text)', () => {
@@ -718,24 +745,30 @@ describe('purpose of use on reads of patient data', () => {
     ]);
   });
 
-  it.each(readPermissions.flatMap((permission) => (PERMISSIONS[permission] as readonly Role[]).map((role) => ({ permission, role }))))(
-    '$permission as $role with a purpose the role may not declare -> 403',
-    async ({ permission, role }) => {
+  /** The read routes: each permission's first, and its further ones. */
+  const readRoutes = [
+    ...readPermissions.map((permission) => ({ permission, endpoint: ENDPOINTS[permission] })),
+    ...MORE_ENDPOINTS.filter((e) => READS_PATIENT_DATA.has(e.permission)).map((endpoint) => ({ permission: endpoint.permission, endpoint })),
+  ].map(({ permission, endpoint }) => ({ permission, endpoint, route: endpoint.route }));
+
+  it.each(readRoutes.flatMap((r) => (PERMISSIONS[r.permission] as readonly Role[]).map((role) => ({ ...r, role }))))(
+    '$route ($permission) as $role with a purpose the role may not declare -> 403',
+    async ({ endpoint, role }) => {
       const forbidden = PURPOSES_OF_USE.find((p) => !PURPOSES_BY_ROLE[role].includes(p))!;
-      const call = await ENDPOINTS[permission].prepare(role);
+      const call = await endpoint.prepare(role);
       expectProblem(await appendsNothing(() => send(u[role], call, purpose(forbidden))), 403);
     },
   );
 
-  it.each(readPermissions.map((permission) => ({ permission, role: PERMISSIONS[permission][0] })))(
-    '$permission as $role: missing, empty or unknown X-Purpose-Of-Use -> 400',
-    async ({ permission, role }) => {
-      const call = await ENDPOINTS[permission].prepare(role);
+  it.each(readRoutes.map((r) => ({ ...r, role: PERMISSIONS[r.permission][0] })))(
+    '$route ($permission) as $role: missing, empty or unknown X-Purpose-Of-Use -> 400',
+    async ({ endpoint, role }) => {
+      const call = await endpoint.prepare(role);
       for (const headers of [{}, purpose(''), purpose('curiosity'), purpose('TREATMENT')]) {
         expectProblem(await appendsNothing(() => send(u[role], call, headers)), 400);
       }
       // The control: the same call with a declarable purpose succeeds.
-      expect((await send(u[role], call, purpose(declarable(role)))).status).toBe(ENDPOINTS[permission].success);
+      expect((await send(u[role], call, purpose(declarable(role)))).status).toBe(endpoint.success);
     },
   );
 });

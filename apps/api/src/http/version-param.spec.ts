@@ -1,5 +1,5 @@
 import { DomainError } from '@medrec/domain';
-import { parseVersion } from './version-param';
+import { parsePage, parseVersion } from './version-param';
 
 describe('parseVersion', () => {
   it.each([
@@ -23,5 +23,20 @@ describe('parseVersion', () => {
   it('refuses what is not a string (a parsed number, an array of repeated parameters)', () => {
     expect(() => parseVersion(1, 'v')).toThrow(DomainError);
     expect(() => parseVersion(['1'], 'v')).toThrow(DomainError);
+  });
+});
+
+describe('parsePage', () => {
+  it('accepts a page number in the canonical form of a version number, and refuses the rest naming the field', () => {
+    expect(parsePage('1', 'p')).toBe(1);
+    expect(parsePage('12', 'p')).toBe(12);
+    for (const value of ['0', '01', '-1', '1e0', '0x1', ' 1', '1.5', '', 1, ['2']]) {
+      expect(() => parsePage(value, 'p')).toThrow(DomainError);
+    }
+    try {
+      parsePage('0', 'p');
+    } catch (error) {
+      expect((error as DomainError).errors).toEqual([{ field: 'p', message: expect.stringContaining('page number') }]);
+    }
   });
 });

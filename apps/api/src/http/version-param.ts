@@ -3,7 +3,7 @@ import { ApiParam } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { DomainError } from '@medrec/domain';
 
-/** Versions are numbered from 1; nine digits bound the value far inside the safe integers. */
+/** Versions (and pages) are numbered from 1; nine digits bound the value far inside the safe integers. */
 const CANONICAL_VERSION = /^[1-9][0-9]{0,8}$/;
 
 /**
@@ -27,3 +27,17 @@ export const VersionParam = createParamDecorator((name: string, ctx: ExecutionCo
 
 /** The OpenAPI description of a version path parameter (a custom parameter decorator has none of its own). */
 export const ApiVersionParam = (name: string) => ApiParam({ name, type: 'integer', description: 'a version number (from 1), digits only' });
+
+/** A page number in a path (from 1), in the same one canonical form as a version number (see parseVersion). */
+export function parsePage(value: unknown, field: string): number {
+  if (typeof value === 'string' && CANONICAL_VERSION.test(value)) return Number(value);
+  throw DomainError.invalid([{ field, message: 'must be a page number: a positive integer, digits only, without leading zeros' }]);
+}
+
+/** The path parameter `name` as a page number (see parsePage; a decorator of its own for the reason VersionParam is). */
+export const PageParam = createParamDecorator((name: string, ctx: ExecutionContext): number =>
+  parsePage(ctx.switchToHttp().getRequest<Request>().params[name], name),
+);
+
+/** The OpenAPI description of a page path parameter. */
+export const ApiPageParam = (name: string) => ApiParam({ name, type: 'integer', description: 'a page number (from 1), digits only' });

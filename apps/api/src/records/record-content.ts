@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { buffer as streamBuffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { BLOB_STORE, BlobStore, getDecrypted, newContentKey, putEncrypted, readStoredText, StoredText, withRecordKey } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
@@ -69,6 +70,11 @@ export class RecordContent {
       body.once('close', () => own.fill(0));
     });
     return body!;
+  }
+
+  /** The version's content whole in memory (checked against its SHA-256): for rendering a page of it, as OCR reads it. */
+  async read(recordId: string, content: ContentRef): Promise<Buffer> {
+    return streamBuffer(await this.open(recordId, content));
   }
 
   /** The version's recognised text (stored by the OCR runner under its text key). */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequirePermission } from '@medrec/auth';
@@ -10,10 +10,10 @@ import { clientGone } from '../http/client-gone';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { STORED_CONTENT_POLICY } from '../http/security-headers';
 import { UuidParam } from '../http/uuid-param';
-import { ApiVersionParam, VersionParam } from '../http/version-param';
+import { ApiPageParam, ApiVersionParam, PageParam, VersionParam } from '../http/version-param';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ApproveDestructionDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
-import { GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
+import { GetPageImageQuery, GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
 import { contentAttachment } from './content-attachment';
 import type { UploadedFile as File } from './record-content';
 
@@ -63,6 +63,29 @@ export class RecordsController {
       length: content.size,
       disposition: contentAttachment(id, version, content.contentType),
     });
+  }
+
+  /**
+   * A page as the server renders it for OCR: the word boxes of GET .../text (in this image's pixels)
+   * fall on its words. The API's own CSP (default-src 'none') applies: nothing loads from it.
+   */
+  @Get(':id/versions/:v/pages/:p/image')
+  @RequirePermission('records.content')
+  @ApiVersionParam('v')
+  @ApiPageParam('p')
+  @ApiOperation({ summary: 'Page p (from 1) of version v as a grayscale PNG, rendered as OCR renders it (word boxes of the text are in its pixels)' })
+  @ApiProduces('image/png')
+  @ApiOkResponse({ description: 'The page, 8-bit grayscale PNG', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } })
+  async pageImage(
+    @RecordId() id: string,
+    @VersionParam('v') version: number,
+    @PageParam('p') page: number,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const image = await this.queries.execute(new GetPageImageQuery(id, version, page, readContextOf(req), clientGone(req, res)));
+    res.setHeader('Cache-Control', 'no-store');
+    return new StreamableFile(image.png, { type: 'image/png', length: image.png.length });
   }
 
   @Get(':id/versions/:v/text')

@@ -8,7 +8,13 @@ import { MatterHolds } from '../legal-holds/matter-holds';
 import { AmendRecordHandler } from './commands/amend-record.handler';
 import { CreateRecordHandler } from './commands/create-record.handler';
 import { ExecuteRecordCommandHandler } from './commands/execute-record-command.handler';
-import { GetRecordEventsHandler, GetRecordHandler, GetVersionContentHandler, GetVersionTextHandler } from './queries/record-query.handlers';
+import {
+  GetPageImageHandler,
+  GetRecordEventsHandler,
+  GetRecordHandler,
+  GetVersionContentHandler,
+  GetVersionTextHandler,
+} from './queries/record-query.handlers';
 import { RecordContent } from './record-content';
 import { RecordRepository } from './record-repository';
 import { RecordStatusController } from './record-status.controller';
@@ -59,6 +65,7 @@ function uploadDir(config: AppConfig): string {
     GetRecordHandler,
     GetVersionContentHandler,
     GetVersionTextHandler,
+    GetPageImageHandler,
     GetRecordEventsHandler,
     MatterHolds,
   ],

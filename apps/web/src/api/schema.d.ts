@@ -180,6 +180,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{id}/versions/{v}/pages/{p}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page p (from 1) of version v as a grayscale PNG, rendered as OCR renders it (word boxes of the text are in its pixels) */
+        get: operations["RecordsController_pageImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{id}/versions/{v}/text": {
         parameters: {
             query?: never;
@@ -1331,6 +1348,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    RecordsController_pageImage: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Roles: clerk, clinician, him, legal */
+                "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+            };
+            path: {
+                id: string;
+                /** @description a page number (from 1), digits only */
+                p: number;
+                /** @description a version number (from 1), digits only */
+                v: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page, 8-bit grayscale PNG */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
             };
         };
     };

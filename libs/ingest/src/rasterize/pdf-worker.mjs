@@ -7,6 +7,9 @@
 //   in:  { type: 'open', source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi, minPageSidePixels, maxPageAspectRatio }  (no reply)
 //   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages }
 //   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' }
+//   in:  { type: 'render', page } -> { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' } (no such page)
+//        page `page` alone, rendered even when it has a text layer (the page images shown to users),
+//        at the resolution `next` renders an image page at: its scan's own, else vectorDpi
 //   in:  { type: 'close' }    -> { type: 'closed', heapBytes } (the document is destroyed)
 //   any: -> { type: 'refused', reason } | { type: 'failed', name, message }
 import { readFile } from 'node:fs/promises';
@@ -88,8 +91,12 @@ async function documentWithPages() {
   return document;
 }
 
-/** Loads a page and decides what it needs: its own text layer, or rendering at a given size. */
-async function planOf(document, pageNumber) {
+/**
+ * Loads a page and decides what it needs: its own text layer, or rendering at a given size. With
+ * `render`, a page with a text layer is planned as if it had none: rendered at the resolution of
+ * the scan it shows, else at vectorDpi, as every page without a text layer is.
+ */
+async function planOf(document, pageNumber, { render = false } = {}) {
   let page, operatorList, textContent;
   warnings.length = 0;
   try {
@@ -105,7 +112,7 @@ async function planOf(document, pageNumber) {
   if (boxProblem) throw new Refusal(boxProblem);
   try {
     operatorList = await page.getOperatorList();
-    textContent = await page.getTextContent();
+    textContent = render ? { items: [] } : await page.getTextContent();
   } catch {
     throw new Refusal('corrupt');
   }
@@ -140,22 +147,37 @@ async function next() {
   const { page, textLayer, render } = await planOf(document, pageNumber);
   try {
     if (textLayer !== undefined) return [{ type: 'page', page: pageNumber, textLayer }];
-    const { viewport, width, height, dpi } = render;
-    const canvas = createCanvas(width, height);
-    try {
-      const canvasContext = canvas.getContext('2d');
-      await page.render({ canvas, canvasContext, viewport, background: 'white' }).promise;
-      const gray = toGray(canvas.data(), width * height);
-      return [{ type: 'page', page: pageNumber, image: { gray, width, height, dpi } }, [gray.buffer]];
-    } finally {
-      // The canvas's pixels (4 bytes a pixel: 15 MB for a 200 dpi letter page) are native memory
-      // the garbage collector does not see: left to it, a thread rendering page after page grew
-      // by ~30 MB a page until a collection. A zero-sized canvas frees them at once.
-      canvas.width = 0;
-      canvas.height = 0;
-    }
+    return await paint(page, pageNumber, render);
   } finally {
     page.cleanup();
+  }
+}
+
+/** Page `pageNumber` alone, as an image whatever it holds; no other page is rendered. */
+async function renderOne(pageNumber) {
+  const document = await documentWithPages();
+  if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > document.numPages) return [{ type: 'end' }];
+  const { page, render } = await planOf(document, pageNumber, { render: true });
+  try {
+    return await paint(page, pageNumber, render);
+  } finally {
+    page.cleanup();
+  }
+}
+
+async function paint(page, pageNumber, { viewport, width, height, dpi }) {
+  const canvas = createCanvas(width, height);
+  try {
+    const canvasContext = canvas.getContext('2d');
+    await page.render({ canvas, canvasContext, viewport, background: 'white' }).promise;
+    const gray = toGray(canvas.data(), width * height);
+    return [{ type: 'page', page: pageNumber, image: { gray, width, height, dpi } }, [gray.buffer]];
+  } finally {
+    // The canvas's pixels (4 bytes a pixel: 15 MB for a 200 dpi letter page) are native memory
+    // the garbage collector does not see: left to it, a thread rendering page after page grew
+    // by ~30 MB a page until a collection. A zero-sized canvas frees them at once.
+    canvas.width = 0;
+    canvas.height = 0;
   }
 }
 
@@ -184,11 +206,24 @@ async function handle(request) {
     return;
   }
   try {
-    const [reply, transfer] = request.type === 'inspect' ? await inspect() : request.type === 'close' ? await close() : await next();
+    const [reply, transfer] = await answer(request);
     parentPort.postMessage(reply, transfer ?? []);
   } catch (error) {
     if (error instanceof Refusal) parentPort.postMessage({ type: 'refused', reason: error.reason });
     else parentPort.postMessage({ type: 'failed', name: error?.name ?? 'Error', message: String(error?.message ?? error) });
+  }
+}
+
+function answer(request) {
+  switch (request.type) {
+    case 'inspect':
+      return inspect();
+    case 'close':
+      return close();
+    case 'render':
+      return renderOne(request.page);
+    default:
+      return next();
   }
 }
 

@@ -15,6 +15,9 @@ export interface PdfWorkerSettings {
   maxPageAspectRatio: number;
 }
 
+/** Requests of pdf-worker.mjs (see its header for the protocol); `render` paints one page, text layer or not. */
+export type PdfWorkerRequest = { type: 'inspect' | 'next' } | { type: 'render'; page: number };
+
 /** Replies of pdf-worker.mjs (see its header for the protocol). */
 export type PdfWorkerReply =
   | { type: 'inspected'; pages: number; textLayerPages: number }
@@ -142,7 +145,7 @@ export class PdfWorker {
    * One request, answered within `timeoutMs`. When `signal` aborts first (the caller gave up), the
    * thread is ended at once, whatever pdf.js was doing, and this rejects with PdfWorkerFailure 'aborted'.
    */
-  async request(message: { type: 'inspect' | 'next' }, timeoutMs: number, signal?: AbortSignal): Promise<PdfWorkerReply> {
+  async request(message: PdfWorkerRequest, timeoutMs: number, signal?: AbortSignal): Promise<PdfWorkerReply> {
     if (this.failure) throw this.failure;
     if (this.closing) throw new PdfWorkerFailure('crashed', 'The PDF worker was closed');
     const reply = await this.send(message, timeoutMs, signal);
@@ -182,7 +185,7 @@ export class PdfWorker {
     else await this.worker.terminate();
   }
 
-  private async send(message: { type: 'inspect' | 'next' | 'close' }, timeoutMs: number, signal?: AbortSignal): Promise<WireReply> {
+  private async send(message: PdfWorkerRequest | { type: 'close' }, timeoutMs: number, signal?: AbortSignal): Promise<WireReply> {
     if (this.failure) throw this.failure;
     if (this.waiting) throw new Error('PdfWorker takes one request at a time');
     if (signal?.aborted) throw new PdfWorkerFailure('aborted', 'The request was abandoned');

@@ -1,7 +1,8 @@
+import { decodeSlots } from '../inspect/decode-slots';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import { encodeGray } from './encode-gray';
 import { DEFAULT_PAGE_TIMEOUT_MS, DEFAULT_VECTOR_DPI, PageRaster, RasterizeOptions } from './page-raster';
-import { PdfSource, PdfWorker } from './pdf-worker';
+import { PdfSource, PdfWorker, PdfWorkerSettings } from './pdf-worker';
 
 /**
  * PDF pages one at a time, rendered by pdf.js in a worker thread: a page's own text layer when it
@@ -9,14 +10,7 @@ import { PdfSource, PdfWorker } from './pdf-worker';
  * next page only when asked, so at most one page's pixels exist at a time.
  */
 export async function* rasterizePdfPages(source: string | Buffer, options: RasterizeOptions = {}): AsyncGenerator<PageRaster> {
-  // Bytes are copied to the worker (structured clone): the caller's buffer is left as it was.
-  const pdfSource: PdfSource = typeof source === 'string' ? { path: source } : { data: source };
-  const worker = new PdfWorker(pdfSource, {
-    maxPixelsPerPage: options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage,
-    vectorDpi: options.vectorDpi ?? DEFAULT_VECTOR_DPI,
-    minPageSidePixels: options.minPageSidePixels ?? DEFAULT_INGEST_LIMITS.minPageSidePixels,
-    maxPageAspectRatio: options.maxPageAspectRatio ?? DEFAULT_INGEST_LIMITS.maxPageAspectRatio,
-  });
+  const worker = new PdfWorker(pdfSourceOf(source), workerSettings(options));
   try {
     for (;;) {
       const reply = await worker.request({ type: 'next' }, options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
@@ -33,4 +27,51 @@ export async function* rasterizePdfPages(source: string | Buffer, options: Raste
   } finally {
     await worker.close();
   }
+}
+
+/**
+ * Page `page` (from 1) of a PDF alone, always as an image, even when it has a text layer (which
+ * rasterizePdfPages hands over as text, unrendered). The resolution is the one rasterizePdfPages
+ * renders an image page at: the embedded scan's own, else `vectorDpi` — so a page OCR'd from an
+ * image gets the very pixels (size and content) the OCR saw. pdf.js renders that page only, within
+ * `pageTimeoutMs`; the whole render and its encoding run in one of the process's decode slots, so
+ * that renders asked for by users stay as few at once as other decodes. Undefined when the PDF has
+ * no such page. When `signal` aborts, the worker thread is ended and this rejects with its reason.
+ */
+export async function rasterizePdfPage(
+  source: string | Buffer,
+  page: number,
+  options: RasterizeOptions = {},
+  signal?: AbortSignal,
+): Promise<PageRaster | undefined> {
+  return decodeSlots.run(async () => {
+    const worker = new PdfWorker(pdfSourceOf(source), workerSettings(options));
+    try {
+      const reply = await worker.request({ type: 'render', page }, options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS, signal);
+      if (reply.type === 'end') return undefined;
+      if (reply.type !== 'page' || !('image' in reply)) throw new Error(`Unexpected reply from the PDF worker: ${reply.type}`);
+      const { gray, width, height, dpi } = reply.image;
+      const pixels = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
+      return { page: reply.page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'), width, height, dpi } };
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason as Error;
+      throw error;
+    } finally {
+      await worker.close();
+    }
+  }, signal);
+}
+
+/** Bytes are copied to the worker (structured clone): the caller's buffer is left as it was. */
+function pdfSourceOf(source: string | Buffer): PdfSource {
+  return typeof source === 'string' ? { path: source } : { data: source };
+}
+
+function workerSettings(options: RasterizeOptions): PdfWorkerSettings {
+  return {
+    maxPixelsPerPage: options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage,
+    vectorDpi: options.vectorDpi ?? DEFAULT_VECTOR_DPI,
+    minPageSidePixels: options.minPageSidePixels ?? DEFAULT_INGEST_LIMITS.minPageSidePixels,
+    maxPageAspectRatio: options.maxPageAspectRatio ?? DEFAULT_INGEST_LIMITS.maxPageAspectRatio,
+  };
 }

@@ -54,6 +54,28 @@ export class GetVersionTextQuery extends Query<VersionText> implements AuditedRe
   }
 }
 
+/** One page of a version as a PNG (rasterizePage): the pixels OCR reads, whose word boxes fall on it. */
+export interface PageImage {
+  png: Buffer;
+  width: number;
+  height: number;
+  dpi: number;
+}
+
+export class GetPageImageQuery extends Query<PageImage> implements AuditedRead {
+  constructor(
+    readonly recordId: string,
+    readonly version: number,
+    /** From 1. */
+    readonly page: number,
+    readonly context: CommandContext & { purpose: PurposeOfUse },
+    /** The client gave up: the render stops. */
+    readonly signal?: AbortSignal,
+  ) {
+    super();
+  }
+}
+
 export interface RecordEventView {
   stream: string;
   position: number;

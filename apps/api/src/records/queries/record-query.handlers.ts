@@ -4,15 +4,20 @@ import { PhiCodec } from '@medrec/application';
 import { verifyChain } from '@medrec/crypto';
 import { DomainError, ExistingRecordState, foldRecord, recordAccessStream } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { isDocumentContentType } from '@medrec/ingest/inspect/document-content-type';
+import { rasterizePage } from '@medrec/ingest/rasterize/rasterize-page';
+import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { auditRecordRead } from '../audited-record-read';
 import { RecordContent } from '../record-content';
 import { LoadedRecord, RecordRepository } from '../record-repository';
 import { recordView } from '../record-view';
 import {
+  GetPageImageQuery,
   GetRecordEventsQuery,
   GetRecordQuery,
   GetVersionContentQuery,
   GetVersionTextQuery,
+  PageImage,
   RecordEventsView,
   VersionContent,
   VersionText,
@@ -85,6 +90,47 @@ export class GetVersionTextHandler implements IQueryHandler<GetVersionTextQuery>
       pages: stored.pages.map(({ page, text, confidence, source, words }) => ({ page, text, confidence, source, words })),
     };
   }
+}
+
+@QueryHandler(GetPageImageQuery)
+export class GetPageImageHandler implements IQueryHandler<GetPageImageQuery> {
+  constructor(
+    private readonly records: RecordRepository,
+    private readonly content: RecordContent,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Page `page` of the version, rendered as OCR renders it (rasterizePage, under the OCR's limits),
+   * a page with a PDF text layer included. A page beyond the version's page count answers 404 before
+   * anything is logged; otherwise the read is audited as a read of the content (`what: content`)
+   * before the content is decrypted.
+   */
+  async execute(query: GetPageImageQuery): Promise<PageImage> {
+    const loaded = await this.records.load(query.recordId);
+    const { state } = loaded;
+    if (state.status === 'active' || state.status === 'archived') {
+      const pages = state.versions.find((v) => v.version === query.version)?.content.pages;
+      if (typeof pages === 'number' && query.page > pages) throw noSuchPage(query.version, pages);
+    }
+    const read = await auditRecordRead(this.records, query.recordId, query.context, 'content', [query.version], loaded);
+    const { content } = read.state.versions.find((v) => v.version === query.version)!;
+    if (!isDocumentContentType(content.contentType)) throw new Error(`Cannot render content of type ${content.contentType}`);
+    const bytes = await this.content.read(query.recordId, content);
+    const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = this.config.limits;
+    const rendered = await rasterizePage(bytes, content.contentType, query.page, {
+      maxPixelsPerPage,
+      minPageSidePixels,
+      maxPageAspectRatio,
+      signal: query.signal,
+    });
+    if (!rendered) throw noSuchPage(query.version, content.pages);
+    return { png: rendered.png, width: rendered.width, height: rendered.height, dpi: rendered.dpi };
+  }
+}
+
+function noSuchPage(version: number, pages: number | null): DomainError {
+  return new DomainError('not-found', pages === null ? `Version ${version} has no such page` : `Version ${version} has ${pages} page(s): no such page`);
 }
 
 @QueryHandler(GetRecordEventsQuery)
