@@ -1357,6 +1357,8 @@ export interface operations {
             header: {
                 /** @description Roles: clerk, clinician, him, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
             };
             path: {
                 id: string;
