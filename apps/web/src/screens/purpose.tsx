@@ -24,9 +24,7 @@ export function PurposeForm({ onDone }: { onDone?: () => void }) {
 
   return (
     <form onSubmit={submit} className="card narrow" aria-labelledby="purpose-title">
-      <ScreenTitle id="purpose-title">
-        Why are you reading patient records?
-      </ScreenTitle>
+      <ScreenTitle id="purpose-title">Why are you reading patient records?</ScreenTitle>
       <p>Every read of patient data is recorded with its purpose.</p>
       <label htmlFor="purpose">Purpose of use</label>
       <select id="purpose" value={purpose} onChange={(e) => setPurpose(e.target.value as Purpose)} required>

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { api, authHeaders, expectOk } from '../api/client';
 import { ApiError, problemOf } from '../api/problem';
 import type { RecordView } from '../api/types';
@@ -34,6 +34,7 @@ function AmendForm({ record }: { record: RecordView }) {
   const [kind, setKind] = useState('correction');
   const [reason, setReason] = useState('');
   const [file, setFile] = useState<File | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<string | null>(null);
   const amend = useMutation({
@@ -57,6 +58,7 @@ function AmendForm({ record }: { record: RecordView }) {
       setDone(`Version ${answer.version} added. Version ${record.currentVersion} stays as it was.`);
       setReason('');
       setFile(null);
+      if (fileInput.current) fileInput.current.value = '';
       void refresh();
     },
     onError: () => setConfirming(false),

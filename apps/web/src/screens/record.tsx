@@ -52,9 +52,7 @@ export function RecordScreen() {
 
   return (
     <article className="record" aria-labelledby="record-title">
-      <ScreenTitle id="record-title">
-        {r.title}
-      </ScreenTitle>
+      <ScreenTitle id="record-title">{r.title}</ScreenTitle>
       <dl className="facts">
         <Fact term="Patient" value={r.patientName} />
         <Fact term="MRN" value={r.mrn} />

@@ -54,9 +54,7 @@ export function SearchScreen() {
 
   return (
     <section aria-labelledby="search-title">
-      <ScreenTitle id="search-title">
-        Search
-      </ScreenTitle>
+      <ScreenTitle id="search-title">Search</ScreenTitle>
       <form role="search" onSubmit={submit} className="search-form">
         <div className="search-box">
           <label htmlFor="q">Search records</label>

@@ -130,9 +130,7 @@ export function UploadScreen() {
 
   return (
     <section aria-labelledby="upload-title">
-      <ScreenTitle id="upload-title">
-        Upload scans
-      </ScreenTitle>
+      <ScreenTitle id="upload-title">Upload scans</ScreenTitle>
       <div className="drop-zone" onDragOver={(e) => e.preventDefault()} onDrop={drop}>
         <label htmlFor="files">Files</label>
         <input id="files" type="file" multiple accept={ACCEPT} onChange={(e) => e.target.files && add(e.target.files)} aria-describedby="files-help" />

@@ -26,9 +26,7 @@ export function UsersScreen() {
 
   return (
     <section aria-labelledby="users-title">
-      <ScreenTitle id="users-title">
-        Users
-      </ScreenTitle>
+      <ScreenTitle id="users-title">Users</ScreenTitle>
       <CreateUser onCreated={() => void queryClient.invalidateQueries({ queryKey: ['users'] })} />
       <h2>Accounts</h2>
       <ErrorMessage error={users.error ?? update.error} />

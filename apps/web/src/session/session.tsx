@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, expectOk, onUnauthorized, setCredentials } from '../api/client';
 import type { Me, Purpose, TokenAnswer } from '../api/types';
@@ -33,20 +34,30 @@ export function useSession(): SessionApi {
 
 /** The signed-in user: token in memory only, renewed before it expires, dropped on a 401. */
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [session, setSession] = useState<Session | null>(null);
+  const [session, setSessionState] = useState<Session | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const renewal = useRef<number | undefined>(undefined);
+  const current = useRef<Session | null>(null);
 
-  useEffect(() => {
-    setCredentials(session ? { token: session.token, purpose: session.purpose, justification: session.justification } : {});
-  }, [session]);
-
-  const end = useCallback((why: string | null) => {
-    window.clearTimeout(renewal.current);
-    setCredentials({});
-    setSession(null);
-    setNotice(why);
+  // The API client's credentials change with the session at once, before any screen renders and
+  // fetches with them (an effect would run after the children's first requests).
+  const setSession = useCallback((next: Session | null) => {
+    current.current = next;
+    setCredentials(next ? { token: next.token, purpose: next.purpose, justification: next.justification } : {});
+    setSessionState(next);
   }, []);
+
+  const queryClient = useQueryClient();
+  const end = useCallback(
+    (why: string | null) => {
+      window.clearTimeout(renewal.current);
+      setSession(null);
+      // Nothing read in this session stays in memory for the next user of the screen.
+      queryClient.clear();
+      setNotice(why);
+    },
+    [setSession, queryClient],
+  );
 
   useEffect(() => onUnauthorized(() => end('Your session has ended. Sign in again to continue.')), [end]);
 
@@ -56,20 +67,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const delay = Math.max(5_000, (expiryOf(session.token) - Date.now()) * (1 - RENEW_AT_REMAINING));
     renewal.current = window.setTimeout(() => {
       expectOk<TokenAnswer>(api.POST('/api/auth/token/renew'))
-        .then((answer) => setSession((current) => (current ? { ...current, token: answer.accessToken } : current)))
+        .then((answer) => current.current && setSession({ ...current.current, token: answer.accessToken }))
         .catch(() => end('Your session has ended. Sign in again to continue.'));
     }, delay);
     return () => window.clearTimeout(renewal.current);
-  }, [session, end]);
+  }, [session, end, setSession]);
 
-  const signIn = useCallback(async (username: string, password: string) => {
-    const answer = await expectOk<TokenAnswer>(api.POST('/api/auth/token', { body: { username, password } }));
-    setCredentials({ token: answer.accessToken });
-    const me = await expectOk<Me>(api.GET('/api/auth/me'));
-    setNotice(null);
-    // A single purpose needs no choice.
-    setSession({ me, token: answer.accessToken, ...(me.purposes.length === 1 && me.purposes[0] !== 'emergency' ? { purpose: me.purposes[0] } : {}) });
-  }, []);
+  const signIn = useCallback(
+    async (username: string, password: string) => {
+      const answer = await expectOk<TokenAnswer>(api.POST('/api/auth/token', { body: { username, password } }));
+      setCredentials({ token: answer.accessToken });
+      const me = await expectOk<Me>(api.GET('/api/auth/me'));
+      setNotice(null);
+      // A single purpose needs no choice.
+      setSession({ me, token: answer.accessToken, ...(me.purposes.length === 1 && me.purposes[0] !== 'emergency' ? { purpose: me.purposes[0] } : {}) });
+    },
+    [setSession],
+  );
 
   const signOut = useCallback(async () => {
     try {
@@ -79,9 +93,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, [end]);
 
-  const choosePurpose = useCallback((purpose: Purpose, justification?: string) => {
-    setSession((current) => (current ? { ...current, purpose, ...(purpose === 'emergency' ? { justification } : { justification: undefined }) } : current));
-  }, []);
+  const choosePurpose = useCallback(
+    (purpose: Purpose, justification?: string) => {
+      if (current.current) setSession({ ...current.current, purpose, justification: purpose === 'emergency' ? justification : undefined });
+    },
+    [setSession],
+  );
 
   const value = useMemo<SessionApi>(
     () => ({ session, notice, signIn, signOut, choosePurpose, can: (permission) => session?.me.permissions.includes(permission) ?? false }),

@@ -58,7 +58,7 @@ export function PageViewer(props: { recordId: string; version: VersionView; page
       </div>
       <ErrorMessage error={image.error} />
       {image.data && (
-        <div className="page-frame">
+        <div className="page-frame" role="region" aria-label={`Page ${page} image`} tabIndex={0}>
           <div className="page" style={{ width: `${zoom * 100}%` }}>
             <img
               src={image.data}

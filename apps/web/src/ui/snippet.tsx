@@ -18,7 +18,7 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** The words a snippet marks, for highlighting them on the page image. */
+/** The words a snippet marks (a marked phrase gives each of its words), for highlighting them on the page image. */
 export function markedWords(html: string): string[] {
-  return [...html.matchAll(/<mark>(.*?)<\/mark>/g)].map((m) => decodeEntities(m[1]));
+  return [...html.matchAll(/<mark>(.*?)<\/mark>/g)].flatMap((m) => decodeEntities(m[1]).split(/\s+/)).filter((w) => w !== '');
 }
