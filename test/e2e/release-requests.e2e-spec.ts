@@ -1,7 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import yauzl from 'yauzl';
-import type { CommandContext } from '@medrec/application';
-import { Actor } from '@medrec/domain';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { RecordRepository } from '../../apps/api/src/records/record-repository';
 import { headPosition } from './support/configured-app';
@@ -112,56 +110,25 @@ function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** A system context for record commands sent through the app's own record command path. */
-function himContext(): CommandContext {
-  const actor: Actor = { userId: 'u-him', username: 'him1', role: 'him' };
-  return { actor, correlationId: randomUUID(), at: new Date().toISOString() };
-}
-
 describe('a release request over two charts of one patient', () => {
   let charts: string[];
   let requestId: string;
-  let statementIds: { denial: string; disagreement: string };
+  let statementIds: { denial: string; disagreement: string; rebuttal: string };
 
   beforeAll(async () => {
     charts = [await uploadScan(scans[0]), await uploadScan(scans[1])];
     for (const id of charts) await waitForOcr(id);
-    // A denied amendment with the patient's disagreement, linked to the first chart through the record stream.
-    const records = t.app.get(RecordRepository, { strict: false });
-    const amendmentRequestId = randomUUID();
-    statementIds = { denial: randomUUID(), disagreement: randomUUID() };
-    const ctx = himContext();
-    await records.execute(
-      {
-        type: 'ReceiveAmendmentRequest',
-        recordId: charts[0],
-        actor: ctx.actor,
-        at: ctx.at,
-        requestId: amendmentRequestId,
-        requestedChange: 'Remove the allergy',
-        receivedAt: day(),
-        dueAt: day(60),
-      },
-      ctx,
-    );
-    for (const [kind, statement] of [
-      ['denial', 'The allergy was confirmed by testing.'],
-      ['disagreement', 'I have never had this allergy.'],
-    ] as const) {
-      await records.execute(
-        {
-          type: 'FileAmendmentStatement',
-          recordId: charts[0],
-          actor: ctx.actor,
-          at: ctx.at,
-          requestId: amendmentRequestId,
-          statementId: statementIds[kind],
-          kind,
-          statement,
-        },
-        ctx,
-      );
-    }
+    // The patient's amendment request for the first chart, denied; the patient's disagreement and HIM's rebuttal filed.
+    const amendment = await u.him.post('/api/amendment-requests', { recordId: charts[0], requestedChange: 'Remove the allergy', receivedAt: day() });
+    expect(amendment.status).toBe(201);
+    const amendmentId: string = amendment.body.id;
+    const steps = [
+      ['deny', { reason: 'The allergy was confirmed by testing.' }],
+      ['disagreement', { statement: 'I have never had this allergy.' }],
+      ['rebuttal', { statement: 'The skin test of 2023 stands.' }],
+    ] as const;
+    for (const [step, body] of steps) expect((await u.him.post(`/api/amendment-requests/${amendmentId}/${step}`, body)).status).toBe(200);
+    statementIds = { denial: `${amendmentId}-denial`, disagreement: `${amendmentId}-disagreement`, rebuttal: `${amendmentId}-rebuttal` };
   });
 
   it('is received, due 30 days later, and fulfilled with a package of originals, OCR texts, statements and a manifest', async () => {
@@ -201,8 +168,10 @@ describe('a release request over two charts of one patient', () => {
     expect(statements).toEqual([
       expect.objectContaining({ recordId: charts[0], statementKind: 'denial', statementId: statementIds.denial }),
       expect.objectContaining({ recordId: charts[0], statementKind: 'disagreement', statementId: statementIds.disagreement }),
+      expect.objectContaining({ recordId: charts[0], statementKind: 'rebuttal', statementId: statementIds.rebuttal }),
     ]);
     expect(entries.get(statements[1].path)!.toString('utf8')).toBe('I have never had this allergy.');
+    expect(entries.get(statements[2].path)!.toString('utf8')).toBe('The skin test of 2023 stands.');
     // Every file listed, and nothing else.
     expect([...entries.keys()].sort()).toEqual([...manifest.files.map((f: { path: string }) => f.path), 'manifest.json'].sort());
   });
