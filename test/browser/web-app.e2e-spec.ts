@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, PASSWORD, startApp, TestApp, usersByRole } from '../e2e/support/harness';
+import { ADMIN_PASSWORD, PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from '../e2e/support/harness';
 import { BAD_INPUTS, SCANS } from '../e2e/support/fixtures';
 import { accessibilityViolations, browserTestsUnavailable, launchBrowser, newPage, screenshot } from './support/browser';
 
@@ -30,9 +30,12 @@ describeInBrowser('the web app in a browser', () => {
   let browser: Browser;
   let recordPath = '';
 
+  let users: Awaited<ReturnType<typeof usersByRole>>;
+  const clients = async () => users;
+
   beforeAll(async () => {
     t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true' });
-    await usersByRole(t.baseUrl);
+    users = await usersByRole(t.baseUrl);
     browser = await launchBrowser();
   }, 60_000);
 
@@ -167,6 +170,66 @@ describeInBrowser('the web app in a browser', () => {
     await history.getByText(/Version 2 \(correction\)/).waitFor();
     expect(await page.getByRole('table').first().getByRole('row').count()).toBe(3);
     await expectAccessible(page, '09-history');
+  });
+
+  it('an archivist runs a disposal batch to its certificate: due list, dry run with the held record excluded, approval by a second archivist, execution', async () => {
+    const u = await clients();
+    const due: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await u.clerk.request('POST', '/api/records', {
+        form: recordForm({ mrn: 'MRN-31337', encounterDate: '2001-02-03', title: `Old note ${i}` }),
+      });
+      expect(res.status).toBe(201);
+      due.push(res.body.id);
+    }
+    const hold = await u.legal.post(`/api/records/${due[2]}/holds`, { matter: 'Doe v. General Hospital', reason: 'Litigation' });
+    expect(hold.status).toBe(201);
+
+    const { page } = await newPage(browser);
+    await page.goto(`${t.baseUrl}/disposal`);
+    await signIn(page, 'archivist1');
+    await page.getByRole('button', { name: 'Show due records' }).click();
+    await page.getByText(/records due, 1 of them held\./).waitFor();
+    await page.getByLabel('Retention authority').fill('State schedule GS-4 item 12');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText('The batch would destroy 2 records; 1 are excluded.').waitFor();
+    await page.getByText(`${due[2]}: under legal hold (Doe v. General Hospital)`).waitFor();
+    await expectAccessible(page, '11-disposal-dry-run');
+    await page.getByRole('button', { name: 'Propose this batch…' }).click();
+    await page.getByRole('dialog', { name: 'Propose this disposal batch?' }).getByRole('button', { name: 'Propose the batch' }).click();
+    await page.getByText('You proposed this batch: someone else must approve it.').waitFor();
+    const batchUrl = page.url();
+    expect(await page.getByRole('button', { name: 'Approve…' }).count()).toBe(0);
+
+    const second = (await newPage(browser)).page;
+    await second.goto(batchUrl);
+    await signIn(second, 'archivist2');
+    await second.getByRole('button', { name: 'Approve…' }).click();
+    await second.getByRole('dialog', { name: 'Approve this disposal batch?' }).getByRole('button', { name: 'Approve the batch' }).click();
+    await second.getByText('archivist2', { exact: true }).waitFor();
+
+    await page.reload();
+    await signIn(page, 'archivist1');
+    await page.getByRole('button', { name: 'Execute…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Destroy these records now?' });
+    expect(await confirm.textContent()).toContain('cannot be read or reconstructed');
+    await confirm.getByRole('button', { name: 'Destroy 2 records' }).click();
+    await page.getByText('2 records destroyed, 0 skipped. The certificate of destruction is issued.').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Prepare the certificate (PDF)' }).first().click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Save the certificate (PDF)' }).first().click()]);
+    const pdf = await download.createReadStream().then(
+      (stream) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => resolve(Buffer.concat(chunks)));
+          stream.on('error', reject);
+        }),
+    );
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await expectAccessible(page, '12-disposal-executed');
+    for (const id of due.slice(0, 2)) expect((await u.clinician.get(`/api/records/${id}`, purpose('treatment'))).status).toBe(410);
+    expect((await u.clinician.get(`/api/records/${due[2]}`, purpose('treatment'))).status).toBe(200);
   });
 
   it('an admin manages users; the screens a role may not use are not offered', async () => {

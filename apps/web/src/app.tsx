@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/problem';
+import { DisposalScreen } from './screens/disposal';
 import { RecordScreen } from './screens/record';
 import { SearchScreen } from './screens/search';
 import { SignInScreen } from './screens/sign-in';
@@ -58,6 +59,7 @@ function Screens() {
             </NeedsPurpose>
           }
         />
+        <Route path="/disposal" element={<DisposalScreen />} />
         <Route path="/users" element={<UsersScreen />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -8,6 +8,7 @@ import { PURPOSES } from './labels';
 export const SCREENS = [
   { path: '/upload', label: 'Upload', permission: 'records.create' },
   { path: '/search', label: 'Search', permission: 'search' },
+  { path: '/disposal', label: 'Disposal', permission: 'disposal.list' },
   { path: '/users', label: 'Users', permission: 'users.list' },
 ] as const;
 
