@@ -49,10 +49,23 @@ async function uploadScan(scan: ScanFixture): Promise<string> {
   return res.body.id;
 }
 
+/**
+ * A record whose text recognition (OCR runs in process here) has finished and whose last event is
+ * written, so that no background append lands inside a later "nothing appended" check.
+ */
 async function tinyRecord(mrn: string): Promise<string> {
   const res = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn, title: `Note ${++seq}` }) });
   if (res.status !== 201) throw new Error(`fixture record: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
+  const id: string = res.body.id;
+  const deadline = Date.now() + 90_000;
+  while ((await u.clerk.get(`/api/records/${id}/status`)).body.versions?.some((v: { ocr: { status: string } }) => v.ocr.status === 'pending')) {
+    if (Date.now() > deadline) throw new Error(`OCR of ${id} still pending`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (let last = -1, head = await headPosition(t.baseUrl); head !== last; last = head, head = await headPosition(t.baseUrl)) {
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return id;
 }
 
 async function waitForOcr(id: string, timeoutMs = 90_000): Promise<void> {
