@@ -206,7 +206,7 @@ describeInBrowser('the web app in a browser', () => {
     await signIn(second, 'archivist2');
     await second.getByRole('button', { name: 'Approve…' }).click();
     await second.getByRole('dialog', { name: 'Approve this disposal batch?' }).getByRole('button', { name: 'Approve the batch' }).click();
-    await second.getByText('archivist2', { exact: true }).waitFor();
+    await second.locator('#main dd').getByText('archivist2', { exact: true }).waitFor();
 
     await page.reload();
     await signIn(page, 'archivist1');
@@ -253,6 +253,7 @@ describeInBrowser('the web app in a browser', () => {
     const focused = async () => ((await page.locator(':focus').count()) > 0 ? ((await page.locator(':focus').textContent()) ?? '') : '');
     const focusedId = () => page.locator(':focus').getAttribute('id');
     // The username field has the focus on arrival.
+    await page.locator('#username:focus').waitFor();
     await page.keyboard.type('clinician1');
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);

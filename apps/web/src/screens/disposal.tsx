@@ -4,8 +4,9 @@ import { useSearchParams } from 'react-router';
 import { api, expectOk, fetchBlob } from '../api/client';
 import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
+import { DocumentTypeSelect } from '../ui/document-type-select';
 import { ErrorMessage } from '../ui/error-message';
-import { DOCUMENT_TYPES, documentTypeLabel, formatDate } from '../ui/labels';
+import { documentTypeLabel, formatDate } from '../ui/labels';
 import { ScreenTitle } from '../ui/screen-title';
 
 interface DueRecord {
@@ -116,15 +117,7 @@ function DueList() {
       >
         <label htmlFor="due-as-of">Due as of</label>
         <input id="due-as-of" type="date" value={asOf} onChange={(e) => setAsOf(e.target.value)} required />
-        <label htmlFor="due-type">Document type</label>
-        <select id="due-type" value={documentType} onChange={(e) => setDocumentType(e.target.value)}>
-          <option value="">Any</option>
-          {Object.entries(DOCUMENT_TYPES).map(([code, label]) => (
-            <option key={code} value={code}>
-              {label}
-            </option>
-          ))}
-        </select>
+        <DocumentTypeSelect id="due-type" value={documentType} onChange={setDocumentType} empty="Any" />
         <button type="submit">Show due records</button>
       </form>
       <ErrorMessage error={due.error} />
@@ -202,15 +195,7 @@ function ProposeBatch({ onProposed }: { onProposed: (id: string) => void }) {
         <div className="inline-form">
           <label htmlFor="batch-as-of">Due as of</label>
           <input id="batch-as-of" type="date" value={asOf} onChange={(e) => setAsOf(e.target.value)} required />
-          <label htmlFor="batch-type">Document type</label>
-          <select id="batch-type" value={documentType} onChange={(e) => setDocumentType(e.target.value)}>
-            <option value="">Any</option>
-            {Object.entries(DOCUMENT_TYPES).map(([code, label]) => (
-              <option key={code} value={code}>
-                {label}
-              </option>
-            ))}
-          </select>
+          <DocumentTypeSelect id="batch-type" value={documentType} onChange={setDocumentType} empty="Any" />
         </div>
         <label htmlFor="batch-authority">Retention authority</label>
         <input id="batch-authority" value={authority} onChange={(e) => setAuthority(e.target.value)} required maxLength={500} size={60} />

@@ -4,8 +4,9 @@ import { Link, useSearchParams } from 'react-router';
 import { api, expectOk, purposeHeader } from '../api/client';
 import type { SearchAnswer, SearchHit } from '../api/types';
 import { ScreenTitle } from '../ui/screen-title';
+import { DocumentTypeSelect } from '../ui/document-type-select';
 import { ErrorMessage } from '../ui/error-message';
-import { DOCUMENT_TYPES, documentTypeLabel, formatDate } from '../ui/labels';
+import { documentTypeLabel, formatDate } from '../ui/labels';
 import { Snippet } from '../ui/snippet';
 
 const FILTERS = ['q', 'mrn', 'documentType', 'from', 'to'] as const;
@@ -68,15 +69,12 @@ export function SearchScreen() {
             <input id="mrn" value={draft.mrn} onChange={set('mrn')} />
           </div>
           <div>
-            <label htmlFor="documentType">Document type</label>
-            <select id="documentType" value={draft.documentType} onChange={set('documentType')}>
-              <option value="">Any</option>
-              {Object.entries(DOCUMENT_TYPES).map(([code, label]) => (
-                <option key={code} value={code}>
-                  {label}
-                </option>
-              ))}
-            </select>
+            <DocumentTypeSelect
+              id="documentType"
+              value={draft.documentType}
+              onChange={(value) => setDraft((d) => ({ ...d, documentType: value }))}
+              empty="Any"
+            />
           </div>
           <div>
             <label htmlFor="from">From</label>

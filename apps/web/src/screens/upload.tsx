@@ -1,9 +1,9 @@
+import { DocumentTypeSelect } from '../ui/document-type-select';
 import { ScreenTitle } from '../ui/screen-title';
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import { api, expectOk } from '../api/client';
 import { ApiError } from '../api/problem';
-import { DOCUMENT_TYPES } from '../ui/labels';
 import { EMPTY_FIELDS, manifestRows, missingFields, type RecordFields } from '../upload/fields';
 import { sendUpload } from '../upload/send-upload';
 
@@ -197,15 +197,13 @@ function UploadItem({ item, index, onChange, onRemove }: { item: Item; index: nu
             <input id={id('dateOfBirth')} type="date" value={item.fields.dateOfBirth} onChange={set('dateOfBirth')} required />
           </div>
           <div>
-            <label htmlFor={id('documentType')}>Document type</label>
-            <select id={id('documentType')} value={item.fields.documentType} onChange={set('documentType')} required>
-              <option value="">Choose…</option>
-              {Object.entries(DOCUMENT_TYPES).map(([code, label]) => (
-                <option key={code} value={code}>
-                  {label}
-                </option>
-              ))}
-            </select>
+            <DocumentTypeSelect
+              id={id('documentType')}
+              value={item.fields.documentType}
+              onChange={(value) => onChange({ ...item.fields, documentType: value })}
+              empty="Choose…"
+              required
+            />
           </div>
           <div>
             <label htmlFor={id('title')}>Title</label>
