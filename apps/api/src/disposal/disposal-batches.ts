@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
@@ -26,6 +27,7 @@ import {
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
 import { RecordRepository } from '../records/record-repository';
+import { collectStageTimes, StageTimes, timed } from '../timing/stage-times';
 
 export interface DisposalProposal {
   asOf: string;
@@ -69,6 +71,8 @@ export const certificateSha256 = (certificate: Certificate): string => createHas
  */
 @Injectable()
 export class DisposalBatches {
+  private readonly logger = new Logger(DisposalBatches.name);
+
   constructor(
     private readonly eventSourced: EventSourcedRunner,
     private readonly records: RecordRepository,
@@ -131,75 +135,20 @@ export class DisposalBatches {
    * one certificate. An executed batch answers its result again.
    */
   async execute(batchId: string, context: CommandContext) {
-    const stream = disposalStream(batchId);
     let loaded = await this.load(batchId);
-    const run = (command: Parameters<typeof disposalDecider.decide>[0]) =>
-      this.eventSourced.run({ stream, keyId: stream, decider: disposalDecider, command, context, since: loaded });
     const batch0 = loaded.state;
     if (batch0.status === 'absent') throw new DomainError('not-found', 'No such disposal batch');
     if (batch0.status === 'proposed') throw new DomainError('conflict', 'The disposal batch has not been approved');
     if (batch0.status !== 'executed') {
-      const approvalEvent = loaded.events.find((e) => e.event.type === 'DisposalBatchApproved')!.stored;
-      const approver: Actor = {
-        userId: typeof approvalEvent.metadata.actorId === 'string' ? approvalEvent.metadata.actorId : '',
-        username: batch0.approvedBy!,
-        role: batch0.approverRole!,
-      };
-      const pending = pendingRecords(batch0);
-      for (let i = 0; i < pending.length; i += EXECUTION_CHUNK) {
-        const chunk = pending.slice(i, i + EXECUTION_CHUNK);
-        const batch = loaded.state as DisposalBatch;
-        const skipped: SkippedRecord[] = [];
-        const toDestroy: string[] = [];
-        const prepared: DisposedRecord[] = [];
-        // Loaded in parallel (distinct streams), classified in the batch's order.
-        const states = await mapConcurrently(chunk, RECORDS_AT_ONCE, async (recordId) => (await this.records.load(recordId)).state);
-        for (const [index, recordId] of chunk.entries()) {
-          const state = states[index];
-          if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
-          else if (state.status === 'destroyed') {
-            if (state.tombstone?.batchId === batchId && batch.prepared[recordId]) toDestroy.push(recordId);
-            else skipped.push({ recordId, reason: 'already-destroyed' });
-          } else if (state.holds.length > 0) skipped.push({ recordId, reason: 'held', matter: mattersOf(state) });
-          else {
-            toDestroy.push(recordId);
-            if (!batch.prepared[recordId]) prepared.push(disposedRecord(state));
-          }
-        }
-        if (prepared.length > 0)
-          loaded = await this.advance(
-            batchId,
-            await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }),
-            loaded,
-          );
-        // Each record's own stream, key and objects: destroyed a few at a time (the event store
-        // commits their appends together), outcomes kept in the batch's order.
-        const destroyed: string[] = [];
-        const outcomes = await mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) =>
-          this.destroyRecord(recordId, batch, approver, approvalEvent.id, context),
-        );
-        for (const [index, outcome] of outcomes.entries()) {
-          if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
-          else skipped.push(outcome);
-        }
-        const at = new Date().toISOString();
-        loaded = await this.advance(batchId, await run({ type: 'RecordDisposalOutcomes', batchId, actor: context.actor, at, destroyed, skipped }), loaded);
-      }
-      const batch = loaded.state as DisposalBatch;
-      const issue = { certificateId: randomUUID(), facility: this.config.facilityName, issuedAt: new Date().toISOString() };
-      const sha256 = certificateSha256(certificateOf(batch, issue));
-      loaded = await this.advance(
-        batchId,
-        await run({
-          type: 'CompleteDisposal',
-          batchId,
-          actor: context.actor,
-          at: issue.issuedAt,
-          certificateId: issue.certificateId,
-          facility: issue.facility,
-          sha256,
-        }),
-        loaded,
+      const times = new StageTimes();
+      const started = performance.now();
+      const loopBefore = performance.eventLoopUtilization();
+      loaded = await collectStageTimes(times, () => this.executePending(batchId, loaded, context));
+      const done = loaded.state as DisposalBatch;
+      // Ids and counts only: where the time went, for tuning (bench:disposal reads this line).
+      this.logger.log(
+        `Disposal batch ${batchId} executed: ${done.destroyed.length} destroyed, ${done.skipped.length} skipped in ${Math.round(performance.now() - started)} ms; ` +
+          `event loop ${Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100)}% busy; stages ${JSON.stringify(times)}`,
       );
     }
     const done = loaded.state as DisposalBatch;
@@ -210,6 +159,75 @@ export class DisposalBatches {
       certificateId: done.certificate!.certificateId,
       position: this.readModels.position(),
     };
+  }
+
+  /** execute() of an approved batch: its pending records chunk by chunk, then the certificate. */
+  private async executePending(batchId: string, loaded: LoadedBatch, context: CommandContext): Promise<LoadedBatch> {
+    const stream = disposalStream(batchId);
+    const run = (command: Parameters<typeof disposalDecider.decide>[0]) =>
+      this.eventSourced.run({ stream, keyId: stream, decider: disposalDecider, command, context, since: loaded });
+    const batch0 = loaded.state as DisposalBatch;
+    const approvalEvent = loaded.events.find((e) => e.event.type === 'DisposalBatchApproved')!.stored;
+    const approver: Actor = {
+      userId: typeof approvalEvent.metadata.actorId === 'string' ? approvalEvent.metadata.actorId : '',
+      username: batch0.approvedBy!,
+      role: batch0.approverRole!,
+    };
+    const pending = pendingRecords(batch0);
+    for (let i = 0; i < pending.length; i += EXECUTION_CHUNK) {
+      const chunk = pending.slice(i, i + EXECUTION_CHUNK);
+      const batch = loaded.state as DisposalBatch;
+      const skipped: SkippedRecord[] = [];
+      const toDestroy: string[] = [];
+      const prepared: DisposedRecord[] = [];
+      // Loaded in parallel (distinct streams), classified in the batch's order.
+      const states = await timed('classify-load', () => mapConcurrently(chunk, RECORDS_AT_ONCE, async (recordId) => (await this.records.load(recordId)).state));
+      for (const [index, recordId] of chunk.entries()) {
+        const state = states[index];
+        if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
+        else if (state.status === 'destroyed') {
+          if (state.tombstone?.batchId === batchId && batch.prepared[recordId]) toDestroy.push(recordId);
+          else skipped.push({ recordId, reason: 'already-destroyed' });
+        } else if (state.holds.length > 0) skipped.push({ recordId, reason: 'held', matter: mattersOf(state) });
+        else {
+          toDestroy.push(recordId);
+          if (!batch.prepared[recordId]) prepared.push(disposedRecord(state));
+        }
+      }
+      if (prepared.length > 0)
+        loaded = await timed('prepare-append', async () =>
+          this.advance(batchId, await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }), loaded),
+        );
+      // Each record's own stream, key and objects: destroyed a few at a time (the event store
+      // commits their appends together), outcomes kept in the batch's order.
+      const destroyed: string[] = [];
+      const outcomes = await timed('destroy-records', () =>
+        mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) => this.destroyRecord(recordId, batch, approver, approvalEvent.id, context)),
+      );
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
+        else skipped.push(outcome);
+      }
+      const at = new Date().toISOString();
+      loaded = await timed('outcomes-append', async () =>
+        this.advance(batchId, await run({ type: 'RecordDisposalOutcomes', batchId, actor: context.actor, at, destroyed, skipped }), loaded),
+      );
+    }
+    return timed('complete', async () => {
+      const batch = loaded.state as DisposalBatch;
+      const issue = { certificateId: randomUUID(), facility: this.config.facilityName, issuedAt: new Date().toISOString() };
+      const sha256 = certificateSha256(certificateOf(batch, issue));
+      const completed = await run({
+        type: 'CompleteDisposal',
+        batchId,
+        actor: context.actor,
+        at: issue.issuedAt,
+        certificateId: issue.certificateId,
+        facility: issue.facility,
+        sha256,
+      });
+      return this.advance(batchId, completed, loaded);
+    });
   }
 
   /** The certificate, re-derived from the batch's events and checked against the SHA-256 appended when it was issued. */
@@ -230,7 +248,7 @@ export class DisposalBatches {
 
   /** The approver's approval (once) then the destruction, through the record decider; a hold that stands now wins. */
   private async destroyRecord(recordId: string, batch: DisposalBatch, approver: Actor, approvalEventId: string, context: CommandContext) {
-    const { state } = await this.records.load(recordId);
+    const { state } = await timed('record:load', () => this.records.load(recordId));
     if (state.status === 'destroyed') return 'destroyed' as const;
     if (state.status === 'absent') return { recordId, reason: 'unknown' as const };
     if (state.holds.length > 0) return { recordId, reason: 'held' as const, matter: mattersOf(state) };
@@ -240,30 +258,34 @@ export class DisposalBatches {
     );
     try {
       if (!standing) {
-        await this.records.execute(
-          {
-            type: 'ApproveDestruction',
-            recordId,
-            actor: approver,
-            at: new Date().toISOString(),
-            approvalId: randomUUID(),
-            authority: batch.authority,
-            batchId: batch.batchId,
-          },
-          { ...context, actor: approver, causationId: approvalEventId },
+        await timed('record:approve', () =>
+          this.records.execute(
+            {
+              type: 'ApproveDestruction',
+              recordId,
+              actor: approver,
+              at: new Date().toISOString(),
+              approvalId: randomUUID(),
+              authority: batch.authority,
+              batchId: batch.batchId,
+            },
+            { ...context, actor: approver, causationId: approvalEventId },
+          ),
         );
       }
-      await this.records.execute(
-        {
-          type: 'DestroyRecord',
-          recordId,
-          actor: context.actor,
-          at: new Date().toISOString(),
-          authority: batch.authority,
-          approvedBy: approver.username,
-          batchId: batch.batchId,
-        },
-        context,
+      await timed('record:destroy', () =>
+        this.records.execute(
+          {
+            type: 'DestroyRecord',
+            recordId,
+            actor: context.actor,
+            at: new Date().toISOString(),
+            authority: batch.authority,
+            approvedBy: approver.username,
+            batchId: batch.batchId,
+          },
+          context,
+        ),
       );
       return 'destroyed' as const;
     } catch (error) {

@@ -14,6 +14,7 @@ import {
   RecordState,
   recordStream,
 } from '@medrec/domain';
+import { timed } from '../timing/stage-times';
 
 export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
 
@@ -88,8 +89,8 @@ export class RecordRepository {
    */
   async shred(recordId: string): Promise<void> {
     const keyDestroyed = !(await this.keys.isDestroyed(recordId));
-    if (keyDestroyed) await this.keys.destroy(recordId);
-    const removed = await this.blobs.deletePrefix(recordBlobPrefix(recordId));
+    if (keyDestroyed) await timed('shred:key-destroy', () => this.keys.destroy(recordId));
+    const removed = await timed('shred:blob-delete', () => this.blobs.deletePrefix(recordBlobPrefix(recordId)));
     if (keyDestroyed || removed > 0) {
       this.logger.log(`Record ${recordId} shredded: data key ${keyDestroyed ? 'destroyed' : 'already gone'}, ${removed} stored object(s) deleted`);
     }
