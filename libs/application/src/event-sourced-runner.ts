@@ -1,4 +1,5 @@
 import { eventHash, GENESIS } from '@medrec/crypto';
+import { fold } from '@medrec/domain';
 import { EventMetadata, EventStore, ExpectedRevision, NewEvent, StoredEvent, uuidv7, WrongExpectedRevisionError } from '@medrec/event-store';
 import type { CommandContext } from './command-context';
 import type { Decider, DomainEvent } from './decider';
@@ -68,8 +69,11 @@ export class EventSourcedRunner {
     const stored = await this.store.readStream(stream, { fromRevision });
     if (since && stored.length === 0) return since;
     const decoded = keyId ? await this.codec.decodeAll<Event>(keyId, stored) : stored.map((s) => plain<Event>(s));
-    let state = since ? since.state : decider.initialState();
-    for (const { event } of decoded) state = decider.evolve(state, event);
+    const state = fold(
+      decider,
+      since ? since.state : decider.initialState(),
+      decoded.map((d) => d.event),
+    );
     const last = stored[stored.length - 1];
     return {
       state,
@@ -90,8 +94,7 @@ export class EventSourcedRunner {
 
     const expected: ExpectedRevision = loaded.revision ?? 'no_stream';
     const result = await this.appendChained(stream, keyId, decided, context, expected, loaded.lastHash);
-    let state = loaded.state;
-    for (const event of decided) state = decider.evolve(state, event);
+    const state = fold(decider, loaded.state, decided);
     return { state, revision: result.nextRevision, position: result.position, appended: result.appended };
   }
 
