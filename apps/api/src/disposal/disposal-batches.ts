@@ -26,8 +26,9 @@ import {
 } from '@medrec/domain';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
+import { mapConcurrently } from '../common/map-concurrently';
 import { RecordRepository } from '../records/record-repository';
-import { collectStageTimes, StageTimes, timed } from '../timing/stage-times';
+import { collectStageTimes, StageTimes, timed } from '../common/stage-times';
 
 export interface DisposalProposal {
   asOf: string;
@@ -43,19 +44,6 @@ const EXECUTION_CHUNK = 100;
 /** Records of a chunk loaded or destroyed at once (each on its own stream). */
 const RECORDS_AT_ONCE = 8;
 
-/** `fn` over the items, at most `limit` at a time; the results in the items' order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 const DUE_PAGE = 500;
 
 /** The SHA-256 of a certificate's canonical JSON (the key order certificateOf builds). */
@@ -198,12 +186,20 @@ export class DisposalBatches {
         loaded = await timed('prepare-append', async () =>
           this.advance(batchId, await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }), loaded),
         );
-      // Each record's own stream, key and objects: destroyed a few at a time (the event store
-      // commits their appends together), outcomes kept in the batch's order.
+      // Each record's own stream: destroyed a few at a time (the event store commits their appends
+      // together), outcomes kept in the batch's order. Then the chunk's keys and objects are
+      // shredded together (one key-store write and WAL truncation), even when a record failed,
+      // and before any outcome says destroyed.
       const destroyed: string[] = [];
-      const outcomes = await timed('destroy-records', () =>
-        mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) => this.destroyRecord(recordId, batch, approver, approvalEvent.id, context)),
-      );
+      const unshredded: string[] = [];
+      let outcomes: Awaited<ReturnType<DisposalBatches['destroyRecord']>>[];
+      try {
+        outcomes = await timed('destroy-records', () =>
+          mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) => this.destroyRecord(recordId, batch, approver, approvalEvent.id, context, unshredded)),
+        );
+      } finally {
+        await timed('shred', () => this.records.shredAll(unshredded));
+      }
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
         else skipped.push(outcome);
@@ -247,7 +243,15 @@ export class DisposalBatches {
   }
 
   /** The approver's approval (once) then the destruction, through the record decider; a hold that stands now wins. */
-  private async destroyRecord(recordId: string, batch: DisposalBatch, approver: Actor, approvalEventId: string, context: CommandContext) {
+  private async destroyRecord(
+    recordId: string,
+    batch: DisposalBatch,
+    approver: Actor,
+    approvalEventId: string,
+    context: CommandContext,
+    /** Records destroyed here, for the caller to shred. */
+    unshredded: string[],
+  ) {
     const { state } = await timed('record:load', () => this.records.load(recordId));
     if (state.status === 'destroyed') return 'destroyed' as const;
     if (state.status === 'absent') return { recordId, reason: 'unknown' as const };
@@ -285,8 +289,11 @@ export class DisposalBatches {
             batchId: batch.batchId,
           },
           context,
+          undefined,
+          { deferShred: true },
         ),
       );
+      unshredded.push(recordId);
       return 'destroyed' as const;
     } catch (error) {
       // A hold placed at this very moment: the record decider refuses, the hold wins.

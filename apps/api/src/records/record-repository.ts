@@ -14,9 +14,13 @@ import {
   RecordState,
   recordStream,
 } from '@medrec/domain';
-import { timed } from '../timing/stage-times';
+import { mapConcurrently } from '../common/map-concurrently';
+import { timed } from '../common/stage-times';
 
 export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
+
+/** Records whose stored content shredAll deletes at once. */
+const BLOB_DELETES_AT_ONCE = 8;
 
 /** Records' streams: load and fold, run commands, log accesses, finish crypto-shredding. */
 @Injectable()
@@ -58,7 +62,17 @@ export class RecordRepository {
     return loaded;
   }
 
-  async execute(command: RecordCommand, context: CommandContext, expectedRevision?: number): Promise<RunResult<RecordState>> {
+  /**
+   * Runs a command on the record's stream. A RecordDestroyed it appends is shredded at once, unless
+   * `deferShred`: then the caller shreds it (shredAll, with others) before it reports it destroyed;
+   * until then any load of the record shreds it.
+   */
+  async execute(
+    command: RecordCommand,
+    context: CommandContext,
+    expectedRevision?: number,
+    options: { deferShred?: boolean } = {},
+  ): Promise<RunResult<RecordState>> {
     const since = this.cache.get(command.recordId);
     this.cache.delete(command.recordId);
     const result = await this.eventSourced.run({
@@ -70,7 +84,7 @@ export class RecordRepository {
       expectedRevision,
       since,
     });
-    if (result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
+    if (!options.deferShred && result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
       await this.shred(command.recordId);
     }
     return result;
@@ -88,11 +102,27 @@ export class RecordRepository {
    * cannot leave the key or the content behind for long.
    */
   async shred(recordId: string): Promise<void> {
-    const keyDestroyed = !(await this.keys.isDestroyed(recordId));
-    if (keyDestroyed) await timed('shred:key-destroy', () => this.keys.destroy(recordId));
-    const removed = await timed('shred:blob-delete', () => this.blobs.deletePrefix(recordBlobPrefix(recordId)));
-    if (keyDestroyed || removed > 0) {
-      this.logger.log(`Record ${recordId} shredded: data key ${keyDestroyed ? 'destroyed' : 'already gone'}, ${removed} stored object(s) deleted`);
+    await this.shredAll([recordId]);
+  }
+
+  /**
+   * shred() of several records: their data keys destroyed together (one key-store transaction and
+   * WAL truncation), then their stored content deleted a few records at a time.
+   */
+  async shredAll(recordIds: readonly string[]): Promise<void> {
+    const live: string[] = [];
+    for (const recordId of recordIds) if (!(await this.keys.isDestroyed(recordId))) live.push(recordId);
+    if (live.length > 0) await timed('shred:key-destroy', () => this.keys.destroyAll(live));
+    const keyDestroyed = new Set(live);
+    const removed = await timed('shred:blob-delete', () =>
+      mapConcurrently(recordIds, BLOB_DELETES_AT_ONCE, (recordId) => this.blobs.deletePrefix(recordBlobPrefix(recordId))),
+    );
+    for (const [index, recordId] of recordIds.entries()) {
+      if (keyDestroyed.has(recordId) || removed[index] > 0) {
+        this.logger.log(
+          `Record ${recordId} shredded: data key ${keyDestroyed.has(recordId) ? 'destroyed' : 'already gone'}, ${removed[index]} stored object(s) deleted`,
+        );
+      }
     }
   }
 
