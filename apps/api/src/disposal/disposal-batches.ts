@@ -24,6 +24,7 @@ import {
   SkippedRecord,
   validateDisposalProposal,
 } from '@medrec/domain';
+import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
 import { mapConcurrently } from '../common/map-concurrently';
@@ -162,52 +163,76 @@ export class DisposalBatches {
       role: batch0.approverRole!,
     };
     const pending = pendingRecords(batch0);
-    for (let i = 0; i < pending.length; i += EXECUTION_CHUNK) {
-      const chunk = pending.slice(i, i + EXECUTION_CHUNK);
-      const batch = loaded.state as DisposalBatch;
-      const skipped: SkippedRecord[] = [];
-      const toDestroy: string[] = [];
-      const prepared: DisposedRecord[] = [];
-      // Loaded in parallel (distinct streams), classified in the batch's order.
-      const states = await timed('classify-load', () => mapConcurrently(chunk, RECORDS_AT_ONCE, async (recordId) => (await this.records.load(recordId)).state));
-      for (const [index, recordId] of chunk.entries()) {
-        const state = states[index];
-        if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
-        else if (state.status === 'destroyed') {
-          if (state.tombstone?.batchId === batchId && batch.prepared[recordId]) toDestroy.push(recordId);
-          else skipped.push({ recordId, reason: 'already-destroyed' });
-        } else if (state.holds.length > 0) skipped.push({ recordId, reason: 'held', matter: mattersOf(state) });
-        else {
-          toDestroy.push(recordId);
-          if (!batch.prepared[recordId]) prepared.push(disposedRecord(state));
-        }
-      }
-      if (prepared.length > 0)
-        loaded = await timed('prepare-append', async () =>
-          this.advance(batchId, await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }), loaded),
-        );
-      // Each record's own stream: destroyed a few at a time (the event store commits their appends
-      // together), outcomes kept in the batch's order. Then the chunk's keys and objects are
-      // shredded together (one key-store write and WAL truncation), even when a record failed,
-      // and before any outcome says destroyed.
-      const destroyed: string[] = [];
-      const unshredded: string[] = [];
-      let outcomes: Awaited<ReturnType<DisposalBatches['destroyRecord']>>[];
-      try {
-        outcomes = await timed('destroy-records', () =>
-          mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) => this.destroyRecord(recordId, batch, approver, approvalEvent.id, context, unshredded)),
-        );
-      } finally {
-        await timed('shred', () => this.records.shredAll(unshredded));
-      }
-      for (const [index, outcome] of outcomes.entries()) {
-        if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
-        else skipped.push(outcome);
-      }
+    // A chunk whose records are destroyed and keys gone, its content still being deleted (while
+    // the next chunk is destroyed) and its outcomes not yet appended.
+    let previous: { destroyed: string[]; skipped: SkippedRecord[]; contentDeleted: Promise<void> } | undefined;
+    const finish = async (chunk: NonNullable<typeof previous>) => {
+      await timed('content-delete-wait', () => chunk.contentDeleted);
       const at = new Date().toISOString();
       loaded = await timed('outcomes-append', async () =>
-        this.advance(batchId, await run({ type: 'RecordDisposalOutcomes', batchId, actor: context.actor, at, destroyed, skipped }), loaded),
+        this.advance(
+          batchId,
+          await run({ type: 'RecordDisposalOutcomes', batchId, actor: context.actor, at, destroyed: chunk.destroyed, skipped: chunk.skipped }),
+          loaded,
+        ),
       );
+    };
+    try {
+      for (let i = 0; i < pending.length; i += EXECUTION_CHUNK) {
+        const chunk = pending.slice(i, i + EXECUTION_CHUNK);
+        const batch = loaded.state as DisposalBatch;
+        const skipped: SkippedRecord[] = [];
+        const toDestroy: string[] = [];
+        const prepared: DisposedRecord[] = [];
+        // Loaded in parallel (distinct streams), classified in the batch's order.
+        const states = await timed('classify-load', () =>
+          mapConcurrently(chunk, RECORDS_AT_ONCE, async (recordId) => (await this.records.load(recordId)).state),
+        );
+        for (const [index, recordId] of chunk.entries()) {
+          const state = states[index];
+          if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
+          else if (state.status === 'destroyed') {
+            if (state.tombstone?.batchId === batchId && batch.prepared[recordId]) toDestroy.push(recordId);
+            else skipped.push({ recordId, reason: 'already-destroyed' });
+          } else if (state.holds.length > 0) skipped.push({ recordId, reason: 'held', matter: mattersOf(state) });
+          else {
+            toDestroy.push(recordId);
+            if (!batch.prepared[recordId]) prepared.push(disposedRecord(state));
+          }
+        }
+        if (prepared.length > 0)
+          loaded = await timed('prepare-append', async () =>
+            this.advance(batchId, await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }), loaded),
+          );
+        // Each record's own stream: destroyed a few at a time (the event store commits their
+        // appends together), outcomes kept in the batch's order. Then the chunk's keys are
+        // destroyed together (one key-store write and WAL truncation), and its content deleted
+        // meanwhile the next chunk is destroyed; its outcomes are appended once both are done.
+        const unshredded: string[] = [];
+        let outcomes: Awaited<ReturnType<DisposalBatches['destroyRecord']>>[];
+        try {
+          outcomes = await timed('destroy-records', () =>
+            mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) => this.destroyRecord(recordId, batch, approver, approvalEvent.id, context, unshredded)),
+          );
+        } catch (error) {
+          await this.records.shredAll(unshredded); // what was destroyed before the failure
+          throw error;
+        }
+        const destroyed: string[] = [];
+        for (const [index, outcome] of outcomes.entries()) {
+          if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
+          else skipped.push(outcome);
+        }
+        const keysDestroyed = await timed('key-destroy', () => this.records.destroyKeys(unshredded));
+        const contentDeleted = this.records.deleteContent(unshredded, keysDestroyed);
+        contentDeleted.catch(() => undefined); // awaited by finish(), or below when something fails first
+        const before = previous;
+        previous = { destroyed, skipped, contentDeleted };
+        if (before) await finish(before);
+      }
+      if (previous) await finish(previous);
+    } finally {
+      await previous?.contentDeleted.catch(() => undefined);
     }
     return timed('complete', async () => {
       const batch = loaded.state as DisposalBatch;
@@ -260,45 +285,46 @@ export class DisposalBatches {
     const standing = state.destructionApprovals.some(
       (a) => a.version === version && a.approvedBy === approver.username && a.authority.trim() === batch.authority,
     );
+    const approval = {
+      command: {
+        type: 'ApproveDestruction' as const,
+        recordId,
+        actor: approver,
+        at: new Date().toISOString(),
+        approvalId: randomUUID(),
+        authority: batch.authority,
+        batchId: batch.batchId,
+      },
+      context: { ...context, actor: approver, causationId: approvalEventId },
+    };
+    const destruction = {
+      command: {
+        type: 'DestroyRecord' as const,
+        recordId,
+        actor: context.actor,
+        at: new Date().toISOString(),
+        authority: batch.authority,
+        approvedBy: approver.username,
+        batchId: batch.batchId,
+      },
+      context,
+    };
     try {
-      if (!standing) {
-        await timed('record:approve', () =>
-          this.records.execute(
-            {
-              type: 'ApproveDestruction',
-              recordId,
-              actor: approver,
-              at: new Date().toISOString(),
-              approvalId: randomUUID(),
-              authority: batch.authority,
-              batchId: batch.batchId,
-            },
-            { ...context, actor: approver, causationId: approvalEventId },
-          ),
-        );
-      }
-      await timed('record:destroy', () =>
-        this.records.execute(
-          {
-            type: 'DestroyRecord',
-            recordId,
-            actor: context.actor,
-            at: new Date().toISOString(),
-            authority: batch.authority,
-            approvedBy: approver.username,
-            batchId: batch.batchId,
-          },
-          context,
-          undefined,
-          { deferShred: true },
-        ),
-      );
+      // The approver's approval (unless it stands) and the destruction in one append: decided
+      // together on one state, written together.
+      await timed('record:approve+destroy', () => this.records.executeAll(recordId, standing ? [destruction] : [approval, destruction], { deferShred: true }));
       unshredded.push(recordId);
       return 'destroyed' as const;
     } catch (error) {
-      // A hold placed at this very moment: the record decider refuses, the hold wins.
+      // A hold placed at this very moment: the record decider refuses, or the append finds the
+      // stream moved on; either way the hold wins.
       const now = await this.records.load(recordId);
-      if (error instanceof DomainError && now.state.status !== 'absent' && now.state.status !== 'destroyed' && now.state.holds.length > 0) {
+      if (
+        (error instanceof DomainError || error instanceof WrongExpectedRevisionError) &&
+        now.state.status !== 'absent' &&
+        now.state.status !== 'destroyed' &&
+        now.state.holds.length > 0
+      ) {
         return { recordId, reason: 'held' as const, matter: mattersOf(now.state) };
       }
       throw error;

@@ -62,30 +62,34 @@ export class RecordRepository {
     return loaded;
   }
 
+  /** Runs a command on the record's stream; a RecordDestroyed it appends is shredded at once. */
+  async execute(command: RecordCommand, context: CommandContext, expectedRevision?: number): Promise<RunResult<RecordState>> {
+    return this.executeAll(command.recordId, [{ command, context }], { expectedRevision });
+  }
+
   /**
-   * Runs a command on the record's stream. A RecordDestroyed it appends is shredded at once, unless
-   * `deferShred`: then the caller shreds it (shredAll, with others) before it reports it destroyed;
-   * until then any load of the record shreds it.
+   * Runs commands on one record's stream in one append (EventSourcedRunner.runAll). A
+   * RecordDestroyed it appends is shredded at once, unless `deferShred`: then the caller shreds it
+   * (shredAll, with others) before it reports it destroyed; until then any load of it shreds it.
    */
-  async execute(
-    command: RecordCommand,
-    context: CommandContext,
-    expectedRevision?: number,
-    options: { deferShred?: boolean } = {},
+  async executeAll(
+    recordId: string,
+    steps: Array<{ command: RecordCommand; context: CommandContext }>,
+    options: { expectedRevision?: number; deferShred?: boolean } = {},
   ): Promise<RunResult<RecordState>> {
-    const since = this.cache.get(command.recordId);
-    this.cache.delete(command.recordId);
-    const result = await this.eventSourced.run({
-      stream: recordStream(command.recordId),
-      keyId: command.recordId,
+    if (steps.some((s) => s.command.recordId !== recordId)) throw new Error('Every command must be for the same record');
+    const since = this.cache.get(recordId);
+    this.cache.delete(recordId);
+    const result = await this.eventSourced.runAll({
+      stream: recordStream(recordId),
+      keyId: recordId,
       decider: recordDecider,
-      command,
-      context,
-      expectedRevision,
+      steps,
+      expectedRevision: options.expectedRevision,
       since,
     });
     if (!options.deferShred && result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
-      await this.shred(command.recordId);
+      await this.shred(recordId);
     }
     return result;
   }
@@ -105,22 +109,31 @@ export class RecordRepository {
     await this.shredAll([recordId]);
   }
 
-  /**
-   * shred() of several records: their data keys destroyed together (one key-store transaction and
-   * WAL truncation), then their stored content deleted a few records at a time.
-   */
+  /** shred() of several records: their data keys destroyed together, then their content deleted. */
   async shredAll(recordIds: readonly string[]): Promise<void> {
+    await this.deleteContent(recordIds, await this.destroyKeys(recordIds));
+  }
+
+  /**
+   * The first half of shredding, which makes the records unreadable: their data keys destroyed
+   * together (one key-store transaction and WAL truncation). Answers the ids whose key it destroyed.
+   */
+  async destroyKeys(recordIds: readonly string[]): Promise<Set<string>> {
     const live: string[] = [];
     for (const recordId of recordIds) if (!(await this.keys.isDestroyed(recordId))) live.push(recordId);
     if (live.length > 0) await timed('shred:key-destroy', () => this.keys.destroyAll(live));
-    const keyDestroyed = new Set(live);
+    return new Set(live);
+  }
+
+  /** The second half: the records' stored objects deleted, a few records at a time. */
+  async deleteContent(recordIds: readonly string[], keysDestroyed: ReadonlySet<string> = new Set()): Promise<void> {
     const removed = await timed('shred:blob-delete', () =>
       mapConcurrently(recordIds, BLOB_DELETES_AT_ONCE, (recordId) => this.blobs.deletePrefix(recordBlobPrefix(recordId))),
     );
     for (const [index, recordId] of recordIds.entries()) {
-      if (keyDestroyed.has(recordId) || removed[index] > 0) {
+      if (keysDestroyed.has(recordId) || removed[index] > 0) {
         this.logger.log(
-          `Record ${recordId} shredded: data key ${keyDestroyed.has(recordId) ? 'destroyed' : 'already gone'}, ${removed[index]} stored object(s) deleted`,
+          `Record ${recordId} shredded: data key ${keysDestroyed.has(recordId) ? 'destroyed' : 'already gone'}, ${removed[index]} stored object(s) deleted`,
         );
       }
     }
