@@ -20,7 +20,7 @@ import { timed } from '../common/stage-times';
 export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
 
 /** Records whose stored content shredAll deletes at once. */
-const BLOB_DELETES_AT_ONCE = 8;
+const BLOB_DELETES_AT_ONCE = 16;
 
 /** Records' streams: load and fold, run commands, log accesses, finish crypto-shredding. */
 @Injectable()
