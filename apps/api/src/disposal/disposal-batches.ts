@@ -41,7 +41,7 @@ export interface DisposalProposal {
 type LoadedBatch = LoadedStream<DisposalState, DisposalEvent>;
 
 /** Records handled per step of an execution: one append of what the certificate needs, the destructions, one append of their outcomes. */
-const EXECUTION_CHUNK = 100;
+const EXECUTION_CHUNK = 250;
 /** Records of a chunk loaded or destroyed at once (each on its own stream). */
 const RECORDS_AT_ONCE = 8;
 
