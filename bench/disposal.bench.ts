@@ -5,7 +5,11 @@
  * (`POST /api/records/:id/destruction-approvals` by a second archivist, then
  * `POST /api/records/:id/destroy`) on BENCH_BASELINE_RECORDS (200) other records, one after the
  * other as the batch does. Reports records destroyed per second both ways, the ratio, and the
- * server's peak RSS. Target: the batch of 10 000 within 60 s, RSS <= 400 MB. One JSON line.
+ * server's peak RSS. Target: the batch of 10 000 within 60 s, RSS <= 400 MB. One JSON line, with
+ * where the execution spent its time (`stages`, from the server's log line for the batch; stages
+ * of records handled concurrently add up their own durations), the projections' lag during and
+ * after it, and the event loop's busy share. BENCH_CPU_PROF=<dir>: the server writes a V8 CPU
+ * profile there when the bench stops it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +25,9 @@ const PASSWORD = 'bench-password-1';
 const AUTHORITY = 'State records schedule GS-12';
 /** glibc malloc arenas of the server, as `npm start` sets them unless the environment says otherwise. */
 const MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX ?? '2';
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+/** How often the projections' lag is sampled during the execution. */
+const LAG_SAMPLE_MS = 500;
 /** A 16 x 16 gray PNG; each upload appends its own bytes after IEND so no two contents are the same. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAAAAAA6mKC9AAAAGElEQVR4nGNgaEAF6HzaCTBg5dDfHSgSAOhufgEUIq2bAAAAAElFTkSuQmCC', 'base64');
 const round = (x: number, d = 1): number => +x.toFixed(d);
@@ -38,6 +45,23 @@ function resetPeakRss(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+interface Readiness {
+  position: number;
+  projections: Array<{ name: string; lag: number }>;
+}
+
+async function projectionLag(baseUrl: string): Promise<number> {
+  const ready = await call<Readiness>(baseUrl, 'GET', '/health/ready');
+  return Math.max(0, ...ready.projections.map((p) => p.lag));
+}
+
+/** The execution's own account of its time (the server's log line for the batch). */
+function executionLog(output: string, batchId: string): { stages: unknown; eventLoopBusyPercent: number } | null {
+  const line = output.split('\n').find((l) => l.includes(`Disposal batch ${batchId} executed`));
+  const match = line && /event loop (\d+)% busy; stages (\{.*\})/.exec(line);
+  return match ? { eventLoopBusyPercent: Number(match[1]), stages: JSON.parse(match[2]) as unknown } : null;
 }
 
 async function upload(baseUrl: string, clerk: string, count: number, label: string): Promise<string[]> {
@@ -69,12 +93,20 @@ async function upload(baseUrl: string, clerk: string, count: number, label: stri
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-disposal-'));
-  const server = await startServerProcess(dataDir, {
-    MALLOC_ARENA_MAX,
-    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MEDREC_OCR_IN_PROCESS: 'false',
-    MEDREC_TOKEN_TTL_SECONDS: '3600',
-  });
+  // With a profile: exit (and so write it) on SIGTERM at once, before the app's own shutdown.
+  const nodeArgs = CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, '--import', "data:text/javascript,process.once('SIGTERM',()=>process.exit(0))"]
+    : [];
+  const server = await startServerProcess(
+    dataDir,
+    {
+      MALLOC_ARENA_MAX,
+      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDREC_OCR_IN_PROCESS: 'false',
+      MEDREC_TOKEN_TTL_SECONDS: '3600',
+    },
+    nodeArgs,
+  );
   try {
     const { baseUrl } = server;
     const pid = server.child.pid!;
@@ -112,20 +144,34 @@ async function main(): Promise<void> {
     if (proposed.included.length !== RECORDS) throw new Error(`the batch includes ${proposed.included.length} records, not ${RECORDS}`);
     await call(baseUrl, 'POST', `/api/disposal/batches/${proposed.id}/approve`, archivist2, {});
     const executeStarted = Date.now();
+    let executing = true;
+    let maxLag = 0;
+    const sampling = (async () => {
+      while (executing) {
+        maxLag = Math.max(maxLag, await projectionLag(baseUrl));
+        await new Promise((r) => setTimeout(r, LAG_SAMPLE_MS));
+      }
+    })();
     const executed = await call<{ destroyed: string[]; skipped: unknown[]; certificateId: string }>(
       baseUrl,
       'POST',
       `/api/disposal/batches/${proposed.id}/execute`,
       archivist,
       {},
-    );
+    ).finally(() => (executing = false));
     const executeSeconds = (Date.now() - executeStarted) / 1000;
+    await sampling;
+    // The read models purge the destroyed records' rows after the execution answers, if they lag.
+    const lagAtEnd = await projectionLag(baseUrl);
+    const caughtUpStarted = Date.now();
+    while ((await projectionLag(baseUrl)) > 0) await new Promise((r) => setTimeout(r, 50));
+    const projectionCatchUpSeconds = (Date.now() - caughtUpStarted) / 1000;
     if (executed.destroyed.length !== RECORDS) throw new Error(`destroyed ${executed.destroyed.length} of ${RECORDS}`);
     const expected = new Set(batchIds);
     if (!executed.destroyed.every((id) => expected.has(id))) throw new Error('the batch destroyed a record it was not given');
     const peak = peakRssMb(pid);
 
-    const perSec = RECORDS / executeSeconds;
+    const account = executionLog(server.output(), proposed.id);
     const baselinePerSec = BASELINE_RECORDS / baselineSeconds;
     const result = {
       bench: 'disposal',
@@ -134,13 +180,16 @@ async function main(): Promise<void> {
       uploadConcurrency: UPLOAD_CONCURRENCY,
       proposeSeconds: round(proposeSeconds, 2),
       executeSeconds: round(executeSeconds),
-      recordsDestroyedPerSec: round(perSec),
+      recordsDestroyedPerSec: round(RECORDS / executeSeconds),
+      stages: account?.stages ?? 'unavailable (no log line for the batch)',
+      eventLoopBusyPercent: account?.eventLoopBusyPercent,
+      projections: { maxLagDuringExecution: maxLag, lagAtEnd, catchUpSecondsAfter: round(projectionCatchUpSeconds, 2) },
       baseline: {
         endpoint: 'POST /api/records/:id/destruction-approvals + POST /api/records/:id/destroy',
         records: BASELINE_RECORDS,
         recordsPerSec: round(baselinePerSec),
       },
-      ratioVsSingleRecord: round(perSec / baselinePerSec, 2),
+      ratioVsSingleRecord: round(RECORDS / executeSeconds / baselinePerSec, 2),
       // The whole run's peak (uploads included), and the peak from the proposal on where the kernel lets it be reset.
       peakRssMb: Math.max(peak, peakAfterSetup),
       peakRssMbDuringBatch: peakReset ? peak : 'unavailable (clear_refs not writable)',

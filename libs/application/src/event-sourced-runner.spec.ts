@@ -26,7 +26,10 @@ const himContext: CommandContext = {
 type Tally = { type: 'Tallied'; data: { n: number } };
 const tallyDecider: Decider<{ count: number }, Tally, number> = {
   initialState: () => 0,
-  decide: ({ count }, state) => Array.from({ length: count }, (_, i) => ({ type: 'Tallied' as const, data: { n: state + i } })),
+  decide: ({ count }, state) => {
+    if (count < 0) throw new RangeError('A negative count');
+    return Array.from({ length: count }, (_, i) => ({ type: 'Tallied' as const, data: { n: state + i } }));
+  },
   evolve: (state) => state + 1,
 };
 
@@ -121,6 +124,41 @@ describe('EventSourcedRunner', () => {
       expect(second).toMatchObject({ state: 5, revision: 4, position: stored[4].position });
       expect(stored.map((e) => e.data)).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
       expect(verifyChain(stored)).toEqual({ valid: true });
+    });
+
+    it('runAll: each command decided on the state before it, attributed to its own context, all in one append', async () => {
+      const result = await runner.runAll({
+        stream: 'tally-2',
+        keyId: null,
+        decider: tallyDecider,
+        steps: [
+          { command: { count: 2 }, context: clerkContext },
+          { command: { count: 0 }, context: clerkContext },
+          { command: { count: 1 }, context: himContext },
+        ],
+      });
+
+      const stored = await store.readStream('tally-2');
+      expect(stored.map((e) => [e.data.n, e.metadata.actor, e.position])).toEqual([
+        [0, actors.clerk.username, stored[0].position],
+        [1, actors.clerk.username, stored[0].position + 1],
+        [2, actors.him.username, stored[0].position + 2],
+      ]);
+      expect(result).toMatchObject({ state: 3, revision: 2, position: stored[2].position });
+      expect(verifyChain(stored)).toEqual({ valid: true });
+
+      await expect(
+        runner.runAll({
+          stream: 'tally-2',
+          keyId: null,
+          decider: tallyDecider,
+          steps: [
+            { command: { count: 1 }, context: clerkContext },
+            { command: { count: -1 }, context: clerkContext },
+          ],
+        }),
+      ).rejects.toThrow(RangeError);
+      expect(await store.readStream('tally-2')).toHaveLength(3);
     });
 
     it('writes events of streams without PHI (keyId null) in clear', async () => {

@@ -1,4 +1,5 @@
 import { eventHash, GENESIS } from '@medrec/crypto';
+import { fold } from '@medrec/domain';
 import { EventMetadata, EventStore, ExpectedRevision, NewEvent, StoredEvent, uuidv7, WrongExpectedRevisionError } from '@medrec/event-store';
 import type { CommandContext } from './command-context';
 import type { Decider, DomainEvent } from './decider';
@@ -43,6 +44,11 @@ export interface RunOptions<Command, Event extends DomainEvent, State> {
   since?: LoadedStream<State, Event>;
 }
 
+export interface RunAllOptions<Command, Event extends DomainEvent, State> extends Omit<RunOptions<Command, Event, State>, 'command' | 'context'> {
+  /** The commands in order, each with the context its events are attributed to. */
+  steps: Array<{ command: Command; context: CommandContext }>;
+}
+
 /**
  * The one command-handling helper: read the stream, fold, decide, append with the expected
  * revision. A concurrent write surfaces as WrongExpectedRevisionError and is never retried here,
@@ -68,8 +74,11 @@ export class EventSourcedRunner {
     const stored = await this.store.readStream(stream, { fromRevision });
     if (since && stored.length === 0) return since;
     const decoded = keyId ? await this.codec.decodeAll<Event>(keyId, stored) : stored.map((s) => plain<Event>(s));
-    let state = since ? since.state : decider.initialState();
-    for (const { event } of decoded) state = decider.evolve(state, event);
+    const state = fold(
+      decider,
+      since ? since.state : decider.initialState(),
+      decoded.map((d) => d.event),
+    );
     const last = stored[stored.length - 1];
     return {
       state,
@@ -80,19 +89,42 @@ export class EventSourcedRunner {
   }
 
   async run<Command, Event extends DomainEvent, State>(options: RunOptions<Command, Event, State>): Promise<RunResult<State>> {
-    const { stream, keyId, decider, command, context } = options;
+    const { command, context, ...rest } = options;
+    return this.runAll({ ...rest, steps: [{ command, context }] });
+  }
+
+  /**
+   * Several commands on one stream, in one append: each decided on the state the events decided
+   * before it lead to, its events attributed to its own context and chained onto the previous
+   * ones. One read, one revision check, one write: a command that throws appends nothing at all.
+   */
+  async runAll<Command, Event extends DomainEvent, State>(options: RunAllOptions<Command, Event, State>): Promise<RunResult<State>> {
+    const { stream, keyId, decider } = options;
     const loaded = await this.load(stream, keyId, decider, options.since);
     if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
       throw new WrongExpectedRevisionError(stream, options.expectedRevision, loaded.revision ?? 'no_stream');
     }
-    const decided = decider.decide(command, loaded.state);
-    if (decided.length === 0) return { state: loaded.state, revision: loaded.revision, position: null, appended: [] };
-
-    const expected: ExpectedRevision = loaded.revision ?? 'no_stream';
-    const result = await this.appendChained(stream, keyId, decided, context, expected, loaded.lastHash);
     let state = loaded.state;
-    for (const event of decided) state = decider.evolve(state, event);
-    return { state, revision: result.nextRevision, position: result.position, appended: result.appended };
+    let prevHash = loaded.lastHash;
+    const newEvents: NewEvent[] = [];
+    for (const { command, context } of options.steps) {
+      const decided = decider.decide(command, state);
+      if (decided.length === 0) continue;
+      const prepared = await this.prepare(keyId, decided, context, prevHash);
+      prevHash = prepared[prepared.length - 1].metadata.hash as string;
+      newEvents.push(...prepared);
+      state = fold(decider, state, decided);
+    }
+    if (newEvents.length === 0) return { state: loaded.state, revision: loaded.revision, position: null, appended: [] };
+
+    const result = await this.store.append(stream, newEvents, loaded.revision ?? 'no_stream');
+    const first = result.nextRevision - newEvents.length + 1;
+    return {
+      state,
+      revision: result.nextRevision,
+      position: result.position,
+      appended: newEvents.map((e, i) => ({ id: e.id!, type: e.type, revision: first + i })),
+    };
   }
 
   /** Encodes (PHI sealed), chains (prevHash/hash) and appends events to a stream. */

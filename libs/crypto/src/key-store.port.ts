@@ -8,6 +8,8 @@ export interface KeyStore {
   /** True once the key has been destroyed (distinguishes shredded from never created). */
   isDestroyed(keyId: string): Promise<boolean>;
   destroy(keyId: string): Promise<void>;
+  /** destroy() of several keys at once (for a store, one write and one flush); once it resolves every one is gone. */
+  destroyAll(keyIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -148,6 +148,44 @@ describe('SqliteKeyStore', () => {
     for (const id of ids.filter((id) => id !== victim)) expect(await store.get(id)).not.toBeNull();
   });
 
+  it('destroys several keys at once: none of them left in either file, the others kept', async () => {
+    const ids = Array.from({ length: 40 }, () => randomUUID());
+    const keys = new Map<string, Buffer>();
+    for (const id of ids) keys.set(id, await store.create(id));
+    const victims = ids.filter((_, i) => i % 3 === 0);
+    const wrapped = victims.map(wrappedOf);
+    await store.destroyAll([...victims, victims[0]]); // a repeated id, and idempotent below
+    await store.destroyAll(victims);
+    const bytes = diskBytes();
+    for (const [i, victim] of victims.entries()) {
+      expect(bytes.includes(wrapped[i])).toBe(false);
+      expect(bytes.includes(keys.get(victim)!)).toBe(false);
+      expect(await store.isDestroyed(victim)).toBe(true);
+      expect(await store.get(victim)).toBeNull();
+    }
+    expect(existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`).length : 0).toBe(0);
+    for (const id of ids.filter((id) => !victims.includes(id))) expect(await store.get(id)).toEqual(keys.get(id));
+  });
+
+  it('truncates a WAL left behind (a process killed before its truncation) when it opens', async () => {
+    const id = randomUUID();
+    await store.create(id);
+    const wrapped = wrappedOf(id);
+    // As a kill between the destruction's commit and its truncation leaves the files: deleted, WAL kept.
+    const other = new Database(file);
+    other.pragma('secure_delete = ON');
+    other.pragma('wal_autocheckpoint = 0');
+    other.prepare('DELETE FROM data_keys WHERE key_id = ?').run(id);
+    expect(readFileSync(`${file}-wal`).includes(wrapped)).toBe(true);
+    const reopened = new SqliteKeyStore({ file, masterKey });
+    try {
+      expect(diskBytes().includes(wrapped)).toBe(false);
+    } finally {
+      await reopened.close();
+      other.close();
+    }
+  });
+
   it('evicts least recently used keys beyond the cache size and still serves them', async () => {
     await store.close();
     store = new SqliteKeyStore({ file, masterKey, cacheSize: 2 });

@@ -21,7 +21,8 @@ const CHECK_PLAINTEXT = Buffer.from('medrec key store', 'utf8');
  * associated data, so a wrapped key moved to another row does not unwrap.
  *
  * Shredding: secure_delete overwrites the deleted row in the database file, and the TRUNCATE
- * checkpoint after each destroy empties the WAL, which still held the page written at creation.
+ * checkpoint after each destroy (or destroyAll) empties the WAL, which still held the page written
+ * at creation.
  * What the filesystem or storage layer keeps of freed blocks is outside SQLite's reach.
  */
 export class SqliteKeyStore implements KeyStore {
@@ -63,6 +64,10 @@ export class SqliteKeyStore implements KeyStore {
         );
       `);
       this.verifyMasterKey();
+      // A process killed between a destruction's commit and its WAL truncation left the WAL as it
+      // was (with the key's page as created): truncate it now (unless another process is reading;
+      // its own destructions truncate it then).
+      this.walTruncated();
       this.statements = {
         select: this.db.prepare('SELECT wrapped FROM data_keys WHERE key_id = ?'),
         insert: this.db.prepare('INSERT INTO data_keys (key_id, wrapped, created_at) VALUES (?, ?, ?)'),
@@ -123,11 +128,22 @@ export class SqliteKeyStore implements KeyStore {
 
   /** Idempotent: destroying again (or a key that never existed) re-runs the WAL truncation. */
   async destroy(keyId: string): Promise<void> {
-    assertKeyId(keyId);
-    this.forget(keyId);
+    return this.destroyAll([keyId]);
+  }
+
+  /**
+   * Several keys in one transaction, then one WAL truncation for them all (the truncation, two
+   * fsyncs, is what a destruction costs). When it resolves, none of them is left in either file.
+   */
+  async destroyAll(keyIds: readonly string[]): Promise<void> {
+    for (const keyId of keyIds) assertKeyId(keyId);
+    for (const keyId of keyIds) this.forget(keyId);
+    const at = new Date().toISOString();
     this.db.transaction(() => {
-      this.statements.remove.run(keyId);
-      this.statements.markDestroyed.run(keyId, new Date().toISOString());
+      for (const keyId of keyIds) {
+        this.statements.remove.run(keyId);
+        this.statements.markDestroyed.run(keyId, at);
+      }
     })();
     this.truncateWal();
   }
@@ -140,11 +156,16 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   private truncateWal(): void {
-    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-    if (result?.busy) {
+    if (!this.walTruncated()) {
       // Another connection holds a read snapshot; the caller may retry destroy (it is idempotent).
       throw new Error('Key store WAL could not be truncated after destroy (database busy); retry the destroy');
     }
+  }
+
+  /** Checkpoints and truncates the WAL; false when another connection's read kept it busy. */
+  private walTruncated(): boolean {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return !result?.busy;
   }
 
   private verifyMasterKey(): void {

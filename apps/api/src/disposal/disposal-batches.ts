@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { certificateSha256, CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
@@ -24,9 +25,12 @@ import {
   SkippedRecord,
   validateDisposalProposal,
 } from '@medrec/domain';
+import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
+import { mapConcurrently } from '../common/map-concurrently';
 import { LoadedRecord, RecordRepository } from '../records/record-repository';
+import { collectStageTimes, StageTimes, timed } from '../common/stage-times';
 
 export interface DisposalProposal {
   asOf: string;
@@ -38,23 +42,10 @@ export interface DisposalProposal {
 type LoadedBatch = LoadedStream<DisposalState, DisposalEvent>;
 
 /** Records handled per step of an execution: one append of what the certificate needs, the destructions, one append of their outcomes. */
-const EXECUTION_CHUNK = 100;
+const EXECUTION_CHUNK = 250;
 /** Records of a chunk loaded or destroyed at once (each on its own stream). */
 const RECORDS_AT_ONCE = 8;
 
-/** `fn` over the items, at most `limit` at a time; the results in the items' order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 const DUE_PAGE = 500;
 
 /**
@@ -67,6 +58,8 @@ const DUE_PAGE = 500;
  */
 @Injectable()
 export class DisposalBatches {
+  private readonly logger = new Logger(DisposalBatches.name);
+
   constructor(
     private readonly eventSourced: EventSourcedRunner,
     private readonly records: RecordRepository,
@@ -129,21 +122,60 @@ export class DisposalBatches {
    * one certificate. An executed batch answers its result again.
    */
   async execute(batchId: string, context: CommandContext) {
-    const stream = disposalStream(batchId);
     let loaded = await this.load(batchId);
-    const run = (command: Parameters<typeof disposalDecider.decide>[0]) =>
-      this.eventSourced.run({ stream, keyId: stream, decider: disposalDecider, command, context, since: loaded });
     const batch0 = loaded.state;
     if (batch0.status === 'absent') throw new DomainError('not-found', 'No such disposal batch');
     if (batch0.status === 'proposed') throw new DomainError('conflict', 'The disposal batch has not been approved');
     if (batch0.status !== 'executed') {
-      const approvalEvent = loaded.events.find((e) => e.event.type === 'DisposalBatchApproved')!.stored;
-      const approver: Actor = {
-        userId: typeof approvalEvent.metadata.actorId === 'string' ? approvalEvent.metadata.actorId : '',
-        username: batch0.approvedBy!,
-        role: batch0.approverRole!,
-      };
-      const pending = pendingRecords(batch0);
+      const times = new StageTimes();
+      const started = performance.now();
+      const loopBefore = performance.eventLoopUtilization();
+      loaded = await collectStageTimes(times, () => this.executePending(batchId, loaded, context));
+      const done = loaded.state as DisposalBatch;
+      // Ids and counts only: where the time went, for tuning (bench:disposal reads this line).
+      this.logger.log(
+        `Disposal batch ${batchId} executed: ${done.destroyed.length} destroyed, ${done.skipped.length} skipped in ${Math.round(performance.now() - started)} ms; ` +
+          `event loop ${Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100)}% busy; stages ${JSON.stringify(times)}`,
+      );
+    }
+    const done = loaded.state as DisposalBatch;
+    return {
+      id: batchId,
+      destroyed: done.destroyed.map((d) => d.recordId),
+      skipped: done.skipped.map(({ recordId, reason, matter }) => ({ recordId, reason, ...(matter !== undefined ? { matter } : {}) })),
+      certificateId: done.certificate!.certificateId,
+      position: this.readModels.position(),
+    };
+  }
+
+  /** execute() of an approved batch: its pending records chunk by chunk, then the certificate. */
+  private async executePending(batchId: string, loaded: LoadedBatch, context: CommandContext): Promise<LoadedBatch> {
+    const stream = disposalStream(batchId);
+    const run = (command: Parameters<typeof disposalDecider.decide>[0]) =>
+      this.eventSourced.run({ stream, keyId: stream, decider: disposalDecider, command, context, since: loaded });
+    const batch0 = loaded.state as DisposalBatch;
+    const approvalEvent = loaded.events.find((e) => e.event.type === 'DisposalBatchApproved')!.stored;
+    const approver: Actor = {
+      userId: typeof approvalEvent.metadata.actorId === 'string' ? approvalEvent.metadata.actorId : '',
+      username: batch0.approvedBy!,
+      role: batch0.approverRole!,
+    };
+    const pending = pendingRecords(batch0);
+    // A chunk whose records are destroyed and keys gone, its content still being deleted (while
+    // the next chunk is destroyed) and its outcomes not yet appended.
+    let previous: { destroyed: string[]; skipped: SkippedRecord[]; contentDeleted: Promise<void> } | undefined;
+    const finish = async (chunk: NonNullable<typeof previous>) => {
+      await timed('content-delete-wait', () => chunk.contentDeleted);
+      const at = new Date().toISOString();
+      loaded = await timed('outcomes-append', async () =>
+        this.advance(
+          batchId,
+          await run({ type: 'RecordDisposalOutcomes', batchId, actor: context.actor, at, destroyed: chunk.destroyed, skipped: chunk.skipped }),
+          loaded,
+        ),
+      );
+    };
+    try {
       for (let i = 0; i < pending.length; i += EXECUTION_CHUNK) {
         const chunk = pending.slice(i, i + EXECUTION_CHUNK);
         const batch = loaded.state as DisposalBatch;
@@ -151,7 +183,7 @@ export class DisposalBatches {
         const toDestroy: string[] = [];
         const prepared: DisposedRecord[] = [];
         // Loaded in parallel (distinct streams), classified in the batch's order.
-        const loadedRecords = await mapConcurrently(chunk, RECORDS_AT_ONCE, (recordId) => this.records.load(recordId));
+        const loadedRecords = await timed('classify-load', () => mapConcurrently(chunk, RECORDS_AT_ONCE, (recordId) => this.records.load(recordId)));
         for (const [index, recordId] of chunk.entries()) {
           const state = loadedRecords[index].state;
           if (state.status === 'absent') skipped.push({ recordId, reason: 'unknown' });
@@ -165,49 +197,54 @@ export class DisposalBatches {
           }
         }
         if (prepared.length > 0)
-          loaded = await this.advance(
-            batchId,
-            await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }),
-            loaded,
+          loaded = await timed('prepare-append', async () =>
+            this.advance(batchId, await run({ type: 'PrepareDisposal', batchId, actor: context.actor, at: context.at, records: prepared }), loaded),
           );
-        // Each record's own stream, key and objects: destroyed a few at a time (the event store
-        // commits their appends together), outcomes kept in the batch's order.
+        // Each record's own stream: destroyed a few at a time (the event store commits their
+        // appends together), outcomes kept in the batch's order. Then the chunk's keys are
+        // destroyed together (one key-store write and WAL truncation), and its content deleted
+        // meanwhile the next chunk is destroyed; its outcomes are appended once both are done.
+        const unshredded: string[] = [];
+        let outcomes: Awaited<ReturnType<DisposalBatches['destroyRecord']>>[];
+        try {
+          outcomes = await timed('destroy-records', () =>
+            mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) => this.destroyRecord(recordId, batch, approver, approvalEvent.id, context, unshredded)),
+          );
+        } catch (error) {
+          await this.records.shredAll(unshredded); // what was destroyed before the failure
+          throw error;
+        }
         const destroyed: string[] = [];
-        const outcomes = await mapConcurrently(toDestroy, RECORDS_AT_ONCE, (recordId) =>
-          this.destroyRecord(recordId, batch, approver, approvalEvent.id, context),
-        );
         for (const [index, outcome] of outcomes.entries()) {
           if (outcome === 'destroyed') destroyed.push(toDestroy[index]);
           else skipped.push(outcome);
         }
-        const at = new Date().toISOString();
-        loaded = await this.advance(batchId, await run({ type: 'RecordDisposalOutcomes', batchId, actor: context.actor, at, destroyed, skipped }), loaded);
+        const keysDestroyed = await timed('key-destroy', () => this.records.destroyKeys(unshredded));
+        const contentDeleted = this.records.deleteContent(unshredded, keysDestroyed);
+        contentDeleted.catch(() => undefined); // awaited by finish(), or below when something fails first
+        const before = previous;
+        previous = { destroyed, skipped, contentDeleted };
+        if (before) await finish(before);
       }
+      if (previous) await finish(previous);
+    } finally {
+      await previous?.contentDeleted.catch(() => undefined);
+    }
+    return timed('complete', async () => {
       const batch = loaded.state as DisposalBatch;
       const issue = { certificateId: randomUUID(), facility: this.config.facilityName, issuedAt: new Date().toISOString() };
       const sha256 = certificateSha256(certificateOf(batch, issue));
-      loaded = await this.advance(
+      const completed = await run({
+        type: 'CompleteDisposal',
         batchId,
-        await run({
-          type: 'CompleteDisposal',
-          batchId,
-          actor: context.actor,
-          at: issue.issuedAt,
-          certificateId: issue.certificateId,
-          facility: issue.facility,
-          sha256,
-        }),
-        loaded,
-      );
-    }
-    const done = loaded.state as DisposalBatch;
-    return {
-      id: batchId,
-      destroyed: done.destroyed.map((d) => d.recordId),
-      skipped: done.skipped.map(({ recordId, reason, matter }) => ({ recordId, reason, ...(matter !== undefined ? { matter } : {}) })),
-      certificateId: done.certificate!.certificateId,
-      position: this.readModels.position(),
-    };
+        actor: context.actor,
+        at: issue.issuedAt,
+        certificateId: issue.certificateId,
+        facility: issue.facility,
+        sha256,
+      });
+      return this.advance(batchId, completed, loaded);
+    });
   }
 
   /** The certificate, re-derived from the batch's events and checked against the SHA-256 appended when it was issued. */
@@ -227,8 +264,16 @@ export class DisposalBatches {
   }
 
   /** The approver's approval (once) then the destruction, through the record decider; a hold that stands now wins. */
-  private async destroyRecord(recordId: string, batch: DisposalBatch, approver: Actor, approvalEventId: string, context: CommandContext) {
-    const { state } = await this.records.load(recordId);
+  private async destroyRecord(
+    recordId: string,
+    batch: DisposalBatch,
+    approver: Actor,
+    approvalEventId: string,
+    context: CommandContext,
+    /** Records destroyed here, for the caller to shred. */
+    unshredded: string[],
+  ) {
+    const { state } = await timed('record:load', () => this.records.load(recordId));
     if (state.status === 'destroyed') return 'destroyed' as const;
     if (state.status === 'absent') return { recordId, reason: 'unknown' as const };
     if (state.holds.length > 0) return { recordId, reason: 'held' as const, matter: mattersOf(state) };
@@ -236,38 +281,46 @@ export class DisposalBatches {
     const standing = state.destructionApprovals.some(
       (a) => a.version === version && a.approvedBy === approver.username && a.authority.trim() === batch.authority,
     );
+    const approval = {
+      command: {
+        type: 'ApproveDestruction' as const,
+        recordId,
+        actor: approver,
+        at: new Date().toISOString(),
+        approvalId: randomUUID(),
+        authority: batch.authority,
+        batchId: batch.batchId,
+      },
+      context: { ...context, actor: approver, causationId: approvalEventId },
+    };
+    const destruction = {
+      command: {
+        type: 'DestroyRecord' as const,
+        recordId,
+        actor: context.actor,
+        at: new Date().toISOString(),
+        authority: batch.authority,
+        approvedBy: approver.username,
+        batchId: batch.batchId,
+      },
+      context,
+    };
     try {
-      if (!standing) {
-        await this.records.execute(
-          {
-            type: 'ApproveDestruction',
-            recordId,
-            actor: approver,
-            at: new Date().toISOString(),
-            approvalId: randomUUID(),
-            authority: batch.authority,
-            batchId: batch.batchId,
-          },
-          { ...context, actor: approver, causationId: approvalEventId },
-        );
-      }
-      await this.records.execute(
-        {
-          type: 'DestroyRecord',
-          recordId,
-          actor: context.actor,
-          at: new Date().toISOString(),
-          authority: batch.authority,
-          approvedBy: approver.username,
-          batchId: batch.batchId,
-        },
-        context,
-      );
+      // The approver's approval (unless it stands) and the destruction in one append: decided
+      // together on one state, written together.
+      await timed('record:approve+destroy', () => this.records.executeAll(recordId, standing ? [destruction] : [approval, destruction], { deferShred: true }));
+      unshredded.push(recordId);
       return 'destroyed' as const;
     } catch (error) {
-      // A hold placed at this very moment: the record decider refuses, the hold wins.
+      // A hold placed at this very moment: the record decider refuses, or the append finds the
+      // stream moved on; either way the hold wins.
       const now = await this.records.load(recordId);
-      if (error instanceof DomainError && now.state.status !== 'absent' && now.state.status !== 'destroyed' && now.state.holds.length > 0) {
+      if (
+        (error instanceof DomainError || error instanceof WrongExpectedRevisionError) &&
+        now.state.status !== 'absent' &&
+        now.state.status !== 'destroyed' &&
+        now.state.holds.length > 0
+      ) {
         return { recordId, reason: 'held' as const, matter: mattersOf(now.state) };
       }
       throw error;

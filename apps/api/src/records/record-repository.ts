@@ -14,8 +14,13 @@ import {
   RecordState,
   recordStream,
 } from '@medrec/domain';
+import { mapConcurrently } from '../common/map-concurrently';
+import { timed } from '../common/stage-times';
 
 export type LoadedRecord = LoadedStream<RecordState, RecordEvent>;
+
+/** Records whose stored content shredAll deletes at once. */
+const BLOB_DELETES_AT_ONCE = 16;
 
 /** Records' streams: load and fold, run commands, log accesses, finish crypto-shredding. */
 @Injectable()
@@ -58,20 +63,34 @@ export class RecordRepository {
     return loaded;
   }
 
+  /** Runs a command on the record's stream; a RecordDestroyed it appends is shredded at once. */
   async execute(command: RecordCommand, context: CommandContext, expectedRevision?: number): Promise<RunResult<RecordState>> {
-    const since = this.cache.get(command.recordId);
-    this.cache.delete(command.recordId);
-    const result = await this.eventSourced.run({
-      stream: recordStream(command.recordId),
-      keyId: command.recordId,
+    return this.executeAll(command.recordId, [{ command, context }], { expectedRevision });
+  }
+
+  /**
+   * Runs commands on one record's stream in one append (EventSourcedRunner.runAll). A
+   * RecordDestroyed it appends is shredded at once, unless `deferShred`: then the caller shreds it
+   * (shredAll, with others) before it reports it destroyed; until then any load of it shreds it.
+   */
+  async executeAll(
+    recordId: string,
+    steps: Array<{ command: RecordCommand; context: CommandContext }>,
+    options: { expectedRevision?: number; deferShred?: boolean } = {},
+  ): Promise<RunResult<RecordState>> {
+    if (steps.some((s) => s.command.recordId !== recordId)) throw new Error('Every command must be for the same record');
+    const since = this.cache.get(recordId);
+    this.cache.delete(recordId);
+    const result = await this.eventSourced.runAll({
+      stream: recordStream(recordId),
+      keyId: recordId,
       decider: recordDecider,
-      command,
-      context,
-      expectedRevision,
+      steps,
+      expectedRevision: options.expectedRevision,
       since,
     });
-    if (result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
-      await this.shred(command.recordId);
+    if (!options.deferShred && result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
+      await this.shred(recordId);
     }
     return result;
   }
@@ -92,11 +111,36 @@ export class RecordRepository {
    * cannot leave the key or the content behind for long.
    */
   async shred(recordId: string): Promise<void> {
-    const keyDestroyed = !(await this.keys.isDestroyed(recordId));
-    if (keyDestroyed) await this.keys.destroy(recordId);
-    const removed = await this.blobs.deletePrefix(recordBlobPrefix(recordId));
-    if (keyDestroyed || removed > 0) {
-      this.logger.log(`Record ${recordId} shredded: data key ${keyDestroyed ? 'destroyed' : 'already gone'}, ${removed} stored object(s) deleted`);
+    await this.shredAll([recordId]);
+  }
+
+  /** shred() of several records: their data keys destroyed together, then their content deleted. */
+  async shredAll(recordIds: readonly string[]): Promise<void> {
+    await this.deleteContent(recordIds, await this.destroyKeys(recordIds));
+  }
+
+  /**
+   * The first half of shredding, which makes the records unreadable: their data keys destroyed
+   * together (one key-store transaction and WAL truncation). Answers the ids whose key it destroyed.
+   */
+  async destroyKeys(recordIds: readonly string[]): Promise<Set<string>> {
+    const live: string[] = [];
+    for (const recordId of recordIds) if (!(await this.keys.isDestroyed(recordId))) live.push(recordId);
+    if (live.length > 0) await timed('shred:key-destroy', () => this.keys.destroyAll(live));
+    return new Set(live);
+  }
+
+  /** The second half: the records' stored objects deleted, a few records at a time. */
+  async deleteContent(recordIds: readonly string[], keysDestroyed: ReadonlySet<string> = new Set()): Promise<void> {
+    const removed = await timed('shred:blob-delete', () =>
+      mapConcurrently(recordIds, BLOB_DELETES_AT_ONCE, (recordId) => this.blobs.deletePrefix(recordBlobPrefix(recordId))),
+    );
+    for (const [index, recordId] of recordIds.entries()) {
+      if (keysDestroyed.has(recordId) || removed[index] > 0) {
+        this.logger.log(
+          `Record ${recordId} shredded: data key ${keysDestroyed.has(recordId) ? 'destroyed' : 'already gone'}, ${removed[index]} stored object(s) deleted`,
+        );
+      }
     }
   }
 

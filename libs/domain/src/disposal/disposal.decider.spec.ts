@@ -101,4 +101,15 @@ describe('disposalDecider', () => {
       .when(cmd('ApproveDisposalBatch', {}, actors.him))
       .thenThrows('conflict', 'already been executed');
   });
+  it('folds many events at once to the state evolve reaches one at a time, leaving the given state as it was', () => {
+    const skipped: DisposalEvent = { type: 'DisposalRecordSkipped', data: { batchId: BATCH, recordId: R2, reason: 'held', matter: 'M', skippedAt: AT } };
+    const events = [proposed, approved, prepared(R1), destroyed(R1), skipped];
+    const oneByOne = (from: number, to: number, state = disposalDecider.initialState()) =>
+      events.slice(from, to).reduce((s, e) => disposalDecider.evolve(s, e), state);
+    expect(disposalDecider.evolveAll(disposalDecider.initialState(), events)).toEqual(oneByOne(0, events.length));
+    const midway = oneByOne(0, 3);
+    const snapshot = structuredClone(midway);
+    expect(disposalDecider.evolveAll(midway, events.slice(3))).toEqual(oneByOne(3, events.length, midway));
+    expect(midway).toEqual(snapshot);
+  });
 });

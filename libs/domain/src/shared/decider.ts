@@ -6,6 +6,20 @@ export interface Decider<Command, Event, State> {
   initialState(): State;
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
+  /**
+   * Optional: several events folded at once, to the same state as evolve() one after the other,
+   * without changing `state`. For a state that grows with every event (a batch's records), where a
+   * copy per event would make folding a long stream quadratic.
+   */
+  evolveAll?(state: State, events: readonly Event[]): State;
+}
+
+/** The state after `events`: evolveAll when the decider has it, else evolve one event at a time. */
+export function fold<Command, Event, State>(decider: Decider<Command, Event, State>, state: State, events: readonly Event[]): State {
+  if (decider.evolveAll) return decider.evolveAll(state, events);
+  let folded = state;
+  for (const event of events) folded = decider.evolve(folded, event);
+  return folded;
 }
 
 /**

@@ -21,6 +21,10 @@ export class NoPhiKeyStore implements KeyStore {
     return this.refuse();
   }
 
+  destroyAll(): Promise<void> {
+    return this.refuse();
+  }
+
   async close(): Promise<void> {}
 
   private refuse(): Promise<never> {

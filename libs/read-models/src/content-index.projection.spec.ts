@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
+import { SqliteKeyStore } from '@medrec/crypto';
+import { RECORD_PHI_FIELDS, RecordCommand, recordDecider, recordStream } from '@medrec/domain';
+import { approveDestruction, content, createRecord, destroyRecord, RECORD_ID } from '@medrec/domain/testing';
+import { SqliteEventStore } from '@medrec/event-store';
+import { contentIndexProjection, findDuplicate } from './content-index.projection';
+import { ProjectionRunner } from './projection-runner';
+
+const OTHER_ID = '5d1e8a7c-2b3f-4c6d-9e8f-7a6b5c4d3e2f';
+
+describe('content-index projection', () => {
+  let dir: string;
+  let keys: SqliteKeyStore;
+  let store: SqliteEventStore;
+  let records: EventSourcedRunner;
+  let projections: ProjectionRunner;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medrec-content-index-'));
+    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+    store = new SqliteEventStore({ filename: ':memory:' });
+    const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
+    records = new EventSourcedRunner(store, codec);
+    projections = new ProjectionRunner(store, codec, [contentIndexProjection], { filename: ':memory:' });
+    await keys.create(RECORD_ID);
+    await keys.create(OTHER_ID);
+  });
+
+  afterEach(async () => {
+    projections.close();
+    await store.close();
+    await keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (command: RecordCommand) => {
+    const context: CommandContext = { actor: command.actor, correlationId: 'corr', at: command.at };
+    return records.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
+  };
+
+  it("purges a destroyed record's rows through the record-id index, keeping the patient's other records", async () => {
+    const sha256 = 'c0de'.repeat(16);
+    await run(createRecord({ content: content({ sha256 }) }));
+    await run(createRecord({ recordId: OTHER_ID, content: content({ blobKey: `blobs/${OTHER_ID}/1`, sha256 }) }));
+    await projections.drain();
+    expect(findDuplicate(projections.db, 'MRN-004217', sha256)).toEqual({ recordId: [RECORD_ID, OTHER_ID].sort()[0], version: 1 });
+
+    const plan = projections.db.prepare('EXPLAIN QUERY PLAN DELETE FROM content_index WHERE record_id = ?').all('x') as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join('\n')).toContain('USING INDEX content_index_by_record');
+
+    await run(approveDestruction());
+    await run(destroyRecord());
+    await projections.drain();
+    expect(findDuplicate(projections.db, 'MRN-004217', sha256)).toEqual({ recordId: OTHER_ID, version: 1 });
+    expect(projections.db.prepare('SELECT count(*) AS n FROM content_index_records WHERE record_id = ?').get(RECORD_ID)).toEqual({ n: 0 });
+  });
+});
