@@ -202,6 +202,8 @@ describe('page images', () => {
     const created = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'PAGE-IMAGE-1' }) });
     expect(created.status).toBe(201);
     const id = created.body.id;
+    // OCR runs in process here: let it finish first, so that nothing it appends lands in the check below.
+    await waitForOcr(u.clerk, id);
     expect((await u.clerk.get(imagePath(id, 1, 1), purpose('operations'))).status).toBe(200);
     expect((await approveAndDestroy(u, id)).status).toBe(200);
     const gone = await appendsNothing(() => u.clerk.get(imagePath(id, 1, 1), purpose('operations')));
