@@ -1,15 +1,18 @@
 import { Controller, ForbiddenException, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { maySearchText, RequirePermission } from '@medrec/auth';
 import { DOCUMENT_TYPES, DomainError } from '@medrec/domain';
 import { InvalidCursorError, ReadModels } from '@medrec/read-models';
 import { QueryAuditLog } from '../audit/query-audit.log';
 import { parseAfter } from '../http/after-param';
+import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { readContextOf, TracedRequest } from '../http/request-context';
 import { parseSearchParams } from './search-params';
+import { SearchAnswer } from './search.response';
 
 @ApiTags('search')
+@ApiAuthenticated()
 @Controller('api/search')
 export class SearchController {
   constructor(
@@ -25,6 +28,9 @@ export class SearchController {
    */
   @Get()
   @RequirePermission('search')
+  @ApiSummary('Search the records: full text (BM25) and filters, a page at a time (audited)')
+  @ApiOkResponse({ type: SearchAnswer })
+  @ApiProblems(400, 503)
   @ApiQuery({
     name: 'q',
     required: false,
