@@ -56,7 +56,7 @@ export class AmendmentRequestsController {
   @ApiProblems(400, 503)
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'], description: 'only requests still unanswered after their due day' })
   @ApiQuery({ name: 'status', required: false, enum: AMENDMENT_REQUEST_STATUSES })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async list(@Query('overdue') overdue: unknown, @Query('status') status: unknown, @Query('after') after: unknown) {
     const filter = parseListQuery(overdue, status);
     await this.readModels.reach(parseAfter(after));

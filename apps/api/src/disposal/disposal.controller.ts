@@ -77,7 +77,7 @@ export class DisposalController {
   @ApiSummary('The disposal batches')
   @ApiOkResponse({ type: DisposalBatchList })
   @ApiProblems(400, 503)
-  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'after', type: 'integer', required: false })
   async list(@Query('after') after: unknown) {
     await this.readModels.reach(parseAfter(after));
     return {

@@ -27,7 +27,7 @@ export class EmergencyAccessController {
   @ApiSummary('The emergency (break-the-glass) reads awaiting review')
   @ApiOkResponse({ type: EmergencyAccesses })
   @ApiProblems(400, 503)
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async list(@Query('after') after: unknown, @Res({ passthrough: true }) res: Response) {
     await this.readModels.reach(parseAfter(after));
     res.setHeader('Cache-Control', 'no-store');

@@ -30,9 +30,9 @@ export class PatientDisclosuresController {
   @ApiProduces('application/json', 'text/csv')
   @ApiSummary("A patient's accounting of disclosures (six years by default), as JSON or CSV")
   @ApiParam({ name: 'mrn', description: "The patient's MRN" })
-  @ApiQuery({ name: 'from', required: false, description: 'an instant or a day (YYYY-MM-DD); default six years before `to`' })
-  @ApiQuery({ name: 'to', required: false, description: 'an instant or a day (YYYY-MM-DD); default now' })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'from', type: String, required: false, description: 'an instant or a day (YYYY-MM-DD); default six years before `to`' })
+  @ApiQuery({ name: 'to', type: String, required: false, description: 'an instant or a day (YYYY-MM-DD); default now' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   @ApiOkResponse({
     description: 'The disclosures, oldest first: JSON, or CSV with `Accept: text/csv`',
     content: {

@@ -15,9 +15,9 @@ import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, parsePageRequest } from './timeline-p
 
 const ApiPageQuery = () =>
   applyDecorators(
-    ApiQuery({ name: 'limit', required: false, description: `entries per page, 1..${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}` }),
-    ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the previous page' }),
-    ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' }),
+    ApiQuery({ name: 'limit', type: 'integer', required: false, description: `entries per page, 1..${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}` }),
+    ApiQuery({ name: 'cursor', type: String, required: false, description: 'the nextCursor of the previous page' }),
+    ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' }),
   );
 
 const RecordId = () => UuidParam('id');
@@ -79,7 +79,7 @@ export class RecordHistoryController {
   @ApiVersionParam('a')
   @ApiVersionParam('b')
   @ApiSummary('A word diff of the recognised text of two versions (audited)')
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   @ApiOkResponse({ type: VersionDiff })
   @ApiProblems(400, 404, 410, 503)
   diff(

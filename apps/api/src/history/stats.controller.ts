@@ -18,9 +18,9 @@ export class StatsController {
   @Get()
   @RequirePermission('stats')
   @ApiSummary("Counts for the department's dashboard: records, pages, uploads per day, OCR backlog")
-  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD: first day of uploadsPerDay' })
-  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD: last day of uploadsPerDay' })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'from', type: String, required: false, description: 'YYYY-MM-DD: first day of uploadsPerDay' })
+  @ApiQuery({ name: 'to', type: String, required: false, description: 'YYYY-MM-DD: last day of uploadsPerDay' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   @ApiOkResponse({ type: RecordStats })
   @ApiProblems(400, 503)
   stats(@Query('from') from: unknown, @Query('to') to: unknown, @Query('after') after: unknown, @Res({ passthrough: true }) res: Response) {

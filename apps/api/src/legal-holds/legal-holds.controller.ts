@@ -37,7 +37,7 @@ export class LegalHoldsController {
   @ApiSummary("The matters' legal holds, placed and lifted")
   @ApiOkResponse({ type: MatterHoldList })
   @ApiProblems(400, 503)
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async list(@Query('after') after: unknown) {
     await this.readModels.reach(parseAfter(after));
     return { holds: this.readModels.matterHolds() };

@@ -60,7 +60,7 @@ export class RecordsController {
   @Get(':id')
   @RequirePermission('records.read')
   @ApiSummary('Read a record: its metadata, versions and holds (audited)')
-  @ApiQuery({ name: 'asOf', required: false, description: 'an instant or a day (YYYY-MM-DD: its end): the record as it stood then' })
+  @ApiQuery({ name: 'asOf', type: String, required: false, description: 'an instant or a day (YYYY-MM-DD: its end): the record as it stood then' })
   @ApiOkResponse({ type: RecordView, description: 'The record; `ETag` its revision (not with `asOf`)' })
   @ApiProblems(400, 404, 410)
   async get(@RecordId() id: string, @Query('asOf') asOf: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {

@@ -71,7 +71,7 @@ export class ReleaseRequestsController {
   @ApiProblems(400, 503)
   @ApiQuery({ name: 'status', required: false, enum: RELEASE_REQUEST_STATUSES })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'], description: 'only open requests past their due day' })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async list(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
     const { status, overdue } = parseListParams(query);
     await this.readModels.reach(parseAfter(query.after));

@@ -52,11 +52,11 @@ export class RetentionController {
   @ApiSummary('Records whose retention has ended by a day, a page at a time')
   @ApiOkResponse({ type: RetentionDue })
   @ApiProblems(400, 503)
-  @ApiQuery({ name: 'asOf', required: true, description: 'YYYY-MM-DD' })
+  @ApiQuery({ name: 'asOf', type: String, required: true, description: 'YYYY-MM-DD' })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
-  @ApiQuery({ name: 'limit', required: false, description: `1..${MAX_DUE_LIMIT}, default ${DEFAULT_DUE_LIMIT}` })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'limit', type: 'integer', required: false, description: `1..${MAX_DUE_LIMIT}, default ${DEFAULT_DUE_LIMIT}` })
+  @ApiQuery({ name: 'cursor', type: String, required: false })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async due(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
     const params = parseDueParams(query);
     await this.readModels.reach(parseAfter(query.after));

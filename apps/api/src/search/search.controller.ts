@@ -33,17 +33,18 @@ export class SearchController {
   @ApiProblems(400, 503)
   @ApiQuery({
     name: 'q',
+    type: String,
     required: false,
     description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise)',
   })
-  @ApiQuery({ name: 'mrn', required: false })
+  @ApiQuery({ name: 'mrn', type: String, required: false })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
-  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
-  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD, inclusive' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..100, default 20' })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'from', type: String, required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
+  @ApiQuery({ name: 'to', type: String, required: false, description: 'YYYY-MM-DD, inclusive' })
+  @ApiQuery({ name: 'limit', type: 'integer', required: false, description: '1..100, default 20' })
+  @ApiQuery({ name: 'cursor', type: String, required: false })
   @ApiQuery({ name: 'versions', required: false, enum: ['current', 'all'] })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async search(@Query() query: Record<string, unknown>, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const params = parseSearchParams(query);
     const metadataOnly = !maySearchText(req.actor.role);

@@ -2732,7 +2732,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description an instant or a day (YYYY-MM-DD: its end): the record as it stood then */
-                asOf?: unknown;
+                asOf?: string;
             };
             header: {
                 /** @description Roles: clerk, clinician, him, legal, archivist, auditor */
@@ -3829,19 +3829,19 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 versions?: "current" | "all";
-                cursor?: unknown;
+                cursor?: string;
                 /** @description 1..100, default 20 */
-                limit?: unknown;
+                limit?: number;
                 /** @description YYYY-MM-DD, inclusive */
-                to?: unknown;
+                to?: string;
                 /** @description YYYY-MM-DD, inclusive (encounter date, else creation date) */
-                from?: unknown;
+                from?: string;
                 documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
-                mrn?: unknown;
+                mrn?: string;
                 /** @description words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise) */
-                q?: unknown;
+                q?: string;
             };
             header: {
                 /** @description Roles: clerk, clinician, him, legal, archivist, auditor */
@@ -3904,11 +3904,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description entries per page, 1..10000, default 1000 */
-                limit?: unknown;
+                limit?: number;
                 /** @description the nextCursor of the previous page */
-                cursor?: unknown;
+                cursor?: string;
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header: {
                 /** @description Roles: legal, him, auditor */
@@ -4068,7 +4068,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header: {
                 /** @description Roles: clerk, clinician, him, legal */
@@ -4155,11 +4155,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description entries per page, 1..10000, default 1000 */
-                limit?: unknown;
+                limit?: number;
                 /** @description the nextCursor of the previous page */
-                cursor?: unknown;
+                cursor?: string;
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header: {
                 /** @description Roles: auditor, legal */
@@ -4242,11 +4242,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 /** @description an instant or a day (YYYY-MM-DD); default now */
-                to?: unknown;
+                to?: string;
                 /** @description an instant or a day (YYYY-MM-DD); default six years before `to` */
-                from?: unknown;
+                from?: string;
             };
             header: {
                 /** @description Roles: him, legal, auditor */
@@ -4314,11 +4314,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 /** @description YYYY-MM-DD: last day of uploadsPerDay */
-                to?: unknown;
+                to?: string;
                 /** @description YYYY-MM-DD: first day of uploadsPerDay */
-                from?: unknown;
+                from?: string;
             };
             header?: never;
             path?: never;
@@ -4376,7 +4376,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header?: never;
             path?: never;
@@ -4711,13 +4711,13 @@ export interface operations {
         parameters: {
             query: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
-                cursor?: unknown;
+                after?: number;
+                cursor?: string;
                 /** @description 1..500, default 50 */
-                limit?: unknown;
+                limit?: number;
                 documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
                 /** @description YYYY-MM-DD */
-                asOf: unknown;
+                asOf: string;
             };
             header?: never;
             path?: never;
@@ -4774,7 +4774,7 @@ export interface operations {
     DisposalController_list: {
         parameters: {
             query?: {
-                after?: unknown;
+                after?: number;
             };
             header?: never;
             path?: never;
@@ -5407,7 +5407,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 /** @description only open requests past their due day */
                 overdue?: "true" | "false";
                 status?: "open" | "fulfilled" | "denied";
@@ -5847,7 +5847,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 status?: "received" | "accepted" | "denied" | "disagreement-filed" | "rebuttal-filed";
                 /** @description only requests still unanswered after their due day */
                 overdue?: "true" | "false";
@@ -6468,7 +6468,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header?: never;
             path?: never;
