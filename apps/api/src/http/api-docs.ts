@@ -1,6 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiOperation, ApiResponse } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ApiOperation, ApiResponse, type SchemaObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
 
 /**
