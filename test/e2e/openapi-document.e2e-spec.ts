@@ -1,5 +1,5 @@
-import { Client, startApp, TestApp } from './support/harness';
-import { OpenApiDocument, Operation, operationsOf } from './support/openapi';
+import { approveAndDestroy, Client, purpose, recordForm, Response, startApp, TestApp, usersByRole } from './support/harness';
+import { answerMismatches, OpenApiDocument, Operation, operationsOf } from './support/openapi';
 import { declaredRoutes } from './support/routes';
 
 /**
@@ -122,5 +122,70 @@ describe('the OpenAPI document', () => {
   it('refers only to schemas it has', () => {
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     expect(refs.filter((name) => !(name in document.components.schemas))).toEqual([]);
+  });
+});
+
+/** What role-matrix.e2e-spec.ts does not see: the other representations of an answer, and the errors. */
+describe('answers as the document describes them', () => {
+  let u: Awaited<ReturnType<typeof usersByRole>>;
+  let id: string;
+  const expectDeclared = (route: string, res: Response) => expect(answerMismatches(document, route, res)).toEqual([]);
+
+  beforeAll(async () => {
+    u = await usersByRole(t.baseUrl);
+    const created = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'OA-1' }) });
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    const released = await u.him.post(
+      `/api/records/${id}/releases`,
+      { recipient: { name: 'Dr. Example' }, purpose: 'continuity of care', authorizationReference: 'AUTH-1', description: 'Discharge summary' },
+      { 'if-match': created.headers.get('etag')! },
+    );
+    expect(released.status).toBe(201);
+  });
+
+  it('the legal history report as JSON (its schema) and as PDF', async () => {
+    const json = await u.legal.get(`/api/records/${id}/history/report`, { accept: 'application/json' });
+    expect(json.status).toBe(200);
+    expectDeclared('GET /api/records/:id/history/report', json);
+    const pdf = await u.legal.get(`/api/records/${id}/history/report`, { accept: 'application/pdf' });
+    expect(pdf.contentType).toBe('application/pdf');
+    expectDeclared('GET /api/records/:id/history/report', pdf);
+    const refused = await u.legal.get(`/api/records/${id}/history/report`, { accept: 'text/html' });
+    expect(refused.status).toBe(406);
+    expectDeclared('GET /api/records/:id/history/report', refused);
+  });
+
+  it('the accounting of disclosures as JSON and as CSV', async () => {
+    const json = await u.him.get('/api/patients/OA-1/disclosures', purpose('patient-request'));
+    expect(json.body.disclosures).toHaveLength(1);
+    expectDeclared('GET /api/patients/:mrn/disclosures', json);
+    const csv = await u.him.get('/api/patients/OA-1/disclosures', { ...purpose('patient-request'), accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expectDeclared('GET /api/patients/:mrn/disclosures', csv);
+  });
+
+  it('the errors: 400, 401, 404, 409 and 410, each a problem of the Problem schema', async () => {
+    const badId = await u.clinician.get('/api/records/not-a-uuid', purpose('treatment'));
+    expect(badId.status).toBe(400);
+    expectDeclared('GET /api/records/:id', badId);
+    const noToken = await new Client(t.baseUrl).get(`/api/records/${id}`, purpose('treatment'));
+    expect(noToken.status).toBe(401);
+    expectDeclared('GET /api/records/:id', noToken);
+    const unknown = await u.clinician.get('/api/records/00000000-0000-4000-8000-000000000000', purpose('treatment'));
+    expect(unknown.status).toBe(404);
+    expectDeclared('GET /api/records/:id', unknown);
+    const stale = await u.him.post(`/api/records/${id}/archive`, { reason: 'inactive' }, { 'if-match': '"99"' });
+    expect(stale.status).toBe(409);
+    expectDeclared('POST /api/records/:id/archive', stale);
+
+    const doomed = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'OA-2' }) });
+    expect((await approveAndDestroy(u, doomed.body.id)).status).toBe(200);
+    const gone = await u.clinician.get(`/api/records/${doomed.body.id}`, purpose('treatment'));
+    expect(gone.status).toBe(410);
+    expectDeclared('GET /api/records/:id', gone);
+    const status = await u.clerk.get(`/api/records/${doomed.body.id}/status`);
+    expect(status.status).toBe(410);
+    expectDeclared('GET /api/records/:id/status', status);
   });
 });
