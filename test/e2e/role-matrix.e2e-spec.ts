@@ -4,6 +4,7 @@ import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, PurposeOfUse, Role, ROLES } from '@m
 import { Permission, PERMISSIONS, READS_PATIENT_DATA } from '../../libs/auth/src/permissions';
 import { headPosition, startConfiguredApp } from './support/configured-app';
 import { ADMIN_PASSWORD, Client, login, PASSWORD, purpose, recordForm, Response, TestApp, usersByRole } from './support/harness';
+import { answerMismatches, OpenApiDocument } from './support/openapi';
 import { declaredRoutes } from './support/routes';
 import { signToken, unsignedToken } from './support/tokens';
 
@@ -40,6 +41,8 @@ const PUBLIC_ROUTES = ['POST /api/auth/token', 'GET /health/live', 'GET /health/
 type Users = Awaited<ReturnType<typeof usersByRole>>;
 let t: TestApp;
 let u: Users;
+/** The app's OpenAPI document: every answer below must be one it declares, as it describes it. */
+let openapi: OpenApiDocument;
 let seq = 0;
 
 async function newRecord(): Promise<string> {
@@ -626,6 +629,7 @@ async function createUser(username: string, roles: Role[]): Promise<Client> {
 beforeAll(async () => {
   t = await startConfiguredApp({ MEDREC_TOKEN_SECRET: TOKEN_SECRET.toString('base64') });
   u = await usersByRole(t.baseUrl);
+  openapi = (await new Client(t.baseUrl).get('/docs-json')).body;
 });
 afterAll(() => t?.close());
 
@@ -667,10 +671,12 @@ describe('every endpoint x every role', () => {
       const res = await send(u[role], call, headers);
       if (res.status !== endpoint.success) throw new Error(`${permission} as ${role}: ${res.status} ${res.raw.toString('utf8').slice(0, 300)}`);
       if (endpoint.success === 204) expect(res.raw.length).toBe(0);
+      expect(answerMismatches(openapi, endpoint.route, res)).toEqual([]);
       endpoint.verify?.(res);
     } else {
       const res = await appendsNothing(() => send(u[role], call, headers));
       expectProblem(res, 403);
+      expect(answerMismatches(openapi, endpoint.route, res)).toEqual([]);
     }
   }
 

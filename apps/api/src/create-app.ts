@@ -13,6 +13,7 @@ import { jsonBody } from './http/json-body';
 import { securityHeaders } from './http/security-headers';
 import { webApp } from './http/web-app';
 import { fieldErrorsOf } from './problem/field-errors';
+import { PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './http/api-docs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -46,15 +47,20 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
 
 /** The OpenAPI document of the app's routes: served at /docs-json and the source of the web app's client. */
 export function openApiDocument(app: NestExpressApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('medrec')
       .setDescription('Event-sourced medical records: see API.md for the contract')
       .setVersion('1')
+      .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+      .addServer('/', 'The server this document is served from')
       .addBearerAuth()
       .build(),
   );
+  // Every error answer refers to it (ApiProblems); no class describes it, so it is added here.
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_SCHEMA } };
+  return document;
 }
 
 /** Uploads are spooled to a temporary file (clear content): remove it however the request ends. */

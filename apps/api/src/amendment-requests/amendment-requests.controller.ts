@@ -1,17 +1,25 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiConsumes, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { AMENDMENT_REQUEST_STATUSES, AmendmentRequestStatus, DomainError, FieldError, isAmendmentRequestStatus, KnownAmendmentRequest } from '@medrec/domain';
 import { ReadModels } from '@medrec/read-models';
 import { parseAfter } from '../http/after-param';
+import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { clientGone } from '../http/client-gone';
 import { contextOf, etag, parseIfMatch, TracedRequest } from '../http/request-context';
 import { UuidParam } from '../http/uuid-param';
 import type { UploadedFile as File } from '../records/record-content';
 import { AcceptAmendmentRequestDto, AmendmentStatementDto, CreateAmendmentRequestDto, DenyAmendmentRequestDto } from './amendment-requests.dto';
 import { AmendmentRequests } from './amendment-requests';
+import {
+  AcceptedAmendmentRequest,
+  AmendmentRequest,
+  AmendmentRequestList,
+  FiledAmendmentStatement,
+  ReceivedAmendmentRequest,
+} from './amendment-requests.response';
 
 const RequestId = () => UuidParam('id');
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -22,6 +30,7 @@ const today = (): string => new Date().toISOString().slice(0, 10);
  * purpose of use; the requested change and the statements are read in the record's history.
  */
 @ApiTags('amendment-requests')
+@ApiAuthenticated()
 @Controller('api/amendment-requests')
 export class AmendmentRequestsController {
   constructor(
@@ -31,6 +40,9 @@ export class AmendmentRequestsController {
 
   @Post()
   @RequirePermission('amendment-requests.create')
+  @ApiSummary("Register a patient's request to amend a record (due in 60 days)")
+  @ApiCreatedResponse({ type: ReceivedAmendmentRequest, description: 'Registered; `Location` names the request' })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   async create(@Body() body: CreateAmendmentRequestDto, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const result = await this.requests.receive(body, contextOf(req));
     res.setHeader('Location', `/api/amendment-requests/${result.id}`);
@@ -39,9 +51,12 @@ export class AmendmentRequestsController {
 
   @Get()
   @RequirePermission('amendment-requests.list')
+  @ApiSummary('The amendment requests, by status or overdue')
+  @ApiOkResponse({ type: AmendmentRequestList })
+  @ApiProblems(400, 503)
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'], description: 'only requests still unanswered after their due day' })
   @ApiQuery({ name: 'status', required: false, enum: AMENDMENT_REQUEST_STATUSES })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async list(@Query('overdue') overdue: unknown, @Query('status') status: unknown, @Query('after') after: unknown) {
     const filter = parseListQuery(overdue, status);
     await this.readModels.reach(parseAfter(after));
@@ -50,6 +65,9 @@ export class AmendmentRequestsController {
 
   @Get(':id')
   @RequirePermission('amendment-requests.read')
+  @ApiSummary("An amendment request's lifecycle, every step attributed")
+  @ApiOkResponse({ type: AmendmentRequest })
+  @ApiProblems(400, 404, 410)
   async show(@RequestId() id: string) {
     return view(await this.requests.show(id));
   }
@@ -57,6 +75,9 @@ export class AmendmentRequestsController {
   @Post(':id/accept')
   @HttpCode(200)
   @RequirePermission('amendment-requests.accept')
+  @ApiSummary('Accept an amendment request: amend the record (a new version of kind patient-requested)')
+  @ApiOkResponse({ type: AcceptedAmendmentRequest, description: "Accepted; `ETag` the record's new revision" })
+  @ApiProblems(400, 404, 409, 410, 413, 415, 422)
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FileInterceptor('file'))
   async accept(
@@ -76,6 +97,9 @@ export class AmendmentRequestsController {
   @Post(':id/deny')
   @HttpCode(200)
   @RequirePermission('amendment-requests.deny')
+  @ApiSummary('Deny an amendment request, with the reason (a statement on the record)')
+  @ApiOkResponse({ type: FiledAmendmentStatement })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   deny(@RequestId() id: string, @Body() body: DenyAmendmentRequestDto, @Req() req: TracedRequest) {
     return this.requests.fileStatement(id, 'denial', body.reason, contextOf(req));
   }
@@ -83,6 +107,9 @@ export class AmendmentRequestsController {
   @Post(':id/disagreement')
   @HttpCode(200)
   @RequirePermission('amendment-requests.disagreement')
+  @ApiSummary("File the patient's statement of disagreement with a denial")
+  @ApiOkResponse({ type: FiledAmendmentStatement })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   disagreement(@RequestId() id: string, @Body() body: AmendmentStatementDto, @Req() req: TracedRequest) {
     return this.requests.fileStatement(id, 'disagreement', body.statement, contextOf(req));
   }
@@ -90,6 +117,9 @@ export class AmendmentRequestsController {
   @Post(':id/rebuttal')
   @HttpCode(200)
   @RequirePermission('amendment-requests.rebuttal')
+  @ApiSummary("File HIM's rebuttal of the patient's disagreement")
+  @ApiOkResponse({ type: FiledAmendmentStatement })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   rebuttal(@RequestId() id: string, @Body() body: AmendmentStatementDto, @Req() req: TracedRequest) {
     return this.requests.fileStatement(id, 'rebuttal', body.statement, contextOf(req));
   }

@@ -1,10 +1,12 @@
 import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { DomainError, isMrn, MRN_RULE } from '@medrec/domain';
+import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { readContextOf, TracedRequest } from '../http/request-context';
+import { PatientDisclosures } from './history.response';
 import { disclosuresCsv } from './disclosures-csv';
 import { GetDisclosuresQuery } from './queries/history-queries';
 import { parseWindow } from './time-window';
@@ -17,6 +19,8 @@ const ACCOUNTING_YEARS = 6;
  * logged, never quoted in an error, and the CSV's file name does not carry it.
  */
 @ApiTags('history')
+@ApiAuthenticated()
+@ApiExtraModels(PatientDisclosures)
 @Controller('api/patients')
 export class PatientDisclosuresController {
   constructor(private readonly queries: QueryBus) {}
@@ -24,6 +28,19 @@ export class PatientDisclosuresController {
   @Get(':mrn/disclosures')
   @RequirePermission('patients.disclosures')
   @ApiProduces('application/json', 'text/csv')
+  @ApiSummary("A patient's accounting of disclosures (six years by default), as JSON or CSV")
+  @ApiParam({ name: 'mrn', description: "The patient's MRN" })
+  @ApiQuery({ name: 'from', type: String, required: false, description: 'an instant or a day (YYYY-MM-DD); default six years before `to`' })
+  @ApiQuery({ name: 'to', type: String, required: false, description: 'an instant or a day (YYYY-MM-DD); default now' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiOkResponse({
+    description: 'The disclosures, oldest first: JSON, or CSV with `Accept: text/csv`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(PatientDisclosures) } },
+      'text/csv': { schema: { type: 'string', description: 'One disclosure per line, with a header line' } },
+    },
+  })
+  @ApiProblems(400, 503)
   async disclosures(
     @Param('mrn') mrn: string,
     @Query('from') from: unknown,

@@ -1,9 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { DomainError } from '@medrec/domain';
+import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { UuidParam } from '../http/uuid-param';
+import { RecordStatus } from './dto/record.response';
 import { RecordRepository } from './record-repository';
 
 /**
@@ -12,13 +14,16 @@ import { RecordRepository } from './record-repository';
  * neither a purpose of use nor an access event; what the upload screen and scripts poll.
  */
 @ApiTags('records')
+@ApiAuthenticated()
 @Controller('api/records')
 export class RecordStatusController {
   constructor(private readonly records: RecordRepository) {}
 
   @Get(':id/status')
   @RequirePermission('records.status')
-  @ApiOperation({ summary: "A record's versions and their OCR status, without patient data (not audited)" })
+  @ApiSummary("A record's versions and their OCR status, without patient data (not audited)")
+  @ApiOkResponse({ type: RecordStatus })
+  @ApiProblems(400, 404, 410)
   async status(@UuidParam('id') id: string, @Res({ passthrough: true }) res: Response) {
     const { state } = await this.records.load(id);
     if (state.status === 'absent') throw new DomainError('not-found', 'No such record');

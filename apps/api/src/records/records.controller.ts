@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Req, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { RequirePermission } from '@medrec/auth';
 import { parseInstant } from '../history/time-window';
+import { ApiAuthenticated, ApiProblems, ApiSummary, binaryContent } from '../http/api-docs';
 import { clientGone } from '../http/client-gone';
 import { contextOf, etag, parseIfMatch, readContextOf, TracedRequest } from '../http/request-context';
 import { STORED_CONTENT_POLICY } from '../http/security-headers';
@@ -13,13 +14,27 @@ import { UuidParam } from '../http/uuid-param';
 import { ApiPageParam, ApiVersionParam, PageParam, VersionParam } from '../http/version-param';
 import { AmendRecordCommand, CreateRecordCommand, ExecuteRecordCommand } from './commands/record-commands';
 import { AmendRecordDto, ApproveDestructionDto, ArchiveRecordDto, CreateRecordDto, DestroyRecordDto, PlaceHoldDto, ReleaseRecordDto } from './dto/record.dto';
+import {
+  AmendedRecord,
+  CreatedRecord,
+  DestructionApproved,
+  HoldPlaced,
+  RecordArchived,
+  RecordDestroyed,
+  RecordEvents,
+  RecordReleased,
+  RecordView,
+  VersionText,
+} from './dto/record.response';
 import { GetPageImageQuery, GetRecordEventsQuery, GetRecordQuery, GetVersionContentQuery, GetVersionTextQuery } from './queries/record-queries';
 import { contentAttachment } from './content-attachment';
+import { DOCUMENT_CONTENT_TYPES } from '@medrec/ingest/inspect/document-content-type';
 import type { UploadedFile as File } from './record-content';
 
 const RecordId = () => UuidParam('id');
 
 @ApiTags('records')
+@ApiAuthenticated()
 @Controller('api/records')
 export class RecordsController {
   constructor(
@@ -29,6 +44,9 @@ export class RecordsController {
 
   @Post()
   @RequirePermission('records.create')
+  @ApiSummary('Create a record from an uploaded file and its metadata (version 1)')
+  @ApiCreatedResponse({ type: CreatedRecord, description: 'Created; `Location` names the record, `ETag` its revision' })
+  @ApiProblems(400, 409, 413, 415, 422, 503)
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FileInterceptor('file'))
   async create(@Body() body: CreateRecordDto, @UploadedFile() file: File | undefined, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
@@ -41,6 +59,10 @@ export class RecordsController {
 
   @Get(':id')
   @RequirePermission('records.read')
+  @ApiSummary('Read a record: its metadata, versions and holds (audited)')
+  @ApiQuery({ name: 'asOf', type: String, required: false, description: 'an instant or a day (YYYY-MM-DD: its end): the record as it stood then' })
+  @ApiOkResponse({ type: RecordView, description: 'The record; `ETag` its revision (not with `asOf`)' })
+  @ApiProblems(400, 404, 410)
   async get(@RecordId() id: string, @Query('asOf') asOf: unknown, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const at = parseInstant(asOf, 'asOf', 'end-of-day');
     const view = await this.queries.execute(new GetRecordQuery(id, readContextOf(req), at));
@@ -53,6 +75,10 @@ export class RecordsController {
   @Get(':id/versions/:v/content')
   @RequirePermission('records.content')
   @ApiVersionParam('v')
+  @ApiSummary("Download a version's original file, as it was uploaded (audited)")
+  @ApiProduces(...DOCUMENT_CONTENT_TYPES)
+  @ApiOkResponse({ description: 'The original bytes with their Content-Type; `Digest` their SHA-256', content: binaryContent(...DOCUMENT_CONTENT_TYPES) })
+  @ApiProblems(400, 404, 410)
   async content(@RecordId() id: string, @VersionParam('v') version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const content = await this.queries.execute(new GetVersionContentQuery(id, version, readContextOf(req)));
     res.setHeader('Cache-Control', 'no-store');
@@ -73,9 +99,10 @@ export class RecordsController {
   @RequirePermission('records.content')
   @ApiVersionParam('v')
   @ApiPageParam('p')
-  @ApiOperation({ summary: 'Page p (from 1) of version v as a grayscale PNG, rendered as OCR renders it (word boxes of the text are in its pixels)' })
+  @ApiSummary('Page p (from 1) of version v as a grayscale PNG, rendered as OCR renders it (word boxes of the text are in its pixels)')
   @ApiProduces('image/png')
-  @ApiOkResponse({ description: 'The page, 8-bit grayscale PNG', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiOkResponse({ description: 'The page, 8-bit grayscale PNG', content: binaryContent('image/png') })
+  @ApiProblems(400, 404, 410)
   async pageImage(
     @RecordId() id: string,
     @VersionParam('v') version: number,
@@ -91,6 +118,9 @@ export class RecordsController {
   @Get(':id/versions/:v/text')
   @RequirePermission('records.text')
   @ApiVersionParam('v')
+  @ApiSummary("Read a version's recognised text, page by page, with word boxes (audited)")
+  @ApiOkResponse({ type: VersionText, description: 'The pages once OCR is done; none while pending or failed' })
+  @ApiProblems(400, 404, 410)
   async text(@RecordId() id: string, @VersionParam('v') version: number, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     return this.queries.execute(new GetVersionTextQuery(id, version, readContextOf(req)));
@@ -98,6 +128,9 @@ export class RecordsController {
 
   @Post(':id/amendments')
   @RequirePermission('records.amend')
+  @ApiSummary('Amend a record: a new version (with a file) or a metadata correction')
+  @ApiCreatedResponse({ type: AmendedRecord, description: 'Amended; `ETag` the new revision' })
+  @ApiProblems(400, 404, 409, 410, 413, 415, 422)
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FileInterceptor('file'))
   async amend(
@@ -116,6 +149,9 @@ export class RecordsController {
 
   @Post(':id/releases')
   @RequirePermission('records.release')
+  @ApiSummary('Record a release of the record (a disclosure) to a recipient')
+  @ApiCreatedResponse({ type: RecordReleased })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   async release(
     @RecordId() id: string,
     @Body() body: ReleaseRecordDto,
@@ -138,6 +174,9 @@ export class RecordsController {
 
   @Post(':id/holds')
   @RequirePermission('records.holds.place')
+  @ApiSummary('Place a legal hold on the record')
+  @ApiCreatedResponse({ type: HoldPlaced })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   async placeHold(@RecordId() id: string, @Body() body: PlaceHoldDto, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const context = contextOf(req);
     const holdId = randomUUID();
@@ -151,6 +190,9 @@ export class RecordsController {
   @Delete(':id/holds/:holdId')
   @HttpCode(204)
   @RequirePermission('records.holds.lift')
+  @ApiSummary('Lift a legal hold from the record')
+  @ApiNoContentResponse({ description: 'Lifted' })
+  @ApiProblems(400, 404, 409, 410)
   async liftHold(@RecordId() id: string, @UuidParam('holdId') holdId: string, @Req() req: TracedRequest): Promise<void> {
     const context = contextOf(req);
     await this.commands.execute(new ExecuteRecordCommand({ type: 'LiftLegalHold', recordId: id, actor: context.actor, at: context.at, holdId }, context));
@@ -159,6 +201,9 @@ export class RecordsController {
   @Post(':id/archive')
   @HttpCode(200)
   @RequirePermission('records.archive')
+  @ApiSummary('Archive the record (read-only from then on, still readable)')
+  @ApiOkResponse({ type: RecordArchived })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   async archive(
     @RecordId() id: string,
     @Body() body: ArchiveRecordDto,
@@ -176,6 +221,9 @@ export class RecordsController {
 
   @Post(':id/destruction-approvals')
   @RequirePermission('records.destroy.approve')
+  @ApiSummary("Approve the record's destruction (the approver's own approval, for dual control)")
+  @ApiCreatedResponse({ type: DestructionApproved })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   async approveDestruction(
     @RecordId() id: string,
     @Body() body: ApproveDestructionDto,
@@ -200,6 +248,9 @@ export class RecordsController {
   @Post(':id/destroy')
   @HttpCode(200)
   @RequirePermission('records.destroy')
+  @ApiSummary('Destroy the record, approved by someone else (crypto-shredding; a tombstone stays)')
+  @ApiOkResponse({ type: RecordDestroyed })
+  @ApiProblems(400, 404, 409, 410, 413, 415)
   async destroy(@RecordId() id: string, @Body() body: DestroyRecordDto, @Headers('if-match') ifMatch: string | undefined, @Req() req: TracedRequest) {
     const context = contextOf(req);
     const result = await this.commands.execute(
@@ -210,6 +261,9 @@ export class RecordsController {
 
   @Get(':id/events')
   @RequirePermission('records.events')
+  @ApiSummary("Every event of the record's streams, with the hash chain's verdict (audited)")
+  @ApiOkResponse({ type: RecordEvents })
+  @ApiProblems(400, 404)
   async events(@RecordId() id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     return this.queries.execute(new GetRecordEventsQuery(id, readContextOf(req)));

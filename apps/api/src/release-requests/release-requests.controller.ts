@@ -1,14 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { DomainError, ExistingReleaseRequest, FieldError, isReleaseOverdue, RELEASE_REQUEST_STATUSES, ReleaseRequestStatus } from '@medrec/domain';
 import { ReadModels } from '@medrec/read-models';
 import { parseAfter } from '../http/after-param';
+import { ApiAuthenticated, ApiProblems, ApiSummary, binaryContent } from '../http/api-docs';
 import { contextOf, readContextOf, TracedRequest } from '../http/request-context';
 import { UuidParam } from '../http/uuid-param';
 import { CreateReleaseRequestDto, DenyReleaseRequestDto } from './release-requests.dto';
 import { packageUrl, ReleaseRequests } from './release-requests.service';
+import { ReceivedReleaseRequest, ReleaseDenial, ReleaseFulfilment, ReleaseRequest, ReleaseRequestList } from './release-requests.response';
 
 const LIST_PARAMS = new Set(['status', 'overdue', 'after']);
 
@@ -41,6 +43,7 @@ function requestView(r: ExistingReleaseRequest, today: string) {
 }
 
 @ApiTags('release-requests')
+@ApiAuthenticated()
 @Controller('api/release-requests')
 export class ReleaseRequestsController {
   constructor(
@@ -51,6 +54,9 @@ export class ReleaseRequestsController {
   /** 201 `{ id, dueAt, position }`: due 30 days after `receivedAt`. */
   @Post()
   @RequirePermission('release-requests.create')
+  @ApiSummary("Register a patient's request for a release of their records (due in 30 days)")
+  @ApiCreatedResponse({ type: ReceivedReleaseRequest, description: 'Registered; `Location` names the request' })
+  @ApiProblems(400, 413, 415)
   async create(@Body() body: CreateReleaseRequestDto, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const result = await this.requests.receive(body, contextOf(req));
     res.setHeader('Location', `/api/release-requests/${result.id}`);
@@ -60,9 +66,12 @@ export class ReleaseRequestsController {
   /** Open requests past their due day first, then by due day. */
   @Get()
   @RequirePermission('release-requests.list')
+  @ApiSummary('The release requests, overdue first')
+  @ApiOkResponse({ type: ReleaseRequestList })
+  @ApiProblems(400, 503)
   @ApiQuery({ name: 'status', required: false, enum: RELEASE_REQUEST_STATUSES })
   @ApiQuery({ name: 'overdue', required: false, enum: ['true', 'false'], description: 'only open requests past their due day' })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async list(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
     const { status, overdue } = parseListParams(query);
     await this.readModels.reach(parseAfter(query.after));
@@ -72,6 +81,9 @@ export class ReleaseRequestsController {
 
   @Get(':id')
   @RequirePermission('release-requests.read')
+  @ApiSummary('A release request: its details and progress')
+  @ApiOkResponse({ type: ReleaseRequest })
+  @ApiProblems(400, 404, 410)
   async get(@UuidParam('id') id: string, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     return requestView(await this.requests.get(id), new Date().toISOString().slice(0, 10));
@@ -81,6 +93,9 @@ export class ReleaseRequestsController {
   @Post(':id/fulfil')
   @HttpCode(200)
   @RequirePermission('release-requests.fulfil')
+  @ApiSummary('Fulfil a release request: build the package and record every release')
+  @ApiOkResponse({ type: ReleaseFulfilment })
+  @ApiProblems(400, 404, 409, 410)
   fulfil(@UuidParam('id') id: string, @Req() req: TracedRequest) {
     return this.requests.fulfil(id, contextOf(req));
   }
@@ -88,6 +103,9 @@ export class ReleaseRequestsController {
   @Post(':id/deny')
   @HttpCode(200)
   @RequirePermission('release-requests.deny')
+  @ApiSummary('Deny a release request, with the reason')
+  @ApiOkResponse({ type: ReleaseDenial })
+  @ApiProblems(400, 404, 409, 413, 415)
   deny(@UuidParam('id') id: string, @Body() body: DenyReleaseRequestDto, @Req() req: TracedRequest) {
     return this.requests.deny(id, body.reason, contextOf(req));
   }
@@ -96,6 +114,9 @@ export class ReleaseRequestsController {
   @Get(':id/package')
   @RequirePermission('release-requests.package')
   @ApiProduces('application/zip')
+  @ApiSummary("Download a fulfilled request's package (ZIP; audited as a read of every released version)")
+  @ApiOkResponse({ description: 'The package, an attachment; `Digest` its SHA-256', content: binaryContent('application/zip') })
+  @ApiProblems(400, 404, 409, 410)
   async package(@UuidParam('id') id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const pkg = await this.requests.openPackage(id, readContextOf(req));
     res.setHeader('Cache-Control', 'no-store');

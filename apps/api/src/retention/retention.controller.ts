@@ -1,13 +1,15 @@
 import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
 import { CALENDAR_DATE_RULE, DOCUMENT_TYPE_RULE, DOCUMENT_TYPES, DocumentType, DomainError, FieldError, isCalendarDate, isDocumentType } from '@medrec/domain';
 import { ReadModels, RetentionCursorError } from '@medrec/read-models';
 import { parseAfter } from '../http/after-param';
+import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { contextOf, TracedRequest } from '../http/request-context';
 import { ChangeRetentionScheduleDto } from './retention.dto';
 import { RetentionSchedules } from './retention-schedules.service';
+import { ChangedRetentionSchedule, RetentionDue, RetentionSchedules as RetentionScheduleList } from './retention.response';
 
 export const DEFAULT_DUE_LIMIT = 50;
 export const MAX_DUE_LIMIT = 500;
@@ -15,6 +17,7 @@ const DUE_PARAMS = new Set(['asOf', 'documentType', 'limit', 'cursor', 'after'])
 
 /** Retention schedules (the retention-schedules stream) and the list of records whose retention has ended. */
 @ApiTags('retention')
+@ApiAuthenticated()
 @Controller('api/retention')
 export class RetentionController {
   constructor(
@@ -25,6 +28,8 @@ export class RetentionController {
   /** One schedule per document type; the shipped defaults show `authority: 'medrec default'` and `changedBy: null`. */
   @Get('schedules')
   @RequirePermission('retention.schedules.read')
+  @ApiSummary('The retention schedules in force, one per document type')
+  @ApiOkResponse({ type: RetentionScheduleList })
   async list() {
     return { schedules: await this.schedules.inForce() };
   }
@@ -32,6 +37,9 @@ export class RetentionController {
   /** Puts a schedule in force for a document type: a RetentionScheduleChanged, attributed. Applies to every record at once. */
   @Put('schedules/:documentType')
   @RequirePermission('retention.schedules.change')
+  @ApiSummary("Put a document type's retention schedule in force (applies to every record at once)")
+  @ApiOkResponse({ type: ChangedRetentionSchedule })
+  @ApiProblems(400, 409, 413, 415)
   async change(@Param('documentType') documentType: string, @Body() body: ChangeRetentionScheduleDto, @Req() req: TracedRequest) {
     if (!isDocumentType(documentType)) throw DomainError.invalid([{ field: 'documentType', message: DOCUMENT_TYPE_RULE }]);
     const { schedule, position } = await this.schedules.change({ documentType, ...body }, contextOf(req));
@@ -41,11 +49,14 @@ export class RetentionController {
   /** Records whose retention has ended on or before `asOf`, by retention date then id: the schedules in force now, never a stored date. */
   @Get('due')
   @RequirePermission('retention.due')
-  @ApiQuery({ name: 'asOf', required: true, description: 'YYYY-MM-DD' })
+  @ApiSummary('Records whose retention has ended by a day, a page at a time')
+  @ApiOkResponse({ type: RetentionDue })
+  @ApiProblems(400, 503)
+  @ApiQuery({ name: 'asOf', type: String, required: true, description: 'YYYY-MM-DD' })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
-  @ApiQuery({ name: 'limit', required: false, description: `1..${MAX_DUE_LIMIT}, default ${DEFAULT_DUE_LIMIT}` })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'limit', type: 'integer', required: false, description: `1..${MAX_DUE_LIMIT}, default ${DEFAULT_DUE_LIMIT}` })
+  @ApiQuery({ name: 'cursor', type: String, required: false })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async due(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
     const params = parseDueParams(query);
     await this.readModels.reach(parseAfter(query.after));

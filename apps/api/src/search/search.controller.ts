@@ -1,15 +1,18 @@
 import { Controller, ForbiddenException, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { maySearchText, RequirePermission } from '@medrec/auth';
 import { DOCUMENT_TYPES, DomainError } from '@medrec/domain';
 import { InvalidCursorError, ReadModels } from '@medrec/read-models';
 import { QueryAuditLog } from '../audit/query-audit.log';
 import { parseAfter } from '../http/after-param';
+import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { readContextOf, TracedRequest } from '../http/request-context';
 import { parseSearchParams } from './search-params';
+import { SearchAnswer } from './search.response';
 
 @ApiTags('search')
+@ApiAuthenticated()
 @Controller('api/search')
 export class SearchController {
   constructor(
@@ -25,19 +28,23 @@ export class SearchController {
    */
   @Get()
   @RequirePermission('search')
+  @ApiSummary('Search the records: full text (BM25) and filters, a page at a time (audited)')
+  @ApiOkResponse({ type: SearchAnswer })
+  @ApiProblems(400, 503)
   @ApiQuery({
     name: 'q',
+    type: String,
     required: false,
     description: 'words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise)',
   })
-  @ApiQuery({ name: 'mrn', required: false })
+  @ApiQuery({ name: 'mrn', type: String, required: false })
   @ApiQuery({ name: 'documentType', required: false, enum: DOCUMENT_TYPES })
-  @ApiQuery({ name: 'from', required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
-  @ApiQuery({ name: 'to', required: false, description: 'YYYY-MM-DD, inclusive' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..100, default 20' })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'from', type: String, required: false, description: 'YYYY-MM-DD, inclusive (encounter date, else creation date)' })
+  @ApiQuery({ name: 'to', type: String, required: false, description: 'YYYY-MM-DD, inclusive' })
+  @ApiQuery({ name: 'limit', type: 'integer', required: false, description: '1..100, default 20' })
+  @ApiQuery({ name: 'cursor', type: String, required: false })
   @ApiQuery({ name: 'versions', required: false, enum: ['current', 'all'] })
-  @ApiQuery({ name: 'after', required: false, description: 'a position returned by a mutation (read-your-writes)' })
+  @ApiQuery({ name: 'after', type: 'integer', required: false, description: 'a position returned by a mutation (read-your-writes)' })
   async search(@Query() query: Record<string, unknown>, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response) {
     const params = parseSearchParams(query);
     const metadataOnly = !maySearchText(req.actor.role);

@@ -47,10 +47,12 @@ export const api = createClient<paths>({ baseUrl: '' });
 api.use(withCredentials);
 
 /**
- * The body of a successful answer, or an ApiError with the server's problem. Until every
- * operation of the document describes its body, callers name the type they read.
+ * The body of a successful answer, typed as the OpenAPI document describes it (`T` when a caller
+ * names the type instead), or an ApiError with the server's problem.
  */
-export async function expectOk<T>(call: Promise<{ response: Response; data?: unknown; error?: unknown }>): Promise<T> {
+export async function expectOk<T = never, D = unknown>(
+  call: Promise<{ response: Response; data?: D; error?: unknown }>,
+): Promise<[T] extends [never] ? D : NoInfer<T>> {
   let result;
   try {
     result = await call;
@@ -61,7 +63,7 @@ export async function expectOk<T>(call: Promise<{ response: Response; data?: unk
     const error = result.error;
     throw new ApiError(error && typeof error === 'object' ? { ...error, status: result.response.status } : await problemOf(result.response));
   }
-  return result.data as T;
+  return result.data as [T] extends [never] ? D : T;
 }
 
 /** A binary answer (an image, a PDF) fetched with the credentials, as an object URL the caller revokes. */

@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness: the process answers */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness: the event store answers; the projections and their lag */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -45,6 +47,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Sign in: a bearer token for a username and password */
         post: operations["AuthController_token"];
         delete?: never;
         options?: never;
@@ -61,6 +64,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Sign out: revoke the token this request carries */
         post: operations["AuthController_signOut"];
         delete?: never;
         options?: never;
@@ -77,6 +81,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Renew the token before it expires (until the session is too old) */
         post: operations["AuthController_renew"];
         delete?: never;
         options?: never;
@@ -91,6 +96,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Who the caller is: roles, permissions and the purposes of use they may declare */
         get: operations["AuthController_me"];
         put?: never;
         post?: never;
@@ -107,8 +113,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the user accounts (administrators) */
         get: operations["UsersController_list"];
         put?: never;
+        /** Create a user account with roles (administrators) */
         post: operations["AuthController_createUser"];
         delete?: never;
         options?: never;
@@ -129,6 +137,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Change a user's roles, deactivate or reactivate them, or unlock them (administrators) */
         patch: operations["UsersController_update"];
         trace?: never;
     };
@@ -141,6 +150,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create a record from an uploaded file and its metadata (version 1) */
         post: operations["RecordsController_create"];
         delete?: never;
         options?: never;
@@ -155,6 +165,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a record: its metadata, versions and holds (audited) */
         get: operations["RecordsController_get"];
         put?: never;
         post?: never;
@@ -171,6 +182,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Download a version's original file, as it was uploaded (audited) */
         get: operations["RecordsController_content"];
         put?: never;
         post?: never;
@@ -204,6 +216,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a version's recognised text, page by page, with word boxes (audited) */
         get: operations["RecordsController_text"];
         put?: never;
         post?: never;
@@ -222,6 +235,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Amend a record: a new version (with a file) or a metadata correction */
         post: operations["RecordsController_amend"];
         delete?: never;
         options?: never;
@@ -238,6 +252,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Record a release of the record (a disclosure) to a recipient */
         post: operations["RecordsController_release"];
         delete?: never;
         options?: never;
@@ -254,6 +269,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Place a legal hold on the record */
         post: operations["RecordsController_placeHold"];
         delete?: never;
         options?: never;
@@ -271,6 +287,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Lift a legal hold from the record */
         delete: operations["RecordsController_liftHold"];
         options?: never;
         head?: never;
@@ -286,6 +303,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Archive the record (read-only from then on, still readable) */
         post: operations["RecordsController_archive"];
         delete?: never;
         options?: never;
@@ -302,6 +320,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Approve the record's destruction (the approver's own approval, for dual control) */
         post: operations["RecordsController_approveDestruction"];
         delete?: never;
         options?: never;
@@ -318,6 +337,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Destroy the record, approved by someone else (crypto-shredding; a tombstone stays) */
         post: operations["RecordsController_destroy"];
         delete?: never;
         options?: never;
@@ -332,6 +352,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every event of the record's streams, with the hash chain's verdict (audited) */
         get: operations["RecordsController_events"];
         put?: never;
         post?: never;
@@ -365,6 +386,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Search the records: full text (BM25) and filters, a page at a time (audited) */
         get: operations["SearchController_search"];
         put?: never;
         post?: never;
@@ -381,6 +403,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A record's versions and its timeline of every lifecycle event and access (audited) */
         get: operations["RecordHistoryController_history"];
         put?: never;
         post?: never;
@@ -397,6 +420,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The legal history report of a record, as PDF or JSON (audited, purpose legal) */
         get: operations["RecordHistoryController_report"];
         put?: never;
         post?: never;
@@ -413,6 +437,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A word diff of the recognised text of two versions (audited) */
         get: operations["RecordHistoryController_diff"];
         put?: never;
         post?: never;
@@ -429,6 +454,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A record's access log: who read what, when, for which purpose (audited) */
         get: operations["RecordHistoryController_accesses"];
         put?: never;
         post?: never;
@@ -445,6 +471,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A patient's accounting of disclosures (six years by default), as JSON or CSV */
         get: operations["PatientDisclosuresController_disclosures"];
         put?: never;
         post?: never;
@@ -461,6 +488,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Counts for the department's dashboard: records, pages, uploads per day, OCR backlog */
         get: operations["StatsController_stats"];
         put?: never;
         post?: never;
@@ -477,8 +505,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The matters' legal holds, placed and lifted */
         get: operations["LegalHoldsController_list"];
         put?: never;
+        /** Place a matter's legal hold on records, or on every record of a patient (MRN) */
         post: operations["LegalHoldsController_place"];
         delete?: never;
         options?: never;
@@ -496,6 +526,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Lift a matter's legal hold from every record it covers */
         delete: operations["LegalHoldsController_lift"];
         options?: never;
         head?: never;
@@ -509,6 +540,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The retention schedules in force, one per document type */
         get: operations["RetentionController_list"];
         put?: never;
         post?: never;
@@ -526,6 +558,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Put a document type's retention schedule in force (applies to every record at once) */
         put: operations["RetentionController_change"];
         post?: never;
         delete?: never;
@@ -541,6 +574,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Records whose retention has ended by a day, a page at a time */
         get: operations["RetentionController_due"];
         put?: never;
         post?: never;
@@ -557,8 +591,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The disposal batches */
         get: operations["DisposalController_list"];
         put?: never;
+        /** Propose a disposal batch of records due for destruction (or try it: dryRun) */
         post: operations["DisposalController_propose"];
         delete?: never;
         options?: never;
@@ -573,6 +609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A disposal batch: included and excluded records, approval, outcome */
         get: operations["DisposalController_get"];
         put?: never;
         post?: never;
@@ -591,6 +628,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Approve a disposal batch (by someone other than its proposer) */
         post: operations["DisposalController_approve"];
         delete?: never;
         options?: never;
@@ -607,6 +645,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Execute an approved disposal batch: destroy its records and issue the certificate */
         post: operations["DisposalController_execute"];
         delete?: never;
         options?: never;
@@ -621,6 +660,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The certificates of destruction issued */
         get: operations["DisposalController_certificates"];
         put?: never;
         post?: never;
@@ -637,6 +677,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A certificate of destruction, as JSON or PDF (its SHA-256 checked) */
         get: operations["DisposalController_certificate"];
         put?: never;
         post?: never;
@@ -655,6 +696,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Archive every live record inactive since a day, as one batch */
         post: operations["ArchiveController_start"];
         delete?: never;
         options?: never;
@@ -671,6 +713,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Finish an archive batch interrupted part way */
         post: operations["ArchiveController_resume"];
         delete?: never;
         options?: never;
@@ -685,6 +728,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** An archive batch: its records and progress */
         get: operations["ArchiveController_show"];
         put?: never;
         post?: never;
@@ -701,8 +745,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The release requests, overdue first */
         get: operations["ReleaseRequestsController_list"];
         put?: never;
+        /** Register a patient's request for a release of their records (due in 30 days) */
         post: operations["ReleaseRequestsController_create"];
         delete?: never;
         options?: never;
@@ -717,6 +763,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A release request: its details and progress */
         get: operations["ReleaseRequestsController_get"];
         put?: never;
         post?: never;
@@ -735,6 +782,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Fulfil a release request: build the package and record every release */
         post: operations["ReleaseRequestsController_fulfil"];
         delete?: never;
         options?: never;
@@ -751,6 +799,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Deny a release request, with the reason */
         post: operations["ReleaseRequestsController_deny"];
         delete?: never;
         options?: never;
@@ -765,6 +814,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Download a fulfilled request's package (ZIP; audited as a read of every released version) */
         get: operations["ReleaseRequestsController_package"];
         put?: never;
         post?: never;
@@ -781,8 +831,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The amendment requests, by status or overdue */
         get: operations["AmendmentRequestsController_list"];
         put?: never;
+        /** Register a patient's request to amend a record (due in 60 days) */
         post: operations["AmendmentRequestsController_create"];
         delete?: never;
         options?: never;
@@ -797,6 +849,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** An amendment request's lifecycle, every step attributed */
         get: operations["AmendmentRequestsController_show"];
         put?: never;
         post?: never;
@@ -815,6 +868,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Accept an amendment request: amend the record (a new version of kind patient-requested) */
         post: operations["AmendmentRequestsController_accept"];
         delete?: never;
         options?: never;
@@ -831,6 +885,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Deny an amendment request, with the reason (a statement on the record) */
         post: operations["AmendmentRequestsController_deny"];
         delete?: never;
         options?: never;
@@ -847,6 +902,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** File the patient's statement of disagreement with a denial */
         post: operations["AmendmentRequestsController_disagreement"];
         delete?: never;
         options?: never;
@@ -863,6 +919,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** File HIM's rebuttal of the patient's disagreement */
         post: operations["AmendmentRequestsController_rebuttal"];
         delete?: never;
         options?: never;
@@ -877,6 +934,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The emergency (break-the-glass) reads awaiting review */
         get: operations["EmergencyAccessController_list"];
         put?: never;
         post?: never;
@@ -895,6 +953,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Review an emergency read (by an auditor other than the reader) */
         post: operations["EmergencyAccessController_review"];
         delete?: never;
         options?: never;
@@ -906,9 +965,45 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Liveness: {
+            /** @enum {string} */
+            status: "live";
+        };
+        ProjectionStatus: {
+            name: string;
+            /** @description The last position applied */
+            position: number;
+            /** @description Events of the store not yet applied */
+            lag: number;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+            /** @description The event store's head position */
+            position: number;
+            projections: components["schemas"]["ProjectionStatus"][];
+            /** @description While the projections keep failing: the type of their last error */
+            projectionError?: string;
+        };
         TokenRequestDto: {
             username: string;
             password: string;
+        };
+        TokenAnswer: {
+            /** @description Send as `Authorization: Bearer <accessToken>` */
+            accessToken: string;
+            /** @description Seconds until the token expires */
+            expiresIn: number;
+        };
+        Me: {
+            /** Format: uuid */
+            userId: string;
+            username: string;
+            roles: ("clerk" | "clinician" | "him" | "legal" | "archivist" | "auditor" | "admin")[];
+            /** @description The permissions the roles grant (e.g. `records.read`) */
+            permissions: string[];
+            /** @description The purposes of use the caller may declare */
+            purposes: ("treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency")[];
         };
         CreateUserDto: {
             /** @example jdoe */
@@ -916,6 +1011,24 @@ export interface components {
             /** @description NIST SP 800-63B: at least 12 characters, not on the common-password list (any case), not one character repeated, not containing the username */
             password: string;
             roles: ("clerk" | "clinician" | "him" | "legal" | "archivist" | "auditor" | "admin")[];
+        };
+        CreatedUser: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            roles: ("clerk" | "clinician" | "him" | "legal" | "archivist" | "auditor" | "admin")[];
+        };
+        UserView: {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            roles: ("clerk" | "clinician" | "him" | "legal" | "archivist" | "auditor" | "admin")[];
+            active: boolean;
+            /** @description Locked after repeated failed sign-ins, until an administrator unlocks it */
+            locked: boolean;
+        };
+        UserList: {
+            users: components["schemas"]["UserView"][];
         };
         UpdateUserDto: {
             /** @description Replaces the roles; effective at once */
@@ -949,6 +1062,118 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        CreatedRecord: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {integer} */
+            version: 1;
+            revision: number;
+            /** @description Pass as `?after=` to read your write */
+            position: number;
+            sha256: string;
+            pages: number;
+            /** @example application/pdf */
+            contentType: string;
+            /**
+             * Format: uuid
+             * @description With allowDuplicate=true: the record of this patient with identical content
+             */
+            duplicateOf?: string;
+        };
+        VersionOcr: {
+            /** @enum {string} */
+            status: "pending" | "done" | "failed";
+            /** @description Mean word confidence, 0-100 (once done) */
+            meanConfidence?: number;
+        };
+        VersionView: {
+            /** @example 1 */
+            version: number;
+            /**
+             * @description `original` for version 1, else the amendment kind
+             * @enum {string}
+             */
+            kind: "original" | "correction" | "addendum" | "late-entry" | "patient-requested";
+            /** @description Why the amendment was made (null for the original) */
+            reason: string | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description SHA-256 of the original bytes (hex) */
+            sha256: string;
+            /** @example application/pdf */
+            contentType: string;
+            pages: number | null;
+            ocr: components["schemas"]["VersionOcr"];
+        };
+        RecordHold: {
+            /** Format: uuid */
+            holdId: string;
+            matter: string;
+        };
+        RecordView: {
+            /** Format: uuid */
+            id: string;
+            mrn: string;
+            patientName: string;
+            /** Format: date */
+            dateOfBirth: string;
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            title: string;
+            /** Format: date */
+            encounterDate: string | null;
+            /** @enum {string} */
+            status: "active" | "archived" | "destroyed";
+            currentVersion: number;
+            versions: components["schemas"]["VersionView"][];
+            holds: components["schemas"]["RecordHold"][];
+            /** @description The revision an If-Match names (also the ETag) */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description With `?asOf=`: the instant the record is shown as of
+             */
+            asOf?: string;
+        };
+        TextOcr: {
+            /** @enum {string} */
+            status: "pending" | "done" | "failed";
+            /** @description Mean word confidence, 0-100 (once done) */
+            meanConfidence?: number;
+            /** @description Why recognition failed */
+            reason?: string;
+        };
+        WordBox: {
+            x0: number;
+            y0: number;
+            /** @description exclusive */
+            x1: number;
+            /** @description exclusive */
+            y1: number;
+        };
+        PageWord: {
+            text: string;
+            /** @description 0-100 */
+            confidence: number;
+            /** @description In the pixels of the page's image (GET .../pages/:p/image) */
+            bbox: components["schemas"]["WordBox"];
+        };
+        PageText: {
+            page: number;
+            text: string;
+            /** @description 0-100 */
+            confidence: number;
+            /** @enum {string} */
+            source: "text-layer" | "ocr";
+            /** @description Empty for a page read from its text layer */
+            words: components["schemas"]["PageWord"][];
+        };
+        VersionText: {
+            version: number;
+            ocr: components["schemas"]["TextOcr"];
+            pages: components["schemas"]["PageText"][];
+        };
         AmendRecordDto: {
             /** @enum {string} */
             kind: "correction" | "addendum" | "late-entry" | "patient-requested";
@@ -959,6 +1184,12 @@ export interface components {
             encounterDate?: string;
             /** Format: binary */
             file?: string;
+        };
+        AmendedRecord: {
+            revision: number;
+            position: number;
+            /** @description The current version after the amendment */
+            version: number;
         };
         RecipientDto: {
             name: string;
@@ -973,22 +1204,340 @@ export interface components {
             versions?: number[];
             description: string;
         };
+        RecordReleased: {
+            revision: number;
+            position: number;
+            /** Format: uuid */
+            releaseId: string;
+        };
         PlaceHoldDto: {
             matter: string;
             reason: string;
         };
+        HoldPlaced: {
+            revision: number;
+            position: number;
+            /** Format: uuid */
+            holdId: string;
+        };
         ArchiveRecordDto: {
             reason: string;
+        };
+        RecordArchived: {
+            revision: number;
+            position: number;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "archived";
         };
         ApproveDestructionDto: {
             /** @example Retention schedule GS-12, 10 years after last encounter */
             authority: string;
+        };
+        DestructionApproved: {
+            revision: number;
+            position: number;
+            /** Format: uuid */
+            approvalId: string;
+            /** Format: uuid */
+            recordId: string;
+            authority: string;
+            approvedBy: string;
+            /** Format: date-time */
+            approvedAt: string;
         };
         DestroyRecordDto: {
             /** @example Retention schedule GS-12, 10 years after last encounter */
             authority: string;
             /** @description Username of a user who approved the destruction of this record as it stands, under the same authority; must differ from the person destroying */
             approvedBy: string;
+        };
+        RecordDestroyed: {
+            revision: number;
+            position: number;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "destroyed";
+            /** Format: date-time */
+            destroyedAt: string;
+            authority: string;
+        };
+        RecordEvent: {
+            stream: string;
+            position: number;
+            revision: number;
+            type: string;
+            /** Format: date-time */
+            occurredAt: string;
+            actor: string;
+            role: string;
+            purpose?: string;
+            /** @description The event's data, PHI decrypted where the key remains */
+            data: {
+                [key: string]: unknown;
+            };
+            /** @description False when the event's PHI can no longer be decrypted (the record was destroyed) */
+            phiReadable: boolean;
+        };
+        ChainBreak: {
+            stream: string;
+            revision: number;
+            position: number;
+            reason: string;
+        };
+        ChainCheck: {
+            valid: boolean;
+            brokenAt?: components["schemas"]["ChainBreak"];
+        };
+        RecordEvents: {
+            events: components["schemas"]["RecordEvent"][];
+            chain: components["schemas"]["ChainCheck"];
+        };
+        StatusVersion: {
+            version: number;
+            pages: number | null;
+            ocr: components["schemas"]["TextOcr"];
+        };
+        RecordStatus: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "active" | "archived";
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            currentVersion: number;
+            versions: components["schemas"]["StatusVersion"][];
+        };
+        SearchHit: {
+            /** Format: uuid */
+            recordId: string;
+            version: number;
+            /** @description The page the text matched on; null when the metadata matched (or for a search by filters only) */
+            page: number | null;
+            title: string;
+            mrn: string;
+            patientName: string;
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /** @description BM25 relevance, higher is better; null for a search by filters only */
+            score: number | null;
+            /** @description HTML-escaped text around the hits, each in <mark>; null for a search by filters only */
+            snippet: string | null;
+            /**
+             * Format: date
+             * @description The encounter date, else the creation date
+             */
+            date: string;
+            /** @description The hit is in the current version */
+            current: boolean;
+        };
+        SearchAnswer: {
+            results: components["schemas"]["SearchHit"][];
+            /** @description More results follow: pass it as `?cursor=` */
+            nextCursor: string | null;
+            /** @description More rows matched than are ranked: the best among the most recent of them */
+            approximate: boolean;
+        };
+        ReportActor: {
+            actor: string;
+            role: string;
+        };
+        ReportRecord: {
+            /** Format: uuid */
+            id: string;
+            mrn: string | null;
+            patientName: string | null;
+            dateOfBirth: string | null;
+            documentType: string;
+            title: string | null;
+            encounterDate: string | null;
+            status: string;
+            currentVersion: number;
+        };
+        ReportVersion: {
+            version: number;
+            kind: string;
+            reason: string | null;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            sha256: string;
+            contentType: string;
+            pages: number | null;
+        };
+        StreamHead: {
+            stream: string;
+            events: number;
+            headRevision: number | null;
+            headHash: string | null;
+        };
+        ChainVerdict: {
+            valid: boolean;
+            brokenAt?: components["schemas"]["ChainBreak"];
+            headHash: string | null;
+            streams: components["schemas"]["StreamHead"][];
+            /** Format: date-time */
+            verifiedAt: string;
+        };
+        TimelineEntry: {
+            /** @description The event's position in the log */
+            position: number;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            type: "created" | "amended" | "ocr-completed" | "ocr-failed" | "accessed" | "released" | "hold-placed" | "hold-lifted" | "archived" | "destruction-approved" | "amendment-requested" | "amendment-statement";
+            actor: string;
+            role: string;
+            purpose: string | null;
+            version: number | null;
+            /** @description What happened, in words */
+            summary: string;
+            /** @description The event's own facts (kind, reason, recipient, holdId, what was read...) */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        HistoryReport: {
+            /** @enum {string} */
+            report: "legal-history";
+            /** Format: date-time */
+            generatedAt: string;
+            generatedBy: components["schemas"]["ReportActor"];
+            purpose: string;
+            record: components["schemas"]["ReportRecord"];
+            versions: components["schemas"]["ReportVersion"][];
+            chain: components["schemas"]["ChainVerdict"];
+            timeline: components["schemas"]["TimelineEntry"][];
+        };
+        RecordHistory: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "active" | "archived";
+            currentVersion: number;
+            versions: components["schemas"]["VersionView"][];
+            timeline: components["schemas"]["TimelineEntry"][];
+            /** @description More entries follow: pass it as `?cursor=` */
+            nextCursor: string | null;
+        };
+        DiffSide: {
+            version: number;
+            ocr: components["schemas"]["TextOcr"];
+        };
+        DiffHunk: {
+            /** @enum {string} */
+            op: "equal" | "insert" | "delete";
+            text: string;
+        };
+        VersionDiff: {
+            a: components["schemas"]["DiffSide"];
+            b: components["schemas"]["DiffSide"];
+            /** @description False while either version has no recognised text (hunks is then empty) */
+            complete: boolean;
+            /** @description False when the texts were too different to diff in time: all of a deleted, all of b inserted */
+            exact: boolean;
+            hunks: components["schemas"]["DiffHunk"][];
+        };
+        AccessEntry: {
+            position: number;
+            /** Format: date-time */
+            at: string;
+            actor: string;
+            role: string;
+            purpose: string;
+            version: number | null;
+            /** @description What was read (record, content, text, history...) */
+            what: string;
+            /** Format: uuid */
+            accessId: string;
+        };
+        RecordAccesses: {
+            accesses: components["schemas"]["AccessEntry"][];
+            /** @description More entries follow: pass it as `?cursor=` */
+            nextCursor: string | null;
+        };
+        DisclosureRecipient: {
+            name: string;
+            address: string | null;
+        };
+        Disclosure: {
+            /**
+             * Format: date-time
+             * @description When the record was released
+             */
+            date: string;
+            recipient: components["schemas"]["DisclosureRecipient"];
+            description: string;
+            purpose: string;
+            /** Format: uuid */
+            recordId: string;
+            versions: number[];
+            /** Format: uuid */
+            releaseId: string;
+            documentType: string;
+            authorizationReference: string;
+            releasedBy: string;
+        };
+        PatientDisclosures: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            disclosures: components["schemas"]["Disclosure"][];
+        };
+        RecordCountsByStatus: {
+            active: number;
+            archived: number;
+            destroyed: number;
+        };
+        RecordCounts: {
+            /** @description Records held (active and archived) */
+            total: number;
+            byStatus: components["schemas"]["RecordCountsByStatus"];
+            /** @description Records held, by current document type */
+            byType: {
+                [key: string]: number;
+            };
+        };
+        PageCounts: {
+            /** @description Pages of every stored upload of the records held */
+            stored: number;
+            /** @description Pages of the current version of each record held */
+            current: number;
+        };
+        UploadsOfDay: {
+            /** Format: date */
+            day: string;
+            uploads: number;
+            pages: number;
+        };
+        OcrCounts: {
+            /** @description The OCR backlog */
+            pending: number;
+            done: number;
+            failed: number;
+            /** @description 0-100; null when nothing is recognised */
+            meanConfidence: number | null;
+        };
+        EncountersOfMonth: {
+            /**
+             * @description YYYY-MM
+             * @example 2026-03
+             */
+            month: string;
+            records: number;
+        };
+        RecordStats: {
+            records: components["schemas"]["RecordCounts"];
+            pages: components["schemas"]["PageCounts"];
+            /** @description Files received per day (UTC) */
+            uploadsPerDay: components["schemas"]["UploadsOfDay"][];
+            ocr: components["schemas"]["OcrCounts"];
+            encountersPerMonth: components["schemas"]["EncountersOfMonth"][];
+            /** @description The log position the counts are as of */
+            position: number;
         };
         PlaceMatterHoldDto: {
             /** @description The matter (PHI: sealed in the event store, never logged). */
@@ -999,6 +1548,50 @@ export interface components {
             /** @description Every record of this patient, including those created later until the hold is lifted. */
             mrn?: string;
         };
+        PlacedMatterHold: {
+            /** Format: uuid */
+            id: string;
+            /** @description The records held now */
+            recordIds: string[];
+            position: number;
+        };
+        MatterHold: {
+            /** Format: uuid */
+            id: string;
+            /** @description null once the hold's key is gone */
+            matter: string | null;
+            reason: string | null;
+            recordIds: string[];
+            /** @description For a hold over every record of a patient */
+            mrn?: string;
+            placedBy: string;
+            /** Format: date-time */
+            placedAt: string;
+            liftedBy?: string;
+            /** Format: date-time */
+            liftedAt?: string;
+        };
+        MatterHolds: {
+            holds: components["schemas"]["MatterHold"][];
+        };
+        RetentionSchedule: {
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /** @description Years kept after the encounter (else creation) */
+            years: number;
+            /** @description For a minor: kept at least until the patient's this birthday */
+            minorsUntilAge?: number;
+            /** @description The rule's source; `medrec default` for a shipped default */
+            authority: string;
+            /** @description null for a shipped default */
+            changedBy: string | null;
+            /** Format: date-time */
+            changedAt: string | null;
+        };
+        RetentionSchedules: {
+            /** @description One per document type */
+            schedules: components["schemas"]["RetentionSchedule"][];
+        };
         ChangeRetentionScheduleDto: {
             /** @description Years after the last encounter (else creation) */
             years: number;
@@ -1006,6 +1599,83 @@ export interface components {
             minorsUntilAge?: number;
             /** @description The law, regulation or policy the schedule follows */
             authority: string;
+        };
+        ChangedRetentionSchedule: {
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /** @description Years kept after the encounter (else creation) */
+            years: number;
+            /** @description For a minor: kept at least until the patient's this birthday */
+            minorsUntilAge?: number;
+            /** @description The rule's source; `medrec default` for a shipped default */
+            authority: string;
+            /** @description null for a shipped default */
+            changedBy: string | null;
+            /** Format: date-time */
+            changedAt: string | null;
+            /** @description null when the schedule already said this (nothing appended) */
+            position: number | null;
+        };
+        RetentionDueRecord: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /**
+             * Format: date
+             * @description The last day of retention
+             */
+            retentionUntil: string;
+            /** @description The rule that gave the date, in words */
+            rule: string;
+            /** @description Some legal hold stands over the record */
+            held: boolean;
+        };
+        RetentionDue: {
+            records: components["schemas"]["RetentionDueRecord"][];
+            /** @description More records follow: pass it as `?cursor=` */
+            nextCursor: string | null;
+        };
+        CertifiedRecord: {
+            /** Format: uuid */
+            recordId: string;
+            mrn: string;
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /**
+             * Format: date
+             * @description The first day the record covers
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day the record covers
+             */
+            to: string;
+            versions: number;
+        };
+        SealedDisposalCertificate: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            batchId: string;
+            facility: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /**
+             * Format: date
+             * @description The day of destruction (the last record's)
+             */
+            destroyedOn: string;
+            records: components["schemas"]["CertifiedRecord"][];
+            count: number;
+            authority: string;
+            method: string;
+            performedBy: string[];
+            approvedBy: string;
+            statement: string;
+            /** @description SHA-256 of the certificate's canonical JSON, appended when it was issued and checked on every read */
+            sha256: string;
         };
         ProposeDisposalBatchDto: {
             /** @description YYYY-MM-DD: records whose retention has ended on or before this day. */
@@ -1016,6 +1686,129 @@ export interface components {
             recordIds?: string[];
             /** @enum {string} */
             documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+        };
+        DisposalExclusion: {
+            /** Format: uuid */
+            recordId: string;
+            /** @enum {string} */
+            reason: "held" | "not-yet-due" | "already-destroyed" | "unknown" | "other-document-type";
+            /** @description For `held`: the matter(s) of the holds */
+            matter?: string;
+            /**
+             * Format: date
+             * @description For `not-yet-due`
+             */
+            retentionUntil?: string;
+        };
+        DisposalProposal: {
+            /**
+             * Format: uuid
+             * @description null for a dry run
+             */
+            id: string | null;
+            /**
+             * @description Present (true) for a dry run
+             * @enum {boolean}
+             */
+            dryRun?: true;
+            /** Format: date */
+            asOf: string;
+            included: string[];
+            excluded: components["schemas"]["DisposalExclusion"][];
+            /** @description Absent for a dry run */
+            position?: number;
+        };
+        DisposalBatchSummary: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "proposed" | "approved" | "executed";
+            proposedBy: string;
+            /** Format: date-time */
+            proposedAt: string;
+            /** Format: uuid */
+            certificateId: string | null;
+        };
+        DisposalBatches: {
+            batches: components["schemas"]["DisposalBatchSummary"][];
+        };
+        DisposalSkip: {
+            /** Format: uuid */
+            recordId: string;
+            /** @enum {string} */
+            reason: "held" | "already-destroyed" | "unknown";
+            /** @description For `held` */
+            matter?: string;
+        };
+        DisposalBatch: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "proposed" | "approved" | "executed";
+            /** Format: date */
+            asOf: string;
+            authority: string;
+            /** @enum {string} */
+            documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            included: string[];
+            excluded: components["schemas"]["DisposalExclusion"][];
+            proposedBy: string;
+            /** Format: date-time */
+            proposedAt: string;
+            approvedBy: string | null;
+            /** Format: date-time */
+            approvedAt: string | null;
+            destroyed: string[];
+            skipped: components["schemas"]["DisposalSkip"][];
+            executedBy: string | null;
+            /** Format: date-time */
+            executedAt: string | null;
+            /** Format: uuid */
+            certificateId: string | null;
+        };
+        DisposalApproval: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "proposed" | "approved" | "executed";
+            approvedBy: string;
+            /** Format: date-time */
+            approvedAt: string;
+            /** @description null when it was already approved (nothing appended) */
+            position: number | null;
+        };
+        DisposalExecution: {
+            /** Format: uuid */
+            id: string;
+            destroyed: string[];
+            skipped: components["schemas"]["DisposalSkip"][];
+            /** Format: uuid */
+            certificateId: string;
+            position: number;
+        };
+        DisposalCertificate: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            batchId: string;
+            facility: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /**
+             * Format: date
+             * @description The day of destruction (the last record's)
+             */
+            destroyedOn: string;
+            records: components["schemas"]["CertifiedRecord"][];
+            count: number;
+            authority: string;
+            method: string;
+            performedBy: string[];
+            approvedBy: string;
+            statement: string;
+        };
+        DisposalCertificates: {
+            certificates: components["schemas"]["DisposalCertificate"][];
         };
         StartArchiveBatchDto: {
             /**
@@ -1030,6 +1823,33 @@ export interface components {
             documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
             /** @description The reason each record’s archiving gives (sealed on the record’s stream); default names the day */
             reason?: string;
+        };
+        ArchiveBatchResult: {
+            /** Format: uuid */
+            id: string;
+            /** @description The records this batch archived */
+            archived: string[];
+            position: number;
+        };
+        ArchiveBatch: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "started" | "completed";
+            /** Format: date */
+            inactiveSince: string;
+            /** @enum {string|null} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other" | null;
+            /** @description The records found inactive when it started */
+            recordIds: string[];
+            startedBy: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** @description Once completed: the records it archived */
+            archived: string[] | null;
+            completedBy: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
         };
         CreateReleaseRequestDto: {
             /**
@@ -1057,8 +1877,99 @@ export interface components {
              */
             receivedAt: string;
         };
+        ReceivedReleaseRequest: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date
+             * @description Received + 30 days
+             */
+            dueAt: string;
+            position: number;
+        };
+        ReleaseRequestSummary: {
+            /** Format: uuid */
+            id: string;
+            /** @description null once the request's key is gone */
+            mrn: string | null;
+            /** @enum {string} */
+            status: "open" | "fulfilled" | "denied";
+            /** Format: date */
+            receivedAt: string;
+            /** Format: date */
+            dueAt: string;
+            /** @description Open and past its due day */
+            overdue: boolean;
+        };
+        ReleaseRequestList: {
+            /** @description Overdue first, then by due day */
+            requests: components["schemas"]["ReleaseRequestSummary"][];
+        };
+        ReleaseRecipient: {
+            name: string;
+            address?: string;
+        };
+        PackagedRecord: {
+            /** Format: uuid */
+            recordId: string;
+            versions: number[];
+        };
+        ReleasePackage: {
+            /** @description Where to get it (GET, application/zip) */
+            url: string;
+            sha256: string;
+            /** @description Bytes */
+            size: number;
+            releases: components["schemas"]["PackagedRecord"][];
+            /** Format: date-time */
+            builtAt: string;
+        };
+        ReleaseRequest: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "open" | "fulfilled" | "denied";
+            mrn: string | null;
+            requester: string | null;
+            recipient: components["schemas"]["ReleaseRecipient"] | null;
+            purpose: string | null;
+            recordIds: string[];
+            authorizationReference: string | null;
+            /** Format: date */
+            authorizationExpires: string;
+            /** Format: date */
+            receivedAt: string;
+            /** Format: date */
+            dueAt: string;
+            overdue: boolean;
+            registeredBy: string;
+            /** Format: date-time */
+            registeredAt: string;
+            /** @description Once built */
+            package: components["schemas"]["ReleasePackage"] | null;
+            fulfilledBy: string | null;
+            /** Format: date-time */
+            fulfilledAt: string | null;
+            deniedBy: string | null;
+            /** Format: date-time */
+            deniedAt: string | null;
+            denialReason: string | null;
+        };
+        ReleaseFulfilment: {
+            /** @description Where to get the package (GET, application/zip) */
+            packageUrl: string;
+            /** @description null when it was already fulfilled (nothing appended) */
+            position: number | null;
+        };
         DenyReleaseRequestDto: {
             reason: string;
+        };
+        ReleaseDenial: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "denied";
+            position: number | null;
         };
         CreateAmendmentRequestDto: {
             /**
@@ -1073,6 +1984,71 @@ export interface components {
              * @example 2024-03-02
              */
             receivedAt: string;
+        };
+        ReceivedAmendmentRequest: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            recordId: string;
+            /**
+             * Format: date
+             * @description Received + 60 days
+             */
+            dueAt: string;
+            position: number;
+        };
+        AmendmentRequestSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            recordId: string;
+            /** @enum {string} */
+            status: "received" | "accepted" | "denied" | "disagreement-filed" | "rebuttal-filed";
+            /** Format: date */
+            receivedAt: string;
+            /** Format: date */
+            dueAt: string;
+            /** @description Still unanswered after its due day */
+            overdue: boolean;
+        };
+        AmendmentRequestList: {
+            requests: components["schemas"]["AmendmentRequestSummary"][];
+        };
+        AmendmentAcceptance: {
+            by: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The statement's id in the record's history */
+            statementId?: string;
+            /** @description The version the amendment made */
+            version: number;
+        };
+        AmendmentStep: {
+            by: string;
+            /** Format: date-time */
+            at: string;
+            /** @description The statement's id in the record's history */
+            statementId?: string;
+        };
+        AmendmentRequest: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            recordId: string;
+            /** @enum {string} */
+            status: "received" | "accepted" | "denied" | "disagreement-filed" | "rebuttal-filed";
+            /** Format: date */
+            receivedAt: string;
+            /** Format: date */
+            dueAt: string;
+            overdue: boolean;
+            registeredBy: string;
+            /** Format: date-time */
+            registeredAt: string;
+            accepted: components["schemas"]["AmendmentAcceptance"] | null;
+            denied: components["schemas"]["AmendmentStep"] | null;
+            disagreement: components["schemas"]["AmendmentStep"] | null;
+            rebuttal: components["schemas"]["AmendmentStep"] | null;
         };
         AcceptAmendmentRequestDto: {
             /**
@@ -1092,17 +2068,97 @@ export interface components {
              */
             file?: string;
         };
+        AcceptedAmendmentRequest: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            recordId: string;
+            /** @enum {string} */
+            status: "accepted";
+            /** @description The new version (of kind patient-requested) */
+            version: number;
+            /** @description The record's revision (also the ETag) */
+            revision: number | null;
+            position: number;
+        };
         DenyAmendmentRequestDto: {
             /** @description The basis for the denial: filed on the record as its denial statement (sealed) */
             reason: string;
+        };
+        FiledAmendmentStatement: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "received" | "accepted" | "denied" | "disagreement-filed" | "rebuttal-filed";
+            statementId: string;
+            position: number;
         };
         AmendmentStatementDto: {
             /** @description Filed on the record (sealed); travels with every later release of it */
             statement: string;
         };
+        EmergencyAccess: {
+            /** Format: uuid */
+            accessId: string;
+            /** Format: uuid */
+            recordId: string;
+            actor: string;
+            role: string;
+            /** Format: date-time */
+            at: string;
+            /** @description Why, as the reader declared it (null once its key is gone) */
+            justification: string | null;
+            /** @description What was read (record, content, text...) */
+            what: string;
+            version: number | null;
+            position: number;
+        };
+        EmergencyAccesses: {
+            /** @description Unreviewed, oldest first (at most 1,000) */
+            accesses: components["schemas"]["EmergencyAccess"][];
+        };
         ReviewEmergencyAccessDto: {
             /** @description The auditor's finding (PHI: sealed with the record's key, never logged), at most 2000 characters. */
             note: string;
+        };
+        EmergencyAccessReview: {
+            /** Format: uuid */
+            accessId: string;
+            /** Format: uuid */
+            recordId: string;
+            reviewedBy: string;
+            /** Format: date-time */
+            reviewedAt: string;
+            note: string;
+            position: number | null;
+        };
+        /** @description RFC 9457 problem details (application/problem+json). Extension members may sit beside the standard ones, e.g. a destroyed record's tombstone (`id`, `recordStatus`, `destroyedAt`, `authority`) on a 410 or `currentRevision` on a stale If-Match. */
+        Problem: {
+            /**
+             * @description A URI naming the kind of problem
+             * @example https://medrec.dev/problems/bad-request
+             */
+            type: string;
+            /**
+             * @description The status's title
+             * @example Bad Request
+             */
+            title: string;
+            /**
+             * @description The HTTP status
+             * @example 400
+             */
+            status: number;
+            /** @description What went wrong, in a sentence (never PHI) */
+            detail?: string;
+            /** @description For an invalid request: one entry per field, parameter or header, never quoting a value */
+            errors?: {
+                /** @example mrn */
+                field: string;
+                message: string;
+            }[];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -1126,7 +2182,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1143,7 +2210,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1164,7 +2251,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenAnswer"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-in attempts: wait (Retry-After) and try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1177,11 +2320,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoked */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1198,7 +2360,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenAnswer"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1215,7 +2397,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1232,7 +2434,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1253,7 +2475,72 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1276,7 +2563,72 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1293,17 +2645,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created; `Location` names the record, `ETag` its revision */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedRecord"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused after inspection (encrypted, corrupt, too many pages or pixels) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     RecordsController_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description an instant or a day (YYYY-MM-DD: its end): the record as it stood then */
+                asOf?: string;
+            };
             header: {
                 /** @description Roles: clerk, clinician, him, legal, archivist, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
@@ -1317,11 +2747,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The record; `ETag` its revision (not with `asOf`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordView"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1343,11 +2821,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The original bytes with their Content-Type; `Digest` their SHA-256 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pdf": string;
+                    "image/tiff": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1380,6 +2909,51 @@ export interface operations {
                     "image/png": string;
                 };
             };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     RecordsController_text: {
@@ -1400,11 +2974,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The pages once OCR is done; none while pending or failed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VersionText"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1423,11 +3045,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Amended; `ETag` the new revision */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AmendedRecord"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused after inspection (encrypted, corrupt, too many pages or pixels) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1450,7 +3156,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordReleased"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1473,7 +3253,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HoldPlaced"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1489,11 +3343,66 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Lifted */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1516,7 +3425,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordArchived"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1539,7 +3522,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DestructionApproved"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1562,7 +3619,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordDestroyed"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1586,7 +3717,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordEvents"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1605,7 +3774,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordStatus"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1613,19 +3829,19 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 versions?: "current" | "all";
-                cursor?: unknown;
+                cursor?: string;
                 /** @description 1..100, default 20 */
-                limit?: unknown;
+                limit?: number;
                 /** @description YYYY-MM-DD, inclusive */
-                to?: unknown;
+                to?: string;
                 /** @description YYYY-MM-DD, inclusive (encounter date, else creation date) */
-                from?: unknown;
+                from?: string;
                 documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
-                mrn?: unknown;
+                mrn?: string;
                 /** @description words, "phrases", prefix*, AND / OR / NOT, -word, (groups); only for roles that may read the text (403 otherwise) */
-                q?: unknown;
+                q?: string;
             };
             header: {
                 /** @description Roles: clerk, clinician, him, legal, archivist, auditor */
@@ -1642,13 +3858,58 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchAnswer"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     RecordHistoryController_history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries per page, 1..10000, default 1000 */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+            };
             header: {
                 /** @description Roles: legal, him, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
@@ -1666,7 +3927,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordHistory"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1681,17 +3998,78 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The report: PDF (the default) or JSON, by the Accept header */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pdf": string;
+                    "application/json": components["schemas"]["HistoryReport"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header names no representation this operation has */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     RecordHistoryController_diff: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+            };
             header: {
                 /** @description Roles: clerk, clinician, him, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
@@ -1713,13 +4091,76 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["VersionDiff"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     RecordHistoryController_accesses: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description entries per page, 1..10000, default 1000 */
+                limit?: number;
+                /** @description the nextCursor of the previous page */
+                cursor?: string;
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+            };
             header: {
                 /** @description Roles: auditor, legal */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
@@ -1737,13 +4178,76 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordAccesses"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     PatientDisclosuresController_disclosures: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+                /** @description an instant or a day (YYYY-MM-DD); default now */
+                to?: string;
+                /** @description an instant or a day (YYYY-MM-DD); default six years before `to` */
+                from?: string;
+            };
             header: {
                 /** @description Roles: him, legal, auditor */
                 "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
@@ -1751,23 +4255,71 @@ export interface operations {
                 "X-Emergency-Justification"?: string;
             };
             path: {
+                /** @description The patient's MRN */
                 mrn: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The disclosures, oldest first: JSON, or CSV with `Accept: text/csv` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PatientDisclosures"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     StatsController_stats: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+                /** @description YYYY-MM-DD: last day of uploadsPerDay */
+                to?: string;
+                /** @description YYYY-MM-DD: first day of uploadsPerDay */
+                from?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1778,7 +4330,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RecordStats"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1786,7 +4376,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header?: never;
             path?: never;
@@ -1798,7 +4388,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MatterHolds"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1815,11 +4443,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Placed; `Location` names the hold */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlacedMatterHold"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1834,11 +4528,66 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Lifted */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1855,7 +4604,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionSchedules"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1878,7 +4647,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ChangedRetentionSchedule"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1886,13 +4711,13 @@ export interface operations {
         parameters: {
             query: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
-                cursor?: unknown;
+                after?: number;
+                cursor?: string;
                 /** @description 1..500, default 50 */
-                limit?: unknown;
+                limit?: number;
                 documentType?: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
                 /** @description YYYY-MM-DD */
-                asOf: unknown;
+                asOf: string;
             };
             header?: never;
             path?: never;
@@ -1904,14 +4729,52 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionDue"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     DisposalController_list: {
         parameters: {
             query?: {
-                after?: unknown;
+                after?: number;
             };
             header?: never;
             path?: never;
@@ -1923,7 +4786,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalBatches"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1942,11 +4843,77 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A dry run: the same lists, nothing appended */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalProposal"];
+                };
+            };
+            /** @description Proposed; `Location` names the batch */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisposalProposal"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1965,7 +4932,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalBatch"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1984,7 +4989,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalApproval"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2003,7 +5055,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalExecution"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2020,7 +5119,36 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalCertificates"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2035,11 +5163,51 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description JSON, or a PDF with `Accept: application/pdf`; `X-Certificate-SHA256` its hash */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SealedDisposalCertificate"];
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2056,11 +5224,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Done; `Location` names the batch */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveBatchResult"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2079,7 +5304,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveBatchResult"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2098,7 +5361,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveBatch"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2106,7 +5407,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 /** @description only open requests past their due day */
                 overdue?: "true" | "false";
                 status?: "open" | "fulfilled" | "denied";
@@ -2121,7 +5422,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequestList"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2138,11 +5477,59 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Registered; `Location` names the request */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReceivedReleaseRequest"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2161,7 +5548,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReleaseRequest"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2180,7 +5614,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReleaseFulfilment"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2203,7 +5693,72 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReleaseDenial"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2223,11 +5778,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The package, an attachment; `Digest` its SHA-256 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2235,7 +5847,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
                 status?: "received" | "accepted" | "denied" | "disagreement-filed" | "rebuttal-filed";
                 /** @description only requests still unanswered after their due day */
                 overdue?: "true" | "false";
@@ -2250,7 +5862,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AmendmentRequestList"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2267,11 +5917,86 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Registered; `Location` names the request */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReceivedAmendmentRequest"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2290,7 +6015,54 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AmendmentRequest"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2309,11 +6081,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted; `ETag` the record's new revision */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AcceptedAmendmentRequest"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused after inspection (encrypted, corrupt, too many pages or pixels) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2336,7 +6192,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FiledAmendmentStatement"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2359,7 +6289,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FiledAmendmentStatement"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2382,7 +6386,81 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FiledAmendmentStatement"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2390,7 +6468,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a position returned by a mutation (read-your-writes) */
-                after?: unknown;
+                after?: number;
             };
             header?: never;
             path?: never;
@@ -2402,7 +6480,45 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EmergencyAccesses"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2425,7 +6541,72 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EmergencyAccessReview"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
