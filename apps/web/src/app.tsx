@@ -1,7 +1,10 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/problem';
+import { AuditScreen } from './screens/audit';
+import { HoldsScreen } from './screens/holds';
 import { RecordScreen } from './screens/record';
+import { RequestsScreen } from './screens/requests';
 import { SearchScreen } from './screens/search';
 import { SignInScreen } from './screens/sign-in';
 import { UploadScreen } from './screens/upload';
@@ -55,6 +58,30 @@ function Screens() {
           element={
             <NeedsPurpose>
               <RecordScreen />
+            </NeedsPurpose>
+          }
+        />
+        <Route
+          path="/requests"
+          element={
+            <NeedsPurpose>
+              <RequestsScreen />
+            </NeedsPurpose>
+          }
+        />
+        <Route
+          path="/holds"
+          element={
+            <NeedsPurpose>
+              <HoldsScreen />
+            </NeedsPurpose>
+          }
+        />
+        <Route
+          path="/audit"
+          element={
+            <NeedsPurpose>
+              <AuditScreen />
             </NeedsPurpose>
           }
         />

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal confirmation (native <dialog>: focus moves into it and stays, Escape cancels) that says
@@ -14,6 +14,8 @@ export function Confirm(props: {
   onCancel: () => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  // Unique per dialog: a screen may hold several.
+  const titleId = useId();
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;
@@ -23,13 +25,13 @@ export function Confirm(props: {
   return (
     <dialog
       ref={dialog}
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
         props.onCancel();
       }}
     >
-      <h2 id="confirm-title">{props.title}</h2>
+      <h2 id={titleId}>{props.title}</h2>
       <div>{props.children}</div>
       <div className="toolbar">
         <button type="button" onClick={props.onConfirm} disabled={props.busy}>
