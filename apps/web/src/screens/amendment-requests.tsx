@@ -101,7 +101,7 @@ export function AmendmentRequests() {
 
   const requests = list.data?.requests ?? [];
   return (
-    <section aria-labelledby="amendment-title">
+    <section aria-labelledby="amendment-title" className="queue">
       <h2 id="amendment-title">Amendment requests</h2>
       <p className="help">Each request is due 60 days after it was received. Overdue requests come first.</p>
       <ErrorMessage error={list.error} />
@@ -122,7 +122,7 @@ export function AmendmentRequests() {
           <tbody>
             {requests.map((r) => (
               <tr key={r.id} className={r.overdue ? 'overdue' : undefined}>
-                <td>
+                <td className="nowrap">
                   {formatDate(r.dueAt)} {r.overdue && <span className="badge danger">Overdue</span>}
                 </td>
                 <td>
@@ -130,7 +130,7 @@ export function AmendmentRequests() {
                     <code>{r.recordId}</code>
                   </Link>
                 </td>
-                <td>{formatDate(r.receivedAt)}</td>
+                <td className="nowrap">{formatDate(r.receivedAt)}</td>
                 <td>{STATUS[r.status] ?? r.status}</td>
                 <td className="actions">
                   {nextSteps(r.status)
@@ -282,15 +282,17 @@ function CreateAmendmentRequest({ onCreated }: { onCreated: (message: string, po
     >
       <h3 id="new-amendment-title">New amendment request</h3>
       <label htmlFor="amendment-record">Record id</label>
-      <input id="amendment-record" value={recordId} onChange={(e) => setRecordId(e.target.value)} required autoComplete="off" />
+      <input id="amendment-record" className="wide" value={recordId} onChange={(e) => setRecordId(e.target.value)} required autoComplete="off" />
       <label htmlFor="amendment-change">Requested change</label>
       <textarea id="amendment-change" value={change} onChange={(e) => setChange(e.target.value)} required maxLength={5000} rows={3} />
       <label htmlFor="amendment-received">Received</label>
       <input id="amendment-received" type="date" value={receivedAt} onChange={(e) => setReceivedAt(e.target.value)} max={todayUtc()} required />
       <ErrorMessage error={create.error} />
-      <button type="submit" disabled={create.isPending}>
-        Register the request
-      </button>
+      <div>
+        <button type="submit" disabled={create.isPending}>
+          Register the request
+        </button>
+      </div>
     </form>
   );
 }

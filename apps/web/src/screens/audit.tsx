@@ -53,7 +53,7 @@ function EmergencyAccesses() {
   });
   const accesses = list.data?.accesses ?? [];
   return (
-    <section aria-labelledby="emergency-title">
+    <section aria-labelledby="emergency-title" className="queue">
       <h2 id="emergency-title">Emergency accesses to review</h2>
       <p className="help">Every read declared as an emergency (break the glass) stays here until an auditor reviews it.</p>
       <ErrorMessage error={list.error} />
@@ -75,7 +75,7 @@ function EmergencyAccesses() {
           <tbody>
             {accesses.map((a) => (
               <tr key={a.accessId} aria-current={reviewing?.accessId === a.accessId ? 'true' : undefined}>
-                <td>{formatDate(a.at)}</td>
+                <td className="nowrap">{formatDate(a.at)}</td>
                 <td>
                   {a.actor}
                   {a.role ? ` (${a.role})` : ''}
@@ -242,7 +242,7 @@ function RecordAccessLog() {
               <tbody>
                 {rows.map((a) => (
                   <tr key={a.accessId} className={a.purpose === 'emergency' ? 'emergency' : undefined}>
-                    <td>{formatDate(a.at)}</td>
+                    <td className="nowrap">{formatDate(a.at)}</td>
                     <td>
                       {a.actor} ({a.role})
                     </td>

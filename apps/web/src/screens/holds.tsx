@@ -58,7 +58,7 @@ export function HoldsScreen() {
   const standing = holds.filter((h) => !h.liftedAt);
   const lifted = holds.filter((h) => h.liftedAt);
   return (
-    <section aria-labelledby="holds-title">
+    <section aria-labelledby="holds-title" className="queue">
       <ScreenTitle id="holds-title">Legal holds</ScreenTitle>
       <p className="help">While a hold stands, the records it covers cannot be destroyed, whatever their retention schedule says.</p>
       {can('legal-holds.place') && <PlaceHold onPlaced={changed} />}
@@ -192,9 +192,9 @@ function PlaceHold({ onPlaced }: { onPlaced: (message: string, position: number 
     <form onSubmit={submit} className="card" aria-labelledby="place-hold-title">
       <h2 id="place-hold-title">Place a hold</h2>
       <label htmlFor="hold-matter">Matter</label>
-      <input id="hold-matter" value={matter} onChange={(e) => setMatter(e.target.value)} required maxLength={300} autoComplete="off" />
+      <input id="hold-matter" className="wide" value={matter} onChange={(e) => setMatter(e.target.value)} required maxLength={300} autoComplete="off" />
       <label htmlFor="hold-reason">Reason for the hold</label>
-      <input id="hold-reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} />
+      <input id="hold-reason" className="wide" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} />
       <label htmlFor="hold-records">Record ids</label>
       <textarea id="hold-records" value={ids} onChange={(e) => setIds(e.target.value)} rows={3} aria-describedby="hold-records-help" />
       <p id="hold-records-help" className="help">

@@ -65,7 +65,7 @@ export function ReleaseRequests() {
 
   const requests = list.data?.requests ?? [];
   return (
-    <section aria-labelledby="release-title">
+    <section aria-labelledby="release-title" className="queue">
       <h2 id="release-title">Release of information</h2>
       <p className="help">Each request is due 30 days after it was received. Overdue requests come first.</p>
       <ErrorMessage error={list.error} />
@@ -86,11 +86,11 @@ export function ReleaseRequests() {
           <tbody>
             {requests.map((r) => (
               <tr key={r.id} className={r.overdue ? 'overdue' : undefined}>
-                <td>
+                <td className="nowrap">
                   {formatDate(r.dueAt)} {r.overdue && <span className="badge danger">Overdue</span>}
                 </td>
-                <td>{r.mrn}</td>
-                <td>{formatDate(r.receivedAt)}</td>
+                <td className="nowrap">{r.mrn}</td>
+                <td className="nowrap">{formatDate(r.receivedAt)}</td>
                 <td>{STATUS[r.status] ?? r.status}</td>
                 <td className="actions">
                   {r.status === 'open' && can('release-requests.fulfil') && (
