@@ -31,6 +31,7 @@ describeInBrowser('the workflow screens in a browser', () => {
   let charts: string[] = [];
   let overdueId = '';
   let amendmentId = '';
+  let acceptedId = '';
 
   async function createRecord(fields: Record<string, string>): Promise<string> {
     const res = await u.clerk.request('POST', '/api/records', { form: recordForm(fields) });
@@ -68,6 +69,9 @@ describeInBrowser('the workflow screens in a browser', () => {
     });
     expect(amendment.status).toBe(201);
     amendmentId = amendment.body.id;
+    const toAccept = await u.him.post('/api/amendment-requests', { recordId: charts[1], requestedChange: 'Add my new address', receivedAt: day(-2) });
+    expect(toAccept.status).toBe(201);
+    acceptedId = toAccept.body.id;
 
     // Break the glass: a clinician reads a chart declaring an emergency.
     const read = await u.clinician.get(`/api/records/${charts[1]}`, { ...purpose('emergency'), 'x-emergency-justification': JUSTIFICATION });
@@ -180,7 +184,41 @@ describeInBrowser('the workflow screens in a browser', () => {
     expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
 
-  it("HIM denies an amendment request, then files the patient's disagreement and a rebuttal, each confirmed in words", async () => {
+  it("a refusal is shown in words: fulfilling under an expired authorization shows the server's reason, and nothing is released", async () => {
+    const expired = { mrn: 'MRN-00777003', patientName: 'Ines Moreau', dateOfBirth: '1990-06-30' };
+    const chart = await createRecord({ ...expired, documentType: 'progress-note', title: 'Clinic note' });
+    const res = await u.him.post('/api/release-requests', {
+      mrn: expired.mrn,
+      requester: expired.patientName,
+      recipient: { name: 'Moreau Insurance' },
+      purpose: 'insurance claim',
+      recordIds: [chart],
+      authorizationReference: 'AUTH-EXPIRED',
+      authorizationExpires: day(-3),
+      receivedAt: day(-4),
+    });
+    expect(res.status).toBe(201);
+    await u.him.get(`/api/release-requests?after=${res.body.position}`);
+
+    const { page } = await newPage(browser, { width: 1440, height: 900 });
+    await page.goto(`${t.baseUrl}/requests`);
+    await signIn(page, 'him1');
+    await page.getByLabel('Purpose of use').selectOption('patient-request');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: `Fulfil the request for ${expired.mrn}…` }).click();
+    const dialog = page.getByRole('dialog', { name: `Fulfil the release request for ${expired.mrn}?` });
+    await dialog.getByText('Moreau Insurance').first().waitFor();
+    await dialog.getByRole('button', { name: 'Release the records' }).click();
+    await dialog
+      .getByRole('alert')
+      .filter({ hasText: `The authorization expired on ${day(-3)}: nothing can be released under it` })
+      .waitFor();
+    await expectAccessible(page, '24-fulfil-refused');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await u.him.get(`/api/release-requests/${res.body.id}`)).body).toMatchObject({ status: 'open', package: null });
+  });
+
+  it("HIM denies an amendment request, then files the patient's disagreement and a rebuttal, and accepts another, each confirmed in words", async () => {
     const { page } = await newPage(browser, { width: 1440, height: 900 });
     await page.goto(`${t.baseUrl}/requests`);
     await signIn(page, 'him1');
@@ -224,12 +262,12 @@ describeInBrowser('the workflow screens in a browser', () => {
       const dialog = page.getByRole('dialog', { name: step.title });
       await dialog.waitFor();
       expect(await dialog.textContent()).toMatch(/filed on the record.*travels with every later release/);
-      if (i === 0) await expectAccessible(page, '24-amendment-deny-confirm');
+      if (i === 0) await expectAccessible(page, '25-amendment-deny-confirm');
       await dialog.getByRole('button', { name: step.confirm, exact: true }).click();
       await row.getByRole('cell', { name: step.status, exact: true }).waitFor();
     }
     expect(await row.getByRole('button').count()).toBe(0);
-    await expectAccessible(page, '25-amendment-rebutted');
+    await expectAccessible(page, '26-amendment-rebutted');
 
     const request = await u.him.get(`/api/amendment-requests/${amendmentId}`);
     expect(request.body).toMatchObject({
@@ -238,6 +276,17 @@ describeInBrowser('the workflow screens in a browser', () => {
       disagreement: { by: 'him1' },
       rebuttal: { by: 'him1' },
     });
+
+    // Another request is accepted: a patient-requested version without a new scan (multipart, file optional).
+    const other = amendments.getByRole('row').filter({ hasText: charts[1] });
+    await other.getByRole('button', { name: /^Accept…/ }).click();
+    await page.getByLabel('Reason for the amendment', { exact: true }).fill('Address corrected at the patient’s request');
+    await page.getByRole('button', { name: 'Accept…', exact: true }).click();
+    const accept = page.getByRole('dialog', { name: 'Accept the amendment request?' });
+    expect(await accept.textContent()).toContain('No new scan: the current pages are kept.');
+    await accept.getByRole('button', { name: 'Accept', exact: true }).click();
+    await other.getByRole('cell', { name: 'Accepted (amended)', exact: true }).waitFor();
+    expect((await u.him.get(`/api/amendment-requests/${acceptedId}`)).body).toMatchObject({ status: 'accepted', accepted: { by: 'him1', version: 2 } });
   });
 
   it('legal places a hold by matter over two records and lifts it, each confirmed in words', async () => {
@@ -262,14 +311,14 @@ describeInBrowser('the workflow screens in a browser', () => {
     const standing = page.getByRole('table', { name: 'Standing holds' });
     await standing.getByRole('row').filter({ hasText: MATTER }).waitFor();
     for (const id of charts) await standing.getByRole('link', { name: id }).waitFor();
-    await expectAccessible(page, '26-holds');
+    await expectAccessible(page, '27-holds');
     for (const id of charts)
       expect((await u.legal.get(`/api/records/${id}?after=${await headPosition(t.baseUrl)}`, purpose('legal'))).body.holds).toHaveLength(1);
 
     await page.getByRole('button', { name: `Lift the hold for ${MATTER}…` }).click();
     const lift = page.getByRole('dialog', { name: `Lift the hold for ${MATTER}?` });
     expect(await lift.textContent()).toContain('is lifted from all 2 of its records');
-    await expectAccessible(page, '27-hold-lift-confirm');
+    await expectAccessible(page, '28-hold-lift-confirm');
     await lift.getByRole('button', { name: 'Lift the hold' }).click();
     await page
       .getByRole('status')
@@ -292,7 +341,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('clinician1');
     expect(await row.textContent()).toContain(charts[1]);
-    await expectAccessible(page, '28-audit');
+    await expectAccessible(page, '29-audit');
 
     await row.getByRole('button', { name: /^Review… the emergency access by clinician1/ }).click();
     await page.getByLabel('Review note').fill('Justified: the patient arrived unconscious; read limited to the lipid panel');
@@ -312,7 +361,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     const { download, bytes } = await downloaded(page, () => page.getByRole('button', { name: 'Download the history report (PDF)' }).click());
     expect(download.suggestedFilename()).toBe(`history-report-${charts[1]}.pdf`);
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    await expectAccessible(page, '29-audit-access-log');
+    await expectAccessible(page, '30-audit-access-log');
     expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
 });
