@@ -165,7 +165,8 @@ describeInBrowser('the workflow screens in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `The request for ${PATIENT.mrn} is fulfilled` })
       .waitFor();
-    expect(await newRow.textContent()).toContain('Fulfilled');
+    // The list is read again as of the fulfilment (?after=), then shows the new status.
+    await newRow.getByRole('cell', { name: 'Fulfilled', exact: true }).waitFor();
 
     const { download, bytes } = await downloaded(page, () => page.getByRole('button', { name: `Download the package for ${PATIENT.mrn}` }).click());
     expect(download.suggestedFilename()).toMatch(/^release-[0-9a-f-]{36}\.zip$/);
@@ -257,7 +258,10 @@ describeInBrowser('the workflow screens in a browser', () => {
     ];
     for (const [i, step] of steps.entries()) {
       await row.getByRole('button', { name: new RegExp(`^${step.button}`) }).click();
-      await page.getByLabel(step.field, { exact: true }).fill(step.text);
+      // The form opened from the row takes the focus: the keyboard goes on from there.
+      expect(await page.getByLabel(step.field, { exact: true }).getAttribute('id')).toBe('step-text');
+      await page.waitForFunction("document.activeElement?.id === 'step-text'", undefined, { timeout: 5_000 });
+      await page.keyboard.type(step.text);
       await page.getByRole('button', { name: step.button, exact: true }).click();
       const dialog = page.getByRole('dialog', { name: step.title });
       await dialog.waitFor();

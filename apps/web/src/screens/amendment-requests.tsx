@@ -7,6 +7,7 @@ import { ApiError, problemOf } from '../api/problem';
 import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
 import { ErrorMessage } from '../ui/error-message';
+import { useFocusOnMount } from '../ui/focus';
 import { formatDate } from '../ui/labels';
 
 type Status = 'received' | 'accepted' | 'denied' | 'disagreement-filed' | 'rebuttal-filed';
@@ -176,6 +177,7 @@ export function AmendmentRequests() {
 function StepForm(props: { step: Step; request: AmendmentRequestItem; onDone: (position: number | null) => void; onCancel: () => void }) {
   const words = STEPS[props.step];
   const [text, setText] = useState('');
+  const field = useFocusOnMount<HTMLTextAreaElement>();
   const [file, setFile] = useState<File | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const [confirming, setConfirming] = useState(false);
@@ -216,7 +218,15 @@ function StepForm(props: { step: Step; request: AmendmentRequestItem; onDone: (p
         Request received {formatDate(props.request.receivedAt)} for the record <code>{props.request.recordId}</code>.
       </p>
       <label htmlFor="step-text">{words.field}</label>
-      <textarea id="step-text" value={text} onChange={(e) => setText(e.target.value)} required maxLength={props.step === 'accept' ? 2000 : 5000} rows={3} />
+      <textarea
+        id="step-text"
+        ref={field}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        required
+        maxLength={props.step === 'accept' ? 2000 : 5000}
+        rows={3}
+      />
       {props.step === 'accept' && (
         <>
           <label htmlFor="step-file">Amended scan</label>

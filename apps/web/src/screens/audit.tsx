@@ -6,6 +6,7 @@ import { api, expectOk, fetchBlob, purposeHeader } from '../api/client';
 import { useSession } from '../session/session';
 import { SavedLink, useDownload } from '../ui/download';
 import { ErrorMessage } from '../ui/error-message';
+import { useFocusOnMount } from '../ui/focus';
 import { formatDate, PURPOSES } from '../ui/labels';
 import { ScreenTitle } from '../ui/screen-title';
 
@@ -131,6 +132,7 @@ function EmergencyAccesses() {
 
 function ReviewForm(props: { access: EmergencyAccess; onDone: (position: number | null) => void; onCancel: () => void }) {
   const [note, setNote] = useState('');
+  const field = useFocusOnMount<HTMLTextAreaElement>();
   const review = useMutation({
     mutationFn: () =>
       expectOk<{ position: number | null }>(
@@ -154,6 +156,7 @@ function ReviewForm(props: { access: EmergencyAccess; onDone: (position: number 
       <label htmlFor="review-note">Review note</label>
       <textarea
         id="review-note"
+        ref={field}
         value={note}
         onChange={(e) => setNote(e.target.value)}
         required

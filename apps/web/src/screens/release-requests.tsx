@@ -7,6 +7,7 @@ import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
 import { SavedLink, useDownload } from '../ui/download';
 import { ErrorMessage } from '../ui/error-message';
+import { useFocusOnMount } from '../ui/focus';
 import { documentTypeLabel, formatDate } from '../ui/labels';
 import { idsIn } from '../ui/record-ids';
 
@@ -186,6 +187,7 @@ function FulfilConfirm(props: { request: ReleaseRequestItem; onDone: (position: 
 
 function DenyForm(props: { request: ReleaseRequestItem; onDone: (position: number | null) => void; onCancel: () => void }) {
   const [reason, setReason] = useState('');
+  const field = useFocusOnMount<HTMLTextAreaElement>();
   const [confirming, setConfirming] = useState(false);
   const deny = useMutation({
     mutationFn: () =>
@@ -206,7 +208,7 @@ function DenyForm(props: { request: ReleaseRequestItem; onDone: (position: numbe
     >
       <h3 id="deny-release-title">Deny the release request for {props.request.mrn}</h3>
       <label htmlFor="deny-release-reason">Reason for the denial</label>
-      <textarea id="deny-release-reason" value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} rows={2} />
+      <textarea id="deny-release-reason" ref={field} value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={2000} rows={2} />
       <ErrorMessage error={deny.error} />
       <div className="toolbar">
         <button type="submit">Deny…</button>
