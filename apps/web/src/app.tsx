@@ -2,7 +2,10 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/problem';
 import { DisposalScreen } from './screens/disposal';
+import { AuditScreen } from './screens/audit';
+import { HoldsScreen } from './screens/holds';
 import { RecordScreen } from './screens/record';
+import { RequestsScreen } from './screens/requests';
 import { SearchScreen } from './screens/search';
 import { SignInScreen } from './screens/sign-in';
 import { UploadScreen } from './screens/upload';
@@ -60,6 +63,30 @@ function Screens() {
           }
         />
         <Route path="/disposal" element={<DisposalScreen />} />
+        <Route
+          path="/requests"
+          element={
+            <NeedsPurpose>
+              <RequestsScreen />
+            </NeedsPurpose>
+          }
+        />
+        <Route
+          path="/holds"
+          element={
+            <NeedsPurpose>
+              <HoldsScreen />
+            </NeedsPurpose>
+          }
+        />
+        <Route
+          path="/audit"
+          element={
+            <NeedsPurpose>
+              <AuditScreen />
+            </NeedsPurpose>
+          }
+        />
         <Route path="/users" element={<UsersScreen />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -14,6 +14,7 @@ export function Confirm(props: {
   onCancel: () => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  // Unique per dialog: a screen may hold several.
   const titleId = useId();
   useEffect(() => {
     const d = dialog.current;

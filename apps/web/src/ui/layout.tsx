@@ -9,6 +9,10 @@ export const SCREENS = [
   { path: '/upload', label: 'Upload', permission: 'records.create' },
   { path: '/search', label: 'Search', permission: 'search' },
   { path: '/disposal', label: 'Disposal', permission: 'disposal.list' },
+  // Whoever lists amendment requests (him) also lists release requests: one permission opens the screen.
+  { path: '/requests', label: 'Requests', permission: 'release-requests.list' },
+  { path: '/holds', label: 'Holds', permission: 'legal-holds.list' },
+  { path: '/audit', label: 'Audit', permission: 'audit.emergency-access.list' },
   { path: '/users', label: 'Users', permission: 'users.list' },
 ] as const;
 
