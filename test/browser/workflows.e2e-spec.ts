@@ -118,7 +118,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     await page.getByLabel('Purpose of use').selectOption('patient-request');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
-    expect(await mainNav(page)).toEqual(['Upload', 'Search', 'Requests']);
+    expect(await mainNav(page)).toEqual(['Upload', 'Search', 'Disposal', 'Requests']);
 
     const releases = page.getByRole('table', { name: 'Release of information' });
     await releases.getByRole('row').nth(1).waitFor();
@@ -338,7 +338,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     await page.goto(`${t.baseUrl}/audit`);
     await signIn(page, 'auditor1');
     await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
-    expect(await mainNav(page)).toEqual(['Search', 'Requests', 'Holds', 'Audit']);
+    expect(await mainNav(page)).toEqual(['Search', 'Disposal', 'Requests', 'Holds', 'Audit']);
 
     const list = page.getByRole('table', { name: 'Emergency accesses to review' });
     const row = list.getByRole('row').filter({ hasText: JUSTIFICATION });
