@@ -157,6 +157,19 @@ describeInBrowser('the web app in a browser', () => {
       expect(await page.locator('.diff del').count()).toBeGreaterThan(0);
       expect(await page.locator('.diff ins').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/metformin|glucose|appetite/i)]));
       await expectAccessible(page, '08-diff');
+
+      // A release from the record, confirmed in words, lands in the patient's accounting of disclosures.
+      await page.getByLabel('Recipient', { exact: true }).fill('Dr. Ellen Sattler');
+      await page.getByLabel('Purpose of the release').fill('continuing care');
+      await page.getByLabel('Authorization reference').fill('AUTH-2026-77');
+      await page.getByLabel('What is released').fill('Chest radiograph, corrected');
+      await page.getByRole('button', { name: 'Release…' }).click();
+      await page.getByRole('dialog', { name: 'Release this record?' }).getByRole('button', { name: 'Record the release' }).click();
+      await page.getByText(/^Version 2 released to Dr\. Ellen Sattler/).waitFor();
+      const disclosures = await users.him.get(`/api/patients/${PATIENT.mrn}/disclosures`, purpose('operations'));
+      expect(disclosures.body.disclosures).toEqual(
+        expect.arrayContaining([expect.objectContaining({ recipient: expect.objectContaining({ name: 'Dr. Ellen Sattler' }), versions: [2] })]),
+      );
     },
     OCR_TIMEOUT + 60_000,
   );
@@ -169,6 +182,15 @@ describeInBrowser('the web app in a browser', () => {
     const history = page.locator('.timeline');
     await history.getByText(/Version 2 \(correction\)/).waitFor();
     expect(await page.getByRole('table').first().getByRole('row').count()).toBe(3);
+    // Legal reads who saw the record, and takes the history report for the court.
+    await page.getByRole('heading', { name: 'Access log' }).waitFor();
+    await page
+      .getByRole('table', { name: /^Accesses to the record/ })
+      .getByRole('cell', { name: 'clinician1 (clinician)' })
+      .first()
+      .waitFor();
+    await page.getByRole('button', { name: 'Download the history report (PDF)' }).click();
+    await page.getByRole('link', { name: /^Save history-report-.*\.pdf again/ }).waitFor();
     await expectAccessible(page, '09-history');
   });
 
@@ -244,6 +266,10 @@ describeInBrowser('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByRole('status').filter({ hasText: 'Created new.clerk (clerk).' }).waitFor();
     await page.getByRole('cell', { name: 'new.clerk', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Change the roles of new.clerk' }).click();
+    await page.getByRole('group', { name: 'Roles of new.clerk' }).getByLabel('auditor').check();
+    await page.getByRole('button', { name: 'Save the roles of new.clerk' }).click();
+    await page.getByRole('cell', { name: /^clerk, auditor/ }).waitFor();
     await expectAccessible(page, '10-users');
   });
 

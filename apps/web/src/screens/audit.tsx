@@ -1,14 +1,14 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useAfter } from '../api/after';
-import { api, expectOk, fetchBlob, purposeHeader } from '../api/client';
+import { api, expectOk } from '../api/client';
 import { useSession } from '../session/session';
-import { SavedLink, useDownload } from '../ui/download';
 import { ErrorMessage } from '../ui/error-message';
 import { useFocusOnMount } from '../ui/focus';
-import { formatDate, PURPOSES } from '../ui/labels';
+import { formatDate } from '../ui/labels';
 import { ScreenTitle } from '../ui/screen-title';
+import { AccessLog } from './access-log';
 
 /** `GET /api/audit/emergency-access`: emergency reads not yet reviewed, oldest first. */
 interface EmergencyAccess {
@@ -21,12 +21,6 @@ interface EmergencyAccess {
   what?: string;
   version?: number | null;
   position?: number;
-}
-
-/** `GET /api/records/:id/accesses`: the record's access stream, up to and including this read. */
-interface AccessAnswer {
-  accesses: { at: string; actor: string; role: string; purpose: string | null; version: number | null; what: string; accessId: string; position: number }[];
-  nextCursor: string | null;
 }
 
 /** The auditor's screen: break-the-glass reads to review, and a record's access log and history report. */
@@ -181,35 +175,14 @@ function ReviewForm(props: { access: EmergencyAccess; onDone: (position: number 
 }
 
 function RecordAccessLog() {
-  const { can } = useSession();
   const [draft, setDraft] = useState('');
   const [recordId, setRecordId] = useState<string | null>(null);
-  const download = useDownload();
-
-  const accesses = useInfiniteQuery({
-    queryKey: ['accesses', recordId],
-    enabled: recordId !== null && can('records.accesses'),
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      expectOk<AccessAnswer>(
-        api.GET('/api/records/{id}/accesses', {
-          params: { path: { id: recordId ?? '' }, header: purposeHeader(), query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } as never },
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-
-  const report = useMutation({
-    mutationFn: (id: string) => fetchBlob(`/api/records/${id}/history/report`, 'application/pdf'),
-    onSuccess: (blob, id) => download.save(id, blob, `history-report-${id}.pdf`),
-  });
 
   function submit(event: FormEvent) {
     event.preventDefault();
     setRecordId(draft.trim());
   }
 
-  const rows = accesses.data?.pages.flatMap((p) => p.accesses) ?? [];
   return (
     <section aria-labelledby="access-log-title">
       <h2 id="access-log-title">A record&apos;s access log</h2>
@@ -218,52 +191,7 @@ function RecordAccessLog() {
         <input id="access-record" value={draft} onChange={(e) => setDraft(e.target.value)} required autoComplete="off" size={38} />
         <button type="submit">Show accesses</button>
       </form>
-      {recordId && (
-        <>
-          {can('records.history.report') && (
-            <div className="toolbar">
-              <button type="button" className="secondary" onClick={() => report.mutate(recordId)} disabled={report.isPending}>
-                Download the history report (PDF)
-              </button>
-              <SavedLink saved={download.saved[recordId]} />
-            </div>
-          )}
-          <ErrorMessage error={report.error} />
-          <ErrorMessage error={accesses.error} />
-          {accesses.isFetching && !accesses.isFetchingNextPage && <p>Loading the accesses…</p>}
-          {rows.length > 0 && (
-            <table aria-label={`Accesses to the record ${recordId}`}>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Purpose</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Version</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((a) => (
-                  <tr key={a.accessId} className={a.purpose === 'emergency' ? 'emergency' : undefined}>
-                    <td className="nowrap">{formatDate(a.at)}</td>
-                    <td>
-                      {a.actor} ({a.role})
-                    </td>
-                    <td>{a.purpose ? (PURPOSES[a.purpose] ?? a.purpose) : '—'}</td>
-                    <td>{a.what}</td>
-                    <td>{a.version ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          {accesses.hasNextPage && (
-            <button type="button" onClick={() => void accesses.fetchNextPage()} disabled={accesses.isFetchingNextPage}>
-              More accesses
-            </button>
-          )}
-        </>
-      )}
+      {recordId && <AccessLog key={recordId} recordId={recordId} />}
     </section>
   );
 }

@@ -7,6 +7,8 @@ import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
 import { ErrorMessage } from '../ui/error-message';
 
+const ACTIONS = ['records.amend', 'records.release', 'records.holds.place', 'records.archive', 'records.destroy.approve', 'records.destroy'];
+
 const KINDS = { correction: 'Correction', addendum: 'Addendum', 'late-entry': 'Late entry', 'patient-requested': "At the patient's request" };
 
 /** What the user's roles may do to this record, each confirmed in words before it is done. */
@@ -17,9 +19,11 @@ export function RecordActions({ record }: { record: RecordView }) {
     <section aria-labelledby="actions-title">
       <h2 id="actions-title">Actions</h2>
       {can('records.amend') && live && <AmendForm record={record} />}
+      {can('records.release') && <ReleaseForm record={record} />}
       {can('records.holds.place') && <HoldForm record={record} />}
       {can('records.archive') && live && <ArchiveForm record={record} />}
-      {!can('records.amend') && !can('records.holds.place') && !can('records.archive') && <p>Your roles may read this record but not change it.</p>}
+      {(can('records.destroy.approve') || can('records.destroy')) && <DestructionForm record={record} />}
+      {!ACTIONS.some((a) => can(a)) && <p>Your roles may read this record but not change it.</p>}
     </section>
   );
 }
@@ -219,6 +223,168 @@ function ArchiveForm({ record }: { record: RecordView }) {
         onCancel={() => setConfirming(false)}
       >
         <p>The record becomes read-only: it stays readable, audited as ever, but can no longer be amended.</p>
+      </Confirm>
+    </form>
+  );
+}
+
+function ReleaseForm({ record }: { record: RecordView }) {
+  const refresh = useRefresh(record.id);
+  const [recipient, setRecipient] = useState('');
+  const [address, setAddress] = useState('');
+  const [purpose, setPurpose] = useState('');
+  const [authorization, setAuthorization] = useState('');
+  const [description, setDescription] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const release = useMutation({
+    mutationFn: () =>
+      expectOk(
+        api.POST('/api/records/{id}/releases', {
+          params: { path: { id: record.id } },
+          body: {
+            recipient: { name: recipient.trim(), ...(address.trim() ? { address: address.trim() } : {}) },
+            purpose: purpose.trim(),
+            authorizationReference: authorization.trim(),
+            versions: [record.currentVersion],
+            description: description.trim(),
+          },
+        }),
+      ),
+    onSuccess: () => {
+      setConfirming(false);
+      setDone(`Version ${record.currentVersion} released to ${recipient.trim()}; the release is in the patient's accounting of disclosures.`);
+      void refresh();
+    },
+    onError: () => setConfirming(false),
+  });
+  return (
+    <form
+      className="card"
+      aria-labelledby="release-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setDone(null);
+        setConfirming(true);
+      }}
+    >
+      <h3 id="release-title">Release</h3>
+      <div className="grid">
+        <div>
+          <label htmlFor="release-recipient">Recipient</label>
+          <input id="release-recipient" value={recipient} onChange={(e) => setRecipient(e.target.value)} required maxLength={200} />
+        </div>
+        <div>
+          <label htmlFor="release-address">Recipient address</label>
+          <input id="release-address" value={address} onChange={(e) => setAddress(e.target.value)} maxLength={500} />
+        </div>
+        <div>
+          <label htmlFor="release-purpose">Purpose of the release</label>
+          <input id="release-purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} required maxLength={200} />
+        </div>
+        <div>
+          <label htmlFor="release-authorization">Authorization reference</label>
+          <input id="release-authorization" value={authorization} onChange={(e) => setAuthorization(e.target.value)} required maxLength={200} />
+        </div>
+      </div>
+      <label htmlFor="release-description">What is released</label>
+      <input id="release-description" value={description} onChange={(e) => setDescription(e.target.value)} required maxLength={2000} />
+      <ErrorMessage error={release.error} />
+      {done && <p role="status">{done}</p>}
+      <button type="submit">Release…</button>
+      <Confirm
+        open={confirming}
+        title="Release this record?"
+        confirmLabel="Record the release"
+        busy={release.isPending}
+        onConfirm={() => release.mutate()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          Version {record.currentVersion} is disclosed to {recipient || 'the recipient'} for {purpose || 'the purpose given'}, under{' '}
+          {authorization || 'the authorization given'}. The release is recorded in the patient&apos;s accounting of disclosures and cannot be taken back.
+        </p>
+      </Confirm>
+    </form>
+  );
+}
+
+function DestructionForm({ record }: { record: RecordView }) {
+  const { can, session } = useSession();
+  const refresh = useRefresh(record.id);
+  const [authority, setAuthority] = useState('');
+  const [approvedBy, setApprovedBy] = useState('');
+  const [confirming, setConfirming] = useState<null | 'approve' | 'destroy'>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const act = useMutation({
+    mutationFn: async (what: 'approve' | 'destroy') => {
+      if (what === 'approve') {
+        await expectOk(api.POST('/api/records/{id}/destruction-approvals', { params: { path: { id: record.id } }, body: { authority: authority.trim() } }));
+        return 'Your approval is recorded: another archivist may now destroy the record under the same authority.';
+      }
+      await expectOk(
+        api.POST('/api/records/{id}/destroy', { params: { path: { id: record.id } }, body: { authority: authority.trim(), approvedBy: approvedBy.trim() } }),
+      );
+      return 'The record is destroyed.';
+    },
+    onSuccess: (message) => {
+      setConfirming(null);
+      setDone(message);
+      void refresh();
+    },
+    onError: () => setConfirming(null),
+  });
+  const held = record.holds.length > 0;
+  return (
+    <form className="card" aria-labelledby="destroy-title" onSubmit={(e) => e.preventDefault()}>
+      <h3 id="destroy-title">Destruction</h3>
+      {held && <p>A legal hold stands on this record: it cannot be destroyed until every hold is lifted.</p>}
+      <p className="help">Dual control: one person approves, another destroys, under the same authority.</p>
+      <label htmlFor="destroy-authority">Retention authority</label>
+      <input id="destroy-authority" value={authority} onChange={(e) => setAuthority(e.target.value)} required maxLength={500} />
+      {can('records.destroy') && (
+        <>
+          <label htmlFor="destroy-approved-by">Approved by (username)</label>
+          <input id="destroy-approved-by" value={approvedBy} onChange={(e) => setApprovedBy(e.target.value)} maxLength={100} autoComplete="off" />
+        </>
+      )}
+      <ErrorMessage error={act.error} />
+      {done && <p role="status">{done}</p>}
+      <div className="toolbar">
+        {can('records.destroy.approve') && (
+          <button type="button" disabled={held || !authority.trim()} onClick={() => setConfirming('approve')}>
+            Approve destruction…
+          </button>
+        )}
+        {can('records.destroy') && (
+          <button
+            type="button"
+            disabled={held || !authority.trim() || !approvedBy.trim() || approvedBy.trim() === session?.me.username}
+            onClick={() => setConfirming('destroy')}
+          >
+            Destroy…
+          </button>
+        )}
+      </div>
+      <Confirm
+        open={confirming !== null}
+        title={confirming === 'destroy' ? 'Destroy this record now?' : 'Approve the destruction of this record?'}
+        confirmLabel={confirming === 'destroy' ? 'Destroy the record' : 'Approve the destruction'}
+        busy={act.isPending}
+        onConfirm={() => confirming && act.mutate(confirming)}
+        onCancel={() => setConfirming(null)}
+      >
+        {confirming === 'destroy' ? (
+          <p>
+            Every version&apos;s content and text is deleted and the record&apos;s key destroyed: it cannot be read or reconstructed afterwards. Only its
+            tombstone (who, when, under {authority || 'the authority'}) and its history of disclosures remain.
+          </p>
+        ) : (
+          <p>
+            You approve the destruction of this record as it stands (version {record.currentVersion}) under {authority || 'the authority given'}. Someone else
+            performs it; an amendment after your approval needs a new one.
+          </p>
+        )}
       </Confirm>
     </form>
   );

@@ -10,6 +10,7 @@ import { ErrorMessage } from '../ui/error-message';
 import { documentTypeLabel, formatDate } from '../ui/labels';
 import { PageViewer } from '../ui/page-viewer';
 import { markedWords } from '../ui/snippet';
+import { AccessLog } from './access-log';
 import { RecordActions } from './record-actions';
 
 export function RecordScreen() {
@@ -69,6 +70,7 @@ export function RecordScreen() {
       {can('records.text') && <TextSection recordId={r.id} version={current} />}
       {can('records.diff') && r.versions.length > 1 && <DiffSection record={r} />}
       {can('records.history') && <HistorySection recordId={r.id} />}
+      {(can('records.accesses') || can('records.history.report')) && <AccessLog recordId={r.id} />}
       <RecordActions record={r} />
     </article>
   );

@@ -44,7 +44,9 @@ export function UsersScreen() {
             {users.data.users.map((u) => (
               <tr key={u.id}>
                 <td>{u.username}</td>
-                <td>{u.roles.join(', ')}</td>
+                <td>
+                  <RolesEditor user={u} onSave={(roles) => update.mutate({ id: u.id, body: { roles } })} />
+                </td>
                 <td>{!u.active ? 'Deactivated' : u.locked ? 'Locked' : 'Active'}</td>
                 <td className="actions">
                   {u.locked && (
@@ -124,5 +126,58 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
         Create user
       </button>
     </form>
+  );
+}
+
+/** A user's roles, changed in place: effective on the user's next request. */
+function RolesEditor({ user, onSave }: { user: UserView; onSave: (roles: string[]) => void }) {
+  const [editing, setEditing] = useState(false);
+  const [roles, setRoles] = useState(user.roles);
+  if (!editing) {
+    return (
+      <>
+        {user.roles.join(', ')}{' '}
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            setRoles(user.roles);
+            setEditing(true);
+          }}
+        >
+          Change the roles of {user.username}
+        </button>
+      </>
+    );
+  }
+  return (
+    <fieldset>
+      <legend>Roles of {user.username}</legend>
+      {ROLES.map((role) => (
+        <label key={role} className="checkbox">
+          <input
+            type="checkbox"
+            checked={roles.includes(role)}
+            onChange={(e) => setRoles((r) => (e.target.checked ? [...r, role] : r.filter((x) => x !== role)))}
+          />
+          {role}
+        </label>
+      ))}
+      <div className="toolbar">
+        <button
+          type="button"
+          disabled={roles.length === 0}
+          onClick={() => {
+            onSave(roles);
+            setEditing(false);
+          }}
+        >
+          Save the roles of {user.username}
+        </button>
+        <button type="button" className="secondary" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      </div>
+    </fieldset>
   );
 }
