@@ -109,16 +109,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
       </p>
       <fieldset>
         <legend>Roles</legend>
-        {ROLES.map((role) => (
-          <label key={role} className="checkbox">
-            <input
-              type="checkbox"
-              checked={roles.includes(role)}
-              onChange={(e) => setRoles((r) => (e.target.checked ? [...r, role] : r.filter((x) => x !== role)))}
-            />
-            {role}
-          </label>
-        ))}
+        <RoleCheckboxes roles={roles} onChange={setRoles} />
       </fieldset>
       <ErrorMessage error={create.error} />
       {done && <p role="status">{done}</p>}
@@ -180,4 +171,14 @@ function RolesEditor({ user, onSave }: { user: UserView; onSave: (roles: string[
       </div>
     </fieldset>
   );
+}
+
+/** One labelled checkbox per role. */
+function RoleCheckboxes({ roles, onChange }: { roles: string[]; onChange: (roles: string[]) => void }) {
+  return ROLES.map((role) => (
+    <label key={role} className="checkbox">
+      <input type="checkbox" checked={roles.includes(role)} onChange={(e) => onChange(e.target.checked ? [...roles, role] : roles.filter((x) => x !== role))} />
+      {role}
+    </label>
+  ));
 }
