@@ -144,7 +144,8 @@ export class DisposalBatches {
       destroyed: done.destroyed.map((d) => d.recordId),
       skipped: done.skipped.map(({ recordId, reason, matter }) => ({ recordId, reason, ...(matter !== undefined ? { matter } : {}) })),
       certificateId: done.certificate!.certificateId,
-      position: this.readModels.position(),
+      // The batch's last event: `?after=` it, the batch list shows the batch executed.
+      position: Math.max(this.readModels.position(), loaded.events.at(-1)?.stored.position ?? 0),
     };
   }
 

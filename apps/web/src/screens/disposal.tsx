@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
+import { useAfter } from '../api/after';
 import { api, expectOk, fetchBlob } from '../api/client';
 import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
@@ -26,6 +27,7 @@ interface Exclusion {
 
 interface Proposal {
   id?: string;
+  position?: number;
   included: string[];
   excluded: Exclusion[];
 }
@@ -79,13 +81,22 @@ export function DisposalScreen() {
   const { can } = useSession();
   const [params, setParams] = useSearchParams();
   const selected = params.get('batch');
+  // The batch list is a read model: after a write on this screen it is read `?after=` the write.
+  const after = useAfter();
   return (
     <section aria-labelledby="disposal-title">
       <ScreenTitle id="disposal-title">Disposal</ScreenTitle>
       {can('retention.due') && <DueList />}
-      {can('disposal.propose') && <ProposeBatch onProposed={(id) => setParams({ batch: id })} />}
-      <Batches selected={selected} onSelect={(id) => setParams({ batch: id })} />
-      {selected && <BatchDetail key={selected} id={selected} />}
+      {can('disposal.propose') && (
+        <ProposeBatch
+          onProposed={(id, position) => {
+            after.reached(position);
+            setParams({ batch: id });
+          }}
+        />
+      )}
+      <Batches selected={selected} onSelect={(id) => setParams({ batch: id })} after={after.query} />
+      {selected && <BatchDetail key={selected} id={selected} onWrite={after.reached} />}
       {can('disposal.certificates.list') && <Certificates />}
     </section>
   );
@@ -160,7 +171,7 @@ function DueList() {
   );
 }
 
-function ProposeBatch({ onProposed }: { onProposed: (id: string) => void }) {
+function ProposeBatch({ onProposed }: { onProposed: (id: string, position: number | undefined) => void }) {
   const queryClient = useQueryClient();
   const [asOf, setAsOf] = useState(today());
   const [authority, setAuthority] = useState('');
@@ -178,7 +189,7 @@ function ProposeBatch({ onProposed }: { onProposed: (id: string) => void }) {
       setConfirming(false);
       setDryRun(null);
       void queryClient.invalidateQueries({ queryKey: ['batches'] });
-      if (proposal.id) onProposed(proposal.id);
+      if (proposal.id) onProposed(proposal.id, proposal.position);
     },
     onError: () => setConfirming(false),
   });
@@ -241,8 +252,11 @@ function ProposeBatch({ onProposed }: { onProposed: (id: string) => void }) {
   );
 }
 
-function Batches({ selected, onSelect }: { selected: string | null; onSelect: (id: string) => void }) {
-  const batches = useQuery({ queryKey: ['batches'], queryFn: () => expectOk<{ batches: BatchSummary[] }>(api.GET('/api/disposal/batches', {})) });
+function Batches({ selected, onSelect, after }: { selected: string | null; onSelect: (id: string) => void; after: { after?: number } }) {
+  const batches = useQuery({
+    queryKey: ['batches', after],
+    queryFn: () => expectOk<{ batches: BatchSummary[] }>(api.GET('/api/disposal/batches', { params: { query: after } })),
+  });
   return (
     <section aria-labelledby="batches-title">
       <h2 id="batches-title">Batches</h2>
@@ -280,7 +294,7 @@ function Batches({ selected, onSelect }: { selected: string | null; onSelect: (i
   );
 }
 
-function BatchDetail({ id }: { id: string }) {
+function BatchDetail({ id, onWrite }: { id: string; onWrite: (position: number | undefined) => void }) {
   const { session, can } = useSession();
   const queryClient = useQueryClient();
   const [executing, setExecuting] = useState(false);
@@ -293,7 +307,8 @@ function BatchDetail({ id }: { id: string }) {
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['batch', id] }), queryClient.invalidateQueries({ queryKey: ['batches'] })]);
   const approve = useMutation({
-    mutationFn: () => expectOk(api.POST('/api/disposal/batches/{id}/approve', { params: { path: { id } } })),
+    mutationFn: () => expectOk<{ position?: number }>(api.POST('/api/disposal/batches/{id}/approve', { params: { path: { id } } })),
+    onSuccess: (answer) => onWrite(answer.position),
     onSettled: () => {
       setConfirm(null);
       void refresh();
@@ -304,10 +319,11 @@ function BatchDetail({ id }: { id: string }) {
     mutationFn: () => {
       setExecuting(true);
       setConfirm(null);
-      return expectOk<{ destroyed: string[]; skipped: { recordId: string; reason: string }[]; certificateId: string }>(
+      return expectOk<{ destroyed: string[]; skipped: { recordId: string; reason: string }[]; certificateId: string; position: number }>(
         api.POST('/api/disposal/batches/{id}/execute', { params: { path: { id } } }),
       );
     },
+    onSuccess: (answer) => onWrite(answer.position),
     onSettled: () => {
       setExecuting(false);
       void refresh();
