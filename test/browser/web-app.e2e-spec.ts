@@ -279,6 +279,32 @@ describeInBrowser('the web app in a browser', () => {
     await expectAccessible(page, '10-users');
   });
 
+  it('a 401 mid-session (the account deactivated) brings the sign-in form back with a notice, and signing in again returns to the same screen', async () => {
+    const created = await users.admin.post('/api/users', { username: 'nurse.lapse', password: PASSWORD, roles: ['clinician'] });
+    expect(created.status).toBe(201);
+    const { page } = await newPage(browser);
+    await page.goto(`${t.baseUrl}/search?q=pneumonia`);
+    await signIn(page, 'nurse.lapse');
+    await page.getByLabel('Purpose of use').selectOption('treatment');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'Discharge summary pneumonia' }).waitFor();
+
+    expect((await users.admin.request('PATCH', `/api/users/${created.body.id}`, { json: { active: false } })).status).toBe(200);
+    // The server re-reads its users directory at most every MEDREC_USER_REFRESH_MS (1 s by default).
+    await page.waitForTimeout(1500);
+    await page.getByLabel('Search records').fill('immunization');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to continue.' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe('immunization');
+
+    expect((await users.admin.request('PATCH', `/api/users/${created.body.id}`, { json: { active: true } })).status).toBe(200);
+    await signIn(page, 'nurse.lapse');
+    await page.getByLabel('Purpose of use').selectOption('treatment');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'Immunization record' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/search');
+  });
+
   it('works with the keyboard alone: sign in, choose a purpose, search, open a result', async () => {
     const { page } = await newPage(browser);
     await page.goto(`${t.baseUrl}/search`);
