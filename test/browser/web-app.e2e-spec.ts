@@ -336,3 +336,43 @@ describeInBrowser('the web app in a browser', () => {
     expect(await page.locator('h1:focus').count()).toBe(1);
   });
 });
+
+describeInBrowser('a session in the browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Tokens that live 10 seconds: the app must renew them on its own, before they expire.
+    t = await startApp(undefined, { MEDREC_TOKEN_TTL_SECONDS: '10' });
+    const u = await usersByRole(t.baseUrl);
+    expect((await u.clerk.request('POST', '/api/records', { form: recordForm({ title: 'Renewal check note' }) })).status).toBe(201);
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('renews its token before it expires: still signed in and reading after the first token has expired', async () => {
+    const { page } = await newPage(browser);
+    const renewals: number[] = [];
+    page.on('response', (res) => {
+      if (res.url().endsWith('/api/auth/token/renew')) renewals.push(res.status());
+    });
+    await page.goto(`${t.baseUrl}/search`);
+    await page.getByLabel('Username').fill('clinician1');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Purpose of use').selectOption('treatment');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // Past the first token's expiry (10 s) and the second's renewal.
+    await page.waitForTimeout(17_000);
+    await page.getByLabel('MRN').fill('00482913');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('link', { name: 'Renewal check note' }).waitFor();
+    expect(renewals.length).toBeGreaterThanOrEqual(2);
+    expect(renewals.every((status) => status === 200)).toBe(true);
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+  });
+});

@@ -5,12 +5,6 @@ import { SavedLink, useDownload } from '../ui/download';
 import { ErrorMessage } from '../ui/error-message';
 import { formatDate, PURPOSES } from '../ui/labels';
 
-/** `GET /api/records/:id/accesses`: the record's access stream, up to and including this read. */
-interface AccessAnswer {
-  accesses: { at: string; actor: string; role: string; purpose: string | null; version: number | null; what: string; accessId: string; position: number }[];
-  nextCursor: string | null;
-}
-
 /** A record's access log (auditor, legal) and its history report as PDF (legal, him, auditor): on the Audit screen and the record's own. */
 export function AccessLog({ recordId, headingLevel = 3 }: { recordId: string; headingLevel?: 2 | 3 }) {
   const { can } = useSession();
@@ -22,7 +16,7 @@ export function AccessLog({ recordId, headingLevel = 3 }: { recordId: string; he
     enabled: can('records.accesses'),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
-      expectOk<AccessAnswer>(
+      expectOk(
         api.GET('/api/records/{id}/accesses', {
           params: { path: { id: recordId }, header: purposeHeader(), query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } as never },
         }),

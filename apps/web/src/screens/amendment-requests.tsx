@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { todayUtc, useAfter } from '../api/after';
+import type { AmendmentRequestSummary } from '../api/types';
 import { api, authHeaders, expectOk } from '../api/client';
 import { ApiError, problemOf } from '../api/problem';
 import { useSession } from '../session/session';
@@ -12,15 +13,7 @@ import { formatDate } from '../ui/labels';
 
 type Status = 'received' | 'accepted' | 'denied' | 'disagreement-filed' | 'rebuttal-filed';
 
-/** `GET /api/amendment-requests`: overdue ones first, then by due day. */
-interface AmendmentRequestItem {
-  id: string;
-  recordId: string;
-  status: Status;
-  receivedAt: string;
-  dueAt: string;
-  overdue: boolean;
-}
+type AmendmentRequestItem = AmendmentRequestSummary;
 
 const STATUS: Record<Status, string> = {
   received: 'Awaiting an answer',
@@ -89,7 +82,7 @@ export function AmendmentRequests() {
 
   const list = useQuery({
     queryKey: ['amendment-requests', written.after],
-    queryFn: () => expectOk<{ requests: AmendmentRequestItem[] }>(api.GET('/api/amendment-requests', { params: { query: written.query } })),
+    queryFn: () => expectOk(api.GET('/api/amendment-requests', { params: { query: written.query } })),
     placeholderData: written.placeholderData,
   });
 
@@ -270,10 +263,7 @@ function CreateAmendmentRequest({ onCreated }: { onCreated: (message: string, po
   const [change, setChange] = useState('');
   const [receivedAt, setReceivedAt] = useState(todayUtc());
   const create = useMutation({
-    mutationFn: () =>
-      expectOk<{ id: string; dueAt: string; position: number | null }>(
-        api.POST('/api/amendment-requests', { body: { recordId: recordId.trim(), requestedChange: change.trim(), receivedAt } }),
-      ),
+    mutationFn: () => expectOk(api.POST('/api/amendment-requests', { body: { recordId: recordId.trim(), requestedChange: change.trim(), receivedAt } })),
     onSuccess: (answer) => {
       onCreated(`Amendment request registered: due ${answer.dueAt}.`, answer.position);
       setRecordId('');

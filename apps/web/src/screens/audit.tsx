@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { useAfter } from '../api/after';
 import { api, expectOk } from '../api/client';
+import type { EmergencyAccess as EmergencyAccessView } from '../api/types';
 import { useSession } from '../session/session';
 import { ErrorMessage } from '../ui/error-message';
 import { useFocusOnMount } from '../ui/focus';
@@ -11,17 +12,7 @@ import { ScreenTitle } from '../ui/screen-title';
 import { AccessLog } from './access-log';
 
 /** `GET /api/audit/emergency-access`: emergency reads not yet reviewed, oldest first. */
-interface EmergencyAccess {
-  accessId: string;
-  recordId: string;
-  actor: string;
-  role?: string;
-  at: string;
-  justification: string | null;
-  what?: string;
-  version?: number | null;
-  position?: number;
-}
+type EmergencyAccess = EmergencyAccessView;
 
 /** The auditor's screen: break-the-glass reads to review, and a record's access log and history report. */
 export function AuditScreen() {
@@ -43,7 +34,7 @@ function EmergencyAccesses() {
   const [done, setDone] = useState<string | null>(null);
   const list = useQuery({
     queryKey: ['emergency-access', written.after],
-    queryFn: () => expectOk<{ accesses: EmergencyAccess[] }>(api.GET('/api/audit/emergency-access', { params: { query: written.query } })),
+    queryFn: () => expectOk(api.GET('/api/audit/emergency-access', { params: { query: written.query } })),
     placeholderData: written.placeholderData,
   });
   const accesses = list.data?.accesses ?? [];
@@ -129,7 +120,7 @@ function ReviewForm(props: { access: EmergencyAccess; onDone: (position: number 
   const field = useFocusOnMount<HTMLTextAreaElement>();
   const review = useMutation({
     mutationFn: () =>
-      expectOk<{ position: number | null }>(
+      expectOk(
         api.POST('/api/audit/emergency-access/{accessId}/review', { params: { path: { accessId: props.access.accessId } }, body: { note: note.trim() } }),
       ),
     onSuccess: (answer) => props.onDone(answer.position),

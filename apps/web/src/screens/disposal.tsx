@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { useAfter } from '../api/after';
+import type { DisposalExclusion, DisposalProposal } from '../api/types';
 import { api, expectOk, fetchBlob } from '../api/client';
 import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
@@ -10,54 +11,9 @@ import { ErrorMessage } from '../ui/error-message';
 import { documentTypeLabel, formatDate } from '../ui/labels';
 import { ScreenTitle } from '../ui/screen-title';
 
-interface DueRecord {
-  id: string;
-  documentType: string;
-  retentionUntil: string;
-  rule: string;
-  held: boolean;
-}
+type Exclusion = DisposalExclusion;
 
-interface Exclusion {
-  recordId: string;
-  reason: string;
-  matter?: string;
-  retentionUntil?: string;
-}
-
-interface Proposal {
-  id?: string;
-  position?: number;
-  included: string[];
-  excluded: Exclusion[];
-}
-
-interface Batch {
-  id: string;
-  status: string;
-  asOf: string;
-  authority: string;
-  documentType?: string;
-  included: string[];
-  excluded: Exclusion[];
-  proposedBy: string;
-  proposedAt: string;
-  approvedBy: string | null;
-  approvedAt: string | null;
-  destroyed: string[];
-  skipped: { recordId: string; reason: string; matter?: string }[];
-  executedBy: string | null;
-  executedAt: string | null;
-  certificateId: string | null;
-}
-
-interface BatchSummary {
-  id: string;
-  status: string;
-  proposedBy: string;
-  proposedAt: string;
-  certificateId: string | null;
-}
+type Proposal = DisposalProposal;
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -110,7 +66,7 @@ function DueList() {
     queryKey: ['due', asked],
     enabled: asked !== null,
     queryFn: () =>
-      expectOk<{ records: DueRecord[]; nextCursor: string | null }>(
+      expectOk(
         api.GET('/api/retention/due', {
           params: { query: { asOf: asked!.asOf, limit: 500, ...(asked!.documentType ? { documentType: asked!.documentType } : {}) } as never },
         }),
@@ -171,7 +127,7 @@ function DueList() {
   );
 }
 
-function ProposeBatch({ onProposed }: { onProposed: (id: string, position: number | undefined) => void }) {
+function ProposeBatch({ onProposed }: { onProposed: (id: string, position: number | null | undefined) => void }) {
   const queryClient = useQueryClient();
   const [asOf, setAsOf] = useState(today());
   const [authority, setAuthority] = useState('');
@@ -180,11 +136,11 @@ function ProposeBatch({ onProposed }: { onProposed: (id: string, position: numbe
   const [confirming, setConfirming] = useState(false);
   const body = () => ({ asOf, authority: authority.trim(), ...(documentType ? { documentType } : {}) });
   const preview = useMutation({
-    mutationFn: () => expectOk<Proposal>(api.POST('/api/disposal/batches', { params: { query: { dryRun: 'true' } }, body: body() as never })),
+    mutationFn: () => expectOk(api.POST('/api/disposal/batches', { params: { query: { dryRun: 'true' } }, body: body() as never })),
     onSuccess: setDryRun,
   });
   const propose = useMutation({
-    mutationFn: () => expectOk<Proposal>(api.POST('/api/disposal/batches', { body: body() as never })),
+    mutationFn: () => expectOk(api.POST('/api/disposal/batches', { body: body() as never })),
     onSuccess: (proposal) => {
       setConfirming(false);
       setDryRun(null);
@@ -255,7 +211,7 @@ function ProposeBatch({ onProposed }: { onProposed: (id: string, position: numbe
 function Batches({ selected, onSelect, after }: { selected: string | null; onSelect: (id: string) => void; after: { after?: number } }) {
   const batches = useQuery({
     queryKey: ['batches', after],
-    queryFn: () => expectOk<{ batches: BatchSummary[] }>(api.GET('/api/disposal/batches', { params: { query: after } })),
+    queryFn: () => expectOk(api.GET('/api/disposal/batches', { params: { query: after } })),
   });
   return (
     <section aria-labelledby="batches-title">
@@ -294,20 +250,20 @@ function Batches({ selected, onSelect, after }: { selected: string | null; onSel
   );
 }
 
-function BatchDetail({ id, onWrite }: { id: string; onWrite: (position: number | undefined) => void }) {
+function BatchDetail({ id, onWrite }: { id: string; onWrite: (position: number | null | undefined) => void }) {
   const { session, can } = useSession();
   const queryClient = useQueryClient();
   const [executing, setExecuting] = useState(false);
   const [confirm, setConfirm] = useState<null | 'approve' | 'execute'>(null);
   const batch = useQuery({
     queryKey: ['batch', id],
-    queryFn: () => expectOk<Batch>(api.GET('/api/disposal/batches/{id}', { params: { path: { id } } })),
+    queryFn: () => expectOk(api.GET('/api/disposal/batches/{id}', { params: { path: { id } } })),
     // While the server executes, the batch shows how far it has got.
     refetchInterval: executing ? 1000 : false,
   });
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['batch', id] }), queryClient.invalidateQueries({ queryKey: ['batches'] })]);
   const approve = useMutation({
-    mutationFn: () => expectOk<{ position?: number }>(api.POST('/api/disposal/batches/{id}/approve', { params: { path: { id } } })),
+    mutationFn: () => expectOk(api.POST('/api/disposal/batches/{id}/approve', { params: { path: { id } } })),
     onSuccess: (answer) => onWrite(answer.position),
     onSettled: () => {
       setConfirm(null);
@@ -319,9 +275,7 @@ function BatchDetail({ id, onWrite }: { id: string; onWrite: (position: number |
     mutationFn: () => {
       setExecuting(true);
       setConfirm(null);
-      return expectOk<{ destroyed: string[]; skipped: { recordId: string; reason: string }[]; certificateId: string; position: number }>(
-        api.POST('/api/disposal/batches/{id}/execute', { params: { path: { id } } }),
-      );
+      return expectOk(api.POST('/api/disposal/batches/{id}/execute', { params: { path: { id } } }));
     },
     onSuccess: (answer) => onWrite(answer.position),
     onSettled: () => {
@@ -465,10 +419,7 @@ function CertificateDownload({ id }: { id: string }) {
 function Certificates() {
   const certificates = useQuery({
     queryKey: ['certificates'],
-    queryFn: () =>
-      expectOk<{ certificates: { certificateId?: string; id?: string; batchId: string; issuedAt: string; count: number }[] }>(
-        api.GET('/api/disposal/certificates', {}),
-      ),
+    queryFn: () => expectOk(api.GET('/api/disposal/certificates', {})),
   });
   return (
     <section aria-labelledby="certificates-title">
@@ -478,7 +429,7 @@ function Certificates() {
       {certificates.data && certificates.data.certificates.length > 0 && (
         <ul>
           {certificates.data.certificates.map((c) => {
-            const id = c.certificateId ?? c.id ?? '';
+            const id = c.id;
             return (
               <li key={id}>
                 {formatDate(c.issuedAt)}: {c.count} records <CertificateDownload id={id} />

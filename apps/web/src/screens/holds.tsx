@@ -9,19 +9,10 @@ import { ErrorMessage } from '../ui/error-message';
 import { formatDate } from '../ui/labels';
 import { idsIn } from '../ui/record-ids';
 import { ScreenTitle } from '../ui/screen-title';
+import type { MatterHold as MatterHoldView } from '../api/types';
 
 /** `GET /api/legal-holds`, newest first. The matter, reason and MRN are PHI (a read with a purpose of use). */
-interface MatterHold {
-  id: string;
-  matter: string;
-  reason: string;
-  recordIds: string[];
-  mrn?: string | null;
-  placedBy: string;
-  placedAt: string;
-  liftedBy?: string | null;
-  liftedAt?: string | null;
-}
+type MatterHold = MatterHoldView;
 
 /** Legal holds by matter: while one stands, the records it covers cannot be destroyed. */
 export function HoldsScreen() {
@@ -33,7 +24,7 @@ export function HoldsScreen() {
 
   const list = useQuery({
     queryKey: ['legal-holds', written.after],
-    queryFn: () => expectOk<{ holds: MatterHold[] }>(api.GET('/api/legal-holds', { params: { query: written.query } })),
+    queryFn: () => expectOk(api.GET('/api/legal-holds', { params: { query: written.query } })),
     placeholderData: written.placeholderData,
   });
 
@@ -157,7 +148,7 @@ function PlaceHold({ onPlaced }: { onPlaced: (message: string, position: number 
 
   const place = useMutation({
     mutationFn: () =>
-      expectOk<{ id: string; recordIds: string[]; position: number | null }>(
+      expectOk(
         api.POST('/api/legal-holds', {
           body: { matter: matter.trim(), reason: reason.trim(), ...(recordIds.length > 0 ? { recordIds } : {}), ...(mrn.trim() ? { mrn: mrn.trim() } : {}) },
         }),

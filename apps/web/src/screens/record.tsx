@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { useLocation, useParams, useSearchParams } from 'react-router';
 import { api, expectOk, purposeHeader } from '../api/client';
 import { ApiError } from '../api/problem';
-import type { DiffAnswer, HistoryAnswer, PageText, RecordView, VersionView } from '../api/types';
+import type { RecordView, VersionView } from '../api/types';
 import { useSession } from '../session/session';
 import { ScreenTitle } from '../ui/screen-title';
 import { ErrorMessage } from '../ui/error-message';
@@ -20,7 +20,7 @@ export function RecordScreen() {
   const { can } = useSession();
   const record = useQuery({
     queryKey: ['record', id],
-    queryFn: () => expectOk<RecordView>(api.GET('/api/records/{id}', { params: { path: { id }, header: purposeHeader() } })),
+    queryFn: () => expectOk(api.GET('/api/records/{id}', { params: { path: { id }, header: purposeHeader() } })),
   });
   useLiveOcrStatus(id, record.data);
 
@@ -76,10 +76,6 @@ export function RecordScreen() {
   );
 }
 
-interface RecordStatus {
-  versions: { version: number; ocr: { status: string } }[];
-}
-
 /**
  * While a version's text is being recognised, follow it through the status endpoint (no patient
  * data, not audited) and read the record again only when something changed: polling the record
@@ -92,7 +88,7 @@ function useLiveOcrStatus(id: string, record: RecordView | undefined) {
     queryKey: ['status', id],
     enabled: pending,
     refetchInterval: 2000,
-    queryFn: () => expectOk<RecordStatus>(api.GET('/api/records/{id}/status', { params: { path: { id } } })),
+    queryFn: () => expectOk(api.GET('/api/records/{id}/status', { params: { path: { id } } })),
   });
   useEffect(() => {
     if (!status.data || !record) return;
@@ -183,7 +179,7 @@ function TextSection({ recordId, version }: { recordId: string; version: Version
     queryKey: ['text', recordId, version.version],
     enabled: version.ocr.status === 'done',
     queryFn: () =>
-      expectOk<{ pages: PageText[] }>(
+      expectOk(
         api.GET('/api/records/{id}/versions/{v}/text', { params: { path: { id: recordId, v: String(version.version) as never }, header: purposeHeader() } }),
       ),
   });
@@ -211,7 +207,7 @@ function DiffSection({ record }: { record: RecordView }) {
     queryKey: ['diff', record.id, asked],
     enabled: asked !== null,
     queryFn: () =>
-      expectOk<DiffAnswer>(
+      expectOk(
         api.GET('/api/records/{id}/versions/{a}/diff/{b}', {
           params: { path: { id: record.id, a: String(asked![0]) as never, b: String(asked![1]) as never }, header: purposeHeader() },
         }),
@@ -257,7 +253,7 @@ function DiffSection({ record }: { record: RecordView }) {
 function HistorySection({ recordId }: { recordId: string }) {
   const history = useQuery({
     queryKey: ['history', recordId],
-    queryFn: () => expectOk<HistoryAnswer>(api.GET('/api/records/{id}/history', { params: { path: { id: recordId }, header: purposeHeader() } })),
+    queryFn: () => expectOk(api.GET('/api/records/{id}/history', { params: { path: { id: recordId }, header: purposeHeader() } })),
   });
   return (
     <section aria-labelledby="history-title">

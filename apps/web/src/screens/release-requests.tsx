@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { todayUtc, useAfter } from '../api/after';
 import { api, expectOk, fetchBlob, purposeHeader } from '../api/client';
-import type { SearchAnswer } from '../api/types';
+import type { ReleaseRequestSummary } from '../api/types';
 import { useSession } from '../session/session';
 import { Confirm } from '../ui/confirm';
 import { SavedLink, useDownload } from '../ui/download';
@@ -12,26 +12,7 @@ import { documentTypeLabel, formatDate } from '../ui/labels';
 import { idsIn } from '../ui/record-ids';
 
 /** `GET /api/release-requests`: open ones past their due day first, then by due day. */
-interface ReleaseRequestItem {
-  id: string;
-  mrn: string;
-  status: 'open' | 'fulfilled' | 'denied';
-  receivedAt: string;
-  dueAt: string;
-  overdue: boolean;
-}
-
-/** `GET /api/release-requests/:id` (extension): the request's details and progress. */
-interface ReleaseRequestDetails extends ReleaseRequestItem {
-  requester: string | null;
-  recipient: { name: string; address?: string } | null;
-  purpose: string | null;
-  recordIds: string[];
-  authorizationReference: string | null;
-  authorizationExpires: string;
-  package: { url: string; sha256: string; size: number; builtAt: string } | null;
-  denialReason: string | null;
-}
+type ReleaseRequestItem = ReleaseRequestSummary;
 
 const STATUS: Record<ReleaseRequestItem['status'], string> = { open: 'Open', fulfilled: 'Fulfilled', denied: 'Denied' };
 
@@ -48,7 +29,7 @@ export function ReleaseRequests() {
 
   const list = useQuery({
     queryKey: ['release-requests', written.after],
-    queryFn: () => expectOk<{ requests: ReleaseRequestItem[] }>(api.GET('/api/release-requests', { params: { query: written.query } })),
+    queryFn: () => expectOk(api.GET('/api/release-requests', { params: { query: written.query } })),
     placeholderData: written.placeholderData,
   });
 
@@ -142,11 +123,10 @@ export function ReleaseRequests() {
 function FulfilConfirm(props: { request: ReleaseRequestItem; onDone: (position: number | null) => void; onCancel: () => void }) {
   const details = useQuery({
     queryKey: ['release-request', props.request.id],
-    queryFn: () => expectOk<ReleaseRequestDetails>(api.GET('/api/release-requests/{id}', { params: { path: { id: props.request.id } } })),
+    queryFn: () => expectOk(api.GET('/api/release-requests/{id}', { params: { path: { id: props.request.id } } })),
   });
   const fulfil = useMutation({
-    mutationFn: () =>
-      expectOk<{ packageUrl: string; position: number | null }>(api.POST('/api/release-requests/{id}/fulfil', { params: { path: { id: props.request.id } } })),
+    mutationFn: () => expectOk(api.POST('/api/release-requests/{id}/fulfil', { params: { path: { id: props.request.id } } })),
     onSuccess: (answer) => props.onDone(answer.position),
   });
   const d = details.data;
@@ -190,10 +170,7 @@ function DenyForm(props: { request: ReleaseRequestItem; onDone: (position: numbe
   const field = useFocusOnMount<HTMLTextAreaElement>();
   const [confirming, setConfirming] = useState(false);
   const deny = useMutation({
-    mutationFn: () =>
-      expectOk<{ position: number | null }>(
-        api.POST('/api/release-requests/{id}/deny', { params: { path: { id: props.request.id } }, body: { reason: reason.trim() } }),
-      ),
+    mutationFn: () => expectOk(api.POST('/api/release-requests/{id}/deny', { params: { path: { id: props.request.id } }, body: { reason: reason.trim() } })),
     onSuccess: (answer) => props.onDone(answer.position),
     onError: () => setConfirming(false),
   });
@@ -264,7 +241,7 @@ function CreateReleaseRequest({ onCreated }: { onCreated: (message: string, posi
     queryKey: ['release-records', lookedUp],
     enabled: lookedUp !== null,
     queryFn: () =>
-      expectOk<SearchAnswer>(api.GET('/api/search', { params: { header: purposeHeader(), query: { mrn: lookedUp ?? '', limit: 100 } } })).then((answer) => {
+      expectOk(api.GET('/api/search', { params: { header: purposeHeader(), query: { mrn: lookedUp ?? '', limit: 100 } } })).then((answer) => {
         const seen = new Set<string>();
         return answer.results.filter((hit) => !seen.has(hit.recordId) && seen.add(hit.recordId));
       }),
@@ -273,7 +250,7 @@ function CreateReleaseRequest({ onCreated }: { onCreated: (message: string, posi
   const create = useMutation({
     mutationFn: () => {
       const recordIds = [...new Set([...picked, ...idsIn(fields.otherIds)])];
-      return expectOk<{ id: string; dueAt: string; position: number | null }>(
+      return expectOk(
         api.POST('/api/release-requests', {
           body: {
             mrn: fields.mrn.trim(),

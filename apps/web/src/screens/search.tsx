@@ -2,7 +2,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, expectOk, purposeHeader } from '../api/client';
-import type { SearchAnswer, SearchHit } from '../api/types';
+import type { SearchHit } from '../api/types';
 import { ScreenTitle } from '../ui/screen-title';
 import { DocumentTypeSelect } from '../ui/document-type-select';
 import { ErrorMessage } from '../ui/error-message';
@@ -24,7 +24,7 @@ export function SearchScreen() {
     enabled: hasQuery,
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
-      expectOk<SearchAnswer>(
+      expectOk(
         api.GET('/api/search', {
           params: {
             header: purposeHeader(),

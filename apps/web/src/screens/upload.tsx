@@ -20,10 +20,6 @@ interface Item {
   progress: Progress;
 }
 
-interface RecordStatus {
-  versions: { version: number; ocr: { status: 'pending' | 'done' | 'failed' } }[];
-}
-
 const ACCEPT = '.pdf,.tif,.tiff,.png,.jpg,.jpeg,application/pdf,image/tiff,image/png,image/jpeg';
 const AT_ONCE = 2;
 let nextKey = 0;
@@ -118,7 +114,7 @@ export function UploadScreen() {
     for (let delay = 1000; !abort.current.signal.aborted; delay = Math.min(5000, delay * 1.3)) {
       await new Promise((r) => setTimeout(r, delay));
       try {
-        const status = await expectOk<RecordStatus>(api.GET('/api/records/{id}/status', { params: { path: { id: recordId } } }));
+        const status = await expectOk(api.GET('/api/records/{id}/status', { params: { path: { id: recordId } } }));
         const ocr = status.versions[0].ocr.status;
         update(key, { progress: { state: 'ocr', recordId, ocr } });
         if (ocr !== 'pending') return;

@@ -1,26 +1,19 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, expectOk } from '../api/client';
+import type { UserView } from '../api/types';
 import { ScreenTitle } from '../ui/screen-title';
 import { ErrorMessage } from '../ui/error-message';
 
 const ROLES = ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor', 'admin'] as const;
 
-interface UserView {
-  id: string;
-  username: string;
-  roles: string[];
-  active: boolean;
-  locked: boolean;
-}
-
 /** Administration: accounts, their roles, deactivation and unlocking (each change an attributed event). */
 export function UsersScreen() {
   const queryClient = useQueryClient();
-  const users = useQuery({ queryKey: ['users'], queryFn: () => expectOk<{ users: UserView[] }>(api.GET('/api/users', {})) });
+  const users = useQuery({ queryKey: ['users'], queryFn: () => expectOk(api.GET('/api/users', {})) });
   const update = useMutation({
     mutationFn: (change: { id: string; body: { roles?: string[]; active?: boolean; locked?: false } }) =>
-      expectOk<UserView>(api.PATCH('/api/users/{id}', { params: { path: { id: change.id } }, body: change.body as never })),
+      expectOk(api.PATCH('/api/users/{id}', { params: { path: { id: change.id } }, body: change.body as never })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
   });
 
@@ -73,7 +66,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
   const [roles, setRoles] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: () => expectOk<UserView>(api.POST('/api/users', { body: { username, password, roles: roles as never } })),
+    mutationFn: () => expectOk(api.POST('/api/users', { body: { username, password, roles: roles as never } })),
     onSuccess: (user) => {
       setDone(`Created ${user.username} (${user.roles.join(', ')}).`);
       setUsername('');

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, expectOk, onUnauthorized, setCredentials } from '../api/client';
-import type { Me, Purpose, TokenAnswer } from '../api/types';
+import type { Me, Purpose } from '../api/types';
 import { expiryOf } from './jwt';
 
 /** Renew when this share of the token's life is left. */
@@ -66,7 +66,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (!session) return;
     const delay = Math.max(5_000, (expiryOf(session.token) - Date.now()) * (1 - RENEW_AT_REMAINING));
     renewal.current = window.setTimeout(() => {
-      expectOk<TokenAnswer>(api.POST('/api/auth/token/renew'))
+      expectOk(api.POST('/api/auth/token/renew'))
         .then((answer) => current.current && setSession({ ...current.current, token: answer.accessToken }))
         .catch(() => end('Your session has ended. Sign in again to continue.'));
     }, delay);
@@ -75,9 +75,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(
     async (username: string, password: string) => {
-      const answer = await expectOk<TokenAnswer>(api.POST('/api/auth/token', { body: { username, password } }));
+      const answer = await expectOk(api.POST('/api/auth/token', { body: { username, password } }));
       setCredentials({ token: answer.accessToken });
-      const me = await expectOk<Me>(api.GET('/api/auth/me'));
+      const me = await expectOk(api.GET('/api/auth/me'));
       setNotice(null);
       // A single purpose needs no choice.
       setSession({ me, token: answer.accessToken, ...(me.purposes.length === 1 && me.purposes[0] !== 'emergency' ? { purpose: me.purposes[0] } : {}) });

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, expectOk, fetchBlob, purposeHeader } from '../api/client';
-import type { PageText, VersionView } from '../api/types';
+import type { VersionView } from '../api/types';
 import { ErrorMessage } from './error-message';
 
 const ZOOMS = [0.5, 0.75, 1, 1.5, 2];
@@ -28,7 +28,7 @@ export function PageViewer(props: { recordId: string; version: VersionView; page
     queryKey: ['text', recordId, version.version],
     enabled: version.ocr.status === 'done' && highlight.length > 0,
     queryFn: () =>
-      expectOk<{ pages: PageText[] }>(
+      expectOk(
         api.GET('/api/records/{id}/versions/{v}/text', { params: { path: { id: recordId, v: String(version.version) as never }, header: purposeHeader() } }),
       ),
   });

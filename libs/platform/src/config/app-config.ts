@@ -150,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     masterKey: env.MEDREC_MASTER_KEY || undefined,
     adminPassword: env.MEDREC_ADMIN_PASSWORD || undefined,
     tokenSecret: env.MEDREC_TOKEN_SECRET || undefined,
-    tokenTtlSeconds: int('MEDREC_TOKEN_TTL_SECONDS', 900, 60, 86_400),
+    tokenTtlSeconds: int('MEDREC_TOKEN_TTL_SECONDS', 900, 10, 86_400),
     maxSessionSeconds: int('MEDREC_MAX_SESSION_SECONDS', 12 * 3600, 60, 7 * 86_400),
     limits: {
       jsonBodyBytes: int('MEDREC_MAX_JSON_BYTES', 256 * 1024, 1024, 10 * 1024 * 1024),
