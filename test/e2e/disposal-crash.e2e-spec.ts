@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, ServerProcess } from '../support/server-process';
-import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpose, recordForm, TINY_PNG, usersByRole } from './support/harness';
+import { eventCount, eventsPerStream, uploadTinyCharts } from './support/crash-support';
+import { ADMIN_PASSWORD, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpose, usersByRole } from './support/harness';
 
 /**
  * Disposal execution is resumable: kill -9 the server (a separate process) while it executes a
@@ -13,52 +13,8 @@ import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpo
  */
 
 const RECORDS = 200;
-const UPLOAD_CONCURRENCY = 8;
 const AUTHORITY = 'State records schedule GS-12';
 const ENV = { MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_OCR_IN_PROCESS: 'false', ...GENEROUS_SIGN_IN_LIMITS };
-
-/** Events of one type in the log, per stream, read straight from the SQLite event store. */
-function eventsPerStream(dataDir: string, type: string): Map<string, number> {
-  const file = join(dataDir, 'events.db');
-  const counts = new Map<string, number>();
-  if (!existsSync(file)) return counts;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT stream, count(*) AS n FROM events WHERE type = ? GROUP BY stream').all(type) as Array<{ stream: string; n: number }>;
-    for (const row of rows) counts.set(row.stream, row.n);
-    return counts;
-  } finally {
-    db.close();
-  }
-}
-
-function countOf(dataDir: string, type: string): number {
-  let n = 0;
-  for (const c of eventsPerStream(dataDir, type).values()) n += c;
-  return n;
-}
-
-async function uploadAll(clerk: Client): Promise<string[]> {
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: UPLOAD_CONCURRENCY }, async () => {
-      while (next < RECORDS) {
-        const i = next++;
-        // Old encounters of an adult: every record is long past its 10-year retention.
-        const res = await clerk.request('POST', '/api/records', {
-          form: recordForm(
-            { mrn: `DC-${i % 20}`, title: `Chart ${i}`, dateOfBirth: '1950-01-01', encounterDate: '2001-03-04' },
-            Buffer.concat([TINY_PNG, Buffer.from(`disposal-crash-${i}`)]),
-          ),
-        });
-        if (res.status !== 201) throw new Error(`upload ${i}: ${res.status} ${JSON.stringify(res.body)}`);
-        ids.push(res.body.id);
-      }
-    }),
-  );
-  return ids;
-}
 
 describe('disposal survives a crash mid-execution', () => {
   it('kill -9 while a 200-record batch executes, restart, execute again: each record destroyed once, one certificate', async () => {
@@ -74,10 +30,16 @@ describe('disposal survives a crash mid-execution', () => {
       let ids: string[] = [];
       let batchId: string | undefined;
       let destroyedBeforeKill = 0;
-      const certificatesBefore = () => countOf(dataDir, 'CertificateIssued');
+      const certificatesBefore = () => eventCount(dataDir, 'CertificateIssued');
       let certified = 0;
       for (let attempt = 0; attempt < 3 && batchId === undefined; attempt++) {
-        ids = await uploadAll(u.clerk);
+        // Old encounters of an adult: every record is long past its 10-year retention.
+        ids = await uploadTinyCharts(u.clerk, RECORDS, 'disposal-crash', (i) => ({
+          mrn: `DC-${i % 20}`,
+          title: `Chart ${i}`,
+          dateOfBirth: '1950-01-01',
+          encounterDate: '2001-03-04',
+        }));
         expect(new Set(ids).size).toBe(RECORDS);
         certified = certificatesBefore();
         const proposed = await u.archivist.post('/api/disposal/batches', { asOf: '2020-01-01', authority: AUTHORITY, recordIds: ids });
@@ -86,13 +48,13 @@ describe('disposal survives a crash mid-execution', () => {
         const id: string = proposed.body.id;
         expect((await u.archivist2.post(`/api/disposal/batches/${id}/approve`, {})).status).toBe(200);
 
-        const before = countOf(dataDir, 'RecordDestroyed');
+        const before = eventCount(dataDir, 'RecordDestroyed');
         const running = server;
         let watching = true;
         let killed = false;
         const watcher = (async () => {
           while (watching) {
-            const n = countOf(dataDir, 'RecordDestroyed') - before;
+            const n = eventCount(dataDir, 'RecordDestroyed') - before;
             if (n > 0 && n < RECORDS) {
               running.child.kill('SIGKILL');
               killed = true;
@@ -118,7 +80,7 @@ describe('disposal survives a crash mid-execution', () => {
       expect(destroyedBeforeKill).toBeGreaterThan(0);
       expect(destroyedBeforeKill).toBeLessThan(RECORDS);
       // Nothing certified yet: the kill came before the end.
-      expect(countOf(dataDir, 'CertificateIssued')).toBe(certified);
+      expect(eventCount(dataDir, 'CertificateIssued')).toBe(certified);
 
       server = await startServerProcess(dataDir, ENV);
       const archivist = await login(server.baseUrl, 'archivist1', PASSWORD);
@@ -137,7 +99,7 @@ describe('disposal survives a crash mid-execution', () => {
       // The log: exactly one RecordDestroyed in each record's stream, one certificate.
       const destroyed = eventsPerStream(dataDir, 'RecordDestroyed');
       for (const id of ids) expect(destroyed.get(`record-${id}`)).toBe(1);
-      expect(countOf(dataDir, 'CertificateIssued')).toBe(certified + 1);
+      expect(eventCount(dataDir, 'CertificateIssued')).toBe(certified + 1);
       expect(eventsPerStream(dataDir, 'CertificateIssued').get(`disposal-${batchId}`)).toBe(1);
       // One outcome per record in the batch's stream (outcomes are appended a chunk at a time).
       expect(eventsPerStream(dataDir, 'DisposalRecordDestroyed').get(`disposal-${batchId}`)).toBe(RECORDS);

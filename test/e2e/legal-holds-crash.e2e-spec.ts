@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, ServerProcess } from '../support/server-process';
-import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpose, recordForm, TINY_PNG, usersByRole } from './support/harness';
+import { eventCount, readEventStore, uploadTinyCharts } from './support/crash-support';
+import { ADMIN_PASSWORD, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpose, usersByRole } from './support/harness';
 
 /**
  * Placing a matter hold over many records is resumable: kill -9 the server (a separate process)
@@ -14,50 +14,17 @@ import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpo
  */
 
 const RECORDS = 200;
-const UPLOAD_CONCURRENCY = 8;
 const MATTER = 'Doe v. County Hospital';
 const ENV = { MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_OCR_IN_PROCESS: 'false', ...GENEROUS_SIGN_IN_LIMITS };
 
-/** Rows of the SQLite event store, read straight from the file (the server may be dead). */
-function query<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
-  const file = join(dataDir, 'events.db');
-  if (!existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 /** How many LegalHoldPlaced of this matter hold each record stream has. */
 function placementsOf(dataDir: string, holdId: string): Map<string, number> {
-  const rows = query<{ stream: string; n: number }>(
+  const rows = readEventStore<{ stream: string; n: number }>(
     dataDir,
     "SELECT stream, count(*) AS n FROM events WHERE type = 'LegalHoldPlaced' AND json_extract(data, '$.holdId') = ? GROUP BY stream",
     holdId,
   );
   return new Map(rows.map((r) => [r.stream, r.n]));
-}
-
-const countOf = (dataDir: string, type: string): number => query<{ n: number }>(dataDir, 'SELECT count(*) AS n FROM events WHERE type = ?', type)[0]?.n ?? 0;
-
-async function uploadAll(clerk: Client): Promise<string[]> {
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: UPLOAD_CONCURRENCY }, async () => {
-      while (next < RECORDS) {
-        const i = next++;
-        const res = await clerk.request('POST', '/api/records', {
-          form: recordForm({ mrn: `LH-${i % 20}`, title: `Chart ${i}` }, Buffer.concat([TINY_PNG, Buffer.from(`hold-crash-${i}`)])),
-        });
-        if (res.status !== 201) throw new Error(`upload ${i}: ${res.status} ${JSON.stringify(res.body)}`);
-        ids.push(res.body.id);
-      }
-    }),
-  );
-  return ids;
 }
 
 describe('matter hold placement survives a crash mid-way', () => {
@@ -74,14 +41,14 @@ describe('matter hold placement survives a crash mid-way', () => {
       let holdId: string | undefined;
       let heldBeforeKill = 0;
       for (let attempt = 0; attempt < 3 && holdId === undefined; attempt++) {
-        ids = await uploadAll(u.clerk);
-        const before = countOf(dataDir, 'LegalHoldPlaced');
+        ids = await uploadTinyCharts(u.clerk, RECORDS, 'hold-crash', (i) => ({ mrn: `LH-${i % 20}`, title: `Chart ${i}` }));
+        const before = eventCount(dataDir, 'LegalHoldPlaced');
         const running = server;
         let watching = true;
         let killed = false;
         const watcher = (async () => {
           while (watching) {
-            const n = countOf(dataDir, 'LegalHoldPlaced') - before;
+            const n = eventCount(dataDir, 'LegalHoldPlaced') - before;
             if (n > 0 && n < RECORDS) {
               running.child.kill('SIGKILL');
               killed = true;
@@ -97,7 +64,10 @@ describe('matter hold placement survives a crash mid-way', () => {
         if (killed) {
           expect(placed).toBeUndefined(); // the connection died with the server
           await running.kill9();
-          const [latest] = query<{ stream: string }>(dataDir, "SELECT stream FROM events WHERE type = 'MatterHoldPlaced' ORDER BY position DESC LIMIT 1");
+          const [latest] = readEventStore<{ stream: string }>(
+            dataDir,
+            "SELECT stream FROM events WHERE type = 'MatterHoldPlaced' ORDER BY position DESC LIMIT 1",
+          );
           holdId = latest.stream.replace(/^legal-hold-/, '');
         } else {
           expect(placed?.status).toBe(201);
@@ -109,8 +79,11 @@ describe('matter hold placement survives a crash mid-way', () => {
       const partial = placementsOf(dataDir, holdId!);
       expect(partial.size).toBeLessThan(RECORDS);
       const completions = () =>
-        query<{ n: number }>(dataDir, "SELECT count(*) AS n FROM events WHERE stream = ? AND type = 'MatterHoldPlacementCompleted'", `legal-hold-${holdId}`)[0]
-          .n;
+        readEventStore<{ n: number }>(
+          dataDir,
+          "SELECT count(*) AS n FROM events WHERE stream = ? AND type = 'MatterHoldPlacementCompleted'",
+          `legal-hold-${holdId}`,
+        )[0].n;
       expect(completions()).toBe(0);
 
       // The next start completes the placement on its own, without any request.
@@ -121,8 +94,12 @@ describe('matter hold placement survives a crash mid-way', () => {
       const placements = placementsOf(dataDir, holdId!);
       for (const id of ids) expect({ id, n: placements.get(`record-${id}`) }).toEqual({ id, n: 1 });
       // Attributed to the person who placed the matter hold, caused by its placement.
-      const [placedEvent] = query<{ id: string }>(dataDir, "SELECT id FROM events WHERE stream = ? AND type = 'MatterHoldPlaced'", `legal-hold-${holdId}`);
-      const metadata = query<{ actor: string; causation: string }>(
+      const [placedEvent] = readEventStore<{ id: string }>(
+        dataDir,
+        "SELECT id FROM events WHERE stream = ? AND type = 'MatterHoldPlaced'",
+        `legal-hold-${holdId}`,
+      );
+      const metadata = readEventStore<{ actor: string; causation: string }>(
         dataDir,
         "SELECT json_extract(metadata, '$.actor') AS actor, json_extract(metadata, '$.causationId') AS causation FROM events WHERE type = 'LegalHoldPlaced' AND json_extract(data, '$.holdId') = ?",
         holdId,
@@ -142,16 +119,16 @@ describe('matter hold placement survives a crash mid-way', () => {
       expect([...hold!.recordIds].sort()).toEqual([...ids].sort());
 
       // A restart with nothing left to do places nothing more.
-      const placedInAll = countOf(dataDir, 'LegalHoldPlaced');
+      const placedInAll = eventCount(dataDir, 'LegalHoldPlaced');
       await server.stop();
       server = await startServerProcess(dataDir, ENV);
       await new Promise((r) => setTimeout(r, 1000));
-      expect(countOf(dataDir, 'LegalHoldPlaced')).toBe(placedInAll);
+      expect(eventCount(dataDir, 'LegalHoldPlaced')).toBe(placedInAll);
       expect(completions()).toBe(1);
 
       const legalAgain = await login(server.baseUrl, 'legal1', PASSWORD);
       expect((await legalAgain.request('DELETE', `/api/legal-holds/${holdId}`)).status).toBe(204);
-      const lifted = query<{ n: number }>(
+      const lifted = readEventStore<{ n: number }>(
         dataDir,
         "SELECT count(*) AS n FROM events WHERE type = 'LegalHoldLifted' AND json_extract(data, '$.holdId') = ?",
         holdId,
