@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { characterErrorRate } from '../quality/cer';
@@ -90,6 +90,19 @@ describe('OcrPool', () => {
     expect(pages[1].text).toBe(pages[3].text);
     expect(pool.size).toBe(2);
     expect(pool.queued).toBe(0);
+  });
+
+  it('recognises on threads that run at a lower priority than the request thread (nice 10)', () => {
+    // Linux: the nice value of each thread of this process, field 19 of /proc/self/task/<tid>/stat.
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const threads = readdirSync('/proc/self/task').map((tid) => ({ tid, nice: niceOf(tid) }));
+
+    expect(threads.find(({ tid }) => tid === String(process.pid))?.nice).toBe(0);
+    // Each OCR worker is a Node worker thread; its helper threads (V8's) stay at the process's priority.
+    expect(threads.filter(({ nice }) => nice === 10).length).toBeGreaterThanOrEqual(2);
   });
 
   it('rejects an unreadable image and replaces the worker it ran on', async () => {

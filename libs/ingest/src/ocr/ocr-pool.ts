@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import { createWorker, OEM, PSM, RecognizeOptions as TesseractRecognizeOptions, Worker as TesseractWorker } from 'tesseract.js';
+import { ocrThreadPath } from '../thread-entry-path';
 import { OcrEngineError, OcrError, OcrPoolClosedError, OcrQueueFullError, OcrTimeoutError } from './ocr-errors';
 import { meanConfidence, PageOcr, wordsFromTsv } from './page-ocr';
 
@@ -224,6 +225,8 @@ export class OcrPool {
       // No cache: nothing written to the working directory, nothing stale to read back.
       cacheMethod: 'none',
       workerBlobURL: false,
+      // tesseract.js's worker script, started at a lower priority than the request thread.
+      workerPath: ocrThreadPath(),
       legacyCore: false,
       legacyLang: false,
       // Without a handler tesseract.js throws a failed job's error from its message listener,

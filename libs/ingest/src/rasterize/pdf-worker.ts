@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { IngestRefusal, IngestRefusalReason } from '../inspect/ingest-refusal';
-import { pdfWorkerPath } from './pdf-worker-path';
+import { pdfWorkerPath } from '../thread-entry-path';
 
 export type PdfSource = { path: string } | { data: Uint8Array };
 

@@ -61,6 +61,11 @@ export interface AppConfig {
     workers: number;
     /** Documents OCR'd at once. */
     concurrency: number;
+    /**
+     * Nice value of the OCR threads (MEDREC_OCR_THREAD_NICE, 0-19): each OCR thread reads it from
+     * the process environment when it starts (libs/ingest/src/ocr/ocr-thread.js); validated here.
+     */
+    threadNice: number;
   };
   /** Events the projection runner applies per read-model transaction. */
   projectionBatchSize: number;
@@ -166,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       inProcess: bool('MEDREC_OCR_IN_PROCESS', true),
       workers: int('MEDREC_OCR_WORKERS', availableParallelism(), 1, 64),
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
+      threadNice: int('MEDREC_OCR_THREAD_NICE', 10, 0, 19),
     },
     signIn: {
       limitPerAddress: int('MEDREC_SIGNIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
