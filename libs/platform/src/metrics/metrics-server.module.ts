@@ -27,7 +27,7 @@ export class MetricsServerModule implements OnApplicationBootstrap, OnApplicatio
       server.listen(port, this.config.host, () => resolve());
     });
     this.server = server;
-    new Logger('Metrics').log(`Metrics on http://${this.config.host}:${port}/metrics`);
+    new Logger('Metrics').log(`Metrics on http://${this.config.host}:${this.address?.port ?? port}/metrics`);
   }
 
   async onApplicationShutdown(): Promise<void> {
