@@ -36,7 +36,7 @@ interface Endpoint {
 
 const TOKEN_SECRET = randomBytes(32);
 /** Routes any caller may use: adding a public route means adding it here, on purpose. */
-const PUBLIC_ROUTES = ['POST /api/auth/token', 'GET /health/live', 'GET /health/ready'];
+const PUBLIC_ROUTES = ['POST /api/auth/token', 'GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
 type Users = Awaited<ReturnType<typeof usersByRole>>;
 let t: TestApp;

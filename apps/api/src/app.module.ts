@@ -8,9 +8,10 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { DisposalModule } from './disposal/disposal.module';
 import { EmergencyAccessModule } from './emergency-access/emergency-access.module';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { HistoryModule } from './history/history.module';
 import { LegalHoldsModule } from './legal-holds/legal-holds.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
 import { RecordsModule } from './records/records.module';
 import { ReleaseRequestsModule } from './release-requests/release-requests.module';
@@ -39,8 +40,9 @@ export class AppModule {
         ReleaseRequestsModule,
         AmendmentRequestsModule,
         EmergencyAccessModule,
+        HealthModule,
+        MetricsModule,
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
   }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, InfrastructureModule, OcrModule, ReadModelsModule } from '@medrec/platform';
+import { AppConfig, InfrastructureModule, MetricsServerModule, OcrModule, ReadModelsModule } from '@medrec/platform';
 
 /** The OCR worker: the same stores and OCR job runner as the API, without HTTP, and only the read model of pending OCR jobs. */
 @Module({})
@@ -11,6 +11,8 @@ export class WorkerModule {
         InfrastructureModule.forRoot({ ...config, ocr: { ...config.ocr, inProcess: true } }),
         ReadModelsModule.forRoot('OCR_WORKER_PROJECTIONS'),
         OcrModule,
+        // A worker has no HTTP server: its metrics are served on MEDREC_METRICS_PORT when set.
+        MetricsServerModule,
       ],
     };
   }

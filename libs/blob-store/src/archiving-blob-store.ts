@@ -50,6 +50,11 @@ export class ArchivingBlobStore implements BlobStore {
     return (await this.live.exists(key)) || (await this.archive.exists(this.archivedKey(key)));
   }
 
+  async ping(): Promise<void> {
+    await this.live.ping();
+    if (this.archive !== this.live) await this.archive.ping();
+  }
+
   async deletePrefix(prefix: string): Promise<number> {
     return (await this.live.deletePrefix(prefix)) + (await this.archive.deletePrefix(this.archivedKey(prefix)));
   }

@@ -107,6 +107,13 @@ export function describeBlobStoreConformance(name: string, factory: () => Promis
       await expect(store.get('records/r1')).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
+    it('answers ping, before and after a put, without adding a blob', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.put('x/y', Buffer.from('1'));
+      await expect(store.ping()).resolves.toBeUndefined();
+      expect(await store.deletePrefix('x/')).toBe(1);
+    });
+
     it('answers exists', async () => {
       expect(await store.exists('x/y')).toBe(false);
       await store.put('x/y', Buffer.from('1'));

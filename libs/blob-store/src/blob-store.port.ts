@@ -18,6 +18,8 @@ export interface BlobStore {
   /** Deletes every blob under the prefix; absent keys are not an error. */
   deletePrefix(prefix: string): Promise<number>;
   delete(key: string): Promise<void>;
+  /** Resolves when the store answers and can take writes (a health check: cheap, no blob of a record touched); rejects otherwise. */
+  ping(): Promise<void>;
 }
 
 export class BlobNotFoundError extends Error {

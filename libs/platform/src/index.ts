@@ -16,3 +16,7 @@ export * from './read-models/projections';
 export * from './read-models/read-models.module';
 export * from './ocr/node-id';
 export * from './ocr/ocr.module';
+export * from './metrics/metrics.port';
+export * from './metrics/metrics-access';
+export * from './metrics/prometheus-metrics';
+export * from './metrics/metrics-server.module';

@@ -1,12 +1,13 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
-import type { Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger, NotFoundException, Optional, PayloadTooLargeException } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { HashingBusyError, SignInThrottledError } from '@medrec/auth';
 import { DomainError, DomainErrorKind } from '@medrec/domain';
 import { StreamDeletedError, WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
+import { Metrics, METRICS } from '@medrec/platform';
 import { ReadModelBehindError } from '@medrec/read-models';
 import { CLIENT_CLOSED_REQUEST, ClientGoneError } from '../http/client-gone';
-import { invalidBodyProblem, invalidRequestProblem, problem, PROBLEM_CONTENT_TYPE, ProblemDetails } from './problem';
+import { invalidBodyProblem, invalidRequestProblem, problem, PROBLEM_CONTENT_TYPE, ProblemDetails, ProblemException } from './problem';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -21,9 +22,13 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(@Optional() @Inject(METRICS) private readonly metrics?: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.toProblem(exception);
+    const refused = refusedUploadReason(exception, host.switchToHttp().getRequest<Request>());
+    if (refused) this.metrics?.uploadRefused(refused);
     if (response.headersSent) {
       response.destroy();
       return;
@@ -46,6 +51,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private problemOf(exception: unknown): ProblemDetails {
+    if (exception instanceof ProblemException) return exception.problem;
     // Every invalid request (DTO, parameter, header, cursor, domain rule) is a DomainError 'invalid'.
     if (exception instanceof DomainError && exception.kind === 'invalid') {
       return invalidRequestProblem(exception.errors.length > 0 ? exception.errors : [{ field: 'request', message: exception.message }]);
@@ -84,6 +90,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     this.logger.error(`Unhandled ${error?.name ?? typeof exception}`, error?.stack?.split('\n').slice(1, 8).join('\n'));
     return problem(500, 'An unexpected error occurred; it has been logged');
   }
+}
+
+/**
+ * Why an upload was refused, for the metrics: inspection's reason, or `too-large` when multer cut
+ * the file at MEDREC_MAX_UPLOAD_BYTES. Only multipart requests are uploads: a stored page refused
+ * when it is rendered (GET .../pages/:page) is no upload refused.
+ */
+function refusedUploadReason(exception: unknown, request: Request | undefined): string | undefined {
+  if (!request?.is?.('multipart/form-data')) return undefined;
+  if (exception instanceof IngestRefusal) return exception.reason;
+  if (exception instanceof PayloadTooLargeException) return 'too-large';
+  return undefined;
 }
 
 /** Errors from express's body parsers (they carry `type` and `status`). */

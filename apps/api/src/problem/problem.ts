@@ -12,6 +12,14 @@ export interface ProblemDetails {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** An answer already written as a problem, extension members included (e.g. the failed health checks). */
+export class ProblemException extends Error {
+  constructor(readonly problem: ProblemDetails) {
+    super(problem.detail ?? problem.title);
+    this.name = 'ProblemException';
+  }
+}
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

@@ -4,40 +4,6 @@
  */
 
 export interface paths {
-    "/health/live": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Liveness: the process answers */
-        get: operations["HealthController_live"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Readiness: the event store answers; the projections and their lag */
-        get: operations["HealthController_ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/auth/token": {
         parameters: {
             query?: never;
@@ -961,30 +927,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the event, blob and key stores answer and the read models are not too far behind */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metrics in the Prometheus text format: the bearer token MEDREC_METRICS_TOKEN, or from loopback when none is set */
+        get: operations["MetricsController_scrape"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Liveness: {
-            /** @enum {string} */
-            status: "live";
-        };
-        ProjectionStatus: {
-            name: string;
-            /** @description The last position applied */
-            position: number;
-            /** @description Events of the store not yet applied */
-            lag: number;
-        };
-        Readiness: {
-            /** @enum {string} */
-            status: "ready";
-            /** @description The event store's head position */
-            position: number;
-            projections: components["schemas"]["ProjectionStatus"][];
-            /** @description While the projections keep failing: the type of their last error */
-            projectionError?: string;
-        };
         TokenRequestDto: {
             username: string;
             password: string;
@@ -2132,6 +2129,44 @@ export interface components {
             note: string;
             position: number | null;
         };
+        Liveness: {
+            /** @enum {string} */
+            status: "live";
+        };
+        CheckOutcome: {
+            /** @enum {string} */
+            status: "up" | "down";
+            /** @description Why the check failed: our own sentence and the error type, never a third-party message */
+            message?: string;
+        };
+        ProjectionStatus: {
+            name: string;
+            /** @description The last position applied */
+            position: number;
+            /** @description Events of the store not yet applied */
+            lag: number;
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+            /** @description The event store's head position */
+            position: number;
+            projections: components["schemas"]["ProjectionStatus"][];
+            /** @description While the projections keep failing: the type of their last error */
+            projectionError?: string;
+            /** @description The checks that passed (terminus) */
+            info: {
+                [key: string]: components["schemas"]["CheckOutcome"];
+            };
+            /** @description The checks that failed (terminus): empty in a 200 */
+            error: {
+                [key: string]: components["schemas"]["CheckOutcome"];
+            };
+            /** @description Every check (terminus) */
+            details: {
+                [key: string]: components["schemas"]["CheckOutcome"];
+            };
+        };
         /** @description RFC 9457 problem details (application/problem+json). Extension members may sit beside the standard ones, e.g. a destroyed record's tombstone (`id`, `recordStatus`, `destroyedAt`, `authority`) on a 410 or `currentRevision` on a stale If-Match. */
         Problem: {
             /**
@@ -2169,71 +2204,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthController_live: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Liveness"];
-                };
-            };
-            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    HealthController_ready: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Readiness"];
-                };
-            };
-            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     AuthController_token: {
         parameters: {
             query?: never;
@@ -6601,6 +6571,118 @@ export interface operations {
             };
             /** @description Unsupported media type (or charset), or an unreadable file */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    MetricsController_scrape: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,14 @@ describe('FilesystemBlobStore specifics', () => {
     expect(await readdir(join(root, '.tmp'))).toEqual([]);
   });
 
+  it('pings by writing and removing a probe, and fails the ping once its root is no directory', async () => {
+    await store.ping();
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+    await rm(root, { recursive: true });
+    await writeFile(root, 'not a directory');
+    await expect(store.ping()).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
   it('cleans up its temporary file when a put fails', async () => {
     const failing = new Readable({
       read() {

@@ -148,6 +148,14 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  /** Writes and removes an empty file in the store's temporary directory: proves the root is there and writable. */
+  async ping(): Promise<void> {
+    await this.init();
+    const probe = join(this.root, TEMP_DIR, `ping-${randomUUID()}.tmp`);
+    await (await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE_FILE_MODE)).close();
+    await unlink(probe);
+  }
+
   private init(): Promise<void> {
     this.ready ??= (async () => {
       await makePrivateDir(join(this.root, TEMP_DIR));

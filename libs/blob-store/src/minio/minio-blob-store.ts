@@ -133,6 +133,17 @@ export class MinioBlobStore implements BlobStore {
     }
   }
 
+  /** The bucket exists and the credentials are accepted. */
+  async ping(): Promise<void> {
+    let found: boolean;
+    try {
+      found = await this.client.bucketExists(this.bucket);
+    } catch (error) {
+      throw new MinioBlobStoreError('bucket check', this.location, error);
+    }
+    if (!found) throw new MinioBlobStoreError('bucket check', this.location, new Error('the bucket does not exist'));
+  }
+
   async exists(key: string): Promise<boolean> {
     assertValidBlobKey(key);
     try {

@@ -74,6 +74,11 @@ export function pendingOcrJobs(db: Database.Database, limit: number): PendingOcr
   ).all(limit) as PendingOcrJob[];
 }
 
+/** How many OCR jobs are pending (the OCR queue's depth). */
+export function countPendingOcrJobs(db: Database.Database): number {
+  return (statement(db, "SELECT COUNT(*) AS n FROM ocr_jobs WHERE status = 'pending'").get() as { n: number }).n;
+}
+
 /** What the OCR job runner reads of the read models: the pending jobs, and a wait until they show a position. */
 export interface PendingOcrJobsView {
   pending(limit: number): PendingOcrJob[];

@@ -32,6 +32,8 @@ export interface OcrPoolOptions {
   gzip?: boolean;
   /** Extra tesseract parameters set on every worker (after the defaults). */
   parameters?: Record<string, string>;
+  /** Called for each page recognised, with the seconds its worker spent on it (waiting in the queue not included). */
+  onPageRecognised?: (seconds: number) => void;
 }
 
 export interface OcrPageOptions {
@@ -107,7 +109,12 @@ export class OcrPool {
   private closed = false;
   private closing?: Promise<void>;
 
-  private constructor(private readonly settings: Required<Omit<OcrPoolOptions, 'parameters'>> & { parameters: Record<string, string> }) {}
+  private constructor(
+    private readonly settings: Required<Omit<OcrPoolOptions, 'parameters' | 'onPageRecognised'>> & {
+      parameters: Record<string, string>;
+      onPageRecognised?: (seconds: number) => void;
+    },
+  ) {}
 
   static async start(options: OcrPoolOptions = {}): Promise<OcrPool> {
     const workers = options.workers ?? availableParallelism();
@@ -134,6 +141,7 @@ export class OcrPool {
       langPath,
       gzip,
       parameters: { ...DEFAULT_OCR_PARAMETERS, ...options.parameters },
+      onPageRecognised: options.onPageRecognised,
     });
     try {
       await Promise.all(Array.from({ length: workers }, () => pool.addSlot()));
@@ -292,6 +300,7 @@ export class OcrPool {
     slot.current = job;
     let healthy = true;
     let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
     try {
       const interrupted = new Promise<never>((_, reject) => {
         slot.onThreadFailure = reject;
@@ -303,6 +312,7 @@ export class OcrPool {
       const { data } = await Promise.race([recognized, interrupted]);
       const words = wordsFromTsv(data.tsv ?? '');
       this.counters.pagesRecognized += 1;
+      this.settings.onPageRecognised?.((performance.now() - started) / 1000);
       job.resolve({ text: data.text ?? '', confidence: meanConfidence(words), words });
     } catch (error) {
       // After a timeout or a failure inside tesseract the WASM state is not trusted again.

@@ -14,6 +14,8 @@ export interface RecognizerOptions {
    * inspection refuses them; the job runner then fails the version at once. Default: DEFAULT_INGEST_LIMITS.
    */
   limits?: Partial<Pick<IngestLimits, 'maxPixelsPerPage' | 'minPageSidePixels' | 'maxPageAspectRatio'>>;
+  /** Called for each page whose text was found: OCR'd (with the seconds its OCR took) or read from the PDF's text layer. */
+  onPage?: (page: { source: 'ocr' | 'text-layer'; seconds: number }) => void;
 }
 
 /**
@@ -31,7 +33,8 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
     active++;
     clearTimeout(idleTimer);
     if (!pool) {
-      const starting = OcrPool.start({ workers: options.workers });
+      const onPage = options.onPage;
+      const starting = OcrPool.start({ workers: options.workers, ...(onPage ? { onPageRecognised: (seconds) => onPage({ source: 'ocr', seconds }) } : {}) });
       // A pool that failed to start is not kept: the next document starts one again.
       starting.catch(() => {
         if (pool === starting) pool = undefined;
@@ -60,6 +63,7 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
         const inFlight = new Set<Promise<unknown>>();
         for await (const raster of rasterizeDocument(content, contentType, { ...options.limits })) {
           if (raster.textLayer !== undefined) {
+            options.onPage?.({ source: 'text-layer', seconds: 0 });
             pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
             continue;
           }

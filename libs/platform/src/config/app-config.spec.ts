@@ -17,3 +17,29 @@ describe('loadConfig: the archive location of MinIO', () => {
     expect(() => loadConfig({ ...minio, MINIO_ARCHIVE_BUCKET: bucket })).toThrow(ConfigError);
   });
 });
+
+describe('loadConfig: metrics and readiness', () => {
+  const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
+
+  it('serves metrics to loopback only, on no port of their own, and never fails readiness for lag, by default', () => {
+    const config = loadConfig(base);
+    expect(config.metrics).toEqual({});
+    expect(config).not.toHaveProperty('readyMaxLag');
+  });
+
+  it('takes MEDREC_METRICS_TOKEN, MEDREC_METRICS_PORT and MEDREC_READY_MAX_LAG', () => {
+    const token = 'f'.repeat(64);
+    const config = loadConfig({ ...base, MEDREC_METRICS_TOKEN: token, MEDREC_METRICS_PORT: '9464', MEDREC_READY_MAX_LAG: '1000' });
+    expect(config.metrics).toEqual({ token, port: 9464 });
+    expect(config.readyMaxLag).toBe(1000);
+  });
+
+  it.each([
+    ['MEDREC_METRICS_TOKEN', 'short', 'MEDREC_METRICS_TOKEN must be 32 to 256 printable characters'],
+    ['MEDREC_METRICS_TOKEN', `${'a'.repeat(20)} ${'b'.repeat(20)}`, 'MEDREC_METRICS_TOKEN must be 32 to 256 printable characters'],
+    ['MEDREC_METRICS_PORT', '70000', 'MEDREC_METRICS_PORT must be an integer between 1 and 65535'],
+    ['MEDREC_READY_MAX_LAG', '0', 'MEDREC_READY_MAX_LAG must be an integer between 1 and 1000000000'],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(message);
+  });
+});

@@ -71,6 +71,13 @@ export interface AppConfig {
   projectionBatchSize: number;
   /** Whether this deployment runs on embedded stores only (generated secrets are then acceptable). */
   embedded: boolean;
+  /**
+   * GET /metrics: the bearer token it requires (MEDREC_METRICS_TOKEN; without one, only clients on
+   * loopback may read it), and the port an OCR worker serves it on (MEDREC_METRICS_PORT; a worker has no other HTTP server).
+   */
+  metrics: { token?: string; port?: number };
+  /** /health/ready answers 503 while a read model lags more events than this (MEDREC_READY_MAX_LAG); unset: never for lag. */
+  readyMaxLag?: number;
 }
 
 export class ConfigError extends Error {
@@ -188,7 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webDir: resolve(env.MEDREC_WEB_DIR ?? join(projectRoot(), 'dist', 'web')),
     projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
+    metrics: {
+      ...(env.MEDREC_METRICS_TOKEN ? { token: env.MEDREC_METRICS_TOKEN } : {}),
+      ...(env.MEDREC_METRICS_PORT ? { port: int('MEDREC_METRICS_PORT', 0, 1, 65535) } : {}),
+    },
+    ...(env.MEDREC_READY_MAX_LAG ? { readyMaxLag: int('MEDREC_READY_MAX_LAG', 0, 1, 1_000_000_000) } : {}),
   };
+  if (config.metrics.token !== undefined && !/^[\x21-\x7e]{32,256}$/.test(config.metrics.token)) {
+    problems.push('MEDREC_METRICS_TOKEN must be 32 to 256 printable characters without spaces (e.g. openssl rand -hex 32)');
+  }
   if (config.adminPassword) {
     const problem = passwordPolicyProblem(config.adminPassword, 'admin');
     if (problem) problems.push(`MEDREC_ADMIN_PASSWORD ${problem} (the password policy of every account)`);

@@ -5,6 +5,9 @@ import { BLOB_STORE } from '@medrec/blob-store';
 import { KEY_STORE } from '@medrec/crypto';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { countingAppends } from '../metrics/counting-event-store';
+import { METRICS } from '../metrics/metrics.port';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { secureDataDir } from '../stores/data-dir';
 import { openStores, Stores } from '../stores/open-stores';
 import { loadServerSecret, SERVER_SECRET } from './server-secret';
@@ -32,7 +35,14 @@ export class InfrastructureModule implements OnApplicationShutdown {
             return openStores(config, { warn });
           },
         },
-        { provide: EVENT_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.events },
+        // One registry per app: a test process may run several.
+        { provide: PrometheusMetrics, useFactory: () => new PrometheusMetrics() },
+        { provide: METRICS, useExisting: PrometheusMetrics },
+        {
+          provide: EVENT_STORE,
+          inject: [STORES, METRICS],
+          useFactory: (stores: Stores, metrics: PrometheusMetrics) => countingAppends(stores.events, metrics),
+        },
         { provide: KEY_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.keys },
         { provide: BLOB_STORE, inject: [STORES], useFactory: (stores: Stores) => stores.blobs },
         { provide: PhiCodec, inject: [STORES], useFactory: (stores: Stores) => stores.codec },
@@ -63,6 +73,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
       ],
       exports: [
         APP_CONFIG,
+        PrometheusMetrics,
+        METRICS,
         EVENT_STORE,
         KEY_STORE,
         BLOB_STORE,

@@ -9,6 +9,7 @@ import { pendingOcrJobsView } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import { createDocumentRecognizer } from '@medrec/ingest/pipeline/create-document-recognizer';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Metrics, METRICS } from '../metrics/metrics.port';
 import { loadOrCreateNodeId } from './node-id';
 
 /**
@@ -21,14 +22,18 @@ import { loadOrCreateNodeId } from './node-id';
   providers: [
     {
       provide: OcrJobRunner,
-      inject: [APP_CONFIG, EventSourcedRunner, BLOB_STORE, KEY_STORE, ProjectionRunner],
-      useFactory: (config: AppConfig, eventSourced: EventSourcedRunner, blobs: BlobStore, keys: KeyStore, projections: ProjectionRunner) => {
+      inject: [APP_CONFIG, EventSourcedRunner, BLOB_STORE, KEY_STORE, ProjectionRunner, METRICS],
+      useFactory: (config: AppConfig, eventSourced: EventSourcedRunner, blobs: BlobStore, keys: KeyStore, projections: ProjectionRunner, metrics: Metrics) => {
         // Process-wide: inspection (API) and rasterizing (API or worker) share the slots.
         decodeSlots.resize(config.limits.decodeSlots);
         if (!config.ocr.inProcess) return null;
         const logger = new Logger('OCR');
         const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = config.limits;
-        const recognizer = createDocumentRecognizer({ workers: config.ocr.workers, limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } });
+        const recognizer = createDocumentRecognizer({
+          workers: config.ocr.workers,
+          limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio },
+          onPage: (page) => metrics.pageRecognised(page),
+        });
         return new OcrJobRunner(eventSourced, blobs, keys, pendingOcrJobsView(projections), recognizer, {
           nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
           concurrency: config.ocr.concurrency,

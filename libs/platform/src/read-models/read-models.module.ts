@@ -2,8 +2,10 @@ import { BeforeApplicationShutdown, DynamicModule, Global, Inject, Logger, Modul
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { countPendingOcrJobs } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import { ProjectionRunner, ReadModels } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Metrics, METRICS } from '../metrics/metrics.port';
 import { deriveServerKey, SERVER_SECRET } from '../infrastructure/server-secret';
 import * as projectionLists from './projections';
 import { ProjectionList, READ_MODELS_FILE, replayThreadFor } from './projections';
@@ -19,7 +21,10 @@ const logger = new Logger('Projections');
 @Global()
 @Module({})
 export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(@Inject(ProjectionRunner) private readonly projections: ProjectionRunner) {}
+  constructor(
+    @Inject(ProjectionRunner) private readonly projections: ProjectionRunner,
+    @Inject(METRICS) private readonly metrics: Metrics,
+  ) {}
 
   static forRoot(exportName: ProjectionList = 'PROJECTIONS'): DynamicModule {
     return {
@@ -50,6 +55,9 @@ export class ReadModelsModule implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
+    // Both lists keep the ocr-jobs projection: the API (embedded OCR) and the workers report the queue.
+    this.metrics.readProjectionLag(() => this.projections.status());
+    this.metrics.readOcrQueueDepth(() => countPendingOcrJobs(this.projections.db));
     this.projections.start();
   }
 
