@@ -16,3 +16,5 @@ export * from './read-models/projections';
 export * from './read-models/read-models.module';
 export * from './ocr/node-id';
 export * from './ocr/ocr.module';
+export * from './logging/log-options';
+export * from './logging/json-logs';

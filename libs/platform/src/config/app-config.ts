@@ -66,7 +66,12 @@ export interface AppConfig {
   projectionBatchSize: number;
   /** Whether this deployment runs on embedded stores only (generated secrets are then acceptable). */
   embedded: boolean;
+  /** The least severe level written to the JSON logs (MEDREC_LOG_LEVEL). */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   constructor(problems: string[]) {
@@ -141,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('BLOB_STORE must be fs or minio');
   }
 
+  const logLevel = (env.MEDREC_LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`MEDREC_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -182,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webDir: resolve(env.MEDREC_WEB_DIR ?? join(projectRoot(), 'dist', 'web')),
     projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
+    logLevel,
   };
   if (config.adminPassword) {
     const problem = passwordPolicyProblem(config.adminPassword, 'admin');
