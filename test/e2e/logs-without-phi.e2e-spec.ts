@@ -82,7 +82,7 @@ let requestSeq = 0;
 /** Requests whose bodies the JSON parser refuses, before any route runs. */
 const refusedBeforeRouting: string[] = [];
 
-/** A client whose every request carries an X-Request-Id of its own, so that each can be found in the log. */
+/** A client whose every request carries an X-Request-Id of its own (echoed in the answer), so that each can be found in the log. */
 class TracedClient extends Client {
   constructor(
     baseUrl: string,
@@ -98,6 +98,7 @@ class TracedClient extends Client {
   async request<T = any>(method: string, path: string, options: Parameters<Client['request']>[2] = {}): Promise<Response<T>> {
     const id = `logs-test-${++requestSeq}`;
     const res = await super.request<T>(method, path, { ...options, headers: { ...(options.headers ?? {}), 'x-request-id': id } });
+    if (res.headers.get('x-request-id') !== id) throw new Error(`${method} ${path}: X-Request-Id ${res.headers.get('x-request-id')} instead of ${id}`);
     sent.set(id, { method, path, status: res.status, authenticated: this.bearer !== undefined });
     return res;
   }
@@ -425,7 +426,7 @@ describe('the logs of the API and of the OCR worker', () => {
         'userId',
       ]);
     }
-    const publicRoutes = new Set(routes.filter((r) => r.isPublic).map((r) => r.template));
+    const publicRoutes = new Set([...routes.filter((r) => r.isPublic).map((r) => r.template), '(web app)']);
     // Each request of the test exactly once, under the id it sent, with the status it got.
     const byId = new Map<string, RequestLine[]>();
     for (const line of requests) byId.set(line.requestId, [...(byId.get(line.requestId) ?? []), line]);
@@ -434,7 +435,7 @@ describe('the logs of the API and of the OCR worker', () => {
       const logged = byId.get(id) ?? [];
       expect({ id, call, logged: logged.length }).toEqual({ id, call, logged: 1 });
       expect(logged[0]).toMatchObject({ method: call.method, status: call.status });
-      // Public routes authenticate nobody; refusals before authentication (a body the parser refused, no route) have no user yet.
+      // Public routes and the web app's pages authenticate nobody; refusals before authentication (a body the parser refused, no route) have no user yet.
       if (call.authenticated && call.status < 300 && !publicRoutes.has(logged[0].route))
         expect({ id, call, userId: logged[0].userId }).toEqual({ id, call, userId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       if (!call.authenticated) expect(logged[0].userId).toBeNull();
