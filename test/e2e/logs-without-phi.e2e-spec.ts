@@ -315,6 +315,25 @@ async function exercise(baseUrl: string): Promise<void> {
   const accessId: string = accesses.body.accesses.find((a: { recordId: string }) => a.recordId === id)?.accessId ?? randomUUID();
   await expectStatus(auditor.post(`/api/audit/emergency-access/${accessId}/review`, { note: PATIENT.freeText }), 200, 'review');
 
+  // Uploads refused with the patient's details and file names: content that is no scan, a broken and a locked one, the same scan again, bad fields.
+  const badInput = (name: string) => readFileSync(join(ROOT, 'test/fixtures/bad-inputs', name));
+  const refusals: Array<[string, Promise<Response>]> = [
+    ['OCR text as an image', clerk.request('POST', '/api/records', { form: scanForm(fields, Buffer.from(GROUND_TRUTH), PATIENT.fileName) })],
+    ['truncated scan', clerk.request('POST', '/api/records', { form: scanForm(fields, badInput('truncated.jpg'), `${PATIENT.surname}.jpg`) })],
+    ['locked PDF', clerk.request('POST', '/api/records', { form: scanForm(fields, badInput('password-protected.pdf'), `${PATIENT.surname}.pdf`) })],
+    ['duplicate', clerk.request('POST', '/api/records', { form: scanForm(fields, scan, PATIENT.fileName) })],
+    [
+      'bad fields',
+      clerk.request('POST', '/api/records', {
+        form: scanForm({ ...fields, dateOfBirth: `${PATIENT.dateOfBirth}x`, mrn: PATIENT_NAME }, scan, PATIENT.fileName),
+      }),
+    ],
+  ];
+  for (const [what, res] of refusals) {
+    const status = (await res).status;
+    if (status < 400 || status > 499) throw new Error(`${what}: ${status}`);
+  }
+
   // A second record of the patient, destroyed under dual control (the shredding is logged, by id).
   const doomed = await expectStatus(
     clerk.request('POST', '/api/records', { form: scanForm({ ...fields, allowDuplicate: 'true' }, scan, PATIENT.fileName) }),
@@ -388,6 +407,8 @@ const jsonLines = (output: string): Array<Record<string, unknown>> =>
 
 describe('the logs of the API and of the OCR worker', () => {
   it('hold no PHI: no name, MRN, date of birth, title, free text, search term, file name or OCR text', () => {
+    // Refusals carried PHI too: invalid fields and bodies (400), no token (401), PHI in paths (404), a duplicate (409), content that is no scan (422).
+    expect([...new Set([...sent.values()].map((call) => call.status))]).toEqual(expect.arrayContaining([200, 201, 400, 401, 404, 409, 422]));
     // The OCR really read the words looked for, so their absence from the logs means something.
     for (const word of OCR_WORDS) expect(ocrText).toContain(word);
     const logs = `${apiLog}\n${workerLog}`.toLowerCase();
