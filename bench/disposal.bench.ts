@@ -60,7 +60,9 @@ async function projectionLag(baseUrl: string): Promise<number> {
 /** The execution's own account of its time (the server's log line for the batch). */
 function executionLog(output: string, batchId: string): { stages: unknown; eventLoopBusyPercent: number } | null {
   const line = output.split('\n').find((l) => l.includes(`Disposal batch ${batchId} executed`));
-  const match = line && /event loop (\d+)% busy; stages (\{.*\})/.exec(line);
+  // The server logs JSON lines: the figures are in the line's message.
+  const message = line?.startsWith('{') ? (JSON.parse(line) as { msg: string }).msg : line;
+  const match = message && /event loop (\d+)% busy; stages (\{.*\})/.exec(message);
   return match ? { eventLoopBusyPercent: Number(match[1]), stages: JSON.parse(match[2]) as unknown } : null;
 }
 

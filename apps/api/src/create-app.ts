@@ -3,30 +3,36 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { pino } from 'pino';
 import { DomainError } from '@medrec/domain';
 import { unlink } from 'node:fs';
 import { AppModule } from './app.module';
-import type { AppConfig } from '@medrec/platform';
-import type { TracedRequest } from './http/request-context';
+import { type AppConfig, logOptions, withJsonLogs } from '@medrec/platform';
 import { jsonBody } from './http/json-body';
+import { requestId } from './http/request-id';
+import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { webApp } from './http/web-app';
 import { fieldErrorsOf } from './problem/field-errors';
 import { PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './http/api-docs';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Builds the HTTP application (not yet listening): used by main.ts, the tests and the benchmarks. */
+/**
+ * Builds the HTTP application (not yet listening): used by main.ts, the tests and the benchmarks.
+ * Without `logger` it logs JSON lines (see README, Logs); `false` silences it.
+ */
 export async function createApp(config: AppConfig, logger?: LoggerService | false): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const jsonLogs = logger === undefined ? pino(logOptions('api', config.logLevel)) : undefined;
+  const app = await NestFactory.create<NestExpressApplication>(jsonLogs ? withJsonLogs(AppModule.forRoot(config), jsonLogs) : AppModule.forRoot(config), {
     bodyParser: false,
-    ...(logger !== undefined ? { logger } : {}),
+    ...(jsonLogs ? { bufferLogs: true } : { logger }),
   });
+  if (jsonLogs) app.useLogger(app.get(PinoNestLogger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestId);
+  if (jsonLogs) app.use(requestLog(jsonLogs));
   app.use(securityHeaders());
-  app.use(correlationId);
   app.use(removeSpooledUpload);
   app.use(jsonBody(config.limits.jsonBodyBytes));
   const web = webApp(config.webDir);
@@ -69,13 +75,5 @@ function removeSpooledUpload(req: Request, res: Response, next: NextFunction): v
     const path = (req as Request & { file?: { path?: string } }).file?.path;
     if (path) unlink(path, () => undefined);
   });
-  next();
-}
-
-function correlationId(req: Request, res: Response, next: NextFunction): void {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && UUID.test(given) ? given : randomUUID();
-  (req as TracedRequest).correlationId = id;
-  res.setHeader('X-Request-Id', id);
   next();
 }

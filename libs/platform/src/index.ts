@@ -20,3 +20,5 @@ export * from './metrics/metrics.port';
 export * from './metrics/metrics-access';
 export * from './metrics/prometheus-metrics';
 export * from './metrics/metrics-server.module';
+export * from './logging/log-options';
+export * from './logging/json-logs';

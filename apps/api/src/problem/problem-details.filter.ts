@@ -87,7 +87,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (parserError) return parserError;
     // Unexpected: log the type and stack only; messages of third-party errors may quote input.
     const error = exception as Error;
-    this.logger.error(`Unhandled ${error?.name ?? typeof exception}`, error?.stack?.split('\n').slice(1, 8).join('\n'));
+    const type = error?.name ?? typeof exception;
+    // As an object: given a message and a stack, nestjs-pino would make an Error of them and log no message.
+    this.logger.error({ msg: `Unhandled ${type}`, err: { type, stack: error?.stack?.split('\n').slice(1, 8).join('\n') } });
     return problem(500, 'An unexpected error occurred; it has been logged');
   }
 }

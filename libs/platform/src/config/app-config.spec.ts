@@ -43,3 +43,16 @@ describe('loadConfig: metrics and readiness', () => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(message);
   });
 });
+
+describe('loadConfig: MEDREC_LOG_LEVEL', () => {
+  const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
+
+  it('logs at info unless told otherwise', () => {
+    expect(loadConfig(base).logLevel).toBe('info');
+    expect(loadConfig({ ...base, MEDREC_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
+  it.each(['verbose', 'INFO', 'info '])('refuses MEDREC_LOG_LEVEL=%j with its own message', (level) => {
+    expect(() => loadConfig({ ...base, MEDREC_LOG_LEVEL: level })).toThrow(/MEDREC_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+  });
+});

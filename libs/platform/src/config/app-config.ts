@@ -78,7 +78,12 @@ export interface AppConfig {
   metrics: { token?: string; port?: number };
   /** /health/ready answers 503 while a read model lags more events than this (MEDREC_READY_MAX_LAG); unset: never for lag. */
   readyMaxLag?: number;
+  /** The least severe level written to the JSON logs (MEDREC_LOG_LEVEL). */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   constructor(problems: string[]) {
@@ -153,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('BLOB_STORE must be fs or minio');
   }
 
+  const logLevel = (env.MEDREC_LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`MEDREC_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -200,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(env.MEDREC_METRICS_PORT ? { port: int('MEDREC_METRICS_PORT', 0, 1, 65535) } : {}),
     },
     ...(env.MEDREC_READY_MAX_LAG ? { readyMaxLag: int('MEDREC_READY_MAX_LAG', 0, 1, 1_000_000_000) } : {}),
+    logLevel,
   };
   if (config.metrics.token !== undefined && !/^[\x21-\x7e]{32,256}$/.test(config.metrics.token)) {
     problems.push('MEDREC_METRICS_TOKEN must be 32 to 256 printable characters without spaces (e.g. openssl rand -hex 32)');
