@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, ServerProcess } from '../support/server-process';
@@ -115,9 +115,19 @@ describe('disposal survives a crash mid-execution', () => {
       const certificates = await legal.get('/api/disposal/certificates', purpose('legal'));
       expect(certificates.body.certificates.map((c: { id: string }) => c.id)).toContain(certificateId);
       for (const id of ids.slice(0, 5)) expect((await legal.get(`/api/records/${id}`, purpose('legal'))).status).toBe(410);
+      // Every destruction is in the destruction ledger, the kill notwithstanding (written before each key goes).
+      const ledger = readFileSync(`${dataDir}-destruction-ledger.jsonl`, 'utf8');
+      const logged = new Set(
+        ledger
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as { recordId: string }).recordId),
+      );
+      expect(ids.filter((id) => !logged.has(id))).toEqual([]);
     } finally {
       await server?.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(`${dataDir}-destruction-ledger.jsonl`, { force: true });
     }
   }, 120_000);
 });

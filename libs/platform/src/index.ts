@@ -7,6 +7,7 @@ export * from './config/app-config';
 export * from './stores/create-blob-store';
 export * from './stores/create-event-store';
 export * from './stores/data-dir';
+export * from './stores/destruction-ledger';
 export * from './stores/no-phi-key-store';
 export * from './stores/open-stores';
 export * from './stores/secret-file';

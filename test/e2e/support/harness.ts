@@ -48,7 +48,11 @@ export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-
     dataDir,
     async close(options = {}) {
       await app.close();
-      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) {
+        rmSync(dataDir, { recursive: true, force: true });
+        // Kept beside the data directory (never in it), so a test's destructions leave it behind.
+        rmSync(config.destructionLedger, { force: true });
+      }
     },
   };
 }

@@ -26,10 +26,10 @@ import {
   validateDisposalProposal,
 } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
-import { APP_CONFIG, AppConfig } from '@medrec/platform';
+import { APP_CONFIG, AppConfig, DestructionTombstone } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
 import { mapConcurrently } from '../common/map-concurrently';
-import { LoadedRecord, RecordRepository } from '../records/record-repository';
+import { LoadedRecord, RecordRepository, tombstoneOf } from '../records/record-repository';
 import { collectStageTimes, StageTimes, timed } from '../common/stage-times';
 
 export interface DisposalProposal {
@@ -205,7 +205,7 @@ export class DisposalBatches {
         // appends together), outcomes kept in the batch's order. Then the chunk's keys are
         // destroyed together (one key-store write and WAL truncation), and its content deleted
         // meanwhile the next chunk is destroyed; its outcomes are appended once both are done.
-        const unshredded: string[] = [];
+        const unshredded: DestructionTombstone[] = [];
         let outcomes: Awaited<ReturnType<DisposalBatches['destroyRecord']>>[];
         try {
           outcomes = await timed('destroy-records', () =>
@@ -221,7 +221,10 @@ export class DisposalBatches {
           else skipped.push(outcome);
         }
         const keysDestroyed = await timed('key-destroy', () => this.records.destroyKeys(unshredded));
-        const contentDeleted = this.records.deleteContent(unshredded, keysDestroyed);
+        const contentDeleted = this.records.deleteContent(
+          unshredded.map((d) => d.recordId),
+          keysDestroyed,
+        );
         contentDeleted.catch(() => undefined); // awaited by finish(), or below when something fails first
         const before = previous;
         previous = { destroyed, skipped, contentDeleted };
@@ -272,7 +275,7 @@ export class DisposalBatches {
     approvalEventId: string,
     context: CommandContext,
     /** Records destroyed here, for the caller to shred. */
-    unshredded: string[],
+    unshredded: DestructionTombstone[],
   ) {
     const { state } = await timed('record:load', () => this.records.load(recordId));
     if (state.status === 'destroyed') return 'destroyed' as const;
@@ -309,8 +312,10 @@ export class DisposalBatches {
     try {
       // The approver's approval (unless it stands) and the destruction in one append: decided
       // together on one state, written together.
-      await timed('record:approve+destroy', () => this.records.executeAll(recordId, standing ? [destruction] : [approval, destruction], { deferShred: true }));
-      unshredded.push(recordId);
+      const result = await timed('record:approve+destroy', () =>
+        this.records.executeAll(recordId, standing ? [destruction] : [approval, destruction], { deferShred: true }),
+      );
+      unshredded.push(tombstoneOf(result.state as ExistingRecordState));
       return 'destroyed' as const;
     } catch (error) {
       // A hold placed at this very moment: the record decider refuses, or the append finds the

@@ -14,6 +14,7 @@ import {
   RecordState,
   recordStream,
 } from '@medrec/domain';
+import { DestructionLedger, DestructionTombstone } from '@medrec/platform';
 import { mapConcurrently } from '../common/map-concurrently';
 import { timed } from '../common/stage-times';
 
@@ -35,6 +36,7 @@ export class RecordRepository {
     private readonly codec: PhiCodec,
     @Inject(KEY_STORE) private readonly keys: KeyStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly ledger: DestructionLedger,
   ) {}
 
   /**
@@ -48,7 +50,7 @@ export class RecordRepository {
     let loaded = await this.eventSourced.load(stream, recordId, recordDecider, cached);
     if (loaded.state.status === 'destroyed') {
       this.cache.delete(recordId);
-      await this.shred(recordId);
+      await this.shred(tombstoneOf(loaded.state));
       if (cached) loaded = await this.eventSourced.load(stream, recordId, recordDecider);
       return loaded;
     }
@@ -59,7 +61,7 @@ export class RecordRepository {
   /** Reads the record's stream whole from the store, bypassing the cache: for proofs (chain verification). */
   async loadFromStore(recordId: string): Promise<LoadedRecord> {
     const loaded = await this.eventSourced.load(recordStream(recordId), recordId, recordDecider);
-    if (loaded.state.status === 'destroyed') await this.shred(recordId);
+    if (loaded.state.status === 'destroyed') await this.shred(tombstoneOf(loaded.state));
     return loaded;
   }
 
@@ -90,7 +92,7 @@ export class RecordRepository {
       since,
     });
     if (!options.deferShred && result.state.status === 'destroyed' && result.appended.some((e) => e.type === 'RecordDestroyed')) {
-      await this.shred(recordId);
+      await this.shred(tombstoneOf(result.state));
     }
     return result;
   }
@@ -110,24 +112,32 @@ export class RecordRepository {
    * repeated whenever a destroyed record is loaded, so a crash after RecordDestroyed was appended
    * cannot leave the key or the content behind for long.
    */
-  async shred(recordId: string): Promise<void> {
-    await this.shredAll([recordId]);
+  async shred(destroyed: DestructionTombstone): Promise<void> {
+    await this.shredAll([destroyed]);
   }
 
   /** shred() of several records: their data keys destroyed together, then their content deleted. */
-  async shredAll(recordIds: readonly string[]): Promise<void> {
-    await this.deleteContent(recordIds, await this.destroyKeys(recordIds));
+  async shredAll(destroyed: readonly DestructionTombstone[]): Promise<void> {
+    await this.deleteContent(
+      destroyed.map((d) => d.recordId),
+      await this.destroyKeys(destroyed),
+    );
   }
 
   /**
    * The first half of shredding, which makes the records unreadable: their data keys destroyed
-   * together (one key-store transaction and WAL truncation). Answers the ids whose key it destroyed.
+   * together (one key-store transaction and WAL truncation), each one's tombstone written to the
+   * destruction ledger first (a restore of an older backup re-applies it). Answers the ids whose
+   * key it destroyed.
    */
-  async destroyKeys(recordIds: readonly string[]): Promise<Set<string>> {
-    const live: string[] = [];
-    for (const recordId of recordIds) if (!(await this.keys.isDestroyed(recordId))) live.push(recordId);
-    if (live.length > 0) await timed('shred:key-destroy', () => this.keys.destroyAll(live));
-    return new Set(live);
+  async destroyKeys(destroyed: readonly DestructionTombstone[]): Promise<Set<string>> {
+    const live: DestructionTombstone[] = [];
+    for (const d of destroyed) if (!(await this.keys.isDestroyed(d.recordId))) live.push(d);
+    if (live.length > 0) {
+      await timed('shred:ledger', () => this.ledger.record(live));
+      await timed('shred:key-destroy', () => this.keys.destroyAll(live.map((d) => d.recordId)));
+    }
+    return new Set(live.map((d) => d.recordId));
   }
 
   /** The second half: the records' stored objects deleted, a few records at a time. */
@@ -163,4 +173,10 @@ export class RecordRepository {
     }
     return moved;
   }
+}
+
+/** What the destruction ledger keeps of a destroyed record: its tombstone, no PHI. */
+export function tombstoneOf(state: ExistingRecordState): DestructionTombstone {
+  if (!state.tombstone) throw new Error('The record is not destroyed');
+  return { recordId: state.recordId, ...state.tombstone };
 }

@@ -56,3 +56,16 @@ describe('loadConfig: MEDREC_LOG_LEVEL', () => {
     expect(() => loadConfig({ ...base, MEDREC_LOG_LEVEL: level })).toThrow(/MEDREC_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
   });
 });
+
+describe('loadConfig: the destruction ledger', () => {
+  it('lives beside the data directory by default, never in it', () => {
+    expect(loadConfig({ MEDREC_DATA_DIR: '/srv/medrec/data' }).destructionLedger).toBe('/srv/medrec/data-destruction-ledger.jsonl');
+    expect(loadConfig({ MEDREC_DATA_DIR: '/srv/medrec/data', MEDREC_DESTRUCTION_LEDGER: '/var/lib/ledger/d.jsonl' }).destructionLedger).toBe(
+      '/var/lib/ledger/d.jsonl',
+    );
+  });
+
+  it.each(['/srv/medrec/data/ledger.jsonl', '/srv/medrec/data'])('refuses MEDREC_DESTRUCTION_LEDGER=%s inside the data directory', (ledger) => {
+    expect(() => loadConfig({ MEDREC_DATA_DIR: '/srv/medrec/data', MEDREC_DESTRUCTION_LEDGER: ledger })).toThrow(/MEDREC_DESTRUCTION_LEDGER must be outside/);
+  });
+});

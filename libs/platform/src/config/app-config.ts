@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 // The module itself: the package index also loads the Nest guard, which the CLI and workers have no use for.
 import { passwordPolicyProblem } from '@medrec/auth/password-policy';
 
@@ -80,6 +80,8 @@ export interface AppConfig {
   readyMaxLag?: number;
   /** The least severe level written to the JSON logs (MEDREC_LOG_LEVEL). */
   logLevel: LogLevel;
+  /** The destruction ledger (MEDREC_DESTRUCTION_LEDGER): outside the data directory, which backups copy and restores replace. */
+  destructionLedger: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -161,6 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = (env.MEDREC_LOG_LEVEL || 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`MEDREC_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  // The destruction ledger: a restore re-applies it, so it must survive the loss of the data directory.
+  const destructionLedger = resolve(env.MEDREC_DESTRUCTION_LEDGER || `${dataDir}-destruction-ledger.jsonl`);
+  if (isWithin(destructionLedger, dataDir)) {
+    problems.push('MEDREC_DESTRUCTION_LEDGER must be outside MEDREC_DATA_DIR (a restore replaces the data directory; the ledger must outlive it)');
+  }
+
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -209,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     ...(env.MEDREC_READY_MAX_LAG ? { readyMaxLag: int('MEDREC_READY_MAX_LAG', 0, 1, 1_000_000_000) } : {}),
     logLevel,
+    destructionLedger,
   };
   if (config.metrics.token !== undefined && !/^[\x21-\x7e]{32,256}$/.test(config.metrics.token)) {
     problems.push('MEDREC_METRICS_TOKEN must be 32 to 256 printable characters without spaces (e.g. openssl rand -hex 32)');
@@ -222,6 +231,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
 
 /** The directory of medrec's package.json, whether this module runs from src/ (tests) or dist/. */
 function projectRoot(): string {

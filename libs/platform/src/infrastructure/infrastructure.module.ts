@@ -9,6 +9,7 @@ import { countingAppends } from '../metrics/counting-event-store';
 import { METRICS } from '../metrics/metrics.port';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { secureDataDir } from '../stores/data-dir';
+import { DestructionLedger } from '../stores/destruction-ledger';
 import { openStores, Stores } from '../stores/open-stores';
 import { loadServerSecret, SERVER_SECRET } from './server-secret';
 
@@ -64,6 +65,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (eventSourced: EventSourcedRunner, appender: PipelinedAppender) => new TokenRevocations(eventSourced, appender, config.userRefreshMs),
           inject: [EventSourcedRunner, PipelinedAppender],
         },
+        { provide: DestructionLedger, useFactory: () => new DestructionLedger(config.destructionLedger) },
         { provide: SERVER_SECRET, useFactory: (): Buffer => loadServerSecret(config) },
         {
           provide: TokenService,
@@ -86,6 +88,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         TokenRevocations,
         TokenService,
         SERVER_SECRET,
+        DestructionLedger,
       ],
     };
   }
