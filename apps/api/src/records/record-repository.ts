@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CommandContext, EventSourcedRunner, LoadedStream, PhiCodec, PipelinedAppender, RunResult } from '@medrec/application';
 import { BLOB_STORE, BlobStore, moveToArchive, recordBlobPrefix } from '@medrec/blob-store';
@@ -25,7 +25,7 @@ const BLOB_DELETES_AT_ONCE = 16;
 
 /** Records' streams: load and fold, run commands, log accesses, finish crypto-shredding. */
 @Injectable()
-export class RecordRepository {
+export class RecordRepository implements OnModuleInit {
   private readonly logger = new Logger(RecordRepository.name);
   /** Recently read records, decrypted; bounded. */
   private readonly cache = new LRUCache<string, LoadedRecord>({ max: 2000 });
@@ -38,6 +38,10 @@ export class RecordRepository {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly ledger: DestructionLedger,
   ) {}
+
+  onModuleInit(): void {
+    this.ledger.ensureWritable();
+  }
 
   /**
    * Loads a record, catching up from the cached copy when there is one (other processes' writes

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DestructionLedger, DestructionTombstone } from './destruction-ledger';
@@ -34,6 +34,16 @@ describe('DestructionLedger', () => {
     const ledger = new DestructionLedger(join(dir, 'ledger.jsonl'));
     await Promise.all(Array.from({ length: 50 }, (_, i) => ledger.record([tombstone(id(i))])));
     expect(new Set(ledger.read().entries.map((e) => e.recordId)).size).toBe(50);
+  });
+
+  it('ensureWritable creates nothing, and names the setting when the file cannot be written', () => {
+    new DestructionLedger(join(dir, 'a', 'b', 'ledger.jsonl')).ensureWritable();
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+    // A path under a file: a read-only directory would not stop root, who may run these tests.
+    writeFileSync(join(dir, 'a-file'), '');
+    expect(() => new DestructionLedger(join(dir, 'a-file', 'ledger.jsonl')).ensureWritable()).toThrow(
+      /cannot be written \(ENOTDIR\): set MEDREC_DESTRUCTION_LEDGER/,
+    );
   });
 
   it('reports a torn or foreign line instead of applying it', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { makePrivateDirSync, PRIVATE_FILE_MODE } from '@medrec/crypto';
 
@@ -45,6 +45,25 @@ export class DestructionLedger {
       this.queue.push({ line, done: (error) => (error ? reject(error) : resolve()) });
       this.flushing ??= this.flush();
     });
+  }
+
+  /**
+   * Checks that the file, or the nearest existing directory it would be created in, is writable
+   * (creating nothing): a process that destroys records calls it at start, so a ledger it cannot
+   * write stops it there rather than at its first destruction.
+   */
+  ensureWritable(): void {
+    try {
+      let path = this.file;
+      while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
+      if (path !== this.file && !statSync(path).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      accessSync(path, path === this.file ? constants.W_OK : constants.W_OK | constants.X_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new Error(
+        `The destruction ledger ${this.file} cannot be written (${code}): set MEDREC_DESTRUCTION_LEDGER to a writable file outside the data directory`,
+      );
+    }
   }
 
   /** Every entry in the order written. A line that is not a valid entry (a torn last line after a crash) is reported, not returned. */
