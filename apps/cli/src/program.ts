@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { archiveCommand } from './commands/archivist/archive.command';
-import { backupCommand, restoreCommand } from './commands/backup.command';
+import { backupCommand, destructionLedgerCommand, restoreCommand } from './commands/backup.command';
 import { disposalCommand } from './commands/archivist/disposal.command';
 import { retentionCommand } from './commands/archivist/retention.command';
 import { ingestCommand } from './commands/ingest/ingest.command';
@@ -32,6 +32,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(verifyCommand(io));
   program.addCommand(backupCommand(io));
   program.addCommand(restoreCommand(io));
+  program.addCommand(destructionLedgerCommand(io));
   // Subcommands inherit neither output nor exit behaviour from their parent when added this way.
   for (const command of allCommands(program)) command.copyInheritedSettings(program);
   return program;

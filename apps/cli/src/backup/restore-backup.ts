@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner } from '@medrec/application';
-import { recordBlobPrefix } from '@medrec/blob-store';
+import { CommandContext } from '@medrec/application';
 import { MASTER_KEY_FILE, makePrivateDirSync, parseKey, writePrivateFileSync } from '@medrec/crypto';
-import { Actor, disposalStream, RecordDestroyed, recordDecider, recordStream } from '@medrec/domain';
+import { Actor } from '@medrec/domain';
 import { ProjectionRunner } from '@medrec/read-models';
 import { AppConfig } from '@medrec/platform/config/app-config';
-import { DestructionLedger, DestructionLedgerEntry } from '@medrec/platform/stores/destruction-ledger';
+import { DestructionLedger } from '@medrec/platform/stores/destruction-ledger';
 import { openStores, Stores } from '@medrec/platform/stores/open-stores';
 import { PROJECTIONS, READ_MODELS_FILE, replayThreadFor } from '@medrec/platform/read-models/projections';
 import { CliError, EXIT_FAILURE } from '../cli-error';
+import { LedgerApplication, reapplyLedger } from './reapply-ledger';
 import { BackupManifest, readManifest, sha256OfFile } from './backup-manifest';
 import { copyPrivate, requireEmbedded } from './take-backup';
 
@@ -24,16 +24,9 @@ export interface RestoreOptions {
   progress?: (line: string) => void;
 }
 
-export interface RestoreResult {
+export interface RestoreResult extends LedgerApplication {
   manifest: BackupManifest;
   files: number;
-  /** Records destroyed after the backup was taken, destroyed again (tombstone appended, key destroyed, blobs deleted). */
-  redestroyed: string[];
-  /** Ledger entries whose records the backup does not have at all (created after it): their keys are marked destroyed. */
-  absent: string[];
-  /** Disposal batches that destroyed records after the backup: their events and certificates are not in it. */
-  batchesAfterBackup: string[];
-  invalidLedgerLines: number[];
   events: number;
   correlationId: string;
 }
@@ -98,49 +91,6 @@ export async function restoreBackup(config: AppConfig, backupDir: string, option
   } finally {
     await stores.close();
   }
-}
-
-/**
- * Every record of the ledger is destroyed in the restored store, whether or not it was when the
- * backup was taken (idempotent, and no reliance on clocks). A record the backup lacks altogether
- * has its key marked destroyed, so its id can never be written again.
- */
-async function reapplyLedger(
-  stores: Stores,
-  entries: readonly DestructionLedgerEntry[],
-  context: CommandContext,
-): Promise<Pick<RestoreResult, 'redestroyed' | 'absent' | 'batchesAfterBackup'>> {
-  const runner = new EventSourcedRunner(stores.events, stores.codec);
-  const redestroyed: string[] = [];
-  const absent: string[] = [];
-  const batches = new Set<string>();
-  const done = new Set<string>();
-  for (const entry of entries) {
-    if (done.has(entry.recordId)) continue;
-    done.add(entry.recordId);
-    const stream = recordStream(entry.recordId);
-    const loaded = await runner.load(stream, entry.recordId, recordDecider);
-    if (loaded.state.status === 'absent') absent.push(entry.recordId);
-    else if (loaded.state.status !== 'destroyed') {
-      const tombstone: RecordDestroyed = {
-        type: 'RecordDestroyed',
-        data: {
-          recordId: entry.recordId,
-          authority: entry.authority,
-          approvedBy: entry.approvedBy,
-          destroyedBy: entry.destroyedBy,
-          destroyedAt: entry.destroyedAt,
-          ...(entry.batchId !== undefined ? { batchId: entry.batchId } : {}),
-        },
-      };
-      await runner.appendChained(stream, entry.recordId, [tombstone], context, loaded.revision ?? 'no_stream', loaded.lastHash);
-      redestroyed.push(entry.recordId);
-    }
-    await stores.keys.destroy(entry.recordId);
-    await stores.blobs.deletePrefix(recordBlobPrefix(entry.recordId));
-    if (entry.batchId && (await stores.events.streamRevision(disposalStream(entry.batchId))) === null) batches.add(entry.batchId);
-  }
-  return { redestroyed, absent, batchesAfterBackup: [...batches] };
 }
 
 /** The restore writes no read model: they are rebuilt from the events, so they agree with them (the backup holds none). */

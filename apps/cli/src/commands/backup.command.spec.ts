@@ -84,4 +84,28 @@ describe('medrec backup / restore', () => {
     expect(invalid.code).toBe(EXIT_USAGE);
     expect(invalid.err).toContain('invalid file entry "../outside"');
   });
+
+  it('destruction-ledger apply marks the key of a ledger record the store lacks destroyed, and reports lines that are not entries', async () => {
+    const recordId = '00000000-0000-4000-8000-000000000042';
+    const entry = {
+      recordId,
+      authority: 'Schedule GS-12',
+      approvedBy: 'a2',
+      destroyedBy: 'a1',
+      destroyedAt: '2026-01-01T00:00:00.000Z',
+      loggedAt: '2026-01-01T00:00:01.000Z',
+    };
+    writeFileSync(`${dataDir}-destruction-ledger.jsonl`, `${JSON.stringify(entry)}\nnot json\n`);
+    const applied = await run(['destruction-ledger', 'apply']);
+    expect(applied.code).toBe(EXIT_OK);
+    expect(applied.out).toContain('1 entries; 0 record(s) destroyed again, 1 not in the store');
+    expect(applied.err).toContain('destruction ledger lines 2 are not valid entries');
+    const stores = await openStores(loadConfig({ MEDREC_DATA_DIR: dataDir }));
+    try {
+      expect(await stores.keys.isDestroyed(recordId)).toBe(true);
+      await expect(stores.keys.create(recordId)).rejects.toThrow();
+    } finally {
+      await stores.close();
+    }
+  });
 });

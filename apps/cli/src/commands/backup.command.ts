@@ -5,6 +5,10 @@ import type { CliIo } from '../cli-io';
 import { CLI_ACTOR_ID, operatorName } from '../cli-context';
 import { BackupOptions, BackupResult, takeBackup } from '../backup/take-backup';
 import { restoreBackup, RestoreResult } from '../backup/restore-backup';
+import { LedgerApplication, reapplyLedger } from '../backup/reapply-ledger';
+import { withDataStores } from '../data-stores';
+import { DestructionLedger } from '@medrec/platform/stores/destruction-ledger';
+import { randomUUID } from 'node:crypto';
 
 /** `backup <dir>`: an online backup of the embedded deployment (take-backup.ts). Prints ids and counts only. */
 export async function backup(io: CliIo, dir: string, options: Omit<BackupOptions, 'onStep'> = {}): Promise<BackupResult> {
@@ -76,4 +80,52 @@ export function restoreCommand(io: CliIo): Command {
     .action(async (dir: string, options: RestoreCommandOptions) => {
       await restore(io, dir, options);
     });
+}
+
+/**
+ * `destruction-ledger apply`: re-applies the destruction ledger to the configured stores, whatever
+ * they are (the last step of restoring EventStoreDB and MinIO from their own backups). Idempotent.
+ */
+export async function applyLedger(io: CliIo): Promise<LedgerApplication> {
+  const config = loadConfig(io.env);
+  const { entries, invalidLines } = new DestructionLedger(config.destructionLedger).read();
+  const applied = await withDataStores(io.env, (stores) =>
+    reapplyLedger(stores, entries, { actor: cliActor(io), correlationId: randomUUID(), at: new Date().toISOString() }),
+  );
+  const result = { ...applied, invalidLedgerLines: invalidLines };
+  warnAboutLedger(io, result, config.destructionLedger);
+  io.stdout.write(
+    `Destruction ledger ${config.destructionLedger}: ${entries.length} entries; ${result.redestroyed.length} record(s) destroyed again, ` +
+      `${result.absent.length} not in the store (their key ids marked destroyed)\n`,
+  );
+  for (const recordId of result.redestroyed) io.stdout.write(`destroyed again: ${recordId}\n`);
+  return result;
+}
+
+export function destructionLedgerCommand(io: CliIo): Command {
+  const command = new Command('destruction-ledger').description(
+    'the ledger of destroyed records (MEDREC_DESTRUCTION_LEDGER), kept apart from the data and its backups',
+  );
+  command
+    .command('apply')
+    .description('destroy again every record of the ledger still alive in the stores (after restoring them from a backup); idempotent')
+    .action(async () => {
+      await applyLedger(io);
+    });
+  return command;
+}
+
+function cliActor(io: CliIo) {
+  return { userId: CLI_ACTOR_ID, username: `cli:${operatorName(io.env)}`, role: 'admin' as const };
+}
+
+function warnAboutLedger(io: CliIo, result: LedgerApplication, file: string): void {
+  if (result.invalidLedgerLines.length > 0) {
+    io.stderr.write(`warning: destruction ledger lines ${result.invalidLedgerLines.join(', ')} are not valid entries and were not applied: check ${file}\n`);
+  }
+  for (const batchId of result.batchesAfterBackup) {
+    io.stderr.write(
+      `warning: disposal batch ${batchId} destroyed records after the backup; its events and certificate are not in it (keep the certificate issued then)\n`,
+    );
+  }
 }
