@@ -27,6 +27,7 @@ export async function backup(io: CliIo, dir: string, options: Omit<BackupOptions
 export interface RestoreCommandOptions {
   force?: boolean;
   masterKeyFile?: string;
+  manifestSha256?: string;
 }
 
 /** `restore <dir>`: restores a backup into the configured data directory (restore-backup.ts); the server must be stopped. */
@@ -77,6 +78,7 @@ export function restoreCommand(io: CliIo): Command {
     .argument('<dir>', 'the backup directory')
     .option('--force', 'replace a data directory that is not empty (everything in it is removed)')
     .option('--master-key-file <file>', 'the master key, when the backup has none and MEDREC_MASTER_KEY is not set')
+    .option('--manifest-sha256 <hex>', "the manifest's SHA-256 that backup printed: refuse a backup whose manifest differs")
     .action(async (dir: string, options: RestoreCommandOptions) => {
       await restore(io, dir, options);
     });
