@@ -121,7 +121,9 @@ describe('backup while uploads run, wipe, restore', () => {
       const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8'));
       expect(manifest).toEqual(backedUp.manifest);
       const head: number = manifest.eventStore.headPosition;
+      // No secret of the live server: neither the master key (kept apart here) nor the token secret.
       expect(manifest.files.map((f: { path: string }) => f.path)).not.toContain('master.key');
+      expect(manifest.files.map((f: { path: string }) => f.path)).not.toContain('token.secret');
       const acknowledgedBefore = acknowledged.filter((a) => a.at < backupStarted).map((a) => a.id);
       const duringOrAfter = acknowledged.filter((a) => a.at >= backupStarted).map((a) => a.id);
       expect(duringOrAfter.length).toBeGreaterThan(4);
@@ -172,7 +174,7 @@ describe('backup while uploads run, wipe, restore', () => {
       expect(existsSync(join(dataDir, 'blobs', 'records', destroyedAfter))).toBe(false);
 
       server = await startServerProcess(dataDir, ENV);
-      // The users are back (their streams are events of the backup): they sign in as before.
+      // The users are back (their streams are events of the backup) and sign in again (a new token secret).
       const clerk = await login(server.baseUrl, 'clerk1', PASSWORD);
       const archivist = await login(server.baseUrl, 'archivist1', PASSWORD);
       const inBackup = new Set(original.filter((e) => e.type === 'RecordCreated').map((e) => e.stream.slice('record-'.length)));

@@ -30,8 +30,8 @@ export interface BackupManifest {
   files: BackupFile[];
 }
 
-/** The files a backup may hold: the stores' snapshots, the secrets of the data directory, and blobs. */
-const TOP_LEVEL_FILES = new Set(['events.db', 'keys.db', 'token.secret', 'master.key']);
+/** The files a backup may hold: the stores' snapshots, the master key (when asked), and blobs. */
+const TOP_LEVEL_FILES = new Set(['events.db', 'keys.db', 'master.key']);
 const SAFE_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 export function isAllowedBackupPath(path: string): boolean {

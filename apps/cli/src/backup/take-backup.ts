@@ -11,7 +11,6 @@ import { CliError } from '../cli-error';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupFile, BackupManifest, MANIFEST_FILE, medrecVersion, sha256OfFile } from './backup-manifest';
 
 export const EVENTS_FILE = 'events.db';
-export const TOKEN_SECRET_FILE = 'token.secret';
 /** Where the filesystem blob store keeps archived content, under its root (ARCHIVE_PREFIX). */
 const ARCHIVE_DIR = 'archive';
 
@@ -42,7 +41,9 @@ export interface BackupResult {
  *    afterwards. A blob is written before the event naming it is appended, so every one is on disk
  *    by now; an upload still running has no event in the snapshot, and none of its blobs is copied:
  *    it is wholly out.
- * 4. token.secret, and master.key only when asked (see BackupOptions); read models never.
+ * 4. master.key only when asked (see BackupOptions). Never token.secret: it signs tokens for the
+ *    live server, so a backup holding it would let its reader sign in there as anyone; a restored
+ *    server makes a new one (everyone signs in again). Never the read models (decrypted PHI; rebuilt).
  * 5. manifest.json last (a backup without it is incomplete), with the SHA-256 and size of every file.
  */
 export async function takeBackup(config: AppConfig, target: string, options: BackupOptions = {}): Promise<BackupResult> {
@@ -94,12 +95,9 @@ export async function takeBackup(config: AppConfig, target: string, options: Bac
   }
   await options.onStep?.('blobs');
 
-  for (const name of [TOKEN_SECRET_FILE, ...(masterKeyInDataDir && options.includeMasterKey ? [MASTER_KEY_FILE] : [])]) {
-    if (!existsSync(join(dataDir, name))) continue;
-    await copyPrivate(join(dataDir, name), join(target, name));
-    files.push(await describe(target, name));
-  }
   if (masterKeyInDataDir && options.includeMasterKey) {
+    await copyPrivate(masterKeyFile, join(target, MASTER_KEY_FILE));
+    files.push(await describe(target, MASTER_KEY_FILE));
     warnings.push('the backup holds the master key: anyone with the backup can read every record in it; keep it as safe as the key itself');
   }
 
