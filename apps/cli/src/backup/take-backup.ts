@@ -48,6 +48,7 @@ export interface BackupResult {
  */
 export async function takeBackup(config: AppConfig, target: string, options: BackupOptions = {}): Promise<BackupResult> {
   requireEmbedded(config);
+  if (options.includeMasterKey && options.excludeMasterKey) throw CliError.usage('--include-master-key and --exclude-master-key exclude each other');
   const dataDir = config.dataDir;
   const eventsFile = config.eventStore.kind === 'sqlite' ? config.eventStore.filename : '';
   if (!existsSync(eventsFile)) throw CliError.usage(`No event store at ${eventsFile}: nothing to back up (is MEDREC_DATA_DIR right?)`);
@@ -59,7 +60,6 @@ export async function takeBackup(config: AppConfig, target: string, options: Bac
         '(recommended: a backup without it holds no readable PHI), or --include-master-key to put it in the backup (which then opens every record).',
     );
   }
-  if (options.includeMasterKey && options.excludeMasterKey) throw CliError.usage('--include-master-key and --exclude-master-key exclude each other');
   if (existsSync(target) && readdirSync(target).length > 0) throw CliError.usage(`${target} is not empty: back up into a new or empty directory`);
   makePrivateDirSync(target);
 
