@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 // The module itself: the package index also loads the Nest guard, which the CLI and workers have no use for.
 import { passwordPolicyProblem } from '@medrec/auth/password-policy';
+import { MASTER_KEY_ENV, parseKey } from '@medrec/crypto/master-key';
+import { parseCorsOrigins, parseTrustProxy } from './network-config';
+import { withSecretFiles } from './secret-env';
 
 export interface AppConfig {
   port: number;
@@ -66,6 +69,14 @@ export interface AppConfig {
   projectionBatchSize: number;
   /** Whether this deployment runs on embedded stores only (generated secrets are then acceptable). */
   embedded: boolean;
+
+  // Shutdown and hardening (README: Shutdown, Hardening / TLS).
+  /** Longest a SIGTERM/SIGINT shutdown may take before the process gives up and exits non-zero. */
+  shutdownTimeoutMs: number;
+  /** Origins browsers may call the API from (MEDREC_CORS_ORIGINS); empty: CORS off. */
+  corsOrigins: string[];
+  /** Express `trust proxy` (MEDREC_TRUST_PROXY): false, a hop count, or trusted addresses/ranges. */
+  trustProxy: false | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -76,8 +87,10 @@ export class ConfigError extends Error {
 }
 
 /** The one configuration loader: reads the environment, validates everything, fails with every problem at once. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
+  // Secrets may come from files (X_FILE); from here on `env` holds them resolved.
+  const env = withSecretFiles(given, problems);
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -182,10 +195,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webDir: resolve(env.MEDREC_WEB_DIR ?? join(projectRoot(), 'dist', 'web')),
     projectionBatchSize: int('MEDREC_PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     embedded: eventStore.kind === 'sqlite' && blobStoreKind === 'fs',
+
+    shutdownTimeoutMs: int('MEDREC_SHUTDOWN_TIMEOUT_MS', 25_000, 1_000, 600_000),
+    corsOrigins: parseCorsOrigins(env.MEDREC_CORS_ORIGINS, problems),
+    trustProxy: parseTrustProxy(env.MEDREC_TRUST_PROXY, problems),
   };
   if (config.adminPassword) {
     const problem = passwordPolicyProblem(config.adminPassword, 'admin');
     if (problem) problems.push(`MEDREC_ADMIN_PASSWORD ${problem} (the password policy of every account)`);
+  }
+  if (config.masterKey && !parseKey(config.masterKey.trim())) {
+    problems.push(`${MASTER_KEY_ENV} must encode exactly 32 bytes, as base64 (44 characters) or hex (64 characters)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
