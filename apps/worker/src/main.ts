@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@medrec/platform';
+import { OcrJobRunner } from '@medrec/ingest/jobs/ocr-job-runner';
+import { loadConfig, shutdownOnSignals } from '@medrec/platform';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -11,9 +12,23 @@ import { WorkerModule } from './worker.module';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config));
-  app.enableShutdownHooks();
   new Logger('worker').log(`OCR worker started (${config.ocr.workers} OCR threads, event store ${config.eventStore.kind})`);
+
+  const logger = new Logger('Shutdown');
+  shutdownOnSignals({
+    timeoutMs: config.shutdownTimeoutMs,
+    log: (message) => logger.log(message),
+    async stop(deadline) {
+      // The documents in hand may finish in the first half; past it their claims are released for
+      // another worker and the pages being recognized finish. Then the read models and stores close.
+      await app.get(OcrJobRunner).stop({ graceMs: (deadline - Date.now()) * OCR_SHARE });
+      await app.close();
+    },
+  });
 }
+
+/** Share of MEDREC_SHUTDOWN_TIMEOUT_MS the documents in hand may take to finish. */
+const OCR_SHARE = 0.5;
 
 main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);

@@ -16,3 +16,4 @@ export * from './read-models/projections';
 export * from './read-models/read-models.module';
 export * from './ocr/node-id';
 export * from './ocr/ocr.module';
+export * from './lifecycle/shutdown-on-signals';
