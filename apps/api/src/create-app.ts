@@ -12,6 +12,7 @@ import type { TracedRequest } from './http/request-context';
 import { jsonBody } from './http/json-body';
 import { securityHeaders } from './http/security-headers';
 import { webApp } from './http/web-app';
+import { corsOptions } from './http/cors-options';
 import { fieldErrorsOf } from './problem/field-errors';
 import { PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './http/api-docs';
 
@@ -25,6 +26,9 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Hardening (README: Hardening / TLS): the proxies believed, and CORS only for configured origins.
+  app.set('trust proxy', config.trustProxy);
+  if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config.corsOrigins));
   app.use(securityHeaders());
   app.use(correlationId);
   app.use(removeSpooledUpload);
@@ -41,7 +45,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   );
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts drains HTTP and OCR on SIGTERM/SIGINT first, then closes the app.
   return app;
 }
 
