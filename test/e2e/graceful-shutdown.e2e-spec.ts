@@ -35,23 +35,31 @@ async function slowUpload(baseUrl: string, token: string, form: FormData, spread
   const contentType = encoded.headers.get('content-type')!;
   const bytes = Buffer.from(await encoded.arrayBuffer());
   const chunks = 10;
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
+    cancel: () => void (cancelled = true),
     async start(controller) {
-      for (let i = 0; i < chunks; i++) {
+      for (let i = 0; i < chunks && !cancelled; i++) {
         controller.enqueue(bytes.subarray(Math.floor((i * bytes.length) / chunks), Math.floor(((i + 1) * bytes.length) / chunks)));
         await new Promise((r) => setTimeout(r, spreadMs / chunks));
       }
-      controller.close();
+      if (!cancelled) controller.close();
     },
   });
-  const res = await fetch(`${baseUrl}/api/records`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-    body,
-    duplex: 'half',
-    signal: AbortSignal.timeout(TIMEOUT_MS + 5_000),
-  });
-  const json = (await res.json()) as { id?: string; sha256?: string };
+  let res: globalThis.Response;
+  let json: { id?: string; sha256?: string };
+  try {
+    res = await fetch(`${baseUrl}/api/records`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body,
+      duplex: 'half',
+      signal: AbortSignal.timeout(TIMEOUT_MS + 5_000),
+    });
+    json = (await res.json()) as { id?: string; sha256?: string };
+  } finally {
+    cancelled = true; // the rest of the body is not sent (the connection may be gone)
+  }
   return {
     kind: 'answered',
     status: res.status,
@@ -201,6 +209,38 @@ describe('graceful shutdown', () => {
       await server.stop();
     }
   }, 90_000);
+
+  it('an upload still arriving when its share of the timeout ends is cut, never acknowledged; the process still exits 0 in time', async () => {
+    const server = await startServerProcess(dataDir, {
+      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDREC_OCR_IN_PROCESS: 'false',
+      MEDREC_SHUTDOWN_TIMEOUT_MS: '2000',
+    });
+    try {
+      const admin = await login(server.baseUrl, 'admin', ADMIN_PASSWORD);
+      expect((await admin.post('/api/users', { username: 'clerk1', password: PASSWORD, roles: ['clerk'] })).status).toBe(201);
+      const clerk = await login(server.baseUrl, 'clerk1', PASSWORD);
+      const token = (clerk as unknown as { token: string }).token;
+      expect((await clerk.request('POST', '/api/records', { form: recordForm({ title: 'Before' }) })).status).toBe(201);
+      // Its body takes 8 s to arrive: far beyond the 1.2 s the shutdown gives requests in flight.
+      const slow = slowUpload(server.baseUrl, token, recordForm({ title: 'Too slow' }, Buffer.concat([TINY_PNG, Buffer.from('too-slow')])), 8_000).catch(
+        (): Outcome => ({ kind: 'closed' }),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const exited = exitOf(server);
+      const signalledAt = Date.now();
+      server.child.kill('SIGTERM');
+      const { code, at } = await exited;
+      expect(code).toBe(0);
+      expect(at - signalledAt).toBeLessThan(2_000);
+      expect(server.output()).toContain('1 request(s) still unanswered');
+      expect(await slow).toEqual({ kind: 'closed' });
+      // Only the acknowledged upload is in the log.
+      expect(readEventStore<{ n: number }>(dataDir, "SELECT count(*) AS n FROM events WHERE type = 'RecordCreated'")[0].n).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
 
   it('SIGTERM while the worker OCRs: exit 0, and the job is finished or released for the next worker at once', async () => {
     const api = await startServerProcess(dataDir, { MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD, MEDREC_OCR_IN_PROCESS: 'false' });
