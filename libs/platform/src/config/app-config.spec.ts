@@ -79,6 +79,8 @@ describe('loadConfig: secrets from files, CORS, proxies, shutdown', () => {
     expect(loadConfig({ ...base, MEDREC_TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
     expect(problemsOf({ MEDREC_TRUST_PROXY: 'true' })).toContain('MEDREC_TRUST_PROXY');
     expect(problemsOf({ MEDREC_TRUST_PROXY: '10.0.0.0/8,proxy.local' })).toContain('MEDREC_TRUST_PROXY entry 2');
+    for (const bad of ['10.0.0.0/33', '::::', 'fd00::/129', '10.0.0.1/8/8', '300.1.1.1'])
+      expect(problemsOf({ MEDREC_TRUST_PROXY: bad })).toContain('MEDREC_TRUST_PROXY entry 1');
   });
 
   it('bounds MEDREC_SHUTDOWN_TIMEOUT_MS', () => {

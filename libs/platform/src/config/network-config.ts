@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * MEDREC_CORS_ORIGINS: exact origins (scheme://host[:port]) that browsers may call the API from.
  * None by default: the web app is served by the API itself (same origin) and needs no CORS.
@@ -34,8 +36,15 @@ function originProblem(item: string): string | null {
 
 /** Named ranges Express's `trust proxy` understands. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
-const IPV6 = /^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(\/(12[0-8]|1[01]\d|[1-9]?\d))?$/;
+
+/** An IP address, or a CIDR range with a prefix length that fits its family. */
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 /**
  * MEDREC_TRUST_PROXY: which peers' X-Forwarded-For the API believes (Express `trust proxy`), so
@@ -54,7 +63,7 @@ export function parseTrustProxy(raw: string | undefined, problems: string[]): fa
     return false;
   }
   const entries = text.split(',').map((s) => s.trim());
-  const bad = entries.findIndex((e) => !(NAMED_RANGES.has(e) || IPV4.test(e) || IPV6.test(e)));
+  const bad = entries.findIndex((e) => !(NAMED_RANGES.has(e) || isAddressOrRange(e)));
   if (bad >= 0) {
     problems.push(
       `MEDREC_TRUST_PROXY entry ${bad + 1} must be an IP address, a CIDR range, loopback, linklocal or uniquelocal (or the whole setting a number of hops); "true" is not accepted: it would believe any client`,
