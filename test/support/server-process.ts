@@ -76,3 +76,27 @@ export async function startServerProcess(
     },
   };
 }
+
+export interface BuiltProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or the signal that ended it) and when it came. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+}
+
+/** Another built entry point (`apps/worker/src/main`, `apps/api/src/main`...) as a process, not waited for. */
+export function spawnBuilt(entry: string, env: Record<string, string>, args: string[] = []): BuiltProcess {
+  if (!existsSync(join(ROOT, 'dist', `${entry}.js`))) throw new Error(`dist/${entry}.js is missing: run "npm run build" first (npm test does)`);
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/run.js'), entry, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal, at: Date.now() })),
+  );
+  return { child, output: () => output, exited };
+}

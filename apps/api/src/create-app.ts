@@ -14,6 +14,7 @@ import { requestId } from './http/request-id';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { webApp } from './http/web-app';
+import { corsOptions } from './http/cors-options';
 import { fieldErrorsOf } from './problem/field-errors';
 import { PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './http/api-docs';
 
@@ -32,6 +33,9 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   app.set('etag', false);
   app.use(requestId);
   if (jsonLogs) app.use(requestLog(jsonLogs));
+  // Hardening (README: Hardening / TLS): the proxies believed, and CORS only for configured origins.
+  app.set('trust proxy', config.trustProxy);
+  if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config.corsOrigins));
   app.use(securityHeaders());
   app.use(removeSpooledUpload);
   app.use(jsonBody(config.limits.jsonBodyBytes));
@@ -47,7 +51,7 @@ export async function createApp(config: AppConfig, logger?: LoggerService | fals
   );
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts drains HTTP and OCR on SIGTERM/SIGINT first, then closes the app.
   return app;
 }
 

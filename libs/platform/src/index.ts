@@ -23,3 +23,4 @@ export * from './metrics/prometheus-metrics';
 export * from './metrics/metrics-server.module';
 export * from './logging/log-options';
 export * from './logging/json-logs';
+export * from './lifecycle/shutdown-on-signals';

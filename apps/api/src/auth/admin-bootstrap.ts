@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { writePrivateFileSync } from '@medrec/crypto';
 import { systemActor } from '@medrec/application';
 import { passwordPolicyProblem, UserDirectory } from '@medrec/auth';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
@@ -7,7 +9,8 @@ import { APP_CONFIG, AppConfig } from '@medrec/platform';
 /**
  * First start with no administrator (no users at all, or only users created with the CLI, none
  * of them admin): creates `admin` with the password from MEDREC_ADMIN_PASSWORD, else a generated
- * one printed once.
+ * one written to an owner-only file of the data directory (never to the logs, which are shipped
+ * and kept elsewhere).
  */
 @Injectable()
 export class AdminBootstrap implements OnApplicationBootstrap {
@@ -31,11 +34,14 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     if (this.config.adminPassword) {
       this.logger.log('Created the first user "admin" with the password from MEDREC_ADMIN_PASSWORD');
     } else {
-      // Printed once, to the console only: there is no other way to hand over the first password.
-      process.stdout.write(`\n  First start: created user "admin" with password: ${password}\n  Store it safely; it is not shown again.\n\n`);
+      const file = join(this.config.dataDir, INITIAL_ADMIN_PASSWORD_FILE);
+      writePrivateFileSync(file, `${password}\n`);
+      this.logger.warn(`First start: created the user "admin"; its password is in ${file} (owner-only). Sign in, store it safely, then delete the file.`);
     }
   }
 }
+
+export const INITIAL_ADMIN_PASSWORD_FILE = 'initial-admin-password';
 
 /** 24 random base64url characters, drawn again in the unlikely case they break the password policy. */
 function generatedPassword(): string {

@@ -1,6 +1,6 @@
 import { DomainError } from '../shared/domain-error';
 import { deciderSpec } from '../testing/decider-spec';
-import { ClaimOcrJob, OcrJobClaimed, ocrJobDecider } from './ocr-job.decider';
+import { ClaimOcrJob, OcrJobClaimed, ocrJobDecider, OcrJobReleased, ReleaseOcrJob } from './ocr-job.decider';
 
 const spec = deciderSpec(ocrJobDecider);
 const RECORD = '0b6f3c1e-7d2a-4c59-9e1f-3a8d5b2c7e41';
@@ -27,6 +27,20 @@ const claimed = (overrides: Partial<OcrJobClaimed['data']> = {}): OcrJobClaimed 
     leaseUntil: '2026-01-01T10:01:00.000Z',
     ...overrides,
   },
+});
+
+const release = (overrides: Partial<ReleaseOcrJob> = {}): ReleaseOcrJob => ({
+  type: 'ReleaseOcrJob',
+  recordId: RECORD,
+  version: 1,
+  nodeId: 'node-a',
+  at: '2026-01-01T10:00:20.000Z',
+  ...overrides,
+});
+
+const released = (overrides: Partial<OcrJobReleased['data']> = {}): OcrJobReleased => ({
+  type: 'OcrJobReleased',
+  data: { recordId: RECORD, version: 1, nodeId: 'node-a', attempt: 1, releasedAt: '2026-01-01T10:00:20.000Z', ...overrides },
 });
 
 describe('OCR job claims', () => {
@@ -61,5 +75,27 @@ describe('OCR job claims', () => {
       .when(claim({ at: '2026-01-01T11:00:00.000Z' }))
       .thenThrows('gone');
     expect(error).toBeInstanceOf(DomainError);
+  });
+
+  describe('released on a clean shutdown', () => {
+    it('the holder releases its claim', () => {
+      spec.given([claimed()]).when(release()).then([released()]);
+    });
+
+    it('another node claims a released job at once, and the released attempt does not count', () => {
+      spec
+        .given([claimed(), released()])
+        .when(claim({ nodeId: 'node-b', at: '2026-01-01T10:00:30.000Z' }))
+        .then([claimed({ nodeId: 'node-b', attempt: 1, claimedAt: '2026-01-01T10:00:30.000Z', leaseUntil: '2026-01-01T10:01:30.000Z' })]);
+    });
+
+    it('a node cannot release a claim it does not hold, nor release twice', () => {
+      spec
+        .given([claimed()])
+        .when(release({ nodeId: 'node-b' }))
+        .then([]);
+      spec.given([claimed(), released()]).when(release()).then([]);
+      spec.given([]).when(release()).then([]);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { Decider } from '../shared/decider';
+import { type Decider, unhandled } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 
 /**
@@ -6,7 +6,8 @@ import { DomainError } from '../shared/domain-error';
  * to the job's own stream with the expected revision, so exactly one worker wins each claim.
  * A claim holds until its lease runs out; a crashed worker's job is claimed again after that
  * (at once by the same node restarting). Every claim counts as an attempt, so a document that
- * crashes its worker cannot loop forever.
+ * crashes its worker cannot loop forever — except a claim its node released on a clean shutdown
+ * (SIGTERM): the job is free again at once, and that attempt does not count.
  */
 export const ocrJobStream = (recordId: string, version: number): string => `ocr-job-${recordId}-v${version}`;
 
@@ -15,7 +16,13 @@ export interface OcrJobClaimed {
   data: { recordId: string; version: number; nodeId: string; attempt: number; claimedAt: string; leaseUntil: string };
 }
 
-export type OcrJobEvent = OcrJobClaimed;
+/** The node holding the claim gave it back unfinished (graceful shutdown): claimable at once. */
+export interface OcrJobReleased {
+  type: 'OcrJobReleased';
+  data: { recordId: string; version: number; nodeId: string; attempt: number; releasedAt: string };
+}
+
+export type OcrJobEvent = OcrJobClaimed | OcrJobReleased;
 
 export interface ClaimOcrJob {
   type: 'ClaimOcrJob';
@@ -27,6 +34,16 @@ export interface ClaimOcrJob {
   maxAttempts: number;
 }
 
+export interface ReleaseOcrJob {
+  type: 'ReleaseOcrJob';
+  recordId: string;
+  version: number;
+  nodeId: string;
+  at: string;
+}
+
+export type OcrJobCommand = ClaimOcrJob | ReleaseOcrJob;
+
 export interface OcrJobState {
   attempts: number;
   lastClaim?: { nodeId: string; leaseUntil: string };
@@ -35,25 +52,49 @@ export interface OcrJobState {
 export const ocrJobDecider = {
   initialState: (): OcrJobState => ({ attempts: 0 }),
 
-  decide(command: ClaimOcrJob, state: OcrJobState): OcrJobEvent[] {
-    const { lastClaim } = state;
-    if (lastClaim && lastClaim.nodeId !== command.nodeId && lastClaim.leaseUntil > command.at) {
-      throw new DomainError('conflict', 'The OCR job is claimed by another worker');
+  decide(command: OcrJobCommand, state: OcrJobState): OcrJobEvent[] {
+    switch (command.type) {
+      case 'ClaimOcrJob':
+        return claim(command, state);
+      case 'ReleaseOcrJob':
+        // Only the holder releases, and only a claim it still holds; anything else is a no-op.
+        if (state.lastClaim?.nodeId !== command.nodeId) return [];
+        return [
+          {
+            type: 'OcrJobReleased',
+            data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts, releasedAt: command.at },
+          },
+        ];
+      default:
+        return unhandled(command, 'command');
     }
-    if (state.attempts >= command.maxAttempts) {
-      throw new DomainError('gone', 'The OCR job has used all its attempts');
-    }
-    const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
-    return [
-      {
-        type: 'OcrJobClaimed',
-        data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts + 1, claimedAt: command.at, leaseUntil },
-      },
-    ];
   },
 
   evolve(state: OcrJobState, event: OcrJobEvent): OcrJobState {
-    // One event type so far; when a second is added, close this with a switch ending in `unhandled`.
-    return { attempts: event.data.attempt, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
+    switch (event.type) {
+      case 'OcrJobClaimed':
+        return { attempts: event.data.attempt, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
+      case 'OcrJobReleased':
+        return { attempts: event.data.attempt - 1 };
+      default:
+        return unhandled(event, 'event');
+    }
   },
-} satisfies Decider<ClaimOcrJob, OcrJobEvent, OcrJobState>;
+} satisfies Decider<OcrJobCommand, OcrJobEvent, OcrJobState>;
+
+function claim(command: ClaimOcrJob, state: OcrJobState): OcrJobEvent[] {
+  const { lastClaim } = state;
+  if (lastClaim && lastClaim.nodeId !== command.nodeId && lastClaim.leaseUntil > command.at) {
+    throw new DomainError('conflict', 'The OCR job is claimed by another worker');
+  }
+  if (state.attempts >= command.maxAttempts) {
+    throw new DomainError('gone', 'The OCR job has used all its attempts');
+  }
+  const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
+  return [
+    {
+      type: 'OcrJobClaimed',
+      data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts + 1, claimedAt: command.at, leaseUntil },
+    },
+  ];
+}

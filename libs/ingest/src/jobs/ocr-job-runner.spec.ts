@@ -198,4 +198,62 @@ describe('OcrJobRunner', () => {
       spy.mockRestore();
     }
   });
+
+  describe('stopping', () => {
+    /** Recognizes nothing until closed; closing fails the document, as closing the OCR pool fails the pages it had not started. */
+    function stuckRecognizer(): DocumentRecognizer & { started: number } {
+      let fail: (error: Error) => void = () => undefined;
+      const recognizer = {
+        started: 0,
+        recognize: (): Promise<RecognizedPage[]> =>
+          new Promise<RecognizedPage[]>((_, reject) => {
+            recognizer.started += 1;
+            fail = reject;
+          }),
+        close: async () => fail(Object.assign(new Error('closed'), { name: 'OcrPoolClosedError' })),
+      };
+      return recognizer;
+    }
+
+    const eventsOfJob = async () => (await store.readStream(ocrJobStream(RECORD_ID, 1))).map((e) => `${e.type}:${(e.data as { nodeId: string }).nodeId}`);
+
+    it('waits for the job in hand when it ends within the grace period', async () => {
+      let finish: (() => void) | undefined;
+      const recognizer: DocumentRecognizer = {
+        recognize: () => new Promise<RecognizedPage[]>((r) => (finish = () => r([{ page: 1, text: 'Late text', confidence: 80, source: 'ocr', words: [] }]))),
+        close: async () => undefined,
+      };
+      ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), recognizer, { nodeId: 'node-a', pollIntervalMs: 10 });
+      ocr.start();
+      await until(() => finish !== undefined);
+      const stopped = ocr.stop({ graceMs: 5_000 });
+      setTimeout(() => finish!(), 100);
+      await stopped;
+      expect(await ocrEnded(0)).toBe('OcrCompleted');
+      expect(await eventsOfJob()).toEqual(['OcrJobClaimed:node-a']);
+    });
+
+    it('past the grace period, releases the job in hand: another node takes it over at once, and the attempt does not count', async () => {
+      const stuck = stuckRecognizer();
+      const logged: string[] = [];
+      ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), stuck, {
+        nodeId: 'node-a',
+        pollIntervalMs: 10,
+        log: (m) => logged.push(m),
+      });
+      ocr.start();
+      await until(() => stuck.started === 1);
+      await ocr.stop({ graceMs: 50 });
+      expect(await eventsOfJob()).toEqual(['OcrJobClaimed:node-a', 'OcrJobReleased:node-a']);
+      expect(await ocrEnded(0)).toBeUndefined();
+      expect(logged.join('\n')).not.toMatch(/will retry|failed/);
+
+      // Another node, long before node-a's ten-minute lease would have run out.
+      ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), flakyRecognizer(0), { nodeId: 'node-b', pollIntervalMs: 10 });
+      ocr.start();
+      expect(await ocrEnded(10_000)).toBe('OcrCompleted');
+      const claims = (await store.readStream(ocrJobStream(RECORD_ID, 1))).map((e) => e.data as { nodeId: string; attempt: number });
+      expect(claims.at(-1)).toMatchObject({ nodeId: 'node-b', attempt: 1 });
+    });
+  });
 });

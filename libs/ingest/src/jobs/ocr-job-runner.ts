@@ -49,7 +49,12 @@ export class OcrJobRunner {
    * measured in bench:ingest, every document was recognized twice.
    */
   private readonly finished = new Map<string, number>();
+  /** Jobs in progress whose claim this node won. */
+  private readonly claimedJobs = new Map<string, PendingOcrJob>();
+  /** Jobs given back on shutdown: whatever their recognition does next is not recorded. */
+  private readonly released = new Set<string>();
   private running = false;
+  private stopping?: Promise<void>;
   private loop?: Promise<void>;
   private wake?: () => void;
 
@@ -76,13 +81,59 @@ export class OcrJobRunner {
     this.loop = this.run();
   }
 
-  /** Stops taking jobs and waits for those in progress. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking jobs and lets those in progress finish for up to `graceMs` (default: however long
+   * they take). Past it, releases their claims (ReleaseOcrJob: another node may take them at once)
+   * and closes the recognizer, which finishes the pages in hand and refuses the rest. Idempotent:
+   * a second call waits for the first.
+   */
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.shutDown(options.graceMs ?? Infinity);
+    return this.stopping;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
-    await Promise.allSettled(this.inProgress.values());
-    await this.recognizer.close();
+    const settled = Promise.allSettled(this.inProgress.values());
+    if (this.inProgress.size > 0 && Number.isFinite(graceMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([settled.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+      clearTimeout(timer);
+      if (!finished) {
+        const unfinished = [...this.inProgress.keys()];
+        this.log(`OCR: ${unfinished.length} job(s) unfinished after ${graceMs} ms: releasing them for another worker`);
+        await Promise.all(unfinished.map((key) => this.release(key)));
+      }
+    }
+    const closed = this.recognizer.close().then(async () => void (await settled));
+    if (this.released.size === 0) return closed;
+    // What was released is another node's now: the pages in hand may finish while the process
+    // winds down, but not at the cost of the shutdown's deadline.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, RELEASED_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** Gives a claim back (a no-op unless this node holds it), so that another node takes the job at once. */
+  private async release(key: string): Promise<void> {
+    const job = this.claimedJobs.get(key);
+    this.released.add(key);
+    if (!job) return;
+    const context = this.context();
+    try {
+      await this.eventSourced.run({
+        stream: ocrJobStream(job.recordId, job.version),
+        keyId: null,
+        decider: ocrJobDecider,
+        command: { type: 'ReleaseOcrJob', recordId: job.recordId, version: job.version, nodeId: this.options.nodeId, at: context.at },
+        context,
+      });
+    } catch (error) {
+      // The lease still runs out, and this node takes its own claims over at once when it restarts.
+      this.log(`OCR job ${key} could not be released: ${(error as Error).name}`);
+    }
   }
 
   private async run(): Promise<void> {
@@ -120,6 +171,7 @@ export class OcrJobRunner {
         .catch((error) => this.log(`OCR job ${key} stopped: ${(error as Error).name}`))
         .finally(() => {
           this.inProgress.delete(key);
+          this.claimedJobs.delete(key);
           this.wake?.();
         });
       this.inProgress.set(key, work);
@@ -174,6 +226,13 @@ export class OcrJobRunner {
       throw error;
     }
 
+    this.claimedJobs.set(key, job);
+    if (!this.running) {
+      // Claimed while stopping: not started, given back at once.
+      await this.release(key);
+      return;
+    }
+
     // The record's own stream is the authority: a job another node (or this one) already finished
     // may still look pending in a lagging projection, and the claim stream does not know.
     if (await this.alreadyEnded(job)) {
@@ -191,6 +250,7 @@ export class OcrJobRunner {
         return recognized;
       });
     } catch (error) {
+      if (this.released.has(key)) return; // given back on shutdown: the recognizer was closed under it
       if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return; // destroyed meanwhile
       if (error instanceof IngestRefusal) {
         // The content itself cannot be recognized (a page of an implausible shape, too many
@@ -216,6 +276,7 @@ export class OcrJobRunner {
       this.log(`OCR of ${key} failed (${(error as Error).name}: ${safeMessage(error)}); will retry in ${Math.round(delay / 1000)} s`);
       return;
     }
+    if (this.released.has(key)) return; // another node may be at it already; its result will be recorded
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
     const position = await this.record(
       {
@@ -281,6 +342,9 @@ export class OcrJobRunner {
     }
   }
 }
+
+/** Longest a stopping runner waits for the recognition of jobs it has released. */
+const RELEASED_WAIT_MS = 1_000;
 
 /** How long a job ended here is skipped even if the projection still shows it pending. */
 const FINISHED_MEMORY_MS = 60_000;

@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 // The module itself: the package index also loads the Nest guard, which the CLI and workers have no use for.
 import { passwordPolicyProblem } from '@medrec/auth/password-policy';
+import { MASTER_KEY_ENV, parseKey } from '@medrec/crypto/master-key';
+import { parseCorsOrigins, parseTrustProxy } from './network-config';
+import { withSecretFiles } from './secret-env';
 
 export interface AppConfig {
   port: number;
@@ -82,6 +85,14 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** The destruction ledger (MEDREC_DESTRUCTION_LEDGER): outside the data directory, which backups copy and restores replace. */
   destructionLedger: string;
+
+  // Shutdown and hardening (README: Shutdown, Hardening / TLS).
+  /** Longest a SIGTERM/SIGINT shutdown may take before the process gives up and exits non-zero. */
+  shutdownTimeoutMs: number;
+  /** Origins browsers may call the API from (MEDREC_CORS_ORIGINS); empty: CORS off. */
+  corsOrigins: string[];
+  /** Express `trust proxy` (MEDREC_TRUST_PROXY): false, a hop count, or trusted addresses/ranges. */
+  trustProxy: false | number | string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -95,8 +106,10 @@ export class ConfigError extends Error {
 }
 
 /** The one configuration loader: reads the environment, validates everything, fails with every problem at once. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
+  // Secrets may come from files (X_FILE); from here on `env` holds them resolved.
+  const env = withSecretFiles(given, problems);
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -218,6 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(env.MEDREC_READY_MAX_LAG ? { readyMaxLag: int('MEDREC_READY_MAX_LAG', 0, 1, 1_000_000_000) } : {}),
     logLevel,
     destructionLedger,
+
+    shutdownTimeoutMs: int('MEDREC_SHUTDOWN_TIMEOUT_MS', 25_000, 1_000, 600_000),
+    corsOrigins: parseCorsOrigins(env.MEDREC_CORS_ORIGINS, problems),
+    trustProxy: parseTrustProxy(env.MEDREC_TRUST_PROXY, problems),
   };
   if (config.metrics.token !== undefined && !/^[\x21-\x7e]{32,256}$/.test(config.metrics.token)) {
     problems.push('MEDREC_METRICS_TOKEN must be 32 to 256 printable characters without spaces (e.g. openssl rand -hex 32)');
@@ -225,6 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.adminPassword) {
     const problem = passwordPolicyProblem(config.adminPassword, 'admin');
     if (problem) problems.push(`MEDREC_ADMIN_PASSWORD ${problem} (the password policy of every account)`);
+  }
+  if (config.masterKey && !parseKey(config.masterKey.trim())) {
+    problems.push(`${MASTER_KEY_ENV} must encode exactly 32 bytes, as base64 (44 characters) or hex (64 characters)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
