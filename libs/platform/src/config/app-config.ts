@@ -22,6 +22,11 @@ export interface AppConfig {
         /** Archived content goes to this bucket; without it, under `archive/` in `bucket`. */
         archiveBucket?: string;
       };
+  /**
+   * Where the per-record data keys live (KEY_STORE): `keys.db` (SQLite) in the data directory, or a
+   * bucket of its own on the blob store's MinIO, shared by every process of a deployment.
+   */
+  keyStore: { kind: 'sqlite' } | { kind: 'minio'; bucket: string; cacheTtlMs: number };
   /** Base64/hex master key from the environment; when absent an embedded deployment generates one. */
   masterKey?: string;
   adminPassword?: string;
@@ -141,12 +146,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('BLOB_STORE must be fs or minio');
   }
 
+  const keyStoreKind = env.KEY_STORE || 'sqlite';
+  let keyStore: AppConfig['keyStore'] = { kind: 'sqlite' };
+  if (keyStoreKind === 'minio') {
+    const bucket = env.MINIO_KEY_BUCKET || 'medrec-keys';
+    if (blobStoreKind !== 'minio') problems.push('KEY_STORE=minio needs BLOB_STORE=minio (the key bucket is on the same MinIO, with its MINIO_* settings)');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push('MINIO_KEY_BUCKET must be a valid bucket name (3-63 characters: a-z 0-9 . -)');
+    if (bucket === (env.MINIO_BUCKET || 'medrec') || bucket === env.MINIO_ARCHIVE_BUCKET) {
+      problems.push('MINIO_KEY_BUCKET must differ from MINIO_BUCKET and MINIO_ARCHIVE_BUCKET (keys need a bucket of their own, without versioning)');
+    }
+    keyStore = { kind: 'minio', bucket, cacheTtlMs: int('MEDREC_KEY_CACHE_MS', 1000, 0, 60_000) };
+  } else if (keyStoreKind !== 'sqlite') {
+    problems.push('KEY_STORE must be sqlite or minio');
+  }
+
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     eventStore,
     blobStore,
+    keyStore,
     masterKey: env.MEDREC_MASTER_KEY || undefined,
     adminPassword: env.MEDREC_ADMIN_PASSWORD || undefined,
     tokenSecret: env.MEDREC_TOKEN_SECRET || undefined,

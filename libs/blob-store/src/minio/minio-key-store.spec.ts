@@ -1,0 +1,168 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'minio';
+import { describeKeyStoreConformance } from '@medrec/crypto/key-store.conformance';
+import { startS3rver, type S3rverInstance } from '@medrec/test-support/s3rver';
+import { MinioKeyStore } from './minio-key-store';
+
+type Connection = { endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string };
+
+async function listAll(client: Client, bucket: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const item of client.listObjects(bucket, '', true)) if (item.name) names.push(item.name);
+  return names;
+}
+
+async function readObject(client: Client, bucket: string, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await client.getObject(bucket, name)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function removeBucket(client: Client, bucket: string): Promise<void> {
+  // One by one: s3rver's DeleteObjects may fail (500, then retried) emptying a folder of several objects at once.
+  for (const name of await listAll(client, bucket)) await client.removeObject(bucket, name);
+  await client.removeBucket(bucket);
+}
+
+let s3rver: S3rverInstance;
+let connection: Connection;
+
+beforeAll(async () => {
+  s3rver = await startS3rver();
+  connection = { endPoint: s3rver.endPoint, port: s3rver.port, useSSL: false, accessKey: s3rver.accessKey, secretKey: s3rver.secretKey };
+});
+afterAll(() => s3rver?.stop());
+
+/** A fresh bucket per test, created by the store itself (as at a deployment's first start). */
+async function fixture(base: string, options: { cacheTtlMs?: number } = {}) {
+  const client = new Client(connection);
+  const bucket = `${base}-${randomBytes(5).toString('hex')}`;
+  const masterKey = randomBytes(32);
+  const open = (key: Buffer) => MinioKeyStore.open({ connection, bucket, masterKey: key, ...options });
+  return {
+    client,
+    bucket,
+    masterKey,
+    store: await open(masterKey),
+    open,
+    /** Object names and contents: a key's id is allowed in a destruction marker's name, its bytes nowhere. */
+    storedBytes: async () => {
+      const parts: Buffer[] = [];
+      for (const name of await listAll(client, bucket)) parts.push(Buffer.from(name, 'utf8'), await readObject(client, bucket, name));
+      return Buffer.concat(parts);
+    },
+    storedKeyIds: async () => (await listAll(client, bucket)).filter((name) => name.startsWith('keys/')).map((name) => name.slice('keys/'.length)),
+    wrappedOf: (keyId: string) => readObject(client, bucket, `keys/${keyId}`),
+    replaceWrapped: async (keyId: string, wrapped: Buffer) => void (await client.putObject(bucket, `keys/${keyId}`, wrapped, wrapped.length)),
+    cleanup: () => removeBucket(client, bucket),
+  };
+}
+
+describeKeyStoreConformance('MinIO on s3rver', () => fixture('keys-conformance'));
+
+if (process.env.MINIO_ENDPOINT) {
+  const env = process.env;
+  describeKeyStoreConformance('MinIO on a real MinIO', async () => {
+    connection = {
+      endPoint: env.MINIO_ENDPOINT!,
+      port: Number(env.MINIO_PORT || 9000),
+      useSSL: ['true', '1', 'yes'].includes((env.MINIO_USE_SSL ?? '').toLowerCase()),
+      accessKey: env.MINIO_ACCESS_KEY ?? '',
+      secretKey: env.MINIO_SECRET_KEY ?? '',
+    };
+    return fixture('medrec-keys-test');
+  });
+}
+
+describe('MinioKeyStore on s3rver', () => {
+  it('lays out one object per key, one marker per destroyed key and the master-key check', async () => {
+    const f = await fixture('keys-layout');
+    try {
+      const kept = randomUUID();
+      const destroyed = randomUUID();
+      await f.store.create(kept);
+      await f.store.create(destroyed);
+      await f.store.destroy(destroyed);
+      expect((await listAll(f.client, f.bucket)).sort()).toEqual(
+        [`destroyed/${destroyed}`, `keys/${kept}`, 'meta/conditional-write-probe', 'meta/master-key-check'].sort(),
+      );
+      expect((await readObject(f.client, f.bucket, `destroyed/${destroyed}`)).toString('utf8')).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    } finally {
+      await f.store.close();
+      await f.cleanup();
+    }
+  });
+
+  it('forgets a key destroyed by another process within its cache time', async () => {
+    const f = await fixture('keys-cache', { cacheTtlMs: 200 });
+    const other = await f.open(f.masterKey);
+    try {
+      const id = randomUUID();
+      const key = await f.store.create(id);
+      expect(await f.store.get(id)).toEqual(key);
+      await other.destroy(id);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await f.store.get(id)).toBeNull();
+    } finally {
+      await other.close();
+      await f.store.close();
+      await f.cleanup();
+    }
+  });
+
+  it('reads every key from the bucket when the cache is off', async () => {
+    const f = await fixture('keys-nocache', { cacheTtlMs: 0 });
+    const other = await f.open(f.masterKey);
+    try {
+      const id = randomUUID();
+      await f.store.create(id);
+      await other.destroy(id);
+      expect(await f.store.get(id)).toBeNull();
+    } finally {
+      await other.close();
+      await f.store.close();
+      await f.cleanup();
+    }
+  });
+
+  it('reports that s3rver ignores conditional writes (If-None-Match) and says so once at open', async () => {
+    const warnings: string[] = [];
+    const bucket = `keys-probe-${randomBytes(5).toString('hex')}`;
+    const store = await MinioKeyStore.open({ connection, bucket, masterKey: randomBytes(32), warn: (message) => warnings.push(message) });
+    try {
+      expect(store.exclusiveCreation).toBe(false);
+      expect(warnings).toEqual([expect.stringContaining('ignores If-None-Match')]);
+    } finally {
+      await store.close();
+      await removeBucket(new Client(connection), bucket);
+    }
+  });
+
+  it('refuses a bucket with versioning enabled or suspended, naming the bucket and the setting', async () => {
+    const client = new Client(connection);
+    const bucket = `keys-versioned-${randomBytes(5).toString('hex')}`;
+    await client.makeBucket(bucket);
+    try {
+      for (const Status of ['Enabled', 'Suspended']) {
+        // s3rver has no versioning: the answer is given as MinIO gives it.
+        const versioned = new Client(connection);
+        versioned.getBucketVersioning = async () => ({ Status }) as never;
+        await expect(MinioKeyStore.open({ connection: { client: versioned }, bucket, masterKey: randomBytes(32) })).rejects.toThrow(
+          new RegExp(`key bucket "${bucket}" has versioning ${Status.toLowerCase()}.*MINIO_KEY_BUCKET`),
+        );
+      }
+      expect(await listAll(client, bucket)).toEqual([]); // refused before writing anything
+    } finally {
+      await removeBucket(client, bucket);
+    }
+  });
+
+  it('refuses a closed store and an unreachable server with a clear message', async () => {
+    const unreachable = MinioKeyStore.open({
+      connection: { ...connection, port: 1 },
+      bucket: 'keys-unreachable',
+      masterKey: randomBytes(32),
+    });
+    await expect(unreachable).rejects.toThrow(/key bucket "keys-unreachable"/);
+  });
+});
