@@ -21,7 +21,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Issue 14's deployment: two API processes and three OCR worker processes (the built apps) over
  * one event store (the EventStoreDB adapter, over gRPC to the test server) and one S3 store
- * (s3rver) holding the blobs and, in a bucket of their own, the data keys (KEY_STORE=minio).
+ * (s3rver, honouring If-None-Match as current MinIO does) holding the blobs and, in a bucket of
+ * their own, the data keys (KEY_STORE=minio).
  */
 describe('two API processes and three OCR workers, one deployment', () => {
   let esdb: FakeEventStoreDb;
@@ -38,7 +39,7 @@ describe('two API processes and three OCR workers, one deployment', () => {
   };
 
   beforeAll(async () => {
-    [esdb, s3] = await Promise.all([startFakeEventStoreDb(), startS3rver({ bucket: 'medrec' })]);
+    [esdb, s3] = await Promise.all([startFakeEventStoreDb(), startS3rver({ bucket: 'medrec', conditionalWrites: true })]);
     events = new EventStoreDbEventStore(esdb.connectionString);
     const shared = {
       EVENT_STORE: 'eventstoredb',

@@ -23,7 +23,12 @@ export interface KeyStoreFixture {
  * The behaviour every KeyStore adapter must show: destroy = gone (no stored trace of the key, only
  * the fact of its destruction), a wrapped key never readable without the master key, creation once.
  */
-export function describeKeyStoreConformance(name: string, factory: () => Promise<KeyStoreFixture>): void {
+export function describeKeyStoreConformance(
+  name: string,
+  factory: () => Promise<KeyStoreFixture>,
+  /** Whether two instances (processes) creating one key id at the same moment are refused but one; where false, the test is skipped. */
+  options: { exclusiveAcrossInstances: boolean },
+): void {
   describe(`KeyStore conformance: ${name}`, () => {
     let fixture: KeyStoreFixture;
     let store: KeyStore;
@@ -80,6 +85,18 @@ export function describeKeyStoreConformance(name: string, factory: () => Promise
       expect(refused.reason).toBeInstanceOf(KeyExistsError);
       const created = (results.find((result) => result.status === 'fulfilled') as PromiseFulfilledResult<Buffer>).value;
       expect(await store.get(id)).toEqual(created);
+    });
+
+    (options.exclusiveAcrossInstances ? it : it.skip)('refuses overlapping creations of one key id from several instances: exactly one succeeds', async () => {
+      const instances = [store, await openAgain(), await openAgain(), await openAgain()];
+      for (let round = 0; round < 5; round++) {
+        const id = randomUUID();
+        const results = await Promise.allSettled(instances.map((instance) => instance.create(id)));
+        const created = results.filter((result): result is PromiseFulfilledResult<Buffer> => result.status === 'fulfilled');
+        expect(created).toHaveLength(1);
+        for (const result of results) if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(KeyExistsError);
+        for (const instance of instances) expect(await instance.get(id)).toEqual(created[0].value);
+      }
     });
 
     it('keeps keys for another instance on the same storage, wrapped: the stored bytes never contain a raw key', async () => {

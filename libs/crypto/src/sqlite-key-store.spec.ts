@@ -7,29 +7,33 @@ import { KeyDestroyedError } from './errors';
 import { describeKeyStoreConformance } from './key-store.conformance';
 import { SqliteKeyStore } from './sqlite-key-store';
 
-describeKeyStoreConformance('SQLite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'medrec-keys-'));
-  const file = join(dir, 'keys.db');
-  const masterKey = randomBytes(32);
-  const query = <T>(run: (db: Database.Database) => T): T => {
-    const db = new Database(file);
-    try {
-      return run(db);
-    } finally {
-      db.close();
-    }
-  };
-  return {
-    masterKey,
-    store: new SqliteKeyStore({ file, masterKey }),
-    open: async (key) => new SqliteKeyStore({ file, masterKey: key }),
-    storedBytes: async () => Buffer.concat([file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter(existsSync).map((path) => readFileSync(path))),
-    storedKeyIds: async () => query((db) => (db.prepare('SELECT key_id FROM data_keys').all() as { key_id: string }[]).map((row) => row.key_id)),
-    wrappedOf: async (keyId) => query((db) => (db.prepare('SELECT wrapped FROM data_keys WHERE key_id = ?').get(keyId) as { wrapped: Buffer }).wrapped),
-    replaceWrapped: async (keyId, wrapped) => void query((db) => db.prepare('UPDATE data_keys SET wrapped = ? WHERE key_id = ?').run(wrapped, keyId)),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-});
+describeKeyStoreConformance(
+  'SQLite',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medrec-keys-'));
+    const file = join(dir, 'keys.db');
+    const masterKey = randomBytes(32);
+    const query = <T>(run: (db: Database.Database) => T): T => {
+      const db = new Database(file);
+      try {
+        return run(db);
+      } finally {
+        db.close();
+      }
+    };
+    return {
+      masterKey,
+      store: new SqliteKeyStore({ file, masterKey }),
+      open: async (key) => new SqliteKeyStore({ file, masterKey: key }),
+      storedBytes: async () => Buffer.concat([file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter(existsSync).map((path) => readFileSync(path))),
+      storedKeyIds: async () => query((db) => (db.prepare('SELECT key_id FROM data_keys').all() as { key_id: string }[]).map((row) => row.key_id)),
+      wrappedOf: async (keyId) => query((db) => (db.prepare('SELECT wrapped FROM data_keys WHERE key_id = ?').get(keyId) as { wrapped: Buffer }).wrapped),
+      replaceWrapped: async (keyId, wrapped) => void query((db) => db.prepare('UPDATE data_keys SET wrapped = ? WHERE key_id = ?').run(wrapped, keyId)),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  { exclusiveAcrossInstances: true },
+);
 
 describe('SqliteKeyStore', () => {
   let dir: string;

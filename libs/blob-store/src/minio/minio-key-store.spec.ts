@@ -25,16 +25,29 @@ async function removeBucket(client: Client, bucket: string): Promise<void> {
 }
 
 let s3rver: S3rverInstance;
+/** As older MinIO releases: If-None-Match on PUT ignored. */
+let plainS3rver: S3rverInstance;
 let connection: Connection;
+let plainConnection: Connection;
+
+const connectionOf = (server: S3rverInstance): Connection => ({
+  endPoint: server.endPoint,
+  port: server.port,
+  useSSL: false,
+  accessKey: server.accessKey,
+  secretKey: server.secretKey,
+});
 
 beforeAll(async () => {
-  s3rver = await startS3rver();
-  connection = { endPoint: s3rver.endPoint, port: s3rver.port, useSSL: false, accessKey: s3rver.accessKey, secretKey: s3rver.secretKey };
+  [s3rver, plainS3rver] = await Promise.all([startS3rver({ conditionalWrites: true }), startS3rver()]);
+  connection = connectionOf(s3rver);
+  plainConnection = connectionOf(plainS3rver);
 });
-afterAll(() => s3rver?.stop());
+afterAll(() => Promise.all([s3rver?.stop(), plainS3rver?.stop()]));
 
 /** A fresh bucket per test, created by the store itself (as at a deployment's first start). */
-async function fixture(base: string, options: { cacheTtlMs?: number } = {}) {
+async function fixture(base: string, options: { cacheTtlMs?: number } = {}, on: () => Connection = () => connection) {
+  const connection = on();
   const client = new Client(connection);
   const bucket = `${base}-${randomBytes(5).toString('hex')}`;
   const masterKey = randomBytes(32);
@@ -58,20 +71,21 @@ async function fixture(base: string, options: { cacheTtlMs?: number } = {}) {
   };
 }
 
-describeKeyStoreConformance('MinIO on s3rver', () => fixture('keys-conformance'));
+describeKeyStoreConformance('MinIO on s3rver with conditional writes', () => fixture('keys-conformance'), { exclusiveAcrossInstances: true });
+describeKeyStoreConformance('MinIO on s3rver without conditional writes', () => fixture('keys-conformance', {}, () => plainConnection), {
+  exclusiveAcrossInstances: false,
+});
 
 if (process.env.MINIO_ENDPOINT) {
   const env = process.env;
-  describeKeyStoreConformance('MinIO on a real MinIO', async () => {
-    connection = {
-      endPoint: env.MINIO_ENDPOINT!,
-      port: Number(env.MINIO_PORT || 9000),
-      useSSL: ['true', '1', 'yes'].includes((env.MINIO_USE_SSL ?? '').toLowerCase()),
-      accessKey: env.MINIO_ACCESS_KEY ?? '',
-      secretKey: env.MINIO_SECRET_KEY ?? '',
-    };
-    return fixture('medrec-keys-test');
-  });
+  const minio: Connection = {
+    endPoint: env.MINIO_ENDPOINT!,
+    port: Number(env.MINIO_PORT || 9000),
+    useSSL: ['true', '1', 'yes'].includes((env.MINIO_USE_SSL ?? '').toLowerCase()),
+    accessKey: env.MINIO_ACCESS_KEY ?? '',
+    secretKey: env.MINIO_SECRET_KEY ?? '',
+  };
+  describeKeyStoreConformance('MinIO on a real MinIO', () => fixture('medrec-keys-test', {}, () => minio), { exclusiveAcrossInstances: true });
 }
 
 describe('MinioKeyStore on s3rver', () => {
@@ -125,16 +139,19 @@ describe('MinioKeyStore on s3rver', () => {
     }
   });
 
-  it('reports that s3rver ignores conditional writes (If-None-Match) and says so once at open', async () => {
+  it.each([
+    ['honours', () => connection, true, []],
+    ['ignores', () => plainConnection, false, [expect.stringContaining('ignores If-None-Match')]],
+  ])('finds at open whether the server %s conditional writes (If-None-Match), warning once when not', async (_, on, exclusive, expected) => {
     const warnings: string[] = [];
     const bucket = `keys-probe-${randomBytes(5).toString('hex')}`;
-    const store = await MinioKeyStore.open({ connection, bucket, masterKey: randomBytes(32), warn: (message) => warnings.push(message) });
+    const store = await MinioKeyStore.open({ connection: on(), bucket, masterKey: randomBytes(32), warn: (message) => warnings.push(message) });
     try {
-      expect(store.exclusiveCreation).toBe(false);
-      expect(warnings).toEqual([expect.stringContaining('ignores If-None-Match')]);
+      expect(store.exclusiveCreation).toBe(exclusive);
+      expect(warnings).toEqual(expected);
     } finally {
       await store.close();
-      await removeBucket(new Client(connection), bucket);
+      await removeBucket(new Client(on()), bucket);
     }
   });
 
