@@ -139,6 +139,19 @@ describe('MinioKeyStore on s3rver', () => {
     }
   });
 
+  it('opens from several processes starting at once on a new bucket: every one creates or finds it, one master-key check', async () => {
+    const bucket = `keys-new-${randomBytes(5).toString('hex')}`;
+    const masterKey = randomBytes(32);
+    const stores = await Promise.all(Array.from({ length: 8 }, () => MinioKeyStore.open({ connection, bucket, masterKey })));
+    try {
+      const key = await stores[0].create('record-1');
+      for (const store of stores) expect(await store.get('record-1')).toEqual(key);
+    } finally {
+      for (const store of stores) await store.close();
+      await removeBucket(new Client(connection), bucket);
+    }
+  });
+
   it.each([
     ['honours', () => connection, true, []],
     ['ignores', () => plainConnection, false, [expect.stringContaining('ignores If-None-Match')]],

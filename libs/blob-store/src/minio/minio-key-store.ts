@@ -215,7 +215,9 @@ export class MinioKeyStore implements KeyStore {
       if (await this.client.bucketExists(this.bucket)) return;
       await this.client.makeBucket(this.bucket);
     } catch (error) {
-      if (errorCode(error) === 'BucketAlreadyOwnedByYou') return;
+      // Another process starting at the same time may have just created it (BucketAlreadyOwnedByYou
+      // on MinIO and S3, BucketAlreadyExists on some servers): what counts is that it exists now.
+      if (await this.client.bucketExists(this.bucket).catch(() => false)) return;
       throw new MinioBlobStoreError('bucket check', `key bucket "${this.bucket}"`, error);
     }
   }
