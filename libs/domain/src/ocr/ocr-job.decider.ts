@@ -1,12 +1,13 @@
-import type { Decider } from '../shared/decider';
+import { unhandled, type Decider } from '../shared/decider';
 import { DomainError } from '../shared/domain-error';
 
 /**
  * Competing consumers over any event store: OCR of one record version is claimed by appending
  * to the job's own stream with the expected revision, so exactly one worker wins each claim.
- * A claim holds until its lease runs out; a crashed worker's job is claimed again after that
- * (at once by the same node restarting). Every claim counts as an attempt, so a document that
- * crashes its worker cannot loop forever.
+ * A claim holds until its lease runs out; the worker renews the lease while it works, so a lease
+ * can be short, and a crashed worker's job is claimed again soon after (at once by the same node
+ * restarting). Every claim counts as an attempt (a renewal does not), so a document that crashes
+ * its worker cannot loop forever.
  */
 export const ocrJobStream = (recordId: string, version: number): string => `ocr-job-${recordId}-v${version}`;
 
@@ -15,7 +16,13 @@ export interface OcrJobClaimed {
   data: { recordId: string; version: number; nodeId: string; attempt: number; claimedAt: string; leaseUntil: string };
 }
 
-export type OcrJobEvent = OcrJobClaimed;
+/** The claiming node still works on the job: its lease runs until `leaseUntil`. */
+export interface OcrJobLeaseRenewed {
+  type: 'OcrJobLeaseRenewed';
+  data: { recordId: string; version: number; nodeId: string; renewedAt: string; leaseUntil: string };
+}
+
+export type OcrJobEvent = OcrJobClaimed | OcrJobLeaseRenewed;
 
 export interface ClaimOcrJob {
   type: 'ClaimOcrJob';
@@ -27,6 +34,17 @@ export interface ClaimOcrJob {
   maxAttempts: number;
 }
 
+export interface RenewOcrJobLease {
+  type: 'RenewOcrJobLease';
+  recordId: string;
+  version: number;
+  nodeId: string;
+  at: string;
+  leaseMs: number;
+}
+
+export type OcrJobCommand = ClaimOcrJob | RenewOcrJobLease;
+
 export interface OcrJobState {
   attempts: number;
   lastClaim?: { nodeId: string; leaseUntil: string };
@@ -35,25 +53,53 @@ export interface OcrJobState {
 export const ocrJobDecider = {
   initialState: (): OcrJobState => ({ attempts: 0 }),
 
-  decide(command: ClaimOcrJob, state: OcrJobState): OcrJobEvent[] {
-    const { lastClaim } = state;
-    if (lastClaim && lastClaim.nodeId !== command.nodeId && lastClaim.leaseUntil > command.at) {
-      throw new DomainError('conflict', 'The OCR job is claimed by another worker');
+  decide(command: OcrJobCommand, state: OcrJobState): OcrJobEvent[] {
+    switch (command.type) {
+      case 'ClaimOcrJob':
+        return claim(command, state);
+      case 'RenewOcrJobLease':
+        return renew(command, state);
+      default:
+        return unhandled(command, 'command');
     }
-    if (state.attempts >= command.maxAttempts) {
-      throw new DomainError('gone', 'The OCR job has used all its attempts');
-    }
-    const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
-    return [
-      {
-        type: 'OcrJobClaimed',
-        data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts + 1, claimedAt: command.at, leaseUntil },
-      },
-    ];
   },
 
   evolve(state: OcrJobState, event: OcrJobEvent): OcrJobState {
-    // One event type so far; when a second is added, close this with a switch ending in `unhandled`.
-    return { attempts: event.data.attempt, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
+    switch (event.type) {
+      case 'OcrJobClaimed':
+        return { attempts: event.data.attempt, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
+      case 'OcrJobLeaseRenewed':
+        return { ...state, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
+      default:
+        return unhandled(event, 'event');
+    }
   },
-} satisfies Decider<ClaimOcrJob, OcrJobEvent, OcrJobState>;
+} satisfies Decider<OcrJobCommand, OcrJobEvent, OcrJobState>;
+
+function claim(command: ClaimOcrJob, state: OcrJobState): OcrJobEvent[] {
+  const { lastClaim } = state;
+  if (lastClaim && lastClaim.nodeId !== command.nodeId && lastClaim.leaseUntil > command.at) {
+    throw new DomainError('conflict', 'The OCR job is claimed by another worker');
+  }
+  if (state.attempts >= command.maxAttempts) {
+    throw new DomainError('gone', 'The OCR job has used all its attempts');
+  }
+  const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
+  return [
+    {
+      type: 'OcrJobClaimed',
+      data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts + 1, claimedAt: command.at, leaseUntil },
+    },
+  ];
+}
+
+/** Only the node of the last claim renews, even once its lease has run out, as long as no other node has claimed since. */
+function renew(command: RenewOcrJobLease, state: OcrJobState): OcrJobEvent[] {
+  if (state.lastClaim?.nodeId !== command.nodeId) {
+    throw new DomainError('conflict', 'The OCR job is claimed by another worker');
+  }
+  const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
+  return [
+    { type: 'OcrJobLeaseRenewed', data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, renewedAt: command.at, leaseUntil } },
+  ];
+}

@@ -66,7 +66,7 @@ export interface AppConfig {
     workers: number;
     /** Documents OCR'd at once. */
     concurrency: number;
-    /** How long a claimed OCR job is this process's alone: a worker that dies holding one delays it this long. */
+    /** How long a claimed OCR job stays this process's without renewal (renewed while it works): a worker that dies holding one delays it this long. */
     leaseSeconds: number;
   };
   /** Events the projection runner applies per read-model transaction. */
@@ -188,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       inProcess: bool('MEDREC_OCR_IN_PROCESS', true),
       workers: int('MEDREC_OCR_WORKERS', availableParallelism(), 1, 64),
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
-      leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 600, 5, 86_400),
+      leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 60, 5, 86_400),
     },
     signIn: {
       limitPerAddress: int('MEDREC_SIGNIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
