@@ -9,7 +9,7 @@ import { startS3rver, type S3rverInstance } from '../support/s3rver';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { scanForm, scanManifest, SCANS } from './support/fixtures';
-import { ADMIN_PASSWORD, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpose, recordForm, TINY_PNG, usersByRole } from './support/harness';
+import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, login, PASSWORD, purpose, recordForm, TINY_PNG, usersByRole } from './support/harness';
 
 /**
  * Short enough that the job of a killed worker goes to another within the test. Longer jobs (up to
@@ -200,6 +200,13 @@ describe('two API processes and three OCR workers, one deployment', () => {
     const byText = await clinicianB.get(`/api/search?q=${word.toLowerCase()}&mrn=${manifest[scanIndex].mrn}&after=${position}`, purpose('treatment'));
     expect(byText.status).toBe(200);
     expect(byText.body.results.map((r: { recordId: string }) => r.recordId)).toContain(scanViaB.id);
+
+    // A token signed out through A is refused through B (B re-reads the revocations within MEDREC_USER_REFRESH_MS).
+    const token = (await new Client(a.baseUrl).post('/api/auth/token', { username: 'clinician1', password: PASSWORD })).body.accessToken as string;
+    const [viaA, viaB] = [new Client(a.baseUrl, token), new Client(b.baseUrl, token)];
+    expect((await viaB.get(`/api/records/${id}`, purpose('treatment'))).status).toBe(200);
+    expect((await viaA.post('/api/auth/sign-out')).status).toBe(204);
+    await eventually(async () => expect((await viaB.get(`/api/records/${id}`, purpose('treatment'))).status).toBe(401), 3_000);
 
     for (const process of [...apis, ...workers.slice(1)]) expect(process.child.exitCode).toBeNull();
   }, 170_000);
