@@ -76,7 +76,7 @@ describe('two API processes and three OCR workers, one deployment', () => {
   it('OCRs each of 30 pages exactly once, also when a worker is killed holding a job; B reads what A wrote', async () => {
     const [a, b] = apis;
     const u = await usersByRole(a.baseUrl);
-    // The clerk signs in through B as well: B's users directory follows A's writes within MEDREC_USER_REFRESH_MS.
+    // The clerk signs in through B as well: B reads the users directory that A wrote.
     const clerkB = await eventually(() => login(b.baseUrl, 'clerk1', PASSWORD));
     const clerks = [u.clerk, clerkB];
 
