@@ -3,9 +3,37 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyDestroyedError, MasterKeyError } from './errors';
-import { KeyExistsError } from './key-store.port';
+import { KeyDestroyedError } from './errors';
+import { describeKeyStoreConformance } from './key-store.conformance';
 import { SqliteKeyStore } from './sqlite-key-store';
+
+describeKeyStoreConformance(
+  'SQLite',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medrec-keys-'));
+    const file = join(dir, 'keys.db');
+    const masterKey = randomBytes(32);
+    const query = <T>(run: (db: Database.Database) => T): T => {
+      const db = new Database(file);
+      try {
+        return run(db);
+      } finally {
+        db.close();
+      }
+    };
+    return {
+      masterKey,
+      store: new SqliteKeyStore({ file, masterKey }),
+      open: async (key) => new SqliteKeyStore({ file, masterKey: key }),
+      storedBytes: async () => Buffer.concat([file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter(existsSync).map((path) => readFileSync(path))),
+      storedKeyIds: async () => query((db) => (db.prepare('SELECT key_id FROM data_keys').all() as { key_id: string }[]).map((row) => row.key_id)),
+      wrappedOf: async (keyId) => query((db) => (db.prepare('SELECT wrapped FROM data_keys WHERE key_id = ?').get(keyId) as { wrapped: Buffer }).wrapped),
+      replaceWrapped: async (keyId, wrapped) => void query((db) => db.prepare('UPDATE data_keys SET wrapped = ? WHERE key_id = ?').run(wrapped, keyId)),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  { exclusiveAcrossInstances: true },
+);
 
 describe('SqliteKeyStore', () => {
   let dir: string;
@@ -39,27 +67,6 @@ describe('SqliteKeyStore', () => {
     }
   }
 
-  it('creates 32-byte random keys and returns them again', async () => {
-    const id = randomUUID();
-    const key = await store.create(id);
-    expect(key).toHaveLength(32);
-    expect(await store.get(id)).toEqual(key);
-    expect(await store.create(randomUUID())).not.toEqual(key);
-    expect(await store.isDestroyed(id)).toBe(false);
-  });
-
-  it('returns null for a key that never existed', async () => {
-    expect(await store.get(randomUUID())).toBeNull();
-    expect(await store.isDestroyed(randomUUID())).toBe(false);
-  });
-
-  it('refuses to create a key twice', async () => {
-    const id = randomUUID();
-    const key = await store.create(id);
-    await expect(store.create(id)).rejects.toBeInstanceOf(KeyExistsError);
-    expect(await store.get(id)).toEqual(key);
-  });
-
   it('keeps keys across restarts, wrapped rather than in clear', async () => {
     const id = randomUUID();
     const key = await store.create(id);
@@ -67,35 +74,6 @@ describe('SqliteKeyStore', () => {
     await store.close();
     store = new SqliteKeyStore({ file, masterKey });
     expect(await store.get(id)).toEqual(key);
-  });
-
-  it('hands out copies: callers cannot corrupt the cached key', async () => {
-    const id = randomUUID();
-    const key = await store.create(id);
-    const copy = Buffer.from(key);
-    (await store.get(id))!.fill(0);
-    key.fill(0);
-    expect(await store.get(id)).toEqual(copy);
-  });
-
-  it('refuses to open with a different master key', async () => {
-    await store.create(randomUUID());
-    await store.close();
-    expect(() => new SqliteKeyStore({ file, masterKey: randomBytes(32) })).toThrow(MasterKeyError);
-    store = new SqliteKeyStore({ file, masterKey });
-  });
-
-  it('binds each wrapped key to its id', async () => {
-    const a = randomUUID();
-    const b = randomUUID();
-    await store.create(a);
-    await store.create(b);
-    await store.close();
-    const writer = new Database(file);
-    writer.prepare('UPDATE data_keys SET wrapped = (SELECT wrapped FROM data_keys WHERE key_id = ?) WHERE key_id = ?').run(a, b);
-    writer.close();
-    store = new SqliteKeyStore({ file, masterKey });
-    await expect(store.get(b)).rejects.toThrow(/cannot be unwrapped/);
   });
 
   it('destroys a key: gone from the cache, recorded as destroyed, never recreated', async () => {

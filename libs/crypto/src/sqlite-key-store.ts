@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { KEY_LENGTH, assertKey, open, seal } from './aes-gcm';
-import { DecryptionError, KeyDestroyedError, MasterKeyError } from './errors';
+import { KEY_LENGTH, assertKey } from './aes-gcm';
+import { KeyDestroyedError } from './errors';
 import { KeyExistsError, type KeyStore } from './key-store.port';
+import { assertKeyId, masterKeyCheck, unwrapKey, verifyMasterKeyCheck, wrapKey } from './key-wrapping';
 import { makePrivateDatabaseFileSync } from './private-files';
 
 export interface SqliteKeyStoreOptions {
@@ -12,9 +13,6 @@ export interface SqliteKeyStoreOptions {
   /** Unwrapped keys kept in memory (least recently used evicted). Default 10 000. */
   cacheSize?: number;
 }
-
-const CHECK_AAD = Buffer.from('medrec:key-store:master-key-check', 'utf8');
-const CHECK_PLAINTEXT = Buffer.from('medrec key store', 'utf8');
 
 /**
  * Per-record data keys in SQLite, each wrapped (AES-256-GCM) by the master key with its key id as
@@ -84,7 +82,7 @@ export class SqliteKeyStore implements KeyStore {
   async create(keyId: string): Promise<Buffer> {
     assertKeyId(keyId);
     const key = randomBytes(KEY_LENGTH);
-    const wrapped = seal(this.masterKey, key, Buffer.from(keyId, 'utf8'));
+    const wrapped = wrapKey(this.masterKey, keyId, key);
     this.db.transaction(() => {
       if (this.statements.isDestroyed.get(keyId)) throw new KeyDestroyedError(keyId);
       try {
@@ -109,13 +107,7 @@ export class SqliteKeyStore implements KeyStore {
     }
     const row = this.statements.select.get(keyId);
     if (!row) return null;
-    let key: Buffer;
-    try {
-      key = open(this.masterKey, row.wrapped, Buffer.from(keyId, 'utf8'));
-    } catch (error) {
-      if (error instanceof DecryptionError) throw new DecryptionError(`Stored data key cannot be unwrapped: ${keyId}`);
-      throw error;
-    }
+    const key = unwrapKey(this.masterKey, keyId, row.wrapped);
     const copy = Buffer.from(key);
     this.remember(keyId, key);
     return copy;
@@ -171,14 +163,10 @@ export class SqliteKeyStore implements KeyStore {
   private verifyMasterKey(): void {
     const row = this.db.prepare("SELECT value FROM key_store_meta WHERE name = 'master_key_check'").get() as { value: Buffer } | undefined;
     if (!row) {
-      this.db.prepare("INSERT INTO key_store_meta (name, value) VALUES ('master_key_check', ?)").run(seal(this.masterKey, CHECK_PLAINTEXT, CHECK_AAD));
+      this.db.prepare("INSERT INTO key_store_meta (name, value) VALUES ('master_key_check', ?)").run(masterKeyCheck(this.masterKey));
       return;
     }
-    try {
-      open(this.masterKey, row.value, CHECK_AAD);
-    } catch {
-      throw new MasterKeyError('The master key does not match the one this key store was created with');
-    }
+    verifyMasterKeyCheck(this.masterKey, row.value);
   }
 
   private remember(keyId: string, key: Buffer): void {
@@ -196,11 +184,5 @@ export class SqliteKeyStore implements KeyStore {
       key.fill(0);
       this.cache.delete(keyId);
     }
-  }
-}
-
-function assertKeyId(keyId: string): void {
-  if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 200) {
-    throw new TypeError('A key id must be a non-empty string of at most 200 characters');
   }
 }

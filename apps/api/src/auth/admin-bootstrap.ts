@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writePrivateFileSync } from '@medrec/crypto';
 import { systemActor } from '@medrec/application';
 import { passwordPolicyProblem, UserDirectory } from '@medrec/auth';
+import { DomainError } from '@medrec/domain';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 
 /**
@@ -30,7 +31,16 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     }
     const password = this.config.adminPassword ?? generatedPassword();
     const at = new Date().toISOString();
-    await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: systemActor('bootstrap'), correlationId: randomUUID(), at });
+    try {
+      await this.users.create({ username: 'admin', password, roles: ['admin'] }, { actor: systemActor('bootstrap'), correlationId: randomUUID(), at });
+    } catch (error) {
+      // Another API process of the deployment, started at the same time, created it first.
+      if (error instanceof DomainError && error.kind === 'conflict' && (await this.users.list()).some((a) => a.username === 'admin')) {
+        this.logger.log('The first user "admin" was created by another process');
+        return;
+      }
+      throw error;
+    }
     if (this.config.adminPassword) {
       this.logger.log('Created the first user "admin" with the password from MEDREC_ADMIN_PASSWORD');
     } else {

@@ -1,1 +1,2 @@
 export * from './minio-blob-store';
+export * from './minio-key-store';

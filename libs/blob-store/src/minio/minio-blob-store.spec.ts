@@ -174,6 +174,12 @@ describe('MinioBlobStore on s3rver', () => {
     await removeBucket(s3rverConnection, bucket);
   });
 
+  it('creates its bucket from several processes starting at once: each one creates or finds it', async () => {
+    const bucket = `ensure-${randomBytes(5).toString('hex')}`;
+    await Promise.all(Array.from({ length: 4 }, () => new MinioBlobStore({ ...s3rverConnection, bucket }).ensureBucket()));
+    await removeBucket(s3rverConnection, bucket);
+  });
+
   it('explains a missing bucket or wrong credentials without revealing the secret', async () => {
     const missing = new MinioBlobStore({ ...s3rverConnection, bucket: 'no-such-bucket' });
     const putError = await missing.put('k', Buffer.from('v')).catch((error) => error);

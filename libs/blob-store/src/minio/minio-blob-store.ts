@@ -102,8 +102,9 @@ export class MinioBlobStore implements BlobStore {
       if (await this.client.bucketExists(this.bucket)) return;
       await this.client.makeBucket(this.bucket, this.region);
     } catch (error) {
-      // Another instance starting at the same time may have just created it.
-      if (errorCode(error) === 'BucketAlreadyOwnedByYou') return;
+      // Another process starting at the same time may have just created it (BucketAlreadyOwnedByYou
+      // on MinIO and S3, BucketAlreadyExists on some servers): what counts is that it exists now.
+      if (await this.client.bucketExists(this.bucket).catch(() => false)) return;
       throw new MinioBlobStoreError('bucket check', this.location, error);
     }
   }

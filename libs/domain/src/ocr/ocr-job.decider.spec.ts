@@ -1,6 +1,6 @@
 import { DomainError } from '../shared/domain-error';
 import { deciderSpec } from '../testing/decider-spec';
-import { ClaimOcrJob, OcrJobClaimed, ocrJobDecider, OcrJobReleased, ReleaseOcrJob } from './ocr-job.decider';
+import { ClaimOcrJob, OcrJobClaimed, ocrJobDecider, OcrJobLeaseRenewed, OcrJobReleased, ReleaseOcrJob, RenewOcrJobLease } from './ocr-job.decider';
 
 const spec = deciderSpec(ocrJobDecider);
 const RECORD = '0b6f3c1e-7d2a-4c59-9e1f-3a8d5b2c7e41';
@@ -41,6 +41,21 @@ const release = (overrides: Partial<ReleaseOcrJob> = {}): ReleaseOcrJob => ({
 const released = (overrides: Partial<OcrJobReleased['data']> = {}): OcrJobReleased => ({
   type: 'OcrJobReleased',
   data: { recordId: RECORD, version: 1, nodeId: 'node-a', attempt: 1, releasedAt: '2026-01-01T10:00:20.000Z', ...overrides },
+});
+
+const renew = (overrides: Partial<RenewOcrJobLease> = {}): RenewOcrJobLease => ({
+  type: 'RenewOcrJobLease',
+  recordId: RECORD,
+  version: 1,
+  nodeId: 'node-a',
+  at: '2026-01-01T10:00:40.000Z',
+  leaseMs: 60_000,
+  ...overrides,
+});
+
+const renewed = (overrides: Partial<OcrJobLeaseRenewed['data']> = {}): OcrJobLeaseRenewed => ({
+  type: 'OcrJobLeaseRenewed',
+  data: { recordId: RECORD, version: 1, nodeId: 'node-a', renewedAt: '2026-01-01T10:00:40.000Z', leaseUntil: '2026-01-01T10:01:40.000Z', ...overrides },
 });
 
 describe('OCR job claims', () => {
@@ -97,5 +112,33 @@ describe('OCR job claims', () => {
       spec.given([claimed(), released()]).when(release()).then([]);
       spec.given([]).when(release()).then([]);
     });
+  });
+
+  it('renews the lease of the claiming node, without counting an attempt', () => {
+    spec.given([claimed()]).when(renew()).then([renewed()]);
+    // Renewed, the job stays with node-a past the first lease, and a later claim is still attempt 2.
+    spec
+      .given([claimed(), renewed()])
+      .when(claim({ nodeId: 'node-b', at: '2026-01-01T10:01:20.000Z' }))
+      .thenThrows('conflict');
+    spec
+      .given([claimed(), renewed()])
+      .when(claim({ nodeId: 'node-b', at: '2026-01-01T10:02:00.000Z' }))
+      .then([claimed({ nodeId: 'node-b', attempt: 2, claimedAt: '2026-01-01T10:02:00.000Z', leaseUntil: '2026-01-01T10:03:00.000Z' })]);
+  });
+
+  it('renews a lease run out as long as no other node has claimed since', () => {
+    spec
+      .given([claimed()])
+      .when(renew({ at: '2026-01-01T10:05:00.000Z' }))
+      .then([renewed({ renewedAt: '2026-01-01T10:05:00.000Z', leaseUntil: '2026-01-01T10:06:00.000Z' })]);
+  });
+
+  it('refuses a renewal by a node that does not hold the job (another claimed it, or none did)', () => {
+    spec
+      .given([claimed(), claimed({ nodeId: 'node-b', attempt: 2 })])
+      .when(renew())
+      .thenThrows('conflict');
+    spec.given([]).when(renew()).thenThrows('conflict');
   });
 });

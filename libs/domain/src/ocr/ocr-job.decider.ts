@@ -4,9 +4,10 @@ import { DomainError } from '../shared/domain-error';
 /**
  * Competing consumers over any event store: OCR of one record version is claimed by appending
  * to the job's own stream with the expected revision, so exactly one worker wins each claim.
- * A claim holds until its lease runs out; a crashed worker's job is claimed again after that
- * (at once by the same node restarting). Every claim counts as an attempt, so a document that
- * crashes its worker cannot loop forever — except a claim its node released on a clean shutdown
+ * A claim holds until its lease runs out; the worker renews the lease while it works, so a lease
+ * can be short, and a crashed worker's job is claimed again soon after (at once by the same node
+ * restarting). Every claim counts as an attempt (a renewal does not), so a document that crashes
+ * its worker cannot loop forever — except a claim its node released on a clean shutdown
  * (SIGTERM): the job is free again at once, and that attempt does not count.
  */
 export const ocrJobStream = (recordId: string, version: number): string => `ocr-job-${recordId}-v${version}`;
@@ -22,7 +23,13 @@ export interface OcrJobReleased {
   data: { recordId: string; version: number; nodeId: string; attempt: number; releasedAt: string };
 }
 
-export type OcrJobEvent = OcrJobClaimed | OcrJobReleased;
+/** The claiming node still works on the job: its lease runs until `leaseUntil`. */
+export interface OcrJobLeaseRenewed {
+  type: 'OcrJobLeaseRenewed';
+  data: { recordId: string; version: number; nodeId: string; renewedAt: string; leaseUntil: string };
+}
+
+export type OcrJobEvent = OcrJobClaimed | OcrJobReleased | OcrJobLeaseRenewed;
 
 export interface ClaimOcrJob {
   type: 'ClaimOcrJob';
@@ -42,7 +49,16 @@ export interface ReleaseOcrJob {
   at: string;
 }
 
-export type OcrJobCommand = ClaimOcrJob | ReleaseOcrJob;
+export interface RenewOcrJobLease {
+  type: 'RenewOcrJobLease';
+  recordId: string;
+  version: number;
+  nodeId: string;
+  at: string;
+  leaseMs: number;
+}
+
+export type OcrJobCommand = ClaimOcrJob | ReleaseOcrJob | RenewOcrJobLease;
 
 export interface OcrJobState {
   attempts: number;
@@ -65,6 +81,8 @@ export const ocrJobDecider = {
             data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts, releasedAt: command.at },
           },
         ];
+      case 'RenewOcrJobLease':
+        return renew(command, state);
       default:
         return unhandled(command, 'command');
     }
@@ -76,6 +94,8 @@ export const ocrJobDecider = {
         return { attempts: event.data.attempt, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
       case 'OcrJobReleased':
         return { attempts: event.data.attempt - 1 };
+      case 'OcrJobLeaseRenewed':
+        return { ...state, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
       default:
         return unhandled(event, 'event');
     }
@@ -96,5 +116,16 @@ function claim(command: ClaimOcrJob, state: OcrJobState): OcrJobEvent[] {
       type: 'OcrJobClaimed',
       data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts + 1, claimedAt: command.at, leaseUntil },
     },
+  ];
+}
+
+/** Only the node of the last claim renews, even once its lease has run out, as long as no other node has claimed since. */
+function renew(command: RenewOcrJobLease, state: OcrJobState): OcrJobEvent[] {
+  if (state.lastClaim?.nodeId !== command.nodeId) {
+    throw new DomainError('conflict', 'The OCR job is claimed by another worker');
+  }
+  const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
+  return [
+    { type: 'OcrJobLeaseRenewed', data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, renewedAt: command.at, leaseUntil } },
   ];
 }

@@ -111,6 +111,40 @@ describe('OcrJobRunner', () => {
     await until(() => recognizer.calls.length > calls);
   }
 
+  it('renews its lease while a slow recognition runs: another node does not take the job, and it is claimed once', async () => {
+    const slow = (ms: number, calls: string[], node: string): DocumentRecognizer => ({
+      async recognize(): Promise<RecognizedPage[]> {
+        calls.push(node);
+        await new Promise((r) => setTimeout(r, ms));
+        return [{ page: 1, text: 'Recognized text', confidence: 90, source: 'ocr', words: [] }];
+      },
+      close: async () => undefined,
+    });
+    const calls: string[] = [];
+    ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), slow(3_000, calls, 'node-a'), {
+      nodeId: 'node-a',
+      pollIntervalMs: 10,
+      leaseMs: 2_000,
+    });
+    const other = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), slow(0, calls, 'node-b'), {
+      nodeId: 'node-b',
+      pollIntervalMs: 10,
+      leaseMs: 2_000,
+    });
+    ocr.start();
+    await until(() => calls.length === 1);
+    other.start();
+    try {
+      expect(await ocrEnded(10_000)).toBe('OcrCompleted');
+    } finally {
+      await other.stop();
+    }
+    expect(calls).toEqual(['node-a']);
+    const claims = await store.readStream(ocrJobStream(RECORD_ID, 1));
+    expect(claims.filter((e) => e.type === 'OcrJobClaimed').map((e) => e.data.nodeId)).toEqual(['node-a']);
+    expect(claims.filter((e) => e.type === 'OcrJobLeaseRenewed').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('backs off after a failed recognition instead of spending its attempts at once, then completes', async () => {
     const clock = manualClock();
     const recognizer = flakyRecognizer(1, clock.now);

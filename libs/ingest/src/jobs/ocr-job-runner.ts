@@ -14,6 +14,7 @@ export interface OcrJobRunnerOptions {
   nodeId: string;
   /** Documents OCR'd at once (their pages share the recognizer's workers). */
   concurrency?: number;
+  /** How long a claim holds unless renewed; renewed every third of it while the job is worked on. Default 10 min. */
   leaseMs?: number;
   maxAttempts?: number;
   pollIntervalMs?: number;
@@ -233,6 +234,53 @@ export class OcrJobRunner {
       return;
     }
 
+    const stopRenewing = this.renewLeaseWhileWorking(job);
+    try {
+      await this.work(job, context);
+    } finally {
+      stopRenewing();
+    }
+  }
+
+  /**
+   * Renews the claim's lease every third of it while the job is worked on, so that the lease (how
+   * long a dead worker's job waits) can be much shorter than the slowest document's OCR.
+   */
+  private renewLeaseWhileWorking(job: PendingOcrJob): () => void {
+    let renewing = false;
+    const timer = setInterval(
+      () => {
+        // Given back on shutdown: the job is another node's to claim now.
+        if (renewing || this.released.has(jobKey(job))) return;
+        renewing = true;
+        const context = this.context();
+        this.eventSourced
+          .run({
+            stream: ocrJobStream(job.recordId, job.version),
+            keyId: null,
+            decider: ocrJobDecider,
+            command: {
+              type: 'RenewOcrJobLease',
+              recordId: job.recordId,
+              version: job.version,
+              nodeId: this.options.nodeId,
+              at: context.at,
+              leaseMs: this.leaseMs,
+            },
+            context,
+          })
+          // Another node claimed the job meanwhile (our lease had run out): its result and ours are recorded once.
+          .catch((error) => this.log(`OCR job ${jobKey(job)}: lease not renewed (${(error as Error).name})`))
+          .finally(() => (renewing = false));
+      },
+      Math.max(1_000, Math.floor(this.leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async work(job: PendingOcrJob, context: CommandContext): Promise<void> {
+    const key = jobKey(job);
     // The record's own stream is the authority: a job another node (or this one) already finished
     // may still look pending in a lagging projection, and the claim stream does not know.
     if (await this.alreadyEnded(job)) {

@@ -25,6 +25,11 @@ export interface AppConfig {
         /** Archived content goes to this bucket; without it, under `archive/` in `bucket`. */
         archiveBucket?: string;
       };
+  /**
+   * Where the per-record data keys live (KEY_STORE): `keys.db` (SQLite) in the data directory, or a
+   * bucket of its own on the blob store's MinIO, shared by every process of a deployment.
+   */
+  keyStore: { kind: 'sqlite' } | { kind: 'minio'; bucket: string; cacheTtlMs: number };
   /** Base64/hex master key from the environment; when absent an embedded deployment generates one. */
   masterKey?: string;
   adminPassword?: string;
@@ -69,6 +74,8 @@ export interface AppConfig {
      * the process environment when it starts (libs/ingest/src/ocr/ocr-thread.js); validated here.
      */
     threadNice: number;
+    /** How long a claimed OCR job stays this process's without renewal (renewed while it works): a worker that dies holding one delays it this long. */
+    leaseSeconds: number;
   };
   /** Events the projection runner applies per read-model transaction. */
   projectionBatchSize: number;
@@ -182,12 +189,27 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('MEDREC_DESTRUCTION_LEDGER must be outside MEDREC_DATA_DIR (a restore replaces the data directory; the ledger must outlive it)');
   }
 
+  const keyStoreKind = env.KEY_STORE || 'sqlite';
+  let keyStore: AppConfig['keyStore'] = { kind: 'sqlite' };
+  if (keyStoreKind === 'minio') {
+    const bucket = env.MINIO_KEY_BUCKET || 'medrec-keys';
+    if (blobStoreKind !== 'minio') problems.push('KEY_STORE=minio needs BLOB_STORE=minio (the key bucket is on the same MinIO, with its MINIO_* settings)');
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push('MINIO_KEY_BUCKET must be a valid bucket name (3-63 characters: a-z 0-9 . -)');
+    if (bucket === (env.MINIO_BUCKET || 'medrec') || bucket === env.MINIO_ARCHIVE_BUCKET) {
+      problems.push('MINIO_KEY_BUCKET must differ from MINIO_BUCKET and MINIO_ARCHIVE_BUCKET (keys need a bucket of their own, without versioning)');
+    }
+    keyStore = { kind: 'minio', bucket, cacheTtlMs: int('MEDREC_KEY_CACHE_MS', 1000, 0, 60_000) };
+  } else if (keyStoreKind !== 'sqlite') {
+    problems.push('KEY_STORE must be sqlite or minio');
+  }
+
   const config: AppConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     eventStore,
     blobStore,
+    keyStore,
     masterKey: env.MEDREC_MASTER_KEY || undefined,
     adminPassword: env.MEDREC_ADMIN_PASSWORD || undefined,
     tokenSecret: env.MEDREC_TOKEN_SECRET || undefined,
@@ -208,6 +230,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
       workers: int('MEDREC_OCR_WORKERS', availableParallelism(), 1, 64),
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
       threadNice: int('MEDREC_OCR_THREAD_NICE', 10, 0, 19),
+      leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 60, 5, 86_400),
     },
     signIn: {
       limitPerAddress: int('MEDREC_SIGNIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),

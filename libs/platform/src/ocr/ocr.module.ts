@@ -37,6 +37,7 @@ import { loadOrCreateNodeId } from './node-id';
         return new OcrJobRunner(eventSourced, blobs, keys, pendingOcrJobsView(projections), recognizer, {
           nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
           concurrency: config.ocr.concurrency,
+          leaseMs: config.ocr.leaseSeconds * 1000,
           log: (message) => logger.log(message),
         });
       },

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'minio';
 import { MASTER_KEY_FILE } from '@medrec/crypto';
+import { startS3rver } from '@medrec/test-support/s3rver';
 import { loadConfig } from '../config/app-config';
 import { openStores } from './open-stores';
 
@@ -42,6 +45,36 @@ describe('openStores', () => {
       expect(existsSync(join(dir, MASTER_KEY_FILE))).toBe(false);
     } finally {
       await stores.close();
+    }
+  });
+
+  it('KEY_STORE=minio: the keys in a bucket of their own on the blob store MinIO, shared by a second process', async () => {
+    const s3rver = await startS3rver({ bucket: 'medrec' });
+    const env = {
+      MEDREC_DATA_DIR: dir,
+      MEDREC_MASTER_KEY: randomBytes(32).toString('base64'),
+      BLOB_STORE: 'minio',
+      KEY_STORE: 'minio',
+      MINIO_ENDPOINT: s3rver.endPoint,
+      MINIO_PORT: String(s3rver.port),
+      MINIO_ACCESS_KEY: s3rver.accessKey,
+      MINIO_SECRET_KEY: s3rver.secretKey,
+    };
+    const warnings: string[] = [];
+    const first = await openStores(loadConfig(env), { warn: (message) => warnings.push(message) });
+    const second = await openStores(loadConfig({ ...env, MEDREC_DATA_DIR: `${dir}/second` }));
+    try {
+      const key = await first.keys.create('record-1');
+      expect(await second.keys.get('record-1')).toEqual(key);
+      expect(existsSync(join(dir, 'keys.db'))).toBe(false);
+      const names: string[] = [];
+      for await (const item of new Client({ ...s3rver, port: s3rver.port, useSSL: false }).listObjects('medrec-keys', 'keys/', true)) names.push(item.name);
+      expect(names).toEqual(['keys/record-1']);
+      expect(warnings.join('\n')).toContain('ignores If-None-Match');
+    } finally {
+      await first.close();
+      await second.close();
+      await s3rver.stop();
     }
   });
 });

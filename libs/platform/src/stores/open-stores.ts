@@ -17,7 +17,7 @@ import { createBlobStore } from './create-blob-store';
 import { createEventStore } from './create-event-store';
 import { NoPhiKeyStore } from './no-phi-key-store';
 
-/** The file of the per-record data keys, in the data directory. */
+/** The file of the per-record data keys, in the data directory (KEY_STORE=sqlite). */
 export const KEYS_FILE = 'keys.db';
 
 /** Every store of a deployment, chosen by configuration, and the codec that seals and opens PHI with its keys. */
@@ -63,7 +63,7 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
     for (const store of opened) await store.close();
   };
   try {
-    const keys: KeyStore = masterKey ? new SqliteKeyStore({ file: join(config.dataDir, KEYS_FILE), masterKey }) : new NoPhiKeyStore();
+    const keys: KeyStore = masterKey ? await openKeyStore(config, masterKey, warn) : new NoPhiKeyStore();
     opened.push(keys);
     if (!withPhi) return { config, events, keys, codec: new PhiCodec(keys, {}), close };
     const blobs = await createBlobStore(config);
@@ -87,4 +87,21 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
     await close();
     throw error;
   }
+}
+
+/** The configured key store; a MinIO one on the blob store's connection, loaded only when chosen (as the blob store). */
+async function openKeyStore(config: AppConfig, masterKey: Buffer, warn: (message: string) => void): Promise<KeyStore> {
+  const settings = config.keyStore;
+  if (settings.kind === 'sqlite') return new SqliteKeyStore({ file: join(config.dataDir, KEYS_FILE), masterKey });
+  if (config.blobStore.kind !== 'minio') throw new Error('KEY_STORE=minio needs BLOB_STORE=minio');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MinioKeyStore } = require('@medrec/blob-store/minio') as typeof import('@medrec/blob-store/minio');
+  const { endPoint, port, useSSL, accessKey, secretKey } = config.blobStore;
+  return MinioKeyStore.open({
+    connection: { endPoint, port, useSSL, accessKey, secretKey },
+    bucket: settings.bucket,
+    masterKey,
+    cacheTtlMs: settings.cacheTtlMs,
+    warn,
+  });
 }
