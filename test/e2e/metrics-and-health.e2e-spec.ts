@@ -32,8 +32,10 @@ function parsePrometheusText(text: string): Sample[] {
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    const value = Number(m[3] === '+Inf' ? Infinity : m[3]);
-    if (Number.isNaN(value)) throw new Error(`not a number: ${line}`);
+    // Prometheus reads values as Go's ParseFloat does: NaN in any case (prom-client writes `Nan` for
+    // a statistic with no sample yet, e.g. the event-loop lag right after start), ±Inf.
+    const value = /^nan$/i.test(m[3]) ? NaN : Number(m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : m[3]);
+    if (Number.isNaN(value) && !/^nan$/i.test(m[3])) throw new Error(`not a number: ${line}`);
     samples.push({ name: m[1], labels, value });
   }
   return samples;
