@@ -10,7 +10,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  *   whose ObjectWrap destructor removes an environment cleanup hook and asserts that an
  *   environment is current, it aborts the process (`RemoveEnvironmentCleanupHook … (env) !=
  *   nullptr`) whenever the garbage collector frees a statement while no JavaScript context is
- *   entered (a collection finished by a V8 task between two callbacks, a thread's teardown).
+ *   entered (a collection V8 finishes from a task of its own, between two callbacks).
  *   Closing databases does not avoid it: each statement object still goes through that destructor.
  */
 export function sqliteDriverFor(nodeApiVersion: string | undefined): 'better-sqlite3' | 'better-sqlite3-13' {
