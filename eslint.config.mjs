@@ -21,6 +21,16 @@ export default tseslint.config(
       // (SQLite) or not; an `async` method that throws still answers a rejected promise, as callers
       // of a port expect, which a plain method returning Promise.resolve() would not.
       '@typescript-eslint/require-await': 'off',
+      // Two better-sqlite3 releases are installed, one per runtime (libs/sqlite says why).
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'better-sqlite3', message: "Import Database from '@medrec/sqlite' (types may come from 'better-sqlite3').", allowTypeImports: true },
+            { name: 'better-sqlite3-13', message: "Import Database from '@medrec/sqlite'.", allowTypeImports: true },
+          ],
+        },
+      ],
     },
   },
   // The web app: the rules of hooks (and the React Compiler's checks that come with them).

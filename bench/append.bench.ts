@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { NewEvent, SqliteEventStore } from '@medrec/event-store';
 import { applyPragmas, migrate } from '@medrec/event-store/sqlite/sqlite-schema';
 import { uuidv7 } from '@medrec/event-store/sqlite/uuid-v7';

@@ -29,7 +29,7 @@
  *
  *   BENCH_CACHE_DIR=/tmp/medrec-bench-cache npm run bench:search
  */
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';

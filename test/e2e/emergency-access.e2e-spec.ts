@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { join } from 'node:path';
 import { headPosition } from './support/configured-app';
 import { approveAndDestroy, login, PASSWORD, purpose, recordForm, Response, startApp, TestApp, usersByRole } from './support/harness';

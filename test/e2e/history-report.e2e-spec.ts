@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { dirname, join } from 'node:path';
 import { importEsm } from '@medrec/ingest/esm';
 import { minimalPdf } from '@medrec/ingest/rasterize/testing/minimal-pdf';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@medrec/event-store';
 import { SqliteKeyStore, loadMasterKey } from '@medrec/crypto';
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { approveAndDestroy, Client, recordForm, purpose, startApp, TestApp, TINY_PNG, usersByRole } from './support/harness';
 
 /** A record through every step of its life over HTTP, each step an attributed, chained event. */

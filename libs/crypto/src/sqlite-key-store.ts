@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { randomBytes } from 'node:crypto';
 import { KEY_LENGTH, assertKey } from './aes-gcm';
 import { KeyDestroyedError } from './errors';

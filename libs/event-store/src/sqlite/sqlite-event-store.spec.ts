@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { describeEventStoreConformance } from '../event-store.conformance';
 import { NewEvent, StoredEvent, WrongExpectedRevisionError } from '../event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';

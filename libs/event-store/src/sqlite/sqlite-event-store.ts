@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { makePrivateDatabaseFileSync } from '@medrec/crypto';
 import {
   AppendResult,

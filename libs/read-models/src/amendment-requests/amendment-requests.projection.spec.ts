@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import type { AmendmentRequestEvent } from '@medrec/domain';
 import type { StoredEvent } from '@medrec/event-store';
 import { clearStatementCache } from '../statement-cache';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { HOSTILE_QUERIES } from './hostile-queries';
 import { MAX_QUERY_LENGTH, parseSearchQuery } from './search-query';
 import { searchProjection } from './search.projection';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import type { StoredEvent } from '@medrec/event-store';
 import { project, type ProjectedEvent } from '../projection';
 import { parseSearchQuery } from './search-query';
