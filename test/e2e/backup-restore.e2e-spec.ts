@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { createHash, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import Database from '@medrec/sqlite';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, statSync } from 'node:fs';
 import { chmod, copyFile, open } from 'node:fs/promises';
