@@ -113,18 +113,13 @@ describe('metrics and health', () => {
   it('counts a pending OCR job in the queue depth', async () => {
     const before = parsePrometheusText((await new Client(t.baseUrl).get('/metrics')).raw.toString());
     expect(total(before, 'medrec_ocr_queue_depth')).toBe(0);
-    // No OCR meanwhile: the second record's job stays pending until the runner starts again.
-    const ocr = t.app.get(OcrJobRunner);
-    await ocr.stop();
-    try {
-      const created = await u.clerk.request('POST', '/api/records', { form: scanForm(other) });
-      expect(created.status).toBe(201);
-      expect(await t.app.get(ProjectionRunner).waitFor(created.body.position, 5_000)).toBe(true);
-      const after = parsePrometheusText((await new Client(t.baseUrl).get('/metrics')).raw.toString());
-      expect(total(after, 'medrec_ocr_queue_depth')).toBe(1);
-    } finally {
-      ocr.start();
-    }
+    // No OCR from here on (the later tests need none): the second record's job stays pending.
+    await t.app.get(OcrJobRunner).stop();
+    const created = await u.clerk.request('POST', '/api/records', { form: scanForm(other) });
+    expect(created.status).toBe(201);
+    expect(await t.app.get(ProjectionRunner).waitFor(created.body.position, 5_000)).toBe(true);
+    const after = parsePrometheusText((await new Client(t.baseUrl).get('/metrics')).raw.toString());
+    expect(total(after, 'medrec_ocr_queue_depth')).toBe(1);
   });
 
   it('answers only to loopback clients that did not come through a proxy when no token is set', async () => {

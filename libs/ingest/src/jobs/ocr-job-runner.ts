@@ -76,7 +76,9 @@ export class OcrJobRunner {
     this.now = options.now ?? Date.now;
   }
 
+  /** Starts taking jobs. Once stopped, a runner stays stopped: its recognizer is closed. */
   start(): void {
+    if (this.stopping) throw new Error('This OCR job runner was stopped; it cannot be started again');
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
