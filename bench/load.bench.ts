@@ -182,6 +182,7 @@ async function main(): Promise<void> {
       }),
     ]);
     const rss = peakRssMb(server.child.pid!);
+    const memory = await memoryBreakdown(baseUrl);
 
     // How busy OCR stayed: pages recognised in the window, and the backlog it ended with.
     const status = await call<{ position: number }>(baseUrl, 'GET', '/health/ready');
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
         errors5xx,
         networkErrors: uploadResult.networkErrors + reads.networkErrors + searches.networkErrors + history.networkErrors,
         peakRssMb: rss,
+        memoryAtEndMb: memory,
         targets: { readsP95Ms: 100, searchesP95Ms: 100, errors5xx: 0, peakRssMb: 500 },
         met: reads.p95Ms <= 100 && searches.p95Ms <= 100 && errors5xx === 0 && rss <= 500,
       }) + '\n',
@@ -209,6 +211,19 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Where the server's memory is at the end, from its own /metrics (this bench runs on loopback): V8 heap, external (Buffers, WASM), RSS. */
+async function memoryBreakdown(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  return {
+    rss: mb(value('medrec_process_resident_memory_bytes')),
+    heapUsed: mb(value('medrec_nodejs_heap_size_used_bytes')),
+    heapTotal: mb(value('medrec_nodejs_heap_size_total_bytes')),
+    external: mb(value('medrec_nodejs_external_memory_bytes')),
+  };
 }
 
 /** The fixture uploads of the run (found by document type, the seeded records left out): how many OCR finished, and their pages. */
