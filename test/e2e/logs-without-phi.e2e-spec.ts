@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import type { Role } from '@medrec/domain';
 import { loadConfig } from '@medrec/platform';
 import { createApp } from '../../apps/api/src/create-app';
 import { startServerProcess, ServerProcess } from '../support/server-process';
+import { startWorkerProcess } from '../support/worker-process';
 import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, PASSWORD, purpose, Response } from './support/harness';
 import { declaredRoutes } from './support/routes';
 
@@ -136,33 +136,6 @@ async function routesOfTheApp(): Promise<Array<{ method: string; template: strin
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** The OCR worker (`apps/worker`) as a process on the same data directory, its output captured. */
-async function startWorkerProcess(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; output(): string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/run.js'), 'apps/worker/src/main'], {
-    cwd: ROOT,
-    env: { ...process.env, MEDREC_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('OCR worker started')) {
-    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`worker not started in 30 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 interface RequestLine {

@@ -2,7 +2,7 @@ import { buffer as streamBuffer } from 'node:stream/consumers';
 import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
 import { BlobStore, getDecrypted, StoredText, textKeyFor, withRecordKey, writeStoredText } from '@medrec/blob-store';
 import { KeyStore } from '@medrec/crypto';
-import { DomainError, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
+import { DomainError, OcrJobCommand, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { randomUUID } from 'node:crypto';
 import { IngestRefusal } from '../inspect/ingest-refusal';
@@ -126,13 +126,11 @@ export class OcrJobRunner {
     if (!job) return;
     const context = this.context();
     try {
-      await this.eventSourced.run({
-        stream: ocrJobStream(job.recordId, job.version),
-        keyId: null,
-        decider: ocrJobDecider,
-        command: { type: 'ReleaseOcrJob', recordId: job.recordId, version: job.version, nodeId: this.options.nodeId, at: context.at },
+      await this.onJobStream(
+        job,
+        { type: 'ReleaseOcrJob', recordId: job.recordId, version: job.version, nodeId: this.options.nodeId, at: context.at },
         context,
-      });
+      );
     } catch (error) {
       // The lease still runs out, and this node takes its own claims over at once when it restarts.
       this.log(`OCR job ${key} could not be released: ${(error as Error).name}`);
@@ -181,6 +179,11 @@ export class OcrJobRunner {
     }
   }
 
+  /** One command on the job's claim stream: a claim, a lease renewal or a release. */
+  private onJobStream(job: PendingOcrJob, command: OcrJobCommand, context: CommandContext) {
+    return this.eventSourced.run({ stream: ocrJobStream(job.recordId, job.version), keyId: null, decider: ocrJobDecider, command, context });
+  }
+
   private context(): CommandContext {
     return { actor: systemActor(`ocr@${this.options.nodeId}`), correlationId: randomUUID(), at: new Date().toISOString() };
   }
@@ -189,11 +192,9 @@ export class OcrJobRunner {
     const key = jobKey(job);
     const context = this.context();
     try {
-      await this.eventSourced.run({
-        stream: ocrJobStream(job.recordId, job.version),
-        keyId: null,
-        decider: ocrJobDecider,
-        command: {
+      await this.onJobStream(
+        job,
+        {
           type: 'ClaimOcrJob',
           recordId: job.recordId,
           version: job.version,
@@ -203,7 +204,7 @@ export class OcrJobRunner {
           maxAttempts: this.maxAttempts,
         },
         context,
-      });
+      );
     } catch (error) {
       if (error instanceof WrongExpectedRevisionError || (error instanceof DomainError && error.kind === 'conflict')) {
         this.notBefore.set(key, this.now() + Math.min(this.leaseMs, 30_000));
@@ -256,21 +257,18 @@ export class OcrJobRunner {
         if (renewing || this.released.has(jobKey(job))) return;
         renewing = true;
         const context = this.context();
-        this.eventSourced
-          .run({
-            stream: ocrJobStream(job.recordId, job.version),
-            keyId: null,
-            decider: ocrJobDecider,
-            command: {
-              type: 'RenewOcrJobLease',
-              recordId: job.recordId,
-              version: job.version,
-              nodeId: this.options.nodeId,
-              at: context.at,
-              leaseMs: this.leaseMs,
-            },
-            context,
-          })
+        this.onJobStream(
+          job,
+          {
+            type: 'RenewOcrJobLease',
+            recordId: job.recordId,
+            version: job.version,
+            nodeId: this.options.nodeId,
+            at: context.at,
+            leaseMs: this.leaseMs,
+          },
+          context,
+        )
           // Another node claimed the job meanwhile (our lease had run out): its result and ours are recorded once.
           .catch((error) => this.log(`OCR job ${jobKey(job)}: lease not renewed (${(error as Error).name})`))
           .finally(() => (renewing = false));
