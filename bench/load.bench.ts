@@ -111,12 +111,18 @@ async function run(baseUrl: string, op: Operation) {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-load-'));
-  const server = await startServerProcess(dataDir, {
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MEDREC_OCR_IN_PROCESS: 'true',
-    MEDREC_TOKEN_TTL_SECONDS: '3600',
-  });
+  // BENCH_SERVER_NODE_ARGS, e.g. "--max-semi-space-size=4" or "--cpu-prof --cpu-prof-dir=/tmp/prof", for the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = await startServerProcess(
+    dataDir,
+    {
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDREC_OCR_IN_PROCESS: 'true',
+      MEDREC_TOKEN_TTL_SECONDS: '3600',
+    },
+    nodeArgs,
+  );
   try {
     const { baseUrl } = server;
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
