@@ -78,6 +78,19 @@ describe('inspectDocument', () => {
       });
     }
 
+    it('refuses every truncated JPEG also when several are decoded at once (they were let through one time in five)', async () => {
+      const copies = await Promise.all(Array.from({ length: 40 }, (_, i) => tmpFile(`truncated-${i}.jpg`, readFileSync(join(BAD_INPUTS, 'truncated.jpg')))));
+      const outcomes = await Promise.all(
+        copies.map((path) =>
+          inspectDocument(path, limits()).then(
+            () => 'accepted',
+            (error: unknown) => (error instanceof IngestRefusal ? error.reason : 'other'),
+          ),
+        ),
+      );
+      expect(outcomes).toEqual(copies.map(() => 'corrupt'));
+    });
+
     it('refuses the 60000 x 60000 PNG from its header, without decoding it', async () => {
       // Decoded, it would need 3.6 GB: no decode is started (every decode takes a decode slot).
       const decodes = jest.spyOn(decodeSlots, 'run');
