@@ -96,7 +96,7 @@ class TracedClient extends Client {
   }
 
   async request<T = any>(method: string, path: string, options: Parameters<Client['request']>[2] = {}): Promise<Response<T>> {
-    const id = `logs-test-${++requestSeq}`;
+    const id = logsTestId(++requestSeq);
     const res = await super.request<T>(method, path, { ...options, headers: { ...(options.headers ?? {}), 'x-request-id': id } });
     if (res.headers.get('x-request-id') !== id) throw new Error(`${method} ${path}: X-Request-Id ${res.headers.get('x-request-id')} instead of ${id}`);
     sent.set(id, { method, path, status: res.status, authenticated: this.bearer !== undefined });
@@ -355,16 +355,21 @@ async function exercise(baseUrl: string): Promise<void> {
   }
   // Refused before any route: a body that is not JSON, and one too deep; a path no route knows; the web app's pages.
   await everyone.request('POST', `/api/records/${id}/holds`, { headers, body: `{"matter": "${PATIENT_NAME}", ${PATIENT.freeText}` });
-  refusedBeforeRouting.push(`logs-test-${requestSeq}`);
+  refusedBeforeRouting.push(logsTestId(requestSeq));
   await everyone.request('POST', '/api/legal-holds', { headers, body: '['.repeat(100) + JSON.stringify(PATIENT_NAME) + ']'.repeat(100) });
-  refusedBeforeRouting.push(`logs-test-${requestSeq}`);
+  refusedBeforeRouting.push(logsTestId(requestSeq));
   await everyone.request('GET', `/api/${PHI_SEGMENT}${PHI_QUERY}`);
   await everyone.request('GET', `/search${PHI_QUERY}`);
   // Sign-in failures naming the patient, and request ids that are not acceptable (replaced, never logged).
   await new TracedClient(baseUrl).post('/api/auth/token', { username: PATIENT.surname, password: PATIENT.freeText });
   await new Client(baseUrl).get(`/api/records/${id}`, { 'x-request-id': PATIENT_NAME });
   await new Client(baseUrl).get(`/api/records/${id}`, { 'x-request-id': `${PATIENT.surname}/${PATIENT.mrn}` });
+  await new Client(baseUrl).get(`/api/records/${id}`, { 'x-request-id': PATIENT.mrn });
 }
+
+/** The X-Request-Id of this test's n-th traced request: acceptable (hex and dashes), recognisable by its prefix. */
+const LOGS_TEST_ID_PREFIX = '1095-7e57-';
+const logsTestId = (n: number): string => `${LOGS_TEST_ID_PREFIX}${String(n).padStart(12, '0')}`;
 
 const jsonLines = (output: string): Array<Record<string, unknown>> =>
   output
@@ -435,7 +440,8 @@ describe('the logs of the API and of the OCR worker', () => {
       if (!call.authenticated) expect(logged[0].userId).toBeNull();
     }
     // Unacceptable request ids were replaced by UUIDs.
-    expect(requests.filter((l) => !l.requestId.startsWith('logs-test-') && l.route === '/api/records/:id').map((l) => l.requestId)).toEqual([
+    expect(requests.filter((l) => !l.requestId.startsWith(LOGS_TEST_ID_PREFIX) && l.route === '/api/records/:id').map((l) => l.requestId)).toEqual([
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
       expect.stringMatching(/^[0-9a-f-]{36}$/),
       expect.stringMatching(/^[0-9a-f-]{36}$/),
     ]);
