@@ -158,8 +158,9 @@ describe('extreme page shapes', () => {
 
 describe('time', () => {
   it(`refuses an inspection that outlasts MEDREC_INSPECTION_TIMEOUT_SECONDS (${INSPECTION_TIMEOUT_SECONDS} s) with 422 inspection-timeout`, async () => {
-    // Twenty 5100 x 6600 pages: a plausible shape, but ~17 s of decoding on this machine.
-    const answer = await upload(slowTiff(20), 'slow.tif', 60_000);
+    // A hundred 5100 x 6600 pages: a plausible shape, but well over the deadline's 6 s of decoding
+    // (~0.25 s a page here; the deadline stops the inspection, so the test takes no longer for it).
+    const answer = await upload(slowTiff(100), 'slow.tif', 60_000);
     expect({ status: answer.status, reason: answer.reason, inTime: answer.ms < (INSPECTION_TIMEOUT_SECONDS + 2) * 1000 }).toEqual({
       status: 422,
       reason: 'inspection-timeout',
