@@ -3,13 +3,18 @@
  * for BENCH_SECONDS (default 60) with 50 connections at once: uploads of the shared fixture scans
  * (paced above what OCR can recognise, so OCR runs at full speed throughout), audited reads,
  * searches and version histories. Reports throughput and latency per operation, status classes
- * (only 4xx allowed, zero 5xx), how busy OCR stayed and the server's peak RSS. One JSON line.
+ * (only 4xx allowed, zero 5xx), how busy OCR stayed and the server's peak RSS; then, as the floor
+ * OCR in process sets under that RSS, what an OCR pool of the server's size adds to this process's
+ * resident memory once it has recognised the same pages (`ocrPoolRssMb`). One JSON line.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_INGEST_LIMITS, inspectDocument } from '../libs/ingest/src/inspect/inspect-document';
+import { OcrPool } from '../libs/ingest/src/ocr/ocr-pool';
+import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
 import { startServerProcess } from '../test/support/server-process';
 import { call, signIn } from './support/call';
 
@@ -111,6 +116,8 @@ async function run(baseUrl: string, op: Operation) {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-load-'));
+  const scans = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8')) as Scan[];
+  let result: Record<string, unknown> = {};
   // BENCH_SERVER_NODE_ARGS, e.g. "--max-semi-space-size=4" or "--cpu-prof --cpu-prof-dir=/tmp/prof", for the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = await startServerProcess(
@@ -148,7 +155,6 @@ async function main(): Promise<void> {
       ids.push(((await res.json()) as { id: string }).id);
     }
 
-    const scans = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8')) as Scan[];
     const uploads = scans.map((scan) => {
       const { body, contentType } = multipart(
         { mrn: scan.mrn, patientName: scan.patient, dateOfBirth: scan.dob, documentType: scan.type, title: scan.file, allowDuplicate: 'true' },
@@ -194,28 +200,56 @@ async function main(): Promise<void> {
     const status = await call<{ position: number }>(baseUrl, 'GET', '/health/ready');
     const ocr = await ocrProgress(baseUrl, clerk, [...new Set(scans.map((s) => s.type))], new Set(ids));
     const errors5xx = uploadResult['5xx'] + reads['5xx'] + searches['5xx'] + history['5xx'];
-    process.stdout.write(
-      JSON.stringify({
-        bench: 'load',
-        seconds: SECONDS,
-        connections: 50,
-        uploads: { ...uploadResult, pagesPerUpload: round(pagesPerUpload, 2) },
-        reads,
-        searches,
-        history,
-        ocr: { ...ocr, pagesPerMin: round((ocr.pagesRecognised / SECONDS) * 60) },
-        eventsAppended: status.position - startPosition,
-        errors5xx,
-        networkErrors: uploadResult.networkErrors + reads.networkErrors + searches.networkErrors + history.networkErrors,
-        peakRssMb: rss,
-        memoryAtEndMb: memory,
-        targets: { readsP95Ms: 100, searchesP95Ms: 100, errors5xx: 0, peakRssMb: 500 },
-        met: reads.p95Ms <= 100 && searches.p95Ms <= 100 && errors5xx === 0 && rss <= 500,
-      }) + '\n',
-    );
+    result = {
+      bench: 'load',
+      seconds: SECONDS,
+      connections: 50,
+      uploads: { ...uploadResult, pagesPerUpload: round(pagesPerUpload, 2) },
+      reads,
+      searches,
+      history,
+      ocr: { ...ocr, pagesPerMin: round((ocr.pagesRecognised / SECONDS) * 60) },
+      eventsAppended: status.position - startPosition,
+      errors5xx,
+      networkErrors: uploadResult.networkErrors + reads.networkErrors + searches.networkErrors + history.networkErrors,
+      peakRssMb: rss,
+      memoryAtEndMb: memory,
+      targets: { readsP95Ms: 100, searchesP95Ms: 100, errors5xx: 0, peakRssMb: 500 },
+      met: reads.p95Ms <= 100 && searches.p95Ms <= 100 && errors5xx === 0 && rss <= 500,
+    };
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  const footprint = process.env.BENCH_OCR_FOOTPRINT === '0' ? 'skipped (BENCH_OCR_FOOTPRINT=0)' : await ocrPoolFootprint(scans);
+  process.stdout.write(JSON.stringify({ ...result, ocrPoolRssMb: footprint }) + '\n');
+}
+
+/**
+ * The floor under the server's RSS that OCR in process sets (BENCH_OCR_FOOTPRINT=0 skips it): in
+ * this process, after the server has stopped, an OCR pool of the server's size (one thread a core)
+ * started, then the same pages recognised two at a time. Resident memory it added, in MB.
+ */
+async function ocrPoolFootprint(scans: Scan[]): Promise<{ started: number; afterPages: number }> {
+  const pages: Array<{ data: Buffer; dpi: number }> = [];
+  for (const scan of scans) {
+    const { contentType } = await inspectDocument(join(SCANS, scan.file), DEFAULT_INGEST_LIMITS);
+    for await (const raster of rasterizeDocument(join(SCANS, scan.file), contentType))
+      if (raster.image) pages.push({ data: raster.image.data, dpi: raster.image.dpi });
+  }
+  const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
+  const before = rssMb();
+  const pool = await OcrPool.start();
+  try {
+    const started = rssMb() - before;
+    let peak = 0;
+    for (let i = 0; i < pages.length; i += 2) {
+      await Promise.all(pages.slice(i, i + 2).map((page) => pool.recognize(page.data, { dpi: page.dpi })));
+      peak = Math.max(peak, rssMb() - before);
+    }
+    return { started: Math.round(started), afterPages: Math.round(peak) };
+  } finally {
+    await pool.close();
   }
 }
 

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yauzl from 'yauzl';
+import { EVENT_STORE, EventStore } from '@medrec/event-store';
+import { ProjectionRunner } from '@medrec/read-models';
 import { testIo } from '../../testing/test-io';
 import { ADMIN_PASSWORD, Client, login, recordForm, startApp, TestApp } from '../../../../../test/e2e/support/harness';
 import { runCli } from '../../program';
@@ -55,6 +57,9 @@ describe('medrec release', () => {
     });
     open = (await him.post('/api/release-requests', request(day()))).body.id;
     late = (await him.post('/api/release-requests', request(day(-40)))).body.id;
+    // The list reads the read models: let them catch up with both requests first (under load they lag).
+    const head = await app.app.get<EventStore>(EVENT_STORE).headPosition();
+    if (!(await app.app.get(ProjectionRunner).waitFor(head, 10_000))) throw new Error('the read models did not catch up in 10 s');
   });
 
   afterAll(async () => {
