@@ -1,46 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
-import { SqliteKeyStore } from '@medrec/crypto';
-import { RECORD_PHI_FIELDS, RecordCommand, recordDecider, recordStream } from '@medrec/domain';
+import { RecordCommand } from '@medrec/domain';
 import { approveDestruction, content, createRecord, destroyRecord, RECORD_ID } from '@medrec/domain/testing';
-import { SqliteEventStore } from '@medrec/event-store';
 import { contentIndexProjection, findDuplicate } from './content-index.projection';
 import { ProjectionRunner } from './projection-runner';
+import { projectionTestbed, ProjectionTestbed } from './testing/projection-testbed';
 
 const OTHER_ID = '5d1e8a7c-2b3f-4c6d-9e8f-7a6b5c4d3e2f';
 
 describe('content-index projection', () => {
-  let dir: string;
-  let keys: SqliteKeyStore;
-  let store: SqliteEventStore;
-  let records: EventSourcedRunner;
+  let bed: ProjectionTestbed;
   let projections: ProjectionRunner;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'medrec-content-index-'));
-    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
-    store = new SqliteEventStore({ filename: ':memory:' });
-    const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
-    records = new EventSourcedRunner(store, codec);
-    projections = new ProjectionRunner(store, codec, [contentIndexProjection], { filename: ':memory:' });
-    await keys.create(RECORD_ID);
-    await keys.create(OTHER_ID);
+    bed = await projectionTestbed([contentIndexProjection], [RECORD_ID, OTHER_ID]);
+    ({ projections } = bed);
   });
 
-  afterEach(async () => {
-    projections.close();
-    await store.close();
-    await keys.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bed.close());
 
-  const run = (command: RecordCommand) => {
-    const context: CommandContext = { actor: command.actor, correlationId: 'corr', at: command.at };
-    return records.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
-  };
+  const run = (command: RecordCommand) => bed.run(command);
 
   it("purges a destroyed record's rows through the record-id index, keeping the patient's other records", async () => {
     const sha256 = 'c0de'.repeat(16);

@@ -1,13 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
-import { SqliteKeyStore } from '@medrec/crypto';
-import { RECORD_PHI_FIELDS, RecordCommand, recordDecider, recordStream } from '@medrec/domain';
+import { RecordCommand } from '@medrec/domain';
 import { amendRecord, approveDestruction, archiveRecord, createRecord, destroyRecord, releaseRecord } from '@medrec/domain/testing';
-import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '../projection-runner';
+import { projectionTestbed, ProjectionTestbed } from '../testing/projection-testbed';
 import { archiveCandidates, archiveProjection } from './archive.projection';
 
 const OLD = '00000000-0000-4000-8000-000000000001';
@@ -19,33 +13,17 @@ const ARCHIVED = '00000000-0000-4000-8000-000000000006';
 const DESTROYED = '00000000-0000-4000-8000-000000000007';
 
 describe('archive projection: the last activity of each live record', () => {
-  let dir: string;
-  let keys: SqliteKeyStore;
-  let store: SqliteEventStore;
-  let runner: EventSourcedRunner;
+  let bed: ProjectionTestbed;
   let projections: ProjectionRunner;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'medrec-archive-'));
-    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
-    store = new SqliteEventStore({ filename: ':memory:' });
-    const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
-    runner = new EventSourcedRunner(store, codec);
-    projections = new ProjectionRunner(store, codec, [archiveProjection], { filename: ':memory:' });
-    for (const id of [OLD, AMENDED, RELEASED, NO_ENCOUNTER, LAB, ARCHIVED, DESTROYED]) await keys.create(id);
+    bed = await projectionTestbed([archiveProjection], [OLD, AMENDED, RELEASED, NO_ENCOUNTER, LAB, ARCHIVED, DESTROYED]);
+    ({ projections } = bed);
   });
 
-  afterEach(async () => {
-    projections.close();
-    await store.close();
-    await keys.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bed.close());
 
-  const run = (command: RecordCommand) => {
-    const context: CommandContext = { actor: command.actor, correlationId: 'corr', at: command.at };
-    return runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
-  };
+  const run = (command: RecordCommand) => bed.run(command);
 
   it('finds records with no amendment, release or encounter since a day; not archived, not destroyed', async () => {
     const at = '2025-06-01T09:00:00.000Z';

@@ -1,10 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
 import { SqliteKeyStore } from '@medrec/crypto';
-import { RECORD_PHI_FIELDS, RecordAccessed, recordAccessStream, RecordCommand, recordDecider, recordStream } from '@medrec/domain';
+import { RecordAccessed, recordAccessStream, RecordCommand } from '@medrec/domain';
 import {
   actors,
   amendedContent,
@@ -21,40 +16,26 @@ import {
 } from '@medrec/domain/testing';
 import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '../projection-runner';
+import { projectionTestbed, ProjectionTestbed } from '../testing/projection-testbed';
 import { accessLogPage, HISTORY_PROJECTIONS, patientDisclosures, recordStats, recordTimeline, timelinePage } from './index';
 
 const OTHER_ID = '5d1e8a7c-2b3f-4c6d-9e8f-7a6b5c4d3e2f';
 const TABLES = ['record_timeline', 'record_timeline_destroyed', 'disclosures', 'disclosure_patients', 'stats_records', 'stats_uploads', 'stats_encounters'];
 
 describe('history projections', () => {
-  let dir: string;
+  let bed: ProjectionTestbed;
   let keys: SqliteKeyStore;
   let store: SqliteEventStore;
-  let records: EventSourcedRunner;
   let projections: ProjectionRunner;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'medrec-history-'));
-    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
-    store = new SqliteEventStore({ filename: ':memory:' });
-    const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
-    records = new EventSourcedRunner(store, codec);
-    projections = new ProjectionRunner(store, codec, [...HISTORY_PROJECTIONS], { filename: ':memory:' });
-    await keys.create(RECORD_ID);
-    await keys.create(OTHER_ID);
+    bed = await projectionTestbed(HISTORY_PROJECTIONS, [RECORD_ID, OTHER_ID]);
+    ({ keys, store, projections } = bed);
   });
 
-  afterEach(async () => {
-    projections.close();
-    await store.close();
-    await keys.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bed.close());
 
-  const run = (command: RecordCommand) => {
-    const context: CommandContext = { actor: command.actor, correlationId: 'corr', at: command.at };
-    return records.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
-  };
+  const run = (command: RecordCommand) => bed.run(command);
 
   const access = (recordId: string, at: string, version: number | null = null) => {
     const event: RecordAccessed = {

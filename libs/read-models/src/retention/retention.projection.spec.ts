@@ -1,21 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
-import { SqliteKeyStore } from '@medrec/crypto';
-import {
-  ChangeRetentionSchedule,
-  RECORD_PHI_FIELDS,
-  RecordCommand,
-  recordDecider,
-  recordStream,
-  RETENTION_SCHEDULES_STREAM,
-  retentionSchedulesDecider,
-} from '@medrec/domain';
+import { CommandContext, EventSourcedRunner } from '@medrec/application';
+import { ChangeRetentionSchedule, RecordCommand, RETENTION_SCHEDULES_STREAM, retentionSchedulesDecider } from '@medrec/domain';
 import { actors, amendRecord, approveDestruction, createRecord, destroyRecord, liftLegalHold, placeLegalHold } from '@medrec/domain/testing';
-import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '../projection-runner';
+import { projectionTestbed, ProjectionTestbed } from '../testing/projection-testbed';
 import { RetentionCursorError, RetentionDueList, retentionProjection, retentionSchedulesInForce } from './retention.projection';
 
 const ADULT = '00000000-0000-4000-8000-000000000001';
@@ -25,35 +12,20 @@ const LETTER = '00000000-0000-4000-8000-000000000004';
 const DESTROYED = '00000000-0000-4000-8000-000000000005';
 
 describe('retention projection and the due list', () => {
-  let dir: string;
-  let keys: SqliteKeyStore;
-  let store: SqliteEventStore;
+  let bed: ProjectionTestbed;
   let runner: EventSourcedRunner;
   let projections: ProjectionRunner;
   let list: RetentionDueList;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'medrec-retention-'));
-    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
-    store = new SqliteEventStore({ filename: ':memory:' });
-    const codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
-    runner = new EventSourcedRunner(store, codec);
-    projections = new ProjectionRunner(store, codec, [retentionProjection], { filename: ':memory:' });
+    bed = await projectionTestbed([retentionProjection], [ADULT, MINOR, NO_ENCOUNTER, LETTER, DESTROYED]);
+    ({ runner, projections } = bed);
     list = new RetentionDueList(projections.db);
-    for (const id of [ADULT, MINOR, NO_ENCOUNTER, LETTER, DESTROYED]) await keys.create(id);
   });
 
-  afterEach(async () => {
-    projections.close();
-    await store.close();
-    await keys.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bed.close());
 
-  const run = (command: RecordCommand) => {
-    const context: CommandContext = { actor: command.actor, correlationId: 'corr', at: command.at };
-    return runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
-  };
+  const run = (command: RecordCommand) => bed.run(command);
   const changeSchedule = (command: Partial<ChangeRetentionSchedule>) => {
     const full: ChangeRetentionSchedule = {
       type: 'ChangeRetentionSchedule',
