@@ -284,8 +284,13 @@ async function exercise(baseUrl: string): Promise<void> {
     201,
     'matter hold',
   );
-  const accesses = await expectStatus(auditor.get('/api/audit/emergency-access'), 200, 'emergency accesses');
-  const accessId: string = accesses.body.accesses.find((a: { recordId: string }) => a.recordId === id)?.accessId ?? randomUUID();
+  // The list is a read model: it may lag the emergency read by a moment under load.
+  let accessId: string | undefined;
+  for (const deadline = Date.now() + 10_000; accessId === undefined && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const accesses = await expectStatus(auditor.get('/api/audit/emergency-access'), 200, 'emergency accesses');
+    accessId = accesses.body.accesses.find((a: { recordId: string }) => a.recordId === id)?.accessId;
+  }
+  if (accessId === undefined) throw new Error('the emergency read was not listed within 10 s');
   await expectStatus(auditor.post(`/api/audit/emergency-access/${accessId}/review`, { note: PATIENT.freeText }), 200, 'review');
 
   // Uploads refused with the patient's details and file names: content that is no scan, a broken and a locked one, the same scan again, bad fields.
