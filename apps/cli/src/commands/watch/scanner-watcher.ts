@@ -42,6 +42,7 @@ export async function watchScannerFolder(options: ScannerWatcherOptions): Promis
   const candidates = new Set<string>();
   const queue: string[] = [];
   const retries = new Map<string, { at: number; failures: number }>();
+  const triedThisRun = new Set<string>();
   let busy: string | undefined;
   let draining: Promise<void> | undefined;
   let fatal: (error: unknown) => void = () => undefined;
@@ -143,7 +144,10 @@ export async function watchScannerFolder(options: ScannerWatcherOptions): Promis
     } else if (earlier?.op === 'refused') {
       result = { kind: 'refused', status: earlier.status, detail: earlier.detail, ...(earlier.reason ? { reason: earlier.reason } : {}) };
     } else {
-      if (earlier?.op === 'sending') log(`resending ${name}: an earlier send was interrupted (the server recognises a repeat, nothing is made twice)`);
+      if (earlier?.op === 'sending' && !triedThisRun.has(key)) {
+        log(`resending ${name}: an earlier send was interrupted (the server recognises a repeat, nothing is made twice)`);
+      }
+      triedThisRun.add(key);
       await journal.record({ op: 'sending', key, sha256, name });
       result = await prepared.send(path, name, sha256);
       if (result.kind === 'failed') return retryLater(name, result.error);

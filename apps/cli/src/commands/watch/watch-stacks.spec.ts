@@ -30,7 +30,7 @@ function problem(res: ServerResponse, status: number, body: object) {
   res.writeHead(status, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status, ...body }));
 }
 
-describe('medrec watch (stacks, against the stack contract)', () => {
+describe('medrec watch in process: stacks against the stack contract, manifest refusals', () => {
   let server: Server;
   let baseUrl: string;
   let folder: string;
@@ -96,9 +96,9 @@ describe('medrec watch (stacks, against the stack contract)', () => {
     problem(res, 404, { detail: 'Not found' });
   }
 
-  function start(options: WatchOptions = {}) {
+  function start(options: WatchOptions = {}, env: Record<string, string> = { MEDREC_PASSWORD: PASSWORD }) {
     const stop = new AbortController();
-    const io = testIo({ MEDREC_PASSWORD: PASSWORD });
+    const io = testIo(env);
     const done = watch(io, folder, { server: baseUrl, username: 'clerk1', settleMs: 150, ...options }, stop.signal, {
       retryBaseMs: 100,
       clientRetryBaseMs: 5,
@@ -249,11 +249,45 @@ describe('medrec watch (stacks, against the stack contract)', () => {
         .map((e) => JSON.stringify(e))
         .join('\n') + '\n{"op":"moved","key":"sta', // a line torn by kill -9
     );
-    const watcher = start();
+    // The password from a file, as a service's credential.
+    const passwordFile = join(tmpdir(), `medrec-watch-password-${process.pid}`);
+    writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    const watcher = start({ passwordFile }, {});
+    await until('signed in', () => watcher.io.out().includes('watching'));
+    rmSync(passwordFile);
     await until('the file is moved', () => existsSync(join(folder, 'done', 'scan0005.pdf')));
     await watcher.stop();
     expect(calls).toEqual([]);
     expect(watcher.io.out()).toContain('sent: scan0005.pdf → stack stack-77 (done/scan0005.pdf)');
+  });
+
+  it('--no-split: refuses a file without a manifest row, or with an invalid one, without sending anything', async () => {
+    const manifest = join(tmpdir(), `medrec-watch-manifest-${process.pid}.csv`);
+    writeFileSync(
+      manifest,
+      [
+        'file,mrn,patientName,dateOfBirth,documentType,title',
+        'bad-row.pdf,MRN-0001,Ada Example,2999-01-01,lab-report,CBC',
+        'twice.pdf,MRN-0001,Ada Example,1970-01-01,lab-report,CBC',
+        'twice.pdf,MRN-0002,Bo Example,1970-01-01,lab-report,CBC',
+      ].join('\n'),
+    );
+    for (const name of ['no-row.pdf', 'bad-row.pdf', 'twice.pdf']) writeFileSync(join(folder, name), pdf(name));
+    try {
+      const watcher = start({ split: false, manifest });
+      await until('all three are refused', () => existsSync(join(folder, 'refused')) && listing('refused').length === 6);
+      await watcher.stop();
+    } finally {
+      rmSync(manifest);
+    }
+    expect(calls).toEqual([]);
+    const reason = (name: string) => readFileSync(join(folder, 'refused', `${name}.reason.txt`), 'utf8');
+    expect(reason('no-row.pdf')).toContain(
+      'by: the manifest (nothing was sent)\nreason: no-manifest-row\ndetail: The manifest has no row for this file name\n',
+    );
+    expect(reason('bad-row.pdf')).toContain('reason: invalid-manifest-row\ndetail: Manifest row 1 is invalid: dateOfBirth');
+    expect(reason('twice.pdf')).toContain('detail: The manifest has several rows for this file name (rows 2, 3)\n');
+    for (const name of ['no-row.pdf', 'bad-row.pdf', 'twice.pdf']) expect(reason(name)).not.toMatch(/Ada|Bo Example|MRN-000/);
   });
 
   it('refuses to start beside another running watcher, and a stack server that lacks the route stops it with a hint', async () => {
