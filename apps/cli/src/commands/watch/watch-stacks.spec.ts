@@ -96,13 +96,13 @@ describe('medrec watch in process: stacks against the stack contract, manifest r
     problem(res, 404, { detail: 'Not found' });
   }
 
-  function start(options: WatchOptions = {}, env: Record<string, string> = { MEDREC_PASSWORD: PASSWORD }) {
+  function start(options: WatchOptions = {}, env: Record<string, string> = { MEDREC_PASSWORD: PASSWORD }, rescanMs = 500) {
     const stop = new AbortController();
     const io = testIo(env);
     const done = watch(io, folder, { server: baseUrl, username: 'clerk1', settleMs: 150, ...options }, stop.signal, {
       retryBaseMs: 100,
       clientRetryBaseMs: 5,
-      rescanMs: 500,
+      rescanMs,
     });
     done.catch(() => undefined);
     const watcher = {
@@ -135,7 +135,8 @@ describe('medrec watch in process: stacks against the stack contract, manifest r
     mkdirSync(join(folder, 'other'));
     writeFileSync(join(folder, 'other', 'nested.pdf'), pdf('nested'));
     symlinkSync(join(folder, 'other', 'nested.pdf'), join(folder, 'link.pdf'));
-    const watcher = start({ settleMs: 400 });
+    // No periodic listing during the test: the file written later is found by the file-system events.
+    const watcher = start({ settleMs: 400 }, undefined, 60_000);
 
     await until('the file found at start is sent', () => existsSync(join(folder, 'done', 'scan0001.pdf')));
     // A scanner writing slowly: parts 250 ms apart, several looks at the folder (every 100 ms) but
@@ -162,6 +163,15 @@ describe('medrec watch in process: stacks against the stack contract, manifest r
     expect(listing('refused')).toEqual([]);
     expect(watcher.io.out()).toContain('sent: scan0001.pdf → stack stack-1 (done/scan0001.pdf)');
     expect(watcher.io.out()).toMatch(/stopped\n$/);
+  });
+
+  it('with --poll-ms, finds new files by polling the folder', async () => {
+    const watcher = start({ pollMs: 100 }, undefined, 60_000);
+    await until('the watcher runs', () => watcher.io.out().includes('watching'));
+    writeFileSync(join(folder, 'polled.pdf'), pdf('found by polling'));
+    await until('the file is sent', () => existsSync(join(folder, 'done', 'polled.pdf')));
+    await watcher.stop();
+    expect(calls.map((c) => c.filename)).toEqual(['polled.pdf']);
   });
 
   it('moves a refused file to refused/ with the reason, and keeps a file in place while the server is unavailable', async () => {
