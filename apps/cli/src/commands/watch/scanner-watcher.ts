@@ -47,6 +47,8 @@ export async function watchScannerFolder(options: ScannerWatcherOptions): Promis
   let draining: Promise<void> | undefined;
   let fatal: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fatal = reject));
+  // A fatal error after a stop was asked for is not reported by the race below; it must not crash the process either.
+  failed.catch(() => undefined);
 
   const consider = (path: string) => {
     const name = basename(path);
@@ -184,9 +186,12 @@ export async function watchScannerFolder(options: ScannerWatcherOptions): Promis
   };
 
   const tickMs = Math.min(500, Math.max(25, Math.floor(options.settleMs / 4)));
-  let ticking: Promise<void> = Promise.resolve();
+  let ticking: Promise<void> | undefined;
   const ticker = setInterval(() => {
-    ticking = ticking.then(tick).catch((error: unknown) => fatal(error));
+    // One look at a time: a stat that hangs (a network share gone away) does not pile up more.
+    ticking ??= tick()
+      .catch((error: unknown) => fatal(error))
+      .finally(() => (ticking = undefined));
   }, tickMs);
   const rescanner = setInterval(() => void rescan(), options.rescanMs ?? 60_000);
   const stopped = new Promise<void>((resolveStop) => {
@@ -201,7 +206,7 @@ export async function watchScannerFolder(options: ScannerWatcherOptions): Promis
     clearInterval(ticker);
     clearInterval(rescanner);
     await watcher.close();
-    await ticking.catch(() => undefined);
+    await ticking;
     await draining?.catch(() => undefined);
   }
 }
