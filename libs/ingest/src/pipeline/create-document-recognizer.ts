@@ -3,7 +3,7 @@ import { isDocumentContentType } from '../inspect/document-content-type';
 import type { IngestLimits } from '../inspect/ingest-limits';
 import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
 import { OcrPool } from '../ocr/ocr-pool';
-import { assessPage, RasterQuality } from '../quality/page-quality';
+import { assessPage, isSurelyBlank, RasterQuality } from '../quality/page-quality';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
 
 export interface RecognizerOptions {
@@ -78,7 +78,11 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
             pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
             continue;
           }
-          const { data, dpi } = raster.image!;
+          const { data, dpi, quality } = raster.image!;
+          if (quality && isSurelyBlank(quality)) {
+            pages.push(Promise.resolve(withQuality({ page: raster.page, text: '', confidence: 0, source: 'ocr', words: [] }, quality)));
+            continue;
+          }
           const page = ocr
             .recognize(data, { dpi })
             .then((r): RecognizedPage =>

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { DEFAULT_REVIEW_THRESHOLDS } from '@medrec/domain';
 import type { DocumentContentType } from '../inspect/document-content-type';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
-import { assessPage, measureRaster, RasterQuality } from './page-quality';
+import { assessPage, isSurelyBlank, measureRaster, RasterQuality } from './page-quality';
 
 const SCANS = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'scans');
 const CONTENT_TYPES: Record<string, DocumentContentType> = { pdf: 'application/pdf', tif: 'image/tiff', png: 'image/png', jpg: 'image/jpeg' };
@@ -57,6 +57,7 @@ describe('page quality', () => {
 
   it('flags no page of the fixture scans as blank, skewed or dark, whatever their degradation', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(16);
+    expect(fixtures.filter(({ quality }) => isSurelyBlank(quality))).toEqual([]);
     const flagged = fixtures
       .map(({ name, quality }) => ({ name, quality, assessed: assessPage(quality, NO_WORDS, DEFAULT_REVIEW_THRESHOLDS) }))
       .filter(({ assessed }) => assessed.blank || assessed.skewed || assessed.dark);
@@ -67,6 +68,7 @@ describe('page quality', () => {
     const page = noisyBlankPage();
     const quality = await measureRaster(page.data, page.width, page.height, 200);
     expect(quality.inkRatio).toBeLessThan(DEFAULT_REVIEW_THRESHOLDS.maxBlankInkRatio);
+    expect(isSurelyBlank(quality)).toBe(true);
     expect(assessPage(quality, NO_WORDS, DEFAULT_REVIEW_THRESHOLDS)).toMatchObject({ blank: true, skewed: false, dark: false });
   });
 

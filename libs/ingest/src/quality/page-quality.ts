@@ -78,6 +78,15 @@ export function measureSample(sample: PageSample): RasterQuality {
   return { inkRatio: round(inkRatio, 5), grayStdDev: round(grayStdDev, 2), paperLevel, skewDegrees: round(skewDegrees, 2) };
 }
 
+/**
+ * Less ink than this (on the 75 dpi copy, margins left out) is less than two characters of body
+ * text: the page is blank without asking OCR. Tesseract on an empty sheet's noise is slow (its
+ * thresholding turns the noise into thousands of specks) and reads nothing worth keeping.
+ */
+export const SURELY_BLANK_INK_RATIO = 0.0001;
+
+export const isSurelyBlank = (raster: RasterQuality): boolean => raster.inkRatio < SURELY_BLANK_INK_RATIO;
+
 /** Decides blank, skewed and dark from the raster measures and what OCR found there. */
 export function assessPage(
   raster: RasterQuality,
