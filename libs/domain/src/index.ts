@@ -20,3 +20,5 @@ export * from './archive/archive-batch.decider';
 export * from './release-request/release-request.decider';
 export * from './amendment-request/amendment-request.decider';
 export * from './audit/emergency-access';
+export * from './review/page-quality';
+export * from './review/review-item.decider';
