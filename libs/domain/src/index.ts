@@ -20,3 +20,5 @@ export * from './archive/archive-batch.decider';
 export * from './release-request/release-request.decider';
 export * from './amendment-request/amendment-request.decider';
 export * from './audit/emergency-access';
+export * from './cover-sheet/cover-sheet.decider';
+export * from './cover-sheet/sheet-code';
