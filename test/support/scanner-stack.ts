@@ -115,6 +115,11 @@ export function standardStackPlan(sheets: PrintedCoverSheet[], options: { damage
   ];
 }
 
+/** Every page of every shared fixture scan, in the manifest's order: the documents a longer stack (a bench's) cycles through. */
+export function fixtureScanPages(): Array<Extract<StackPage, { kind: 'scan' }>> {
+  return scanManifest().flatMap((scan) => Array.from({ length: scan.pages }, (_, i) => ({ kind: 'scan' as const, file: scan.file, page: i + 1 })));
+}
+
 /** The codes decoding `page` must give (see ScannerStack.expectedCodes). */
 export function expectedCodes(page: StackPage): SheetCode[] {
   if (page.kind === 'separator') return [{ kind: 'separator' }];
@@ -139,7 +144,7 @@ interface Printing {
 async function pageImage(page: StackPage, printing: Printing): Promise<GrayPage> {
   switch (page.kind) {
     case 'scan':
-      return fitToLetter(await rendered(join(SCANS, page.file), CONTENT_TYPES[page.file.split('.').pop()!], page.page));
+      return fixturePage(page.file, page.page);
     case 'blank':
       return scanned({ gray: new Uint8Array(LETTER.width * LETTER.height).fill(255), ...LETTER }, printing);
     case 'separator':
@@ -150,6 +155,20 @@ async function pageImage(page: StackPage, printing: Printing): Promise<GrayPage>
       return scanned(page.damaged ? stainQr(image) : image, printing);
     }
   }
+}
+
+/** The fixture scans' pages, rendered once a process (a long stack repeats them); callers get a copy. */
+const fixturePages = new Map<string, Promise<GrayPage>>();
+
+async function fixturePage(file: string, page: number): Promise<GrayPage> {
+  const key = `${file}#${page}`;
+  let rendering = fixturePages.get(key);
+  if (!rendering) {
+    rendering = rendered(join(SCANS, file), CONTENT_TYPES[file.split('.').pop()!], page).then(fitToLetter);
+    fixturePages.set(key, rendering);
+  }
+  const image = await rendering;
+  return { ...image, gray: new Uint8Array(image.gray) };
 }
 
 /** Page `page` (from 1) of a PDF as medrec's rasterizer renders it, a vector page at 200 dpi: raw grey pixels. */

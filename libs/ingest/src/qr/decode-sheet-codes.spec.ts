@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { toBuffer as qrPng } from 'qrcode';
+import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type SheetCode } from '@medrec/domain';
@@ -65,6 +67,32 @@ describe('decodeSheetCodes', () => {
     expect(codes[at]).toEqual([{ kind: 'unknown' }]);
     expect(codes.flat()).not.toContainEqual({ kind: 'cover-sheet', id: sheets[1].id });
     expect(codes).toEqual(damaged.expectedCodes);
+  });
+
+  /** A page with these QR codes printed on it (PNGs of 8 pixels a module), at 200 dpi letter. */
+  async function pageWith(...texts: string[]): Promise<GrayPage> {
+    const codes = await Promise.all(texts.map((text) => qrPng(text, { errorCorrectionLevel: 'M', scale: 8, margin: 4 })));
+    const { data } = await sharp({ create: { ...LETTER, channels: 3, background: '#ffffff' } })
+      .composite(codes.map((input, i) => ({ input, left: 100 + (i % 2) * 800, top: 100 + Math.floor(i / 2) * 800 })))
+      .toColourspace('b-w')
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { gray: new Uint8Array(data), ...LETTER };
+  }
+
+  it('reads every code of a page, and only well-formed ones of ours as sheets', async () => {
+    const id = randomUUID();
+    const codes = await decodeSheetCodes(await pageWith(`MEDREC-CS:${id}`, 'MEDREC-SEP', `MEDREC-CS:${id.slice(0, 30)}`, 'https://example.org/leaflet'));
+    expect(codes).toHaveLength(4);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        { kind: 'cover-sheet', id },
+        { kind: 'separator' },
+        { kind: 'unknown' },
+        { kind: 'unknown', text: 'https://example.org/leaflet' },
+      ]),
+    );
   });
 
   it('finds nothing on a blank page or in noise', async () => {
