@@ -68,7 +68,7 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 async function main(): Promise<void> {
   const sheets = standardStackCoverSheets().map((details) => ({ id: randomUUID(), ...details }));
   const stack = await scannerStack(standardStackPlan(sheets));
-  const pages = await tiffPages(stack.tiff);
+  const pages = await tiffPages(await stack.tiff());
   await decodeSheetCodes(pages[0]); // loads and compiles the WebAssembly once
   const shipped = await measure(decodeSheetCodes, pages, stack.expectedCodes);
   const fullPage = await measure(decodeFullPage, pages, stack.expectedCodes);

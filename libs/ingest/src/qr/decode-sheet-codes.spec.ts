@@ -21,6 +21,16 @@ async function rasterizedPages(file: Buffer, contentType: DocumentContentType): 
   return pages;
 }
 
+/** The Compression tag (259) of a little-endian TIFF's first page: 4 is CCITT Group 4. */
+function firstTiffCompression(tiff: Buffer): number | undefined {
+  const ifd = tiff.readUInt32LE(4);
+  for (let i = 0; i < tiff.readUInt16LE(ifd); i++) {
+    const entry = ifd + 2 + i * 12;
+    if (tiff.readUInt16LE(entry) === 259) return tiff.readUInt16LE(entry + 8);
+  }
+  return undefined;
+}
+
 async function decodeAll(pages: GrayPage[]): Promise<{ codes: SheetCode[][]; msPerPage: number }> {
   const codes: SheetCode[][] = [];
   const started = performance.now();
@@ -48,7 +58,7 @@ describe('decodeSheetCodes', () => {
     ['PDF', 'pdf', 'application/pdf'],
     ['multi-page TIFF', 'tiff', 'image/tiff'],
   ] as const)('finds exactly the cover sheets and the separator of a scanner-made stack (%s)', async (_format, key, contentType) => {
-    const pages = await rasterizedPages(stack[key], contentType);
+    const pages = await rasterizedPages(await stack[key](), contentType);
     expect(pages).toHaveLength(stack.pages.length);
     expect(pages.every((p) => p.width === LETTER.width && p.height === LETTER.height)).toBe(true);
     const { codes, msPerPage } = await decodeAll(pages);
@@ -59,8 +69,18 @@ describe('decodeSheetCodes', () => {
     expect(msPerPage).toBeLessThan(250);
   });
 
+  it('finds them in a black-and-white stack too (a CCITT Group 4 TIFF)', async () => {
+    const bilevel = await scannerStack(standardStackPlan(sheets).slice(5, 11), { bilevel: true, seed: 3 });
+    const tiff = await bilevel.tiff();
+    expect(await sharp(tiff).metadata()).toMatchObject({ pages: 6, density: 200 });
+    expect(firstTiffCompression(tiff)).toBe(4);
+    const pages = await rasterizedPages(tiff, 'image/tiff');
+    expect(pages.every((p) => p.gray.every((v) => v === 0 || v === 255))).toBe(true);
+    expect((await decodeAll(pages)).codes).toEqual(bilevel.expectedCodes);
+  });
+
   it('gives no cover sheet id for a stained code, only an unreadable code', async () => {
-    const pages = await rasterizedPages(damaged.pdf, 'application/pdf');
+    const pages = await rasterizedPages(await damaged.pdf(), 'application/pdf');
     const { codes } = await decodeAll(pages);
     expect(pages).toHaveLength(4);
     const at = damaged.pages.findIndex((p) => p.kind === 'cover-sheet' && p.damaged);
