@@ -13,11 +13,13 @@ import {
   Subscription,
 } from '../event-store.port';
 import { AppendNotifier } from './append-notifier';
-import { assertValidExpectedRevision, checkExpectedRevision, StreamState, visibleRevision } from './expected-revision';
-import { GroupCommitQueue, GroupCommitStats } from './group-commit';
+import { assertValidExpectedRevision, StreamState, visibleRevision } from './expected-revision';
+import { GroupCommitQueue, GroupCommitStats, WriteQueue } from './group-commit';
 import { applyPragmas, migrate } from './sqlite-schema';
 import { PollingSubscription } from './sqlite-subscription';
 import { uuidv7 } from './uuid-v7';
+import { SerializedEvent, streamStateStatement, WriteOperation, WriteOperations } from './write-operations';
+import { WriteThreadQueue } from './write-thread-client';
 
 export interface SqliteEventStoreOptions {
   /** Database file; ':memory:' for tests (then only this instance sees it). */
@@ -30,6 +32,12 @@ export interface SqliteEventStoreOptions {
   subscriptionPageSize?: number;
   /** Most writes grouped into one transaction. Default 1000. */
   maxBatchSize?: number;
+  /**
+   * Writes (and their commit's fsync) run in a thread of their own, on a second connection, so
+   * that this thread goes on serving while the disk syncs. Default: on, except for ':memory:'
+   * (another connection cannot see that database).
+   */
+  writeThread?: boolean;
 }
 
 export interface SqliteEventStoreStats extends GroupCommitStats {
@@ -46,20 +54,6 @@ interface EventRow {
   data: string;
   metadata: string;
   recorded_at: string;
-}
-
-interface StreamStateRow {
-  last: number | null;
-  truncate_before: number | null;
-  tombstoned: number | null;
-}
-
-/** An event ready to be inserted: JSON serialized once, before it enters the write queue. */
-interface SerializedEvent {
-  id: string;
-  type: string;
-  data: string;
-  metadata: string;
 }
 
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
@@ -123,26 +117,24 @@ function optionalCount(value: number | undefined, name: string): number {
 }
 
 /**
- * The embedded event store: one SQLite file in WAL mode. Appends are group-committed (see
- * GroupCommitQueue); several processes may write the same file, since every write takes the
- * write lock (BEGIN IMMEDIATE) and checks revisions inside its transaction.
+ * The embedded event store: one SQLite file in WAL mode. Appends are group-committed, in the
+ * write thread (WriteThreadQueue) or, for ':memory:', on this connection (GroupCommitQueue);
+ * several processes may write the same file, since every write takes the write lock (BEGIN
+ * IMMEDIATE) and checks revisions inside its transaction.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly writes: GroupCommitQueue;
+  private readonly writes: WriteQueue<WriteOperation>;
+  private readonly streamState: (stream: string) => StreamState;
   private readonly notifier = new AppendNotifier();
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly pollIntervalMs: number;
   private readonly subscriptionPageSize: number;
   private eventsWritten = 0;
-  private eventsInBatch = 0;
   private closing: Promise<void> | undefined;
   private acceptingWrites = true;
 
   private readonly statements: {
-    streamState: Database.Statement<[string, string], StreamStateRow>;
-    insert: Database.Statement<[string, string, number, string, string, string, string]>;
-    markDeleted: Database.Statement<[string, number, number]>;
     readForwards: Database.Statement<[string, number, string, number], EventRow>;
     readBackwards: Database.Statement<[string, number, string, number], EventRow>;
     readAll: Database.Statement<[number, number], RawEventRow>;
@@ -164,15 +156,6 @@ export class SqliteEventStore implements EventStore {
 
     const db = this.db;
     this.statements = {
-      streamState: db.prepare(`
-        SELECT (SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1) AS last,
-               s.truncate_before, s.tombstoned
-        FROM (SELECT 1) LEFT JOIN streams s ON s.name = ?`),
-      insert: db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      markDeleted: db.prepare(`
-        INSERT INTO streams (name, truncate_before, tombstoned) VALUES (?, ?, ?)
-        ON CONFLICT (name) DO UPDATE SET truncate_before = excluded.truncate_before,
-                                         tombstoned = max(tombstoned, excluded.tombstoned)`),
       // The visible part of a stream starts at its truncate_before (0 unless deleted).
       readForwards: db.prepare(`
         SELECT ${COLUMNS} FROM events
@@ -188,16 +171,21 @@ export class SqliteEventStore implements EventStore {
       headPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
     };
 
-    this.writes = new GroupCommitQueue(db, {
-      maxBatchSize: options.maxBatchSize ?? 1000,
-      onBegin: () => {
-        this.eventsInBatch = 0;
-      },
-      onCommit: () => {
-        this.eventsWritten += this.eventsInBatch;
-        if (this.eventsInBatch > 0) this.notifier.notify();
-      },
-    });
+    this.streamState = streamStateStatement(db);
+
+    const maxBatchSize = options.maxBatchSize ?? 1000;
+    const onCommit = (writes: WriteOperation[]) => {
+      let events = 0;
+      for (const write of writes) if (write.kind === 'append') events += write.events.length;
+      this.eventsWritten += events;
+      if (events > 0) this.notifier.notify();
+    };
+    if (options.writeThread ?? !db.memory) {
+      this.writes = new WriteThreadQueue({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000, maxBatchSize, onCommit });
+    } else {
+      const operations = new WriteOperations(db);
+      this.writes = new GroupCommitQueue<WriteOperation>(db, { maxBatchSize, run: (write) => operations.run(write).result, onCommit });
+    }
   }
 
   append(stream: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -211,7 +199,7 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.writes.enqueue(() => this.writeEvents(stream, serialized, expectedRevision));
+    return this.writes.enqueue({ kind: 'append', stream, events: serialized, expected: expectedRevision }) as Promise<AppendResult>;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -280,25 +268,10 @@ export class SqliteEventStore implements EventStore {
     this.closing ??= (async () => {
       await Promise.all([...this.subscriptions].map((s) => s.close()));
       this.acceptingWrites = false;
-      this.writes.drain();
+      await this.writes.close();
       this.db.close();
     })();
     return this.closing;
-  }
-
-  private writeEvents(stream: string, events: SerializedEvent[], expected: ExpectedRevision): AppendResult {
-    const state = this.streamState(stream);
-    checkExpectedRevision(stream, expected, state);
-    const recordedAt = new Date().toISOString();
-    let revision = state.lastRevision ?? -1;
-    let position = 0;
-    for (const event of events) {
-      revision++;
-      const info = this.statements.insert.run(event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
-      position = Number(info.lastInsertRowid);
-    }
-    this.eventsInBatch += events.length;
-    return { nextRevision: revision, position };
   }
 
   private enqueueDelete(stream: string, expected: ExpectedRevision, tombstone: boolean): Promise<void> {
@@ -309,23 +282,7 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.writes.enqueue(() => {
-      const state = this.streamState(stream);
-      checkExpectedRevision(stream, expected, state);
-      // Soft-deleting a stream that does not exist (or is already deleted) changes nothing.
-      if (!tombstone && visibleRevision(state) === null) return;
-      const truncateBefore = Math.max(state.truncateBefore, (state.lastRevision ?? -1) + 1);
-      this.statements.markDeleted.run(stream, truncateBefore, tombstone ? 1 : 0);
-    });
-  }
-
-  private streamState(stream: string): StreamState {
-    const row = this.statements.streamState.get(stream, stream)!;
-    return {
-      lastRevision: row.last,
-      truncateBefore: row.truncate_before ?? 0,
-      tombstoned: row.tombstoned === 1,
-    };
+    return this.writes.enqueue({ kind: 'delete', stream, expected, tombstone }).then(() => undefined);
   }
 
   private readAllSync(after: number, limit: number): StoredEvent[] {
