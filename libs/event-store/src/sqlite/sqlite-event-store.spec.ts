@@ -106,9 +106,32 @@ describe('SqliteEventStore', () => {
         // Written here, the append would hold this thread in BEGIN IMMEDIATE until the lock came free.
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect(settled).toBe(false);
-        expect(await store.readStream('first')).toHaveLength(1);
+        expect(await store.readAll()).toHaveLength(1);
         other.exec('COMMIT');
         await expect(pending).resolves.toEqual({ nextRevision: 1, position: 2 });
+      } finally {
+        other.close();
+      }
+    });
+
+    it('lets a read of a stream see the writes to it this instance issued before, once they are committed', async () => {
+      const store = new SqliteEventStore({ filename, busyTimeoutMs: 3000 });
+      open.push(store);
+      await store.append('record', [event('Created')], 'no_stream');
+      const other = new Database(filename);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const appended = store.append('record', [event('OcrCompleted')], 0);
+        let read: StoredEvent[] | undefined;
+        const reading = store.readStream('record').then((events) => (read = events));
+        const revision = store.streamRevision('record');
+        expect(await store.readStream('elsewhere')).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(read).toBeUndefined();
+        other.exec('COMMIT');
+        await appended;
+        expect((await reading).map((e) => e.type)).toEqual(['Created', 'OcrCompleted']);
+        expect(await revision).toBe(1);
       } finally {
         other.close();
       }

@@ -143,6 +143,13 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptionPageSize: number;
   private eventsWritten = 0;
   private closing: Promise<void> | undefined;
+  /**
+   * Per stream, the last write of this instance not settled yet: a read of that stream waits for
+   * it, so that it sees every write this process issued to the stream before the read (the write
+   * thread commits while this thread goes on: without the wait, a command loading a record while
+   * another's append to it is being committed would decide on the older state and conflict).
+   */
+  private readonly unsettledWrites = new Map<string, Promise<void>>();
   private acceptingWrites = true;
 
   private readonly statements: {
@@ -207,12 +214,13 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.writes.enqueue({ kind: 'append', stream, events: serialized, expected: expectedRevision }) as Promise<AppendResult>;
+    return this.track(stream, this.writes.enqueue({ kind: 'append', stream, events: serialized, expected: expectedRevision }) as Promise<AppendResult>);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     this.assertOpen();
     assertStreamName(stream);
+    await this.writesSettled(stream);
     const limit = optionalCount(options.maxCount, 'maxCount');
     const from = options.fromRevision;
     if (from !== undefined && (!Number.isSafeInteger(from) || from < 0)) {
@@ -252,6 +260,7 @@ export class SqliteEventStore implements EventStore {
   async streamRevision(stream: string): Promise<number | null> {
     this.assertOpen();
     assertStreamName(stream);
+    await this.writesSettled(stream);
     return visibleRevision(this.streamState(stream));
   }
 
@@ -292,7 +301,10 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.writes.enqueue({ kind: 'delete', stream, expected, tombstone }).then(() => undefined);
+    return this.track(
+      stream,
+      this.writes.enqueue({ kind: 'delete', stream, expected, tombstone }).then(() => undefined),
+    );
   }
 
   private readAllSync(after: number, limit: number): StoredEvent[] {
@@ -301,6 +313,26 @@ export class SqliteEventStore implements EventStore {
     const events = new Array<StoredEvent>(rows.length);
     for (let i = 0; i < rows.length; i++) events[i] = rawToStoredEvent(rows[i]);
     return events;
+  }
+
+  private async writesSettled(stream: string): Promise<void> {
+    const unsettled = this.unsettledWrites.get(stream);
+    if (!unsettled) return;
+    await unsettled;
+    this.assertOpen();
+  }
+
+  private track<T>(stream: string, write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    // Writes run in the order queued: once the last one to a stream has settled, so have the earlier ones.
+    this.unsettledWrites.set(stream, settled);
+    void settled.then(() => {
+      if (this.unsettledWrites.get(stream) === settled) this.unsettledWrites.delete(stream);
+    });
+    return write;
   }
 
   private assertOpen(): void {
