@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from '@medrec/sqlite';
 import { describeEventStoreConformance } from '../event-store.conformance';
 import { NewEvent, StoredEvent, StreamDeletedError, WrongExpectedRevisionError } from '../event-store.port';
@@ -135,6 +137,32 @@ describe('SqliteEventStore', () => {
       } finally {
         other.close();
       }
+    });
+
+    it('keeps the process alive while it has writes to do or is closing, and not when idle', async () => {
+      // A process of its own, loading the sources as the write thread's entry does.
+      const script = `
+        const { join } = require('node:path');
+        const root = ${JSON.stringify(join(__dirname, '..', '..', '..', '..'))};
+        const ts = require(require.resolve('typescript', { paths: [root] }));
+        require(require.resolve('tsconfig-paths', { paths: [root] })).register({ baseUrl: root, paths: require(join(root, 'tsconfig.json')).compilerOptions.paths });
+        require.extensions['.ts'] = (module, filename) => module._compile(ts.transpileModule(require('node:fs').readFileSync(filename, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText, filename);
+        const { SqliteEventStore } = require(join(root, 'libs/event-store/src/sqlite/sqlite-event-store.ts'));
+        const store = new SqliteEventStore({ filename: process.argv[1] });
+        const event = { type: 'T', data: {}, metadata: {} };
+        store.append('not-awaited', [event], 'no_stream').then(async () => {
+          await store.append('awaited', [event], 'no_stream');
+          await store.close();
+          console.log('closed');
+          // Never closed, idle: must not keep the process alive.
+          const open = new SqliteEventStore({ filename: process.argv[1] });
+          await open.append('left-open', [event], 'no_stream');
+          console.log('idle');
+        });`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, filename], { timeout: 25_000 });
+      expect(stdout.trim().split('\n')).toEqual(['closed', 'idle']);
+      const reader = openStore();
+      expect((await reader.readAll()).map((e) => e.stream)).toEqual(['not-awaited', 'awaited', 'left-open']);
     });
 
     it('rebuilds the revision errors as themselves, with their details', async () => {

@@ -81,6 +81,8 @@ export class WriteThreadQueue implements WriteQueue<WriteOperation> {
     this.worker = undefined;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Idle, it was unref'd: the process must not end while close() waits for it.
+    worker.ref();
     worker.postMessage({ type: 'close' } satisfies WriteThreadRequest);
     await exited;
   }
