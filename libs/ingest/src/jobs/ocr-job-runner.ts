@@ -7,6 +7,7 @@ import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { randomUUID } from 'node:crypto';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
+import { OcrStageListener, secondsSince } from './ocr-stages';
 import type { PendingOcrJob, PendingOcrJobsView } from './ocr-jobs.projection';
 
 export interface OcrJobRunnerOptions {
@@ -23,6 +24,15 @@ export interface OcrJobRunnerOptions {
   log?: (message: string) => void;
   /** The clock the backoff and the other waits are measured on, in ms (default Date.now; tests pass their own). */
   now?: () => number;
+  /** Timings of the stages done here: queued (known for jobs whose event was seen by appended()), claim, fetch, store-text, complete, settle. */
+  onStage?: OcrStageListener;
+}
+
+/** What the runner reads of an event appended to the store (its type and where and when it was recorded; never its data). */
+export interface AppendedEvent {
+  type: string;
+  position: number;
+  recordedAt: string;
 }
 
 /**
@@ -54,6 +64,8 @@ export class OcrJobRunner {
   private readonly claimedJobs = new Map<string, PendingOcrJob>();
   /** Jobs given back on shutdown: whatever their recognition does next is not recorded. */
   private readonly released = new Set<string>();
+  /** When the events that made jobs were recorded (ms), by log position: the start of the 'queued' stage. */
+  private readonly recordedAt = new Map<number, number>();
   private running = false;
   private stopping?: Promise<void>;
   private loop?: Promise<void>;
@@ -82,6 +94,17 @@ export class OcrJobRunner {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+  }
+
+  /**
+   * Told of each event appended to the store (a subscription from the head): an upload's or an
+   * amendment's event is when its job's wait starts.
+   */
+  appended(event: AppendedEvent): void {
+    if (event.type !== 'RecordCreated' && event.type !== 'RecordAmended') return;
+    this.recordedAt.set(event.position, Date.parse(event.recordedAt));
+    // Jobs whose claim never comes here (another node took them) are forgotten oldest first.
+    if (this.recordedAt.size > MAX_REMEMBERED_EVENTS) this.recordedAt.delete(this.recordedAt.keys().next().value!);
   }
 
   /**
@@ -191,6 +214,12 @@ export class OcrJobRunner {
   private async process(job: PendingOcrJob): Promise<void> {
     const key = jobKey(job);
     const context = this.context();
+    const recordedAt = this.recordedAt.get(job.position);
+    if (recordedAt !== undefined) {
+      this.recordedAt.delete(job.position);
+      this.options.onStage?.('queued', Math.max(0, Date.now() - recordedAt) / 1000);
+    }
+    const claiming = performance.now();
     try {
       await this.onJobStream(
         job,
@@ -239,7 +268,7 @@ export class OcrJobRunner {
 
     const stopRenewing = this.renewLeaseWhileWorking(job);
     try {
-      await this.work(job, context);
+      await this.work(job, context, claiming);
     } finally {
       stopRenewing();
     }
@@ -279,11 +308,13 @@ export class OcrJobRunner {
     return () => clearInterval(timer);
   }
 
-  private async work(job: PendingOcrJob, context: CommandContext): Promise<void> {
+  private async work(job: PendingOcrJob, context: CommandContext, claiming: number): Promise<void> {
     const key = jobKey(job);
     // The record's own stream is the authority: a job another node (or this one) already finished
     // may still look pending in a lagging projection, and the claim stream does not know.
-    if (await this.alreadyEnded(job)) {
+    const ended = await this.alreadyEnded(job);
+    this.options.onStage?.('claim', secondsSince(claiming));
+    if (ended) {
       await this.finish(key, null);
       return;
     }
@@ -294,7 +325,9 @@ export class OcrJobRunner {
     try {
       pages = await withRecordKey(this.keys, job.recordId, async (dataKey) => {
         const recognized = await this.recognize(job, dataKey);
+        const storing = performance.now();
         await writeStoredText(this.blobs, textKey, { version: job.version, pages: recognized } satisfies StoredText, dataKey);
+        this.options.onStage?.('store-text', secondsSince(storing));
         return recognized;
       });
     } catch (error) {
@@ -326,6 +359,7 @@ export class OcrJobRunner {
     }
     if (this.released.has(key)) return; // another node may be at it already; its result will be recorded
     const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
+    const completing = performance.now();
     const position = await this.record(
       {
         type: 'CompleteOcr',
@@ -340,6 +374,7 @@ export class OcrJobRunner {
       },
       context,
     );
+    this.options.onStage?.('complete', secondsSince(completing));
     await this.finish(key, position);
     this.log(`OCR of ${key} done: ${pages.length} page(s), mean confidence ${meanConfidence}`);
   }
@@ -353,7 +388,9 @@ export class OcrJobRunner {
   }
 
   private async recognize(job: PendingOcrJob, dataKey: Buffer): Promise<RecognizedPage[]> {
+    const fetching = performance.now();
     const content = await streamBuffer(await getDecrypted(this.blobs, job.blobKey, dataKey, { expectedSha256: job.sha256 }));
+    this.options.onStage?.('fetch', secondsSince(fetching));
     return this.recognizer.recognize(content, job.contentType);
   }
 
@@ -365,7 +402,10 @@ export class OcrJobRunner {
   private async finish(key: string, position: number | null): Promise<void> {
     this.finished.set(key, this.now() + FINISHED_MEMORY_MS);
     this.failedHere.delete(key);
-    if (position !== null) await this.jobs.reach(position, 2_000);
+    if (position === null) return;
+    const settling = performance.now();
+    await this.jobs.reach(position, 2_000);
+    this.options.onStage?.('settle', secondsSince(settling));
   }
 
   /**
@@ -393,6 +433,9 @@ export class OcrJobRunner {
 
 /** Longest a stopping runner waits for the recognition of jobs it has released. */
 const RELEASED_WAIT_MS = 1_000;
+
+/** Upload events remembered for the 'queued' timing. */
+const MAX_REMEMBERED_EVENTS = 10_000;
 
 /** How long a job ended here is skipped even if the projection still shows it pending. */
 const FINISHED_MEMORY_MS = 60_000;

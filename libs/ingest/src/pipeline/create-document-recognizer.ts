@@ -1,6 +1,8 @@
 import { isDocumentContentType } from '../inspect/document-content-type';
 import type { IngestLimits } from '../inspect/ingest-limits';
 import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
+import type { OcrStageListener } from '../jobs/ocr-stages';
+import { secondsSince } from '../jobs/ocr-stages';
 import { OcrPool } from '../ocr/ocr-pool';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
 
@@ -16,6 +18,8 @@ export interface RecognizerOptions {
   limits?: Partial<Pick<IngestLimits, 'maxPixelsPerPage' | 'minPageSidePixels' | 'maxPageAspectRatio'>>;
   /** Called for each page whose text was found: OCR'd (with the seconds its OCR took) or read from the PDF's text layer. */
   onPage?: (page: { source: 'ocr' | 'text-layer'; seconds: number }) => void;
+  /** Timings of the stages done here: pool-start, rasterize, ocr-queue and recognize (per page). */
+  onStage?: OcrStageListener;
 }
 
 /**
@@ -33,8 +37,21 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
     active++;
     clearTimeout(idleTimer);
     if (!pool) {
-      const onPage = options.onPage;
-      const starting = OcrPool.start({ workers: options.workers, ...(onPage ? { onPageRecognised: (seconds) => onPage({ source: 'ocr', seconds }) } : {}) });
+      const { onPage, onStage } = options;
+      const started = performance.now();
+      const starting = OcrPool.start({
+        workers: options.workers,
+        onPageRecognised: (seconds, queuedSeconds) => {
+          onPage?.({ source: 'ocr', seconds });
+          onStage?.('ocr-queue', queuedSeconds);
+          onStage?.('recognize', seconds);
+        },
+      });
+      if (onStage)
+        void starting.then(
+          () => onStage('pool-start', secondsSince(started)),
+          () => undefined,
+        );
       // A pool that failed to start is not kept: the next document starts one again.
       starting.catch(() => {
         if (pool === starting) pool = undefined;
@@ -61,7 +78,7 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
         const ocr = await acquired;
         const pages: Array<Promise<RecognizedPage>> = [];
         const inFlight = new Set<Promise<unknown>>();
-        for await (const raster of rasterizeDocument(content, contentType, { ...options.limits })) {
+        for await (const raster of timed(rasterizeDocument(content, contentType, { ...options.limits }), options.onStage)) {
           if (raster.textLayer !== undefined) {
             options.onPage?.({ source: 'text-layer', seconds: 0 });
             pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
@@ -94,4 +111,18 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
       await (await closing)?.close();
     },
   };
+}
+
+/** The pages as they come, each timed as the 'rasterize' stage (the wait for it, not the caller's work in between). */
+async function* timed<T>(pages: AsyncGenerator<T>, onStage: OcrStageListener | undefined): AsyncGenerator<T> {
+  if (!onStage) {
+    yield* pages;
+    return;
+  }
+  let asked = performance.now();
+  for await (const page of pages) {
+    onStage('rasterize', secondsSince(asked));
+    yield page;
+    asked = performance.now();
+  }
 }

@@ -76,6 +76,8 @@ export interface AppConfig {
     threadNice: number;
     /** How long a claimed OCR job stays this process's without renewal (renewed while it works): a worker that dies holding one delays it this long. */
     leaseSeconds: number;
+    /** The OCR workers (their WASM heaps) are closed after this long without a page, and started again by the next. */
+    idleSeconds: number;
   };
   /** Events the projection runner applies per read-model transaction. */
   projectionBatchSize: number;
@@ -231,6 +233,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
       threadNice: int('MEDREC_OCR_THREAD_NICE', 10, 0, 19),
       leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 60, 5, 86_400),
+      idleSeconds: int('MEDREC_OCR_IDLE_SECONDS', 60, 1, 86_400),
     },
     signIn: {
       limitPerAddress: int('MEDREC_SIGNIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),
