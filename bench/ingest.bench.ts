@@ -42,6 +42,8 @@ const median = (xs: number[]): number => {
 /** glibc malloc arenas of the server (npm start sets 2: measured 345-389 MB peak instead of 448-498). */
 const MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX ?? '2';
 const round = (x: number, d = 5): number => +x.toFixed(d);
+/** BENCH_SERVER_NODE_ARGS: flags for the server's node (as bench:load takes them), reported as serverNodeArgs. */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const CLOCK_TICKS_PER_SECOND = 100;
 /** The server closes its idle OCR pool after this (MEDREC_OCR_IDLE_SECONDS; 60 by default, shorter here to see the steady state). */
@@ -98,15 +100,19 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 async function medrec(scans: Scan[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-ingest-'));
   // As `npm start` runs it: MALLOC_ARENA_MAX=2 unless the environment says otherwise.
-  const server = await startServerProcess(dataDir, {
-    MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
-    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MEDREC_OCR_IN_PROCESS: 'true',
-    // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
-    MEDREC_OCR_WORKERS: String(OCR_WORKERS),
-    MEDREC_OCR_IDLE_SECONDS: String(OCR_IDLE_SECONDS),
-    MEDREC_TOKEN_TTL_SECONDS: '3600',
-  });
+  const server = await startServerProcess(
+    dataDir,
+    {
+      MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
+      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDREC_OCR_IN_PROCESS: 'true',
+      // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
+      MEDREC_OCR_WORKERS: String(OCR_WORKERS),
+      MEDREC_OCR_IDLE_SECONDS: String(OCR_IDLE_SECONDS),
+      MEDREC_TOKEN_TTL_SECONDS: '3600',
+    },
+    SERVER_NODE_ARGS,
+  );
   try {
     const { baseUrl } = server;
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
@@ -277,6 +283,7 @@ async function main(): Promise<void> {
     // glibc's per-thread malloc arenas hold ~100 MB more with the OCR, PDF and libvips threads;
     // the server inherits this from the environment (MALLOC_ARENA_MAX=2 measured: see the README).
     mallocArenaMax: MALLOC_ARENA_MAX,
+    serverNodeArgs: SERVER_NODE_ARGS.join(' '),
     // CPU the server spent (all its threads): steadier than wall time on a shared machine.
     serverCpuSeconds: round(ours.serverCpuSeconds, 1),
     pagesPerCpuMin: round((ours.pages / ours.serverCpuSeconds) * 60, 1),

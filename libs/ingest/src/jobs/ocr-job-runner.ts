@@ -13,7 +13,11 @@ import type { PendingOcrJob, PendingOcrJobsView } from './ocr-jobs.projection';
 export interface OcrJobRunnerOptions {
   /** Stable id of this node (kept in its data dir): a restarted node takes its own claims over at once. */
   nodeId: string;
-  /** Documents OCR'd at once (their pages share the recognizer's workers). */
+  /**
+   * Documents prepared at once (claimed, read, rasterized); as many more whose pages are all
+   * rasterized may wait for their recognition meanwhile, so that the OCR workers find the next
+   * document's pages queued when one ends. Default 2.
+   */
   concurrency?: number;
   /** How long a claim holds unless renewed; renewed every third of it while the job is worked on. Default 10 min. */
   leaseMs?: number;
@@ -50,6 +54,8 @@ export class OcrJobRunner {
   private readonly log: (message: string) => void;
   private readonly now: () => number;
   private readonly inProgress = new Map<string, Promise<void>>();
+  /** Jobs in progress not yet rasterized to the last page: at most `concurrency` of them. */
+  private readonly preparing = new Set<string>();
   /** Jobs not to be claimed before a time: held by another node, or backing off after failing here. */
   private readonly notBefore = new Map<string, number>();
   /** Recognitions of a job that failed here, for the backoff. */
@@ -105,6 +111,13 @@ export class OcrJobRunner {
     this.recordedAt.set(event.position, Date.parse(event.recordedAt));
     // Jobs whose claim never comes here (another node took them) are forgotten oldest first.
     if (this.recordedAt.size > MAX_REMEMBERED_EVENTS) this.recordedAt.delete(this.recordedAt.keys().next().value!);
+    if (!this.running) return;
+    // Looked for as soon as the jobs read model shows the event (asking wakes it), not at the next poll.
+    // What is taken is decided by takeJobs() as on a poll: a job already in progress or ended here is skipped.
+    this.jobs.reach(event.position, NOTIFIED_REACH_MS).then(
+      () => this.wake?.(),
+      () => undefined,
+    );
   }
 
   /**
@@ -180,7 +193,7 @@ export class OcrJobRunner {
   }
 
   private takeJobs(): void {
-    const free = this.concurrency - this.inProgress.size;
+    const free = Math.min(this.concurrency - this.preparing.size, this.concurrency * 2 - this.inProgress.size);
     if (free <= 0) return;
     const now = this.now();
     for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
@@ -195,10 +208,12 @@ export class OcrJobRunner {
         .catch((error) => this.log(`OCR job ${key} stopped: ${(error as Error).name}`))
         .finally(() => {
           this.inProgress.delete(key);
+          this.preparing.delete(key);
           this.claimedJobs.delete(key);
           this.wake?.();
         });
       this.inProgress.set(key, work);
+      this.preparing.add(key);
     }
   }
 
@@ -391,7 +406,13 @@ export class OcrJobRunner {
     const fetching = performance.now();
     const content = await streamBuffer(await getDecrypted(this.blobs, job.blobKey, dataKey, { expectedSha256: job.sha256 }));
     this.options.onStage?.('fetch', secondsSince(fetching));
-    return this.recognizer.recognize(content, job.contentType);
+    const key = jobKey(job);
+    return this.recognizer.recognize(content, job.contentType, {
+      // Its pages are all with the OCR workers: the next job may be claimed and rasterized while they are recognised.
+      rasterized: () => {
+        if (this.preparing.delete(key)) this.wake?.();
+      },
+    });
   }
 
   /**
@@ -433,6 +454,9 @@ export class OcrJobRunner {
 
 /** Longest a stopping runner waits for the recognition of jobs it has released. */
 const RELEASED_WAIT_MS = 1_000;
+
+/** Longest a notified job waits for the jobs read model before it is left to the next poll. */
+const NOTIFIED_REACH_MS = 2_000;
 
 /** Upload events remembered for the 'queued' timing. */
 const MAX_REMEMBERED_EVENTS = 10_000;

@@ -1,4 +1,5 @@
 import { OcrPool } from '../ocr/ocr-pool';
+import { sharp } from '../rasterize/sharp-settings';
 import { minimalPdf } from '../rasterize/testing/minimal-pdf';
 import { createDocumentRecognizer } from './create-document-recognizer';
 
@@ -14,6 +15,25 @@ describe('createDocumentRecognizer', () => {
       expect(start).toHaveBeenCalledTimes(2);
     } finally {
       start.mockRestore();
+      await recognizer.close();
+    }
+  });
+
+  it('says when every page is rasterized and with the OCR workers, before their recognition ends (the next document may start then)', async () => {
+    const events: string[] = [];
+    const recognizer = createDocumentRecognizer({ workers: 1, idleMs: 10, onPage: ({ source }) => events.push(`${source} page done`) });
+    try {
+      const page = await sharp({ create: { width: 850, height: 1100, channels: 3, background: '#ffffff' } })
+        .withMetadata({ density: 200 })
+        .png()
+        .toBuffer();
+      const recognized = recognizer.recognize(page, 'image/png', { rasterized: () => events.push('rasterized') }).then((pages) => {
+        events.push('recognized');
+        return pages;
+      });
+      expect(await recognized).toEqual([expect.objectContaining({ page: 1, source: 'ocr' })]);
+      expect(events).toEqual(['rasterized', 'ocr page done', 'recognized']);
+    } finally {
       await recognizer.close();
     }
   });

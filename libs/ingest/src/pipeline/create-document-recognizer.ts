@@ -1,6 +1,6 @@
 import { isDocumentContentType } from '../inspect/document-content-type';
 import type { IngestLimits } from '../inspect/ingest-limits';
-import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
+import type { DocumentRecognizer, RecognitionProgress, RecognizedPage } from '../jobs/document-recognizer';
 import type { OcrStageListener } from '../jobs/ocr-stages';
 import { secondsSince } from '../jobs/ocr-stages';
 import { OcrPool } from '../ocr/ocr-pool';
@@ -71,11 +71,12 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
   };
 
   return {
-    async recognize(content: Buffer, contentType: string): Promise<RecognizedPage[]> {
+    async recognize(content: Buffer, contentType: string, progress?: RecognitionProgress): Promise<RecognizedPage[]> {
       if (!isDocumentContentType(contentType)) throw new Error(`Cannot recognize content of type ${contentType}`);
       const acquired = acquire();
+      // A pool that fails to start is reported when the first page needs it (the pages may all be text).
+      acquired.catch(() => undefined);
       try {
-        const ocr = await acquired;
         const pages: Array<Promise<RecognizedPage>> = [];
         const inFlight = new Set<Promise<unknown>>();
         for await (const raster of timed(rasterizeDocument(content, contentType, { ...options.limits }), options.onStage)) {
@@ -85,6 +86,8 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
             continue;
           }
           const { data, dpi } = raster.image!;
+          // The first page is rasterized while the pool starts.
+          const ocr = await acquired;
           const page = ocr
             .recognize(data, { dpi })
             .then((r): RecognizedPage => ({ page: raster.page, text: r.text, confidence: r.confidence, source: 'ocr', words: r.words }));
@@ -98,6 +101,8 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
           inFlight.add(settled);
           if (inFlight.size >= options.workers * 2) await Promise.race(inFlight);
         }
+        progress?.rasterized?.();
+        await acquired;
         return await Promise.all(pages);
       } finally {
         release();
