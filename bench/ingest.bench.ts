@@ -42,8 +42,10 @@ const median = (xs: number[]): number => {
 /** glibc malloc arenas of the server (npm start sets 2: measured 345-389 MB peak instead of 448-498). */
 const MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX ?? '2';
 const round = (x: number, d = 5): number => +x.toFixed(d);
-/** BENCH_SERVER_NODE_ARGS: flags for the server's node (as bench:load takes them), reported as serverNodeArgs. */
-const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Flags of the server's node: as `npm start` gives them unless BENCH_SERVER_NODE_ARGS says otherwise (reported as serverNodeArgs). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+/** glibc's threshold above which a block is mapped on its own (returned to the system when freed): as `npm start` sets it. */
+const MALLOC_MMAP_THRESHOLD = process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 /** The server closes its idle OCR pool after this (MEDREC_OCR_IDLE_SECONDS; 60 by default, shorter here to see the steady state). */
@@ -104,6 +106,7 @@ async function medrec(scans: Scan[]) {
     dataDir,
     {
       MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
+      MALLOC_MMAP_THRESHOLD_: MALLOC_MMAP_THRESHOLD,
       MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
       MEDREC_OCR_IN_PROCESS: 'true',
       // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
@@ -283,6 +286,7 @@ async function main(): Promise<void> {
     // glibc's per-thread malloc arenas hold ~100 MB more with the OCR, PDF and libvips threads;
     // the server inherits this from the environment (MALLOC_ARENA_MAX=2 measured: see the README).
     mallocArenaMax: MALLOC_ARENA_MAX,
+    mallocMmapThreshold: MALLOC_MMAP_THRESHOLD,
     serverNodeArgs: SERVER_NODE_ARGS.join(' '),
     // CPU the server spent (all its threads): steadier than wall time on a shared machine.
     serverCpuSeconds: round(ours.serverCpuSeconds, 1),
