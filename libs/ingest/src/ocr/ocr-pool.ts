@@ -32,8 +32,8 @@ export interface OcrPoolOptions {
   gzip?: boolean;
   /** Extra tesseract parameters set on every worker (after the defaults). */
   parameters?: Record<string, string>;
-  /** Called for each page recognised, with the seconds its worker spent on it (waiting in the queue not included). */
-  onPageRecognised?: (seconds: number) => void;
+  /** Called for each page recognised, with the seconds its worker spent on it and, apart, the seconds it waited in the queue. */
+  onPageRecognised?: (seconds: number, queuedSeconds: number) => void;
 }
 
 export interface OcrPageOptions {
@@ -73,6 +73,8 @@ export interface OcrPoolStats {
 interface Job {
   image: Buffer;
   parameters: Record<string, string>;
+  /** performance.now() when it was queued. */
+  queuedAt: number;
   resolve: (page: PageOcr) => void;
   reject: (error: Error) => void;
 }
@@ -112,7 +114,7 @@ export class OcrPool {
   private constructor(
     private readonly settings: Required<Omit<OcrPoolOptions, 'parameters' | 'onPageRecognised'>> & {
       parameters: Record<string, string>;
-      onPageRecognised?: (seconds: number) => void;
+      onPageRecognised?: (seconds: number, queuedSeconds: number) => void;
     },
   ) {}
 
@@ -178,7 +180,7 @@ export class OcrPool {
       parameters.user_defined_dpi = String(Math.round(dpi));
     }
     return new Promise<PageOcr>((resolve, reject) => {
-      this.queue.push({ image, parameters, resolve, reject });
+      this.queue.push({ image, parameters, queuedAt: performance.now(), resolve, reject });
       this.dispatch();
     });
   }
@@ -312,7 +314,7 @@ export class OcrPool {
       const { data } = await Promise.race([recognized, interrupted]);
       const words = wordsFromTsv(data.tsv ?? '');
       this.counters.pagesRecognized += 1;
-      this.settings.onPageRecognised?.((performance.now() - started) / 1000);
+      this.settings.onPageRecognised?.((performance.now() - started) / 1000, (started - job.queuedAt) / 1000);
       job.resolve({ text: data.text ?? '', confidence: meanConfidence(words), words });
     } catch (error) {
       // After a timeout or a failure inside tesseract the WASM state is not trusted again.
