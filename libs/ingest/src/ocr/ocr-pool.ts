@@ -32,6 +32,11 @@ export interface OcrPoolOptions {
   gzip?: boolean;
   /** Extra tesseract parameters set on every worker (after the defaults). */
   parameters?: Record<string, string>;
+  /**
+   * What is done to each page in the OCR thread before tesseract reads it (the caller's image is
+   * never changed). Default 'smooth-bilevel': see preprocess/smooth-bilevel.js.
+   */
+  preprocess?: OcrPreprocessing;
   /** Called for each page recognised, with the seconds its worker spent on it (waiting in the queue not included). */
   onPageRecognised?: (seconds: number) => void;
 }
@@ -43,6 +48,16 @@ export interface OcrPageOptions {
    */
   dpi?: number;
 }
+
+/** See preprocess/ocr-input.js, which applies it in the OCR thread. */
+export type OcrPreprocessing = 'smooth-bilevel' | 'none';
+const PREPROCESSING: readonly OcrPreprocessing[] = ['smooth-bilevel', 'none'];
+
+/**
+ * The recognize option the OCR thread takes the preprocessing from (PREPROCESS_OPTION of
+ * preprocess/ocr-input.js: plain JavaScript loaded by the thread only, so not imported here).
+ */
+export const OCR_PREPROCESS_OPTION = 'medrec_preprocess';
 
 const MIN_CREDIBLE_DPI = 70;
 const MAX_CREDIBLE_DPI = 2400;
@@ -121,6 +136,8 @@ export class OcrPool {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError('workers must be a positive integer');
     const recycleAfterJobs = options.recycleAfterJobs ?? 200;
     if (!Number.isInteger(recycleAfterJobs) || recycleAfterJobs < 0) throw new RangeError('recycleAfterJobs must be a non-negative integer');
+    const preprocess = options.preprocess ?? 'smooth-bilevel';
+    if (!PREPROCESSING.includes(preprocess)) throw new RangeError(`preprocess must be one of ${PREPROCESSING.join(', ')}`);
     const bundled = bundledEnglishData();
     const langPath = options.langPath ?? bundled.langPath;
     const gzip = options.gzip ?? (options.langPath ? true : bundled.gzip);
@@ -141,6 +158,7 @@ export class OcrPool {
       langPath,
       gzip,
       parameters: { ...DEFAULT_OCR_PARAMETERS, ...options.parameters },
+      preprocess,
       onPageRecognised: options.onPageRecognised,
     });
     try {
@@ -307,7 +325,7 @@ export class OcrPool {
         timer = setTimeout(() => reject(new OcrTimeoutError(`OCR of a page exceeded ${this.settings.pageTimeoutMs} ms`)), this.settings.pageTimeoutMs);
       });
       // Per-page tesseract parameters travel with the recognize options (set, then restored).
-      const options = job.parameters as unknown as Partial<TesseractRecognizeOptions>;
+      const options = { ...job.parameters, [OCR_PREPROCESS_OPTION]: this.settings.preprocess } as unknown as Partial<TesseractRecognizeOptions>;
       const recognized = slot.worker.recognize(job.image, options, { text: true, tsv: true });
       const { data } = await Promise.race([recognized, interrupted]);
       const words = wordsFromTsv(data.tsv ?? '');
