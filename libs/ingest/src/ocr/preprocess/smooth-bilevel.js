@@ -13,7 +13,19 @@
  * The geometry is unchanged: word boxes stay in the page's own pixels.
  */
 
-const PBM_MAGIC = 'P4';
+/**
+ * 1-2-1 sums of the eight pixels of a PBM byte, indexed by (bit before << 9 | byte << 1 | bit after) * 8 + pixel:
+ * a row's horizontal pass is then a table look-up per pixel.
+ */
+const HORIZONTAL = (() => {
+  const table = new Uint8Array(1024 * 8);
+  for (let bits = 0; bits < 1024; bits++) {
+    // bit 9 = the pixel before, bits 8..1 = the byte's pixels left to right, bit 0 = the pixel after.
+    const pixel = (k) => (bits >> (9 - k)) & 1; // k = 0 before, 1..8 the byte, 9 after
+    for (let k = 1; k <= 8; k++) table[bits * 8 + k - 1] = pixel(k - 1) + 2 * pixel(k) + pixel(k + 1);
+  }
+  return table;
+})();
 
 /**
  * Width, height and pixel offset of a binary PBM (P4), or undefined when `image` is not one.
@@ -68,7 +80,7 @@ function smoothBilevelPage(image) {
   // paper beyond the edges. Each value is 0..4. Rows without ink (most of a page) are skipped.
   const rows = [new Uint8Array(width), new Uint8Array(width), new Uint8Array(width)];
   const blank = [true, true, true];
-  const ink = new Uint8Array(width + 2);
+  const lastByteMask = (0xff00 >> (width - (rowBytes - 1) * 8)) & 0xff;
   const horizontal = (y, slot) => {
     const target = rows[slot];
     const start = offset + y * rowBytes;
@@ -86,8 +98,18 @@ function smoothBilevelPage(image) {
       target.fill(0);
       return;
     }
-    for (let x = 0; x < width; x++) ink[x + 1] = (image[start + (x >> 3)] >> (7 - (x & 7))) & 1;
-    for (let x = 0; x < width; x++) target[x] = ink[x] + 2 * ink[x + 1] + ink[x + 2];
+    // Eight pixels at a time, from the byte and the bits either side of it (paper past the edges;
+    // the padding bits of a row's last byte are not pixels, whatever the writer left in them).
+    let x = 0;
+    for (let i = 0; i < rowBytes; i++) {
+      const previous = i > 0 ? image[start + i - 1] & 1 : 0;
+      const next = i + 1 < rowBytes ? image[start + i + 1] >> 7 : 0;
+      const byte = i + 1 < rowBytes ? image[start + i] : image[start + i] & lastByteMask;
+      const sums = (previous << 9) | (byte << 1) | next;
+      const base = sums * 8;
+      const end = Math.min(8, width - x);
+      for (let k = 0; k < end; k++) target[x++] = HORIZONTAL[base + k];
+    }
   };
   horizontal(-1, 0);
   horizontal(0, 1);
