@@ -72,6 +72,12 @@ export function bundledEnglishData(): { langPath: string; gzip: boolean } {
 export const DEFAULT_OCR_PARAMETERS: Readonly<Record<string, string>> = {
   // Keeps the column gaps of forms in the text (CER folds whitespace, so accuracy is unaffected).
   preserve_interword_spaces: '1',
+  // A row's x-height is taken from the heights of its letters only when the lowercase ones make up
+  // at least this share of its tallest pile (default 0.4). Rows of lab tables and headers are mostly
+  // digits and capitals ("Platelets 239 10^9/L 150-400"): their x-height was then taken for the
+  // capitals' height, and the LSTM read the capitals as lowercase ("platelets"). 0.2 (0.1 alike):
+  // shared set mean CER 0.201% -> 0.19%, worst 1.05% -> 0.88%, with no cost in speed.
+  textord_xheight_mode_fraction: '0.2',
 };
 
 /** Counters since start, for monitoring. */
