@@ -10,7 +10,35 @@
  *
  * (The output folder must be inside the repository: thread entries are found by walking up to package.json.)
  * Env: WORKERS (2), ROUNDS (1), PSM (6), RECYCLE (0 = never), SCANS (test/fixtures/scans), LANG_PATH,
- * PARAMS (JSON of extra tesseract parameters), PRE (none|default: the ingest preprocessing), OUT.
+ * PARAMS (JSON of extra tesseract parameters), OUT, ONLY (a regular expression on file names),
+ * PRE: `pool` (the product's preprocessing, in the OCR thread), `none` (raw tesseract.js), `shear`
+ * (deskew by vertical shear, then the pool's), or steps done here with sharp before a pool without
+ * preprocessing, comma-separated: blurS, upF, upcF, normalise, threshN, pbm, medianN, erodeN,
+ * dilateN, dpiN, linA, powG, deskew; pbmonly/grayonly limit them to bilevel/greyscale pages.
+ *
+ * Measured on the shared set (16 documents, 20 pages; mean / worst CER %), December 2026:
+ *   raw tesseract.js (best_int, PSM 6)                     0.277 / 1.054
+ *   bilevel pages smoothed 1-2-1 (the product)             0.201 / 1.054
+ *     + textord_xheight_mode_fraction 0.2 (the product)    0.19  / 0.879   (0.1, or error_margin 0.25: the same)
+ *   raw + xheight_mode_fraction 0.2 alone                  0.263 / 1.054
+ *   Not kept:
+ *   smoothing every page (JPEGs too, sharp sigma 1)        0.244 / 1.054   greyscale pages only: 0.319
+ *   other smoothing kernels: 1-4-1 0.19/0.879, 1-3-1 0.21/1.054, 2-5-2 0.201/1.054, sigma 1.2 0.268/0.879, 1.5 0.307/1.23
+ *   smoothing then thresholding back to bilevel           0.537 / 1.406   (the LSTM wants the grey)
+ *   deskew: sharp rotate + blur 0.195/1.406; shear + smoothing 0.167/1.406, + mode 0.2 0.156/1.23
+ *     (mean down, worst up: the lab report's page 2 reads HbAlc, verified)
+ *   upscale x2 lanczos 0.324/1.406; x1.5 + blur 0.219/0.879 at ~28% more CPU per page
+ *   median 3x3 1.265/5.0; erode/dilate 1: 72/100 and 1.54/13.4; pow 2 (darker strokes) 0.276/1.017
+ *   normalise (contrast stretch) on greyscale pages: no change; dpi hint 300: no change
+ *   PSM 3 2.605/38.3 (column order), PSM 4 0.288/1.23 (with smoothing 0.212/1.23), PSM 11 3.97/20.9
+ *   traineddata 4.0.0 (standard) instead of 4.0.0_best_int: identical text, ~170 MB more RSS
+ *   thresholding_method 1 0.376/1.23, 2 0.296/1.017; tessedit_do_invert 0: no change
+ *   dictionaries off (load_system_dawg, load_freq_dawg...): identical text (the LSTM decides alone here)
+ *   user words (HbA1c): 0.186 (one word fixed; needs a second engine initialization per worker)
+ *   user patterns for ICD-10 codes: 0.196, but "T 36.7" read as "T36.7"
+ * The lab report's remaining errors: "10^9" read "1079" twice (`^` is not in the model's LSTM
+ * unicharset: it cannot be read), and Liberation Mono "White", "Ordering", "Wei" read "white",
+ * "ordering", "Wel" — the same on a crop of the line alone (PSM 7 and 13): the model's, not layout's.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
