@@ -4,14 +4,17 @@
  * Reports pages/min end to end, CER against the ground truth (mean, median, worst), and the
  * server's peak RSS. When `ocrmypdf` is installed, the same pages go through
  * `ocrmypdf --jobs 2` in the same run, and the ratios are given. Also the ceiling: the same pages,
- * rasterized beforehand, through the OCR pool alone (recognition and nothing else). One JSON line.
+ * rasterized beforehand, through the OCR pool alone (recognition and nothing else), with the
+ * pool's page preprocessing and without it: the recognition cost and the CER
+ * gain of the preprocessing in the same run. CER is also given per document and per degradation
+ * level of the fixtures' manifest. One JSON line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_INGEST_LIMITS, inspectDocument } from '../libs/ingest/src/inspect/inspect-document';
-import { OcrPool } from '../libs/ingest/src/ocr/ocr-pool';
+import { OcrPool, OcrPreprocessing } from '../libs/ingest/src/ocr/ocr-pool';
 import { characterErrorRate } from '../libs/ingest/src/quality/cer';
 import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
 import { startServerProcess } from '../test/support/server-process';
@@ -33,6 +36,8 @@ interface Scan {
   dob: string;
   type: string;
   pages: number;
+  /** 0 (clean) to 2 (most degraded), as the fixtures were made. */
+  degradation: number;
 }
 
 const median = (xs: number[]): number => {
@@ -46,6 +51,17 @@ const round = (x: number, d = 5): number => +x.toFixed(d);
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 /** glibc's threshold above which a block is mapped on its own (returned to the system when freed): as `npm start` sets it. */
 const MALLOC_MMAP_THRESHOLD = process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072';
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** CER (`rates`, in the order of `scans`) per document and per degradation level: where the errors are. */
+function cerBreakdown(scans: Scan[], rates: number[]) {
+  const byDegradation: Record<string, { documents: number; meanCer: number; worstCer: number }> = {};
+  for (const level of [...new Set(scans.map((scan) => scan.degradation))].sort()) {
+    const levelRates = rates.filter((_, i) => scans[i].degradation === level);
+    byDegradation[String(level)] = { documents: levelRates.length, meanCer: round(mean(levelRates)), worstCer: round(Math.max(...levelRates)) };
+  }
+  return { byDocument: Object.fromEntries(scans.map((scan, i) => [scan.file, round(rates[i])])), byDegradation };
+}
 
 const CLOCK_TICKS_PER_SECOND = 100;
 /** The server closes its idle OCR pool after this (MEDREC_OCR_IDLE_SECONDS; 60 by default, shorter here to see the steady state). */
@@ -210,26 +226,34 @@ async function steadyState(baseUrl: string, pid: number) {
 /**
  * The ceiling of OCR throughput here: the same pages, rasterized beforehand (untimed), through an
  * OcrPool of the server's size and settings (OCR_WORKERS, best_int, PSM 6): recognition and nothing
- * else. Runs in this process after the server has stopped.
+ * else. Runs in this process after the server has stopped. `preprocess` 'none': the pages as
+ * rasterized, not preprocessed (the speed and CER the preprocessing costs and gains).
  */
-async function recognitionOnly(scans: Scan[]): Promise<{ pages: number; pagesPerMin: number; recognizeMeanMs: number }> {
-  const images: Array<{ data: Buffer; dpi: number }> = [];
-  for (const scan of scans) {
+async function recognitionOnly(
+  scans: Scan[],
+  preprocess?: OcrPreprocessing,
+): Promise<{ pages: number; pagesPerMin: number; recognizeMeanMs: number; rates: number[] }> {
+  const images: Array<{ data: Buffer; dpi: number; scan: number }> = [];
+  for (const [index, scan] of scans.entries()) {
     const { contentType } = await inspectDocument(join(SCANS, scan.file), DEFAULT_INGEST_LIMITS);
     for await (const raster of rasterizeDocument(join(SCANS, scan.file), contentType))
-      if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi });
+      if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi, scan: index });
   }
   let recognizeSeconds = 0;
-  const pool = await OcrPool.start({ workers: OCR_WORKERS, onPageRecognised: (seconds) => (recognizeSeconds += seconds) });
+  const pool = await OcrPool.start({
+    workers: OCR_WORKERS,
+    onPageRecognised: (seconds) => (recognizeSeconds += seconds),
+    ...(preprocess ? { preprocess } : {}),
+  });
   try {
     const started = Date.now();
-    await Promise.all(images.map((image) => pool.recognize(image.data, { dpi: image.dpi })));
-    return {
-      pages: images.length,
-      pagesPerMin: round((images.length / ((Date.now() - started) / 1000)) * 60, 1),
-      // A worker's seconds per page here, to compare with the server's 'recognize' stage (CPU shared with the rest of the pipeline there).
-      recognizeMeanMs: Math.round((recognizeSeconds / images.length) * 1000),
-    };
+    const texts = await Promise.all(images.map((image) => pool.recognize(image.data, { dpi: image.dpi }).then((page) => page.text)));
+    const pagesPerMin = round((images.length / ((Date.now() - started) / 1000)) * 60, 1);
+    const rates = scans.map((scan, index) =>
+      characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), texts.filter((_, i) => images[i].scan === index).join('\n')),
+    );
+    // A worker's seconds per page here, to compare with the server's 'recognize' stage (CPU shared with the rest of the pipeline there).
+    return { pages: images.length, pagesPerMin, recognizeMeanMs: Math.round((recognizeSeconds / images.length) * 1000), rates };
   } finally {
     await pool.close();
   }
@@ -269,6 +293,7 @@ async function main(): Promise<void> {
   const ours = await medrec(scans);
   // BENCH_RECOGNITION_ONLY=0 skips the ceiling.
   const ceiling = process.env.BENCH_RECOGNITION_ONLY === '0' ? undefined : await recognitionOnly(scans);
+  const unprocessed = process.env.BENCH_RECOGNITION_ONLY === '0' ? undefined : await recognitionOnly(scans, 'none');
   // BENCH_OCRMYPDF=0 skips the comparison (quicker iterations).
   const theirs = process.env.BENCH_OCRMYPDF === '0' ? undefined : ocrmypdf(scans);
   const result: Record<string, unknown> = {
@@ -279,9 +304,10 @@ async function main(): Promise<void> {
     pages: ours.pages,
     seconds: round(ours.seconds, 1),
     pagesPerMin: ours.pagesPerMin,
-    meanCer: round(ours.rates.reduce((a, b) => a + b, 0) / ours.rates.length),
+    meanCer: round(mean(ours.rates)),
     medianCer: round(median(ours.rates)),
     worstCer: round(Math.max(...ours.rates)),
+    cer: cerBreakdown(scans, ours.rates),
     peakRssMb: ours.peakRssMb,
     // glibc's per-thread malloc arenas hold ~100 MB more with the OCR, PDF and libvips threads;
     // the server inherits this from the environment (MALLOC_ARENA_MAX=2 measured: see the README).
@@ -292,12 +318,33 @@ async function main(): Promise<void> {
     serverCpuSeconds: round(ours.serverCpuSeconds, 1),
     pagesPerCpuMin: round((ours.pages / ours.serverCpuSeconds) * 60, 1),
     targets: { meanCer: 0.005, worstCer: 0.03, peakRssMb: 350, steadyRssMb: 250, ratioToRecognitionOnly: 0.9, speedupVsOcrmypdf: 4 },
-    recognitionOnly: ceiling ?? 'skipped (BENCH_RECOGNITION_ONLY=0)',
+    recognitionOnly: ceiling
+      ? {
+          pages: ceiling.pages,
+          pagesPerMin: ceiling.pagesPerMin,
+          meanCer: round(mean(ceiling.rates)),
+          worstCer: round(Math.max(...ceiling.rates)),
+          recognizeMeanMs: ceiling.recognizeMeanMs,
+        }
+      : 'skipped (BENCH_RECOGNITION_ONLY=0)',
     ...(ceiling ? { ratioToRecognitionOnly: round(ours.pagesPerMin / ceiling.pagesPerMin, 3) } : {}),
     // Where the time went (the server's own stage timings, from its /metrics) and what memory each stage saw.
     timing: ours.timing,
     // The server's memory with nothing left to do (the OCR pool closed when idle): see steadyState().
     steadyState: ours.steady,
+    // The same pages through the same pool without the page preprocessing (tesseract.js as it reads
+    // the rasterized page, with the pool's parameters): what the preprocessing costs and gains.
+    ...(unprocessed
+      ? {
+          withoutPreprocessing: {
+            pagesPerMin: unprocessed.pagesPerMin,
+            meanCer: round(mean(unprocessed.rates)),
+            worstCer: round(Math.max(...unprocessed.rates)),
+            cer: cerBreakdown(scans, unprocessed.rates),
+          },
+          preprocessingSpeedRatio: round(ceiling!.pagesPerMin / unprocessed.pagesPerMin, 3),
+        }
+      : {}),
   };
   if (theirs && 'rates' in theirs && theirs.rates) {
     const theirMean = theirs.rates.reduce((a, b) => a + b, 0) / theirs.rates.length;
