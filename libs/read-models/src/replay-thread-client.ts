@@ -8,6 +8,23 @@ import type { ReplayReply, ReplayRequest, ReplayThreadData } from './replay-thre
 export interface ReplayThreadOptions {
   projectionsModule: string;
   projectionsExport: string;
+  /**
+   * Group commit (GroupCommitter): the thread commits its transaction once it holds this many
+   * events (default 25,000) or is this old (default 2,000 ms; it holds the write lock meanwhile).
+   * 1 event: a commit per batch.
+   */
+  commitEvents?: number;
+  commitMs?: number;
+}
+
+const DEFAULT_COMMIT_EVENTS = 25_000;
+const DEFAULT_COMMIT_MS = 2_000;
+
+/** What the thread answers a batch or a commit: the position committed by it, if it committed. */
+export interface Applied {
+  committed: number | null;
+  /** The thread's time on the request (applying, and committing when it did). */
+  busyMs: number;
 }
 
 const ENTRY = join('libs', 'read-models', 'src', 'replay-thread-entry.js');
@@ -25,10 +42,11 @@ function repositoryRoot(): string {
  * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
  * with applying this one (SQLite, FTS5): two cores instead of one. At most one batch is in the
  * thread at a time. Events cross as structured clones, without their sealed data (the decoded
- * data travels instead).
+ * data travels instead). Batches are committed in groups (GroupCommitter): a batch's reply says
+ * whether its group was committed.
  */
 export class ReplayThreadClient {
-  private inFlight?: { resolve: () => void; reject: (error: Error) => void };
+  private inFlight?: { resolve: (applied: Applied) => void; reject: (error: Error) => void };
   private exitError?: Error;
 
   private constructor(private readonly worker: Worker) {
@@ -37,7 +55,8 @@ export class ReplayThreadClient {
       this.inFlight = undefined;
       if (!pending) return;
       if (reply.type === 'failed') pending.reject(Object.assign(new Error(reply.message), { name: reply.name }));
-      else pending.resolve();
+      else if (reply.type === 'applied') pending.resolve({ committed: reply.committed, busyMs: reply.busyMs });
+      else pending.resolve({ committed: null, busyMs: 0 });
     });
     const fail = (error: Error) => {
       this.exitError ??= error;
@@ -54,6 +73,8 @@ export class ReplayThreadClient {
       filename,
       names,
       cacheKiB,
+      commitEvents: options.commitEvents ?? DEFAULT_COMMIT_EVENTS,
+      commitMs: options.commitMs ?? DEFAULT_COMMIT_MS,
       projectionsModule: options.projectionsModule,
       projectionsExport: options.projectionsExport,
       root: repositoryRoot(),
@@ -64,10 +85,15 @@ export class ReplayThreadClient {
     return client;
   }
 
-  /** Applies one batch in the thread; resolves once it is committed there. */
-  apply(events: readonly ProjectedEvent[], last: number): Promise<void> {
+  /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
+  apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
     const slim = events.map((e) => ({ ...e, stored: { ...e.stored, data: {} } }));
     return this.request({ type: 'batch', events: slim, last });
+  }
+
+  /** Commits the batches applied so far (the open group); resolves with their position, null when none was open. */
+  commit(): Promise<Applied> {
+    return this.request({ type: 'commit' });
   }
 
   /** Closes the thread's connection and ends the thread. */
@@ -79,10 +105,10 @@ export class ReplayThreadClient {
   }
 
   /** Sends a request (none: waits for the thread's 'ready') and waits for its reply. */
-  private request(request: ReplayRequest | undefined): Promise<void> {
+  private request(request: ReplayRequest | undefined): Promise<Applied> {
     if (this.exitError) return Promise.reject(this.exitError);
     if (this.inFlight) return Promise.reject(new Error('The replay thread is busy'));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Applied>((resolve, reject) => {
       this.inFlight = { resolve, reject };
       if (request) this.worker.postMessage(request);
     });
