@@ -104,12 +104,29 @@ export class GroupCommitter {
   }
 }
 
+/** Drops the query-only indexes of the projections this replay starts from the beginning of the log (Projection.queryIndexes). */
+function deferQueryIndexes(applier: BatchApplier, projections: readonly Projection[]): Projection[] {
+  const deferred = projections.filter((p) => p.queryIndexes && applier.checkpoint(p.name) === 0);
+  if (deferred.length > 0) applier.db.transaction(() => deferred.forEach((p) => p.queryIndexes!.drop(applier.db)))();
+  return deferred;
+}
+
+/** Builds them again once the replay ends (or stops): sorting with a second thread. */
+function restoreQueryIndexes(db: BatchApplier['db'], deferred: readonly Projection[]): void {
+  if (deferred.length === 0) return;
+  db.pragma('threads = 2');
+  db.transaction(() => deferred.forEach((p) => p.queryIndexes!.create(db)))();
+}
+
 if (parentPort) {
   const port = parentPort;
   const data = workerData as ReplayThreadData;
   const db = openReadModelDb(data.filename);
   db.pragma(`cache_size = ${-data.cacheKiB}`);
-  const group = new GroupCommitter(new BatchApplier(db, projectionsOf(data)), data.commitEvents, data.commitMs);
+  const projections = projectionsOf(data);
+  const applier = new BatchApplier(db, projections);
+  const group = new GroupCommitter(applier, data.commitEvents, data.commitMs);
+  const deferred = deferQueryIndexes(applier, projections);
   const fail = (error: unknown) => port.postMessage({ type: 'failed', message: (error as Error).message, name: (error as Error).name } satisfies ReplayReply);
   port.on('message', (request: ReplayRequest) => {
     if (request.type === 'close') {
@@ -117,8 +134,12 @@ if (parentPort) {
       try {
         group.commit();
       } finally {
-        db.close();
-        port.close();
+        try {
+          restoreQueryIndexes(db, deferred);
+        } finally {
+          db.close();
+          port.close();
+        }
       }
       return;
     }
