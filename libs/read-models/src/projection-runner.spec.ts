@@ -319,7 +319,7 @@ describe('ProjectionRunner', () => {
 
     it('a batch failing in the thread rejects the replay, keeps the batches before it whole and nothing of its own', async () => {
       for (const title of ['a', 'b', 'c', 'd', 'boom', 'f', 'g', 'h']) await createRecord(title);
-      const r = threaded('TITLES_FAILING_ON_BOOM', 3, 1); // a commit per batch
+      const r = threaded('TITLES_FAILING_ON_BOOM', 3, 1); // a commit per batch; the batch after it is already in the thread and refused
       await expect(r.drain()).rejects.toThrow('projection bug');
       expect(rows(r).map((row) => row.title)).toEqual(['a', 'b', 'c']);
       expect(r.position()).toBe(3);

@@ -232,7 +232,8 @@ export class ProjectionRunner {
       stats.threadBusyMs += applied.busyMs;
       if (applied.committed !== null) this.notify(applied.committed);
     };
-    let applying: Promise<void> | undefined;
+    // Up to two batches in the thread: it starts the next as soon as it ends one.
+    const applying: Array<Promise<void>> = [];
     try {
       let from = this.position();
       while (going()) {
@@ -247,18 +248,19 @@ export class ProjectionRunner {
         // The thread truncates its WAL after a destruction too; this connection checks once it has closed.
         if (decoded.some((e) => e.type === 'RecordDestroyed')) this.applier.truncateWalLater();
         t = performance.now();
-        await applying;
+        if (applying.length >= 2) await applying.shift();
         stats.waitMs += performance.now() - t;
-        applying = thread.apply(decoded, last).then(committed);
-        applying.catch(() => undefined); // awaited before the next batch; until then, not unhandled
+        const applied = thread.apply(decoded, last).then(committed);
+        applied.catch(() => undefined); // awaited before a later batch; until then, not unhandled
+        applying.push(applied);
         stats.events += batch.length;
         stats.batches++;
         from = last;
       }
-      await applying;
+      for (const applied of applying.splice(0)) await applied;
       committed(await thread.commit());
     } finally {
-      await applying?.catch(() => undefined);
+      await Promise.allSettled(applying);
       await thread.close();
     }
     this.applier.truncateWalIfDue();

@@ -40,19 +40,20 @@ function repositoryRoot(): string {
 /**
  * A thread that applies a replay's batches (ProjectionRunner.drain) on its own connection to the
  * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
- * with applying this one (SQLite, FTS5): two cores instead of one. At most one batch is in the
- * thread at a time. Events cross as structured clones, without their sealed data (the decoded
- * data travels instead). Batches are committed in groups (GroupCommitter): a batch's reply says
- * whether its group was committed.
+ * with applying this one (SQLite, FTS5): two cores instead of one. Requests queue in the thread and
+ * are answered in order, so the runner may post the next batch before the last is applied (the
+ * thread then never waits for a batch to be decoded). Events cross as structured clones, without
+ * their sealed data (the decoded data travels instead). Batches are committed in groups
+ * (GroupCommitter): a batch's reply says whether its group was committed. After a batch fails, the
+ * thread refuses every later one (they would skip the failed batch's events).
  */
 export class ReplayThreadClient {
-  private inFlight?: { resolve: (applied: Applied) => void; reject: (error: Error) => void };
+  private readonly pending: Array<{ resolve: (applied: Applied) => void; reject: (error: Error) => void }> = [];
   private exitError?: Error;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: ReplayReply) => {
-      const pending = this.inFlight;
-      this.inFlight = undefined;
+      const pending = this.pending.shift();
       if (!pending) return;
       if (reply.type === 'failed') pending.reject(Object.assign(new Error(reply.message), { name: reply.name }));
       else if (reply.type === 'applied') pending.resolve({ committed: reply.committed, busyMs: reply.busyMs });
@@ -60,9 +61,7 @@ export class ReplayThreadClient {
     });
     const fail = (error: Error) => {
       this.exitError ??= error;
-      const pending = this.inFlight;
-      this.inFlight = undefined;
-      pending?.reject(error);
+      for (const pending of this.pending.splice(0)) pending.reject(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`The replay thread exited (code ${code})`)));
@@ -104,12 +103,11 @@ export class ReplayThreadClient {
     await exited;
   }
 
-  /** Sends a request (none: waits for the thread's 'ready') and waits for its reply. */
+  /** Sends a request (none: waits for the thread's 'ready'); its reply comes after those of the requests before it. */
   private request(request: ReplayRequest | undefined): Promise<Applied> {
     if (this.exitError) return Promise.reject(this.exitError);
-    if (this.inFlight) return Promise.reject(new Error('The replay thread is busy'));
     return new Promise<Applied>((resolve, reject) => {
-      this.inFlight = { resolve, reject };
+      this.pending.push({ resolve, reject });
       if (request) this.worker.postMessage(request);
     });
   }

@@ -127,6 +127,8 @@ if (parentPort) {
   const applier = new BatchApplier(db, projections);
   const group = new GroupCommitter(applier, data.commitEvents, data.commitMs);
   const deferred = deferQueryIndexes(applier, projections);
+  /** The first failure: every later request is refused with it (a later batch would skip the failed one's events). */
+  let failed: Error | undefined;
   const fail = (error: unknown) => port.postMessage({ type: 'failed', message: (error as Error).message, name: (error as Error).name } satisfies ReplayReply);
   port.on('message', (request: ReplayRequest) => {
     if (request.type === 'close') {
@@ -143,11 +145,13 @@ if (parentPort) {
       }
       return;
     }
+    if (failed) return fail(failed);
     try {
       const started = performance.now();
       const committed = request.type === 'batch' ? group.apply(request.events, request.last) : group.commit();
       port.postMessage({ type: 'applied', committed, busyMs: performance.now() - started } satisfies ReplayReply);
     } catch (error) {
+      failed = error as Error;
       fail(error);
     }
   });
