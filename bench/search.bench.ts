@@ -38,7 +38,7 @@ import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/applicatio
 import { SqliteKeyStore } from '@medrec/crypto';
 import { Actor, DOCUMENT_TYPES, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
 import { SqliteEventStore } from '@medrec/event-store';
-import { parseSearchQuery, ProjectionRunner, searchProjection, SearchService } from '@medrec/read-models';
+import { parseSearchQuery, ProjectionRunner, searchProjection, SearchService, threadCpuMs } from '@medrec/read-models';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -427,7 +427,7 @@ async function writtenStores(
  * hashsize, same transaction size), timing the inserts and commits only. The log is read and
  * decoded again batch by batch, untimed, so memory stays bounded; runs after peak RSS is taken.
  */
-async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, file: string): Promise<number> {
+async function bareFts5Insert(store: SqliteEventStore, codec: PhiCodec, file: string): Promise<{ seconds: number; cpuSeconds: number | null }> {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
@@ -436,6 +436,7 @@ async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, f
       INSERT INTO bare (bare, rank) VALUES ('hashsize', ${64 * 1024 * 1024});`);
     const insert = db.prepare('INSERT INTO bare (body) VALUES (?)');
     let seconds = 0;
+    let cpuMs: number | null = 0;
     for (let from = 0; ;) {
       const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
       if (batch.length === 0) break;
@@ -444,10 +445,13 @@ async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, f
         ({ event }) => (event.data as { pageTexts?: string[] }).pageTexts ?? [],
       );
       const t = performance.now();
+      const cpu = threadCpuMs();
       db.transaction(() => texts.forEach((text) => insert.run(text)))();
       seconds += (performance.now() - t) / 1000;
+      const cpuAfter = threadCpuMs();
+      cpuMs = cpu === null || cpuAfter === null || cpuMs === null ? null : cpuMs + cpuAfter - cpu;
     }
-    return seconds;
+    return { seconds, cpuSeconds: cpuMs === null ? null : cpuMs / 1000 };
   } finally {
     db.close();
   }
@@ -518,7 +522,19 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     projections.close();
-    const bareFts5Seconds = BARE_FTS5 ? await bareFts5InsertSeconds(store, codec, join(dir, 'bare-fts5.db')) : null;
+    const bare = BARE_FTS5 ? await bareFts5Insert(store, codec, join(dir, 'bare-fts5.db')) : null;
+    const bareFts5Seconds = bare?.seconds ?? null;
+    // CPU time per thread (Linux): on a shared machine wall times stretch with the others' load, CPU
+    // times much less. A rebuild's two threads overlap: uncontended, it takes about the longer one's time.
+    const cpuTimes =
+      stats?.cpuMs != null && stats.threadCpuMs != null
+        ? {
+            rebuildMainThread: +(stats.cpuMs / 1000).toFixed(1),
+            rebuildReplayThread: +(stats.threadCpuMs / 1000).toFixed(1),
+            bareFts5Insert: bare?.cpuSeconds == null ? null : +bare.cpuSeconds.toFixed(1),
+            ratioToBareFts5IfUncontended: bare?.cpuSeconds == null ? null : +(bare.cpuSeconds / (Math.max(stats.cpuMs, stats.threadCpuMs) / 1000)).toFixed(3),
+          }
+        : null;
     const round = (n: number, d = 2) => +n.toFixed(d);
     const rebuildEventsPerSec = Math.round(events / rebuildSeconds);
     const baselineEventsPerSec = Math.round(decoded / baselineSeconds);
@@ -568,6 +584,7 @@ async function main(): Promise<void> {
         eventsPerSecIfOnlyFts5: bareFts5Seconds === null ? null : Math.round(events / bareFts5Seconds),
         // The issue's ratio: the rebuild against the bare FTS5 insert of the same texts, in this run.
         ratioToBareFts5: bareFts5Seconds === null ? null : round(rebuildEventsPerSec / (events / bareFts5Seconds), 3),
+        cpuSeconds: cpuTimes,
         eventsPerSecIfEveryCoreBusy: Math.round(events / (rebuildCpuSeconds / availableParallelism())),
         cores: availableParallelism(),
         target: { rebuildEventsPerSec: 20_000, p95Ms: 50, peakRssMb: 400 },

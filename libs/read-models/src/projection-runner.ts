@@ -4,6 +4,7 @@ import type { EventStore, StoredEvent } from '@medrec/event-store';
 import { type ProjectedEvent, type Projection, typesRead } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
 import { type Applied, ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
+import { threadCpuMs } from './thread-cpu';
 
 export interface ProjectionRunnerOptions {
   /** The read-model database file (its own file, apart from the event store). */
@@ -53,6 +54,9 @@ export interface ReplayStats {
   waitMs: number;
   /** The thread applying and committing (overlaps with this thread's reading and decoding). */
   threadBusyMs: number;
+  /** CPU time of this thread during the replay, and of the replay thread (Linux; else null). */
+  cpuMs: number | null;
+  threadCpuMs: number | null;
 }
 
 /** The live loop's longest wait between attempts after failures. */
@@ -220,7 +224,8 @@ export class ProjectionRunner {
    * waiters are told a position once it is committed.
    */
   private async drainInThread(options: ReplayThreadOptions, going: () => boolean): Promise<void> {
-    const stats: ReplayStats = { events: 0, batches: 0, readMs: 0, decodeMs: 0, waitMs: 0, threadBusyMs: 0 };
+    const stats: ReplayStats = { events: 0, batches: 0, readMs: 0, decodeMs: 0, waitMs: 0, threadBusyMs: 0, cpuMs: null, threadCpuMs: null };
+    const cpuAtStart = threadCpuMs();
     this.replayStats = stats;
     const thread = await ReplayThreadClient.start(
       this.filename,
@@ -230,6 +235,7 @@ export class ProjectionRunner {
     );
     const committed = (applied: Applied) => {
       stats.threadBusyMs += applied.busyMs;
+      stats.threadCpuMs = applied.cpuMs;
       if (applied.committed !== null) this.notify(applied.committed);
     };
     // Up to two batches in the thread: it starts the next as soon as it ends one.
@@ -259,6 +265,8 @@ export class ProjectionRunner {
       }
       for (const applied of applying.splice(0)) await applied;
       committed(await thread.commit());
+      const cpu = threadCpuMs();
+      stats.cpuMs = cpu === null || cpuAtStart === null ? null : cpu - cpuAtStart;
     } finally {
       await Promise.allSettled(applying);
       await thread.close();

@@ -25,6 +25,8 @@ export interface Applied {
   committed: number | null;
   /** The thread's time on the request (applying, and committing when it did). */
   busyMs: number;
+  /** The CPU time the thread has used so far (Linux; else null). */
+  cpuMs: number | null;
 }
 
 const ENTRY = join('libs', 'read-models', 'src', 'replay-thread-entry.js');
@@ -56,8 +58,8 @@ export class ReplayThreadClient {
       const pending = this.pending.shift();
       if (!pending) return;
       if (reply.type === 'failed') pending.reject(Object.assign(new Error(reply.message), { name: reply.name }));
-      else if (reply.type === 'applied') pending.resolve({ committed: reply.committed, busyMs: reply.busyMs });
-      else pending.resolve({ committed: null, busyMs: 0 });
+      else if (reply.type === 'applied') pending.resolve({ committed: reply.committed, busyMs: reply.busyMs, cpuMs: reply.cpuMs });
+      else pending.resolve({ committed: null, busyMs: 0, cpuMs: null });
     });
     const fail = (error: Error) => {
       this.exitError ??= error;

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ProjectedEvent, type Projection, RECORD_DESTROYED } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
+import { threadCpuMs } from './thread-cpu';
 
 /**
  * The replay thread (see replay-thread-client.ts): applies the decoded batches the runner posts,
@@ -19,8 +20,12 @@ export interface ReplayThreadData {
 }
 
 export type ReplayRequest = { type: 'batch'; events: ProjectedEvent[]; last: number } | { type: 'commit' } | { type: 'close' };
-/** `committed`: the position the committed batches reach, when this request committed them; `busyMs`: the thread's time on it. */
-export type ReplayReply = { type: 'ready' } | { type: 'applied'; committed: number | null; busyMs: number } | { type: 'failed'; message: string; name: string };
+/**
+ * `committed`: the position the committed batches reach, when this request committed them;
+ * `busyMs`: the thread's time on it; `cpuMs`: the CPU time the thread has used so far (threadCpuMs).
+ */
+export type ReplayReply =
+  { type: 'ready' } | { type: 'applied'; committed: number | null; busyMs: number; cpuMs: number | null } | { type: 'failed'; message: string; name: string };
 
 function projectionsOf(data: ReplayThreadData): Projection[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -149,7 +154,7 @@ if (parentPort) {
     try {
       const started = performance.now();
       const committed = request.type === 'batch' ? group.apply(request.events, request.last) : group.commit();
-      port.postMessage({ type: 'applied', committed, busyMs: performance.now() - started } satisfies ReplayReply);
+      port.postMessage({ type: 'applied', committed, busyMs: performance.now() - started, cpuMs: threadCpuMs() } satisfies ReplayReply);
     } catch (error) {
       failed = error as Error;
       fail(error);
