@@ -85,11 +85,24 @@ interface Statements {
 
 /**
  * The projection's statements, from the read-model connection's shared statement cache (prepared
- * once per connection; dropped with it when the runner drops the tables).
+ * once per connection; dropped with it when the runner drops the tables). The set is kept beside
+ * its first statement: one cache look-up per event instead of one per statement, and a cleared
+ * cache (a new first statement) builds a new set.
  */
+const sets = new WeakMap<Database.Statement, Statements>();
 function statements(db: Database.Database): Statements {
+  const first = statement<[string], { doc: number }>(db, 'SELECT doc FROM search_records WHERE record_id = ?');
+  let set = sets.get(first);
+  if (!set) {
+    set = prepareStatements(db, first);
+    sets.set(first, set);
+  }
+  return set;
+}
+
+function prepareStatements(db: Database.Database, docOf: Statements['docOf']): Statements {
   return {
-    docOf: statement(db, 'SELECT doc FROM search_records WHERE record_id = ?'),
+    docOf,
     insertRecord: statement(db, 'INSERT INTO search_records (record_id) VALUES (?)'),
     deleteRecord: statement(db, 'DELETE FROM search_records WHERE doc = ?'),
     insertFts: statement(db, 'INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
