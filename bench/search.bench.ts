@@ -16,7 +16,8 @@
  *   npm run bench:search                 BENCH_DOCS=10000 npm run bench:search (quick)
  *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=2500 (its drain/rebuild batch
  *   size, which the rebuild uses; the baseline reads the log in batches of the same size),
- *   BENCH_KEEP=1 (keep the data directory)
+ *   BENCH_KEEP=1 (keep the data directory), BENCH_READ_DECODE=0 and BENCH_BARE_FTS5=0 skip those baselines
+ *   (each a whole pass over the log: minutes at a million documents)
  *
  * Cache (off by default): BENCH_CACHE_DIR=/some/dir keeps the written event store and key store
  * under <dir>/search-g<GENERATOR_VERSION>-<BENCH_DOCS>/ (events.db, keys.db, meta.json with the
@@ -49,6 +50,8 @@ const CONCURRENCY = 64;
 /** Bump when phase 1 writes something else (events, text generator, vocabulary): cached stores are keyed by it. */
 const GENERATOR_VERSION = 1;
 const CACHE_DIR = process.env.BENCH_CACHE_DIR || undefined;
+/** BENCH_READ_DECODE=0 skips the read + decode baseline (a whole pass over the log: minutes at 1M documents). */
+const READ_DECODE_BASELINE = process.env.BENCH_READ_DECODE !== '0';
 /** BENCH_BARE_FTS5=0 skips the bare FTS5 baseline (the floor of indexing), measured last. */
 const BARE_FTS5 = process.env.BENCH_BARE_FTS5 !== '0';
 /** The rebuild applies batches in the runner's replay thread (as `medrec projections rebuild` does); BENCH_REPLAY_THREAD=0: in the main thread. */
@@ -470,7 +473,7 @@ async function main(): Promise<void> {
     t = performance.now();
     let from = 0;
     let decoded = 0;
-    for (;;) {
+    while (READ_DECODE_BASELINE) {
       const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
       if (batch.length === 0) break;
       decoded += (await codec.decodeBatch(batch.map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored })))).length;
@@ -537,7 +540,7 @@ async function main(): Promise<void> {
         : null;
     const round = (n: number, d = 2) => +n.toFixed(d);
     const rebuildEventsPerSec = Math.round(events / rebuildSeconds);
-    const baselineEventsPerSec = Math.round(decoded / baselineSeconds);
+    const baselineEventsPerSec = READ_DECODE_BASELINE ? Math.round(decoded / baselineSeconds) : null;
     process.stdout.write(
       JSON.stringify({
         bench: 'search',
@@ -558,7 +561,7 @@ async function main(): Promise<void> {
         // waiting for the replay thread; the replay thread applying and committing (overlapped).
         rebuildBreakdownSeconds: breakdown,
         baselineReadDecodeEventsPerSec: baselineEventsPerSec,
-        ratioToBaseline: round(rebuildEventsPerSec / baselineEventsPerSec, 3),
+        ratioToBaseline: baselineEventsPerSec === null ? null : round(rebuildEventsPerSec / baselineEventsPerSec, 3),
         readModelMb: round(statSync(readModels).size / 1048576, 1),
         queries: latencies.length,
         meanHitsPerQuery: round(hits / latencies.length, 1),
