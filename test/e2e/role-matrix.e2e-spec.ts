@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { EventSourcedRunner, systemActor } from '@medrec/application';
+import { openReviewItems, reviewItemId } from '@medrec/ingest/quality/review-items';
 import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
 import { Permission, PERMISSIONS, READS_PATIENT_DATA } from '../../libs/auth/src/permissions';
 import { headPosition, startConfiguredApp } from './support/configured-app';
@@ -515,7 +517,32 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'rebuttal-filed' }),
   },
+  'review.list': {
+    route: 'GET /api/review',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/review?kind=blank-page' }),
+    verify: (res) => expect(res.body).toMatchObject({ items: expect.any(Array), nextCursor: null }),
+  },
+  'review.resolve': {
+    route: 'POST /api/review/:itemId/resolve',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/review/${await newReviewItem()}/resolve`, json: { action: 'accept' } }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'resolved', action: 'accept' }),
+  },
 };
+
+/**
+ * An open review item (a blank page 1 of a fresh record), opened as the OCR runner opens it: OCR
+ * is off in this suite, and what opens items has its own tests (review-queue.e2e-spec.ts).
+ */
+async function newReviewItem(): Promise<string> {
+  const recordId = await newRecord();
+  const quality = { inkRatio: 0, grayStdDev: 0, paperLevel: 255, skewDegrees: 0, blank: true, skewed: false, dark: false };
+  const context = { actor: systemActor('ocr@matrix'), correlationId: randomUUID(), at: new Date().toISOString() };
+  const page = { page: 1, text: '', confidence: 0, source: 'ocr' as const, words: [], quality };
+  await openReviewItems(t.app.get(EventSourcedRunner), { recordId, version: 1 }, [page], context, 70);
+  return reviewItemId(recordId, 1, 1, 'blank-page');
+}
 
 const releaseRequestBody = (mrn: string, recordIds: string[]) => ({
   mrn,
@@ -866,6 +893,8 @@ describe('authentication', () => {
     'amendment-requests.deny': { method: 'POST', path: `/api/amendment-requests/${id}/deny`, json: { reason: 'x' } },
     'amendment-requests.disagreement': { method: 'POST', path: `/api/amendment-requests/${id}/disagreement`, json: { statement: 'x' } },
     'amendment-requests.rebuttal': { method: 'POST', path: `/api/amendment-requests/${id}/rebuttal`, json: { statement: 'x' } },
+    'review.list': { method: 'GET', path: '/api/review' },
+    'review.resolve': { method: 'POST', path: `/api/review/${id}/resolve`, json: { action: 'accept' } },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [

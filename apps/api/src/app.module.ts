@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AppConfig, InfrastructureModule, OcrModule, ReadModelsModule } from '@medrec/platform';
 import { AmendmentRequestsModule } from './amendment-requests/amendment-requests.module';
+import { ReviewModule } from './review/review.module';
 import { ArchiveModule } from './archive/archive.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -39,6 +40,7 @@ export class AppModule {
         ArchiveModule,
         ReleaseRequestsModule,
         AmendmentRequestsModule,
+        ReviewModule,
         EmergencyAccessModule,
         HealthModule,
         MetricsModule,

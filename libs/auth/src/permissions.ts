@@ -83,6 +83,10 @@ export const PERMISSIONS = {
   /** The patient's statement of disagreement, entered by HIM. */
   'amendment-requests.disagreement': ['him'],
   'amendment-requests.rebuttal': ['him'],
+  /** The quality-review queue: ids, kinds, page numbers and measures, no patient data. */
+  'review.list': ['clerk', 'him'],
+  /** Accept, rescan, or assign the page(s) to a record (a new version, whoever of the two files it). */
+  'review.resolve': ['clerk', 'him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

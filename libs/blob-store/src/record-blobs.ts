@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { text as streamText } from 'node:stream/consumers';
 import type { KeyStore } from '@medrec/crypto';
-import { DomainError } from '@medrec/domain';
+import { DomainError, type PageQuality } from '@medrec/domain';
 import type { BlobStore } from './blob-store.port';
 import { getDecrypted, putEncrypted } from './encrypted-blob-store';
 
@@ -41,6 +41,8 @@ export interface StoredPage {
   confidence: number;
   source: 'text-layer' | 'ocr';
   words: Array<{ text: string; confidence: number; bbox: { x0: number; y0: number; x1: number; y1: number } }>;
+  /** Measured where the page was rasterized for OCR (absent for a text layer, and in text stored before these measures). */
+  quality?: PageQuality;
 }
 
 /** The recognized text of a version, as stored under its text key. */

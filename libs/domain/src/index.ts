@@ -22,3 +22,5 @@ export * from './amendment-request/amendment-request.decider';
 export * from './audit/emergency-access';
 export * from './cover-sheet/cover-sheet.decider';
 export * from './cover-sheet/sheet-code';
+export * from './review/page-quality';
+export * from './review/review-item.decider';

@@ -13,3 +13,4 @@ export * from './archive';
 export * from './release-requests';
 export * from './amendment-requests/amendment-requests.projection';
 export * from './audit/emergency-access.projection';
+export * from './review/review-queue.projection';

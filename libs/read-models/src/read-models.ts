@@ -14,6 +14,7 @@ import type { ProjectionRunner } from './projection-runner';
 import { releaseRequests, ReleaseRequestFilter, ReleaseRequestRow } from './release-requests/release-requests.projection';
 import { RetentionDueList, RetentionDuePage, RetentionDueRequest, retentionSchedulesInForce } from './retention/retention.projection';
 import { SearchPage, SearchRequest, SearchService } from './search/search.service';
+import { reviewItem, ReviewItemRow, reviewQueue, ReviewQueueRequest, unresolvedReviewItemsOfStack } from './review/review-queue.projection';
 import type { DocumentType, RetentionSchedule } from '@medrec/domain';
 
 /** How long a read waits for the read models to reach a position (API.md: up to 5 s). */
@@ -167,5 +168,20 @@ export class ReadModels {
   /** Patients' amendment requests, overdue ones first (the amendment-requests projection; no PHI). */
   amendmentRequests(filter: AmendmentRequestFilter): AmendmentRequestRow[] {
     return amendmentRequests(this.projections.db, filter);
+  }
+
+  /** One page of the quality-review queue, oldest first (the review-queue projection; no PHI). */
+  reviewQueue(request: ReviewQueueRequest): { items: ReviewItemRow[]; more: boolean } {
+    return reviewQueue(this.projections.db, request);
+  }
+
+  /** One review item as the queue shows it; undefined when unknown. */
+  reviewItem(itemId: string): ReviewItemRow | undefined {
+    return reviewItem(this.projections.db, itemId);
+  }
+
+  /** Review items of a stack not yet resolved (its paper may be destroyed at 0). */
+  unresolvedReviewItemsOfStack(stackId: string): number {
+    return unresolvedReviewItemsOfStack(this.projections.db, stackId);
   }
 }

@@ -23,6 +23,11 @@ export interface OcrJobRunnerOptions {
   log?: (message: string) => void;
   /** The clock the backoff and the other waits are measured on, in ms (default Date.now; tests pass their own). */
   now?: () => number;
+  /**
+   * Called with a version's recognized pages before its OcrCompleted is recorded (the review queue
+   * opens its items here): a failure leaves the job pending, to be retried, so it must be idempotent.
+   */
+  beforeComplete?: (job: { recordId: string; version: number }, pages: RecognizedPage[], context: CommandContext) => Promise<unknown>;
 }
 
 /**
@@ -325,7 +330,10 @@ export class OcrJobRunner {
       return;
     }
     if (this.released.has(key)) return; // another node may be at it already; its result will be recorded
-    const meanConfidence = pages.length === 0 ? 0 : round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
+    await this.options.beforeComplete?.(job, pages, context);
+    // Blank pages have no text to be confident about.
+    const read = pages.filter((p) => !p.quality?.blank);
+    const meanConfidence = read.length === 0 ? 0 : round(read.reduce((sum, p) => sum + p.confidence, 0) / read.length);
     const position = await this.record(
       {
         type: 'CompleteOcr',

@@ -1,7 +1,9 @@
+import { DEFAULT_REVIEW_THRESHOLDS, ReviewThresholds } from '@medrec/domain';
 import { isDocumentContentType } from '../inspect/document-content-type';
 import type { IngestLimits } from '../inspect/ingest-limits';
 import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
 import { OcrPool } from '../ocr/ocr-pool';
+import { assessPage, isSurelyBlank, RasterQuality } from '../quality/page-quality';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
 
 export interface RecognizerOptions {
@@ -14,6 +16,8 @@ export interface RecognizerOptions {
    * inspection refuses them; the job runner then fails the version at once. Default: DEFAULT_INGEST_LIMITS.
    */
   limits?: Partial<Pick<IngestLimits, 'maxPixelsPerPage' | 'minPageSidePixels' | 'maxPageAspectRatio'>>;
+  /** Where pages are flagged blank, skewed or dark (their `quality`). Default DEFAULT_REVIEW_THRESHOLDS. */
+  thresholds?: ReviewThresholds;
   /** Called for each page whose text was found: OCR'd (with the seconds its OCR took) or read from the PDF's text layer. */
   onPage?: (page: { source: 'ocr' | 'text-layer'; seconds: number }) => void;
 }
@@ -25,6 +29,13 @@ export interface RecognizerOptions {
  */
 export function createDocumentRecognizer(options: RecognizerOptions): DocumentRecognizer {
   const idleMs = options.idleMs ?? 60_000;
+  const thresholds = options.thresholds ?? DEFAULT_REVIEW_THRESHOLDS;
+  /** A blank page keeps its place in the document, without text: whatever OCR made of its specks is not the record's text. */
+  const withQuality = (page: RecognizedPage, raster: RasterQuality | undefined): RecognizedPage => {
+    if (!raster) return page;
+    const quality = assessPage(raster, page, thresholds);
+    return quality.blank ? { ...page, text: '', words: [], quality } : { ...page, quality };
+  };
   let pool: Promise<OcrPool> | undefined;
   let active = 0;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -61,16 +72,22 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
         const ocr = await acquired;
         const pages: Array<Promise<RecognizedPage>> = [];
         const inFlight = new Set<Promise<unknown>>();
-        for await (const raster of rasterizeDocument(content, contentType, { ...options.limits })) {
+        for await (const raster of rasterizeDocument(content, contentType, { ...options.limits, measureQuality: true })) {
           if (raster.textLayer !== undefined) {
             options.onPage?.({ source: 'text-layer', seconds: 0 });
             pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
             continue;
           }
-          const { data, dpi } = raster.image!;
+          const { data, dpi, quality } = raster.image!;
+          if (quality && isSurelyBlank(quality)) {
+            pages.push(Promise.resolve(withQuality({ page: raster.page, text: '', confidence: 0, source: 'ocr', words: [] }, quality)));
+            continue;
+          }
           const page = ocr
             .recognize(data, { dpi })
-            .then((r): RecognizedPage => ({ page: raster.page, text: r.text, confidence: r.confidence, source: 'ocr', words: r.words }));
+            .then((r): RecognizedPage =>
+              withQuality({ page: raster.page, text: r.text, confidence: r.confidence, source: 'ocr', words: r.words }, raster.image!.quality),
+            );
           // A failed page is reported by Promise.all below; these handlers only keep it from being "unhandled" meanwhile.
           page.catch(() => undefined);
           pages.push(page);

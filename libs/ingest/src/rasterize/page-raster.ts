@@ -1,3 +1,5 @@
+import type { RasterQuality } from '../quality/page-quality';
+
 /** How page images are handed to OCR: `auto` (PBM when bilevel, else PNG), PNG, or PGM (no compression to undo). */
 export type RasterEncoding = 'auto' | 'png' | 'pgm';
 
@@ -14,10 +16,14 @@ export interface PageRaster {
     height: number;
     /** Native resolution of the page: the scan's own, never resampled. */
     dpi: number;
+    /** The page's raster measures (blank, skew, darkness), when RasterizeOptions.measureQuality asked for them. */
+    quality?: RasterQuality;
   };
 }
 
 export interface RasterizeOptions {
+  /** Measure each image page's quality (quality/page-quality.ts) from its pixels before they are encoded. Default false. */
+  measureQuality?: boolean;
   /** Default 'auto'. */
   encoding?: RasterEncoding;
   /** Refuses (IngestRefusal 'too-many-pixels') a page larger than this. Default: DEFAULT_INGEST_LIMITS. */

@@ -4,6 +4,7 @@ import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import { checkImageHeaders, corruptImage, ImageContentType, ImagePageHeader } from '../inspect/image-page-headers';
 import { strictDecoding } from '../inspect/inspect-image';
 import { encodeGray } from './encode-gray';
+import { measureRaster } from '../quality/page-quality';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import { DEFAULT_IMAGE_DPI, DEFAULT_PAGE_TIMEOUT_MS, PageRaster, RasterizeOptions } from './page-raster';
 
@@ -78,8 +79,12 @@ function decodePage(
       }
       throw corruptImage();
     }
-    const data = await encodeGray(decoded.data, decoded.info.width, decoded.info.height, dpi, options.encoding ?? 'auto');
-    return { data, width: decoded.info.width, height: decoded.info.height, dpi };
+    const { width, height } = decoded.info;
+    const [data, quality] = await Promise.all([
+      encodeGray(decoded.data, width, height, dpi, options.encoding ?? 'auto'),
+      options.measureQuality ? measureRaster(decoded.data, width, height, dpi) : undefined,
+    ]);
+    return { data, width, height, dpi, ...(quality ? { quality } : {}) };
   }, signal);
 }
 

@@ -1,6 +1,7 @@
 import { decodeSlots } from '../inspect/decode-slots';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import { encodeGray } from './encode-gray';
+import { measureRaster } from '../quality/page-quality';
 import { DEFAULT_PAGE_TIMEOUT_MS, DEFAULT_VECTOR_DPI, PageRaster, RasterizeOptions } from './page-raster';
 import { PdfSource, PdfWorker, PdfWorkerSettings } from './pdf-worker';
 
@@ -22,7 +23,11 @@ export async function* rasterizePdfPages(source: string | Buffer, options: Raste
       }
       const { gray, width, height, dpi } = reply.image;
       const pixels = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
-      yield { page: reply.page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'), width, height, dpi } };
+      const [data, quality] = await Promise.all([
+        encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'),
+        options.measureQuality ? measureRaster(pixels, width, height, dpi) : undefined,
+      ]);
+      yield { page: reply.page, image: { data, width, height, dpi, ...(quality ? { quality } : {}) } };
     }
   } finally {
     await worker.close();

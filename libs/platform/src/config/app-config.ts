@@ -77,6 +77,10 @@ export interface AppConfig {
     /** How long a claimed OCR job stays this process's without renewal (renewed while it works): a worker that dies holding one delays it this long. */
     leaseSeconds: number;
   };
+  review: {
+    /** OCR mean confidence of a page (0-100) under which it goes to the review queue (MEDREC_REVIEW_CONFIDENCE). */
+    minConfidence: number;
+  };
   /** Events the projection runner applies per read-model transaction. */
   projectionBatchSize: number;
   /** Whether this deployment runs on embedded stores only (generated secrets are then acceptable). */
@@ -231,6 +235,9 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
       threadNice: int('MEDREC_OCR_THREAD_NICE', 10, 0, 19),
       leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 60, 5, 86_400),
+    },
+    review: {
+      minConfidence: int('MEDREC_REVIEW_CONFIDENCE', 70, 0, 100),
     },
     signIn: {
       limitPerAddress: int('MEDREC_SIGNIN_LIMIT_PER_ADDRESS', 30, 1, 1_000_000),

@@ -7,6 +7,8 @@ import { decodeSlots } from '@medrec/ingest/inspect/decode-slots';
 import { OcrJobRunner } from '@medrec/ingest/jobs/ocr-job-runner';
 import { pendingOcrJobsView } from '@medrec/ingest/jobs/ocr-jobs.projection';
 import { createDocumentRecognizer } from '@medrec/ingest/pipeline/create-document-recognizer';
+import { openReviewItems } from '@medrec/ingest/quality/review-items';
+import { DEFAULT_REVIEW_THRESHOLDS } from '@medrec/domain';
 import { ProjectionRunner } from '@medrec/read-models';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Metrics, METRICS } from '../metrics/metrics.port';
@@ -32,6 +34,7 @@ import { loadOrCreateNodeId } from './node-id';
         const recognizer = createDocumentRecognizer({
           workers: config.ocr.workers,
           limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio },
+          thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, minConfidence: config.review.minConfidence },
           onPage: (page) => metrics.pageRecognised(page),
         });
         return new OcrJobRunner(eventSourced, blobs, keys, pendingOcrJobsView(projections), recognizer, {
@@ -39,6 +42,7 @@ import { loadOrCreateNodeId } from './node-id';
           concurrency: config.ocr.concurrency,
           leaseMs: config.ocr.leaseSeconds * 1000,
           log: (message) => logger.log(message),
+          beforeComplete: (job, pages, context) => openReviewItems(eventSourced, job, pages, context, config.review.minConfidence),
         });
       },
     },

@@ -11,6 +11,7 @@ import {
   releaseRequestsProjection,
   ReplayThreadOptions,
   retentionProjection,
+  reviewQueueProjection,
   searchProjection,
 } from '@medrec/read-models';
 
@@ -30,6 +31,7 @@ export const PROJECTIONS: readonly Projection[] = [
   releaseRequestsProjection,
   amendmentRequestsProjection,
   emergencyAccessProjection,
+  reviewQueueProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CommandContext, EventSourcedRunner } from '@medrec/application';
+import {
+  DomainError,
+  KnownReviewItem,
+  ResolveReviewItem,
+  ReviewAction,
+  reviewItemDecider,
+  reviewItemStream,
+  ReviewSubject,
+  requireLiveRecord,
+} from '@medrec/domain';
+import { isDocumentContentType } from '@medrec/ingest/inspect/document-content-type';
+import { rasterizePage } from '@medrec/ingest/rasterize/rasterize-page';
+import { APP_CONFIG, AppConfig } from '@medrec/platform';
+import { problem, ProblemException } from '../problem/problem';
+import { auditRecordRead } from '../records/audited-record-read';
+import { AmendRecordCommand } from '../records/commands/record-commands';
+import { RecordContent, UploadedFile } from '../records/record-content';
+import { RecordRepository } from '../records/record-repository';
+
+export interface ResolveInput {
+  action: ReviewAction;
+  recordId?: string;
+  coverSheetId?: string;
+}
+
+export interface ResolvedItem {
+  id: string;
+  status: string;
+  action: ReviewAction;
+  resolvedBy: string;
+  resolvedAt: string;
+  recordId?: string;
+  version?: number;
+  position: number;
+}
+
+/** The reason every version made by an assignment carries (fixed text: nothing of the patient in it). */
+const ASSIGNED_REASON = 'Page(s) filed from the quality-review queue';
+
+/**
+ * Resolving review items (`review-item-<id>` streams, reviewItemDecider). `assign` with a record
+ * files the item's page(s) in that record as a new `late-entry` version, through the same command
+ * as any amendment (inspection, limits, encryption with the target's key), then records the
+ * resolution naming that version.
+ *
+ * Where the pages come from depends on the item's subject (pagesOf): a page of a record's version
+ * is rendered from that version's stored content (as OCR saw it: 8-bit grey PNG at its own
+ * resolution), the read audited on the source record (purpose operations). Stack subjects (and
+ * cover-sheet targets) are answered 422 until stack splitting adds its page source here.
+ *
+ * A crash between the new version and the resolution leaves the item open with the version made:
+ * assigning it again makes a second version (the record keeps both; nothing is lost).
+ */
+@Injectable()
+export class ReviewItems {
+  constructor(
+    private readonly eventSourced: EventSourcedRunner,
+    private readonly records: RecordRepository,
+    private readonly content: RecordContent,
+    private readonly commands: CommandBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async resolve(itemId: string, input: ResolveInput, context: CommandContext): Promise<ResolvedItem> {
+    const loaded = await this.eventSourced.load(reviewItemStream(itemId), null, reviewItemDecider);
+    if (loaded.state.status === 'absent') throw new DomainError('not-found', 'No such review item');
+    const item = loaded.state;
+    const command: ResolveReviewItem = { type: 'ResolveReviewItem', itemId, ...input, actor: context.actor, at: context.at };
+    // Checked before anything is filed anywhere: 409 for an item already resolved, 400 for a wrong target.
+    reviewItemDecider.decide(input.recordId !== undefined ? { ...command, version: 1 } : command, item);
+    if (input.coverSheetId !== undefined) {
+      throw new ProblemException(problem(422, 'Assigning pages to a cover sheet is not yet supported: cover sheets have not landed'));
+    }
+    let position = 0;
+    if (input.action === 'assign' && input.recordId !== undefined) {
+      const filed = await this.fileIn(input.recordId, item, context);
+      command.version = filed.version;
+      position = filed.position ?? 0;
+    }
+    const done = await this.eventSourced.run({ stream: reviewItemStream(itemId), keyId: null, decider: reviewItemDecider, command, context, since: loaded });
+    const resolved = done.state as KnownReviewItem;
+    const last = resolved.resolutions.at(-1)!;
+    return {
+      id: itemId,
+      status: resolved.status,
+      action: last.action,
+      resolvedBy: last.by,
+      resolvedAt: last.at,
+      ...(last.recordId !== undefined ? { recordId: last.recordId, version: last.version } : {}),
+      position: Math.max(position, done.position ?? 0),
+    };
+  }
+
+  /** The item's page(s) as a new version of `recordId`. */
+  private async fileIn(recordId: string, item: KnownReviewItem, context: CommandContext): Promise<{ version: number; position: number | null }> {
+    // The target first: an unknown or destroyed record is answered before the source is read.
+    requireLiveRecord((await this.records.load(recordId)).state);
+    const page = await this.pagesOf(item.subject, context);
+    try {
+      return await this.commands.execute(new AmendRecordCommand(recordId, { kind: 'late-entry', reason: ASSIGNED_REASON }, page, context));
+    } finally {
+      await rm(page.path, { force: true });
+    }
+  }
+
+  /** The subject's page(s) as a document in the upload spool (owner-only; removed by the caller). */
+  private async pagesOf(subject: ReviewSubject, context: CommandContext): Promise<UploadedFile> {
+    if (!('recordId' in subject)) {
+      throw new ProblemException(problem(422, 'Assigning pages of a stack is not yet supported'));
+    }
+    const read = await auditRecordRead(this.records, subject.recordId, { ...context, purpose: 'operations' }, 'content', [subject.version]);
+    const { content } = read.state.versions.find((v) => v.version === subject.version)!;
+    if (!isDocumentContentType(content.contentType)) throw new Error(`Cannot render content of type ${content.contentType}`);
+    const bytes = await this.content.read(subject.recordId, content);
+    const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = this.config.limits;
+    const rendered = await rasterizePage(bytes, content.contentType, subject.page, { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio });
+    if (!rendered) throw new DomainError('not-found', `Version ${subject.version} has no page ${subject.page}`);
+    const path = join(this.config.dataDir, 'tmp', 'uploads', `review-${randomUUID()}.png`);
+    await writeFile(path, rendered.png, { mode: 0o600 });
+    return { path, size: rendered.png.length };
+  }
+}
