@@ -24,3 +24,6 @@ export * from './cover-sheet/cover-sheet.decider';
 export * from './cover-sheet/sheet-code';
 export * from './review/page-quality';
 export * from './review/review-item.decider';
+export * from './shared/lease';
+export * from './stack/stack-split-plan';
+export * from './stack/stack.decider';
