@@ -529,7 +529,47 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'POST', path: `/api/review/${await newReviewItem()}/resolve`, json: { action: 'accept' } }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'resolved', action: 'accept' }),
   },
+  'cover-sheets.issue': {
+    route: 'POST /api/cover-sheets',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: '/api/cover-sheets', json: coverSheetBody() }),
+    verify: (res) => {
+      expect(res.contentType).toBe('application/pdf');
+      expect(res.headers.get('x-cover-sheet-id')).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  },
+  'cover-sheets.batch': {
+    route: 'POST /api/cover-sheets/batch',
+    success: 201,
+    prepare: async () => ({ method: 'POST', path: '/api/cover-sheets/batch', form: coverSheetCsvForm() }),
+    verify: (res) => expect(res.headers.get('x-cover-sheet-ids')?.split(',')).toHaveLength(2),
+  },
+  'cover-sheets.separator': {
+    route: 'GET /api/cover-sheets/separator',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/cover-sheets/separator' }),
+    verify: (res) => expect(res.contentType).toBe('application/pdf'),
+  },
+  'cover-sheets.read': {
+    route: 'GET /api/cover-sheets/:id',
+    success: 200,
+    prepare: async () => {
+      const res = await u.clerk.post('/api/cover-sheets', coverSheetBody());
+      if (res.status !== 201) throw new Error(`fixture cover sheet: ${res.status}`);
+      return { method: 'GET', path: `/api/cover-sheets/${res.headers.get('x-cover-sheet-id')}` };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ status: 'issued', mrn: expect.stringMatching(/^MX-/) }),
+  },
 };
+
+const coverSheetBody = () => ({ mrn: `MX-${++seq}`, patientName: 'Jane Example', dateOfBirth: '1970-01-01', documentType: 'progress-note' });
+
+function coverSheetCsvForm(): FormData {
+  const form = new FormData();
+  const csv = `mrn,patientName,dateOfBirth,documentType\nMX-${++seq},Jane Example,1970-01-01,progress-note\nMX-${++seq},John Example,1971-02-03,lab-report\n`;
+  form.append('file', new Blob([csv], { type: 'text/csv' }), 'clinic.csv');
+  return form;
+}
 
 /**
  * An open review item (a blank page 1 of a fresh record), opened as the OCR runner opens it: OCR
@@ -765,6 +805,7 @@ describe('purpose of use on reads of patient data', () => {
 
   it('the read endpoints are the documented ones', () => {
     expect([...readPermissions].sort()).toEqual([
+      'cover-sheets.read',
       'patients.disclosures',
       'records.accesses',
       'records.content',
@@ -895,6 +936,10 @@ describe('authentication', () => {
     'amendment-requests.rebuttal': { method: 'POST', path: `/api/amendment-requests/${id}/rebuttal`, json: { statement: 'x' } },
     'review.list': { method: 'GET', path: '/api/review' },
     'review.resolve': { method: 'POST', path: `/api/review/${id}/resolve`, json: { action: 'accept' } },
+    'cover-sheets.issue': { method: 'POST', path: '/api/cover-sheets', json: coverSheetBody() },
+    'cover-sheets.batch': { method: 'POST', path: '/api/cover-sheets/batch', form: coverSheetCsvForm() },
+    'cover-sheets.separator': { method: 'GET', path: '/api/cover-sheets/separator' },
+    'cover-sheets.read': { method: 'GET', path: `/api/cover-sheets/${id}` },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [
@@ -915,7 +960,17 @@ describe('authentication', () => {
       const headers = { ...purpose('legal'), ...(authorization ? { authorization } : {}) };
       // Rebuild multipart bodies: a FormData is consumed by the request.
       const body = call.form
-        ? { ...call, form: permission === 'records.create' ? recordForm() : permission === 'amendment-requests.accept' ? acceptForm() : amendmentForm() }
+        ? {
+            ...call,
+            form:
+              permission === 'records.create'
+                ? recordForm()
+                : permission === 'amendment-requests.accept'
+                  ? acceptForm()
+                  : permission === 'cover-sheets.batch'
+                    ? coverSheetCsvForm()
+                    : amendmentForm(),
+          }
         : call;
       expectProblem(await appendsNothing(() => send(new Client(t.baseUrl), body, headers)), 401);
     },

@@ -1,12 +1,26 @@
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { SheetCode } from '@medrec/domain';
 import type { DocumentContentType } from '@medrec/ingest/inspect/document-content-type';
 import type { GrayPage } from '@medrec/ingest/qr';
 import { rasterizePage } from '@medrec/ingest/rasterize/rasterize-page';
 import { type PrintedCoverSheet, QR_BOX, sheetsPdf } from '@medrec/ingest/sheets/sheets-pdf';
-import { SCANS, scanManifest } from '../e2e/support/fixtures';
+
+/** The shared fixture scans, found from the sources or from their build in dist/ (benches run there). */
+const SCANS = resolve(__dirname, __dirname.includes('/dist/') ? '../../../test/fixtures/scans' : '../fixtures/scans');
+
+interface ScanFixture {
+  file: string;
+  mrn: string;
+  patient: string;
+  dob: string;
+  type: string;
+  pages: number;
+}
+
+const scanManifest = (): ScanFixture[] => JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8')) as ScanFixture[];
 
 /**
  * Stacks of paper as a production scanner writes them, for the stacks tests and bench: cover
@@ -136,6 +150,11 @@ async function pageImage(page: StackPage, printing: Printing): Promise<GrayPage>
       return scanned(page.damaged ? stainQr(image) : image, printing);
     }
   }
+}
+
+/** Page `page` (from 1) of a PDF as medrec's rasterizer renders it, a vector page at 200 dpi: raw grey pixels. */
+export function renderPdfPage(pdf: Buffer, page: number): Promise<GrayPage> {
+  return rendered(pdf, 'application/pdf', page);
 }
 
 /** A page as medrec's own rasterizer renders it (a PDF's vector sheet at 200 dpi), as raw grey pixels. */

@@ -7,6 +7,7 @@ import { ReviewModule } from './review/review.module';
 import { ArchiveModule } from './archive/archive.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CoverSheetsModule } from './cover-sheets/cover-sheets.module';
 import { DisposalModule } from './disposal/disposal.module';
 import { EmergencyAccessModule } from './emergency-access/emergency-access.module';
 import { HealthModule } from './health/health.module';
@@ -32,6 +33,7 @@ export class AppModule {
         OcrModule,
         AuthModule,
         RecordsModule,
+        CoverSheetsModule,
         SearchModule,
         HistoryModule,
         LegalHoldsModule,

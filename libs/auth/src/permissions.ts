@@ -87,6 +87,11 @@ export const PERMISSIONS = {
   'review.list': ['clerk', 'him'],
   /** Accept, rescan, or assign the page(s) to a record (a new version, whoever of the two files it). */
   'review.resolve': ['clerk', 'him'],
+  /** Cover sheets for the scanner: issued one at a time or from a CSV, read back (audited); the separator sheet names no one. */
+  'cover-sheets.issue': ['clerk', 'him'],
+  'cover-sheets.batch': ['clerk', 'him'],
+  'cover-sheets.separator': ['clerk', 'him'],
+  'cover-sheets.read': ['clerk', 'him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -103,6 +108,7 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
   'patients.disclosures',
   'search',
   'release-requests.package',
+  'cover-sheets.read',
   // The archivists' workflow lists (legal holds, disposal batches, certificates) show matters and
   // MRNs to the roles the contract names, without X-Purpose-Of-Use (API.md "Workflows").
 ]);

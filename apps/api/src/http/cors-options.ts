@@ -10,7 +10,17 @@ export function corsOptions(origins: string[]): CorsOptions {
     origin: origins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'X-Purpose-Of-Use', 'X-Emergency-Justification', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'ETag', 'Content-Disposition', 'Digest'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'Location',
+      'Retry-After',
+      'ETag',
+      'Content-Disposition',
+      'Digest',
+      'X-Cover-Sheet-Id',
+      'X-Cover-Sheet-Ids',
+      'X-Cover-Sheet-Batch-Id',
+    ],
     credentials: false,
     maxAge: 600,
   };

@@ -345,6 +345,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cover-sheets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a cover sheet for a document to be scanned: a printable PDF whose QR code names the sheet, the document's metadata in large type */
+        post: operations["CoverSheetsController_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cover-sheets/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue the cover sheets of a CSV (a clinic's day): one PDF, a sheet a row; every row is checked first and nothing is issued if one is invalid */
+        post: operations["CoverSheetsController_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cover-sheets/separator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The separator sheet (QR code MEDREC-SEP): put between two documents of the same patient, reusable */
+        get: operations["CoverSheetsController_separator"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cover-sheets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cover sheet's details and what it filed (audited as a read of patient data) */
+        get: operations["CoverSheetsController_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;
@@ -1306,6 +1374,65 @@ export interface components {
             documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
             currentVersion: number;
             versions: components["schemas"]["StatusVersion"][];
+        };
+        IssueCoverSheetDto: {
+            /** @example 00482913 */
+            mrn: string;
+            /** @example Jane Example */
+            patientName: string;
+            /** @example 1961-04-12 */
+            dateOfBirth: string;
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            /** @example Discharge summary */
+            title?: string;
+            /** @example 2024-03-02 */
+            encounterDate?: string;
+        };
+        IssueCoverSheetBatchDto: {
+            /**
+             * Format: binary
+             * @description CSV, UTF-8, a header row naming the columns mrn, patientName, dateOfBirth, documentType and optionally title, encounterDate, then one row a sheet (at most 200)
+             */
+            file: string;
+        };
+        CoverSheetView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "issued" | "used" | "voided";
+            mrn: string | null;
+            patientName: string | null;
+            /** Format: date */
+            dateOfBirth: string | null;
+            /** @enum {string} */
+            documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
+            title?: string | null;
+            /** Format: date */
+            encounterDate?: string | null;
+            /**
+             * Format: uuid
+             * @description The sheets printed from one CSV share it
+             */
+            batchId?: string;
+            issuedBy: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /**
+             * Format: uuid
+             * @description The record its pages were filed as
+             */
+            recordId?: string;
+            /** Format: uuid */
+            stackId?: string;
+            usedBy?: string;
+            /** Format: date-time */
+            usedAt?: string;
+            voidedBy?: string;
+            /** Format: date-time */
+            voidedAt?: string;
+            /** @description Log position of the access recorded */
+            position: number;
         };
         SearchHit: {
             /** Format: uuid */
@@ -3786,6 +3913,270 @@ export interface operations {
             };
             /** @description The record was destroyed (the problem carries its tombstone) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CoverSheetsController_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueCoverSheetDto"];
+            };
+        };
+        responses: {
+            /** @description The sheet, one US Letter page */
+            201: {
+                headers: {
+                    /** @description /api/cover-sheets/{id} */
+                    Location?: string;
+                    /** @description The sheet's id, which its QR code holds as MEDREC-CS:<id> */
+                    "X-Cover-Sheet-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CoverSheetsController_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["IssueCoverSheetBatchDto"];
+            };
+        };
+        responses: {
+            /** @description The sheets, a page each, in the order of the rows */
+            201: {
+                headers: {
+                    /** @description The sheets' ids, comma-separated, in the order of the rows */
+                    "X-Cover-Sheet-Ids"?: string;
+                    /** @description The id the sheets of this CSV share */
+                    "X-Cover-Sheet-Batch-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CoverSheetsController_separator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The separator sheet, one US Letter page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CoverSheetsController_read: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Roles: clerk, him */
+                "X-Purpose-Of-Use": "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description Required with X-Purpose-Of-Use: emergency (break-the-glass): why, non-blank, at most 1000 characters */
+                "X-Emergency-Justification"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverSheetView"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

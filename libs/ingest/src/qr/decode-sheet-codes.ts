@@ -51,6 +51,11 @@ export async function decodeSheetCodes(page: GrayPage): Promise<SheetCode[]> {
   return codes;
 }
 
+/** The full page alone, without the half-size pass: what decodeSheetCodes is measured against (bench:qr). */
+export async function decodeFullPage(page: GrayPage): Promise<SheetCode[]> {
+  return (await readGrayCodes(page.gray, page.width, page.height, QR_ONLY)).map(toSheetCode);
+}
+
 const isRead = (result: ReadResult): boolean => result.isValid && (result.format === 'QRCode' || result.format === 'QRCodeModel2');
 
 function toSheetCode(result: ReadResult): SheetCode {

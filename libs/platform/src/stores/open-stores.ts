@@ -4,6 +4,7 @@ import type { BlobStore } from '@medrec/blob-store';
 import { KeyStore, loadMasterKey, SqliteKeyStore } from '@medrec/crypto';
 import {
   AMENDMENT_REQUEST_PHI_FIELDS,
+  COVER_SHEET_PHI_FIELDS,
   DISPOSAL_PHI_FIELDS,
   EMERGENCY_ACCESS_REVIEW_PHI_FIELDS,
   MATTER_HOLD_PHI_FIELDS,
@@ -80,6 +81,7 @@ export async function openStores(config: AppConfig, options: OpenStoresOptions =
         ...RELEASE_REQUEST_PHI_FIELDS,
         ...AMENDMENT_REQUEST_PHI_FIELDS,
         ...EMERGENCY_ACCESS_REVIEW_PHI_FIELDS,
+        ...COVER_SHEET_PHI_FIELDS,
       }),
       close,
     };

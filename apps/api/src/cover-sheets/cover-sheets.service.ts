@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
+import { KEY_STORE, KeyStore } from '@medrec/crypto';
+import {
+  CoverSheetAccessed,
+  coverSheetAccessStream,
+  CoverSheetCommand,
+  coverSheetDecider,
+  CoverSheetDetails,
+  CoverSheetEvent,
+  CoverSheetState,
+  coverSheetStream,
+  DomainError,
+  ExistingCoverSheetState,
+} from '@medrec/domain';
+import type { ReadContext } from '../http/request-context';
+
+type LoadedCoverSheet = LoadedStream<CoverSheetState, CoverSheetEvent>;
+
+export interface IssuedCoverSheet extends CoverSheetDetails {
+  id: string;
+}
+
+/**
+ * Cover sheets' streams: issue (one key per sheet, created before the first event as records'
+ * are), read with an audit trail, and use or void, after which the sheet's key is destroyed: its
+ * details then live in the record alone. A sheet found used or voided with its key still there (the
+ * process died between the event and the shredding) is shredded when it is next loaded.
+ */
+@Injectable()
+export class CoverSheets {
+  constructor(
+    private readonly eventSourced: EventSourcedRunner,
+    private readonly accessLog: PipelinedAppender,
+    @Inject(KEY_STORE) private readonly keys: KeyStore,
+  ) {}
+
+  async issue(details: CoverSheetDetails, context: CommandContext, batchId?: string): Promise<{ sheet: IssuedCoverSheet; position: number }> {
+    const id = randomUUID();
+    const stream = coverSheetStream(id);
+    (await this.keys.create(stream)).fill(0);
+    try {
+      const result = await this.eventSourced.run({
+        stream,
+        keyId: stream,
+        decider: coverSheetDecider,
+        command: { type: 'IssueCoverSheet', coverSheetId: id, actor: context.actor, at: context.at, ...details, ...(batchId !== undefined ? { batchId } : {}) },
+        context,
+      });
+      return { sheet: { id, ...details }, position: result.position! };
+    } catch (error) {
+      await this.keys.destroy(stream);
+      throw error;
+    }
+  }
+
+  /** Issues every sheet of a batch, in order, under one batch id; the rows were all validated before. */
+  async issueAll(rows: readonly CoverSheetDetails[], context: CommandContext): Promise<{ batchId: string; sheets: IssuedCoverSheet[]; position: number }> {
+    const batchId = randomUUID();
+    const sheets: IssuedCoverSheet[] = [];
+    let position = 0;
+    for (const row of rows) {
+      const issued = await this.issue(row, context, batchId);
+      sheets.push(issued.sheet);
+      position = issued.position;
+    }
+    return { batchId, sheets, position };
+  }
+
+  /**
+   * A read of the sheet's details, audited as a record's is: CoverSheetAccessed (who, role, purpose)
+   * is appended before anything is returned. Unknown: 404.
+   */
+  async read(id: string, context: ReadContext): Promise<{ state: ExistingCoverSheetState; position: number }> {
+    const loaded = await this.load(id);
+    const { state } = loaded;
+    if (state.status === 'absent') throw new DomainError('not-found', 'No such cover sheet');
+    const accessed: CoverSheetAccessed = {
+      type: 'CoverSheetAccessed',
+      data: {
+        coverSheetId: id,
+        accessId: randomUUID(),
+        accessedBy: context.actor.username,
+        role: context.actor.role,
+        purpose: context.purpose,
+        accessedAt: context.at,
+      },
+    };
+    const { position } = await this.accessLog.append(coverSheetAccessStream(id), [accessed], context);
+    return { state, position };
+  }
+
+  /** The sheet's pages were filed as `recordId` (the stacks process): a second use is refused (409), the details shredded. */
+  async use(id: string, recordId: string, context: CommandContext, stackId?: string): Promise<RunResult<CoverSheetState>> {
+    return this.execute(
+      { type: 'UseCoverSheet', coverSheetId: id, recordId, ...(stackId !== undefined ? { stackId } : {}), actor: context.actor, at: context.at },
+      context,
+    );
+  }
+
+  /** The sheet can no longer file pages; its details are shredded. */
+  async void(id: string, context: CommandContext): Promise<RunResult<CoverSheetState>> {
+    return this.execute({ type: 'VoidCoverSheet', coverSheetId: id, actor: context.actor, at: context.at }, context);
+  }
+
+  /** Loads a sheet; one used or voided whose key is still there is shredded first and read again. */
+  async load(id: string): Promise<LoadedCoverSheet> {
+    const stream = coverSheetStream(id);
+    const loaded = await this.eventSourced.load(stream, stream, coverSheetDecider);
+    if (!isFinished(loaded.state) || loaded.state.details === undefined) return loaded;
+    await this.keys.destroy(stream);
+    return this.eventSourced.load(stream, stream, coverSheetDecider);
+  }
+
+  private async execute(command: CoverSheetCommand, context: CommandContext): Promise<RunResult<CoverSheetState>> {
+    const stream = coverSheetStream(command.coverSheetId);
+    const result = await this.eventSourced.run({ stream, keyId: stream, decider: coverSheetDecider, command, context });
+    if (isFinished(result.state)) await this.keys.destroy(stream);
+    return result;
+  }
+}
+
+const isFinished = (state: CoverSheetState): state is ExistingCoverSheetState => state.status === 'used' || state.status === 'voided';

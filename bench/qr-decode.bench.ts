@@ -1,0 +1,89 @@
+/**
+ * bench:qr — finding the cover and separator sheets of a stack: decodeSheetCodes on every page of
+ * the scanner-made stack (test/support/scanner-stack: 14 US Letter pages at 200 dpi, four cover
+ * sheets, a separator, a blank page), as the pipeline rasterizes its multi-page TIFF, against the
+ * full-page decode alone in the same run (its ratio), with the misses of each; then misses on
+ * cover sheets skewed 0-3 degrees. Prints one JSON line.
+ *
+ *   npm run bench:qr                 (BENCH_ROUNDS=5 by default)
+ */
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { isDeepStrictEqual } from 'node:util';
+import type { SheetCode } from '@medrec/domain';
+import { decodeFullPage, decodeSheetCodes, type GrayPage } from '@medrec/ingest/qr/decode-sheet-codes';
+import { rasterizeDocument } from '@medrec/ingest/rasterize/rasterize-document';
+import { scannerStack, type StackPage, standardStackCoverSheets, standardStackPlan } from '../test/support/scanner-stack';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+type Decode = (page: GrayPage) => Promise<SheetCode[]>;
+
+async function tiffPages(tiff: Buffer): Promise<GrayPage[]> {
+  const pages: GrayPage[] = [];
+  for await (const page of rasterizeDocument(tiff, 'image/tiff', { encoding: 'pgm' })) {
+    const { data, width, height } = page.image!;
+    pages.push({ gray: data.subarray(data.length - width * height), width, height });
+  }
+  return pages;
+}
+
+async function measure(decode: Decode, pages: GrayPage[], expected: SheetCode[][]): Promise<{ msPerPage: number; p95: number; max: number; misses: number }> {
+  const times: number[] = [];
+  let misses = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, page] of pages.entries()) {
+      const started = performance.now();
+      const codes = await decode(page);
+      times.push(performance.now() - started);
+      if (round === 0 && !isDeepStrictEqual(codes, expected[i])) misses++;
+    }
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  return { msPerPage: round1(times.reduce((a, b) => a + b, 0) / times.length), p95: round1(at(0.95)), max: round1(at(1)), misses };
+}
+
+async function skewMisses(decode: Decode): Promise<Record<string, number>> {
+  const sheets = standardStackCoverSheets().map((details) => ({ id: randomUUID(), ...details }));
+  const plan: StackPage[] = sheets.map((sheet) => ({ kind: 'cover-sheet', sheet }));
+  const misses: Record<string, number> = {};
+  for (const skewDegrees of [0, 1, 2, 3, -2]) {
+    const stack = await scannerStack(plan, { skewDegrees, seed: 7 + skewDegrees });
+    let missed = 0;
+    for (const [i, image] of stack.images.entries()) if (!isDeepStrictEqual(await decode(image), stack.expectedCodes[i])) missed++;
+    misses[`${skewDegrees}deg`] = missed;
+  }
+  return misses;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+async function main(): Promise<void> {
+  const sheets = standardStackCoverSheets().map((details) => ({ id: randomUUID(), ...details }));
+  const stack = await scannerStack(standardStackPlan(sheets));
+  const pages = await tiffPages(stack.tiff);
+  await decodeSheetCodes(pages[0]); // loads and compiles the WebAssembly once
+  const shipped = await measure(decodeSheetCodes, pages, stack.expectedCodes);
+  const fullPage = await measure(decodeFullPage, pages, stack.expectedCodes);
+  console.log(
+    JSON.stringify({
+      bench: 'qr-decode',
+      pages: pages.length,
+      size: `${pages[0].width}x${pages[0].height} (200 dpi letter)`,
+      rounds: ROUNDS,
+      decodeSheetCodes: shipped,
+      fullPageOnly: fullPage,
+      ratio: round1(shipped.msPerPage / fullPage.msPerPage),
+      targetMsPerPage: 30,
+      coverSheetMissesBySkew: { decodeSheetCodes: await skewMisses(decodeSheetCodes), fullPageOnly: await skewMisses(decodeFullPage) },
+      loadAverage: loadavg().map(round1),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
