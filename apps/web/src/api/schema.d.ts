@@ -961,6 +961,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The quality-review queue, oldest first */
+        get: operations["ReviewController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/review/{itemId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a review item: accept it, send it to rescan, or assign its page(s) to a record (a new version) */
+        post: operations["ReviewController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/emergency-access": {
         parameters: {
             query?: never;
@@ -2220,6 +2254,98 @@ export interface components {
         AmendmentStatementDto: {
             /** @description Filed on the record (sealed); travels with every later release of it */
             statement: string;
+        };
+        ReviewPageRange: {
+            first: number;
+            last: number;
+        };
+        ReviewResolution: {
+            /** @enum {string} */
+            action: "accept" | "rescan" | "assign";
+            /** @description Who acted */
+            by: string;
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: uuid
+             * @description `assign`: the record that received the page(s)
+             */
+            recordId?: string;
+            /** @description `assign`: its version holding them */
+            version?: number;
+            /** Format: uuid */
+            coverSheetId?: string;
+        };
+        ReviewItem: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "blank-page" | "low-confidence" | "skewed-page" | "dark-page";
+            /** @enum {string} */
+            status: "open" | "awaiting-rescan" | "resolved";
+            /**
+             * Format: uuid
+             * @description The record whose page this is (null for a stack page)
+             */
+            recordId: string | null;
+            version: number | null;
+            /** @description From 1 */
+            page: number | null;
+            /** @description The scanned stack the pages are from (stacks) */
+            stackId: string | null;
+            /** @description The pages of the stack (stacks) */
+            pageRange: components["schemas"]["ReviewPageRange"] | null;
+            /** @description What was measured: inkRatio, grayStdDev, paperLevel, skewDegrees, confidence (numbers only) */
+            measure: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            openedAt: string;
+            /** @description The last action taken (a rescan, or the final accept/assign) */
+            resolution: components["schemas"]["ReviewResolution"] | null;
+        };
+        ReviewItemList: {
+            /** @description Oldest first */
+            items: components["schemas"]["ReviewItem"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        ResolveReviewItemDto: {
+            /**
+             * @description `accept`: the page is fine as it is (a blank page stays left out of the text); `rescan`: the paper must be scanned again (the item waits for it); `assign`: file the page(s) in another record (`recordId`: a new version of it) or, once cover sheets land, with a cover sheet (`coverSheetId`)
+             * @enum {string}
+             */
+            action: "accept" | "rescan" | "assign";
+            /**
+             * Format: uuid
+             * @description `assign` only: the record that receives the page(s) as its new version (`late-entry`)
+             */
+            recordId?: string;
+            /**
+             * Format: uuid
+             * @description `assign` only: the cover sheet whose document receives the page(s). Answered 422 until cover sheets land
+             */
+            coverSheetId?: string;
+        };
+        ResolvedReviewItem: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "open" | "awaiting-rescan" | "resolved";
+            /** @enum {string} */
+            action: "accept" | "rescan" | "assign";
+            resolvedBy: string;
+            /** Format: date-time */
+            resolvedAt: string;
+            /**
+             * Format: uuid
+             * @description `assign`: the record that received the page(s)
+             */
+            recordId?: string;
+            /** @description `assign`: its new version holding them */
+            version?: number;
+            /** @description Log position: pass as `?after=` to read your write */
+            position: number;
         };
         EmergencyAccess: {
             /** Format: uuid */
@@ -6816,6 +6942,177 @@ export interface operations {
             };
             /** @description Unsupported media type (or charset), or an unreadable file */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewController_list: {
+        parameters: {
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+                /** @description the `nextCursor` of the previous page */
+                cursor?: unknown;
+                /** @description 1-500, default 50 */
+                limit?: number;
+                kind?: "blank-page" | "low-confidence" | "skewed-page" | "dark-page";
+                /** @description default open */
+                status?: "open" | "awaiting-rescan" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewItemList"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReviewController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveReviewItemDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolvedReviewItem"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was destroyed (the problem carries its tombstone) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused after inspection (encrypted, corrupt, too many pages or pixels) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -167,6 +167,33 @@ describe('OcrJobRunner', () => {
     expect(logged.find((m) => m.includes('failed'))).toMatch(/\(PoolError: see the error type\); will retry in 0 s$/);
   });
 
+  it('runs beforeComplete (the review queue) before OcrCompleted, and retries the attempt after a backoff when it fails', async () => {
+    const clock = manualClock();
+    const recognizer = flakyRecognizer(0, clock.now);
+    const logged: string[] = [];
+    const seen: Array<{ pages: number[]; completedBefore: boolean }> = [];
+    ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), recognizer, {
+      nodeId: 'node-a',
+      pollIntervalMs: 10,
+      retryDelayMs: 400,
+      log: (m) => logged.push(m),
+      now: clock.now,
+      beforeComplete: async (_job, pages) => {
+        const completedBefore = (await store.readStream(recordStream(RECORD_ID))).some((e) => e.type === 'OcrCompleted');
+        seen.push({ pages: pages.map((p) => p.page), completedBefore });
+        if (seen.length === 1) throw Object.assign(new Error('store unavailable'), { name: 'StoreError' });
+      },
+    });
+    ocr.start();
+    await until(() => seen.length === 1);
+    await expectRetryAfter(clock, recognizer, logged, 400);
+    expect(await ocrEnded(10_000)).toBe('OcrCompleted');
+    expect(seen).toEqual([
+      { pages: [1], completedBefore: false },
+      { pages: [1], completedBefore: false },
+    ]);
+  });
+
   it('fails the version for good only after its attempts, each after a longer wait', async () => {
     const clock = manualClock();
     const recognizer = flakyRecognizer(10, clock.now);

@@ -302,6 +302,8 @@ export class OcrJobRunner {
         await writeStoredText(this.blobs, textKey, { version: job.version, pages: recognized } satisfies StoredText, dataKey);
         return recognized;
       });
+      // Failing here is failing the attempt: retried after the same backoff as a recognition.
+      await this.options.beforeComplete?.(job, pages, context);
     } catch (error) {
       if (this.released.has(key)) return; // given back on shutdown: the recognizer was closed under it
       if (error instanceof DomainError && (error.kind === 'gone' || error.kind === 'not-found')) return; // destroyed meanwhile
@@ -330,7 +332,6 @@ export class OcrJobRunner {
       return;
     }
     if (this.released.has(key)) return; // another node may be at it already; its result will be recorded
-    await this.options.beforeComplete?.(job, pages, context);
     // Blank pages have no text to be confident about.
     const read = pages.filter((p) => !p.quality?.blank);
     const meanConfidence = read.length === 0 ? 0 : round(read.reduce((sum, p) => sum + p.confidence, 0) / read.length);

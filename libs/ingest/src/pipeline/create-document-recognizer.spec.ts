@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { OcrPool } from '../ocr/ocr-pool';
 import { minimalPdf } from '../rasterize/testing/minimal-pdf';
 import { createDocumentRecognizer } from './create-document-recognizer';
@@ -14,6 +17,27 @@ describe('createDocumentRecognizer', () => {
       expect(start).toHaveBeenCalledTimes(2);
     } finally {
       start.mockRestore();
+      await recognizer.close();
+    }
+  });
+
+  it("measures each OCR'd page; a page bearing only a page number is OCR'd, found blank and kept without text; a scan is kept as read", async () => {
+    // A letter page at 200 dpi bearing only a page number: OCR reads it, but no word of three
+    // letters or digits, and there is little ink: a blank page (the back of a sheet), kept without text.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1700" height="2200"><rect width="1700" height="2200" fill="#fff"/>
+      <text x="850" y="2000" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="60" text-anchor="middle">- 2 -</text></svg>`;
+    const pageNumberOnly = await sharp(Buffer.from(svg)).toColourspace('b-w').png().withMetadata({ density: 200 }).toBuffer();
+    const scan = readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'scans', 'mrn-00482913-radiology-report.png'));
+    const recognizer = createDocumentRecognizer({ workers: 1, idleMs: 10 });
+    try {
+      const [blank] = await recognizer.recognize(pageNumberOnly, 'image/png');
+      expect(blank.quality).toMatchObject({ blank: true });
+      expect(blank.quality!.inkRatio).toBeGreaterThan(0.0001);
+      expect(blank).toMatchObject({ text: '', words: [] });
+      const [read] = await recognizer.recognize(scan, 'image/png');
+      expect(read.quality).toMatchObject({ blank: false, skewed: false, dark: false });
+      expect(read.text.length).toBeGreaterThan(200);
+    } finally {
       await recognizer.close();
     }
   });
