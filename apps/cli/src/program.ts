@@ -8,6 +8,7 @@ import { projectionsCommand } from './commands/projections.command';
 import { releaseCommand } from './commands/release/release.command';
 import { usersCommand } from './commands/users.command';
 import { verifyCommand } from './commands/verify.command';
+import { watchCommand } from './commands/watch/watch.command';
 import { amendmentCommand } from './commands/him/amendment.command';
 import { describeError, EXIT_OK, EXIT_USAGE, ExitCode } from './cli-error';
 import type { CliIo } from './cli-io';
@@ -23,6 +24,7 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(usersCommand(io));
   program.addCommand(ingestCommand(io));
+  program.addCommand(watchCommand(io));
   program.addCommand(retentionCommand(io));
   program.addCommand(archiveCommand(io));
   program.addCommand(disposalCommand(io));

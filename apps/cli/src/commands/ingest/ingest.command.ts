@@ -21,6 +21,7 @@ export interface IngestOptions {
   server?: string;
   username?: string;
   passwordStdin?: boolean;
+  passwordFile?: string;
   state?: string;
   /** As given on the command line, or a number when called directly. */
   concurrency?: string | number;
@@ -122,6 +123,7 @@ export function ingestCommand(io: CliIo): Command {
     .option('-s, --server <url>', `server base URL (default: ${SERVER_ENV} or ${DEFAULT_SERVER})`)
     .option('-u, --username <name>', 'sign in as this account (clerk or him role)')
     .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--password-file <file>', 'read the password from the first line of this file')
     .option('--state <file>', `where ingested files are remembered (default: <folder>/${DEFAULT_STATE_FILE})`)
     .option('-c, --concurrency <n>', 'uploads at a time', '2')
     .option('--skip-invalid', 'ingest the valid rows even if others are invalid')
@@ -130,7 +132,7 @@ export function ingestCommand(io: CliIo): Command {
     .addHelpText(
       'after',
       `
-Credentials: --username with the password from --password-stdin, else ${PASSWORD_ENV}, else a prompt;
+Credentials: --username with the password from --password-stdin or --password-file, else ${PASSWORD_ENV}, else a prompt;
 or, without --username, a bearer token in ${TOKEN_ENV}.
 The manifest may also use the short names patient, dob and type; a missing title is made from the type.
 Files already ingested (same content, per the state file or the server) are skipped, so a batch can be

@@ -85,6 +85,12 @@ export async function checkManifest(folder: string, rows: readonly RawManifestRo
   return { entries, invalid };
 }
 
+/** The file a raw manifest row names, as written (trimmed), whatever the column is called; undefined if it names none. */
+export function manifestRowFile(raw: RawManifestRow): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  return columnValues(raw as Record<string, unknown>).values.file;
+}
+
 /** A title for rows that have none (the fixture format): the document type in words, "Discharge summary". */
 export function titleFromDocumentType(documentType: string): string {
   const words = documentType.replace(/-/g, ' ');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from '../../cli-error';
 import type { RecordFields } from './manifest-entries';
-import { MedrecClient } from './medrec-client';
+import { MedrecClient, RequestAborted } from './medrec-client';
 
 /**
  * The client's handling of answers the real server gives only when something goes wrong
@@ -207,5 +207,22 @@ describe('MedrecClient', () => {
     await expect(new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 1 }).signIn()).rejects.toThrow(
       `Could not sign in to ${baseUrl}: fetch failed (ECONNREFUSED)`,
     );
+  });
+
+  it('abandons a call when its signal is aborted, in the pause between attempts or while waiting for an answer', async () => {
+    const stop = new AbortController();
+    uploads.push((_req, _body, res) => {
+      setTimeout(() => stop.abort(), 20);
+      status(503)(_req, _body, res);
+    });
+    const client = new MedrecClient(baseUrl, PASSWORD, { retryBaseMs: 60_000, signal: stop.signal });
+    const started = Date.now();
+    await expect(client.createStack(file, 'scan.pdf', 'ab'.repeat(32))).rejects.toThrow(RequestAborted);
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const hang = new AbortController();
+    uploads.push(() => setTimeout(() => hang.abort(), 20)); // never answers
+    await expect(new MedrecClient(baseUrl, PASSWORD, { signal: hang.signal }).createRecord(file, 'scan.png', FIELDS)).rejects.toThrow(RequestAborted);
+    expect(requests.filter((r) => r.url === '/api/stacks').length).toBe(1);
   });
 });

@@ -9,14 +9,29 @@ import type { RecordFields } from './manifest-entries';
 /** How the CLI proves who it is: an account it signs in with (and again before the token expires), or a token as given. */
 export type Credentials = { kind: 'password'; username: string; password: string } | { kind: 'token'; token: string };
 
+/** The server will not take this file as it is (400, 413, 415, 422...): retrying cannot help. */
+export type Refused = { kind: 'refused'; status: number; detail: string; reason?: string };
+/** No answer, or a server error, even after the retries. */
+export type Failed = { kind: 'failed'; error: string; attempts: number };
+
 export type UploadOutcome =
   | { kind: 'created'; recordId: string; sha256: string; pages: number; contentType: string; duplicateOf?: string }
   /** The patient already has a record with this content (409): nothing new was stored. */
   | { kind: 'duplicate'; recordId: string }
-  /** The server will not take this file as it is (400, 413, 415, 422...): retrying cannot help. */
-  | { kind: 'refused'; status: number; detail: string; reason?: string }
-  /** No answer, or a server error, even after the retries. */
-  | { kind: 'failed'; error: string; attempts: number };
+  | Refused
+  | Failed;
+
+export type StackOutcome =
+  /** 202: a new stack; 200 (`existing`): the stack an earlier request with the same key made. */
+  { kind: 'accepted'; stackId: string; existing: boolean } | Refused | Failed;
+
+/** Thrown when the client's signal is aborted: the request under way was abandoned, its outcome unknown. */
+export class RequestAborted extends Error {
+  constructor() {
+    super('abandoned: the client was stopped');
+    this.name = 'RequestAborted';
+  }
+}
 
 export interface ClientOptions {
   /** Further attempts after a network error or a 5xx/408/429. */
@@ -27,6 +42,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** How the client waits between attempts (tests pass one that records the pauses). */
   sleep?: (ms: number) => Promise<void>;
+  /** Stops the request under way and the pauses between attempts: the call throws RequestAborted. */
+  signal?: AbortSignal;
 }
 
 /** An answer of the JSON API as MedrecClient.call gives it. */
@@ -58,6 +75,7 @@ export class MedrecClient {
   private readonly retryBaseMs: number;
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly signal: AbortSignal | undefined;
   private token: { value: string; refreshAt: number } | undefined;
   private signingIn: Promise<string> | undefined;
 
@@ -69,7 +87,8 @@ export class MedrecClient {
     this.retries = options.retries ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 1000;
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
-    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.signal = options.signal;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms, undefined, this.signal ? { signal: this.signal } : {}));
   }
 
   /** Signs in now (with a password), so that wrong credentials stop the batch before any file is read. */
@@ -79,23 +98,67 @@ export class MedrecClient {
 
   /** Creates one record; the file is streamed from disk, never read whole into memory. */
   async createRecord(path: string, filename: string, fields: RecordFields): Promise<UploadOutcome> {
+    return this.postFile(
+      '/api/records',
+      'create records',
+      () => recordForm(path, filename, fields),
+      {},
+      (status, body) => {
+        if (status === 201) return created(body);
+        const problem = (body ?? {}) as Problem;
+        if (status === 409 && typeof problem.existingRecordId === 'string') return { kind: 'duplicate', recordId: problem.existingRecordId };
+        return undefined;
+      },
+    );
+  }
+
+  /**
+   * Sends a scanner's stack (POST /api/stacks), keyed by the SHA-256 of its bytes: a repeat of the
+   * same key is answered with the stack the first one made, so a resend after a crash or a lost
+   * answer never makes a second stack.
+   */
+  async createStack(path: string, filename: string, sha256: string): Promise<StackOutcome> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('createStack needs the hex SHA-256 of the file');
+    const form = () => fileForm(path, filename);
+    return this.postFile('/api/stacks', 'send stacks', form, { 'idempotency-key': sha256 }, (status, body) => {
+      if (status !== 202 && status !== 200) return undefined;
+      const stackId = (body as { stackId?: unknown } | undefined)?.stackId;
+      if (typeof stackId !== 'string' || stackId === '') return { kind: 'failed', error: `${status} without a stack id`, attempts: 1 };
+      return { kind: 'accepted', stackId, existing: status === 200 };
+    });
+  }
+
+  /**
+   * POSTs a multipart form with a file: retries network errors, 5xx, 408 and 429 (the requests it
+   * is used for are idempotent: the server refuses a repeated record as a duplicate, and answers a
+   * repeated stack key with the first stack). `accept` turns the statuses it knows into an outcome;
+   * other 4xx are refusals, with the problem's detail and reason.
+   */
+  private async postFile<T extends { kind: string }>(
+    path: string,
+    action: string,
+    form: () => Promise<FormData>,
+    headers: Record<string, string>,
+    accept: (status: number, body: unknown) => T | undefined,
+  ): Promise<T | Refused | Failed> {
     let attempts = 0;
     let signedInAgain = false;
     let lastError = '';
     let retryAfterMs: number | undefined;
     while (attempts <= this.retries) {
-      if (attempts > 0) await this.sleep(retryAfterMs ?? this.backoff(attempts));
+      if (attempts > 0) await this.pause(retryAfterMs ?? this.backoff(attempts));
       retryAfterMs = undefined;
       attempts++;
       const token = await this.accessToken();
-      const attempt = await this.send('POST', '/api/records', token, await recordForm(path, filename, fields));
+      const attempt = await this.send('POST', path, token, await form(), headers);
       if (attempt.kind === 'network') {
         lastError = attempt.error;
         continue;
       }
       const { status } = attempt;
       const problem = (attempt.body ?? {}) as Problem;
-      if (status === 201) return created(attempt.body);
+      const outcome = accept(status, attempt.body);
+      if (outcome) return outcome;
       if (status === 401 && this.credentials.kind === 'password' && !signedInAgain) {
         // The token expired early (server restarted with a new secret, clock skew): one fresh sign-in, not counted as a retry.
         signedInAgain = true;
@@ -104,9 +167,11 @@ export class MedrecClient {
         continue;
       }
       if (status === 401) throw new CliError(`The server refused the ${this.credentials.kind === 'token' ? 'token (MEDREC_TOKEN)' : 'credentials'} (401)`);
-      if (status === 403) throw new CliError('The account may not create records (403): it needs the clerk or him role');
-      if (status === 404) throw new CliError(`${this.server} has no /api/records (404): check --server`);
-      if (status === 409 && typeof problem.existingRecordId === 'string') return { kind: 'duplicate', recordId: problem.existingRecordId };
+      if (status === 403) throw new CliError(`The account may not ${action} (403): it needs the clerk or him role`);
+      if (status === 404)
+        throw new CliError(
+          `${this.server} has no ${path} (404): check --server${path === '/api/stacks' ? ', or send single uploads (--no-split --manifest)' : ''}`,
+        );
       if (RETRYABLE.has(status)) {
         lastError = `${status} ${describeProblem(problem) || 'server error'}`;
         // The server's Retry-After (429, 503), when it gives one, replaces the client's own backoff.
@@ -135,7 +200,7 @@ export class MedrecClient {
     let lastError = '';
     let retryAfterMs: number | undefined;
     while (attempts <= this.retries) {
-      if (attempts > 0) await this.sleep(retryAfterMs ?? this.backoff(attempts));
+      if (attempts > 0) await this.pause(retryAfterMs ?? this.backoff(attempts));
       retryAfterMs = undefined;
       attempts++;
       const token = await this.accessToken();
@@ -206,7 +271,7 @@ export class MedrecClient {
     let lastError = '';
     let retryAfterMs: number | undefined;
     for (let attempts = 0; attempts <= this.retries; attempts++) {
-      if (attempts > 0) await this.sleep(retryAfterMs ?? this.backoff(attempts));
+      if (attempts > 0) await this.pause(retryAfterMs ?? this.backoff(attempts));
       retryAfterMs = undefined;
       const issuedAt = Date.now();
       const attempt = await this.send('POST', '/api/auth/token', undefined, JSON.stringify({ username: credentials.username, password: credentials.password }));
@@ -230,17 +295,41 @@ export class MedrecClient {
     throw new CliError(`Could not sign in to ${this.server}: ${lastError}`);
   }
 
-  private async send(method: string, path: string, token: string | undefined, body: FormData | string): Promise<Attempt> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  private async send(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body: FormData | string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Attempt> {
+    const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json, application/problem+json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (typeof body === 'string') headers['content-type'] = 'application/json';
     try {
-      const response = await fetch(this.server + path, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(this.server + path, { method, headers, body, signal: this.requestSignal() });
       const text = await response.text();
       return { kind: 'response', status: response.status, body: parseJson(text), retryAfterMs: retryAfter(response.headers.get('retry-after')) };
     } catch (error) {
+      if (this.signal?.aborted) throw new RequestAborted();
       return { kind: 'network', error: describeNetworkError(error, this.timeoutMs) };
     }
+  }
+
+  private requestSignal(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    return this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
+  }
+
+  /** The pause between attempts; an aborted signal ends it (and the call) at once. */
+  private async pause(ms: number): Promise<void> {
+    if (this.signal?.aborted) throw new RequestAborted();
+    try {
+      await this.sleep(ms);
+    } catch (error) {
+      if (this.signal?.aborted) throw new RequestAborted();
+      throw error;
+    }
+    if (this.signal?.aborted) throw new RequestAborted();
   }
 
   private async sendRaw(
@@ -258,13 +347,14 @@ export class MedrecClient {
         method,
         headers,
         body: json === undefined ? undefined : JSON.stringify(json),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: this.requestSignal(),
       });
       const contentType = response.headers.get('content-type') ?? '';
       const bytes = Buffer.from(await response.arrayBuffer());
       const body = /json/.test(contentType) ? parseJson(bytes.toString('utf8')) : bytes;
       return { kind: 'response', status: response.status, body, contentType, retryAfterMs: retryAfter(response.headers.get('retry-after')) };
     } catch (error) {
+      if (this.signal?.aborted) throw new RequestAborted();
       return { kind: 'network', error: describeNetworkError(error, this.timeoutMs) };
     }
   }
@@ -273,6 +363,12 @@ export class MedrecClient {
     const base = this.retryBaseMs * 2 ** (retry - 1);
     return base + Math.random() * base;
   }
+}
+
+async function fileForm(path: string, filename: string): Promise<FormData> {
+  const form = new FormData();
+  form.append('file', await openAsBlob(path), filename);
+  return form;
 }
 
 async function recordForm(path: string, filename: string, fields: RecordFields): Promise<FormData> {

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { CliError } from '../../cli-error';
+import { fileSha256 } from './file-sha256';
 import type { IngestProgress } from './ingest-progress';
 import { ingestedKey, IngestState } from './ingest-state';
 import { emptyLists, IngestSummary, summarize, SummaryLists } from './ingest-summary';
@@ -166,12 +164,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
 }
 
 /** The error code only: messages of fs errors carry the full path. */
