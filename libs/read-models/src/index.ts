@@ -14,3 +14,4 @@ export * from './release-requests';
 export * from './amendment-requests/amendment-requests.projection';
 export * from './audit/emergency-access.projection';
 export * from './review/review-queue.projection';
+export * from './stacks/stacks.projection';
