@@ -35,7 +35,7 @@ const POLL_MS = 250;
  * leaves a claim another node (or itself, restarted) takes over when the lease runs out. Every step
  * is idempotent: the plan is recorded once with its record ids, each document is filed once, review
  * items have derived ids, and a cover sheet is used once. One stack at a time per node: OCR of the
- * records made is what takes the time, and it runs in the OCR pool.
+ * records made is what takes the time, and it runs in the OCR pool (in process or in workers).
  */
 @Injectable()
 export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
@@ -61,8 +61,11 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     this.nodeId = loadOrCreateNodeId(join(config.dataDir, 'node.id'));
   }
 
+  /**
+   * Runs in every API process, whether or not it runs OCR itself: filing needs the API's record
+   * commands, and the OCR of the records made follows wherever OCR jobs are worked on.
+   */
   onApplicationBootstrap(): void {
-    if (!this.config.ocr.inProcess) return;
     this.running = true;
     this.loop = this.run();
   }
@@ -177,7 +180,13 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
             original ??= await this.stacks.original(stack);
             const file = await this.stacks.spoolPages(stack, document.pages, original);
             try {
-              const origin = { stackId, pageRange: { first: document.pages[0], last: document.pages.at(-1)! }, pages: document.pages, coverSheetId, part: document.part };
+              const origin = {
+                stackId,
+                pageRange: { first: document.pages[0], last: document.pages.at(-1)! },
+                pages: document.pages,
+                coverSheetId,
+                part: document.part,
+              };
               await this.stacks.createRecord(details, file, context, { recordId: document.recordId, stack: origin });
             } finally {
               await this.stacks.removeSpooled(file);
@@ -187,7 +196,8 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
         await this.coverSheets.use(coverSheetId, documents[0].recordId, context, stackId);
       }
       for (const document of documents) {
-        if (!stack.filed.includes(document.recordId)) await this.stacks.run({ type: 'FileStackDocument', stackId, recordId: document.recordId, at: context.at }, context);
+        if (!stack.filed.includes(document.recordId))
+          await this.stacks.run({ type: 'FileStackDocument', stackId, recordId: document.recordId, at: context.at }, context);
       }
     }
     await this.stacks.run({ type: 'CompleteStackSplit', stackId, at: new Date().toISOString() }, context);
@@ -198,7 +208,11 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = this.config.limits;
     const pages: ScannedStackPage[] = [];
     const decodeMs: number[] = [];
-    for await (const page of scanStackPages(original, stack.original.contentType as 'application/pdf', { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio })) {
+    for await (const page of scanStackPages(original, stack.original.contentType as 'application/pdf', {
+      maxPixelsPerPage,
+      minPageSidePixels,
+      maxPageAspectRatio,
+    })) {
       pages.push({ codes: page.codes, blank: page.blank });
       decodeMs.push(page.decodeMs);
     }
@@ -225,7 +239,15 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
         stream: reviewItemStream(item.itemId),
         keyId: null,
         decider: reviewItemDecider,
-        command: { type: 'OpenReviewItem', itemId: item.itemId, kind: item.kind, subject: { stackId, pageRange: item.pageRange }, measure, actor: context.actor, at: context.at },
+        command: {
+          type: 'OpenReviewItem',
+          itemId: item.itemId,
+          kind: item.kind,
+          subject: { stackId, pageRange: item.pageRange },
+          measure,
+          actor: context.actor,
+          at: context.at,
+        },
         context,
       });
     } catch (error) {

@@ -32,7 +32,11 @@ export class StacksController {
   @RequirePermission('stacks.receive')
   @ApiSummary('Receive a scanner stack (PDF or multi-page TIFF) to split into records by its cover sheets')
   @ApiConsumes('multipart/form-data')
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'The hex SHA-256 of the file: the same file sent again answers 200 with the same stackId' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'The hex SHA-256 of the file: the same file sent again answers 200 with the same stackId',
+  })
   @ApiAcceptedResponse({ type: ReceivedStack, description: 'Received; `Location` names the stack. 200 with the same body when the file was received before' })
   @ApiOkResponse({ type: ReceivedStack, description: 'The file was received before: its stack, nothing new' })
   @ApiProblems(400, 413, 415, 422, 503)

@@ -231,7 +231,7 @@ export class Stacks {
     const items: StackReviewView[] = [];
     for (const planned of stack.plan?.reviews ?? []) {
       const { state } = await this.eventSourced.load(reviewItemStream(planned.itemId), null, reviewItemDecider);
-      const last = state.status === 'absent' ? undefined : (state).resolutions.at(-1);
+      const last = state.status === 'absent' ? undefined : state.resolutions.at(-1);
       items.push({
         id: planned.itemId,
         kind: planned.kind,
