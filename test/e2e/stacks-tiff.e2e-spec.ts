@@ -12,7 +12,7 @@ let t: TestApp;
 let u: Users;
 
 beforeAll(async () => {
-  t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true', MEDREC_OCR_WORKERS: '1' });
+  t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true', MEDREC_STACKS_SPLIT: 'true', MEDREC_OCR_WORKERS: '1' });
   u = await usersByRole(t.baseUrl);
 }, 60_000);
 afterAll(() => t?.close());
@@ -29,7 +29,9 @@ describe('the same stack as a multi-page TIFF', () => {
     expect(versions.map((v) => v.body.versions[0].contentType)).toEqual(Array(5).fill('image/tiff'));
     await expectFoundBySearch(t, u, body);
 
-    const orphanSheet = await issueSheets(u, [{ mrn: 'MRN-00733105', patientName: 'Samuel Okafor', dateOfBirth: '1939-01-15', documentType: 'nursing-notes', title: 'Nursing notes (late)' }]);
+    const orphanSheet = await issueSheets(u, [
+      { mrn: 'MRN-00733105', patientName: 'Samuel Okafor', dateOfBirth: '1939-01-15', documentType: 'nursing-notes', title: 'Nursing notes (late)' },
+    ]);
     const orphans = body.reviewItems.find((i) => i.kind === 'no-cover-sheet')!;
     const assigned = await u.clerk.post(`/api/review/${orphans.id}/resolve`, { action: 'assign', coverSheetId: orphanSheet.sheets[0].id });
     expect(assigned.status).toBe(200);
@@ -46,4 +48,3 @@ describe('the same stack as a multi-page TIFF', () => {
     expectProblem(again, 409);
   }, 240_000);
 });
-

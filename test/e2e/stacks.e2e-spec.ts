@@ -6,7 +6,17 @@ import { scannerStack, type StackPage, standardStackCoverSheets, standardStackPl
 import { headPosition } from './support/configured-app';
 import { SCANS, scanForm, scanManifest } from './support/fixtures';
 import { purpose, startApp, TestApp, usersByRole } from './support/harness';
-import { expectFoundBySearch, expectProblem, expectStandardSplit, issueSheets, readRecord, sendStack, splitStack, type StackBody, type Users } from './support/stacks';
+import {
+  expectFoundBySearch,
+  expectProblem,
+  expectStandardSplit,
+  issueSheets,
+  readRecord,
+  sendStack,
+  splitStack,
+  type StackBody,
+  type Users,
+} from './support/stacks';
 
 /**
  * Stacks over HTTP, OCR in process: the issue's stack (test/support/scanner-stack.ts: cover sheets
@@ -21,7 +31,7 @@ let t: TestApp;
 let u: Users;
 
 beforeAll(async () => {
-  t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true', MEDREC_OCR_WORKERS: '1', MEDREC_MAX_PAGES: '500' });
+  t = await startApp(undefined, { MEDREC_OCR_IN_PROCESS: 'true', MEDREC_STACKS_SPLIT: 'true', MEDREC_OCR_WORKERS: '1', MEDREC_MAX_PAGES: '500' });
   u = await usersByRole(t.baseUrl);
 }, 60_000);
 afterAll(() => t?.close());
@@ -68,7 +78,9 @@ describe('a scanner-made stack as a PDF', () => {
     const target = await u.clerk.request('POST', '/api/records', { form: scanForm(orphanScan) });
     expect(target.status).toBe(201);
     const queue = await u.clerk.get(`/api/review?after=${await headPosition(t.baseUrl)}&limit=500`);
-    const ofStack = (queue.body.items as Array<{ id: string; kind: string; stackId: string; pageRange: { first: number; last: number } }>).filter((i) => i.stackId === stackId);
+    const ofStack = (queue.body.items as Array<{ id: string; kind: string; stackId: string; pageRange: { first: number; last: number } }>).filter(
+      (i) => i.stackId === stackId,
+    );
     expect(ofStack.map((i) => [i.kind, i.pageRange])).toEqual([
       ['no-cover-sheet', { first: 1, last: 2 }],
       ['blank-page', { first: 6, last: 6 }],
@@ -85,7 +97,12 @@ describe('a scanner-made stack as a PDF', () => {
     ]);
     expect((await u.clerk.get(`/api/stacks/${stackId}`)).body).toMatchObject({ paperMayBeDestroyed: false, reviewItemsOpen: 1, originalKept: true });
     expect((await u.him.post(`/api/review/${blank.id}/resolve`, { action: 'accept' })).status).toBe(200);
-    expect((await u.clerk.get(`/api/stacks/${stackId}`)).body).toMatchObject({ paperMayBeDestroyed: true, reviewItemsOpen: 0, pagesAccountedFor: 14, originalKept: false });
+    expect((await u.clerk.get(`/api/stacks/${stackId}`)).body).toMatchObject({
+      paperMayBeDestroyed: true,
+      reviewItemsOpen: 0,
+      pagesAccountedFor: 14,
+      originalKept: false,
+    });
   });
 });
 

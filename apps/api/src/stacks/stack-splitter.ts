@@ -62,10 +62,12 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Runs in every API process, whether or not it runs OCR itself: filing needs the API's record
-   * commands, and the OCR of the records made follows wherever OCR jobs are worked on.
+   * Runs in every API process (unless MEDREC_STACKS_SPLIT=false), whether or not it runs OCR itself:
+   * filing needs the API's record commands, and the OCR of the records made follows wherever OCR
+   * jobs are worked on.
    */
   onApplicationBootstrap(): void {
+    if (!this.config.stacks.split) return;
     this.running = true;
     this.loop = this.run();
   }
