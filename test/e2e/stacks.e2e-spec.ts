@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { systemActor } from '@medrec/application';
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { type PrintedCoverSheet } from '@medrec/ingest/sheets/sheets-pdf';
+import { StackSplitter } from '../../apps/api/src/stacks/stack-splitter';
 import { scannerStack, type StackPage, standardStackCoverSheets, standardStackPlan } from '../support/scanner-stack';
 import { headPosition } from './support/configured-app';
 import { SCANS, scanForm, scanManifest } from './support/fixtures';
@@ -71,6 +74,18 @@ describe('a scanner-made stack as a PDF', () => {
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ stackId });
     expect((await u.clerk.get(`/api/stacks/${stackId}`)).body.documents).toHaveLength(5);
+  });
+
+  it('files nothing twice when the split runs again (a node that died after filing, its lease taken over)', async () => {
+    const recordsOfA = async () => {
+      const res = await u.him.get(`/api/search?mrn=${sheets[0].mrn}&after=${await headPosition(t.baseUrl)}&limit=100`, purpose('operations'));
+      return (res.body.results as Array<{ recordId: string }>).map((r) => r.recordId).sort();
+    };
+    const before = await recordsOfA();
+    expect(before).toHaveLength(2);
+    await t.app.get(StackSplitter).split(stackId, { actor: systemActor('stacks@test'), correlationId: randomUUID(), at: new Date().toISOString() });
+    expect(await recordsOfA()).toEqual(before);
+    expect((await u.clerk.get(`/api/stacks/${stackId}`)).body.documents).toEqual(body.documents);
   });
 
   it('lists the blank page and the orphans for review; assigning the orphans makes them a new version of the right record; then the paper may go', async () => {

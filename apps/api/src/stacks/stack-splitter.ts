@@ -47,8 +47,6 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stacks ended here, until the projection shows it. */
   private readonly finished = new Set<string>();
   private readonly notBefore = new Map<string, number>();
-  /** QR decoding times of the last split (bench:stack). */
-  lastDecodeMs: number[] = [];
 
   constructor(
     private readonly stacks: Stacks,
@@ -209,16 +207,13 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
   private async plan(stack: KnownStack, original: Buffer, context: CommandContext): Promise<void> {
     const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = this.config.limits;
     const pages: ScannedStackPage[] = [];
-    const decodeMs: number[] = [];
     for await (const page of scanStackPages(original, stack.original.contentType as 'application/pdf', {
       maxPixelsPerPage,
       minPageSidePixels,
       maxPageAspectRatio,
     })) {
       pages.push({ codes: page.codes, blank: page.blank });
-      decodeMs.push(page.decodeMs);
     }
-    this.lastDecodeMs = decodeMs;
     const statuses = new Map<string, CoverSheetStatus>();
     for (const page of pages) {
       for (const code of page.codes) {
