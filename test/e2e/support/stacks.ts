@@ -97,7 +97,9 @@ export const STANDARD_DOCUMENTS: Array<[number, number, number[]]> = [
 
 export async function expectStandardSplit(u: Users, body: StackBody, sheets: PrintedCoverSheet[]): Promise<void> {
   expect(body).toMatchObject({ status: 'split', pages: 14, sheets: [3, 7, 9, 11, 13], blankPages: [6] });
-  expect(body.documents.map((d) => [d.coverSheetId, d.part, d.pages, d.filed])).toEqual(STANDARD_DOCUMENTS.map(([i, part, pages]) => [sheets[i].id, part, pages, true]));
+  expect(body.documents.map((d) => [d.coverSheetId, d.part, d.pages, d.filed])).toEqual(
+    STANDARD_DOCUMENTS.map(([i, part, pages]) => [sheets[i].id, part, pages, true]),
+  );
   expect(body.reviewItems.map((i) => [i.kind, i.pageRange.first, i.pageRange.last, i.status])).toEqual([
     ['no-cover-sheet', 1, 2, 'open'],
     ['blank-page', 6, 6, 'open'],
@@ -111,7 +113,13 @@ export async function expectStandardSplit(u: Users, body: StackBody, sheets: Pri
     const sheet = sheets[STANDARD_DOCUMENTS[index][0]];
     const res = await readRecord(u, document.recordId);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ mrn: sheet.mrn, patientName: sheet.patientName, dateOfBirth: sheet.dateOfBirth, documentType: sheet.documentType, title: sheet.title });
+    expect(res.body).toMatchObject({
+      mrn: sheet.mrn,
+      patientName: sheet.patientName,
+      dateOfBirth: sheet.dateOfBirth,
+      documentType: sheet.documentType,
+      title: sheet.title,
+    });
     expect(res.body.versions).toHaveLength(1);
     expect(res.body.versions[0].pages).toBe(document.pages.length);
   }
@@ -126,4 +134,3 @@ export async function expectFoundBySearch(t: TestApp, u: Users, body: StackBody)
     expect(res.body.results.map((r: { recordId: string }) => r.recordId)).toContain(document.recordId);
   }
 }
-

@@ -8,7 +8,7 @@ export class ResolveReviewItemDto {
     enum: REVIEW_ACTIONS,
     description:
       '`accept`: the page is fine as it is (a blank page stays left out of the text); `rescan`: the paper must be scanned again (the item waits for it); ' +
-      '`assign`: file the page(s) in another record (`recordId`: a new version of it) or as a new record with a cover sheet\'s details (`coverSheetId`)',
+      "`assign`: file the page(s) in another record (`recordId`: a new version of it) or as a new record with a cover sheet's details (`coverSheetId`)",
   })
   @IsIn([...REVIEW_ACTIONS])
   action: ReviewAction;

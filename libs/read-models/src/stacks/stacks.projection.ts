@@ -33,5 +33,7 @@ export const stacksProjection: Projection<StackEvent> = {
 
 /** Stacks not split yet, oldest first. */
 export function pendingStacks(db: Database.Database, limit: number): string[] {
-  return (statement(db, "SELECT stack_id AS id FROM stacks WHERE status = 'pending' ORDER BY position LIMIT ?").all(limit) as Array<{ id: string }>).map((r) => r.id);
+  return (statement(db, "SELECT stack_id AS id FROM stacks WHERE status = 'pending' ORDER BY position LIMIT ?").all(limit) as Array<{ id: string }>).map(
+    (r) => r.id,
+  );
 }
