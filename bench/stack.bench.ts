@@ -82,7 +82,7 @@ function pdfForm(pdf: Buffer, fields: Record<string, string> = {}): FormData {
 }
 
 async function singles(docs: Document[]): Promise<{ pages: number; seconds: number }> {
-  const pdfs = await Promise.all(docs.map(async (d) => (await scannerStack(d.pages)).pdf));
+  const pdfs = await Promise.all(docs.map(async (d) => await (await scannerStack(d.pages)).pdf()));
   return withServer(async (baseUrl, clerk) => {
     const started = Date.now();
     const ids: string[] = [];
@@ -107,7 +107,7 @@ async function stack(docs: Document[]) {
       const pdf = Buffer.from(await res.arrayBuffer());
       plan.push({ kind: 'cover-sheet', sheet: { id: res.headers.get('x-cover-sheet-id')!, ...doc.details }, pdf }, ...doc.pages);
     }
-    const file = (await scannerStack(plan)).pdf;
+    const file = await (await scannerStack(plan)).pdf();
     const started = Date.now();
     const key = createHash('sha256').update(file).digest('hex');
     const { stackId } = await call<{ stackId: string }>(baseUrl, 'POST', '/api/stacks', clerk, pdfForm(file), { 'idempotency-key': key });

@@ -284,6 +284,24 @@ async function exercise(baseUrl: string): Promise<void> {
     201,
     'matter hold',
   );
+  // Cover sheets: issued with the patient's details, a CSV with a refused row naming the patient, read back.
+  const sheetFields = { mrn: PATIENT.mrn, patientName: PATIENT_NAME, dateOfBirth: PATIENT.dateOfBirth, documentType: 'radiology-report', title: PATIENT.title };
+  const sheet = await expectStatus(clerk.post('/api/cover-sheets', sheetFields), 201, 'cover sheet');
+  const sheetId = sheet.headers.get('x-cover-sheet-id')!;
+  await expectStatus(clerk.get(`/api/cover-sheets/${sheetId}`, purpose('operations')), 200, 'read the cover sheet');
+  const csv = (rows: string[]) => {
+    const form = new FormData();
+    const lines = ['mrn,patientName,dateOfBirth,documentType,title', ...rows].join('\n');
+    form.append('file', new Blob([lines], { type: 'text/csv' }), `${PATIENT.surname}-clinic.csv`);
+    return form;
+  };
+  const row = `${PATIENT.mrn},${PATIENT_NAME},${PATIENT.dateOfBirth},radiology-report,${PATIENT.title}`;
+  await expectStatus(clerk.request('POST', '/api/cover-sheets/batch', { form: csv([row]) }), 201, 'cover sheet batch');
+  await expectStatus(
+    clerk.request('POST', '/api/cover-sheets/batch', { form: csv([row, `${PATIENT_NAME},${PATIENT.mrn},${PATIENT.freeText},x,y`]) }),
+    400,
+    'bad batch',
+  );
   // The list is a read model: it may lag the emergency read by a moment under load.
   let accessId: string | undefined;
   for (const deadline = Date.now() + 10_000; accessId === undefined && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
@@ -336,6 +354,7 @@ async function exercise(baseUrl: string): Promise<void> {
     '/api/archive/batches/:id': archiveBatch.body.id,
     '/api/release-requests/:id': releaseRequest.body.id,
     '/api/amendment-requests/:id': arId,
+    '/api/cover-sheets/:id': sheetId,
     holdId: hold.body.holdId,
     accessId,
     mrn: PATIENT.mrn,

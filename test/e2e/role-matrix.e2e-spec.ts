@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import PDFDocument from 'pdfkit';
 import jwt from 'jsonwebtoken';
+import PDFDocument from 'pdfkit';
 import { EventSourcedRunner, systemActor } from '@medrec/application';
 import { openReviewItems, reviewItemId } from '@medrec/ingest/quality/review-items';
 import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
@@ -519,18 +519,6 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'rebuttal-filed' }),
   },
-  'review.list': {
-    route: 'GET /api/review',
-    success: 200,
-    prepare: async () => ({ method: 'GET', path: '/api/review?kind=blank-page' }),
-    verify: (res) => expect(res.body).toMatchObject({ items: expect.any(Array), nextCursor: null }),
-  },
-  'review.resolve': {
-    route: 'POST /api/review/:itemId/resolve',
-    success: 200,
-    prepare: async () => ({ method: 'POST', path: `/api/review/${await newReviewItem()}/resolve`, json: { action: 'accept' } }),
-    verify: (res) => expect(res.body).toMatchObject({ status: 'resolved', action: 'accept' }),
-  },
   'cover-sheets.issue': {
     route: 'POST /api/cover-sheets',
     success: 201,
@@ -561,6 +549,18 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
       return { method: 'GET', path: `/api/cover-sheets/${res.headers.get('x-cover-sheet-id')}` };
     },
     verify: (res) => expect(res.body).toMatchObject({ status: 'issued', mrn: expect.stringMatching(/^MX-/) }),
+  },
+  'review.list': {
+    route: 'GET /api/review',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/review?kind=blank-page' }),
+    verify: (res) => expect(res.body).toMatchObject({ items: expect.any(Array), nextCursor: null }),
+  },
+  'review.resolve': {
+    route: 'POST /api/review/:itemId/resolve',
+    success: 200,
+    prepare: async () => ({ method: 'POST', path: `/api/review/${await newReviewItem()}/resolve`, json: { action: 'accept' } }),
+    verify: (res) => expect(res.body).toMatchObject({ status: 'resolved', action: 'accept' }),
   },
   'stacks.receive': {
     route: 'POST /api/stacks',

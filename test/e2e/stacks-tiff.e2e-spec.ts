@@ -20,7 +20,7 @@ afterAll(() => t?.close());
 describe('the same stack as a multi-page TIFF', () => {
   it('is split into the same records (new cover sheets), OCR\u2019d; its orphans assigned to a cover sheet become a new record with its details', async () => {
     const { sheets, pdfs } = await issueSheets(u, standardStackCoverSheets());
-    const tiff = (await scannerStack(standardStackPlan(sheets, { pdfs }))).tiff;
+    const tiff = await (await scannerStack(standardStackPlan(sheets, { pdfs }))).tiff();
     const res = await sendStack(u.clerk, tiff, 'stack.tif');
     expect(res.status).toBe(202);
     const body = await splitStack(u, res.body.stackId);

@@ -48,7 +48,7 @@ describe('a scanner-made stack as a PDF', () => {
   beforeAll(async () => {
     const issued = await issueSheets(u, standardStackCoverSheets());
     sheets = issued.sheets;
-    pdf = (await scannerStack(standardStackPlan(sheets, { pdfs: issued.pdfs }))).pdf;
+    pdf = await (await scannerStack(standardStackPlan(sheets, { pdfs: issued.pdfs }))).pdf();
     const res = await sendStack(u.clerk, pdf, 'stack.pdf');
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/api/stacks/${res.body.stackId}`);
@@ -138,7 +138,7 @@ describe('a damaged QR code', () => {
       { kind: 'scan', file: 'mrn-00600218-lab-report.pdf', page: 1 },
     ];
     const stack = await scannerStack(plan);
-    const res = await sendStack(u.clerk, stack.pdf, 'damaged.pdf');
+    const res = await sendStack(u.clerk, await stack.pdf(), 'damaged.pdf');
     expect(res.status).toBe(202);
     const body = await splitStack(u, res.body.stackId);
     expect(body.documents.map((d) => [d.coverSheetId, d.pages])).toEqual([

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
@@ -45,6 +46,11 @@ export interface StackOptions {
   noise?: number;
   /** The noise is the same for the same seed. Default 16. */
   seed?: number;
+  /**
+   * Black and white, as most production scanners write: every page thresholded, the TIFF in CCITT
+   * Group 4 and the PDF's images 1-bit PNGs (flate). Default false: grey, the PDF's pages JPEG and the TIFF deflate.
+   */
+  bilevel?: boolean;
 }
 
 export interface ScannerStack {
@@ -56,8 +62,10 @@ export interface ScannerStack {
   expectedCodes: SheetCode[][];
   /** The pixels of every page as generated, before the PDF's JPEG and the TIFF's deflate. */
   images: GrayPage[];
-  pdf: Buffer;
-  tiff: Buffer;
+  /** The stack as one PDF, a page image each (made on first call). */
+  pdf(): Promise<Buffer>;
+  /** The stack as one multi-page TIFF (made on first call). */
+  tiff(): Promise<Buffer>;
 }
 
 export const STACK_DPI = 200;
@@ -115,6 +123,11 @@ export function standardStackPlan(sheets: PrintedCoverSheet[], options: { damage
   ];
 }
 
+/** Every page of every shared fixture scan, in the manifest's order: the documents a longer stack (a bench's) cycles through. */
+export function fixtureScanPages(): Array<Extract<StackPage, { kind: 'scan' }>> {
+  return scanManifest().flatMap((scan) => Array.from({ length: scan.pages }, (_, i) => ({ kind: 'scan' as const, file: scan.file, page: i + 1 })));
+}
+
 /** The codes decoding `page` must give (see ScannerStack.expectedCodes). */
 export function expectedCodes(page: StackPage): SheetCode[] {
   if (page.kind === 'separator') return [{ kind: 'separator' }];
@@ -127,7 +140,15 @@ export async function scannerStack(pages: StackPage[], options: StackOptions = {
   const printed = { skew: options.skewDegrees ?? 1, noise: options.noise ?? 0.003, random };
   const images: GrayPage[] = [];
   for (const page of pages) images.push(await pageImage(page, printed));
-  return { pages, expectedCodes: pages.map(expectedCodes), images, pdf: await imagesPdf(images), tiff: await imagesTiff(images) };
+  if (options.bilevel) for (const image of images) threshold(image);
+  const bilevel = options.bilevel ?? false;
+  return { pages, expectedCodes: pages.map(expectedCodes), images, pdf: once(() => imagesPdf(images, bilevel)), tiff: once(() => imagesTiff(images, bilevel)) };
+}
+
+/** Ink or paper: what a black-and-white scanner keeps of a page. */
+function threshold(image: GrayPage): void {
+  const { gray } = image;
+  for (let i = 0; i < gray.length; i++) gray[i] = gray[i] < 128 ? 0 : 255;
 }
 
 interface Printing {
@@ -139,17 +160,46 @@ interface Printing {
 async function pageImage(page: StackPage, printing: Printing): Promise<GrayPage> {
   switch (page.kind) {
     case 'scan':
-      return fitToLetter(await rendered(join(SCANS, page.file), CONTENT_TYPES[page.file.split('.').pop()!], page.page));
+      return fixturePage(page.file, page.page);
     case 'blank':
       return scanned({ gray: new Uint8Array(LETTER.width * LETTER.height).fill(255), ...LETTER }, printing);
     case 'separator':
-      return scanned(await rendered(await sheetsPdf([{ kind: 'separator' }]), 'application/pdf', 1), printing);
+      return scanned(await printedSheet('separator', async () => sheetsPdf([{ kind: 'separator' }]), 1), printing);
     case 'cover-sheet': {
-      const pdf = page.pdf ?? (await sheetsPdf([{ kind: 'cover-sheet', sheet: page.sheet }]));
-      const image = await rendered(pdf, 'application/pdf', page.pdfPage ?? 1);
+      const pdf = async () => page.pdf ?? sheetsPdf([{ kind: 'cover-sheet', sheet: page.sheet }]);
+      const key = page.pdf ? createHash('sha256').update(page.pdf).digest('hex') : JSON.stringify(page.sheet);
+      const image = await printedSheet(key, pdf, page.pdfPage ?? 1);
       return scanned(page.damaged ? stainQr(image) : image, printing);
     }
   }
+}
+
+/** Sheets as printed (rendered at 200 dpi), once a process: a PDF worker starts for each rendering. */
+const printedSheets = new Map<string, Promise<GrayPage>>();
+
+function printedSheet(key: string, pdf: () => Promise<Buffer>, page: number): Promise<GrayPage> {
+  const id = `${key}#${page}`;
+  let rendering = printedSheets.get(id);
+  if (!rendering) {
+    rendering = pdf().then((bytes) => rendered(bytes, 'application/pdf', page));
+    printedSheets.set(id, rendering);
+  }
+  // Never handed out itself: the caller may stain it.
+  return rendering.then((image) => ({ ...image, gray: new Uint8Array(image.gray) }));
+}
+
+/** The fixture scans' pages, rendered once a process (a long stack repeats them); callers get a copy. */
+const fixturePages = new Map<string, Promise<GrayPage>>();
+
+async function fixturePage(file: string, page: number): Promise<GrayPage> {
+  const key = `${file}#${page}`;
+  let rendering = fixturePages.get(key);
+  if (!rendering) {
+    rendering = rendered(join(SCANS, file), CONTENT_TYPES[file.split('.').pop()!], page).then(fitToLetter);
+    fixturePages.set(key, rendering);
+  }
+  const image = await rendering;
+  return { ...image, gray: new Uint8Array(image.gray) };
 }
 
 /** Page `page` (from 1) of a PDF as medrec's rasterizer renders it, a vector page at 200 dpi: raw grey pixels. */
@@ -224,7 +274,7 @@ function stainQr(page: GrayPage): GrayPage {
 }
 
 /** One PDF page per image, US Letter, each a grey JPEG at 200 dpi (as scanners write colour or grey pages). */
-async function imagesPdf(images: GrayPage[]): Promise<Buffer> {
+async function imagesPdf(images: GrayPage[], bilevel: boolean): Promise<Buffer> {
   const doc = new PDFDocument({ autoFirstPage: false, info: { Title: 'scanner stack', Producer: 'scanner' } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -233,26 +283,31 @@ async function imagesPdf(images: GrayPage[]): Promise<Buffer> {
     doc.on('error', reject);
   });
   for (const image of images) {
-    const jpeg = await sharp(image.gray, { raw: { width: image.width, height: image.height, channels: 1 } })
-      .toColourspace('b-w')
-      .jpeg({ quality: 85 })
+    const pixels = sharp(image.gray, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('b-w');
+    const encoded = await (bilevel ? pixels.png({ colours: 2, palette: false, compressionLevel: 6 }) : pixels.jpeg({ quality: 85 }))
       .withMetadata({ density: STACK_DPI })
       .toBuffer();
     const size = [(image.width / STACK_DPI) * 72, (image.height / STACK_DPI) * 72];
     doc.addPage({ size, margin: 0 });
-    doc.image(jpeg, 0, 0, { width: size[0], height: size[1] });
+    doc.image(encoded, 0, 0, { width: size[0], height: size[1] });
   }
   doc.end();
   return done;
 }
 
-/** One multi-page TIFF, a grey page per image (deflate), 200 dpi. */
-async function imagesTiff(images: GrayPage[]): Promise<Buffer> {
+/** One multi-page TIFF, a page per image, 200 dpi: grey (deflate) or bilevel (CCITT Group 4). */
+async function imagesTiff(images: GrayPage[], bilevel: boolean): Promise<Buffer> {
   const tall = Buffer.concat(images.map((i) => i.gray));
+  const resolution = { xres: STACK_DPI / 25.4, yres: STACK_DPI / 25.4, resolutionUnit: 'inch' as const };
   return sharp(tall, { raw: { width: LETTER.width, height: LETTER.height * images.length, channels: 1, pageHeight: LETTER.height } })
     .toColourspace('b-w')
-    .tiff({ compression: 'deflate', xres: STACK_DPI / 25.4, yres: STACK_DPI / 25.4, resolutionUnit: 'inch' })
+    .tiff(bilevel ? { compression: 'ccittfax4', bitdepth: 1, ...resolution } : { compression: 'deflate', ...resolution })
     .toBuffer();
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /** A small seeded PRNG: the same stack for the same seed. */

@@ -35,6 +35,8 @@ describe('resolveActingRole', () => {
 
   it('requires a purpose of use exactly on the reads of patient data', () => {
     expect([...READS_PATIENT_DATA].sort()).toEqual([
+      // A cover sheet's details: the patient and the document about to be scanned.
+      'cover-sheets.read',
       'patients.disclosures',
       'records.accesses',
       'records.content',

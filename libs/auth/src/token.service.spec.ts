@@ -30,6 +30,40 @@ describe('TokenService', () => {
     });
   });
 
+  describe('a token verified before (its signature is checked once)', () => {
+    it('is refused once it has expired', () => {
+      jest.useFakeTimers({ now: new Date('2026-01-05T08:00:00Z') });
+      const { accessToken } = tokens.issue(user);
+      expect(tokens.verify(accessToken).sub).toBe('u-0002');
+      jest.setSystemTime(new Date('2026-01-05T08:14:59Z'));
+      expect(tokens.verify(accessToken).sub).toBe('u-0002');
+      jest.setSystemTime(new Date('2026-01-05T08:15:00Z'));
+      expect(() => tokens.verify(accessToken)).toThrow(InvalidTokenError);
+      jest.setSystemTime(new Date('2026-01-05T08:00:00Z'));
+      // Forgotten once expired, and verified afresh: a clock set back does not revive it from memory.
+      expect(tokens.verify(accessToken).sub).toBe('u-0002');
+    });
+
+    it('does not make a token with another signature or payload acceptable', () => {
+      const { accessToken } = tokens.issue(user);
+      tokens.verify(accessToken);
+      const [header, payload, signature] = accessToken.split('.');
+      const otherSignature = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+      const otherPayload = `${header}.${base64url({ ...decodePart(payload), roles: ['admin'] })}.${signature}`;
+      expect(() => tokens.verify(otherSignature)).toThrow(InvalidTokenError);
+      expect(() => tokens.verify(otherPayload)).toThrow(InvalidTokenError);
+    });
+
+    it('answers claims its caller may change without changing the next answer', () => {
+      const { accessToken } = tokens.issue(user);
+      for (const claims of [tokens.verify(accessToken), tokens.verify(accessToken)]) {
+        claims.roles.push('admin');
+        claims.sub = 'u-9999';
+      }
+      expect(tokens.verify(accessToken)).toMatchObject({ sub: 'u-0002', roles: ['him', 'clerk'] });
+    });
+  });
+
   describe('renewal', () => {
     it('issues a new token (new jti, later expiry) that keeps the sign-in time', () => {
       jest.useFakeTimers({ now: new Date('2026-01-05T08:00:00Z') });

@@ -29,10 +29,21 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** Short-lived HS256 bearer tokens signed with the server's token secret; each has a jti and an exp. */
+/** Verified tokens remembered at most (the least recently verified are forgotten first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * Short-lived HS256 bearer tokens signed with the server's token secret; each has a jti and an exp.
+ * A token once verified is remembered with its claims until it expires, so the signature of a
+ * token presented on every request is checked once: only a token string this service verified
+ * itself is looked up, and its expiry is still checked on each use. Whether the token was revoked
+ * or its user deactivated is not a property of the token: the caller checks that on every request.
+ */
 export class TokenService {
   /** A KeyObject, not a Buffer: jsonwebtoken otherwise re-derives (and first tries to parse a public key from) the secret on every call. */
   private readonly secret: KeyObject;
+  /** Token string -> its claims, least recently verified first. */
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(
     secret: Buffer,
@@ -56,6 +67,20 @@ export class TokenService {
 
   /** The claims of a token we signed that has not expired; a token without `exp` or `jti` is refused (it could never expire or be revoked). */
   verify(token: string): TokenClaims {
+    const known = this.verified.get(token);
+    if (known) {
+      // jsonwebtoken's own rule: expired from the second `exp` on.
+      if (Math.floor(Date.now() / 1000) < known.exp) return { ...known, roles: [...known.roles] };
+      this.verified.delete(token);
+      throw new InvalidTokenError();
+    }
+    const claims = this.verifySignedToken(token);
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return { ...claims, roles: [...claims.roles] };
+  }
+
+  private verifySignedToken(token: string): TokenClaims {
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.secret, { algorithms: ['HS256'] });

@@ -12,10 +12,15 @@ export const GENESIS = 'genesis';
  * omitted, as JSON.stringify omits them.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, new Set(), '$');
+  return write(value, new Set(), []);
 }
 
-function write(value: unknown, ancestors: Set<object>, path: string): string {
+/** Where in the value a rejected part sits, as `$.a[0].b`: built only for the error (a hash per audited read must not pay for it). */
+function pathOf(path: ReadonlyArray<string | number>): string {
+  return '$' + path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('');
+}
+
+function write(value: unknown, ancestors: Set<object>, path: Array<string | number>): string {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON: () => unknown }).toJSON();
   }
@@ -24,35 +29,40 @@ function write(value: unknown, ancestors: Set<object>, path: string): string {
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${path}`);
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${pathOf(path)}`);
       return JSON.stringify(value);
     case 'object':
       break;
     default:
-      throw new TypeError(`canonicalJson: unsupported ${typeof value} at ${path}`);
+      throw new TypeError(`canonicalJson: unsupported ${typeof value} at ${pathOf(path)}`);
   }
   if (value === null) return 'null';
-  if (ancestors.has(value)) throw new TypeError(`canonicalJson: cycle at ${path}`);
+  if (ancestors.has(value)) throw new TypeError(`canonicalJson: cycle at ${pathOf(path)}`);
   ancestors.add(value);
   try {
     if (Array.isArray(value)) {
-      const items = value.map((item, index) => {
-        if (item === undefined) throw new TypeError(`canonicalJson: undefined at ${path}[${index}]`);
-        return write(item, ancestors, `${path}[${index}]`);
-      });
-      return `[${items.join(',')}]`;
+      let out = '[';
+      for (let index = 0; index < value.length; index++) {
+        path.push(index);
+        if (value[index] === undefined) throw new TypeError(`canonicalJson: undefined at ${pathOf(path)}`);
+        out += (index === 0 ? '' : ',') + write(value[index], ancestors, path);
+        path.pop();
+      }
+      return out + ']';
     }
     const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) {
-      throw new TypeError(`canonicalJson: non-plain object at ${path}`);
+      throw new TypeError(`canonicalJson: non-plain object at ${pathOf(path)}`);
     }
     const record = value as Record<string, unknown>;
-    const members: string[] = [];
+    let out = '{';
     for (const name of Object.keys(record).sort()) {
       if (record[name] === undefined) continue;
-      members.push(`${JSON.stringify(name)}:${write(record[name], ancestors, `${path}.${name}`)}`);
+      path.push(name);
+      out += (out.length === 1 ? '' : ',') + JSON.stringify(name) + ':' + write(record[name], ancestors, path);
+      path.pop();
     }
-    return `{${members.join(',')}}`;
+    return out + '}';
   } finally {
     ancestors.delete(value);
   }

@@ -265,6 +265,23 @@ describe('AuthGuard', () => {
       await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
     });
 
+    it.each([
+      ['deactivated', { active: false }],
+      ['locked', { locked: true }],
+    ])('answers 401 when the user is %s after the token was accepted (its verification remembered)', async (_, state) => {
+      const authorization = bearer(['clerk']);
+      await expect(check('create', request({ authorization }))).resolves.toBe(true);
+      accounts.set('u-0005', { ...accounts.get('u-0005')!, ...state });
+      await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
+    });
+
+    it('answers 401 for a token revoked after it was accepted', async () => {
+      const authorization = bearer(['clerk']);
+      await expect(check('create', request({ authorization }))).resolves.toBe(true);
+      revoked.add((JSON.parse(Buffer.from(authorization.split('.')[1], 'base64url').toString()) as { jti: string }).jti);
+      await expect(check('create', request({ authorization }))).rejects.toBeInstanceOf(UnauthorizedException);
+    });
+
     it('answers 401 for a revoked token, and accepts another token of the same user', async () => {
       const authorization = bearer(['clerk']);
       const other = bearer(['clerk']);

@@ -1,11 +1,5 @@
 import type Database from 'better-sqlite3';
-
-interface QueuedWrite {
-  run: () => unknown;
-  // Method syntax: each write resolves its own promise's type.
-  resolve(value: unknown): void;
-  reject: (error: unknown) => void;
-}
+import { BatchTransaction } from './batch-transaction';
 
 export interface GroupCommitStats {
   /** Write transactions committed. */
@@ -14,59 +8,62 @@ export interface GroupCommitStats {
   operations: number;
 }
 
-export interface GroupCommitOptions {
+/** Where a group commit's batches are written: here (GroupCommitQueue) or in the write thread. */
+export interface WriteQueue<Write> {
+  /** Queues a write; settles after the commit of the batch it joined, i.e. once it is durable. */
+  enqueue(write: Write): Promise<unknown>;
+  stats(): GroupCommitStats;
+  /** Commits everything queued, then accepts nothing more. */
+  close(): Promise<void>;
+}
+
+export interface GroupCommitOptions<Write> {
   /** Most operations per transaction; the rest go into the next one. */
   maxBatchSize: number;
-  /** Called before a batch's transaction begins. */
-  onBegin: () => void;
-  /** Called after a batch's commit, once its callers' promises are settled. */
-  onCommit: () => void;
+  /** Runs one write inside the batch's transaction (synchronously); its return value settles the caller. */
+  run: (write: Write) => unknown;
+  /** Called after a batch's commit, before its callers' promises are settled, with the batch's writes. */
+  onCommit: (writes: Write[]) => void;
+}
+
+interface QueuedWrite<Write> {
+  write: Write;
+  resolve(value: unknown): void;
+  reject: (error: unknown) => void;
 }
 
 /**
- * Group commit: writes queued while a flush is pending (within one turn of the event loop) run
- * in ONE transaction, so they share one fsync. Writes run in the order they were queued, so a
- * caller may issue an append that expects the revision of one it has not awaited yet. Each write runs inside its own SAVEPOINT: a write
- * that throws (wrong expected revision, duplicate id) is rolled back alone and its caller gets
- * the error, the others commit. Every caller's promise settles only after the COMMIT returned,
- * i.e. after the data is durable.
+ * Group commit on this thread's connection: writes queued while a flush is pending (within one
+ * turn of the event loop) run in ONE transaction (BatchTransaction), so they share one fsync.
+ * Writes run in the order they were queued, so a caller may issue an append that expects the
+ * revision of one it has not awaited yet. Every caller's promise settles only after the COMMIT
+ * returned, i.e. after the data is durable. The commit blocks this thread for the fsync: the
+ * store uses it where no second connection can share the database (':memory:'), the write
+ * thread (WriteThreadQueue) everywhere else.
  *
  * The flush is scheduled with setImmediate rather than a microtask so that writes arriving in
  * the same poll phase (e.g. several HTTP requests) join the batch; it costs one loop turn.
  */
-export class GroupCommitQueue {
-  private pending: QueuedWrite[] = [];
+export class GroupCommitQueue<Write> implements WriteQueue<Write> {
+  private pending: Array<QueuedWrite<Write>> = [];
   private scheduled = false;
   private readonly counters: GroupCommitStats = { transactions: 0, operations: 0 };
-  private readonly begin: Database.Statement;
-  private readonly commit: Database.Statement;
-  private readonly rollback: Database.Statement;
-  private readonly savepoint: Database.Statement;
-  private readonly release: Database.Statement;
-  private readonly rollbackToSavepoint: Database.Statement;
+  private readonly transaction: BatchTransaction;
   private readonly flushCallback = () => {
     this.scheduled = false;
     this.flush();
   };
 
   constructor(
-    private readonly db: Database.Database,
-    private readonly options: GroupCommitOptions,
+    db: Database.Database,
+    private readonly options: GroupCommitOptions<Write>,
   ) {
-    // BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout for another
-    // process), so the revision checks inside cannot race another writer.
-    this.begin = db.prepare('BEGIN IMMEDIATE');
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
-    this.savepoint = db.prepare('SAVEPOINT write_op');
-    this.release = db.prepare('RELEASE write_op');
-    this.rollbackToSavepoint = db.prepare('ROLLBACK TO write_op');
+    this.transaction = new BatchTransaction(db);
   }
 
-  /** Queues `run` (synchronous, executed inside the batch transaction); settles after the commit. */
-  enqueue<T>(run: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve, reject });
+  enqueue(write: Write): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ write, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flushCallback);
@@ -74,17 +71,14 @@ export class GroupCommitQueue {
     });
   }
 
-  get size(): number {
-    return this.pending.length;
-  }
-
   stats(): GroupCommitStats {
     return { ...this.counters };
   }
 
-  /** Runs everything queued now, synchronously (used on close). */
-  drain(): void {
+  /** Runs everything queued now, synchronously. */
+  close(): Promise<void> {
     while (this.pending.length > 0) this.flush();
+    return Promise.resolve();
   }
 
   private flush(): void {
@@ -95,50 +89,22 @@ export class GroupCommitQueue {
     }
     if (batch.length === 0) return;
 
-    const results: unknown[] = new Array(batch.length);
-    const failures: unknown[] = new Array(batch.length);
+    let outcome;
     try {
-      this.options.onBegin();
-      this.begin.run();
-      if (batch.length === 1) {
-        // Alone in its transaction, a write needs no savepoint: if it throws, the rollback
-        // below undoes exactly that write and rejects its caller.
-        results[0] = batch[0].run();
-      } else {
-        for (let i = 0; i < batch.length; i++) {
-          this.savepoint.run();
-          try {
-            results[i] = batch[i].run();
-            this.release.run();
-          } catch (error) {
-            // SQLite rolls the whole transaction back on some errors (disk full, I/O): then
-            // nothing of the batch can commit.
-            if (!this.db.inTransaction) throw error;
-            this.rollbackToSavepoint.run();
-            this.release.run();
-            failures[i] = error ?? new Error('write failed');
-          }
-        }
-      }
-      this.commit.run();
+      outcome = this.transaction.run(batch.map((queued) => () => this.options.run(queued.write)));
     } catch (error) {
-      if (this.db.inTransaction) {
-        try {
-          this.rollback.run();
-        } catch {
-          // The connection is unusable; the original error is the one to report.
-        }
-      }
-      for (const write of batch) write.reject(error);
+      for (const queued of batch) queued.reject(error);
       return;
     }
-
-    this.counters.transactions++;
-    this.counters.operations += batch.length;
-    for (let i = 0; i < batch.length; i++) {
-      if (failures[i] === undefined) batch[i].resolve(results[i]);
-      else batch[i].reject(failures[i]);
+    if (outcome.committed) {
+      this.counters.transactions++;
+      this.counters.operations += batch.length;
+      this.options.onCommit(batch.filter((_, i) => outcome.writes[i].ok).map((queued) => queued.write));
     }
-    this.options.onCommit();
+    for (let i = 0; i < batch.length; i++) {
+      const settled = outcome.writes[i];
+      if (settled.ok) batch[i].resolve(settled.value);
+      else batch[i].reject(settled.error);
+    }
   }
 }

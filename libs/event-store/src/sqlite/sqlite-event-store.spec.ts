@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import Database from '@medrec/sqlite';
 import { describeEventStoreConformance } from '../event-store.conformance';
-import { NewEvent, StoredEvent, WrongExpectedRevisionError } from '../event-store.port';
+import { NewEvent, StoredEvent, StreamDeletedError, WrongExpectedRevisionError } from '../event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';
+import { WriteThreadQueue } from './write-thread-client';
 
 function event(type = 'TestEvent', data: Record<string, unknown> = {}, id?: string): NewEvent {
   return {
@@ -81,6 +84,107 @@ describe('SqliteEventStore', () => {
     const db = (store as unknown as { db: Database.Database }).db;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  describe('the write thread', () => {
+    const writeQueue = (store: SqliteEventStore) => (store as unknown as { writes: WriteThreadQueue }).writes;
+
+    it('writes on a connection with the same durability: WAL, synchronous = FULL', async () => {
+      const store = openStore();
+      expect(writeQueue(store)).toBeInstanceOf(WriteThreadQueue);
+      await store.append('durable', [event()], 'no_stream');
+      expect(writeQueue(store).writeConnectionPragmas()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    });
+
+    it('lets this thread go on (timers, reads) while a write waits for the disk or the lock', async () => {
+      const store = new SqliteEventStore({ filename, busyTimeoutMs: 3000 });
+      open.push(store);
+      await store.append('first', [event()], 'no_stream');
+      const other = new Database(filename);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        let settled = false;
+        const pending = store.append('first', [event('Second')], 0).finally(() => (settled = true));
+        // Written here, the append would hold this thread in BEGIN IMMEDIATE until the lock came free.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(settled).toBe(false);
+        expect(await store.readAll()).toHaveLength(1);
+        other.exec('COMMIT');
+        await expect(pending).resolves.toEqual({ nextRevision: 1, position: 2 });
+      } finally {
+        other.close();
+      }
+    });
+
+    it('lets a read of a stream see the writes to it this instance issued before, once they are committed', async () => {
+      const store = new SqliteEventStore({ filename, busyTimeoutMs: 3000 });
+      open.push(store);
+      await store.append('record', [event('Created')], 'no_stream');
+      const other = new Database(filename);
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const appended = store.append('record', [event('OcrCompleted')], 0);
+        let read: StoredEvent[] | undefined;
+        const reading = store.readStream('record').then((events) => (read = events));
+        const revision = store.streamRevision('record');
+        expect(await store.readStream('elsewhere')).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(read).toBeUndefined();
+        other.exec('COMMIT');
+        await appended;
+        expect((await reading).map((e) => e.type)).toEqual(['Created', 'OcrCompleted']);
+        expect(await revision).toBe(1);
+      } finally {
+        other.close();
+      }
+    });
+
+    it('keeps the process alive while it has writes to do or is closing, and not when idle', async () => {
+      // A process of its own, loading the sources as the write thread's entry does.
+      const script = `
+        const { join } = require('node:path');
+        const root = ${JSON.stringify(join(__dirname, '..', '..', '..', '..'))};
+        const ts = require(require.resolve('typescript', { paths: [root] }));
+        require(require.resolve('tsconfig-paths', { paths: [root] })).register({ baseUrl: root, paths: require(join(root, 'tsconfig.json')).compilerOptions.paths });
+        require.extensions['.ts'] = (module, filename) => module._compile(ts.transpileModule(require('node:fs').readFileSync(filename, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText, filename);
+        const { SqliteEventStore } = require(join(root, 'libs/event-store/src/sqlite/sqlite-event-store.ts'));
+        const store = new SqliteEventStore({ filename: process.argv[1] });
+        const event = { type: 'T', data: {}, metadata: {} };
+        store.append('not-awaited', [event], 'no_stream').then(async () => {
+          await store.append('awaited', [event], 'no_stream');
+          await store.close();
+          console.log('closed');
+          // Never closed, idle: must not keep the process alive.
+          const open = new SqliteEventStore({ filename: process.argv[1] });
+          await open.append('left-open', [event], 'no_stream');
+          console.log('idle');
+        });`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, filename], { timeout: 25_000 });
+      expect(stdout.trim().split('\n')).toEqual(['closed', 'idle']);
+      const reader = openStore();
+      expect((await reader.readAll()).map((e) => e.stream)).toEqual(['not-awaited', 'awaited', 'left-open']);
+    });
+
+    it('rebuilds the revision errors as themselves, with their details', async () => {
+      const store = openStore();
+      await store.append('s', [event()], 'no_stream');
+      await store.tombstoneStream('gone');
+      const wrong = await store.append('s', [event()], 5).catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(wrong).toMatchObject({ stream: 's', expected: 5, actual: 0 });
+      await expect(store.append('gone', [event()], 'any')).rejects.toBeInstanceOf(StreamDeletedError);
+    });
+
+    it('fails the writes it held when the thread dies, and starts another for the next write', async () => {
+      const store = openStore();
+      await store.append('s', [event()], 'no_stream');
+      const worker = (writeQueue(store) as unknown as { worker: { terminate(): Promise<number> } }).worker;
+      const lost = store.append('s', [event()], 0);
+      await worker.terminate();
+      await expect(lost).rejects.toThrow(/write thread exited/);
+      expect(await store.append('s', [event('After')], 'any')).toMatchObject({ position: expect.any(Number) });
+      expect((await store.readStream('s')).map((e) => e.type)).toContain('After');
+    });
   });
 
   it('numbers positions from 1 without gaps, even when appends of a batch fail', async () => {

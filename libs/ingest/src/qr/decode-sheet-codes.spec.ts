@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { toBuffer as qrPng } from 'qrcode';
+import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type SheetCode } from '@medrec/domain';
@@ -17,6 +19,16 @@ async function rasterizedPages(file: Buffer, contentType: DocumentContentType): 
     pages.push({ gray: data.subarray(data.length - width * height), width, height });
   }
   return pages;
+}
+
+/** The Compression tag (259) of a little-endian TIFF's first page: 4 is CCITT Group 4. */
+function firstTiffCompression(tiff: Buffer): number | undefined {
+  const ifd = tiff.readUInt32LE(4);
+  for (let i = 0; i < tiff.readUInt16LE(ifd); i++) {
+    const entry = ifd + 2 + i * 12;
+    if (tiff.readUInt16LE(entry) === 259) return tiff.readUInt16LE(entry + 8);
+  }
+  return undefined;
 }
 
 async function decodeAll(pages: GrayPage[]): Promise<{ codes: SheetCode[][]; msPerPage: number }> {
@@ -46,7 +58,7 @@ describe('decodeSheetCodes', () => {
     ['PDF', 'pdf', 'application/pdf'],
     ['multi-page TIFF', 'tiff', 'image/tiff'],
   ] as const)('finds exactly the cover sheets and the separator of a scanner-made stack (%s)', async (_format, key, contentType) => {
-    const pages = await rasterizedPages(stack[key], contentType);
+    const pages = await rasterizedPages(await stack[key](), contentType);
     expect(pages).toHaveLength(stack.pages.length);
     expect(pages.every((p) => p.width === LETTER.width && p.height === LETTER.height)).toBe(true);
     const { codes, msPerPage } = await decodeAll(pages);
@@ -57,14 +69,50 @@ describe('decodeSheetCodes', () => {
     expect(msPerPage).toBeLessThan(250);
   });
 
+  it('finds them in a black-and-white stack too (a CCITT Group 4 TIFF)', async () => {
+    const bilevel = await scannerStack(standardStackPlan(sheets).slice(5, 11), { bilevel: true, seed: 3 });
+    const tiff = await bilevel.tiff();
+    expect(await sharp(tiff).metadata()).toMatchObject({ pages: 6, density: 200 });
+    expect(firstTiffCompression(tiff)).toBe(4);
+    const pages = await rasterizedPages(tiff, 'image/tiff');
+    expect(pages.every((p) => p.gray.every((v) => v === 0 || v === 255))).toBe(true);
+    expect((await decodeAll(pages)).codes).toEqual(bilevel.expectedCodes);
+  });
+
   it('gives no cover sheet id for a stained code, only an unreadable code', async () => {
-    const pages = await rasterizedPages(damaged.pdf, 'application/pdf');
+    const pages = await rasterizedPages(await damaged.pdf(), 'application/pdf');
     const { codes } = await decodeAll(pages);
     expect(pages).toHaveLength(4);
     const at = damaged.pages.findIndex((p) => p.kind === 'cover-sheet' && p.damaged);
     expect(codes[at]).toEqual([{ kind: 'unknown' }]);
     expect(codes.flat()).not.toContainEqual({ kind: 'cover-sheet', id: sheets[1].id });
     expect(codes).toEqual(damaged.expectedCodes);
+  });
+
+  /** A page with these QR codes printed on it (PNGs of 8 pixels a module), at 200 dpi letter. */
+  async function pageWith(...texts: string[]): Promise<GrayPage> {
+    const codes = await Promise.all(texts.map((text) => qrPng(text, { errorCorrectionLevel: 'M', scale: 8, margin: 4 })));
+    const { data } = await sharp({ create: { ...LETTER, channels: 3, background: '#ffffff' } })
+      .composite(codes.map((input, i) => ({ input, left: 100 + (i % 2) * 800, top: 100 + Math.floor(i / 2) * 800 })))
+      .toColourspace('b-w')
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { gray: new Uint8Array(data), ...LETTER };
+  }
+
+  it('reads every code of a page, and only well-formed ones of ours as sheets', async () => {
+    const id = randomUUID();
+    const codes = await decodeSheetCodes(await pageWith(`MEDREC-CS:${id}`, 'MEDREC-SEP', `MEDREC-CS:${id.slice(0, 30)}`, 'https://example.org/leaflet'));
+    expect(codes).toHaveLength(4);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        { kind: 'cover-sheet', id },
+        { kind: 'separator' },
+        { kind: 'unknown' },
+        { kind: 'unknown', text: 'https://example.org/leaflet' },
+      ]),
+    );
   });
 
   it('finds nothing on a blank page or in noise', async () => {

@@ -21,6 +21,7 @@ const BOLD = join(FONTS, 'LiberationSans-Bold.ttf');
 /** US Letter, in points. */
 const PAGE = { width: 612, height: 792 };
 const MARGIN = 48;
+const CONTENT_WIDTH = PAGE.width - 2 * MARGIN;
 /** 2.2 inches: a version-4 code's modules are ~0.067 in, 13 pixels at 200 dpi, 6 at 100. */
 const QR_SIZE = 158;
 /** The quiet zone the QR standard asks for around the code, in modules. */
@@ -33,9 +34,11 @@ const QUIET_MODULES = 4;
  */
 export function sheetsPdf(sheets: readonly PrintedSheet[]): Promise<Buffer> {
   if (sheets.length === 0) throw new Error('No sheet to print');
+  // A bottom margin below the footer, so that writing the footer never starts a page of its own.
+  const margins = { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN / 2 };
   const doc = new PDFDocument({
     size: [PAGE.width, PAGE.height],
-    margin: MARGIN,
+    margins,
     autoFirstPage: false,
     info: { Title: 'medrec cover sheets', Creator: 'medrec' },
   });
@@ -48,7 +51,7 @@ export function sheetsPdf(sheets: readonly PrintedSheet[]): Promise<Buffer> {
   doc.registerFont('regular', REGULAR);
   doc.registerFont('bold', BOLD);
   for (const sheet of sheets) {
-    doc.addPage();
+    doc.addPage({ size: [PAGE.width, PAGE.height], margins });
     if (sheet.kind === 'cover-sheet') drawCoverSheet(doc, sheet.sheet);
     else drawSeparator(doc);
   }
@@ -64,25 +67,23 @@ function drawCoverSheet(doc: PDFKit.PDFDocument, sheet: PrintedCoverSheet): void
     .text('COVER SHEET', MARGIN, MARGIN + 8, { width: textWidth() });
   doc.font('regular').fontSize(12).text('Place on top of the document. Scan face up, with the document behind it.', { width: textWidth() });
   doc.y = MARGIN + QR_SIZE + 36;
-  const field = (label: string, value: string, size: number) => {
-    doc
-      .font('regular')
-      .fontSize(13)
-      .fillColor('#333333')
-      .text(label.toUpperCase(), MARGIN, doc.y, { width: PAGE.width - 2 * MARGIN });
+  // Each value has a height of its own (in points; 480 in all above the footer) and its type shrinks
+  // to fit it: a long name or title never pushes the sheet onto a second page.
+  const field = (label: string, value: string, size: number, height: number) => {
+    doc.font('regular').fontSize(13).fillColor('#333333').text(label.toUpperCase(), MARGIN, doc.y, { width: CONTENT_WIDTH });
     doc
       .font('bold')
-      .fontSize(size)
+      .fontSize(fittedSize(doc, value, size, height))
       .fillColor('#000000')
-      .text(value, { width: PAGE.width - 2 * MARGIN });
+      .text(value, { width: CONTENT_WIDTH, height, ellipsis: true });
     doc.moveDown(0.5);
   };
-  field('Patient', sheet.patientName, 34);
-  field('MRN', sheet.mrn, 34);
-  field('Date of birth', sheet.dateOfBirth, 28);
-  field('Document type', sheet.documentType.replace(/-/g, ' '), 28);
-  if (sheet.title !== undefined) field('Title', sheet.title, 22);
-  if (sheet.encounterDate !== undefined) field('Encounter date', sheet.encounterDate, 22);
+  field('Patient', sheet.patientName, 34, 96);
+  field('MRN', sheet.mrn, 34, 42);
+  field('Date of birth', sheet.dateOfBirth, 28, 34);
+  field('Document type', sheet.documentType.replace(/-/g, ' '), 28, 34);
+  if (sheet.title !== undefined) field('Title', sheet.title, 22, 80);
+  if (sheet.encounterDate !== undefined) field('Encounter date', sheet.encounterDate, 22, 28);
   footer(doc, `medrec cover sheet ${sheet.id} - one use only: a copy cannot file a second record.`);
 }
 
@@ -96,7 +97,7 @@ function drawSeparator(doc: PDFKit.PDFDocument): void {
   doc
     .font('bold')
     .fontSize(64)
-    .text('SEPARATOR', MARGIN, PAGE.height / 2 - 40, { width: PAGE.width - 2 * MARGIN, align: 'center' });
+    .text('SEPARATOR', MARGIN, PAGE.height / 2 - 40, { width: CONTENT_WIDTH, align: 'center' });
   footer(doc, 'medrec separator sheet - reusable; it names no patient.');
 }
 
@@ -105,7 +106,15 @@ function footer(doc: PDFKit.PDFDocument, text: string): void {
     .font('regular')
     .fontSize(9)
     .fillColor('#000000')
-    .text(text, MARGIN, PAGE.height - MARGIN - 12, { width: PAGE.width - 2 * MARGIN, lineBreak: false });
+    .text(text, MARGIN, PAGE.height - MARGIN - 12, { width: CONTENT_WIDTH, lineBreak: false });
+}
+
+/** The largest size from `size` down (by 2, at least 10) at which `value` fits `height` in the bold face. */
+function fittedSize(doc: PDFKit.PDFDocument, value: string, size: number, height: number): number {
+  doc.font('bold');
+  let fitted = size;
+  while (fitted > 10 && doc.fontSize(fitted).heightOfString(value, { width: CONTENT_WIDTH }) > height) fitted -= 2;
+  return fitted;
 }
 
 /** The width left of the QR code for the heading. */

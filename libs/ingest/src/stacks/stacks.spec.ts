@@ -39,7 +39,7 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
   it.each(['application/pdf', 'image/tiff'] as const)(
     'finds every sheet and the blank page of the standard stack (%s), and plans the issue split',
     async (contentType) => {
-      const pages = await scanAll(contentType === 'application/pdf' ? stack.pdf : stack.tiff, contentType);
+      const pages = await scanAll(contentType === 'application/pdf' ? await stack.pdf() : await stack.tiff(), contentType);
       expect(pages.map((p) => p.codes)).toEqual(stack.expectedCodes);
       expect(pages.filter((p) => p.blank).map((p) => p.page)).toEqual([6]);
       const plan = planStackSplit(pages, () => 'issued');
@@ -55,20 +55,20 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
   );
 
   it("copies a PDF's pages with their image streams byte for byte", async () => {
-    const extracted = await extractPages(stack.pdf, 'application/pdf', [4, 5]);
+    const extracted = await extractPages(await stack.pdf(), 'application/pdf', [4, 5]);
     expect(extracted.contentType).toBe('application/pdf');
-    const all = await pageImageStreams(stack.pdf);
+    const all = await pageImageStreams(await stack.pdf());
     expect(await pageImageStreams(extracted.bytes)).toEqual([all[3], all[4]]);
   });
 
   it("copies a TIFF's pages pixel for pixel at their resolution", async () => {
-    const extracted = await extractPages(stack.tiff, 'image/tiff', [4, 14]);
+    const extracted = await extractPages(await stack.tiff(), 'image/tiff', [4, 14]);
     expect(extracted.contentType).toBe('image/tiff');
     const meta = await sharp(extracted.bytes).metadata();
     expect({ pages: meta.pages, density: Math.round(meta.density ?? 0) }).toEqual({ pages: 2, density: 200 });
     for (const [i, page] of [4, 14].entries()) {
       const got = await sharp(extracted.bytes, { page: i }).raw().toBuffer();
-      const want = await sharp(stack.tiff, { page: page - 1 })
+      const want = await sharp(await stack.tiff(), { page: page - 1 })
         .raw()
         .toBuffer();
       expect(got.equals(want)).toBe(true);
