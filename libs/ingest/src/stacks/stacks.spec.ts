@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
+import { degrees, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { planStackSplit } from '@medrec/domain';
 import { type ScannerStack, scannerStack, standardStackCoverSheets, standardStackPlan } from '../../../../test/support/scanner-stack';
 import { sharp } from '../rasterize/sharp-settings';
 import { type PrintedCoverSheet } from '../sheets/sheets-pdf';
 import { extractPages } from './extract-pages';
 import { type ScannedPage, scanStackPages } from './scan-stack-pages';
+import { scannedPdfImages } from './scanned-pdf-images';
 
 async function scanAll(file: Buffer, contentType: 'application/pdf' | 'image/tiff'): Promise<ScannedPage[]> {
   const pages: ScannedPage[] = [];
@@ -53,6 +54,19 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
     },
     60_000,
   );
+
+  it("reads a scanner's PDF from its JPEGs, and renders any other PDF (a page that also draws text, a rotated page)", async () => {
+    const pdf = await stack.pdf();
+    const images = await scannedPdfImages(pdf, 40_000_000);
+    expect(images?.map((i) => Math.round(i.dpi))).toEqual(Array(14).fill(200));
+    expect(await scannedPdfImages(pdf, 1_000_000)).toBeUndefined();
+    const rotated = await PDFDocument.load(pdf);
+    rotated.getPage(3).setRotation(degrees(90));
+    expect(await scannedPdfImages(await rotated.save(), 40_000_000)).toBeUndefined();
+    const annotated = await PDFDocument.load(pdf);
+    annotated.getPage(0).drawText('note', { x: 10, y: 10 });
+    expect(await scannedPdfImages(await annotated.save(), 40_000_000)).toBeUndefined();
+  });
 
   it("copies a PDF's pages with their image streams byte for byte", async () => {
     const extracted = await extractPages(await stack.pdf(), 'application/pdf', [4, 5]);
