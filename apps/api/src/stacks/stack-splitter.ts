@@ -20,6 +20,7 @@ import { scanStackPages } from '@medrec/ingest/stacks/scan-stack-pages';
 import { APP_CONFIG, AppConfig, loadOrCreateNodeId } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
 import { CoverSheets } from '../cover-sheets/cover-sheets.service';
+import { mapConcurrently } from '../common/map-concurrently';
 import { RecordRepository } from '../records/record-repository';
 import { Stacks } from './stacks.service';
 
@@ -27,6 +28,8 @@ import { Stacks } from './stacks.service';
 const LEASE_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 3;
 const POLL_MS = 250;
+/** Cover sheets whose records are made at once. */
+const FILING_CONCURRENCY = 3;
 
 /**
  * Splits received stacks, off the request, as the OCR job runner works through OCR: the work list
@@ -168,40 +171,47 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
 
     const bySheet = new Map<string, StackDocument[]>();
     for (const d of plan.documents) bySheet.set(d.coverSheetId, [...(bySheet.get(d.coverSheetId) ?? []), d]);
-    for (const [coverSheetId, documents] of bySheet) {
-      const sheet = (await this.coverSheets.load(coverSheetId)).state;
-      const ours = sheet.status === 'used' && documents.some((d) => d.recordId === sheet.recordId);
-      if (!ours) {
-        // Every part of the sheet's document first: once the sheet is used its details are shredded.
-        const details = await this.stacks.coverSheetDetails(coverSheetId);
-        for (const document of documents) {
-          if (stack.filed.includes(document.recordId)) continue;
-          if ((await this.records.load(document.recordId)).state.status === 'absent') {
-            original ??= await this.stacks.original(stack);
-            const file = await this.stacks.spoolPages(stack, document.pages, original);
-            try {
-              const origin = {
-                stackId,
-                pageRange: { first: document.pages[0], last: document.pages.at(-1)! },
-                pages: document.pages,
-                coverSheetId,
-                part: document.part,
-              };
-              await this.stacks.createRecord(details, file, context, { recordId: document.recordId, stack: origin });
-            } finally {
-              await this.stacks.removeSpooled(file);
-            }
-          }
-        }
-        await this.coverSheets.use(coverSheetId, documents[0].recordId, context, stackId);
-      }
-      for (const document of documents) {
-        if (!stack.filed.includes(document.recordId))
-          await this.stacks.run({ type: 'FileStackDocument', stackId, recordId: document.recordId, at: context.at }, context);
-      }
+    original ??= plan.documents.some((d) => !stack.filed.includes(d.recordId)) ? await this.stacks.original(stack) : undefined;
+    // Sheets at once (each its own records and sheet stream), so that OCR starts on the first records
+    // while the next are made; the stack's own stream is written after, one event at a time.
+    await mapConcurrently([...bySheet], FILING_CONCURRENCY, ([coverSheetId, documents]) => this.fileSheet(stack, coverSheetId, documents, original, context));
+    for (const document of plan.documents) {
+      if (!stack.filed.includes(document.recordId))
+        await this.stacks.run({ type: 'FileStackDocument', stackId, recordId: document.recordId, at: context.at }, context);
     }
     await this.stacks.run({ type: 'CompleteStackSplit', stackId, at: new Date().toISOString() }, context);
     await this.stacks.settle(stackId, context);
+  }
+
+  /** The records of one cover sheet's document (every part), then the sheet used; nothing made twice. */
+  private async fileSheet(
+    stack: KnownStack,
+    coverSheetId: string,
+    documents: StackDocument[],
+    original: Buffer | undefined,
+    context: CommandContext,
+  ): Promise<void> {
+    const sheet = (await this.coverSheets.load(coverSheetId)).state;
+    if (sheet.status === 'used' && documents.some((d) => d.recordId === sheet.recordId)) return;
+    // Every part of the sheet's document first: once the sheet is used its details are shredded.
+    const details = await this.stacks.coverSheetDetails(coverSheetId);
+    for (const document of documents) {
+      if (stack.filed.includes(document.recordId) || (await this.records.load(document.recordId)).state.status !== 'absent') continue;
+      const file = await this.stacks.spoolPages(stack, document.pages, original);
+      try {
+        const origin = {
+          stackId: stack.stackId,
+          pageRange: { first: document.pages[0], last: document.pages.at(-1)! },
+          pages: document.pages,
+          coverSheetId,
+          part: document.part,
+        };
+        await this.stacks.createRecord(details, file, context, { recordId: document.recordId, stack: origin });
+      } finally {
+        await this.stacks.removeSpooled(file);
+      }
+    }
+    await this.coverSheets.use(coverSheetId, documents[0].recordId, context, stack.stackId);
   }
 
   private async plan(stack: KnownStack, original: Buffer, context: CommandContext): Promise<void> {
