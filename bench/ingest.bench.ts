@@ -4,18 +4,22 @@
  * Reports pages/min end to end, CER against the ground truth (mean, median, worst), and the
  * server's peak RSS. When `ocrmypdf` is installed, the same pages go through
  * `ocrmypdf --jobs 2` in the same run, and the ratios are given. Also the ceiling: the same pages,
- * rasterized beforehand, through the OCR pool alone (recognition and nothing else). One JSON line.
+ * rasterized beforehand, through the OCR pool alone (recognition and nothing else), with the
+ * pool's page preprocessing and without it: the recognition cost and the CER
+ * gain of the preprocessing in the same run. CER is also given per document and per degradation
+ * level of the fixtures' manifest. One JSON line.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_INGEST_LIMITS, inspectDocument } from '../libs/ingest/src/inspect/inspect-document';
-import { OcrPool } from '../libs/ingest/src/ocr/ocr-pool';
+import { OcrPool, OcrPreprocessing } from '../libs/ingest/src/ocr/ocr-pool';
 import { characterErrorRate } from '../libs/ingest/src/quality/cer';
 import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
 import { startServerProcess } from '../test/support/server-process';
 import { call, signIn } from './support/call';
+import { metricValue, scrapeMetrics, stageBreakdown } from './support/ocr-stages';
 
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
 const SCANS = process.env.BENCH_SCANS ?? join(ROOT, 'test/fixtures/scans');
@@ -32,6 +36,8 @@ interface Scan {
   dob: string;
   type: string;
   pages: number;
+  /** 0 (clean) to 2 (most degraded), as the fixtures were made. */
+  degradation: number;
 }
 
 const median = (xs: number[]): number => {
@@ -41,8 +47,27 @@ const median = (xs: number[]): number => {
 /** glibc malloc arenas of the server (npm start sets 2: measured 345-389 MB peak instead of 448-498). */
 const MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX ?? '2';
 const round = (x: number, d = 5): number => +x.toFixed(d);
+/** Flags of the server's node: as `npm start` gives them unless BENCH_SERVER_NODE_ARGS says otherwise (reported as serverNodeArgs). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+/** glibc's threshold above which a block is mapped on its own (returned to the system when freed): as `npm start` sets it. */
+const MALLOC_MMAP_THRESHOLD = process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072';
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** CER (`rates`, in the order of `scans`) per document and per degradation level: where the errors are. */
+function cerBreakdown(scans: Scan[], rates: number[]) {
+  const byDegradation: Record<string, { documents: number; meanCer: number; worstCer: number }> = {};
+  for (const level of [...new Set(scans.map((scan) => scan.degradation))].sort()) {
+    const levelRates = rates.filter((_, i) => scans[i].degradation === level);
+    byDegradation[String(level)] = { documents: levelRates.length, meanCer: round(mean(levelRates)), worstCer: round(Math.max(...levelRates)) };
+  }
+  return { byDocument: Object.fromEntries(scans.map((scan, i) => [scan.file, round(rates[i])])), byDegradation };
+}
 
 const CLOCK_TICKS_PER_SECOND = 100;
+/** The server closes its idle OCR pool after this (MEDREC_OCR_IDLE_SECONDS; 60 by default, shorter here to see the steady state). */
+const OCR_IDLE_SECONDS = Number(process.env.BENCH_OCR_IDLE_SECONDS ?? 5);
+/** The steady state is read this long after the idle pool's close: the server then has nothing left to do. */
+const STEADY_AFTER_CLOSE_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
 
 /** CPU seconds (user + system) of a live process, or with `children`, of its reaped children. */
 function cpuSeconds(pid: number | 'self', children = false): number {
@@ -53,29 +78,69 @@ function cpuSeconds(pid: number | 'self', children = false): number {
   return (children ? cutime + cstime : utime + stime) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * CPU seconds of a live process's threads, summed by thread name (the main thread apart): which
+ * share went to recognition (the OCR threads) and which to the rest. Threads that have ended are not counted.
+ */
+function cpuByThread(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const [utime, stime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 13)
+      .map(Number);
+    // Unnamed threads (Node's workers: OCR, PDF, the replay thread) apart, by id, when they used any CPU worth naming.
+    const seconds = (utime + stime) / CLOCK_TICKS_PER_SECOND;
+    const key = name === 'node' && seconds >= 0.5 ? `node#${tid}` : name;
+    out[key] = round((out[key] ?? 0) + seconds, 2);
+  }
+  return out;
+}
+
 function peakRssMb(pid: number): number {
+  return statusMb(pid, 'VmHWM');
+}
+
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
 }
 
 async function medrec(scans: Scan[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-ingest-'));
   // As `npm start` runs it: MALLOC_ARENA_MAX=2 unless the environment says otherwise.
-  const server = await startServerProcess(dataDir, {
-    MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
-    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MEDREC_OCR_IN_PROCESS: 'true',
-    // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
-    MEDREC_OCR_WORKERS: String(OCR_WORKERS),
-    MEDREC_TOKEN_TTL_SECONDS: '3600',
-  });
+  const server = await startServerProcess(
+    dataDir,
+    {
+      MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
+      MALLOC_MMAP_THRESHOLD_: MALLOC_MMAP_THRESHOLD,
+      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDREC_OCR_IN_PROCESS: 'true',
+      // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
+      MEDREC_OCR_WORKERS: String(OCR_WORKERS),
+      MEDREC_OCR_IDLE_SECONDS: String(OCR_IDLE_SECONDS),
+      MEDREC_TOKEN_TTL_SECONDS: '3600',
+    },
+    SERVER_NODE_ARGS,
+  );
   try {
     const { baseUrl } = server;
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
     await call(baseUrl, 'POST', '/api/users', admin, { username: 'clerk1', password: 'bench-password-1', roles: ['clerk'] });
     const clerk = await signIn(baseUrl, 'clerk1', 'bench-password-1');
+    const cpuAtStart = cpuSeconds(server.child.pid!);
+    const threadCpuAtStart = cpuByThread(server.child.pid!);
     const started = Date.now();
+    let uploadSeconds = 0;
     const uploaded: Array<{ id: string; scan: Scan }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const scan of scans) {
@@ -90,9 +155,12 @@ async function medrec(scans: Scan[]) {
         }))
           form.append(k, v);
         form.append('file', new Blob([readFileSync(join(SCANS, scan.file))]), scan.file);
+        const uploading = performance.now();
         uploaded.push({ id: (await call<{ id: string }>(baseUrl, 'POST', '/api/records', clerk, form)).id, scan });
+        uploadSeconds += (performance.now() - uploading) / 1000;
       }
     }
+    const uploadsEndedSeconds = (Date.now() - started) / 1000;
     const headers = { 'x-purpose-of-use': 'operations' };
     for (const { id } of uploaded) {
       for (;;) {
@@ -104,13 +172,32 @@ async function medrec(scans: Scan[]) {
     const seconds = (Date.now() - started) / 1000;
     const rss = peakRssMb(server.child.pid!);
     const serverCpu = cpuSeconds(server.child.pid!);
+    // From the first upload on: the server's start and the sign-ins (password hashing) are not ingest.
+    const threadCpu = Object.fromEntries(
+      Object.entries(cpuByThread(server.child.pid!)).map(([name, cpu]) => [name, round(cpu - (threadCpuAtStart[name] ?? 0), 2)]),
+    );
+    const ingestCpu = serverCpu - cpuAtStart;
+    const metrics = await scrapeMetrics(baseUrl);
+    const stages = stageBreakdown(metrics);
     const rates: number[] = [];
     for (const { id, scan } of uploaded.slice(0, scans.length)) {
       const text = await call<{ pages: Array<{ text: string }> }>(baseUrl, 'GET', `/api/records/${id}/versions/1/text`, clerk, undefined, headers);
       rates.push(characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), text.pages.map((p) => p.text).join('\n')));
     }
     const pages = ROUNDS * scans.reduce((n, s) => n + s.pages, 0);
-    return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates, peakRssMb: rss, serverCpuSeconds: serverCpu };
+    const steady = await steadyState(baseUrl, server.child.pid!);
+    const recognizeSeconds = stages.recognize?.seconds ?? 0;
+    const timing = {
+      uploadSeconds: round(uploadSeconds, 2),
+      uploadsEndedAtSeconds: round(uploadsEndedSeconds, 2),
+      // Of the OCR workers' time between the first upload and the last OcrCompleted, the share spent recognising.
+      ocrBusyShare: round(recognizeSeconds / (OCR_WORKERS * seconds), 3),
+      stages,
+      // CPU of the server from the first upload to the last OcrCompleted, and by thread (OCR threads are the node#tid ones with most).
+      serverIngestCpuSeconds: round(ingestCpu, 2),
+      serverCpuByThread: threadCpu,
+    };
+    return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates, peakRssMb: rss, serverCpuSeconds: serverCpu, timing, steady };
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -118,22 +205,55 @@ async function medrec(scans: Scan[]) {
 }
 
 /**
+ * The server's memory once it has nothing to do: OCR_IDLE_SECONDS after the last OcrCompleted the
+ * OCR pool closes (its workers end), and STEADY_AFTER_CLOSE_SECONDS later its RSS (VmRSS) and V8
+ * heap are read — no request in between, so what is left is what the process keeps.
+ */
+async function steadyState(baseUrl: string, pid: number) {
+  await new Promise((r) => setTimeout(r, (OCR_IDLE_SECONDS + STEADY_AFTER_CLOSE_SECONDS) * 1000));
+  const rssMb = statusMb(pid, 'VmRSS');
+  const metrics = await scrapeMetrics(baseUrl);
+  const mb = (name: string) => Math.round((metricValue(metrics, name) ?? 0) / 1024 / 1024);
+  return {
+    secondsAfterLastOcr: OCR_IDLE_SECONDS + STEADY_AFTER_CLOSE_SECONDS,
+    rssMb,
+    heapUsedMb: mb('medrec_nodejs_heap_size_used_bytes'),
+    heapTotalMb: mb('medrec_nodejs_heap_size_total_bytes'),
+    externalMb: mb('medrec_nodejs_external_memory_bytes'),
+  };
+}
+
+/**
  * The ceiling of OCR throughput here: the same pages, rasterized beforehand (untimed), through an
  * OcrPool of the server's size and settings (OCR_WORKERS, best_int, PSM 6): recognition and nothing
- * else. Runs in this process after the server has stopped.
+ * else. Runs in this process after the server has stopped. `preprocess` 'none': the pages as
+ * rasterized, not preprocessed (the speed and CER the preprocessing costs and gains).
  */
-async function recognitionOnly(scans: Scan[]): Promise<{ pages: number; pagesPerMin: number }> {
-  const images: Array<{ data: Buffer; dpi: number }> = [];
-  for (const scan of scans) {
+async function recognitionOnly(
+  scans: Scan[],
+  preprocess?: OcrPreprocessing,
+): Promise<{ pages: number; pagesPerMin: number; recognizeMeanMs: number; rates: number[] }> {
+  const images: Array<{ data: Buffer; dpi: number; scan: number }> = [];
+  for (const [index, scan] of scans.entries()) {
     const { contentType } = await inspectDocument(join(SCANS, scan.file), DEFAULT_INGEST_LIMITS);
     for await (const raster of rasterizeDocument(join(SCANS, scan.file), contentType))
-      if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi });
+      if (raster.image) images.push({ data: raster.image.data, dpi: raster.image.dpi, scan: index });
   }
-  const pool = await OcrPool.start({ workers: OCR_WORKERS });
+  let recognizeSeconds = 0;
+  const pool = await OcrPool.start({
+    workers: OCR_WORKERS,
+    onPageRecognised: (seconds) => (recognizeSeconds += seconds),
+    ...(preprocess ? { preprocess } : {}),
+  });
   try {
     const started = Date.now();
-    await Promise.all(images.map((image) => pool.recognize(image.data, { dpi: image.dpi })));
-    return { pages: images.length, pagesPerMin: round((images.length / ((Date.now() - started) / 1000)) * 60, 1) };
+    const texts = await Promise.all(images.map((image) => pool.recognize(image.data, { dpi: image.dpi }).then((page) => page.text)));
+    const pagesPerMin = round((images.length / ((Date.now() - started) / 1000)) * 60, 1);
+    const rates = scans.map((scan, index) =>
+      characterErrorRate(readFileSync(join(SCANS, scan.text), 'utf8'), texts.filter((_, i) => images[i].scan === index).join('\n')),
+    );
+    // A worker's seconds per page here, to compare with the server's 'recognize' stage (CPU shared with the rest of the pipeline there).
+    return { pages: images.length, pagesPerMin, recognizeMeanMs: Math.round((recognizeSeconds / images.length) * 1000), rates };
   } finally {
     await pool.close();
   }
@@ -173,6 +293,7 @@ async function main(): Promise<void> {
   const ours = await medrec(scans);
   // BENCH_RECOGNITION_ONLY=0 skips the ceiling.
   const ceiling = process.env.BENCH_RECOGNITION_ONLY === '0' ? undefined : await recognitionOnly(scans);
+  const unprocessed = process.env.BENCH_RECOGNITION_ONLY === '0' ? undefined : await recognitionOnly(scans, 'none');
   // BENCH_OCRMYPDF=0 skips the comparison (quicker iterations).
   const theirs = process.env.BENCH_OCRMYPDF === '0' ? undefined : ocrmypdf(scans);
   const result: Record<string, unknown> = {
@@ -183,18 +304,47 @@ async function main(): Promise<void> {
     pages: ours.pages,
     seconds: round(ours.seconds, 1),
     pagesPerMin: ours.pagesPerMin,
-    meanCer: round(ours.rates.reduce((a, b) => a + b, 0) / ours.rates.length),
+    meanCer: round(mean(ours.rates)),
     medianCer: round(median(ours.rates)),
     worstCer: round(Math.max(...ours.rates)),
+    cer: cerBreakdown(scans, ours.rates),
     peakRssMb: ours.peakRssMb,
     // glibc's per-thread malloc arenas hold ~100 MB more with the OCR, PDF and libvips threads;
     // the server inherits this from the environment (MALLOC_ARENA_MAX=2 measured: see the README).
     mallocArenaMax: MALLOC_ARENA_MAX,
+    mallocMmapThreshold: MALLOC_MMAP_THRESHOLD,
+    serverNodeArgs: SERVER_NODE_ARGS.join(' '),
     // CPU the server spent (all its threads): steadier than wall time on a shared machine.
     serverCpuSeconds: round(ours.serverCpuSeconds, 1),
     pagesPerCpuMin: round((ours.pages / ours.serverCpuSeconds) * 60, 1),
-    targets: { meanCer: 0.005, worstCer: 0.03, peakRssMb: 400, speedupVsOcrmypdf: 4 },
-    recognitionOnly: ceiling ?? 'skipped (BENCH_RECOGNITION_ONLY=0)',
+    targets: { meanCer: 0.005, worstCer: 0.03, peakRssMb: 350, steadyRssMb: 250, ratioToRecognitionOnly: 0.9, speedupVsOcrmypdf: 4 },
+    recognitionOnly: ceiling
+      ? {
+          pages: ceiling.pages,
+          pagesPerMin: ceiling.pagesPerMin,
+          meanCer: round(mean(ceiling.rates)),
+          worstCer: round(Math.max(...ceiling.rates)),
+          recognizeMeanMs: ceiling.recognizeMeanMs,
+        }
+      : 'skipped (BENCH_RECOGNITION_ONLY=0)',
+    ...(ceiling ? { ratioToRecognitionOnly: round(ours.pagesPerMin / ceiling.pagesPerMin, 3) } : {}),
+    // Where the time went (the server's own stage timings, from its /metrics) and what memory each stage saw.
+    timing: ours.timing,
+    // The server's memory with nothing left to do (the OCR pool closed when idle): see steadyState().
+    steadyState: ours.steady,
+    // The same pages through the same pool without the page preprocessing (tesseract.js as it reads
+    // the rasterized page, with the pool's parameters): what the preprocessing costs and gains.
+    ...(unprocessed
+      ? {
+          withoutPreprocessing: {
+            pagesPerMin: unprocessed.pagesPerMin,
+            meanCer: round(mean(unprocessed.rates)),
+            worstCer: round(Math.max(...unprocessed.rates)),
+            cer: cerBreakdown(scans, unprocessed.rates),
+          },
+          preprocessingSpeedRatio: round(ceiling!.pagesPerMin / unprocessed.pagesPerMin, 3),
+        }
+      : {}),
   };
   if (theirs && 'rates' in theirs && theirs.rates) {
     const theirMean = theirs.rates.reduce((a, b) => a + b, 0) / theirs.rates.length;

@@ -118,12 +118,14 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-load-'));
   const scans = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8')) as Scan[];
   let result: Record<string, unknown> = {};
-  // BENCH_SERVER_NODE_ARGS, e.g. "--max-semi-space-size=4" or "--cpu-prof --cpu-prof-dir=/tmp/prof", for the server.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", for the server; by default the flags `npm start` gives it.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
   const server = await startServerProcess(
     dataDir,
     {
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      // As `npm start` sets it.
+      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
       MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
       MEDREC_OCR_IN_PROCESS: 'true',
       MEDREC_TOKEN_TTL_SECONDS: '3600',

@@ -16,7 +16,8 @@
  *   npm run bench:search                 BENCH_DOCS=10000 npm run bench:search (quick)
  *   BENCH_BATCH=500 (the runner's live batch size), BENCH_REBUILD_BATCH=2500 (its drain/rebuild batch
  *   size, which the rebuild uses; the baseline reads the log in batches of the same size),
- *   BENCH_KEEP=1 (keep the data directory)
+ *   BENCH_KEEP=1 (keep the data directory), BENCH_READ_DECODE=0 and BENCH_BARE_FTS5=0 skip those baselines
+ *   (each a whole pass over the log: minutes at a million documents)
  *
  * Cache (off by default): BENCH_CACHE_DIR=/some/dir keeps the written event store and key store
  * under <dir>/search-g<GENERATOR_VERSION>-<BENCH_DOCS>/ (events.db, keys.db, meta.json with the
@@ -38,7 +39,7 @@ import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/applicatio
 import { SqliteKeyStore } from '@medrec/crypto';
 import { Actor, DOCUMENT_TYPES, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
 import { SqliteEventStore } from '@medrec/event-store';
-import { parseSearchQuery, ProjectionRunner, searchProjection, SearchService } from '@medrec/read-models';
+import { parseSearchQuery, ProjectionRunner, searchProjection, SearchService, threadCpuMs } from '@medrec/read-models';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -49,6 +50,8 @@ const CONCURRENCY = 64;
 /** Bump when phase 1 writes something else (events, text generator, vocabulary): cached stores are keyed by it. */
 const GENERATOR_VERSION = 1;
 const CACHE_DIR = process.env.BENCH_CACHE_DIR || undefined;
+/** BENCH_READ_DECODE=0 skips the read + decode baseline (a whole pass over the log: minutes at 1M documents). */
+const READ_DECODE_BASELINE = process.env.BENCH_READ_DECODE !== '0';
 /** BENCH_BARE_FTS5=0 skips the bare FTS5 baseline (the floor of indexing), measured last. */
 const BARE_FTS5 = process.env.BENCH_BARE_FTS5 !== '0';
 /** The rebuild applies batches in the runner's replay thread (as `medrec projections rebuild` does); BENCH_REPLAY_THREAD=0: in the main thread. */
@@ -427,7 +430,7 @@ async function writtenStores(
  * hashsize, same transaction size), timing the inserts and commits only. The log is read and
  * decoded again batch by batch, untimed, so memory stays bounded; runs after peak RSS is taken.
  */
-async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, file: string): Promise<number> {
+async function bareFts5Insert(store: SqliteEventStore, codec: PhiCodec, file: string): Promise<{ seconds: number; cpuSeconds: number | null }> {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
@@ -436,6 +439,7 @@ async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, f
       INSERT INTO bare (bare, rank) VALUES ('hashsize', ${64 * 1024 * 1024});`);
     const insert = db.prepare('INSERT INTO bare (body) VALUES (?)');
     let seconds = 0;
+    let cpuMs: number | null = 0;
     for (let from = 0; ;) {
       const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
       if (batch.length === 0) break;
@@ -444,10 +448,13 @@ async function bareFts5InsertSeconds(store: SqliteEventStore, codec: PhiCodec, f
         ({ event }) => (event.data as { pageTexts?: string[] }).pageTexts ?? [],
       );
       const t = performance.now();
+      const cpu = threadCpuMs();
       db.transaction(() => texts.forEach((text) => insert.run(text)))();
       seconds += (performance.now() - t) / 1000;
+      const cpuAfter = threadCpuMs();
+      cpuMs = cpu === null || cpuAfter === null || cpuMs === null ? null : cpuMs + cpuAfter - cpu;
     }
-    return seconds;
+    return { seconds, cpuSeconds: cpuMs === null ? null : cpuMs / 1000 };
   } finally {
     db.close();
   }
@@ -466,7 +473,7 @@ async function main(): Promise<void> {
     t = performance.now();
     let from = 0;
     let decoded = 0;
-    for (;;) {
+    while (READ_DECODE_BASELINE) {
       const batch = await store.readAll({ fromPosition: from, maxCount: REBUILD_BATCH });
       if (batch.length === 0) break;
       decoded += (await codec.decodeBatch(batch.map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored })))).length;
@@ -489,6 +496,15 @@ async function main(): Promise<void> {
     // Every thread of the process: the replay thread's applying and this thread's reading and decrypting.
     const rebuildCpu = process.cpuUsage(cpuBefore);
     const rebuildCpuSeconds = (rebuildCpu.user + rebuildCpu.system) / 1e6;
+    const stats = projections.replayStats;
+    const breakdown = stats
+      ? {
+          read: +(stats.readMs / 1000).toFixed(1),
+          decode: +(stats.decodeMs / 1000).toFixed(1),
+          waitForThread: +(stats.waitMs / 1000).toFixed(1),
+          thread: +(stats.threadBusyMs / 1000).toFixed(1),
+        }
+      : null;
     projections.db.pragma('wal_checkpoint(TRUNCATE)');
 
     const service = new SearchService(projections.db);
@@ -509,10 +525,22 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
     projections.close();
-    const bareFts5Seconds = BARE_FTS5 ? await bareFts5InsertSeconds(store, codec, join(dir, 'bare-fts5.db')) : null;
+    const bare = BARE_FTS5 ? await bareFts5Insert(store, codec, join(dir, 'bare-fts5.db')) : null;
+    const bareFts5Seconds = bare?.seconds ?? null;
+    // CPU time per thread (Linux): on a shared machine wall times stretch with the others' load, CPU
+    // times much less. A rebuild's two threads overlap: uncontended, it takes about the longer one's time.
+    const cpuTimes =
+      stats?.cpuMs != null && stats.threadCpuMs != null
+        ? {
+            rebuildMainThread: +(stats.cpuMs / 1000).toFixed(1),
+            rebuildReplayThread: +(stats.threadCpuMs / 1000).toFixed(1),
+            bareFts5Insert: bare?.cpuSeconds == null ? null : +bare.cpuSeconds.toFixed(1),
+            ratioToBareFts5IfUncontended: bare?.cpuSeconds == null ? null : +(bare.cpuSeconds / (Math.max(stats.cpuMs, stats.threadCpuMs) / 1000)).toFixed(3),
+          }
+        : null;
     const round = (n: number, d = 2) => +n.toFixed(d);
     const rebuildEventsPerSec = Math.round(events / rebuildSeconds);
-    const baselineEventsPerSec = Math.round(decoded / baselineSeconds);
+    const baselineEventsPerSec = READ_DECODE_BASELINE ? Math.round(decoded / baselineSeconds) : null;
     process.stdout.write(
       JSON.stringify({
         bench: 'search',
@@ -529,8 +557,11 @@ async function main(): Promise<void> {
         rebuildEventsPerSec,
         rebuildCpuSeconds: round(rebuildCpuSeconds, 1),
         rebuildCoresBusy: round(rebuildCpuSeconds / rebuildSeconds, 2),
+        // Where the rebuild's time went: this thread reading the log, decoding (decrypting PHI),
+        // waiting for the replay thread; the replay thread applying and committing (overlapped).
+        rebuildBreakdownSeconds: breakdown,
         baselineReadDecodeEventsPerSec: baselineEventsPerSec,
-        ratioToBaseline: round(rebuildEventsPerSec / baselineEventsPerSec, 3),
+        ratioToBaseline: baselineEventsPerSec === null ? null : round(rebuildEventsPerSec / baselineEventsPerSec, 3),
         readModelMb: round(statSync(readModels).size / 1048576, 1),
         queries: latencies.length,
         meanHitsPerQuery: round(hits / latencies.length, 1),
@@ -554,6 +585,9 @@ async function main(): Promise<void> {
         // the CPU the rebuild needed spread over every core.
         bareFts5InsertSeconds: bareFts5Seconds === null ? null : round(bareFts5Seconds, 1),
         eventsPerSecIfOnlyFts5: bareFts5Seconds === null ? null : Math.round(events / bareFts5Seconds),
+        // The issue's ratio: the rebuild against the bare FTS5 insert of the same texts, in this run.
+        ratioToBareFts5: bareFts5Seconds === null ? null : round(rebuildEventsPerSec / (events / bareFts5Seconds), 3),
+        cpuSeconds: cpuTimes,
         eventsPerSecIfEveryCoreBusy: Math.round(events / (rebuildCpuSeconds / availableParallelism())),
         cores: availableParallelism(),
         target: { rebuildEventsPerSec: 20_000, p95Ms: 50, peakRssMb: 400 },

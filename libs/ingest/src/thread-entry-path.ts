@@ -24,5 +24,5 @@ export function threadEntryPath(entry: string): string {
 /** The PDF worker's entry (inspection and rasterizing with pdfjs-dist). */
 export const pdfWorkerPath = (): string => threadEntryPath(join('libs', 'ingest', 'src', 'rasterize', 'pdf-worker.mjs'));
 
-/** An OCR thread's entry: tesseract.js's worker script at a lower priority (ocr-thread.js). */
+/** An OCR thread's entry: tesseract.js's worker script at a lower priority, with the page preprocessing (ocr-thread.js). */
 export const ocrThreadPath = (): string => threadEntryPath(join('libs', 'ingest', 'src', 'ocr', 'ocr-thread.js'));

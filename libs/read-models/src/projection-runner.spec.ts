@@ -277,13 +277,13 @@ describe('ProjectionRunner', () => {
   });
 
   describe('with a replay thread', () => {
-    const threaded = (projectionsExport: string, batchSize = 3) => {
+    const threaded = (projectionsExport: string, batchSize = 3, commitEvents?: number) => {
       const r = new ProjectionRunner(store, codec, [titlesProjection()], {
         filename: join(dir, 'read.db'),
         batchSize,
         rebuildBatchSize: batchSize,
         pollIntervalMs: 20,
-        replayThread: { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport },
+        replayThread: { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport, commitEvents, commitMs: 60_000 },
       });
       runners.push(r);
       return r;
@@ -319,10 +319,39 @@ describe('ProjectionRunner', () => {
 
     it('a batch failing in the thread rejects the replay, keeps the batches before it whole and nothing of its own', async () => {
       for (const title of ['a', 'b', 'c', 'd', 'boom', 'f', 'g', 'h']) await createRecord(title);
-      const r = threaded('TITLES_FAILING_ON_BOOM');
+      const r = threaded('TITLES_FAILING_ON_BOOM', 3, 1); // a commit per batch; the batch after it is already in the thread and refused
       await expect(r.drain()).rejects.toThrow('projection bug');
       expect(rows(r).map((row) => row.title)).toEqual(['a', 'b', 'c']);
       expect(r.position()).toBe(3);
+    });
+
+    it('commits batches in groups: a failing batch rolls back its group whole, and the next replay applies it once', async () => {
+      const titles = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'boom', 'j'];
+      for (const title of titles) await createRecord(title);
+      const failing = threaded('TITLES_FAILING_ON_BOOM', 2, 6); // groups of 3 batches: positions 1-6, then 7-12
+      await expect(failing.drain()).rejects.toThrow('projection bug');
+      expect(rows(failing).map((row) => row.title)).toEqual(titles.slice(0, 6));
+      expect(failing.position()).toBe(6);
+      failing.close();
+      const fixed = threaded('TITLES', 2, 6);
+      await fixed.drain();
+      expect(rows(fixed).map((row) => [row.position, row.title])).toEqual(titles.map((title, i) => [i + 1, title]));
+      expect(fixed.position()).toBe(10);
+    });
+
+    it('tells a waiter a position only once its group is committed', async () => {
+      for (let i = 0; i < 12; i++) await createRecord(`t${i}`);
+      const r = threaded('TITLES', 2, 8);
+      const seen: number[] = [];
+      const other = new Database(join(dir, 'read.db'), { readonly: true, fileMustExist: false });
+      const waits = [2, 8, 9, 12].map((position) =>
+        r.waitFor(position, 10_000).then(() => seen.push((other.prepare('SELECT count(*) AS n FROM titles').get() as { n: number }).n)),
+      );
+      await r.drain();
+      await Promise.all(waits);
+      other.close();
+      // Positions 2 and 8 came with the first group's commit (8 rows), 9 and 12 with the last (12).
+      expect(seen).toEqual([8, 8, 12, 12]);
     });
 
     it('start() far behind catches up in the thread first, then runs live here; a small lag stays here', async () => {
@@ -354,7 +383,13 @@ describe('ProjectionRunner', () => {
     it('stop() during a catch-up in the thread ends it between batches; the next start finishes it', async () => {
       for (let i = 0; i < 40; i++) await createRecord(`t${i}`);
       const options = { filename: join(dir, 'read.db'), batchSize: 2, rebuildBatchSize: 4, pollIntervalMs: 20, threadCatchUpMinLag: 5 };
-      const replayThread = { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport: 'TITLES' };
+      // Groups of two batches: a stop between them commits the batches applied, whole.
+      const replayThread = {
+        projectionsModule: require.resolve('./testing/titles.projection'),
+        projectionsExport: 'TITLES',
+        commitEvents: 8,
+        commitMs: 60_000,
+      };
       const r = new ProjectionRunner(store, codec, [titlesProjection()], { ...options, replayThread });
       runners.push(r);
       r.start();
@@ -362,6 +397,7 @@ describe('ProjectionRunner', () => {
       await r.stop();
       const stoppedAt = r.position();
       expect(stoppedAt % 4).toBe(0); // whole batches only
+      expect(rows(r)).toHaveLength(stoppedAt);
       r.start();
       expect(await r.catchUp(10_000)).toBe(true);
       expect(rows(r).map((row) => row.title)).toEqual(Array.from({ length: 40 }, (_, i) => `t${i}`));

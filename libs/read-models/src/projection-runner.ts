@@ -3,7 +3,8 @@ import type { PhiCodec } from '@medrec/application';
 import type { EventStore, StoredEvent } from '@medrec/event-store';
 import { type ProjectedEvent, type Projection, typesRead } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
-import { ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
+import { type Applied, ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
+import { threadCpuMs } from './thread-cpu';
 
 export interface ProjectionRunnerOptions {
   /** The read-model database file (its own file, apart from the event store). */
@@ -39,6 +40,23 @@ export interface ProjectionStatus {
   position: number;
   /** Events of the store not yet applied (head position minus checkpoint). */
   lag: number;
+}
+
+/** Where the last replay in the replay thread spent this thread's time (ms), and the thread's own. */
+export interface ReplayStats {
+  events: number;
+  batches: number;
+  /** Reading the log. */
+  readMs: number;
+  /** Decoding and decrypting PHI. */
+  decodeMs: number;
+  /** Waiting for the thread to finish the previous batch (this thread idle). */
+  waitMs: number;
+  /** The thread applying and committing (overlaps with this thread's reading and decoding). */
+  threadBusyMs: number;
+  /** CPU time of this thread during the replay, and of the replay thread (Linux; else null). */
+  cpuMs: number | null;
+  threadCpuMs: number | null;
 }
 
 /** The live loop's longest wait between attempts after failures. */
@@ -83,6 +101,8 @@ export class ProjectionRunner {
   /** The last error of the live loop, until a batch succeeds again (lastError()). */
   private failure?: Error;
   private readonly log: (message: string) => void;
+  /** The last replay in the replay thread: where its time went (bench:search prints it). */
+  replayStats?: ReplayStats;
 
   constructor(
     private readonly store: EventStore,
@@ -200,33 +220,55 @@ export class ProjectionRunner {
 
   /**
    * drain() with the replay thread applying each batch while this one reads and decodes the next;
-   * stops early, between batches, when `going()` turns false.
+   * stops early, between batches, when `going()` turns false. The thread commits batches in groups:
+   * waiters are told a position once it is committed.
    */
   private async drainInThread(options: ReplayThreadOptions, going: () => boolean): Promise<void> {
+    const stats: ReplayStats = { events: 0, batches: 0, readMs: 0, decodeMs: 0, waitMs: 0, threadBusyMs: 0, cpuMs: null, threadCpuMs: null };
+    const cpuAtStart = threadCpuMs();
+    this.replayStats = stats;
     const thread = await ReplayThreadClient.start(
       this.filename,
       this.projections.map((p) => p.name),
       REPLAY_CACHE_KIB,
       options,
     );
-    let applying: Promise<void> | undefined;
+    const committed = (applied: Applied) => {
+      stats.threadBusyMs += applied.busyMs;
+      stats.threadCpuMs = applied.cpuMs;
+      if (applied.committed !== null) this.notify(applied.committed);
+    };
+    // Up to two batches in the thread: it starts the next as soon as it ends one.
+    const applying: Array<Promise<void>> = [];
     try {
       let from = this.position();
       while (going()) {
+        let t = performance.now();
         const batch = await this.store.readAll({ fromPosition: from, maxCount: this.rebuildBatchSize });
+        stats.readMs += performance.now() - t;
         if (batch.length === 0) break;
+        t = performance.now();
         const decoded = await this.decode(batch);
+        stats.decodeMs += performance.now() - t;
         const last = batch[batch.length - 1].position;
         // The thread truncates its WAL after a destruction too; this connection checks once it has closed.
         if (decoded.some((e) => e.type === 'RecordDestroyed')) this.applier.truncateWalLater();
-        await applying;
-        applying = thread.apply(decoded, last).then(() => this.notify(last));
-        applying.catch(() => undefined); // awaited before the next batch; until then, not unhandled
+        t = performance.now();
+        if (applying.length >= 2) await applying.shift();
+        stats.waitMs += performance.now() - t;
+        const applied = thread.apply(decoded, last).then(committed);
+        applied.catch(() => undefined); // awaited before a later batch; until then, not unhandled
+        applying.push(applied);
+        stats.events += batch.length;
+        stats.batches++;
         from = last;
       }
-      await applying;
+      for (const applied of applying.splice(0)) await applied;
+      committed(await thread.commit());
+      const cpu = threadCpuMs();
+      stats.cpuMs = cpu === null || cpuAtStart === null ? null : cpu - cpuAtStart;
     } finally {
-      await applying?.catch(() => undefined);
+      await Promise.allSettled(applying);
       await thread.close();
     }
     this.applier.truncateWalIfDue();

@@ -39,6 +39,14 @@ export interface Projection<E extends EventShape = EventShape> {
    * each `RecordDestroyed`, in the same transaction, instead of `apply`.
    */
   purge?(db: Database.Database, recordId: string): void;
+  /**
+   * Indexes that only queries read (apply never does): a replay from the start of the log in the
+   * replay thread drops them first and builds them again when it ends (one sort instead of a
+   * random insert per row; at a million rows the random inserts rewrite most of each index at
+   * every commit). migrate() must create them too (IF NOT EXISTS): a replay that died half-way
+   * leaves them to the next start.
+   */
+  readonly queryIndexes?: { drop(db: Database.Database): void; create(db: Database.Database): void };
 }
 
 /** A projection of the record events of these types: `apply` sees each as its own type. */

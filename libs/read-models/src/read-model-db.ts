@@ -76,15 +76,27 @@ export class BatchApplier {
   }
 
   apply(events: readonly ProjectedEvent[], last: number): void {
-    this.db.transaction(() => {
-      for (const projection of this.projections) {
-        const at = this.checkpoint(projection.name);
-        for (const event of events) {
-          if (event.stored.position > at) project(this.db, projection, event);
-        }
-        if (last > at) this.checkpoints.advance.run(last, projection.name);
+    this.db.transaction(() => this.applyInTransaction(events, last))();
+    this.afterCommit(events);
+  }
+
+  /**
+   * apply() inside a transaction the caller opened (and commits, then calls afterCommit): the
+   * replay thread puts several batches in one transaction. Not a savepoint of its own: FTS5 writes
+   * its pending index data out at every savepoint.
+   */
+  applyInTransaction(events: readonly ProjectedEvent[], last: number): void {
+    for (const projection of this.projections) {
+      const at = this.checkpoint(projection.name);
+      for (const event of events) {
+        if (event.stored.position > at) project(this.db, projection, event);
       }
-    })();
+      if (last > at) this.checkpoints.advance.run(last, projection.name);
+    }
+  }
+
+  /** After the commit of events applied by applyInTransaction: truncates the WAL if they destroyed a record. */
+  afterCommit(events: readonly ProjectedEvent[]): void {
     if (events.some((e) => e.type === RECORD_DESTROYED)) this.walToTruncate = true;
     this.truncateWalIfDue();
   }

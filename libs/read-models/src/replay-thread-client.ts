@@ -8,6 +8,25 @@ import type { ReplayReply, ReplayRequest, ReplayThreadData } from './replay-thre
 export interface ReplayThreadOptions {
   projectionsModule: string;
   projectionsExport: string;
+  /**
+   * Group commit (GroupCommitter): the thread commits its transaction once it holds this many
+   * events (default 25,000) or is this old (default 2,000 ms; it holds the write lock meanwhile).
+   * 1 event: a commit per batch.
+   */
+  commitEvents?: number;
+  commitMs?: number;
+}
+
+const DEFAULT_COMMIT_EVENTS = 25_000;
+const DEFAULT_COMMIT_MS = 2_000;
+
+/** What the thread answers a batch or a commit: the position committed by it, if it committed. */
+export interface Applied {
+  committed: number | null;
+  /** The thread's time on the request (applying, and committing when it did). */
+  busyMs: number;
+  /** The CPU time the thread has used so far (Linux; else null). */
+  cpuMs: number | null;
 }
 
 const ENTRY = join('libs', 'read-models', 'src', 'replay-thread-entry.js');
@@ -23,27 +42,28 @@ function repositoryRoot(): string {
 /**
  * A thread that applies a replay's batches (ProjectionRunner.drain) on its own connection to the
  * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
- * with applying this one (SQLite, FTS5): two cores instead of one. At most one batch is in the
- * thread at a time. Events cross as structured clones, without their sealed data (the decoded
- * data travels instead).
+ * with applying this one (SQLite, FTS5): two cores instead of one. Requests queue in the thread and
+ * are answered in order, so the runner may post the next batch before the last is applied (the
+ * thread then never waits for a batch to be decoded). Events cross as structured clones, without
+ * their sealed data (the decoded data travels instead). Batches are committed in groups
+ * (GroupCommitter): a batch's reply says whether its group was committed. After a batch fails, the
+ * thread refuses every later one (they would skip the failed batch's events).
  */
 export class ReplayThreadClient {
-  private inFlight?: { resolve: () => void; reject: (error: Error) => void };
+  private readonly pending: Array<{ resolve: (applied: Applied) => void; reject: (error: Error) => void }> = [];
   private exitError?: Error;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: ReplayReply) => {
-      const pending = this.inFlight;
-      this.inFlight = undefined;
+      const pending = this.pending.shift();
       if (!pending) return;
       if (reply.type === 'failed') pending.reject(Object.assign(new Error(reply.message), { name: reply.name }));
-      else pending.resolve();
+      else if (reply.type === 'applied') pending.resolve({ committed: reply.committed, busyMs: reply.busyMs, cpuMs: reply.cpuMs });
+      else pending.resolve({ committed: null, busyMs: 0, cpuMs: null });
     });
     const fail = (error: Error) => {
       this.exitError ??= error;
-      const pending = this.inFlight;
-      this.inFlight = undefined;
-      pending?.reject(error);
+      for (const pending of this.pending.splice(0)) pending.reject(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`The replay thread exited (code ${code})`)));
@@ -54,6 +74,8 @@ export class ReplayThreadClient {
       filename,
       names,
       cacheKiB,
+      commitEvents: options.commitEvents ?? DEFAULT_COMMIT_EVENTS,
+      commitMs: options.commitMs ?? DEFAULT_COMMIT_MS,
       projectionsModule: options.projectionsModule,
       projectionsExport: options.projectionsExport,
       root: repositoryRoot(),
@@ -64,10 +86,15 @@ export class ReplayThreadClient {
     return client;
   }
 
-  /** Applies one batch in the thread; resolves once it is committed there. */
-  apply(events: readonly ProjectedEvent[], last: number): Promise<void> {
+  /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
+  apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
     const slim = events.map((e) => ({ ...e, stored: { ...e.stored, data: {} } }));
     return this.request({ type: 'batch', events: slim, last });
+  }
+
+  /** Commits the batches applied so far (the open group); resolves with their position, null when none was open. */
+  commit(): Promise<Applied> {
+    return this.request({ type: 'commit' });
   }
 
   /** Closes the thread's connection and ends the thread. */
@@ -78,12 +105,11 @@ export class ReplayThreadClient {
     await exited;
   }
 
-  /** Sends a request (none: waits for the thread's 'ready') and waits for its reply. */
-  private request(request: ReplayRequest | undefined): Promise<void> {
+  /** Sends a request (none: waits for the thread's 'ready'); its reply comes after those of the requests before it. */
+  private request(request: ReplayRequest | undefined): Promise<Applied> {
     if (this.exitError) return Promise.reject(this.exitError);
-    if (this.inFlight) return Promise.reject(new Error('The replay thread is busy'));
-    return new Promise<void>((resolve, reject) => {
-      this.inFlight = { resolve, reject };
+    return new Promise<Applied>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
       if (request) this.worker.postMessage(request);
     });
   }

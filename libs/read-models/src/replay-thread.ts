@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { type ProjectedEvent, type Projection } from './projection';
+import { type ProjectedEvent, type Projection, RECORD_DESTROYED } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
+import { threadCpuMs } from './thread-cpu';
 
 /**
  * The replay thread (see replay-thread-client.ts): applies the decoded batches the runner posts,
@@ -13,10 +14,18 @@ export interface ReplayThreadData {
   projectionsExport: string;
   names: string[];
   cacheKiB: number;
+  /** Group commit: a transaction is committed once it holds this many events, or is this old. */
+  commitEvents: number;
+  commitMs: number;
 }
 
-export type ReplayRequest = { type: 'batch'; events: ProjectedEvent[]; last: number } | { type: 'close' };
-export type ReplayReply = { type: 'ready' } | { type: 'applied'; last: number } | { type: 'failed'; message: string; name: string };
+export type ReplayRequest = { type: 'batch'; events: ProjectedEvent[]; last: number } | { type: 'commit' } | { type: 'close' };
+/**
+ * `committed`: the position the committed batches reach, when this request committed them;
+ * `busyMs`: the thread's time on it; `cpuMs`: the CPU time the thread has used so far (threadCpuMs).
+ */
+export type ReplayReply =
+  { type: 'ready' } | { type: 'applied'; committed: number | null; busyMs: number; cpuMs: number | null } | { type: 'failed'; message: string; name: string };
 
 function projectionsOf(data: ReplayThreadData): Projection[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,23 +40,124 @@ function projectionsOf(data: ReplayThreadData): Projection[] {
   });
 }
 
+/**
+ * Applies batches in group transactions: one transaction for several batches, committed with the
+ * last one's checkpoint once it holds `commitEvents` events or is `commitMs` old, on request, and
+ * at once after a batch that destroys a record (its rows must leave the files without delay).
+ * Far fewer commits: FTS5 writes a segment per commit and merges them again, and each commit
+ * rewrites the pages that random keys spread over. A batch that fails rolls back its whole group:
+ * the checkpoint stays at the last commit, and the next replay applies the group's batches again.
+ */
+export class GroupCommitter {
+  private last: number | null = null;
+  private events = 0;
+  private openedAt = 0;
+  private destroyed = false;
+
+  constructor(
+    private readonly applier: BatchApplier,
+    private readonly commitEvents: number,
+    private readonly commitMs: number,
+  ) {}
+
+  /** Applies one batch; answers the committed position when the group was committed with it. */
+  apply(events: readonly ProjectedEvent[], last: number): number | null {
+    const db = this.applier.db;
+    if (!db.inTransaction) {
+      db.exec('BEGIN IMMEDIATE');
+      this.openedAt = performance.now();
+    }
+    try {
+      this.applier.applyInTransaction(events, last);
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+    this.last = last;
+    this.events += events.length;
+    this.destroyed ||= events.some((e) => e.type === RECORD_DESTROYED);
+    const due = this.events >= this.commitEvents || performance.now() - this.openedAt >= this.commitMs || this.destroyed;
+    return due ? this.commit() : null;
+  }
+
+  /** Commits the open group, if any; answers its position. */
+  commit(): number | null {
+    const db = this.applier.db;
+    if (!db.inTransaction) return null;
+    const last = this.last;
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+    // A WAL truncation after a destruction, as BatchApplier.apply does.
+    if (this.destroyed) this.applier.afterCommit([{ type: RECORD_DESTROYED } as ProjectedEvent]);
+    this.reset();
+    return last;
+  }
+
+  private rollback(): void {
+    if (this.applier.db.inTransaction) this.applier.db.exec('ROLLBACK');
+    this.reset();
+  }
+
+  private reset(): void {
+    this.last = null;
+    this.events = 0;
+    this.destroyed = false;
+  }
+}
+
+/** Drops the query-only indexes of the projections this replay starts from the beginning of the log (Projection.queryIndexes). */
+function deferQueryIndexes(applier: BatchApplier, projections: readonly Projection[]): Projection[] {
+  const deferred = projections.filter((p) => p.queryIndexes && applier.checkpoint(p.name) === 0);
+  if (deferred.length > 0) applier.db.transaction(() => deferred.forEach((p) => p.queryIndexes!.drop(applier.db)))();
+  return deferred;
+}
+
+/** Builds them again once the replay ends (or stops): sorting with a second thread. */
+function restoreQueryIndexes(db: BatchApplier['db'], deferred: readonly Projection[]): void {
+  if (deferred.length === 0) return;
+  db.pragma('threads = 2');
+  db.transaction(() => deferred.forEach((p) => p.queryIndexes!.create(db)))();
+}
+
 if (parentPort) {
   const port = parentPort;
   const data = workerData as ReplayThreadData;
   const db = openReadModelDb(data.filename);
   db.pragma(`cache_size = ${-data.cacheKiB}`);
-  const applier = new BatchApplier(db, projectionsOf(data));
+  const projections = projectionsOf(data);
+  const applier = new BatchApplier(db, projections);
+  const group = new GroupCommitter(applier, data.commitEvents, data.commitMs);
+  const deferred = deferQueryIndexes(applier, projections);
+  /** The first failure: every later request is refused with it (a later batch would skip the failed one's events). */
+  let failed: Error | undefined;
+  const fail = (error: unknown) => port.postMessage({ type: 'failed', message: (error as Error).message, name: (error as Error).name } satisfies ReplayReply);
   port.on('message', (request: ReplayRequest) => {
     if (request.type === 'close') {
-      db.close();
-      port.close();
+      // Every batch of the open group was applied whole: keep them.
+      try {
+        group.commit();
+      } finally {
+        try {
+          restoreQueryIndexes(db, deferred);
+        } finally {
+          db.close();
+          port.close();
+        }
+      }
       return;
     }
+    if (failed) return fail(failed);
     try {
-      applier.apply(request.events, request.last);
-      port.postMessage({ type: 'applied', last: request.last } satisfies ReplayReply);
+      const started = performance.now();
+      const committed = request.type === 'batch' ? group.apply(request.events, request.last) : group.commit();
+      port.postMessage({ type: 'applied', committed, busyMs: performance.now() - started, cpuMs: threadCpuMs() } satisfies ReplayReply);
     } catch (error) {
-      port.postMessage({ type: 'failed', message: (error as Error).message, name: (error as Error).name } satisfies ReplayReply);
+      failed = error as Error;
+      fail(error);
     }
   });
   port.postMessage({ type: 'ready' } satisfies ReplayReply);

@@ -7,10 +7,10 @@ import { FilesystemBlobStore, putEncrypted } from '@medrec/blob-store';
 import { SqliteKeyStore } from '@medrec/crypto';
 import { ocrJobStream, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
 import { content, createRecord, RECORD_ID } from '@medrec/domain/testing';
-import { SqliteEventStore } from '@medrec/event-store';
+import { SqliteEventStore, type StoredEvent } from '@medrec/event-store';
 import { ProjectionRunner } from '@medrec/read-models';
 import { IngestRefusal } from '../inspect/ingest-refusal';
-import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
+import type { DocumentRecognizer, RecognitionProgress, RecognizedPage } from './document-recognizer';
 import { OcrJobRunner } from './ocr-job-runner';
 import { ocrJobsProjection, pendingOcrJobsView } from './ocr-jobs.projection';
 
@@ -79,6 +79,31 @@ describe('OcrJobRunner', () => {
       const ended = (await store.readStream(recordStream(RECORD_ID))).find((e) => e.type === 'OcrCompleted' || e.type === 'OcrFailed');
       if (ended || Date.now() > deadline) return ended?.type;
       await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Another record with content to recognize (its own key and blob), as an upload makes one. */
+  async function addRecord(recordId: string): Promise<void> {
+    const key = await keys.create(recordId);
+    const stored = await putEncrypted(blobs, `records/${recordId}/content/1`, Buffer.from(`%PDF-1.7 ${recordId}`), key);
+    const command = createRecord({ recordId, content: content({ blobKey: stored.key, sha256: stored.sha256, size: stored.size }) });
+    await records.run({
+      stream: recordStream(recordId),
+      keyId: recordId,
+      decider: recordDecider,
+      command,
+      context: { actor: command.actor, correlationId: 'c', at: command.at },
+    });
+  }
+
+  const claimsOf = async (recordId: string) => (await store.readStream(ocrJobStream(recordId, 1))).filter((e) => e.type === 'OcrJobClaimed').length;
+  const endedOf = async (recordId: string) =>
+    (await store.readStream(recordStream(recordId))).filter((e) => e.type === 'OcrCompleted' || e.type === 'OcrFailed').length;
+
+  async function untilAsync(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; !(await condition());) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -315,6 +340,98 @@ describe('OcrJobRunner', () => {
       expect(await ocrEnded(10_000)).toBe('OcrCompleted');
       const claims = (await store.readStream(ocrJobStream(RECORD_ID, 1))).map((e) => e.data as { nodeId: string; attempt: number });
       expect(claims.at(-1)).toMatchObject({ nodeId: 'node-b', attempt: 1 });
+    });
+  });
+
+  describe('scheduling', () => {
+    const SECOND = '5d2e8a41-3c7b-4f0e-9a6d-1b2c3d4e5f60';
+    const THIRD = '7a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d';
+
+    it('takes a job when its upload is appended (the notification), not at the next poll, and claims it once however often it is told', async () => {
+      const seen: string[] = [];
+      let release: (() => void) | undefined;
+      const recognizer: DocumentRecognizer = {
+        async recognize(data: Buffer): Promise<RecognizedPage[]> {
+          const which = data.toString().includes(SECOND) ? 'second' : 'first';
+          seen.push(which);
+          if (which === 'second') await new Promise<void>((r) => (release = r));
+          return [{ page: 1, text: 'Recognized text', confidence: 90, source: 'ocr', words: [] }];
+        },
+        close: async () => undefined,
+      };
+      await projections.catchUp();
+      // A poll a minute apart: only the look at start and the notifications find jobs within this test.
+      ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), recognizer, { nodeId: 'node-a', pollIntervalMs: 60_000 });
+      const notified: StoredEvent[] = [];
+      const appends = store.subscribeAll(
+        (event) => {
+          notified.push(event);
+          ocr!.appended(event);
+        },
+        { fromPosition: await store.headPosition() },
+      );
+      try {
+        ocr.start();
+        await until(() => seen.length === 1);
+        await addRecord(SECOND);
+        await until(() => release !== undefined, 5_000);
+        // The same notification again and again while the job is in hand, and after it has ended.
+        const created = notified.find((e) => e.type === 'RecordCreated')!;
+        for (let i = 0; i < 5; i++) {
+          ocr.appended(created);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        release!();
+        await until(() => seen.length === 2 && notified.some((e) => e.type === 'OcrCompleted' && e.stream === recordStream(SECOND)), 5_000);
+        for (let i = 0; i < 5; i++) {
+          ocr.appended(created);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await ocr.stop();
+      } finally {
+        await appends.close();
+      }
+      expect(seen).toEqual(['first', 'second']);
+      expect([await claimsOf(SECOND), await endedOf(SECOND)]).toEqual([1, 1]);
+    });
+
+    it('claims the next job once the current one is rasterized (its recognition still running), no sooner, at most twice the concurrency in hand, each claimed once', async () => {
+      await addRecord(SECOND);
+      await addRecord(THIRD);
+      const gates = new Map<string, () => void>();
+      const gate = (name: string) => new Promise<void>((r) => gates.set(name, r));
+      const started: string[] = [];
+      const recognizer: DocumentRecognizer = {
+        async recognize(data: Buffer, _type: string, progress?: RecognitionProgress): Promise<RecognizedPage[]> {
+          const which = data.toString().includes(SECOND) ? 'second' : data.toString().includes(THIRD) ? 'third' : 'first';
+          started.push(which);
+          if (which === 'first') await gate('first-rasterized');
+          progress?.rasterized?.();
+          if (which !== 'third') await gate(which);
+          return [{ page: 1, text: 'Recognized text', confidence: 90, source: 'ocr', words: [] }];
+        },
+        close: async () => undefined,
+      };
+      const settle = () => new Promise((r) => setTimeout(r, 200));
+      ocr = new OcrJobRunner(records, blobs, keys, pendingOcrJobsView(projections), recognizer, { nodeId: 'node-a', pollIntervalMs: 10, concurrency: 1 });
+      ocr.start();
+      await until(() => gates.has('first-rasterized'));
+      // Still rasterizing: with concurrency 1 nothing else is claimed, however many polls go by.
+      await settle();
+      expect(started).toEqual(['first']);
+      gates.get('first-rasterized')!();
+      await until(() => gates.has('second'));
+      // Two in hand (one recognising, one rasterized too): the third waits for one of them to end.
+      await settle();
+      expect(started).toEqual(['first', 'second']);
+      gates.get('first')!();
+      await until(() => started.length === 3);
+      gates.get('second')!();
+      for (const id of [RECORD_ID, SECOND, THIRD]) await untilAsync(async () => (await endedOf(id)) === 1);
+      await settle();
+      expect(started).toEqual(['first', 'second', 'third']);
+      expect(await Promise.all([RECORD_ID, SECOND, THIRD].map(claimsOf))).toEqual([1, 1, 1]);
+      expect(await Promise.all([RECORD_ID, SECOND, THIRD].map(endedOf))).toEqual([1, 1, 1]);
     });
   });
 });

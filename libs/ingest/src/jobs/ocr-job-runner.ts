@@ -7,12 +7,17 @@ import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { randomUUID } from 'node:crypto';
 import { IngestRefusal } from '../inspect/ingest-refusal';
 import type { DocumentRecognizer, RecognizedPage } from './document-recognizer';
+import { OcrStageListener, secondsSince } from './ocr-stages';
 import type { PendingOcrJob, PendingOcrJobsView } from './ocr-jobs.projection';
 
 export interface OcrJobRunnerOptions {
   /** Stable id of this node (kept in its data dir): a restarted node takes its own claims over at once. */
   nodeId: string;
-  /** Documents OCR'd at once (their pages share the recognizer's workers). */
+  /**
+   * Documents prepared at once (claimed, read, rasterized); as many more whose pages are all
+   * rasterized may wait for their recognition meanwhile, so that the OCR workers find the next
+   * document's pages queued when one ends. Default 2.
+   */
   concurrency?: number;
   /** How long a claim holds unless renewed; renewed every third of it while the job is worked on. Default 10 min. */
   leaseMs?: number;
@@ -28,6 +33,15 @@ export interface OcrJobRunnerOptions {
    * opens its items here): a failure leaves the job pending, to be retried, so it must be idempotent.
    */
   beforeComplete?: (job: { recordId: string; version: number }, pages: RecognizedPage[], context: CommandContext) => Promise<unknown>;
+  /** Timings of the stages done here: queued (known for jobs whose event was seen by appended()), claim, fetch, store-text, complete, settle. */
+  onStage?: OcrStageListener;
+}
+
+/** What the runner reads of an event appended to the store (its type and where and when it was recorded; never its data). */
+export interface AppendedEvent {
+  type: string;
+  position: number;
+  recordedAt: string;
 }
 
 /**
@@ -45,6 +59,8 @@ export class OcrJobRunner {
   private readonly log: (message: string) => void;
   private readonly now: () => number;
   private readonly inProgress = new Map<string, Promise<void>>();
+  /** Jobs in progress not yet rasterized to the last page: at most `concurrency` of them. */
+  private readonly preparing = new Set<string>();
   /** Jobs not to be claimed before a time: held by another node, or backing off after failing here. */
   private readonly notBefore = new Map<string, number>();
   /** Recognitions of a job that failed here, for the backoff. */
@@ -59,6 +75,8 @@ export class OcrJobRunner {
   private readonly claimedJobs = new Map<string, PendingOcrJob>();
   /** Jobs given back on shutdown: whatever their recognition does next is not recorded. */
   private readonly released = new Set<string>();
+  /** When the events that made jobs were recorded (ms), by log position: the start of the 'queued' stage. */
+  private readonly recordedAt = new Map<number, number>();
   private running = false;
   private stopping?: Promise<void>;
   private loop?: Promise<void>;
@@ -87,6 +105,24 @@ export class OcrJobRunner {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+  }
+
+  /**
+   * Told of each event appended to the store (a subscription from the head): an upload's or an
+   * amendment's event is when its job's wait starts.
+   */
+  appended(event: AppendedEvent): void {
+    if (event.type !== 'RecordCreated' && event.type !== 'RecordAmended') return;
+    this.recordedAt.set(event.position, Date.parse(event.recordedAt));
+    // Jobs whose claim never comes here (another node took them) are forgotten oldest first.
+    if (this.recordedAt.size > MAX_REMEMBERED_EVENTS) this.recordedAt.delete(this.recordedAt.keys().next().value!);
+    if (!this.running) return;
+    // Looked for as soon as the jobs read model shows the event (asking wakes it), not at the next poll.
+    // What is taken is decided by takeJobs() as on a poll: a job already in progress or ended here is skipped.
+    this.jobs.reach(event.position, NOTIFIED_REACH_MS).then(
+      () => this.wake?.(),
+      () => undefined,
+    );
   }
 
   /**
@@ -162,7 +198,7 @@ export class OcrJobRunner {
   }
 
   private takeJobs(): void {
-    const free = this.concurrency - this.inProgress.size;
+    const free = Math.min(this.concurrency - this.preparing.size, this.concurrency * 2 - this.inProgress.size);
     if (free <= 0) return;
     const now = this.now();
     for (const [key, until] of this.finished) if (until <= now) this.finished.delete(key);
@@ -177,10 +213,12 @@ export class OcrJobRunner {
         .catch((error) => this.log(`OCR job ${key} stopped: ${(error as Error).name}`))
         .finally(() => {
           this.inProgress.delete(key);
+          this.preparing.delete(key);
           this.claimedJobs.delete(key);
           this.wake?.();
         });
       this.inProgress.set(key, work);
+      this.preparing.add(key);
     }
   }
 
@@ -196,6 +234,12 @@ export class OcrJobRunner {
   private async process(job: PendingOcrJob): Promise<void> {
     const key = jobKey(job);
     const context = this.context();
+    const recordedAt = this.recordedAt.get(job.position);
+    if (recordedAt !== undefined) {
+      this.recordedAt.delete(job.position);
+      this.options.onStage?.('queued', Math.max(0, Date.now() - recordedAt) / 1000);
+    }
+    const claiming = performance.now();
     try {
       await this.onJobStream(
         job,
@@ -244,7 +288,7 @@ export class OcrJobRunner {
 
     const stopRenewing = this.renewLeaseWhileWorking(job);
     try {
-      await this.work(job, context);
+      await this.work(job, context, claiming);
     } finally {
       stopRenewing();
     }
@@ -284,11 +328,13 @@ export class OcrJobRunner {
     return () => clearInterval(timer);
   }
 
-  private async work(job: PendingOcrJob, context: CommandContext): Promise<void> {
+  private async work(job: PendingOcrJob, context: CommandContext, claiming: number): Promise<void> {
     const key = jobKey(job);
     // The record's own stream is the authority: a job another node (or this one) already finished
     // may still look pending in a lagging projection, and the claim stream does not know.
-    if (await this.alreadyEnded(job)) {
+    const ended = await this.alreadyEnded(job);
+    this.options.onStage?.('claim', secondsSince(claiming));
+    if (ended) {
       await this.finish(key, null);
       return;
     }
@@ -299,7 +345,9 @@ export class OcrJobRunner {
     try {
       pages = await withRecordKey(this.keys, job.recordId, async (dataKey) => {
         const recognized = await this.recognize(job, dataKey);
+        const storing = performance.now();
         await writeStoredText(this.blobs, textKey, { version: job.version, pages: recognized } satisfies StoredText, dataKey);
+        this.options.onStage?.('store-text', secondsSince(storing));
         return recognized;
       });
       // Failing here is failing the attempt: retried after the same backoff as a recognition.
@@ -335,6 +383,7 @@ export class OcrJobRunner {
     // Blank pages have no text to be confident about.
     const read = pages.filter((p) => !p.quality?.blank);
     const meanConfidence = read.length === 0 ? 0 : round(read.reduce((sum, p) => sum + p.confidence, 0) / read.length);
+    const completing = performance.now();
     const position = await this.record(
       {
         type: 'CompleteOcr',
@@ -349,6 +398,7 @@ export class OcrJobRunner {
       },
       context,
     );
+    this.options.onStage?.('complete', secondsSince(completing));
     await this.finish(key, position);
     this.log(`OCR of ${key} done: ${pages.length} page(s), mean confidence ${meanConfidence}`);
   }
@@ -362,8 +412,16 @@ export class OcrJobRunner {
   }
 
   private async recognize(job: PendingOcrJob, dataKey: Buffer): Promise<RecognizedPage[]> {
+    const fetching = performance.now();
     const content = await streamBuffer(await getDecrypted(this.blobs, job.blobKey, dataKey, { expectedSha256: job.sha256 }));
-    return this.recognizer.recognize(content, job.contentType);
+    this.options.onStage?.('fetch', secondsSince(fetching));
+    const key = jobKey(job);
+    return this.recognizer.recognize(content, job.contentType, {
+      // Its pages are all with the OCR workers: the next job may be claimed and rasterized while they are recognised.
+      rasterized: () => {
+        if (this.preparing.delete(key)) this.wake?.();
+      },
+    });
   }
 
   /**
@@ -374,7 +432,10 @@ export class OcrJobRunner {
   private async finish(key: string, position: number | null): Promise<void> {
     this.finished.set(key, this.now() + FINISHED_MEMORY_MS);
     this.failedHere.delete(key);
-    if (position !== null) await this.jobs.reach(position, 2_000);
+    if (position === null) return;
+    const settling = performance.now();
+    await this.jobs.reach(position, 2_000);
+    this.options.onStage?.('settle', secondsSince(settling));
   }
 
   /**
@@ -402,6 +463,12 @@ export class OcrJobRunner {
 
 /** Longest a stopping runner waits for the recognition of jobs it has released. */
 const RELEASED_WAIT_MS = 1_000;
+
+/** Longest a notified job waits for the jobs read model before it is left to the next poll. */
+const NOTIFIED_REACH_MS = 2_000;
+
+/** Upload events remembered for the 'queued' timing. */
+const MAX_REMEMBERED_EVENTS = 10_000;
 
 /** How long a job ended here is skipped even if the projection still shows it pending. */
 const FINISHED_MEMORY_MS = 60_000;

@@ -8,6 +8,8 @@ export interface PendingOcrJob {
   blobKey: string;
   sha256: string;
   contentType: string;
+  /** Log position of the event that made the job (the upload's or the amendment's). */
+  position: number;
 }
 
 /**
@@ -69,7 +71,7 @@ export const ocrJobsProjection: RecordProjection<'RecordCreated' | 'RecordAmende
 export function pendingOcrJobs(db: Database.Database, limit: number): PendingOcrJob[] {
   return statement(
     db,
-    `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType
+    `SELECT record_id AS recordId, version, blob_key AS blobKey, sha256, content_type AS contentType, position
        FROM ocr_jobs WHERE status = 'pending' ORDER BY position LIMIT ?`,
   ).all(limit) as PendingOcrJob[];
 }

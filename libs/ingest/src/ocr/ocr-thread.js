@@ -5,8 +5,18 @@
  * "process" 0 changes the calling thread only), so recognition yields the cores to the HTTP
  * thread whenever that one has work, and still gets all of them while it is idle.
  * MEDREC_OCR_THREAD_NICE (0-19, default 10; validated at start-up) sets it.
+ *
+ * A page whose recognize request carries PREPROCESS_OPTION is preprocessed here first (see
+ * preprocess/), off the request thread and at this thread's priority; the option itself is taken
+ * out before tesseract sees the request.
  */
 const { setPriority } = require('node:os');
+const { parentPort } = require('node:worker_threads');
+const worker = require('tesseract.js/src/worker-script');
+const getCore = require('tesseract.js/src/worker-script/node/getCore');
+const gunzip = require('tesseract.js/src/worker-script/node/gunzip');
+const cache = require('tesseract.js/src/worker-script/node/cache');
+const { PREPROCESS_OPTION, preprocessRecognizeRequest } = require('./preprocess/ocr-input');
 
 const nice = Number(process.env.MEDREC_OCR_THREAD_NICE ?? 10);
 if (Number.isInteger(nice) && nice > 0 && nice <= 19) {
@@ -17,4 +27,12 @@ if (Number.isInteger(nice) && nice > 0 && nice <= 19) {
   }
 }
 
-require('tesseract.js/src/worker-script/node/index.js');
+// As tesseract.js's worker-script/node/index.js, with the preprocessing in front of recognize.
+parentPort.on('message', (packet) => {
+  if (packet && packet.action === 'recognize' && packet.payload && packet.payload.options && PREPROCESS_OPTION in packet.payload.options) {
+    preprocessRecognizeRequest(packet.payload);
+  }
+  worker.dispatchHandlers(packet, (obj) => parentPort.postMessage(obj));
+});
+
+worker.setAdapter({ getCore, gunzip, fetch: global.fetch, ...cache });

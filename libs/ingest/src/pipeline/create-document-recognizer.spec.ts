@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { OcrPool } from '../ocr/ocr-pool';
+import { sharp } from '../rasterize/sharp-settings';
 import { minimalPdf } from '../rasterize/testing/minimal-pdf';
 import { createDocumentRecognizer } from './create-document-recognizer';
 
@@ -37,6 +37,25 @@ describe('createDocumentRecognizer', () => {
       const [read] = await recognizer.recognize(scan, 'image/png');
       expect(read.quality).toMatchObject({ blank: false, skewed: false, dark: false });
       expect(read.text.length).toBeGreaterThan(200);
+    } finally {
+      await recognizer.close();
+    }
+  });
+
+  it('says when every page is rasterized and with the OCR workers, before their recognition ends (the next document may start then)', async () => {
+    const events: string[] = [];
+    const recognizer = createDocumentRecognizer({ workers: 1, idleMs: 10, onPage: ({ source }) => events.push(`${source} page done`) });
+    try {
+      // Not a blank page (that one would not go to OCR at all): a line of text.
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="850" height="1100"><rect width="850" height="1100" fill="#fff"/>
+        <text x="100" y="200" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="40">Discharge summary</text></svg>`;
+      const page = await sharp(Buffer.from(svg)).withMetadata({ density: 200 }).png().toBuffer();
+      const recognized = recognizer.recognize(page, 'image/png', { rasterized: () => events.push('rasterized') }).then((pages) => {
+        events.push('recognized');
+        return pages;
+      });
+      expect(await recognized).toEqual([expect.objectContaining({ page: 1, source: 'ocr' })]);
+      expect(events).toEqual(['rasterized', 'ocr page done', 'recognized']);
     } finally {
       await recognizer.close();
     }

@@ -1,7 +1,9 @@
 import { DEFAULT_REVIEW_THRESHOLDS, ReviewThresholds } from '@medrec/domain';
 import { isDocumentContentType } from '../inspect/document-content-type';
 import type { IngestLimits } from '../inspect/ingest-limits';
-import type { DocumentRecognizer, RecognizedPage } from '../jobs/document-recognizer';
+import type { DocumentRecognizer, RecognitionProgress, RecognizedPage } from '../jobs/document-recognizer';
+import type { OcrStageListener } from '../jobs/ocr-stages';
+import { secondsSince } from '../jobs/ocr-stages';
 import { OcrPool } from '../ocr/ocr-pool';
 import { assessPage, isSurelyBlank, RasterQuality } from '../quality/page-quality';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
@@ -20,6 +22,8 @@ export interface RecognizerOptions {
   thresholds?: ReviewThresholds;
   /** Called for each page whose text was found: OCR'd (with the seconds its OCR took) or read from the PDF's text layer. */
   onPage?: (page: { source: 'ocr' | 'text-layer'; seconds: number }) => void;
+  /** Timings of the stages done here: pool-start, rasterize, ocr-queue and recognize (per page). */
+  onStage?: OcrStageListener;
 }
 
 /**
@@ -44,8 +48,21 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
     active++;
     clearTimeout(idleTimer);
     if (!pool) {
-      const onPage = options.onPage;
-      const starting = OcrPool.start({ workers: options.workers, ...(onPage ? { onPageRecognised: (seconds) => onPage({ source: 'ocr', seconds }) } : {}) });
+      const { onPage, onStage } = options;
+      const started = performance.now();
+      const starting = OcrPool.start({
+        workers: options.workers,
+        onPageRecognised: (seconds, queuedSeconds) => {
+          onPage?.({ source: 'ocr', seconds });
+          onStage?.('ocr-queue', queuedSeconds);
+          onStage?.('recognize', seconds);
+        },
+      });
+      if (onStage)
+        void starting.then(
+          () => onStage('pool-start', secondsSince(started)),
+          () => undefined,
+        );
       // A pool that failed to start is not kept: the next document starts one again.
       starting.catch(() => {
         if (pool === starting) pool = undefined;
@@ -65,14 +82,15 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
   };
 
   return {
-    async recognize(content: Buffer, contentType: string): Promise<RecognizedPage[]> {
+    async recognize(content: Buffer, contentType: string, progress?: RecognitionProgress): Promise<RecognizedPage[]> {
       if (!isDocumentContentType(contentType)) throw new Error(`Cannot recognize content of type ${contentType}`);
       const acquired = acquire();
+      // A pool that fails to start is reported when the first page needs it (the pages may all be text).
+      acquired.catch(() => undefined);
       try {
-        const ocr = await acquired;
         const pages: Array<Promise<RecognizedPage>> = [];
         const inFlight = new Set<Promise<unknown>>();
-        for await (const raster of rasterizeDocument(content, contentType, { ...options.limits, measureQuality: true })) {
+        for await (const raster of timed(rasterizeDocument(content, contentType, { ...options.limits, measureQuality: true }), options.onStage)) {
           if (raster.textLayer !== undefined) {
             options.onPage?.({ source: 'text-layer', seconds: 0 });
             pages.push(Promise.resolve({ page: raster.page, text: raster.textLayer, confidence: 100, source: 'text-layer', words: [] }));
@@ -83,6 +101,8 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
             pages.push(Promise.resolve(withQuality({ page: raster.page, text: '', confidence: 0, source: 'ocr', words: [] }, quality)));
             continue;
           }
+          // The first page is rasterized while the pool starts.
+          const ocr = await acquired;
           const page = ocr
             .recognize(data, { dpi })
             .then((r): RecognizedPage =>
@@ -98,6 +118,8 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
           inFlight.add(settled);
           if (inFlight.size >= options.workers * 2) await Promise.race(inFlight);
         }
+        progress?.rasterized?.();
+        await acquired;
         return await Promise.all(pages);
       } finally {
         release();
@@ -111,4 +133,18 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
       await (await closing)?.close();
     },
   };
+}
+
+/** The pages as they come, each timed as the 'rasterize' stage (the wait for it, not the caller's work in between). */
+async function* timed<T>(pages: AsyncGenerator<T>, onStage: OcrStageListener | undefined): AsyncGenerator<T> {
+  if (!onStage) {
+    yield* pages;
+    return;
+  }
+  let asked = performance.now();
+  for await (const page of pages) {
+    onStage('rasterize', secondsSince(asked));
+    yield page;
+    asked = performance.now();
+  }
 }

@@ -169,3 +169,16 @@ describe('loadConfig: the key store', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('loadConfig: MEDREC_OCR_IDLE_SECONDS', () => {
+  const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
+
+  it('closes the idle OCR workers after a minute unless told otherwise', () => {
+    expect(loadConfig(base).ocr.idleSeconds).toBe(60);
+    expect(loadConfig({ ...base, MEDREC_OCR_IDLE_SECONDS: '5' }).ocr.idleSeconds).toBe(5);
+  });
+
+  it.each(['0', '-1', '1.5', 'soon', '86401'])('refuses %s', (value) => {
+    expect(() => loadConfig({ ...base, MEDREC_OCR_IDLE_SECONDS: value })).toThrow(/MEDREC_OCR_IDLE_SECONDS/);
+  });
+});

@@ -80,6 +80,8 @@ export interface AppConfig {
     threadNice: number;
     /** How long a claimed OCR job stays this process's without renewal (renewed while it works): a worker that dies holding one delays it this long. */
     leaseSeconds: number;
+    /** The OCR workers (their WASM heaps) are closed after this long without a page, and started again by the next. */
+    idleSeconds: number;
   };
   review: {
     /** OCR mean confidence of a page (0-100) under which it goes to the review queue (MEDREC_REVIEW_CONFIDENCE). */
@@ -242,6 +244,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: int('MEDREC_OCR_CONCURRENCY', 2, 1, 64),
       threadNice: int('MEDREC_OCR_THREAD_NICE', 10, 0, 19),
       leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 60, 5, 86_400),
+      idleSeconds: int('MEDREC_OCR_IDLE_SECONDS', 60, 1, 86_400),
     },
     review: {
       minConfidence: int('MEDREC_REVIEW_CONFIDENCE', 70, 0, 100),

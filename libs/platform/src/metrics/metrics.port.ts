@@ -10,6 +10,11 @@ export interface Metrics {
   eventsAppended(count: number): void;
   /** A page whose text was recognised: by OCR (timed) or read from the PDF's own text layer. */
   pageRecognised(page: { source: 'ocr' | 'text-layer'; seconds: number }): void;
+  /**
+   * A stage of a document's OCR ended (`stage` is one of OCR_STAGES: queued, claim, rasterize,
+   * recognize...). The adapter also samples the process's memory then, to show what each stage holds.
+   */
+  ocrStage(stage: string, seconds: number): void;
   /** An upload refused: `reason` is the refusal's slug (`too-large`, `unsupported-type`, ...). */
   uploadRefused(reason: string): void;
   /** Read on every scrape: each read model's lag (events of the store not yet applied). */

@@ -22,6 +22,21 @@ describe('PrometheusMetrics', () => {
     expect(metrics.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
   });
 
+  it('times each OCR stage and keeps the highest memory seen as it ended', async () => {
+    const metrics = new PrometheusMetrics();
+    metrics.ocrStage('rasterize', 0.25);
+    metrics.ocrStage('rasterize', 0.5);
+    metrics.ocrStage('queued', 2);
+    const rss = process.memoryUsage().rss;
+    const text = await metrics.render();
+    expect(text).toContain('medrec_ocr_stage_seconds_count{stage="rasterize"} 2');
+    expect(text).toContain('medrec_ocr_stage_seconds_sum{stage="rasterize"} 0.75');
+    expect(text).toContain('medrec_ocr_stage_seconds_sum{stage="queued"} 2');
+    const peak = Number(/medrec_ocr_stage_peak_memory_bytes\{stage="rasterize",kind="rss"\} (\d+)/.exec(text)?.[1]);
+    expect(peak).toBeGreaterThan(rss / 2);
+    expect(text).toMatch(/medrec_ocr_stage_peak_memory_bytes\{stage="queued",kind="heapUsed"\} \d+/);
+  });
+
   it('reads the gauges when scraped, dropping a read model that is gone', async () => {
     const metrics = new PrometheusMetrics();
     let lags = [

@@ -3,6 +3,8 @@ import type { Metrics } from './metrics.port';
 
 export const METRICS_PREFIX = 'medrec_';
 
+const MEMORY_KINDS = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const;
+
 /**
  * The Metrics port on prom-client, with a registry of its own per process (or per app in a test
  * that starts several), rendered in the Prometheus text format by `render()`.
@@ -14,6 +16,10 @@ export class PrometheusMetrics implements Metrics {
   private readonly pages: Counter<'source'>;
   private readonly secondsPerPage: Histogram;
   private readonly refused: Counter<'reason'>;
+  private readonly stageSeconds: Histogram<'stage'>;
+  private readonly stageMemory: Gauge<'stage' | 'kind'>;
+  /** Highest memory figures seen at the end of each OCR stage. */
+  private readonly stagePeaks = new Map<string, NodeJS.MemoryUsage>();
   private projectionLag?: () => Promise<ReadonlyArray<{ name: string; lag: number }>>;
   private ocrQueueDepth?: () => number;
 
@@ -38,6 +44,19 @@ export class PrometheusMetrics implements Metrics {
       name: `${METRICS_PREFIX}ocr_page_seconds`,
       help: 'Seconds of OCR per page (text-layer pages are not OCR and not counted here)',
       buckets: [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120],
+      registers,
+    });
+    this.stageSeconds = new Histogram({
+      name: `${METRICS_PREFIX}ocr_stage_seconds`,
+      help: "Seconds of each stage of a document's OCR, from its upload's event to its OcrCompleted (per document, or per page for rasterize, ocr-queue and recognize)",
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+      registers,
+    });
+    this.stageMemory = new Gauge({
+      name: `${METRICS_PREFIX}ocr_stage_peak_memory_bytes`,
+      help: "The process's highest memory (process.memoryUsage(): rss, heapTotal, heapUsed, external, arrayBuffers) seen as each OCR stage ended",
+      labelNames: ['stage', 'kind'],
       registers,
     });
     this.refused = new Counter({ name: `${METRICS_PREFIX}uploads_refused_total`, help: 'Uploads refused, by reason', labelNames: ['reason'], registers });
@@ -81,6 +100,18 @@ export class PrometheusMetrics implements Metrics {
   pageRecognised({ source, seconds }: { source: 'ocr' | 'text-layer'; seconds: number }): void {
     this.pages.inc({ source });
     if (source === 'ocr') this.secondsPerPage.observe(seconds);
+  }
+
+  ocrStage(stage: string, seconds: number): void {
+    this.stageSeconds.observe({ stage }, seconds);
+    const now = process.memoryUsage();
+    const peak = this.stagePeaks.get(stage);
+    for (const kind of MEMORY_KINDS) {
+      if (peak && peak[kind] >= now[kind]) continue;
+      this.stageMemory.set({ stage, kind }, now[kind]);
+      if (peak) peak[kind] = now[kind];
+    }
+    if (!peak) this.stagePeaks.set(stage, now);
   }
 
   uploadRefused(reason: string): void {

@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { join } from 'node:path';
 import { EventSourcedRunner } from '@medrec/application';
+import { EVENT_STORE, EventStore, Subscription } from '@medrec/event-store';
 import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { decodeSlots } from '@medrec/ingest/inspect/decode-slots';
@@ -33,9 +34,11 @@ import { loadOrCreateNodeId } from './node-id';
         const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = config.limits;
         const recognizer = createDocumentRecognizer({
           workers: config.ocr.workers,
+          idleMs: config.ocr.idleSeconds * 1000,
           limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio },
           thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, minConfidence: config.review.minConfidence },
           onPage: (page) => metrics.pageRecognised(page),
+          onStage: (stage, seconds) => metrics.ocrStage(stage, seconds),
         });
         return new OcrJobRunner(eventSourced, blobs, keys, pendingOcrJobsView(projections), recognizer, {
           nodeId: loadOrCreateNodeId(join(config.dataDir, 'node.id')),
@@ -43,6 +46,7 @@ import { loadOrCreateNodeId } from './node-id';
           leaseMs: config.ocr.leaseSeconds * 1000,
           log: (message) => logger.log(message),
           beforeComplete: (job, pages, context) => openReviewItems(eventSourced, job, pages, context, config.review.minConfidence),
+          onStage: (stage, seconds) => metrics.ocrStage(stage, seconds),
         });
       },
     },
@@ -50,13 +54,24 @@ import { loadOrCreateNodeId } from './node-id';
   exports: [OcrJobRunner],
 })
 export class OcrModule implements OnApplicationBootstrap, OnModuleDestroy {
-  constructor(@Optional() @Inject(OcrJobRunner) private readonly ocr: OcrJobRunner | null) {}
+  private appends?: Subscription;
 
-  onApplicationBootstrap(): void {
-    this.ocr?.start();
+  constructor(
+    @Optional() @Inject(OcrJobRunner) private readonly ocr: OcrJobRunner | null,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const ocr = this.ocr;
+    if (!ocr) return;
+    ocr.start();
+    // The runner hears of each append from the head on (its type, position and time only).
+    this.appends = this.store.subscribeAll((event) => ocr.appended(event), { fromPosition: await this.store.headPosition() });
+    this.appends.done.catch((error: Error) => new Logger('OCR').warn(`OCR append notifications stopped (${error.name}); jobs are found by polling`));
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.appends?.close();
     await this.ocr?.stop();
   }
 }

@@ -138,6 +138,21 @@ describe('search projection and service', () => {
     ).toEqual([1, 2]);
   });
 
+  it('OCR of the same version again replaces its pages (and reaches a later version showing that text)', () => {
+    apply(created(A), ocr(A, 1, ['pneumonia first read', 'second page']));
+    apply(event('RecordAmended', { recordId: A, version: 2, kind: 'correction', reason: 'r', title: 'New title', amendedAt: '2025-01-01T00:00:00Z' }));
+    apply(ocr(A, 1, ['bronchitis second read']));
+    expect(search('pneumonia', { allVersions: true }).results).toEqual([]);
+    expect(search('bronchitis', { allVersions: true }).results.map((r) => [r.version, r.page])).toEqual(
+      expect.arrayContaining([
+        [1, 1],
+        [2, 1],
+      ]),
+    );
+    expect(db.prepare('SELECT count(*) AS n FROM search_rows WHERE page IS NOT NULL').get()).toEqual({ n: 2 });
+    expect(db.prepare('SELECT count(*) AS n FROM search_fts').get()).toEqual({ n: 4 });
+  });
+
   it('a destroyed record vanishes, its tokens included', () => {
     apply(created(A), ocr(A, 1, ['zygomycosis']), created(B, { mrn: 'MRN-1', patientName: 'John Smith' }), ocr(B, 1, ['pneumonia']));
     apply(event('RecordDestroyed', { recordId: A, authority: 'x', approvedBy: 'x', destroyedBy: 'x', destroyedAt: 'x' }));

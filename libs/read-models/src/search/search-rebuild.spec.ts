@@ -1,0 +1,143 @@
+import Database from '@medrec/sqlite';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/application';
+import { SqliteKeyStore } from '@medrec/crypto';
+import { RECORD_PHI_FIELDS, recordDecider, recordStream, type RecordCommand } from '@medrec/domain';
+import { amendedContent, amendRecord, completeOcr, createRecord } from '@medrec/domain/testing';
+import { SqliteEventStore } from '@medrec/event-store';
+import { ProjectionRunner } from '../projection-runner';
+import { parseSearchQuery } from './search-query';
+import { searchProjection } from './search.projection';
+import { SearchService } from './search.service';
+
+/**
+ * A rebuild in the replay thread (batches committed in groups, query indexes built at the end)
+ * must leave exactly the read model that applying the log one batch per transaction here leaves.
+ */
+describe('search rebuild in the replay thread', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let keys: SqliteKeyStore;
+  let codec: PhiCodec;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'medrec-search-rebuild-'));
+    store = new SqliteEventStore({ filename: join(dir, 'events.db') });
+    keys = new SqliteKeyStore({ file: join(dir, 'keys.db'), masterKey: randomBytes(32) });
+    codec = new PhiCodec(keys, RECORD_PHI_FIELDS);
+    const runner = new EventSourcedRunner(store, codec);
+    const run = (command: RecordCommand) => {
+      const context: CommandContext = { actor: command.actor, correlationId: 'corr', at: command.at };
+      return runner.run({ stream: recordStream(command.recordId), keyId: command.recordId, decider: recordDecider, command, context });
+    };
+    const words = ['pneumonia', 'effusion', 'metformin', 'fracture', 'biopsy', 'warfarin', 'stenosis', 'zoster'];
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const recordId = randomUUID();
+      ids.push(recordId);
+      await keys.create(recordId);
+      await run(
+        createRecord({
+          recordId,
+          mrn: `MRN-${1000 + (i % 7)}`,
+          patientName: `${['Ana', 'Bo', 'Cy', 'Di', 'Ed'][i % 5]} Ortiz`,
+          title: `Note ${i}`,
+          encounterDate: `202${i % 4}-0${1 + (i % 9)}-1${i % 10}`,
+        }),
+      );
+      if (i % 6 !== 5) {
+        const pageTexts = [`${words[i % 8]} page one of ${i}`, `${words[(i * 3) % 8]} and ${words[(i + 1) % 8]} on page two`];
+        await run(completeOcr({ recordId, pages: 2, pageTexts }));
+      }
+      if (i % 9 === 4) await run(amendRecord({ recordId, title: `Amended note ${i}` })); // keeps the text
+      if (i % 11 === 3) {
+        await run(amendRecord({ recordId, content: amendedContent() }));
+        await run(completeOcr({ recordId, version: 2, pages: 1, pageTexts: [`replaced text ${words[i % 8]}`] }));
+      }
+    }
+    // A record destroyed: its key shredded, its destruction in the log.
+    await keys.destroy(ids[7]);
+    await store.append(
+      recordStream(ids[7]),
+      [
+        {
+          type: 'RecordDestroyed',
+          data: { recordId: ids[7] },
+          metadata: { actor: 'u', role: 'him', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 },
+        },
+      ],
+      'any',
+    );
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await keys.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every row of the read model's search tables, the FTS5 vocabulary with its counts, and its indexes. */
+  function dump(filename: string) {
+    const db = new Database(filename, { readonly: true });
+    try {
+      const all = (sql: string) => db.prepare(sql).all();
+      return {
+        records: all('SELECT * FROM search_records ORDER BY doc'),
+        versions: all('SELECT * FROM search_versions ORDER BY doc, version'),
+        rows: all('SELECT * FROM search_rows ORDER BY id'),
+        fts: all('SELECT rowid, * FROM search_fts ORDER BY rowid'),
+        vocabulary: all('SELECT term, doc, cnt FROM search_fts_vocab_rows ORDER BY term'),
+        indexes: all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'search%' ORDER BY name"),
+        checkpoint: all("SELECT position FROM projection_checkpoints WHERE name = 'search'"),
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  function queries(db: Database.Database) {
+    const service = new SearchService(db, Buffer.alloc(32, 1));
+    const search = (q: string | undefined, filters: Record<string, string> = {}) => {
+      const parsed = q === undefined ? undefined : parseSearchQuery(q);
+      if (parsed && !parsed.ok) throw new Error(parsed.reason);
+      return service.search({ fts: parsed?.fts, limit: 100, fingerprint: q ?? '', ...filters });
+    };
+    return [
+      search('pneumonia'),
+      search('"page two"'),
+      search('war*'),
+      search('ortiz'),
+      search(undefined, { mrn: 'MRN-1003' }),
+      search(undefined, { from: '2021-01-01', to: '2022-12-31' }),
+      search('replaced'),
+    ];
+  }
+
+  it('leaves the same rows, index, vocabulary and query answers as applying batch by batch in this thread', async () => {
+    const inline = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'inline.db'), rebuildBatchSize: 7 });
+    const threaded = new ProjectionRunner(store, codec, [searchProjection], {
+      filename: join(dir, 'threaded.db'),
+      rebuildBatchSize: 7,
+      // Groups of three batches, so that group commits happen inside the log.
+      replayThread: { projectionsModule: require.resolve('./search.projection'), projectionsExport: 'searchProjection', commitEvents: 21, commitMs: 60_000 },
+    });
+    try {
+      await inline.drain();
+      await threaded.drain();
+      for (const r of [inline, threaded]) r.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_vocab_rows USING fts5vocab(search_fts, 'row')");
+      const expected = dump(join(dir, 'inline.db'));
+      expect(expected.versions.length).toBeGreaterThan(40);
+      expect(expected.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(['search_rows_date', 'search_rows_mrn']));
+      expect(dump(join(dir, 'threaded.db'))).toEqual(expected);
+      const answers = queries(inline.db);
+      expect(answers.every((page) => page.results.length > 0)).toBe(true);
+      expect(queries(threaded.db)).toEqual(answers);
+    } finally {
+      inline.close();
+      threaded.close();
+    }
+  });
+});
