@@ -131,8 +131,9 @@ describe('the quality-review queue', () => {
     expectProblem(await u.clerk.post('/api/review/not-a-uuid/resolve', { action: 'accept' }), 400);
     expectProblem(await u.clerk.post('/api/review/00000000-0000-4000-8000-000000000000/resolve', { action: 'accept' }), 404);
     const coverSheet = await u.clerk.post(`/api/review/${blank.id}/resolve`, { action: 'assign', coverSheetId: '00000000-0000-4000-8000-0000000000c5' });
-    expectProblem(coverSheet, 422);
-    expect(coverSheet.body.detail).toMatch(/not yet supported/);
+    // No such cover sheet: refused before the page is read or anything made.
+    expectProblem(coverSheet, 404);
+    expect(coverSheet.body.detail).toMatch(/No such cover sheet/);
     expect(await headPosition(t.baseUrl)).toBe(before);
   });
 

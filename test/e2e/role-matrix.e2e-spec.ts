@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import PDFDocument from 'pdfkit';
 import { EventSourcedRunner, systemActor } from '@medrec/application';
 import { openReviewItems, reviewItemId } from '@medrec/ingest/quality/review-items';
 import { PURPOSES_BY_ROLE, PURPOSES_OF_USE, PurposeOfUse, Role, ROLES } from '@medrec/domain';
@@ -21,6 +22,7 @@ interface Call {
   path: string;
   json?: unknown;
   form?: FormData;
+  headers?: Record<string, string>;
   /** A token of its own instead of the caller's usual one (sign-out revokes the token it is sent with). */
   token?: string;
 }
@@ -560,7 +562,37 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'POST', path: `/api/review/${await newReviewItem()}/resolve`, json: { action: 'accept' } }),
     verify: (res) => expect(res.body).toMatchObject({ status: 'resolved', action: 'accept' }),
   },
+  'stacks.receive': {
+    route: 'POST /api/stacks',
+    success: 202,
+    prepare: async () => ({ method: 'POST', path: '/api/stacks', ...(await stackUpload()) }),
+    verify: (res) => expect(res.body).toEqual({ stackId: expect.stringMatching(/^[0-9a-f-]{36}$/) }),
+  },
+  'stacks.read': {
+    route: 'GET /api/stacks/:id',
+    success: 200,
+    prepare: async () => {
+      const res = await u.clerk.request('POST', '/api/stacks', await stackUpload());
+      if (res.status !== 202) throw new Error(`fixture stack: ${res.status}`);
+      return { method: 'GET', path: `/api/stacks/${res.body.stackId}` };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ status: expect.any(String), pages: 1 }),
+  },
 };
+
+/** A one-page PDF stack of its own (its own bytes: a new stack, not the same file again) with its Idempotency-Key. */
+async function stackUpload(): Promise<{ form: FormData; headers: Record<string, string> }> {
+  const doc = new PDFDocument({ size: 'LETTER' });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+  doc.text(`stack ${++seq} ${randomUUID()}`);
+  doc.end();
+  const pdf = await done;
+  const form = new FormData();
+  form.append('file', new Blob([pdf]), 'stack.pdf');
+  return { form, headers: { 'idempotency-key': createHash('sha256').update(pdf).digest('hex') } };
+}
 
 const coverSheetBody = () => ({ mrn: `MX-${++seq}`, patientName: 'Jane Example', dateOfBirth: '1970-01-01', documentType: 'progress-note' });
 
@@ -664,7 +696,11 @@ const mayCall = (permission: Permission, role: Role): boolean => (PERMISSIONS[pe
 const declarable = (role: Role): PurposeOfUse => PURPOSES_BY_ROLE[role][0] ?? 'operations';
 
 function send(client: Client, call: Call, headers: Record<string, string> = {}): Promise<Response> {
-  return (call.token ? client.withToken(call.token) : client).request(call.method, call.path, { json: call.json, form: call.form, headers });
+  return (call.token ? client.withToken(call.token) : client).request(call.method, call.path, {
+    json: call.json,
+    form: call.form,
+    headers: { ...call.headers, ...headers },
+  });
 }
 
 function expectProblem(res: Response, status: number): void {
@@ -940,6 +976,8 @@ describe('authentication', () => {
     'cover-sheets.batch': { method: 'POST', path: '/api/cover-sheets/batch', form: coverSheetCsvForm() },
     'cover-sheets.separator': { method: 'GET', path: '/api/cover-sheets/separator' },
     'cover-sheets.read': { method: 'GET', path: `/api/cover-sheets/${id}` },
+    'stacks.receive': { method: 'POST', path: '/api/stacks', form: new FormData() },
+    'stacks.read': { method: 'GET', path: `/api/stacks/${id}` },
   };
 
   const variants: Array<{ name: string; authorization: (permission: Permission) => string | undefined }> = [
@@ -969,7 +1007,9 @@ describe('authentication', () => {
                   ? acceptForm()
                   : permission === 'cover-sheets.batch'
                     ? coverSheetCsvForm()
-                    : amendmentForm(),
+                    : permission === 'stacks.receive'
+                      ? new FormData()
+                      : amendmentForm(),
           }
         : call;
       expectProblem(await appendsNothing(() => send(new Client(t.baseUrl), body, headers)), 401);

@@ -19,6 +19,7 @@ import { RecordsModule } from './records/records.module';
 import { ReleaseRequestsModule } from './release-requests/release-requests.module';
 import { RetentionModule } from './retention/retention.module';
 import { SearchModule } from './search/search.module';
+import { StacksModule } from './stacks/stacks.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         AuthModule,
         RecordsModule,
         CoverSheetsModule,
+        StacksModule,
         SearchModule,
         HistoryModule,
         LegalHoldsModule,

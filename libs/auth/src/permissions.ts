@@ -92,6 +92,9 @@ export const PERMISSIONS = {
   'cover-sheets.batch': ['clerk', 'him'],
   'cover-sheets.separator': ['clerk', 'him'],
   'cover-sheets.read': ['clerk', 'him'],
+  /** Scanner stacks split into records by their cover sheets; the stack's answer holds ids and page numbers, no patient data. */
+  'stacks.receive': ['clerk', 'him'],
+  'stacks.read': ['clerk', 'him'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

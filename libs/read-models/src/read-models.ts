@@ -15,6 +15,7 @@ import { releaseRequests, ReleaseRequestFilter, ReleaseRequestRow } from './rele
 import { RetentionDueList, RetentionDuePage, RetentionDueRequest, retentionSchedulesInForce } from './retention/retention.projection';
 import { SearchPage, SearchRequest, SearchService } from './search/search.service';
 import { reviewItem, ReviewItemRow, reviewQueue, ReviewQueueRequest, unresolvedReviewItemsOfStack } from './review/review-queue.projection';
+import { pendingStacks } from './stacks/stacks.projection';
 import type { DocumentType, RetentionSchedule } from '@medrec/domain';
 
 /** How long a read waits for the read models to reach a position (API.md: up to 5 s). */
@@ -183,5 +184,10 @@ export class ReadModels {
   /** Review items of a stack not yet resolved (its paper may be destroyed at 0). */
   unresolvedReviewItemsOfStack(stackId: string): number {
     return unresolvedReviewItemsOfStack(this.projections.db, stackId);
+  }
+
+  /** Stacks not split yet, oldest first (the stacks projection; the splitter's work list). */
+  pendingStacks(limit: number): string[] {
+    return pendingStacks(this.projections.db, limit);
   }
 }

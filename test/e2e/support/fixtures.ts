@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const FIXTURES = resolve(__dirname, '../../fixtures');
+/** The source tree's fixtures, also when this runs compiled from dist/ (the benches). */
+export const FIXTURES = resolve(__dirname.replace(/[/\\]dist([/\\])/, '$1'), '../../fixtures');
 export const SCANS = join(FIXTURES, 'scans');
 export const BAD_INPUTS = join(FIXTURES, 'bad-inputs');
 

@@ -35,6 +35,8 @@ export async function startApp(dataDir = mkdtempSync(join(tmpdir(), 'medrec-e2e-
     MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PORT: '0',
     MEDREC_OCR_IN_PROCESS: 'false',
+    // Likewise stack splitting, which appends in the background: the stacks suites turn it on.
+    MEDREC_STACKS_SPLIT: 'false',
     ...GENEROUS_SIGN_IN_LIMITS,
     ...env,
   });

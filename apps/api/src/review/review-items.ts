@@ -17,11 +17,11 @@ import {
 import { isDocumentContentType } from '@medrec/ingest/inspect/document-content-type';
 import { rasterizePage } from '@medrec/ingest/rasterize/rasterize-page';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
-import { problem, ProblemException } from '../problem/problem';
 import { auditRecordRead } from '../records/audited-record-read';
 import { AmendRecordCommand } from '../records/commands/record-commands';
 import { RecordContent, UploadedFile } from '../records/record-content';
 import { RecordRepository } from '../records/record-repository';
+import { Stacks } from '../stacks/stacks.service';
 
 export interface ResolveInput {
   action: ReviewAction;
@@ -51,8 +51,10 @@ const ASSIGNED_REASON = 'Page(s) filed from the quality-review queue';
  *
  * Where the pages come from depends on the item's subject (pagesOf): a page of a record's version
  * is rendered from that version's stored content (as OCR saw it: 8-bit grey PNG at its own
- * resolution), the read audited on the source record (purpose operations). Stack subjects (and
- * cover-sheet targets) are answered 422 until stack splitting adds its page source here.
+ * resolution), the read audited on the source record (purpose operations); pages of a stack are
+ * copied out of the stack's stored original as scanned (Stacks.spoolPages). `assign` with a cover
+ * sheet makes a new record of the pages with the sheet's details (the sheet is then used); the
+ * resolution of a stack's item may let the stack's original go (Stacks.settle).
  *
  * A crash between the new version and the resolution leaves the item open with the version made:
  * assigning it again makes a second version (the record keeps both; nothing is lost).
@@ -64,6 +66,7 @@ export class ReviewItems {
     private readonly records: RecordRepository,
     private readonly content: RecordContent,
     private readonly commands: CommandBus,
+    private readonly stacks: Stacks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,16 +77,18 @@ export class ReviewItems {
     const command: ResolveReviewItem = { type: 'ResolveReviewItem', itemId, ...input, actor: context.actor, at: context.at };
     // Checked before anything is filed anywhere: 409 for an item already resolved, 400 for a wrong target.
     reviewItemDecider.decide(input.recordId !== undefined ? { ...command, version: 1 } : command, item);
-    if (input.coverSheetId !== undefined) {
-      throw new ProblemException(problem(422, 'Assigning pages to a cover sheet is not yet supported: cover sheets have not landed'));
-    }
     let position = 0;
     if (input.action === 'assign' && input.recordId !== undefined) {
       const filed = await this.fileIn(input.recordId, item, context);
       command.version = filed.version;
       position = filed.position ?? 0;
     }
+    if (input.action === 'assign' && input.coverSheetId !== undefined) {
+      position = (await this.fileUnderCoverSheet(input.coverSheetId, item, context)).position ?? 0;
+    }
     const done = await this.eventSourced.run({ stream: reviewItemStream(itemId), keyId: null, decider: reviewItemDecider, command, context, since: loaded });
+    // The stack's original goes once every one of its pages is accounted for.
+    if ('stackId' in item.subject) await this.stacks.settle(item.subject.stackId, context);
     const resolved = done.state as KnownReviewItem;
     const last = resolved.resolutions.at(-1)!;
     return {
@@ -109,10 +114,24 @@ export class ReviewItems {
     }
   }
 
+  /** The item's page(s) as a new record with the cover sheet's details; the sheet is then used. */
+  private async fileUnderCoverSheet(coverSheetId: string, item: KnownReviewItem, context: CommandContext) {
+    // The sheet first: unknown (404), used or voided (409) is answered before the source is read.
+    await this.stacks.coverSheetDetails(coverSheetId);
+    const pages = await this.pagesOf(item.subject, context);
+    try {
+      const from = 'stackId' in item.subject ? { stackId: item.subject.stackId, pages: pageList(item.subject.pageRange) } : undefined;
+      return await this.stacks.fileUnderCoverSheet(coverSheetId, pages, context, from);
+    } finally {
+      await rm(pages.path, { force: true });
+    }
+  }
+
   /** The subject's page(s) as a document in the upload spool (owner-only; removed by the caller). */
   private async pagesOf(subject: ReviewSubject, context: CommandContext): Promise<UploadedFile> {
-    if (!('recordId' in subject)) {
-      throw new ProblemException(problem(422, 'Assigning pages of a stack is not yet supported'));
+    if ('stackId' in subject) {
+      // The stack's original, stored as scanned: its pages copied out as they are (no rendering).
+      return this.stacks.spoolPages(await this.stacks.loadKnown(subject.stackId), pageList(subject.pageRange));
     }
     const read = await auditRecordRead(this.records, subject.recordId, { ...context, purpose: 'operations' }, 'content', [subject.version]);
     const { content } = read.state.versions.find((v) => v.version === subject.version)!;
@@ -126,3 +145,5 @@ export class ReviewItems {
     return { path, size: rendered.png.length };
   }
 }
+
+const pageList = ({ first, last }: { first: number; last: number }): number[] => Array.from({ length: last - first + 1 }, (_, i) => first + i);

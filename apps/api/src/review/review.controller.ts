@@ -64,7 +64,7 @@ export class ReviewController {
     return { items: page.items.map(view), nextCursor: page.more && last ? encodeCursor(last.position) : null };
   }
 
-  /** 200 with the resolution; 404 for an unknown item, 409 once resolved, 422 for a cover sheet (not yet supported). */
+  /** 200 with the resolution; 404 for an unknown item or cover sheet, 409 once resolved (or the cover sheet used or voided). */
   @Post(':itemId/resolve')
   @HttpCode(200)
   @RequirePermission('review.resolve')

@@ -8,7 +8,7 @@ export class ResolveReviewItemDto {
     enum: REVIEW_ACTIONS,
     description:
       '`accept`: the page is fine as it is (a blank page stays left out of the text); `rescan`: the paper must be scanned again (the item waits for it); ' +
-      '`assign`: file the page(s) in another record (`recordId`: a new version of it) or, once cover sheets land, with a cover sheet (`coverSheetId`)',
+      "`assign`: file the page(s) in another record (`recordId`: a new version of it) or as a new record with a cover sheet's details (`coverSheetId`)",
   })
   @IsIn([...REVIEW_ACTIONS])
   action: ReviewAction;
@@ -20,7 +20,7 @@ export class ResolveReviewItemDto {
 
   @ApiPropertyOptional({
     format: 'uuid',
-    description: '`assign` only: the cover sheet whose document receives the page(s). Answered 422 until cover sheets land',
+    description: '`assign` only: the issued cover sheet whose details make the page(s) a new record (the sheet is then used)',
   })
   @IsOptional()
   @IsUUID('all')

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { RecordsModule } from '../records/records.module';
+import { StacksModule } from '../stacks/stacks.module';
 import { ReviewController } from './review.controller';
 import { ReviewItems } from './review-items';
 
 /** /api/review: the quality-review queue (review-item streams) and its resolutions. */
 @Module({
-  imports: [RecordsModule],
+  imports: [RecordsModule, StacksModule],
   controllers: [ReviewController],
   providers: [ReviewItems],
 })

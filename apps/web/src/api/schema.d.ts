@@ -413,6 +413,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive a scanner stack (PDF or multi-page TIFF) to split into records by its cover sheets */
+        post: operations["StacksController_receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stacks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stack: its status, documents (records), review items, and whether its paper may be destroyed */
+        get: operations["StacksController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;
@@ -1468,6 +1502,90 @@ export interface components {
             /** @description Log position of the access recorded */
             position: number;
         };
+        ReceiveStackDto: {
+            /**
+             * Format: binary
+             * @description The stack: one PDF or multi-page TIFF as the scanner wrote it (the limits of POST /api/records)
+             */
+            file: string;
+        };
+        ReceivedStack: {
+            /**
+             * Format: uuid
+             * @description Derived from the file: the same file always names the same stack
+             */
+            stackId: string;
+        };
+        StackPageRange: {
+            first: number;
+            last: number;
+        };
+        StackDocumentView: {
+            /**
+             * Format: uuid
+             * @description The record made of the pages (fixed when the split was planned)
+             */
+            recordId: string;
+            /** Format: uuid */
+            coverSheetId: string;
+            /** @description 1 for the pages behind the cover sheet; 2, 3... behind each separator after it */
+            part: number;
+            /** @description The stack pages in the record, in order (blank pages left out) */
+            pages: number[];
+            pageRange: components["schemas"]["StackPageRange"];
+            /** @description The record is created */
+            filed: boolean;
+        };
+        StackReviewItemView: {
+            /**
+             * Format: uuid
+             * @description The item in GET /api/review
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "blank-page" | "low-confidence" | "skewed-page" | "dark-page" | "no-cover-sheet" | "unreadable-code" | "cover-sheet-used" | "unknown-cover-sheet";
+            pageRange: components["schemas"]["StackPageRange"];
+            /** @enum {string} */
+            status: "opening" | "open" | "awaiting-rescan" | "resolved";
+            /**
+             * @description The last action taken
+             * @enum {string|null}
+             */
+            action: "accept" | "rescan" | "assign" | null;
+            /**
+             * Format: uuid
+             * @description `assign` to a record: that record
+             */
+            recordId: string | null;
+        };
+        StackView: {
+            /** Format: uuid */
+            stackId: string;
+            /** @enum {string} */
+            status: "received" | "splitting" | "split" | "failed";
+            receivedBy: string;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @enum {string} */
+            contentType: "application/pdf" | "image/tiff";
+            pages: number;
+            /** @description Once planned: one per document, in stack order */
+            documents: components["schemas"]["StackDocumentView"][];
+            /** @description Cover and separator sheets read (removed from every record) */
+            sheets: number[];
+            /** @description Blank pages (left out, each a review item) */
+            blankPages: number[];
+            reviewItems: components["schemas"]["StackReviewItemView"][];
+            reviewItemsOpen: number;
+            /** @description Pages in a created record, a sheet, or a resolved review item */
+            pagesAccountedFor: number;
+            /** @description The encrypted original is still stored (deleted once every page is accounted for) */
+            originalKept: boolean;
+            /** @description True only when the stack is split, all its review items are resolved and every page is accounted for */
+            paperMayBeDestroyed: boolean;
+            /** @description Why the split failed (status failed) */
+            failure: string | null;
+        };
         SearchHit: {
             /** Format: uuid */
             recordId: string;
@@ -2280,7 +2398,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "blank-page" | "low-confidence" | "skewed-page" | "dark-page";
+            kind: "blank-page" | "low-confidence" | "skewed-page" | "dark-page" | "no-cover-sheet" | "unreadable-code" | "cover-sheet-used" | "unknown-cover-sheet";
             /** @enum {string} */
             status: "open" | "awaiting-rescan" | "resolved";
             /**
@@ -2312,7 +2430,7 @@ export interface components {
         };
         ResolveReviewItemDto: {
             /**
-             * @description `accept`: the page is fine as it is (a blank page stays left out of the text); `rescan`: the paper must be scanned again (the item waits for it); `assign`: file the page(s) in another record (`recordId`: a new version of it) or, once cover sheets land, with a cover sheet (`coverSheetId`)
+             * @description `accept`: the page is fine as it is (a blank page stays left out of the text); `rescan`: the paper must be scanned again (the item waits for it); `assign`: file the page(s) in another record (`recordId`: a new version of it) or as a new record with a cover sheet's details (`coverSheetId`)
              * @enum {string}
              */
             action: "accept" | "rescan" | "assign";
@@ -2323,7 +2441,7 @@ export interface components {
             recordId?: string;
             /**
              * Format: uuid
-             * @description `assign` only: the cover sheet whose document receives the page(s). Answered 422 until cover sheets land
+             * @description `assign` only: the issued cover sheet whose details make the page(s) a new record (the sheet is then used)
              */
             coverSheetId?: string;
         };
@@ -4272,6 +4390,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CoverSheetView"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StacksController_receive: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The hex SHA-256 of the file: the same file sent again answers 200 with the same stackId */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ReceiveStackDto"];
+            };
+        };
+        responses: {
+            /** @description The file was received before: its stack, nothing new */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedStack"];
+                };
+            };
+            /** @description Received; `Location` names the stack. 200 with the same body when the file was received before */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedStack"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file was refused after inspection (encrypted, corrupt, too many pages or pixels) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    StacksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StackView"];
                 };
             };
             /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
@@ -6960,7 +7234,7 @@ export interface operations {
                 cursor?: unknown;
                 /** @description 1-500, default 50 */
                 limit?: number;
-                kind?: "blank-page" | "low-confidence" | "skewed-page" | "dark-page";
+                kind?: "blank-page" | "low-confidence" | "skewed-page" | "dark-page" | "no-cover-sheet" | "unreadable-code" | "cover-sheet-used" | "unknown-cover-sheet";
                 /** @description default open */
                 status?: "open" | "awaiting-rescan" | "resolved";
             };

@@ -1,5 +1,5 @@
 import { type Decider, unhandled } from '../shared/decider';
-import { DomainError } from '../shared/domain-error';
+import { claimLease, renewLease } from '../shared/lease';
 
 /**
  * Competing consumers over any event store: OCR of one record version is claimed by appending
@@ -103,28 +103,17 @@ export const ocrJobDecider = {
 } satisfies Decider<OcrJobCommand, OcrJobEvent, OcrJobState>;
 
 function claim(command: ClaimOcrJob, state: OcrJobState): OcrJobEvent[] {
-  const { lastClaim } = state;
-  if (lastClaim && lastClaim.nodeId !== command.nodeId && lastClaim.leaseUntil > command.at) {
-    throw new DomainError('conflict', 'The OCR job is claimed by another worker');
-  }
-  if (state.attempts >= command.maxAttempts) {
-    throw new DomainError('gone', 'The OCR job has used all its attempts');
-  }
-  const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
+  const { attempt, leaseUntil } = claimLease(state, command, 'OCR job');
   return [
     {
       type: 'OcrJobClaimed',
-      data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt: state.attempts + 1, claimedAt: command.at, leaseUntil },
+      data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, attempt, claimedAt: command.at, leaseUntil },
     },
   ];
 }
 
-/** Only the node of the last claim renews, even once its lease has run out, as long as no other node has claimed since. */
 function renew(command: RenewOcrJobLease, state: OcrJobState): OcrJobEvent[] {
-  if (state.lastClaim?.nodeId !== command.nodeId) {
-    throw new DomainError('conflict', 'The OCR job is claimed by another worker');
-  }
-  const leaseUntil = new Date(Date.parse(command.at) + command.leaseMs).toISOString();
+  const { leaseUntil } = renewLease(state, command, 'OCR job');
   return [
     { type: 'OcrJobLeaseRenewed', data: { recordId: command.recordId, version: command.version, nodeId: command.nodeId, renewedAt: command.at, leaseUntil } },
   ];

@@ -1,5 +1,5 @@
 import type { Actor, PurposeOfUse } from '../shared/roles';
-import type { ContentRef, Recipient } from './record.events';
+import type { ContentRef, Recipient, StackOrigin } from './record.events';
 
 /** Every command carries who acts and when, so deciders stay deterministic. */
 interface CommandBase {
@@ -18,6 +18,7 @@ export interface CreateRecord extends CommandBase {
   title: string;
   encounterDate?: string;
   content: ContentRef;
+  stack?: StackOrigin;
 }
 
 export interface AmendRecord extends CommandBase {

@@ -291,6 +291,7 @@ function create(c: CreateRecord, state: RecordState): RecordEvent {
       ...(c.encounterDate !== undefined ? { encounterDate: c.encounterDate } : {}),
       version: 1,
       content: c.content,
+      ...(c.stack !== undefined ? { stack: c.stack } : {}),
       createdBy: c.actor.username,
       createdAt: c.at,
     },

@@ -29,9 +29,21 @@ export interface RecordCreated {
     encounterDate?: string;
     version: 1;
     content: ContentRef;
+    /** Filed from a scanned stack: which, and which of its pages (no PHI). Absent for uploads. */
+    stack?: StackOrigin;
     createdBy: string;
     createdAt: string;
   };
+}
+
+/** Where a record split from a stack came from: the stack, its pages (from 1) in the record, in order, and the cover sheet. */
+export interface StackOrigin {
+  stackId: string;
+  pageRange: { first: number; last: number };
+  pages: number[];
+  coverSheetId: string;
+  /** 1 for the pages behind the cover sheet, 2... for those behind each separator after it. */
+  part: number;
 }
 
 export interface RecordAmended {

@@ -1,6 +1,7 @@
 import { type Decider, unhandled } from '../shared/decider';
 import { DomainError, FieldError } from '../shared/domain-error';
 import type { Actor } from '../shared/roles';
+import { STACK_REVIEW_KINDS } from '../stack/stack-split-plan';
 
 /**
  * A page (or run of pages) that needs a person before the paper is trusted: the quality-review
@@ -16,11 +17,11 @@ import type { Actor } from '../shared/roles';
 export const reviewItemStream = (itemId: string): string => `review-item-${itemId}`;
 
 /**
- * The kinds of item. Page quality (opened by OCR) below; stack splitting adds its own kinds here
- * (pages without a cover sheet, unreadable or unknown codes, cover sheets already used), with a
- * stack subject: nothing else of the decider changes.
+ * The kinds of item. Page quality (opened by OCR, and `blank-page` by stack splitting too), then
+ * the stack kinds (STACK_REVIEW_KINDS: pages without a cover sheet, unreadable or foreign codes,
+ * cover sheets already used, unknown cover sheets), with a stack subject.
  */
-export const REVIEW_ITEM_KINDS = ['blank-page', 'low-confidence', 'skewed-page', 'dark-page'] as const;
+export const REVIEW_ITEM_KINDS = ['blank-page', 'low-confidence', 'skewed-page', 'dark-page', ...STACK_REVIEW_KINDS] as const;
 export type ReviewItemKind = (typeof REVIEW_ITEM_KINDS)[number];
 export const isReviewItemKind = (value: unknown): value is ReviewItemKind => REVIEW_ITEM_KINDS.includes(value as ReviewItemKind);
 

@@ -62,6 +62,10 @@ export interface AppConfig {
     /** Image decodes (sharp) running at once in this process; the rest wait. */
     decodeSlots: number;
   };
+  stacks: {
+    /** Whether this (API) process splits received scanner stacks (MEDREC_STACKS_SPLIT, default true). */
+    split: boolean;
+  };
   ocr: {
     /** Whether this process works through pending OCR itself (embedded mode); workers do it in production. */
     inProcess: boolean;
@@ -230,6 +234,9 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
       maxPageAspectRatio: int('MEDREC_MAX_PAGE_ASPECT_RATIO', 20, 1, 10_000),
       inspectionTimeoutSeconds: int('MEDREC_INSPECTION_TIMEOUT_SECONDS', 120, 1, 3_600),
       decodeSlots: int('MEDREC_DECODE_SLOTS', 2, 1, 64),
+    },
+    stacks: {
+      split: bool('MEDREC_STACKS_SPLIT', true),
     },
     ocr: {
       inProcess: bool('MEDREC_OCR_IN_PROCESS', true),

@@ -13,6 +13,7 @@ import {
   retentionProjection,
   reviewQueueProjection,
   searchProjection,
+  stacksProjection,
 } from '@medrec/read-models';
 
 /**
@@ -32,6 +33,7 @@ export const PROJECTIONS: readonly Projection[] = [
   amendmentRequestsProjection,
   emergencyAccessProjection,
   reviewQueueProjection,
+  stacksProjection,
 ];
 
 export const READ_MODELS_FILE = 'read-models.db';

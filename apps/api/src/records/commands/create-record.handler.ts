@@ -19,7 +19,7 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
-  async execute({ fields, file, context, allowDuplicate, signal }: CreateRecordCommand) {
+  async execute({ fields, file, context, allowDuplicate, signal, recordId: fixedId }: CreateRecordCommand) {
     // The record's own fields first: a bad field is refused before any work is done on the file.
     validateNewRecord({ ...fields, at: context.at });
     const upload = await this.content.inspect(file, signal);
@@ -32,8 +32,11 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     }
     // A client that hung up during inspection gets nothing stored for it.
     signal?.throwIfAborted();
-    const recordId = randomUUID();
-    (await this.keys.create(recordId)).fill(0); // created here, used (and wiped) by RecordContent.store
+    const recordId = fixedId ?? randomUUID();
+    // Created here, used (and wiped) by RecordContent.store; a fixed id's key may be left from a try that died.
+    const existingKey = fixedId !== undefined ? await this.keys.get(fixedId) : null;
+    if (existingKey) existingKey.fill(0);
+    else (await this.keys.create(recordId)).fill(0);
     let stored: Awaited<ReturnType<RecordContent['store']>> | undefined;
     let result: Awaited<ReturnType<RecordRepository['execute']>>;
     try {
@@ -43,7 +46,8 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     } catch (error) {
       // Nothing was recorded: leave neither content nor a key behind.
       if (stored) await this.content.discard(stored);
-      await this.keys.destroy(recordId);
+      // A fixed id is retried under the same key: destroying it would make the record impossible.
+      if (fixedId === undefined) await this.keys.destroy(recordId);
       throw error;
     }
     // Holds over this patient (by MRN) cover the new record too; answered once they do.

@@ -21,6 +21,11 @@ export class CreateRecordCommand extends Command<
     readonly allowDuplicate = false,
     /** Aborted when the client hangs up: inspection stops, nothing is stored or recorded. */
     readonly signal?: AbortSignal,
+    /**
+     * The id to create the record under, fixed beforehand (a stack's plan): a retry after a crash
+     * reuses the key made for it, and a record already there is a conflict, never a second record.
+     */
+    readonly recordId?: string,
   ) {
     super();
   }

@@ -1,0 +1,129 @@
+import type { SheetCode } from '../cover-sheet/sheet-code';
+
+/** What splitting learnt of one page of a stack: the codes decoded on it, and whether it is blank. */
+export interface ScannedStackPage {
+  codes: readonly SheetCode[];
+  blank: boolean;
+}
+
+/** A cover sheet's state when the stack is split: only an `issued` sheet files pages. */
+export type CoverSheetStatus = 'issued' | 'used' | 'voided' | 'absent';
+
+/** The stack-specific kinds of review item (with `blank-page`, which stacks share with OCR). */
+export const STACK_REVIEW_KINDS = ['no-cover-sheet', 'unreadable-code', 'cover-sheet-used', 'unknown-cover-sheet'] as const;
+export type StackReviewKind = (typeof STACK_REVIEW_KINDS)[number] | 'blank-page';
+
+/** One document of the stack: the pages (stack page numbers, from 1, in order) a record is made of. */
+export interface PlannedDocument {
+  coverSheetId: string;
+  /** 1 for the pages right behind the cover sheet; 2, 3... for each separator sheet after it. */
+  part: number;
+  pages: number[];
+}
+
+/** A run of consecutive pages that needs a person instead of a guess. */
+export interface PlannedReview {
+  kind: StackReviewKind;
+  pageRange: { first: number; last: number };
+  /** The page whose code led here (unreadable, used or unknown cover sheet), when it is not in the range. */
+  sheetPage?: number;
+}
+
+export interface SplitPlan {
+  documents: PlannedDocument[];
+  reviews: PlannedReview[];
+  /** Cover and separator sheets read cleanly: removed, in no record. */
+  sheets: number[];
+  /** Blank pages: left out of every record, each listed for review. */
+  blanks: number[];
+}
+
+type Filing =
+  | { to: 'document'; document: PlannedDocument }
+  /** Pages that go to review for `kind`; `filed` counts them (a sheet with none behind it is listed alone). */
+  | { to: 'review'; kind: StackReviewKind; sheetPage?: number; filed: number };
+
+/**
+ * The split of a stack, from the codes on its pages (pure). Read page by page:
+ * - a page with exactly one code (the same code twice counts once) that is a cover sheet `issued`
+ *   and not met before in this stack: a sheet (removed); the pages behind it, up to the next sheet,
+ *   are its document (part 1);
+ * - the same, but the sheet is used, voided, unknown or met before in this stack: a sheet
+ *   (removed); the pages behind it go to review (`cover-sheet-used`, `unknown-cover-sheet`),
+ *   never to a record; with no page behind it, the sheet's own page is listed;
+ * - a separator alone: a sheet (removed); behind a cover sheet, the pages after it are a new
+ *   document of the same cover sheet (part 2, 3...: same patient, type, title and dates); behind
+ *   pages going to review, the next pages go to review for the same reason;
+ * - a page with an unreadable or foreign code, or with codes that disagree: the page itself and
+ *   the pages behind it go to review (`unreadable-code`): a damaged cover sheet is never guessed
+ *   at, whatever the pages behind it look like;
+ * - a blank page (no code): left out, listed for review alone (`blank-page`);
+ * - any other page: into the current document, or into review (`no-cover-sheet` before the first
+ *   cover sheet).
+ * A cover sheet or separator with no page behind it makes no document. A review item is a run of
+ * consecutive pages: a blank page or a sheet ends it.
+ */
+export function planStackSplit(pages: readonly ScannedStackPage[], statusOf: (coverSheetId: string) => CoverSheetStatus): SplitPlan {
+  const plan: SplitPlan = { documents: [], reviews: [], sheets: [], blanks: [] };
+  const seen = new Set<string>();
+  let filing: Filing = { to: 'review', kind: 'no-cover-sheet', filed: 0 };
+  let run: PlannedReview | undefined;
+
+  const toReview = (page: number, f: Extract<Filing, { to: 'review' }>) => {
+    f.filed++;
+    if (run) {
+      run.pageRange.last = page;
+      return;
+    }
+    run = { kind: f.kind, pageRange: { first: page, last: page }, ...(f.sheetPage !== undefined ? { sheetPage: f.sheetPage } : {}) };
+    plan.reviews.push(run);
+  };
+  const switchTo = (next: Filing) => {
+    if (filing.to === 'review' && filing.sheetPage !== undefined && filing.filed === 0) {
+      plan.reviews.push({ kind: filing.kind, pageRange: { first: filing.sheetPage, last: filing.sheetPage }, sheetPage: filing.sheetPage });
+    }
+    filing = next;
+  };
+
+  pages.forEach((scanned, index) => {
+    const page = index + 1;
+    const code = singleCode(scanned.codes);
+    if (code === 'none' && scanned.blank) {
+      run = undefined;
+      plan.blanks.push(page);
+      plan.reviews.push({ kind: 'blank-page', pageRange: { first: page, last: page } });
+    } else if (code === 'none') {
+      if (filing.to === 'review') return toReview(page, filing);
+      if (filing.document.pages.length === 0) plan.documents.push(filing.document);
+      filing.document.pages.push(page);
+    } else if (code === 'unreadable') {
+      run = undefined;
+      switchTo({ to: 'review', kind: 'unreadable-code', filed: 0 });
+      toReview(page, filing as Extract<Filing, { to: 'review' }>);
+    } else {
+      run = undefined;
+      plan.sheets.push(page);
+      if (code.kind === 'separator') {
+        if (filing.to === 'document')
+          switchTo({ to: 'document', document: { coverSheetId: filing.document.coverSheetId, part: filing.document.part + 1, pages: [] } });
+        return;
+      }
+      const status = seen.has(code.id) ? 'used' : statusOf(code.id);
+      seen.add(code.id);
+      if (status === 'issued') switchTo({ to: 'document', document: { coverSheetId: code.id, part: 1, pages: [] } });
+      else switchTo({ to: 'review', kind: status === 'absent' ? 'unknown-cover-sheet' : 'cover-sheet-used', sheetPage: page, filed: 0 });
+    }
+  });
+  switchTo({ to: 'review', kind: 'no-cover-sheet', filed: 0 });
+  plan.reviews.sort((a, b) => a.pageRange.first - b.pageRange.first);
+  return plan;
+}
+
+/** The one thing a page's codes say: nothing, one readable code of ours, or something not to be trusted. */
+function singleCode(codes: readonly SheetCode[]): 'none' | 'unreadable' | Exclude<SheetCode, { kind: 'unknown' }> {
+  if (codes.length === 0) return 'none';
+  if (codes.some((c) => c.kind === 'unknown')) return 'unreadable';
+  const distinct = new Set(codes.map((c) => (c.kind === 'cover-sheet' ? c.id : c.kind)));
+  if (distinct.size > 1) return 'unreadable';
+  return codes[0] as Exclude<SheetCode, { kind: 'unknown' }>;
+}

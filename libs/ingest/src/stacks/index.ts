@@ -1,0 +1,2 @@
+export { extractPages, type ExtractedDocument } from './extract-pages';
+export { scanStackPages, type ScannedPage } from './scan-stack-pages';

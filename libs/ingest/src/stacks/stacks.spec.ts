@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { degrees, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
+import { planStackSplit } from '@medrec/domain';
+import { type ScannerStack, scannerStack, standardStackCoverSheets, standardStackPlan } from '../../../../test/support/scanner-stack';
+import { sharp } from '../rasterize/sharp-settings';
+import { type PrintedCoverSheet } from '../sheets/sheets-pdf';
+import { extractPages } from './extract-pages';
+import { type ScannedPage, scanStackPages } from './scan-stack-pages';
+import { scannedPdfImages } from './scanned-pdf-images';
+
+async function scanAll(file: Buffer, contentType: 'application/pdf' | 'image/tiff'): Promise<ScannedPage[]> {
+  const pages: ScannedPage[] = [];
+  for await (const page of scanStackPages(file, contentType)) pages.push(page);
+  return pages;
+}
+
+/** The image streams of a PDF's pages, as stored (still encoded). */
+async function pageImageStreams(pdf: Buffer): Promise<Buffer[]> {
+  const doc = await PDFDocument.load(pdf);
+  return doc.getPages().flatMap((page) => {
+    const xObjects = page.node.Resources()?.lookup(PDFName.of('XObject'));
+    if (!xObjects || !('entries' in xObjects)) return [];
+    return (xObjects as unknown as { entries(): Array<[PDFName, unknown]> })
+      .entries()
+      .map(([, ref]) => doc.context.lookup(ref as never))
+      .filter((o): o is PDFRawStream => o instanceof PDFRawStream)
+      .map((s) => Buffer.from(s.contents));
+  });
+}
+
+describe('stack pages: scanned for codes and blanks, and copied out as they were scanned', () => {
+  let sheets: PrintedCoverSheet[];
+  let stack: ScannerStack;
+
+  beforeAll(async () => {
+    sheets = standardStackCoverSheets().map((details) => ({ id: randomUUID(), ...details }));
+    stack = await scannerStack(standardStackPlan(sheets));
+  }, 60_000);
+
+  it.each(['application/pdf', 'image/tiff'] as const)(
+    'finds every sheet and the blank page of the standard stack (%s), and plans the issue split',
+    async (contentType) => {
+      const pages = await scanAll(contentType === 'application/pdf' ? await stack.pdf() : await stack.tiff(), contentType);
+      expect(pages.map((p) => p.codes)).toEqual(stack.expectedCodes);
+      expect(pages.filter((p) => p.blank).map((p) => p.page)).toEqual([6]);
+      const plan = planStackSplit(pages, () => 'issued');
+      expect(plan.documents.map((d) => [d.coverSheetId, d.part, d.pages])).toEqual([
+        [sheets[0].id, 1, [4, 5]],
+        [sheets[0].id, 2, [8]],
+        [sheets[1].id, 1, [10]],
+        [sheets[2].id, 1, [12]],
+        [sheets[3].id, 1, [14]],
+      ]);
+    },
+    60_000,
+  );
+
+  it("reads a scanner's PDF from its JPEGs, and renders any other PDF (a page that also draws text, a rotated page)", async () => {
+    const pdf = await stack.pdf();
+    const images = await scannedPdfImages(pdf, 40_000_000);
+    expect(images?.map((i) => Math.round(i.dpi))).toEqual(Array(14).fill(200));
+    expect(await scannedPdfImages(pdf, 1_000_000)).toBeUndefined();
+    const rotated = await PDFDocument.load(pdf);
+    rotated.getPage(3).setRotation(degrees(90));
+    expect(await scannedPdfImages(await rotated.save(), 40_000_000)).toBeUndefined();
+    const annotated = await PDFDocument.load(pdf);
+    annotated.getPage(0).drawText('note', { x: 10, y: 10 });
+    expect(await scannedPdfImages(await annotated.save(), 40_000_000)).toBeUndefined();
+  });
+
+  it("copies a PDF's pages with their image streams byte for byte", async () => {
+    const extracted = await extractPages(await stack.pdf(), 'application/pdf', [4, 5]);
+    expect(extracted.contentType).toBe('application/pdf');
+    const all = await pageImageStreams(await stack.pdf());
+    expect(await pageImageStreams(extracted.bytes)).toEqual([all[3], all[4]]);
+  });
+
+  it("copies a TIFF's pages pixel for pixel at their resolution", async () => {
+    const extracted = await extractPages(await stack.tiff(), 'image/tiff', [4, 14]);
+    expect(extracted.contentType).toBe('image/tiff');
+    const meta = await sharp(extracted.bytes).metadata();
+    expect({ pages: meta.pages, density: Math.round(meta.density ?? 0) }).toEqual({ pages: 2, density: 200 });
+    for (const [i, page] of [4, 14].entries()) {
+      const got = await sharp(extracted.bytes, { page: i }).raw().toBuffer();
+      const want = await sharp(await stack.tiff(), { page: page - 1 })
+        .raw()
+        .toBuffer();
+      expect(got.equals(want)).toBe(true);
+    }
+  });
+});
