@@ -6,6 +6,7 @@ import { createWorker, OEM, PSM, RecognizeOptions as TesseractRecognizeOptions, 
 import { ocrThreadPath } from '../thread-entry-path';
 import { OcrEngineError, OcrError, OcrPoolClosedError, OcrQueueFullError, OcrTimeoutError } from './ocr-errors';
 import { meanConfidence, PageOcr, wordsFromTsv } from './page-ocr';
+import { OCR_PREPROCESSING, OcrPreprocessing } from './ocr-preprocessing';
 
 export interface OcrPoolOptions {
   /** Tesseract workers (threads), one page each at a time. Default: os.availableParallelism(). */
@@ -49,9 +50,7 @@ export interface OcrPageOptions {
   dpi?: number;
 }
 
-/** See preprocess/ocr-input.js, which applies it in the OCR thread. */
-export type OcrPreprocessing = 'smooth-bilevel' | 'none';
-const PREPROCESSING: readonly OcrPreprocessing[] = ['smooth-bilevel', 'none'];
+export type { OcrPreprocessing } from './ocr-preprocessing';
 
 /**
  * The recognize option the OCR thread takes the preprocessing from (PREPROCESS_OPTION of
@@ -145,7 +144,7 @@ export class OcrPool {
     const recycleAfterJobs = options.recycleAfterJobs ?? 200;
     if (!Number.isInteger(recycleAfterJobs) || recycleAfterJobs < 0) throw new RangeError('recycleAfterJobs must be a non-negative integer');
     const preprocess = options.preprocess ?? 'smooth-bilevel';
-    if (!PREPROCESSING.includes(preprocess)) throw new RangeError(`preprocess must be one of ${PREPROCESSING.join(', ')}`);
+    if (!OCR_PREPROCESSING.includes(preprocess)) throw new RangeError(`preprocess must be one of ${OCR_PREPROCESSING.join(', ')}`);
     const bundled = bundledEnglishData();
     const langPath = options.langPath ?? bundled.langPath;
     const gzip = options.gzip ?? (options.langPath ? true : bundled.gzip);

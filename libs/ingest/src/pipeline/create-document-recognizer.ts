@@ -5,6 +5,7 @@ import type { DocumentRecognizer, RecognitionProgress, RecognizedPage } from '..
 import type { OcrStageListener } from '../jobs/ocr-stages';
 import { secondsSince } from '../jobs/ocr-stages';
 import { OcrPool } from '../ocr/ocr-pool';
+import type { OcrPreprocessing } from '../ocr/ocr-preprocessing';
 import { assessPage, isSurelyBlank, RasterQuality } from '../quality/page-quality';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
 
@@ -20,6 +21,8 @@ export interface RecognizerOptions {
   limits?: Partial<Pick<IngestLimits, 'maxPixelsPerPage' | 'minPageSidePixels' | 'maxPageAspectRatio'>>;
   /** Where pages are flagged blank, skewed or dark (their `quality`). Default DEFAULT_REVIEW_THRESHOLDS. */
   thresholds?: ReviewThresholds;
+  /** What the OCR thread does to a page before tesseract reads it (default: the pool's, 'smooth-bilevel'). */
+  preprocess?: OcrPreprocessing;
   /** Called for each page whose text was found: OCR'd (with the seconds its OCR took) or read from the PDF's text layer. */
   onPage?: (page: { source: 'ocr' | 'text-layer'; seconds: number }) => void;
   /** Timings of the stages done here: pool-start, rasterize, ocr-queue and recognize (per page). */
@@ -52,6 +55,7 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
       const started = performance.now();
       const starting = OcrPool.start({
         workers: options.workers,
+        ...(options.preprocess ? { preprocess: options.preprocess } : {}),
         onPageRecognised: (seconds, queuedSeconds) => {
           onPage?.({ source: 'ocr', seconds });
           onStage?.('ocr-queue', queuedSeconds);

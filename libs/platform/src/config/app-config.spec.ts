@@ -170,6 +170,15 @@ describe('loadConfig: the key store', () => {
   });
 });
 
+describe('loadConfig: MEDREC_OCR_PREPROCESS', () => {
+  const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
+  it('smooths bilevel pages by default, takes none, refuses anything else by name', () => {
+    expect(loadConfig(base).ocr.preprocess).toBe('smooth-bilevel');
+    expect(loadConfig({ ...base, MEDREC_OCR_PREPROCESS: 'none' }).ocr.preprocess).toBe('none');
+    expect(() => loadConfig({ ...base, MEDREC_OCR_PREPROCESS: 'deskew' })).toThrow(/MEDREC_OCR_PREPROCESS must be one of smooth-bilevel, none/);
+  });
+});
+
 describe('loadConfig: MEDREC_OCR_IDLE_SECONDS', () => {
   const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
 

@@ -35,6 +35,7 @@ import { loadOrCreateNodeId } from './node-id';
         const recognizer = createDocumentRecognizer({
           workers: config.ocr.workers,
           idleMs: config.ocr.idleSeconds * 1000,
+          preprocess: config.ocr.preprocess,
           limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio },
           thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, minConfidence: config.review.minConfidence },
           onPage: (page) => metrics.pageRecognised(page),
