@@ -120,6 +120,7 @@ describeInBrowser('at the scanner, in a browser', () => {
       .getByRole('list', { name: 'Problems by row' })
       .getByText(/^Row 3: dateOfBirth/)
       .waitFor();
+    expect(await refusal.textContent()).toContain('Nothing was printed. Correct row 3 (the header is row 1) and send the file again.');
     expect(await refusal.textContent()).not.toContain('Row 2');
     await expectAccessible('41-cover-sheets-csv-refused');
 
@@ -245,6 +246,9 @@ describeInBrowser('at the scanner, in a browser', () => {
       paperMayBeDestroyed: true,
       reviewItemsOpen: 0,
     });
+    expect(await page.getByRole('navigation', { name: 'Ways to upload' }).getByRole('link', { name: 'Upload a stack' }).getAttribute('aria-current')).toBe(
+      'page',
+    );
     await expectAccessible('48-stack-paper-may-go');
     expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });

@@ -155,7 +155,7 @@ function Batch({ download }: { download: Download }) {
       </p>
       {print.error !== null && (
         <div className="error" role="alert">
-          <p>{print.error.message}</p>
+          <p>{rows.length > 0 ? refusedRows(rows.map((r) => r.row)) : print.error.message}</p>
           {rows.length > 0 && (
             <ul className="row-errors" aria-label="Problems by row">
               {rows.map(({ row, problems }) => (
@@ -214,4 +214,12 @@ function Separator({ download }: { download: Download }) {
       <SavedLink saved={download.saved.separator} />
     </div>
   );
+}
+
+/** The lead of a refused CSV: nothing printed, and which rows to fix (the details listed below it). */
+function refusedRows(rows: number[]): string {
+  const numbered = rows.filter((r) => r > 0);
+  if (numbered.length === 0) return 'Nothing was printed: the file itself was refused.';
+  const which = numbered.length === 1 ? `row ${numbered[0]}` : `rows ${numbered.join(', ')}`;
+  return `Nothing was printed. Correct ${which} (the header is row 1) and send the file again.`;
 }

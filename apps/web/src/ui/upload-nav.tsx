@@ -17,7 +17,7 @@ export function UploadNav() {
       <ul>
         {ways.map((w) => (
           <li key={w.path}>
-            <NavLink to={w.path} end>
+            <NavLink to={w.path} end={w.path === '/upload'}>
               {w.label}
             </NavLink>
           </li>
