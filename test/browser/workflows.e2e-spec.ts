@@ -118,7 +118,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     await page.getByLabel('Purpose of use').selectOption('patient-request');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
-    expect(await mainNav(page)).toEqual(['Upload', 'Search', 'Disposal', 'Requests']);
+    expect(await mainNav(page)).toEqual(['Upload', 'Review', 'Search', 'Disposal', 'Requests']);
 
     const releases = page.getByRole('table', { name: 'Release of information' });
     await releases.getByRole('row').nth(1).waitFor();

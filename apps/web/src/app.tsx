@@ -3,11 +3,14 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/problem';
 import { DisposalScreen } from './screens/disposal';
 import { AuditScreen } from './screens/audit';
+import { CoverSheetsScreen } from './screens/cover-sheets';
 import { HoldsScreen } from './screens/holds';
 import { RecordScreen } from './screens/record';
 import { RequestsScreen } from './screens/requests';
+import { ReviewScreen } from './screens/review';
 import { SearchScreen } from './screens/search';
 import { SignInScreen } from './screens/sign-in';
+import { StackScreen } from './screens/stack';
 import { UploadScreen } from './screens/upload';
 import { UsersScreen } from './screens/users';
 import { SessionProvider, useSession } from './session/session';
@@ -46,6 +49,10 @@ function Screens() {
       <Routes>
         <Route path="/" element={<Navigate to={home} replace />} />
         <Route path="/upload" element={<UploadScreen />} />
+        <Route path="/upload/cover-sheets" element={<CoverSheetsScreen />} />
+        <Route path="/upload/stacks" element={<StackScreen />} />
+        <Route path="/upload/stacks/:id" element={<StackScreen />} />
+        <Route path="/review" element={<ReviewScreen />} />
         <Route
           path="/search"
           element={

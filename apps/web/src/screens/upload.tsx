@@ -6,6 +6,7 @@ import { api, expectOk } from '../api/client';
 import { ApiError } from '../api/problem';
 import { EMPTY_FIELDS, manifestRows, missingFields, type RecordFields } from '../upload/fields';
 import { sendUpload } from '../upload/send-upload';
+import { UploadNav } from '../ui/upload-nav';
 
 type Progress =
   | { state: 'ready' }
@@ -127,6 +128,7 @@ export function UploadScreen() {
   return (
     <section aria-labelledby="upload-title">
       <ScreenTitle id="upload-title">Upload scans</ScreenTitle>
+      <UploadNav />
       <div className="drop-zone" onDragOver={(e) => e.preventDefault()} onDrop={drop}>
         <label htmlFor="files">Files</label>
         <input id="files" type="file" multiple accept={ACCEPT} onChange={(e) => e.target.files && add(e.target.files)} aria-describedby="files-help" />

@@ -28,3 +28,30 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   return iso.length === 10 ? iso : new Date(iso).toLocaleString();
 }
+
+/** Why a page is in the quality-review queue, in words. */
+export const REVIEW_KINDS: Record<string, string> = {
+  'blank-page': 'Blank page',
+  'low-confidence': 'Hard to read (low OCR confidence)',
+  'skewed-page': 'Skewed page',
+  'dark-page': 'Scan too dark',
+  'no-cover-sheet': 'No cover sheet before these pages',
+  'unreadable-code': 'Unreadable or foreign code',
+  'cover-sheet-used': 'Cover sheet already used',
+  'unknown-cover-sheet': 'Unknown cover sheet',
+};
+
+export const REVIEW_STATUSES: Record<string, string> = {
+  opening: 'Opening',
+  open: 'Open',
+  'awaiting-rescan': 'Awaiting rescan',
+  resolved: 'Resolved',
+};
+
+export const REVIEW_ACTIONS: Record<string, string> = { accept: 'Accepted', rescan: 'Sent to rescan', assign: 'Assigned' };
+
+export const reviewKindLabel = (kind: string): string => REVIEW_KINDS[kind] ?? kind;
+
+/** Stack pages `first`–`last` in words. */
+export const pageRangeLabel = (range: { first: number; last: number }): string =>
+  range.first === range.last ? `page ${range.first}` : `pages ${range.first}–${range.last}`;

@@ -7,6 +7,7 @@ import { PURPOSES } from './labels';
 /** The screens, each shown only to those whose roles may use it. */
 export const SCREENS = [
   { path: '/upload', label: 'Upload', permission: 'records.create' },
+  { path: '/review', label: 'Review', permission: 'review.list' },
   { path: '/search', label: 'Search', permission: 'search' },
   { path: '/disposal', label: 'Disposal', permission: 'disposal.list' },
   // Whoever lists amendment requests (him) also lists release requests: one permission opens the screen.

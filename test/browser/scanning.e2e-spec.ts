@@ -1,0 +1,255 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Download, Page } from 'playwright-core';
+import { scannerStack, type StackPage } from '../support/scanner-stack';
+import { headPosition } from '../e2e/support/configured-app';
+import { PASSWORD, purpose, recordForm, startApp, TestApp, usersByRole } from '../e2e/support/harness';
+import { readRecord, splitStack } from '../e2e/support/stacks';
+import { accessibilityViolations, browserTestsUnavailable, launchBrowser, newPage, screenshot } from './support/browser';
+
+/**
+ * At the scanner, in a real browser against the real server (stacks split in process, OCR off:
+ * the records a stack makes are checked by their metadata and pages, not waited for): a clerk
+ * prints cover sheets (one, a CSV with a bad row, a CSV, the separator), puts the printed sheet
+ * in a small stack, uploads it, follows its split, and resolves its review items (a conflict
+ * shown in words, an assignment to a record) until the paper may be destroyed. Every new screen
+ * and dialog is checked with axe-core.
+ */
+const unavailable = browserTestsUnavailable();
+if (unavailable) {
+  console.warn(`\n!!!!!!!! BROWSER TESTS SKIPPED: ${unavailable} !!!!!!!!\n`);
+}
+const describeInBrowser = unavailable ? describe.skip : describe;
+jest.setTimeout(90_000);
+
+type Users = Awaited<ReturnType<typeof usersByRole>>;
+/** The patient of the document behind the printed cover sheet (the fixture scan's own). */
+const WHITFIELD = { mrn: 'MRN-00519377', patientName: 'James Whitfield', dateOfBirth: '1948-11-02' };
+/** The patient of the page in front of the first cover sheet (an orphan, assigned to his record). */
+const OKAFOR = { mrn: 'MRN-00733105', patientName: 'Samuel Okafor', dateOfBirth: '1979-01-21' };
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+describeInBrowser('at the scanner, in a browser', () => {
+  let t: TestApp;
+  let u: Users;
+  let browser: Browser;
+  let page: Page;
+  let consoleErrors: string[];
+  let okaforChart = '';
+  let coverSheetId = '';
+  let coverSheetPdf: Buffer;
+
+  beforeAll(async () => {
+    t = await startApp(undefined, { MEDREC_STACKS_SPLIT: 'true' });
+    u = await usersByRole(t.baseUrl);
+    const chart = await u.clerk.request('POST', '/api/records', {
+      form: recordForm({ ...OKAFOR, documentType: 'authorization', title: 'Authorization to release' }),
+    });
+    expect(chart.status).toBe(201);
+    okaforChart = chart.body.id;
+    browser = await launchBrowser();
+    ({ page, consoleErrors } = await newPage(browser, { width: 1440, height: 900 }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function expectAccessible(screen: string): Promise<void> {
+    await screenshot(page, screen);
+    expect({ screen, violations: await accessibilityViolations(page) }).toEqual({ screen, violations: [] });
+  }
+
+  async function downloaded(click: () => Promise<void>): Promise<{ download: Download; bytes: Buffer }> {
+    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+    return { download, bytes: readFileSync(await download.path()) };
+  }
+
+  const csv = (rows: string[]) => ({
+    name: 'clinic-day.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(['mrn,patientName,dateOfBirth,documentType,title', ...rows].join('\n') + '\n'),
+  });
+
+  it('the clerk prints a cover sheet (the PDF and its id), a CSV refused by row number, a CSV of two, and the separator sheet', async () => {
+    await page.goto(`${t.baseUrl}/upload/cover-sheets`);
+    await page.getByLabel('Username').fill('clerk1');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Print cover sheets' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Upload', 'Review', 'Search']);
+    expect(await page.getByRole('navigation', { name: 'Ways to upload' }).getByRole('link').allTextContents()).toEqual([
+      'Single files',
+      'Print cover sheets',
+      'Upload a stack',
+    ]);
+    await expectAccessible('40-cover-sheets');
+
+    const one = page.getByRole('form', { name: 'One cover sheet' });
+    await one.getByLabel('MRN').fill(WHITFIELD.mrn);
+    await one.getByLabel('Patient name').fill(WHITFIELD.patientName);
+    await one.getByLabel('Date of birth').fill(WHITFIELD.dateOfBirth);
+    await one.getByLabel('Document type').selectOption('operative-report');
+    await one.getByLabel('Title (optional)').fill('Operative report (scanned)');
+    const sheet = await downloaded(() => one.getByRole('button', { name: 'Print the cover sheet' }).click());
+    const name = /^cover-sheet-(.{36})\.pdf$/.exec(sheet.download.suggestedFilename());
+    expect(name?.[1]).toMatch(UUID);
+    coverSheetId = name![1];
+    coverSheetPdf = sheet.bytes;
+    expect(sheet.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await one
+      .getByRole('status')
+      .filter({ hasText: `Cover sheet ${coverSheetId} issued for ${WHITFIELD.mrn}` })
+      .waitFor();
+    const issued = await u.clerk.get(`/api/cover-sheets/${coverSheetId}`, purpose('operations'));
+    expect(issued.body).toMatchObject({ status: 'issued', ...WHITFIELD, documentType: 'operative-report', issuedBy: 'clerk1' });
+
+    // One bad row refuses the whole file, named by the row a spreadsheet shows (the header is row 1).
+    const batch = page.getByRole('form', { name: "A clinic's day (CSV)" });
+    await batch
+      .getByLabel('CSV of the sheets')
+      .setInputFiles(
+        csv([
+          `${OKAFOR.mrn},${OKAFOR.patientName},${OKAFOR.dateOfBirth},progress-note,Visit`,
+          `${OKAFOR.mrn},${OKAFOR.patientName},21/01/1979,lab-report,Labs`,
+        ]),
+      );
+    await batch.getByRole('button', { name: 'Print the sheets of the CSV' }).click();
+    const refusal = batch.getByRole('alert');
+    await refusal
+      .getByRole('list', { name: 'Problems by row' })
+      .getByText(/^Row 3: dateOfBirth/)
+      .waitFor();
+    expect(await refusal.textContent()).toContain('Nothing was printed. Correct row 3 (the header is row 1) and send the file again.');
+    expect(await refusal.textContent()).not.toContain('Row 2');
+    await expectAccessible('41-cover-sheets-csv-refused');
+
+    await batch
+      .getByLabel('CSV of the sheets')
+      .setInputFiles(
+        csv([
+          `${OKAFOR.mrn},${OKAFOR.patientName},${OKAFOR.dateOfBirth},progress-note,Visit`,
+          `${WHITFIELD.mrn},${WHITFIELD.patientName},${WHITFIELD.dateOfBirth},lab-report,`,
+        ]),
+      );
+    const sheets = await downloaded(() => batch.getByRole('button', { name: 'Print the sheets of the CSV' }).click());
+    expect(sheets.download.suggestedFilename()).toMatch(/^cover-sheets-[0-9a-f-]{36}\.pdf$/);
+    expect(sheets.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await batch.getByRole('status').filter({ hasText: '2 cover sheets issued' }).waitFor();
+
+    const separator = await downloaded(() => page.getByRole('button', { name: 'Download the separator sheet' }).click());
+    expect(separator.download.suggestedFilename()).toBe('separator-sheet.pdf');
+    expect(separator.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('uploads a stack with that sheet in it, sees its document and the pages sent to review, resolves them (a conflict in words, an assignment) until the paper may go', async () => {
+    expect(coverSheetId).toMatch(UUID);
+    // A page of Okafor's before the first cover sheet, the printed sheet, Whitfield's operative report, a blank page.
+    const plan: StackPage[] = [
+      { kind: 'scan', file: 'mrn-00733105-authorization.png', page: 1 },
+      { kind: 'cover-sheet', sheet: { id: coverSheetId, ...WHITFIELD, documentType: 'operative-report' }, pdf: coverSheetPdf },
+      { kind: 'scan', file: 'mrn-00519377-operative-report.png', page: 1 },
+      { kind: 'blank' },
+    ];
+    const pdf = await (await scannerStack(plan)).pdf();
+
+    await page.getByRole('navigation', { name: 'Ways to upload' }).getByRole('link', { name: 'Upload a stack' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Upload a stack' }).waitFor();
+    await page.getByLabel('Stack (PDF or multi-page TIFF)').setInputFiles({ name: 'scanner-0001.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await expectAccessible('42-stack-upload');
+    await page.getByRole('button', { name: 'Send the stack' }).click();
+    await page.waitForURL(/\/upload\/stacks\/[0-9a-f-]{36}$/);
+    const stackId = page.url().split('/').pop()!;
+
+    // The screen follows the split live; the server's answer is the reference.
+    const body = await splitStack(u, stackId);
+    expect(body).toMatchObject({ status: 'split', pages: 4, sheets: [2], blankPages: [4] });
+    const [document] = body.documents;
+    expect(body.documents).toHaveLength(1);
+    await page.getByRole('status').filter({ hasText: 'Split.' }).waitFor();
+    const documents = page.getByRole('table', { name: 'Documents' });
+    await documents.getByRole('link', { name: document.recordId }).waitFor();
+    expect(await documents.getByRole('row').nth(1).textContent()).toContain(coverSheetId);
+    const review = page.getByRole('table', { name: 'Pages sent to review' });
+    expect(await review.getByRole('row').allTextContents()).toEqual([
+      'WhyStack pagesStatus',
+      'No cover sheet before these pagespage 1Open',
+      'Blank pagepage 4Open',
+    ]);
+    await page.getByText('Keep the paper: 2 review items are still open.').waitFor();
+    expect(await page.getByRole('definition').allTextContents()).toEqual(expect.arrayContaining(['page 2', 'page 4', '2 of 4']));
+    await expectAccessible('43-stack-split');
+    expect((await readRecord(u, document.recordId)).body).toMatchObject({ ...WHITFIELD, documentType: 'operative-report' });
+
+    // The queue is a read model, which the screen reads without ?after=: let it reach the split first.
+    const listed = await u.clerk.get(`/api/review?after=${await headPosition(t.baseUrl)}&limit=500`);
+    expect(listed.body.items.filter((i: { stackId: string | null }) => i.stackId === stackId)).toHaveLength(2);
+    await page.getByRole('link', { name: 'Resolve them in the review queue' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Review queue' }).waitFor();
+    const queue = page.getByRole('table', { name: 'Review items: open' });
+    const blankRow = queue.getByRole('row').filter({ hasText: 'Blank page' });
+    const orphanRow = queue.getByRole('row').filter({ hasText: 'No cover sheet before these pages' });
+    await blankRow.waitFor();
+    await orphanRow.waitFor();
+    await expectAccessible('44-review');
+
+    // Someone else accepts the blank page meanwhile: accepting it here is refused, in words.
+    const blankItem = body.reviewItems.find((i) => i.kind === 'blank-page')!;
+    const meanwhile = await u.him.post(`/api/review/${blankItem.id}/resolve`, { action: 'accept' });
+    expect(meanwhile.status).toBe(200);
+    await u.clerk.get(`/api/review?after=${meanwhile.body.position}`);
+    await blankRow.getByRole('button', { name: /^Accept… blank page, stack page 4/ }).click();
+    const accept = page.getByRole('dialog', { name: 'Accept the page(s) as they are?' });
+    expect(await accept.textContent()).toContain('Stack page 4 (blank page) will be discarded: it goes into no record.');
+    await expectAccessible('45-review-accept-confirm');
+    await accept.getByRole('button', { name: 'Accept', exact: true }).click();
+    await accept.getByRole('alert').filter({ hasText: 'The review item was already resolved (accept)' }).waitFor();
+    expect(await accept.getByRole('button', { name: 'Accept', exact: true }).isDisabled()).toBe(true);
+    await expectAccessible('46-review-conflict');
+    await accept.getByRole('button', { name: 'Cancel' }).click();
+    await blankRow.waitFor({ state: 'detached' });
+
+    // The orphan page goes to Okafor's chart as a new version, said before it is done.
+    await orphanRow.getByRole('button', { name: /^Assign… no cover sheet before these pages, stack page 1/ }).click();
+    await page.waitForFunction("document.activeElement?.id === 'assign-id'", undefined, { timeout: 5_000 });
+    await page.keyboard.type(okaforChart);
+    await page.getByRole('button', { name: 'Assign…', exact: true }).click();
+    const assign = page.getByRole('dialog', { name: 'Assign the page(s)?' });
+    expect(await assign.textContent()).toContain(
+      `Stack page 1 (no cover sheet before these pages) will become a new version (late entry) of the record ${okaforChart}`,
+    );
+    await expectAccessible('47-review-assign-confirm');
+    await assign.getByRole('button', { name: 'Assign', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `assigned to the record ${okaforChart}, version 2.` })
+      .waitFor();
+    await page.getByText('No open item.').waitFor();
+    const chart = await readRecord(u, okaforChart);
+    expect(chart.body.versions.map((v: { version: number; pages: number }) => [v.version, v.pages])).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
+
+    // The resolved items, and from there the stack: now the paper may go.
+    await page.getByLabel('Status', { exact: true }).selectOption('resolved');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const resolved = page.getByRole('table', { name: 'Review items: resolved' });
+    await resolved.getByRole('row').filter({ hasText: 'Assigned by clerk1' }).waitFor();
+    await resolved.getByRole('row').filter({ hasText: 'Accepted by him1' }).waitFor();
+    await resolved
+      .getByRole('link', { name: `Stack ${stackId}` })
+      .first()
+      .click();
+    await page.getByText('The paper may be destroyed: every page is in a record, a sheet, or a resolved review item').waitFor();
+    expect((await u.clerk.get(`/api/stacks/${stackId}?after=${await headPosition(t.baseUrl)}`)).body).toMatchObject({
+      paperMayBeDestroyed: true,
+      reviewItemsOpen: 0,
+    });
+    expect(await page.getByRole('navigation', { name: 'Ways to upload' }).getByRole('link', { name: 'Upload a stack' }).getAttribute('aria-current')).toBe(
+      'page',
+    );
+    await expectAccessible('48-stack-paper-may-go');
+    expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+  });
+});
