@@ -90,6 +90,12 @@ describe('a stack split cut by kill -9', () => {
 
       // No record twice: each patient has exactly the records of its own sheet's documents.
       const after = await headPosition(server.baseUrl);
+      // Nor a review item outside the recorded plan: the queue holds exactly the stack's items.
+      const queue = await clerk.get(`/api/review?after=${after}&limit=500`);
+      const queued = (queue.body.items as Array<{ stackId: string; kind: string; pageRange: { first: number } }>).filter((i) => i.stackId === stackId);
+      const byPage = (items: Array<{ kind: string; pageRange: { first: number } }>) =>
+        items.map((i) => [i.kind, i.pageRange.first]).sort((a, b) => (a[1] as number) - (b[1] as number));
+      expect(byPage(queued)).toEqual(byPage(body.reviewItems));
       for (const [i, sheet] of sheets.entries()) {
         const res = await him.get(`/api/search?mrn=${sheet.mrn}&after=${after}&limit=100`, purpose('operations'));
         expect(res.status).toBe(200);
