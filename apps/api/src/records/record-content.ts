@@ -45,6 +45,11 @@ export class RecordContent {
     return { file, contentType: inspection.contentType, pages: inspection.pages, sha256: await sha256OfFile(file.path) };
   }
 
+  /** A file made by medrec itself from pages inspected before under the same limits (a stack's document): hashed, not inspected again. */
+  async alreadyInspected(file: UploadedFile, inspected: { contentType: string; pages: number }): Promise<InspectedUpload> {
+    return { file, contentType: inspected.contentType, pages: inspected.pages, sha256: await sha256OfFile(file.path) };
+  }
+
   async store(recordId: string, upload: InspectedUpload): Promise<ContentRef> {
     const blobKey = newContentKey(recordId);
     const stored = await this.withRecordKey(recordId, (key) => putEncrypted(this.blobs, blobKey, createReadStream(upload.file.path), key));

@@ -3,24 +3,28 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
 import {
+  coverSheetIdsOf,
   CoverSheetStatus,
   DomainError,
   KnownStack,
-  planStackSplit,
+  PlanStackSplitPart,
+  planStackSegment,
   reviewItemDecider,
   reviewItemStream,
-  ScannedStackPage,
   StackDocument,
   StackReviewItem,
+  StackSegment,
+  StackSegmenter,
 } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
 import { reviewItemId } from '@medrec/ingest/quality/review-items';
+import { StackPages } from '@medrec/ingest/stacks/extract-pages';
 import { scanStackPages } from '@medrec/ingest/stacks/scan-stack-pages';
 import { APP_CONFIG, AppConfig, loadOrCreateNodeId } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
 import { CoverSheets } from '../cover-sheets/cover-sheets.service';
-import { mapConcurrently } from '../common/map-concurrently';
+import { BoundedTasks } from '../common/bounded-tasks';
 import { RecordRepository } from '../records/record-repository';
 import { Stacks } from './stacks.service';
 
@@ -28,7 +32,7 @@ import { Stacks } from './stacks.service';
 const LEASE_MS = 5 * 60_000;
 const MAX_ATTEMPTS = 3;
 const POLL_MS = 250;
-/** Cover sheets whose records are made at once. */
+/** Filing tasks (a cover sheet's records, a review item) under way at once. */
 const FILING_CONCURRENCY = 3;
 
 /**
@@ -36,7 +40,7 @@ const FILING_CONCURRENCY = 3;
  * is derived from the log (the `stacks` projection), each stack is claimed on its own stream with a
  * lease (stackDecider, the lease rules OCR jobs use), renewed while it is split; a node that dies
  * leaves a claim another node (or itself, restarted) takes over when the lease runs out. Every step
- * is idempotent: the plan is recorded once with its record ids, each document is filed once, review
+ * is idempotent: the plan is recorded once, part by part as the stack is scanned, with its record ids; each document is filed once, review
  * items have derived ids, and a cover sheet is used once. One stack at a time per node: OCR of the
  * records made is what takes the time, and it runs in the OCR pool (in process or in workers).
  */
@@ -157,30 +161,109 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.warn(`Stack ${stackId}: ${reason}`);
   }
 
-  /** Plan (once), open the review items, file each document, use each cover sheet, complete, settle. */
+  /**
+   * Plans and files the stack as it is scanned: each part of the plan (the pages up to the next cover
+   * sheet or unreadable code: StackSegmenter) is recorded on the stack's stream, then its review items
+   * are opened and its documents filed while the rest is scanned, so OCR starts on the first document
+   * at once. The parts already recorded (a retried split) are filed as recorded; the stack is scanned
+   * again and only the parts after them are recorded. Then each document marked filed, the split
+   * completed, the original settled.
+   */
   async split(stackId: string, context: CommandContext): Promise<void> {
-    let stack = await this.stacks.loadKnown(stackId);
-    let original: Buffer | undefined;
-    if (!stack.plan) {
-      original = await this.stacks.original(stack);
-      await this.plan(stack, original, context);
-      stack = await this.stacks.loadKnown(stackId);
+    const stack = await this.stacks.loadKnown(stackId);
+    const planned = stack.plannedThrough === stack.original.pages;
+    const unfiled = (stack.plan?.documents ?? []).some((d) => !stack.filed.includes(d.recordId));
+    const original = !planned || unfiled ? await this.stacks.original(stack) : undefined;
+    const source = original && (await this.stacks.openPages(stack, original));
+    const filing = new BoundedTasks(FILING_CONCURRENCY);
+    const file = (part: { documents: StackDocument[]; reviews: StackReviewItem[] }) => {
+      for (const item of part.reviews) filing.add(() => this.openReviewItem(stackId, item, context));
+      for (const [coverSheetId, documents] of bySheet(part.documents)) filing.add(() => this.fileSheet(stack, coverSheetId, documents, source, context));
+    };
+    try {
+      if (stack.plan) file(stack.plan);
+      if (!planned) await this.planAsScanned(stack, original!, context, file, filing);
+    } finally {
+      await filing.settled();
     }
-    const plan = stack.plan!;
-    for (const item of plan.reviews) await this.openReviewItem(stackId, item, context);
+    filing.throwIfFailed();
 
-    const bySheet = new Map<string, StackDocument[]>();
-    for (const d of plan.documents) bySheet.set(d.coverSheetId, [...(bySheet.get(d.coverSheetId) ?? []), d]);
-    original ??= plan.documents.some((d) => !stack.filed.includes(d.recordId)) ? await this.stacks.original(stack) : undefined;
-    // Sheets at once (each its own records and sheet stream), so that OCR starts on the first records
-    // while the next are made; the stack's own stream is written after, one event at a time.
-    await mapConcurrently([...bySheet], FILING_CONCURRENCY, ([coverSheetId, documents]) => this.fileSheet(stack, coverSheetId, documents, original, context));
-    for (const document of plan.documents) {
-      if (!stack.filed.includes(document.recordId))
+    const done = await this.stacks.loadKnown(stackId);
+    for (const document of done.plan?.documents ?? []) {
+      if (!done.filed.includes(document.recordId))
         await this.stacks.run({ type: 'FileStackDocument', stackId, recordId: document.recordId, at: context.at }, context);
     }
     await this.stacks.run({ type: 'CompleteStackSplit', stackId, at: new Date().toISOString() }, context);
     await this.stacks.settle(stackId, context);
+  }
+
+  /**
+   * Scans the stack page by page and records each part of its plan after the parts already recorded
+   * (with the record ids its documents will have: a retried split creates each once), handing it to
+   * `file` as soon as it is recorded. A filing that failed stops the scan.
+   */
+  private async planAsScanned(
+    stack: KnownStack,
+    original: Buffer,
+    context: CommandContext,
+    file: (part: { documents: StackDocument[]; reviews: StackReviewItem[] }) => void,
+    filing: BoundedTasks,
+  ): Promise<void> {
+    const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = this.config.limits;
+    const segmenter = new StackSegmenter();
+    const seen = new Set<string>();
+    let plannedThrough = stack.plannedThrough;
+    const planSegment = async (segment: StackSegment) => {
+      const through = segment.first + segment.pages.length - 1;
+      if (through <= plannedThrough) {
+        // Recorded already: planned again only for the cover sheets it met (their status no longer matters).
+        planStackSegment(segment, () => 'absent', seen);
+        return;
+      }
+      if (segment.first !== plannedThrough + 1) throw new Error('The stack no longer scans into the parts of its recorded plan');
+      const statuses = new Map<string, CoverSheetStatus>();
+      for (const id of coverSheetIdsOf(segment)) statuses.set(id, (await this.coverSheets.load(id)).state.status);
+      const plan = planStackSegment(segment, (id) => statuses.get(id) ?? 'absent', seen);
+      const documents: StackDocument[] = plan.documents.map((d) => ({ ...d, recordId: randomUUID() }));
+      const reviews: StackReviewItem[] = plan.reviews.map((r) => ({ ...r, itemId: reviewItemId(stack.stackId, r.pageRange.first, r.pageRange.last, r.kind) }));
+      const command = {
+        type: 'PlanStackSplitPart' as const,
+        stackId: stack.stackId,
+        nodeId: this.nodeId,
+        at: context.at,
+        through,
+        documents,
+        reviews,
+        sheets: plan.sheets,
+        blanks: plan.blanks,
+      };
+      await this.runRetryingRace(command, context);
+      plannedThrough = through;
+      file({ documents, reviews });
+    };
+    for await (const page of scanStackPages(original, stack.original.contentType as 'application/pdf', {
+      maxPixelsPerPage,
+      minPageSidePixels,
+      maxPageAspectRatio,
+    })) {
+      filing.throwIfFailed();
+      const ended = segmenter.add({ codes: page.codes, blank: page.blank });
+      if (ended) await planSegment(ended);
+    }
+    const last = segmenter.end();
+    if (last) await planSegment(last);
+  }
+
+  /** A command on the stack's stream, again if the lease's renewal was appended in between (the decision is idempotent). */
+  private async runRetryingRace(command: PlanStackSplitPart, context: CommandContext): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.stacks.run(command, context);
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 3) throw error;
+      }
+    }
   }
 
   /** The records of one cover sheet's document (every part), then the sheet used; nothing made twice. */
@@ -188,7 +271,7 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     stack: KnownStack,
     coverSheetId: string,
     documents: StackDocument[],
-    original: Buffer | undefined,
+    source: StackPages | undefined,
     context: CommandContext,
   ): Promise<void> {
     const sheet = (await this.coverSheets.load(coverSheetId)).state;
@@ -197,7 +280,7 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     const details = await this.stacks.coverSheetDetails(coverSheetId);
     for (const document of documents) {
       if (stack.filed.includes(document.recordId) || (await this.records.load(document.recordId)).state.status !== 'absent') continue;
-      const file = await this.stacks.spoolPages(stack, document.pages, original);
+      const file = await this.stacks.spoolPages(stack, document.pages, source);
       try {
         const origin = {
           stackId: stack.stackId,
@@ -206,37 +289,14 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
           coverSheetId,
           part: document.part,
         };
-        await this.stacks.createRecord(details, file, context, { recordId: document.recordId, stack: origin });
+        // Its pages were inspected with the stack, under the same limits, and copied out as they were: not inspected again.
+        const inspected = { contentType: file.contentType, pages: document.pages.length };
+        await this.stacks.createRecord(details, file, context, { recordId: document.recordId, stack: origin, inspected });
       } finally {
         await this.stacks.removeSpooled(file);
       }
     }
     await this.coverSheets.use(coverSheetId, documents[0].recordId, context, stack.stackId);
-  }
-
-  private async plan(stack: KnownStack, original: Buffer, context: CommandContext): Promise<void> {
-    const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = this.config.limits;
-    const pages: ScannedStackPage[] = [];
-    for await (const page of scanStackPages(original, stack.original.contentType as 'application/pdf', {
-      maxPixelsPerPage,
-      minPageSidePixels,
-      maxPageAspectRatio,
-    })) {
-      pages.push({ codes: page.codes, blank: page.blank });
-    }
-    const statuses = new Map<string, CoverSheetStatus>();
-    for (const page of pages) {
-      for (const code of page.codes) {
-        if (code.kind === 'cover-sheet' && !statuses.has(code.id)) statuses.set(code.id, (await this.coverSheets.load(code.id)).state.status);
-      }
-    }
-    const plan = planStackSplit(pages, (id) => statuses.get(id) ?? 'absent');
-    const documents: StackDocument[] = plan.documents.map((d) => ({ ...d, recordId: randomUUID() }));
-    const reviews: StackReviewItem[] = plan.reviews.map((r) => ({ ...r, itemId: reviewItemId(stack.stackId, r.pageRange.first, r.pageRange.last, r.kind) }));
-    await this.stacks.run(
-      { type: 'PlanStackSplit', stackId: stack.stackId, nodeId: this.nodeId, at: context.at, documents, reviews, sheets: plan.sheets, blanks: plan.blanks },
-      context,
-    );
   }
 
   private async openReviewItem(stackId: string, item: StackReviewItem, context: CommandContext): Promise<void> {
@@ -261,4 +321,11 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
     }
   }
+}
+
+/** A plan's documents by cover sheet, in order (a sheet's documents are all in the part of its page). */
+function bySheet(documents: readonly StackDocument[]): Map<string, StackDocument[]> {
+  const sheets = new Map<string, StackDocument[]>();
+  for (const d of documents) sheets.set(d.coverSheetId, [...(sheets.get(d.coverSheetId) ?? []), d]);
+  return sheets;
 }

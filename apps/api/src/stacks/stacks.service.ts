@@ -25,7 +25,7 @@ import {
 } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
 import { IngestRefusal } from '@medrec/ingest/inspect/ingest-refusal';
-import { extractPages } from '@medrec/ingest/stacks/extract-pages';
+import { openStackPages, StackPages } from '@medrec/ingest/stacks/extract-pages';
 import { APP_CONFIG, AppConfig } from '@medrec/platform';
 import { CoverSheets } from '../cover-sheets/cover-sheets.service';
 import { CreateRecordCommand } from '../records/commands/record-commands';
@@ -172,12 +172,17 @@ export class Stacks {
     }
   }
 
+  /** The stack's original, opened to extract documents from (parsed once for all of them). */
+  async openPages(stack: KnownStack, original?: Buffer): Promise<StackPages> {
+    return openStackPages(original ?? (await this.original(stack)), stack.original.contentType as 'application/pdf');
+  }
+
   /** Pages of the stack as a document of their own, in the upload spool (owner-only; the caller removes it). */
-  async spoolPages(stack: KnownStack, pages: number[], original?: Buffer): Promise<UploadedFile> {
-    const extracted = await extractPages(original ?? (await this.original(stack)), stack.original.contentType as 'application/pdf', pages);
+  async spoolPages(stack: KnownStack, pages: number[], source?: StackPages): Promise<UploadedFile & { contentType: string }> {
+    const extracted = await (source ?? (await this.openPages(stack))).extract(pages);
     const path = join(this.config.dataDir, 'tmp', 'uploads', `stack-${randomUUID()}`);
     await writeFile(path, extracted.bytes, { mode: 0o600 });
-    return { path, size: extracted.bytes.length };
+    return { path, size: extracted.bytes.length, contentType: extracted.contentType };
   }
 
   /**
@@ -185,7 +190,12 @@ export class Stacks {
    * (inspection, limits, encryption with its own key; OCR follows RecordCreated). `stack` names
    * where the pages came from. A record whose id is fixed and already exists is left as it is.
    */
-  async createRecord(details: CoverSheetDetails, file: UploadedFile, context: CommandContext, options: { recordId?: string; stack?: StackOrigin } = {}) {
+  async createRecord(
+    details: CoverSheetDetails,
+    file: UploadedFile,
+    context: CommandContext,
+    options: { recordId?: string; stack?: StackOrigin; inspected?: { contentType: string; pages: number } } = {},
+  ) {
     const { mrn, patientName, dateOfBirth, documentType, title, encounterDate } = details;
     const fields = {
       mrn,
@@ -197,7 +207,7 @@ export class Stacks {
       ...(options.stack ? { stack: options.stack } : {}),
     };
     // The cover sheet names the document: identical bytes for the same patient are not a mistaken second upload here.
-    return this.commands.execute(new CreateRecordCommand(fields, file, context, true, undefined, options.recordId));
+    return this.commands.execute(new CreateRecordCommand(fields, file, context, true, undefined, options.recordId, options.inspected));
   }
 
   /**

@@ -1,5 +1,13 @@
 import type { SheetCode } from '../cover-sheet/sheet-code';
-import { type CoverSheetStatus, planStackSplit, type ScannedStackPage } from './stack-split-plan';
+import {
+  type CoverSheetStatus,
+  planStackSegment,
+  planStackSplit,
+  type ScannedStackPage,
+  type SplitPlan,
+  type StackSegment,
+  StackSegmenter,
+} from './stack-split-plan';
 
 const A = '0190a3c4-0000-7000-8000-00000000000a';
 const B = '0190a3c4-0000-7000-8000-00000000000b';
@@ -118,5 +126,77 @@ describe('planStackSplit (codes per page -> documents, review items, sheets)', (
       ...plan.sheets,
     ].sort((a, b) => a - b);
     expect(pages).toEqual(stack.map((_, i) => i + 1));
+  });
+});
+
+describe('StackSegmenter + planStackSegment (the plan made part by part as the stack is scanned)', () => {
+  const D = '0190a3c4-0000-7000-8000-00000000000d';
+  const known = statuses({ [A]: 'issued', [B]: 'issued', [C]: 'used', [D]: 'voided' });
+  const kinds: ScannedStackPage[] = [
+    page,
+    page,
+    page,
+    blank,
+    separator,
+    unreadable,
+    cover(A),
+    cover(B),
+    cover(C),
+    cover(D),
+    cover('e'.repeat(8)),
+    withCodes({ kind: 'separator' }, { kind: 'cover-sheet', id: A }),
+  ];
+
+  /** The parts of a stack, planned as the splitter plans them. */
+  function byParts(stack: ScannedStackPage[]): { parts: Array<{ segment: StackSegment; plan: SplitPlan }>; whole: SplitPlan } {
+    const segmenter = new StackSegmenter();
+    const segments: StackSegment[] = [];
+    for (const p of stack) {
+      const ended = segmenter.add(p);
+      if (ended) segments.push(ended);
+    }
+    const last = segmenter.end();
+    if (last) segments.push(last);
+    const seen = new Set<string>();
+    const parts = segments.map((segment) => ({ segment, plan: planStackSegment(segment, known, seen) }));
+    const whole: SplitPlan = {
+      documents: parts.flatMap((p) => p.plan.documents),
+      reviews: parts.flatMap((p) => p.plan.reviews),
+      sheets: parts.flatMap((p) => p.plan.sheets),
+      blanks: parts.flatMap((p) => p.plan.blanks),
+    };
+    return { parts, whole };
+  }
+
+  it('gives, part by part, exactly the plan of the whole stack (2000 random stacks)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 2000; n++) {
+      const stack = Array.from({ length: 1 + Math.floor(random() * 14) }, () => kinds[Math.floor(random() * kinds.length)]);
+      expect(byParts(stack).whole).toEqual(planStackSplit(stack, known));
+    }
+  });
+
+  it('cuts before cover sheets and unreadable codes only: a separator keeps its pages with the cover sheet before it', () => {
+    const stack = [page, cover(A), page, separator, page, unreadable, page, cover(B), page];
+    const { parts } = byParts(stack);
+    expect(parts.map((p) => [p.segment.first, p.segment.first + p.segment.pages.length - 1])).toEqual([
+      [1, 1],
+      [2, 5],
+      [6, 7],
+      [8, 9],
+    ]);
+    expect(parts[1].plan.documents.map((d) => [d.part, d.pages])).toEqual([
+      [1, [3]],
+      [2, [5]],
+    ]);
+    // The damaged code's pages go to review in their own part, never into the document before them.
+    expect(parts[2].plan).toEqual({ documents: [], reviews: [{ kind: 'unreadable-code', pageRange: { first: 6, last: 7 } }], sheets: [], blanks: [] });
+  });
+
+  it('remembers the cover sheets of earlier parts: the same sheet again files nothing', () => {
+    const { parts } = byParts([cover(A), page, cover(B), page, cover(A), page]);
+    expect(parts[2].plan.documents).toEqual([]);
+    expect(parts[2].plan.reviews).toEqual([{ kind: 'cover-sheet-used', pageRange: { first: 6, last: 6 }, sheetPage: 5 }]);
   });
 });

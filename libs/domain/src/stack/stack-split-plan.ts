@@ -64,8 +64,60 @@ type Filing =
  * consecutive pages: a blank page or a sheet ends it.
  */
 export function planStackSplit(pages: readonly ScannedStackPage[], statusOf: (coverSheetId: string) => CoverSheetStatus): SplitPlan {
+  return planStackSegment({ first: 1, pages }, statusOf, new Set());
+}
+
+/** Consecutive pages of a stack, `first` the number of the first (from 1). */
+export interface StackSegment {
+  first: number;
+  pages: readonly ScannedStackPage[];
+}
+
+/**
+ * Cuts a stack, as it is scanned, into segments that can be planned (and filed) before the rest is
+ * seen: a segment ends right before a page whose code is a cover sheet or unreadable. Every rule of
+ * planStackSplit starts afresh at such a page (the document or review run before it ends there, and
+ * what follows depends only on that page and on the cover sheets met before it), so the plans of the
+ * segments, each made with planStackSegment in order with the same `seen`, are the plan of the whole
+ * stack, part by part. A separator does not cut: the pages behind it belong to the cover sheet before it.
+ */
+export class StackSegmenter {
+  private pages: ScannedStackPage[] = [];
+  private first = 1;
+
+  /** The next page; the segment it ends (the pages before it), if it starts a new one. */
+  add(page: ScannedStackPage): StackSegment | undefined {
+    const code = singleCode(page.codes);
+    const cut = this.pages.length > 0 && (code === 'unreadable' || (typeof code === 'object' && code.kind === 'cover-sheet'));
+    const ended = cut ? this.take() : undefined;
+    this.pages.push(page);
+    return ended;
+  }
+
+  /** The last segment (the stack has ended), if any page is left. */
+  end(): StackSegment | undefined {
+    return this.pages.length > 0 ? this.take() : undefined;
+  }
+
+  private take(): StackSegment {
+    const segment = { first: this.first, pages: this.pages };
+    this.first += this.pages.length;
+    this.pages = [];
+    return segment;
+  }
+}
+
+/** The cover sheet ids a segment's pages name (whose status planStackSegment asks for). */
+export function coverSheetIdsOf(segment: StackSegment): string[] {
+  return [...new Set(segment.pages.flatMap((p) => p.codes.flatMap((c) => (c.kind === 'cover-sheet' ? [c.id] : []))))];
+}
+
+/**
+ * planStackSplit's rules over one segment (page numbers of the whole stack); `seen` holds the cover
+ * sheets met in the segments before it, and gets this segment's.
+ */
+export function planStackSegment(segment: StackSegment, statusOf: (coverSheetId: string) => CoverSheetStatus, seen: Set<string>): SplitPlan {
   const plan: SplitPlan = { documents: [], reviews: [], sheets: [], blanks: [] };
-  const seen = new Set<string>();
   let filing: Filing = { to: 'review', kind: 'no-cover-sheet', filed: 0 };
   let run: PlannedReview | undefined;
 
@@ -85,8 +137,8 @@ export function planStackSplit(pages: readonly ScannedStackPage[], statusOf: (co
     filing = next;
   };
 
-  pages.forEach((scanned, index) => {
-    const page = index + 1;
+  segment.pages.forEach((scanned, index) => {
+    const page = segment.first + index;
     const code = singleCode(scanned.codes);
     if (code === 'none' && scanned.blank) {
       run = undefined;

@@ -87,6 +87,54 @@ describe('stackDecider', () => {
       .thenThrows('invalid', 'plan');
   });
 
+  it('records the plan part by part as the stack is scanned: each part the pages after the last, once; complete at the last page', () => {
+    const part1 = {
+      type: 'PlanStackSplitPart' as const,
+      stackId: STACK,
+      nodeId: 'n1',
+      at: T1,
+      through: 1,
+      documents: [],
+      sheets: [],
+      blanks: [],
+      reviews: planCommand().reviews,
+    };
+    const part2 = { ...part1, through: 4, reviews: [], sheets: [2], documents: planCommand().documents };
+    const planned1: StackEvent = {
+      type: 'StackSplitPartPlanned',
+      data: { stackId: STACK, from: 1, through: 1, documents: [], reviews: part1.reviews, sheets: [], blanks: [], plannedAt: T1 },
+    };
+    const planned2: StackEvent = {
+      type: 'StackSplitPartPlanned',
+      data: { stackId: STACK, from: 2, through: 4, documents: part2.documents, reviews: [], sheets: [2], blanks: [], plannedAt: T1 },
+    };
+    spec.given([received, claimed()]).when(part1).then([planned1]);
+    spec.given([received, claimed(), planned1]).when(part1).then([]);
+    spec.given([received, claimed(), planned1]).when(part2).then([planned2]);
+    spec
+      .given([received, claimed(), planned1])
+      .when(part2)
+      .thenState((s) => expect(s).toMatchObject({ plannedThrough: 4, plan: { documents: part2.documents, reviews: part1.reviews, sheets: [2] } }));
+    // A part that skips or repeats a page, or names a record of an earlier part, is refused.
+    spec.given([received, claimed()]).when(part2).thenThrows('invalid', 'plan');
+    spec
+      .given([received, claimed(), planned1])
+      .when({ ...part2, sheets: [1, 2] })
+      .thenThrows('invalid', 'plan');
+    spec
+      .given([received, claimed(), planned1])
+      .when({ ...part2, through: 5 })
+      .thenThrows('invalid', 'plan');
+    spec
+      .given([received, claimed('n2'), planned1])
+      .when(part2)
+      .thenThrows('conflict', 'not claimed');
+    // Filing may start with the first part; completing waits for the whole plan.
+    spec.given([received, claimed(), planned1]).when({ type: 'CompleteStackSplit', stackId: STACK, at: T1 }).thenThrows('conflict', 'whole split plan');
+    spec.given([received, claimed(), planned1, planned2, filed]).when({ type: 'CompleteStackSplit', stackId: STACK, at: T1 }).then([completed]);
+    spec.given([received, claimed(), planned1]).when(planCommand()).thenThrows('conflict', 'part by part');
+  });
+
   it('files each planned document once, and completes only when all are filed', () => {
     const file = { type: 'FileStackDocument' as const, stackId: STACK, recordId: RECORD, at: T1 };
     spec.given([received, claimed(), planned]).when(file).then([filed]);

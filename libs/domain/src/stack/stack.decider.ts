@@ -67,6 +67,22 @@ export interface PlanStackSplit extends StackCommandBase {
   blanks: number[];
 }
 
+/**
+ * A part of the plan, recorded as the stack is scanned: the pages after those planned so far up to
+ * `through` (a segment ends before a cover sheet or an unreadable code: nothing in it changes with
+ * the pages after it). Its documents can be filed at once; the part that reaches the last page
+ * completes the plan. The same part again (a retried split) decides nothing.
+ */
+export interface PlanStackSplitPart extends StackCommandBase {
+  type: 'PlanStackSplitPart';
+  nodeId: string;
+  through: number;
+  documents: StackDocument[];
+  reviews: StackReviewItem[];
+  sheets: number[];
+  blanks: number[];
+}
+
 export interface FileStackDocument extends StackCommandBase {
   type: 'FileStackDocument';
   recordId: string;
@@ -89,7 +105,15 @@ export interface DiscardStackOriginal extends StackCommandBase {
 }
 
 export type StackCommand =
-  ReceiveStack | ClaimStackSplit | RenewStackSplitLease | PlanStackSplit | FileStackDocument | CompleteStackSplit | FailStackSplit | DiscardStackOriginal;
+  | ReceiveStack
+  | ClaimStackSplit
+  | RenewStackSplitLease
+  | PlanStackSplit
+  | PlanStackSplitPart
+  | FileStackDocument
+  | CompleteStackSplit
+  | FailStackSplit
+  | DiscardStackOriginal;
 
 export interface StackReceived {
   type: 'StackReceived';
@@ -106,6 +130,20 @@ export interface StackSplitLeaseRenewed {
 export interface StackSplitPlanned {
   type: 'StackSplitPlanned';
   data: { stackId: string; documents: StackDocument[]; reviews: StackReviewItem[]; sheets: number[]; blanks: number[]; plannedAt: string };
+}
+export interface StackSplitPartPlanned {
+  type: 'StackSplitPartPlanned';
+  data: {
+    stackId: string;
+    /** The pages of the part: from the page after the parts before it. */
+    from: number;
+    through: number;
+    documents: StackDocument[];
+    reviews: StackReviewItem[];
+    sheets: number[];
+    blanks: number[];
+    plannedAt: string;
+  };
 }
 export interface StackDocumentFiled {
   type: 'StackDocumentFiled';
@@ -129,6 +167,7 @@ export type StackEvent =
   | StackSplitClaimed
   | StackSplitLeaseRenewed
   | StackSplitPlanned
+  | StackSplitPartPlanned
   | StackDocumentFiled
   | StackSplitCompleted
   | StackSplitFailed
@@ -140,6 +179,7 @@ export const STACK_PHI_FIELDS: Record<StackEvent['type'], readonly string[]> = {
   StackSplitClaimed: [],
   StackSplitLeaseRenewed: [],
   StackSplitPlanned: [],
+  StackSplitPartPlanned: [],
   StackDocumentFiled: [],
   StackSplitCompleted: [],
   StackSplitFailed: [],
@@ -157,7 +197,10 @@ export type StackState =
       original: StackOriginal;
       receivedBy: string;
       receivedAt: string;
+      /** The plan so far (whole once `plannedThrough` is the last page). */
       plan?: { documents: StackDocument[]; reviews: StackReviewItem[]; sheets: number[]; blanks: number[] };
+      /** Pages 1..plannedThrough are planned (0: none yet). */
+      plannedThrough: number;
       /** Record ids of the planned documents already created. */
       filed: string[];
       failure?: string;
@@ -185,6 +228,8 @@ export const stackDecider = {
       }
       case 'PlanStackSplit':
         return plan(command, state);
+      case 'PlanStackSplitPart':
+        return planPart(command, state);
       case 'FileStackDocument': {
         if (!state.plan?.documents.some((d) => d.recordId === command.recordId)) throw new DomainError('not-found', 'No such document in the stack plan');
         if (state.filed.includes(command.recordId)) return [];
@@ -192,7 +237,7 @@ export const stackDecider = {
       }
       case 'CompleteStackSplit': {
         if (state.status === 'split') return [];
-        if (!state.plan) throw new DomainError('conflict', 'The stack has no split plan yet');
+        if (!state.plan || state.plannedThrough < state.original.pages) throw new DomainError('conflict', 'The stack has no whole split plan yet');
         if (state.filed.length < state.plan.documents.length) throw new DomainError('conflict', 'Documents of the stack are not filed yet');
         return [{ type: 'StackSplitCompleted', data: { stackId, completedAt: at } }];
       }
@@ -209,7 +254,7 @@ export const stackDecider = {
   evolve(state: StackState, event: StackEvent): StackState {
     if (event.type === 'StackReceived') {
       const { stackId, original, receivedBy, receivedAt } = event.data;
-      return { status: 'received', stackId, original, receivedBy, receivedAt, attempts: 0, filed: [], originalDiscarded: false };
+      return { status: 'received', stackId, original, receivedBy, receivedAt, attempts: 0, plannedThrough: 0, filed: [], originalDiscarded: false };
     }
     if (state.status === 'absent') return state;
     switch (event.type) {
@@ -219,7 +264,18 @@ export const stackDecider = {
         return { ...state, lastClaim: { nodeId: event.data.nodeId, leaseUntil: event.data.leaseUntil } };
       case 'StackSplitPlanned': {
         const { documents, reviews, sheets, blanks } = event.data;
-        return { ...state, plan: { documents, reviews, sheets, blanks } };
+        return { ...state, plan: { documents, reviews, sheets, blanks }, plannedThrough: state.original.pages };
+      }
+      case 'StackSplitPartPlanned': {
+        const { documents, reviews, sheets, blanks, through } = event.data;
+        const before = state.plan ?? { documents: [], reviews: [], sheets: [], blanks: [] };
+        const plan = {
+          documents: [...before.documents, ...documents],
+          reviews: [...before.reviews, ...reviews],
+          sheets: [...before.sheets, ...sheets],
+          blanks: [...before.blanks, ...blanks],
+        };
+        return { ...state, plan, plannedThrough: through };
       }
       case 'StackDocumentFiled':
         return { ...state, filed: [...state.filed, event.data.recordId] };
@@ -249,7 +305,8 @@ function receive(command: ReceiveStack, state: StackState): StackEvent[] {
  * plan already recorded, with the same record ids, so no document is filed twice.
  */
 function plan(command: PlanStackSplit, state: KnownStack): StackEvent[] {
-  if (state.plan) return [];
+  if (state.plan && state.plannedThrough === state.original.pages) return [];
+  if (state.plan) throw new DomainError('conflict', 'The stack is being planned part by part');
   if (state.status !== 'splitting' || state.lastClaim?.nodeId !== command.nodeId)
     throw new DomainError('conflict', 'The stack split is not claimed by this worker');
   const pages = state.original.pages;
@@ -262,6 +319,34 @@ function plan(command: PlanStackSplit, state: KnownStack): StackEvent[] {
   }
   const { stackId, documents, reviews, sheets, blanks, at } = command;
   return [{ type: 'StackSplitPlanned', data: { stackId, documents, reviews, sheets, blanks, plannedAt: at } }];
+}
+
+function planPart(command: PlanStackSplitPart, state: KnownStack): StackEvent[] {
+  const from = state.plannedThrough + 1;
+  if (command.through < from) return [];
+  if (state.status !== 'splitting' || state.lastClaim?.nodeId !== command.nodeId)
+    throw new DomainError('conflict', 'The stack split is not claimed by this worker');
+  const { through } = command;
+  const invalid = (message: string) => DomainError.invalid([{ field: 'plan', message }]);
+  if (!Number.isInteger(through) || through > state.original.pages) throw invalid(`must end at a page of 1-${state.original.pages}`);
+  // Every page of the part once; a used sheet with nothing behind it is both a sheet and its item (of this part or one before).
+  const sheetOnly = command.reviews.filter((r) => r.pageRange.first === r.sheetPage);
+  const reviewed = command.reviews.filter((r) => r.pageRange.first !== r.sheetPage).flatMap((r) => range(r.pageRange.first, r.pageRange.last));
+  const used = [...command.documents.flatMap((d) => d.pages), ...reviewed, ...command.sheets];
+  const count = through - from + 1;
+  const valid = used.every((p) => Number.isInteger(p) && p >= from && p <= through);
+  if (!valid || used.length !== count || new Set(used).size !== count || command.documents.some((d) => d.pages.length === 0)) {
+    throw invalid(`must account for every page ${from}-${through} once`);
+  }
+  const sheets = new Set([...(state.plan?.sheets ?? []), ...command.sheets]);
+  if (sheetOnly.some((r) => r.pageRange.last !== r.sheetPage || !sheets.has(r.sheetPage))) throw invalid('a sheet listed alone must be a sheet of the stack');
+  const recordIds = new Set(state.plan?.documents.map((d) => d.recordId));
+  const itemIds = new Set(state.plan?.reviews.map((r) => r.itemId));
+  if (command.documents.some((d) => recordIds.has(d.recordId)) || command.reviews.some((r) => itemIds.has(r.itemId))) {
+    throw invalid('names a record or review item of an earlier part');
+  }
+  const { stackId, documents, reviews, blanks, at } = command;
+  return [{ type: 'StackSplitPartPlanned', data: { stackId, from, through, documents, reviews, sheets: command.sheets, blanks, plannedAt: at } }];
 }
 
 function discard(command: DiscardStackOriginal, state: KnownStack): StackEvent[] {

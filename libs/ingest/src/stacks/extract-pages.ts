@@ -16,14 +16,28 @@ export interface ExtractedDocument {
  *   lossless); pages of different sizes go into a PDF instead, one lossless PNG a page at its size.
  */
 export async function extractPages(original: Buffer, contentType: DocumentContentType, pages: readonly number[]): Promise<ExtractedDocument> {
-  if (pages.length === 0) throw new Error('No pages to extract');
-  if (contentType === 'application/pdf') return { bytes: await pdfPages(original, pages), contentType };
-  if (contentType === 'image/tiff') return tiffPages(original, pages);
-  throw new Error(`A stack is a PDF or a TIFF, not ${contentType}`);
+  return openStackPages(original, contentType).extract(pages);
 }
 
-async function pdfPages(original: Buffer, pages: readonly number[]): Promise<Buffer> {
-  const source = await PDFDocument.load(original, { updateMetadata: false });
+/** A stack's pages to extract document after document: a PDF is parsed once, not once per document. */
+export interface StackPages {
+  extract(pages: readonly number[]): Promise<ExtractedDocument>;
+}
+
+export function openStackPages(original: Buffer, contentType: DocumentContentType): StackPages {
+  if (contentType !== 'application/pdf' && contentType !== 'image/tiff') throw new Error(`A stack is a PDF or a TIFF, not ${contentType}`);
+  let source: Promise<PDFDocument> | undefined;
+  return {
+    async extract(pages) {
+      if (pages.length === 0) throw new Error('No pages to extract');
+      if (contentType === 'image/tiff') return tiffPages(original, pages);
+      source ??= PDFDocument.load(original, { updateMetadata: false });
+      return { bytes: await pdfPages(await source, pages), contentType };
+    },
+  };
+}
+
+async function pdfPages(source: PDFDocument, pages: readonly number[]): Promise<Buffer> {
   const count = source.getPageCount();
   if (pages.some((p) => !Number.isInteger(p) || p < 1 || p > count)) throw new Error(`The stack has pages 1-${count}`);
   const out = await PDFDocument.create({ updateMetadata: false });

@@ -1,2 +1,2 @@
-export { extractPages, type ExtractedDocument } from './extract-pages';
+export { extractPages, type ExtractedDocument, openStackPages, type StackPages } from './extract-pages';
 export { scanStackPages, type ScannedPage } from './scan-stack-pages';

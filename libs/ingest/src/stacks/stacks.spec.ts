@@ -4,7 +4,7 @@ import { planStackSplit } from '@medrec/domain';
 import { type ScannerStack, scannerStack, standardStackCoverSheets, standardStackPlan } from '../../../../test/support/scanner-stack';
 import { sharp } from '../rasterize/sharp-settings';
 import { type PrintedCoverSheet } from '../sheets/sheets-pdf';
-import { extractPages } from './extract-pages';
+import { extractPages, openStackPages } from './extract-pages';
 import { type ScannedPage, scanStackPages } from './scan-stack-pages';
 import { scannedPdfImages } from './scanned-pdf-images';
 
@@ -73,6 +73,15 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
     expect(extracted.contentType).toBe('application/pdf');
     const all = await pageImageStreams(await stack.pdf());
     expect(await pageImageStreams(extracted.bytes)).toEqual([all[3], all[4]]);
+  });
+
+  it('extracts document after document from one parse of the PDF, each as a fresh extraction makes it', async () => {
+    const source = openStackPages(await stack.pdf(), 'application/pdf');
+    for (const pages of [[4, 5], [8], [10], [4, 5]]) {
+      const once = await source.extract(pages);
+      const fresh = await extractPages(await stack.pdf(), 'application/pdf', pages);
+      expect(once.bytes.equals(fresh.bytes)).toBe(true);
+    }
   });
 
   it("copies a TIFF's pages pixel for pixel at their resolution", async () => {

@@ -19,10 +19,10 @@ export class CreateRecordHandler implements ICommandHandler<CreateRecordCommand>
     @Inject(KEY_STORE) private readonly keys: KeyStore,
   ) {}
 
-  async execute({ fields, file, context, allowDuplicate, signal, recordId: fixedId }: CreateRecordCommand) {
+  async execute({ fields, file, context, allowDuplicate, signal, recordId: fixedId, inspected }: CreateRecordCommand) {
     // The record's own fields first: a bad field is refused before any work is done on the file.
     validateNewRecord({ ...fields, at: context.at });
-    const upload = await this.content.inspect(file, signal);
+    const upload = inspected && file ? await this.content.alreadyInspected(file, inspected) : await this.content.inspect(file, signal);
     const duplicate = await this.findDuplicate(fields.mrn, upload.sha256);
     if (duplicate && !allowDuplicate) {
       throw new DomainError('conflict', 'This patient already has a record with identical content; send allowDuplicate=true to store it again', [], {

@@ -26,6 +26,11 @@ export class CreateRecordCommand extends Command<
      * reuses the key made for it, and a record already there is a conflict, never a second record.
      */
     readonly recordId?: string,
+    /**
+     * The file's type and pages when it was made here from pages already inspected under the same
+     * limits (a stack's document, copied out of the stack inspected on receipt): not inspected again.
+     */
+    readonly inspected?: { contentType: string; pages: number },
   ) {
     super();
   }

@@ -9,8 +9,10 @@ import { watch, WatchOptions } from './watch.command';
 
 /**
  * The watcher in stack mode against a small HTTP server that implements the stack contract
- * (docs/api.md, POST /api/stacks: Idempotency-Key, 202 for a new stack, 200 for a repeated key).
- * A contract test of the client: to be pointed at the real endpoint once the server has it.
+ * (docs/api.md, POST /api/stacks: Idempotency-Key, 202 for a new stack, 200 for a repeated key),
+ * scripted to answer what the real server rarely does on cue (503s, an answer that never comes, a
+ * 404). Against the real endpoint (a stack sent, split, moved to done/; an oversize one refused):
+ * test/e2e/stacks-watch.e2e-spec.ts.
  */
 const PASSWORD = 'clerk-password-for-tests';
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
