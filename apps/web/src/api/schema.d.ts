@@ -1452,10 +1452,10 @@ export interface components {
             dateOfBirth: string;
             /** @enum {string} */
             documentType: "progress-note" | "discharge-summary" | "lab-report" | "radiology-report" | "operative-report" | "nursing-notes" | "immunization-record" | "authorization" | "correspondence" | "other";
-            /** @example Discharge summary */
-            title?: string;
             /** @example 2024-03-02 */
             encounterDate?: string;
+            /** @example Discharge summary */
+            title?: string;
         };
         IssueCoverSheetBatchDto: {
             /**
