@@ -18,7 +18,9 @@ import { ADMIN_PASSWORD, PASSWORD, TINY_PNG, login, recordForm } from './support
 const JSON_LIMIT = 256 * 1024; // MEDREC_MAX_JSON_BYTES' default
 const UPLOAD_LIMIT = 1024 * 1024;
 const RSS_BUDGET = 50 * 1024 * 1024;
-const MEASURED_PASSES = 2;
+const MEASURED_PASSES = 4;
+/** Quiet time before each RSS sample: the garbage of the pass collected, not its timing sampled. */
+const SETTLE_MS = 1_000;
 
 interface Answer {
   status: number;
@@ -334,12 +336,21 @@ function rssOf(pid: number): number {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'medrec-hostile-'));
-  server = await startServerProcess(dataDir, {
-    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MEDREC_OCR_IN_PROCESS: 'false',
-    MEDREC_MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT),
-    MALLOC_ARENA_MAX: '2',
-  });
+  server = await startServerProcess(
+    dataDir,
+    {
+      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDREC_OCR_IN_PROCESS: 'false',
+      MEDREC_MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT),
+      // Every pass posts hostile sign-ins: the sign-in limits (tested in sign-in-security) would answer 429.
+      MEDREC_SIGNIN_LIMIT_PER_ADDRESS: '100000',
+      MEDREC_SIGNIN_LIMIT_PER_USERNAME: '100000',
+      // As npm start runs it (package.json): freed buffers go back to the system, a small young generation.
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+    },
+    ['--max-semi-space-size=2'],
+  );
   const baseUrl = server.baseUrl;
   const admin = await login(baseUrl, 'admin', ADMIN_PASSWORD);
   expect((await admin.post('/api/users', { username: 'clerk1', password: PASSWORD, roles: ['clerk'] })).status).toBe(201);
@@ -368,12 +379,21 @@ it('finds the JSON routes to attack in the OpenAPI document', () => {
 it('answers every hostile request with a 4xx problem, stays up, and keeps its memory', async () => {
   const cases = allCases();
   for (const c of cases) await runCase(c); // warm-up: code paths compiled, pools and caches filled
-  const rssAfterWarmUp = rssOf(server.child.pid!);
-  for (let pass = 0; pass < MEASURED_PASSES; pass++) for (const c of cases) await runCase(c);
-  const growth = rssOf(server.child.pid!) - rssAfterWarmUp;
-  expect({ cases: cases.length, growthMb: Math.round(growth / 1024 / 1024), withinBudget: growth < RSS_BUDGET }).toEqual({
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const samples = [rssOf(server.child.pid!)];
+  for (let pass = 0; pass < MEASURED_PASSES; pass++) {
+    for (const c of cases) await runCase(c);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    samples.push(rssOf(server.child.pid!));
+  }
+  // A leak grows with every pass; one sample catches wherever the collector happens to be (on a
+  // busy CI machine, +/-100 MB). The lower of the first two samples against the lower of the last
+  // two: a leak of 64 KiB a request (at least 800 requests apart) still exceeds the budget.
+  const growth = Math.min(...samples.slice(-2)) - Math.min(...samples.slice(0, 2));
+  const growthMb = Math.round(growth / 1024 / 1024);
+  console.log(JSON.stringify({ hostileRequests: cases.length, rssMb: samples.map((b) => Math.round(b / 1024 / 1024)), growthMb }));
+  expect({ cases: cases.length, growthMb }).toEqual({
     cases: cases.length,
-    growthMb: expect.any(Number),
-    withinBudget: true,
+    growthMb: growth < RSS_BUDGET ? growthMb : `under ${RSS_BUDGET / 1024 / 1024}`,
   });
 }, 120_000);
