@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import yauzl from 'yauzl';
+import { BLOB_STORE, BlobStore } from '@medrec/blob-store';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { RecordRepository } from '../../apps/api/src/records/record-repository';
 import { headPosition } from './support/configured-app';
@@ -280,6 +281,43 @@ describe('a release request over two charts of one patient', () => {
     const res = await appendsNothing(() => u.him.post(`/api/release-requests/${id}/fulfil`));
     expectProblem(res, 409);
     expect(res.body).toMatchObject({ reason: 'record-destroyed', recordIds: [doomed] });
+  });
+
+  it('shreds a package when a record it holds is destroyed: the download answers 410, the releases stay accounted for', async () => {
+    const kept = await tinyRecord(MRN);
+    const doomed = await tinyRecord(MRN);
+    const id = await newRequest([kept, doomed]);
+    expect((await u.him.post(`/api/release-requests/${id}/fulfil`)).status).toBe(200);
+    const packageKey = (
+      (await t.app.get<EventStore>(EVENT_STORE).readStream(`release-request-${id}`)).find((e) => e.type === 'ReleasePackageBuilt')!.data as {
+        packageKey: string;
+      }
+    ).packageKey;
+    const blobs = t.app.get<BlobStore>(BLOB_STORE);
+    expect(await blobs.exists(packageKey)).toBe(true);
+
+    expect((await approveAndDestroy(u, doomed)).status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    let details = await u.him.get(`/api/release-requests/${id}`);
+    while (!details.body.package?.shredded && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      details = await u.him.get(`/api/release-requests/${id}`);
+    }
+    expect(details.body).toMatchObject({ status: 'fulfilled', package: { shredded: { recordId: doomed, at: expect.any(String) } } });
+    expect(await blobs.exists(packageKey)).toBe(false);
+    const events = await t.app.get<EventStore>(EVENT_STORE).readStream(`release-request-${id}`);
+    expect(events.map((e) => e.type)).toEqual(['ReleaseRequestReceived', 'ReleasePackageBuilt', 'ReleaseRequestFulfilled', 'ReleasePackageShredded']);
+    expect(events[3].data).toMatchObject({
+      recordId: doomed,
+      packageKey,
+      reason: 'record-destroyed',
+      shreddedBy: expect.stringMatching(/^system:release-packages@/),
+    });
+
+    expectProblem(await u.him.get(`/api/release-requests/${id}/package`, purpose('patient-request')), 410);
+    // The release of the record kept is still accounted for (164.528).
+    const disclosures = await u.him.get(`/api/patients/${MRN}/disclosures?after=${await headPosition(t.baseUrl)}`, purpose('operations'));
+    expect(disclosures.body.disclosures.filter((d: { releaseId: string }) => d.releaseId === id).map((d: { recordId: string }) => d.recordId)).toContain(kept);
   });
 
   it('denies a request with a reason, once', async () => {

@@ -11,7 +11,7 @@ import { recordStats, RecordStats } from './history/record-stats.projection';
 import type { AccessEntry, TimelineEntry } from './history/record-timeline.projection';
 import { accessLogPage, PageRequest, timelinePage } from './history/timeline-page';
 import type { ProjectionRunner } from './projection-runner';
-import { releaseRequests, ReleaseRequestFilter, ReleaseRequestRow } from './release-requests/release-requests.projection';
+import { PackageToShred, packagesToShred, releaseRequests, ReleaseRequestFilter, ReleaseRequestRow } from './release-requests/release-requests.projection';
 import { RetentionDueList, RetentionDuePage, RetentionDueRequest, retentionSchedulesInForce } from './retention/retention.projection';
 import { SearchPage, SearchRequest, SearchService } from './search/search.service';
 import { reviewItem, ReviewItemRow, reviewQueue, ReviewQueueRequest, unresolvedReviewItemsOfStack } from './review/review-queue.projection';
@@ -189,5 +189,10 @@ export class ReadModels {
   /** Stacks not split yet, oldest first (the stacks projection; the splitter's work list). */
   pendingStacks(limit: number): string[] {
     return pendingStacks(this.projections.db, limit);
+  }
+
+  /** Release packages that hold a destroyed record and are not yet shredded (the release-requests projection). */
+  packagesToShred(limit: number): PackageToShred[] {
+    return packagesToShred(this.projections.db, limit);
   }
 }

@@ -32,7 +32,14 @@ function requestView(r: ExistingReleaseRequest, today: string) {
     registeredBy: r.registeredBy,
     registeredAt: r.registeredAt,
     package: r.package
-      ? { url: packageUrl(r.requestId), sha256: r.package.sha256, size: r.package.size, releases: r.package.releases, builtAt: r.package.builtAt }
+      ? {
+          url: packageUrl(r.requestId),
+          sha256: r.package.sha256,
+          size: r.package.size,
+          releases: r.package.releases,
+          builtAt: r.package.builtAt,
+          shredded: r.package.shredded ?? null,
+        }
       : null,
     fulfilledBy: r.fulfilledBy ?? null,
     fulfilledAt: r.fulfilledAt ?? null,

@@ -55,6 +55,14 @@ export class PackagedRecord {
   versions: number[];
 }
 
+export class ShreddedPackage {
+  @ApiProperty({ format: 'uuid', description: 'The destroyed record' })
+  recordId: string;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+}
+
 export class ReleasePackage {
   @ApiProperty({ description: 'Where to get it (GET, application/zip)' })
   url: string;
@@ -70,6 +78,13 @@ export class ReleasePackage {
 
   @ApiProperty({ format: 'date-time' })
   builtAt: string;
+
+  @ApiProperty({
+    type: () => ShreddedPackage,
+    nullable: true,
+    description: 'Set once the package was deleted because a record it held was destroyed (the download then answers 410); the releases stay accounted for',
+  })
+  shredded: ShreddedPackage | null;
 }
 
 /** GET /api/release-requests/:id: details (PHI, null once the key is gone) and progress. */

@@ -158,7 +158,14 @@ export class ReleaseRequests {
     if (request.status !== 'fulfilled' || !request.package)
       throw new DomainError('conflict', 'The release request has not been fulfilled: there is no package yet');
     const built = request.package;
-    await inChunks(built.releases, (release) => auditRecordRead(this.records, release.recordId, context, 'content', release.versions));
+    if (built.shredded) throw new DomainError('gone', 'The release package was shredded: a record it held has been destroyed');
+    try {
+      await inChunks(built.releases, (release) => auditRecordRead(this.records, release.recordId, context, 'content', release.versions));
+    } catch (error) {
+      // A record destroyed before the shredder came round: its copy in the package goes now.
+      if (error instanceof DomainError && error.kind === 'gone') await this.shredPackageOfDestroyed(requestId, context);
+      throw error;
+    }
     const stream = releaseRequestStream(requestId);
     const key = await this.keys.get(stream);
     if (!key) throw new DomainError('gone', 'The release package is no longer readable');
@@ -207,6 +214,32 @@ export class ReleaseRequests {
       throw error;
     } finally {
       key.fill(0);
+    }
+  }
+
+  /**
+   * Deletes the package of a request when a record it holds is destroyed (the package is a copy of
+   * the record's content, under the request's key, which stays: the request's own details are not
+   * the record's), then appends ReleasePackageShredded. Idempotent and safe on every node: the blob
+   * is deleted before the event, so a crash between them deletes it again next time.
+   */
+  async shredPackage(requestId: string, recordId: string, context: CommandContext): Promise<'shredded' | 'nothing-to-shred'> {
+    const loaded = await this.load(requestId);
+    const built = loaded.state.status === 'absent' ? undefined : loaded.state.package;
+    if (!built || built.shredded || !built.releases.some((r) => r.recordId === recordId)) return 'nothing-to-shred';
+    await this.blobs.delete(built.packageKey);
+    const result = await this.run(requestId, { type: 'ShredReleasePackage', requestId, recordId, actor: context.actor, at: context.at }, context, loaded);
+    return result.position === null ? 'nothing-to-shred' : 'shredded';
+  }
+
+  /** shredPackage for the destroyed records of a request's package (found when it was asked for). */
+  private async shredPackageOfDestroyed(requestId: string, context: CommandContext): Promise<void> {
+    const request = existing(await this.load(requestId));
+    for (const release of request.package?.releases ?? []) {
+      if ((await this.records.load(release.recordId)).state.status === 'destroyed') {
+        await this.shredPackage(requestId, release.recordId, context);
+        return;
+      }
     }
   }
 

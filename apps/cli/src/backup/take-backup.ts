@@ -144,22 +144,29 @@ function snapshotDatabase(source: string, destination: string): void {
   fsyncPath(destination);
 }
 
-/** The snapshot's head, its event count, and every blob key its events name (except those of records destroyed in it). */
+/** The snapshot's head, its event count, and every blob key its events name (except those of records destroyed in it and shredded packages). */
 function readSnapshot(file: string): { headPosition: number; events: number; blobKeys: Set<string> } {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const { head, count } = db.prepare('SELECT coalesce(max(position), 0) AS head, count(*) AS count FROM events').get() as { head: number; count: number };
     const destroyed = new Set<string>();
+    const shreddedPackages = new Set<string>();
     const keys: Array<{ recordId: string | undefined; key: string }> = [];
     const rows = db
-      .prepare("SELECT type, data FROM events WHERE type IN ('RecordCreated', 'RecordAmended', 'OcrCompleted', 'ReleasePackageBuilt', 'RecordDestroyed')")
+      .prepare(
+        "SELECT type, data FROM events WHERE type IN ('RecordCreated', 'RecordAmended', 'OcrCompleted', 'ReleasePackageBuilt', 'ReleasePackageShredded', 'RecordDestroyed')",
+      )
       .iterate() as IterableIterator<{ type: string; data: string }>;
     for (const row of rows) {
       const data = JSON.parse(row.data) as { recordId?: string; content?: { blobKey?: unknown }; textKey?: unknown; packageKey?: unknown };
       if (row.type === 'RecordDestroyed' && data.recordId) destroyed.add(data.recordId);
+      if (row.type === 'ReleasePackageShredded') {
+        if (typeof data.packageKey === 'string') shreddedPackages.add(data.packageKey);
+        continue;
+      }
       for (const key of [data.content?.blobKey, data.textKey, data.packageKey]) if (typeof key === 'string') keys.push({ recordId: data.recordId, key });
     }
-    const blobKeys = new Set(keys.filter((k) => !(k.recordId && destroyed.has(k.recordId))).map((k) => k.key));
+    const blobKeys = new Set(keys.filter((k) => !(k.recordId && destroyed.has(k.recordId)) && !shreddedPackages.has(k.key)).map((k) => k.key));
     return { headPosition: head, events: count, blobKeys };
   } finally {
     db.close();

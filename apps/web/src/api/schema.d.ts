@@ -2190,6 +2190,15 @@ export interface components {
             recordId: string;
             versions: number[];
         };
+        ShreddedPackage: {
+            /**
+             * Format: uuid
+             * @description The destroyed record
+             */
+            recordId: string;
+            /** Format: date-time */
+            at: string;
+        };
         ReleasePackage: {
             /** @description Where to get it (GET, application/zip) */
             url: string;
@@ -2199,6 +2208,8 @@ export interface components {
             releases: components["schemas"]["PackagedRecord"][];
             /** Format: date-time */
             builtAt: string;
+            /** @description Set once the package was deleted because a record it held was destroyed (the download then answers 410); the releases stay accounted for */
+            shredded: components["schemas"]["ShreddedPackage"] | null;
         };
         ReleaseRequest: {
             /** Format: uuid */

@@ -9,7 +9,9 @@ import {
   releaseDueAt,
   ReleaseRequestEvent,
   releaseRequestDecider,
+  ShredReleasePackage,
 } from './release-request.decider';
+import type { Actor } from '../shared/roles';
 
 const ID = '0190a3c4-0000-7000-8000-000000000001';
 const R1 = '0190a3c4-0000-7000-8000-0000000000a1';
@@ -18,6 +20,8 @@ const MRN = 'MRN-004217';
 const RECEIVED_AT = '2024-03-06T08:30:00.000Z';
 const BUILT_AT = '2024-03-20T10:00:00.000Z';
 const SHA = 'a'.repeat(64);
+const LATER = '2031-01-02T03:04:05.000Z';
+const SHREDDER: Actor = { userId: '00000000-0000-0000-0000-000000000000', username: 'system:release-packages@node-1', role: 'system' };
 
 const spec = deciderSpec(releaseRequestDecider);
 
@@ -249,6 +253,46 @@ describe('releaseRequestDecider', () => {
       spec.given([received(), denied]).when(deny()).thenThrows('conflict', 'already denied');
       spec.given([received(), built, fulfilled]).when(deny()).thenThrows('conflict', 'already fulfilled');
       spec.given([received(), built]).when(deny()).thenThrows('conflict', 'already built');
+    });
+  });
+
+  describe('shredding the package of a destroyed record', () => {
+    const shred = (recordId = R2): ShredReleasePackage => ({ type: 'ShredReleasePackage', requestId: ID, actor: SHREDDER, at: LATER, recordId });
+    const shredded: ReleaseRequestEvent = {
+      type: 'ReleasePackageShredded',
+      data: {
+        requestId: ID,
+        packageKey: `release-requests/${ID}/package.zip`,
+        recordId: R2,
+        reason: 'record-destroyed',
+        shreddedBy: SHREDDER.username,
+        shreddedAt: LATER,
+      },
+    };
+
+    it('says the package holding the record is shredded, once', () => {
+      spec.given([received(), built, fulfilled]).when(shred()).then([shredded]);
+      spec.given([received(), built, fulfilled, shredded]).when(shred()).then([]);
+      spec.given([received(), built, fulfilled, shredded]).when(shred(R1)).then([]);
+    });
+
+    it('shreds a package built by a fulfilment not yet finished', () => {
+      spec.given([received(), built]).when(shred()).then([shredded]);
+    });
+
+    it('decides nothing without a package or for a record the package does not hold', () => {
+      spec.given([received()]).when(shred()).then([]);
+      spec.given([received(), denied]).when(shred()).then([]);
+      spec.given([received(), built, fulfilled]).when(shred('00000000-0000-4000-8000-00000000dead')).then([]);
+    });
+
+    it('keeps the shredding in the state', () => {
+      const state = [received(), built, fulfilled, shredded].reduce((s, e) => releaseRequestDecider.evolve(s, e), releaseRequestDecider.initialState());
+      expect(state).toMatchObject({ status: 'fulfilled', package: { shredded: { recordId: R2, at: LATER } } });
+    });
+
+    it('refuses an unknown request', () => {
+      spec.given([]).when(shred()).thenThrows('not-found');
     });
   });
 

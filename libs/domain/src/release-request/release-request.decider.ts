@@ -84,7 +84,18 @@ export interface DenyReleaseRequest extends ReleaseRequestCommandBase {
   reason: string;
 }
 
-export type ReleaseRequestCommand = ReceiveReleaseRequest | RecordReleasePackage | CompleteReleaseRequest | DenyReleaseRequest;
+/**
+ * A record of the package was destroyed: the package (a copy of the record's content under the
+ * request's key) has been deleted from the blob store, and this says so. What was released stays
+ * accounted for on the records' streams; only the copy goes.
+ */
+export interface ShredReleasePackage extends ReleaseRequestCommandBase {
+  type: 'ShredReleasePackage';
+  /** The destroyed record that the package held. */
+  recordId: string;
+}
+
+export type ReleaseRequestCommand = ReceiveReleaseRequest | RecordReleasePackage | CompleteReleaseRequest | DenyReleaseRequest | ShredReleasePackage;
 
 /** Appended to `release-request-<id>`; its PHI sealed with the request's own key. */
 export interface ReleaseRequestReceived {
@@ -107,13 +118,19 @@ export interface ReleaseRequestDenied {
   data: { requestId: string; reason: string; deniedBy: string; deniedAt: string };
 }
 
-export type ReleaseRequestEvent = ReleaseRequestReceived | ReleasePackageBuilt | ReleaseRequestFulfilled | ReleaseRequestDenied;
+export interface ReleasePackageShredded {
+  type: 'ReleasePackageShredded';
+  data: { requestId: string; packageKey: string; recordId: string; reason: 'record-destroyed'; shreddedBy: string; shreddedAt: string };
+}
+
+export type ReleaseRequestEvent = ReleaseRequestReceived | ReleasePackageBuilt | ReleaseRequestFulfilled | ReleaseRequestDenied | ReleasePackageShredded;
 
 export const RELEASE_REQUEST_PHI_FIELDS: Record<ReleaseRequestEvent['type'], readonly string[]> = {
   ReleaseRequestReceived: ['mrn', 'requester', 'recipient', 'purpose', 'authorizationReference'],
   ReleasePackageBuilt: [],
   ReleaseRequestFulfilled: [],
   ReleaseRequestDenied: ['reason'],
+  ReleasePackageShredded: [],
 };
 
 export type ReleaseRequestStatus = 'open' | 'fulfilled' | 'denied';
@@ -126,6 +143,8 @@ export interface ReleasePackageState {
   releases: PackagedRecord[];
   builtBy: string;
   builtAt: string;
+  /** Set once the package was deleted because a record it held was destroyed. */
+  shredded?: { recordId: string; at: string };
 }
 
 export type ReleaseRequestState =
@@ -231,6 +250,8 @@ export const releaseRequestDecider = {
         return complete(command, existing(state));
       case 'DenyReleaseRequest':
         return [deny(command, existing(state))];
+      case 'ShredReleasePackage':
+        return shredPackage(command, existing(state));
       default:
         return unhandled(command, 'command');
     }
@@ -256,6 +277,9 @@ export const releaseRequestDecider = {
       case 'ReleaseRequestDenied':
         if (state.status === 'absent') return state;
         return { ...state, status: 'denied', deniedBy: event.data.deniedBy, deniedAt: event.data.deniedAt, denialReason: event.data.reason };
+      case 'ReleasePackageShredded':
+        if (state.status === 'absent' || !state.package) return state;
+        return { ...state, package: { ...state.package, shredded: { recordId: event.data.recordId, at: event.data.shreddedAt } } };
       default:
         return unhandled(event, 'event');
     }
@@ -335,4 +359,26 @@ function deny(c: DenyReleaseRequest, state: ExistingReleaseRequest): ReleaseRequ
   if (state.package) throw new DomainError('conflict', 'The release package is already built: finish the fulfilment instead');
   new Validator().check(isText(c.reason, MAX_REASON), 'reason', textRule(MAX_REASON)).throwIfInvalid();
   return { type: 'ReleaseRequestDenied', data: { requestId: state.requestId, reason: c.reason, deniedBy: c.actor.username, deniedAt: c.at } };
+}
+
+/**
+ * Only a package that holds the record and is not yet shredded: shredding again, or for a record
+ * the package does not hold, decides nothing (every node's shredder may ask).
+ */
+function shredPackage(c: ShredReleasePackage, state: ExistingReleaseRequest): ReleaseRequestEvent[] {
+  const built = state.package;
+  if (!built || built.shredded || !built.releases.some((r) => r.recordId === c.recordId)) return [];
+  return [
+    {
+      type: 'ReleasePackageShredded',
+      data: {
+        requestId: state.requestId,
+        packageKey: built.packageKey,
+        recordId: c.recordId,
+        reason: 'record-destroyed',
+        shreddedBy: c.actor.username,
+        shreddedAt: c.at,
+      },
+    },
+  ];
 }
