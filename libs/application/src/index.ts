@@ -5,3 +5,4 @@ export * from './event-sourced-runner';
 export * from './pipelined-appender';
 export * from './stream-cache';
 export * from './certificate-sha256';
+export * from './work-loop';

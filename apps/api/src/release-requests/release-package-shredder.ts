@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CommandContext, systemActor } from '@medrec/application';
+import { CommandContext, systemActor, WorkLoop } from '@medrec/application';
 import { APP_CONFIG, AppConfig, loadOrCreateNodeId } from '@medrec/platform';
 import { ReadModels } from '@medrec/read-models';
 import { ReleaseRequests } from './release-requests.service';
@@ -21,9 +21,12 @@ const BATCH = 16;
 export class ReleasePackageShredder implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ReleasePackages');
   private readonly nodeId: string;
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop = new WorkLoop(
+    'Release package shredding',
+    POLL_MS,
+    () => this.shredDue(),
+    (message) => this.logger.warn(message),
+  );
   private readonly notBefore = new Map<string, number>();
 
   constructor(
@@ -35,38 +38,18 @@ export class ReleasePackageShredder implements OnApplicationBootstrap, OnModuleD
   }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.shredDue();
-      } catch (error) {
-        this.logger.warn(`Release package shredding: ${(error as Error).name}; retrying`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
-  }
-
-  private async shredDue(): Promise<void> {
+  /** One pass over the packages due; then the loop waits (what failed waits RETRY_MS). */
+  private async shredDue(): Promise<boolean> {
     const now = Date.now();
     for (const { requestId, recordId } of this.readModels.packagesToShred(BATCH)) {
-      if (!this.running) return;
+      if (!this.loop.isRunning) break;
       const key = `${requestId}/${recordId}`;
       if ((this.notBefore.get(key) ?? 0) > now) continue;
       try {
@@ -81,6 +64,7 @@ export class ReleasePackageShredder implements OnApplicationBootstrap, OnModuleD
       }
     }
     for (const [key, at] of this.notBefore) if (at <= now) this.notBefore.delete(key);
+    return false;
   }
 
   private context(): CommandContext {

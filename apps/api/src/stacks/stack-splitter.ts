@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
+import { CommandContext, EventSourcedRunner, systemActor, WorkLoop } from '@medrec/application';
 import {
   coverSheetIdsOf,
   CoverSheetStatus,
@@ -48,9 +48,12 @@ const FILING_CONCURRENCY = 3;
 export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Stacks');
   private readonly nodeId: string;
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop = new WorkLoop(
+    'Stack loop',
+    POLL_MS,
+    () => this.splitNext(),
+    (message) => this.logger.warn(message),
+  );
   /** Stacks ended here, until the projection shows it. */
   private readonly finished = new Set<string>();
   private readonly notBefore = new Map<string, number>();
@@ -72,43 +75,25 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
    * jobs are worked on.
    */
   onApplicationBootstrap(): void {
-    if (!this.config.stacks.split) return;
-    this.running = true;
-    this.loop = this.run();
+    if (this.config.stacks.split) this.loop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Looks for work at once (a stack was just received). */
   poke(): void {
-    this.wake?.();
+    this.loop.poke();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const now = Date.now();
-        const next = this.readModels.pendingStacks(8).find((id) => !this.finished.has(id) && (this.notBefore.get(id) ?? 0) <= now);
-        if (next) {
-          await this.process(next);
-          continue;
-        }
-      } catch (error) {
-        this.logger.warn(`Stack loop: ${(error as Error).name}; retrying`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
+  /** Splits the next stack waiting, if any: true when there was one. */
+  private async splitNext(): Promise<boolean> {
+    const now = Date.now();
+    const next = this.readModels.pendingStacks(8).find((id) => !this.finished.has(id) && (this.notBefore.get(id) ?? 0) <= now);
+    if (!next) return false;
+    await this.process(next);
+    return true;
   }
 
   private context(): CommandContext {

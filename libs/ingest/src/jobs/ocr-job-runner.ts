@@ -1,5 +1,5 @@
 import { buffer as streamBuffer } from 'node:stream/consumers';
-import { CommandContext, EventSourcedRunner, systemActor } from '@medrec/application';
+import { CommandContext, EventSourcedRunner, systemActor, WorkLoop } from '@medrec/application';
 import { BlobStore, getDecrypted, StoredText, textKeyFor, withRecordKey, writeStoredText } from '@medrec/blob-store';
 import { KeyStore } from '@medrec/crypto';
 import { DomainError, OcrJobCommand, ocrJobDecider, ocrJobStream, recordDecider, RecordCommand, recordStream } from '@medrec/domain';
@@ -77,10 +77,9 @@ export class OcrJobRunner {
   private readonly released = new Set<string>();
   /** When the events that made jobs were recorded (ms), by log position: the start of the 'queued' stage. */
   private readonly recordedAt = new Map<number, number>();
-  private running = false;
   private stopping?: Promise<void>;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  /** Takes jobs at each poll, and when poked: an upload's event projected, a job ended, a job's pages all rasterized. */
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly eventSourced: EventSourcedRunner,
@@ -97,14 +96,13 @@ export class OcrJobRunner {
     this.retryDelayMs = options.retryDelayMs ?? 10_000;
     this.log = options.log ?? (() => undefined);
     this.now = options.now ?? Date.now;
+    this.loop = new WorkLoop('OCR job loop', this.pollIntervalMs, () => (this.takeJobs(), false), this.log);
   }
 
   /** Starts taking jobs. Once stopped, a runner stays stopped: its recognizer is closed. */
   start(): void {
     if (this.stopping) throw new Error('This OCR job runner was stopped; it cannot be started again');
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /**
@@ -116,11 +114,11 @@ export class OcrJobRunner {
     this.recordedAt.set(event.position, Date.parse(event.recordedAt));
     // Jobs whose claim never comes here (another node took them) are forgotten oldest first.
     if (this.recordedAt.size > MAX_REMEMBERED_EVENTS) this.recordedAt.delete(this.recordedAt.keys().next().value!);
-    if (!this.running) return;
+    if (!this.loop.isRunning) return;
     // Looked for as soon as the jobs read model shows the event (asking wakes it), not at the next poll.
     // What is taken is decided by takeJobs() as on a poll: a job already in progress or ended here is skipped.
     this.jobs.reach(event.position, NOTIFIED_REACH_MS).then(
-      () => this.wake?.(),
+      () => this.loop.poke(),
       () => undefined,
     );
   }
@@ -137,9 +135,7 @@ export class OcrJobRunner {
   }
 
   private async shutDown(graceMs: number): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     const settled = Promise.allSettled(this.inProgress.values());
     if (this.inProgress.size > 0 && Number.isFinite(graceMs)) {
       let timer: NodeJS.Timeout | undefined;
@@ -178,25 +174,6 @@ export class OcrJobRunner {
     }
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        this.takeJobs();
-      } catch (error) {
-        // The read model could not be read: the loop stays up and looks again at the next poll.
-        this.log(`OCR job loop: ${(error as Error).name}; retrying`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollIntervalMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
-  }
-
   private takeJobs(): void {
     const free = Math.min(this.concurrency - this.preparing.size, this.concurrency * 2 - this.inProgress.size);
     if (free <= 0) return;
@@ -215,7 +192,7 @@ export class OcrJobRunner {
           this.inProgress.delete(key);
           this.preparing.delete(key);
           this.claimedJobs.delete(key);
-          this.wake?.();
+          this.loop.poke();
         });
       this.inProgress.set(key, work);
       this.preparing.add(key);
@@ -280,7 +257,7 @@ export class OcrJobRunner {
     }
 
     this.claimedJobs.set(key, job);
-    if (!this.running) {
+    if (!this.loop.isRunning) {
       // Claimed while stopping: not started, given back at once.
       await this.release(key);
       return;
@@ -419,7 +396,7 @@ export class OcrJobRunner {
     return this.recognizer.recognize(content, job.contentType, {
       // Its pages are all with the OCR workers: the next job may be claimed and rasterized while they are recognised.
       rasterized: () => {
-        if (this.preparing.delete(key)) this.wake?.();
+        if (this.preparing.delete(key)) this.loop.poke();
       },
     });
   }
