@@ -40,7 +40,7 @@ const RUN_TOLERANCE = 0.35;
  * Whether the page shows a sheet marker in its top or bottom band (either is enough: a stain or a
  * tear rarely takes both). Scale comes from the page's width (a sheet is US Letter; any resolution).
  * A row counts when it has at least MIN_BLOCKS consecutive dark runs of the ruler's period, each
- * dark run and each gap close to the row's median and the two in the ruler's 2:1 proportion; the
+ * dark run and each gap close to the row's median and the two near the ruler's 2:1 proportion; the
  * marker is found when MIN_ROWS rows of one band count. Specks of a few pixels are absorbed into the
  * runs around them. About a quarter of the page is read, row by row: a few ms.
  */
@@ -131,7 +131,7 @@ function isRegular(runs: Int32Array, blocks: number[], period: number): boolean 
   if (Math.abs(measured - period) > period * PERIOD_TOLERANCE) return false;
   // Two thirds ink: a threshold moves both edges of a block the same way, so the proportion is kept loosely.
   const duty = darkMedian / measured;
-  return duty > 0.5 && duty < 0.8;
+  return duty > 0.56 && duty < 0.78;
 }
 
 function median(values: number[]): number {

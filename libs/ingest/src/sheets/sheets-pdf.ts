@@ -86,7 +86,7 @@ function drawCoverSheet(doc: PDFKit.PDFDocument, sheet: PrintedCoverSheet): void
   field('MRN', sheet.mrn, 30, 36);
   field('Date of birth', sheet.dateOfBirth, 24, 30);
   field('Document type', sheet.documentType.replace(/-/g, ' '), 24, 30);
-  if (sheet.title !== undefined) field('Title', sheet.title, 20, 48);
+  if (sheet.title !== undefined) field('Title', sheet.title, 20, 64);
   if (sheet.encounterDate !== undefined) field('Encounter date', sheet.encounterDate, 20, 26);
   footer(doc, `medrec cover sheet ${sheet.id} - one use only: a copy cannot file a second record.`);
 }
