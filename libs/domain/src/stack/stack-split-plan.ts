@@ -82,7 +82,8 @@ export interface StackSegment {
 
 /**
  * Cuts a stack, as it is scanned, into segments that can be planned (and filed) before the rest is
- * seen: a segment ends right before a page whose code is a cover sheet or unreadable. Every rule of
+ * seen: a segment ends right before a page whose code is a cover sheet or unreadable (a sheet marker
+ * without a code included). Every rule of
  * planStackSplit starts afresh at such a page (the document or review run before it ends there, and
  * what follows depends only on that page and on the cover sheets met before it), so the plans of the
  * segments, each made with planStackSegment in order with the same `seen`, are the plan of the whole
