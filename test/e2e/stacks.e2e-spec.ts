@@ -26,7 +26,8 @@ import {
  * printed by POST /api/cover-sheets, 200 dpi, 1° skew, noise, between fixture scans; a blank page, a
  * separator, two pages before the first cover sheet) as a PDF (the TIFF: stacks-tiff.e2e-spec.ts), split into
  * exactly the expected records (metadata, pages, OCR'd, found by search); the blank page and the
- * orphans in the review queue, the orphans assigned (a new version of the right record); a damaged QR code that must not file pages under the wrong patient; the
+ * orphans in the review queue, the orphans assigned (a new version of the right record); a damaged QR code, and a cover sheet whose
+ * two codes are painted over, that must not file pages under the wrong patient; the
  * upload limits before anything is decoded; the Idempotency-Key.
  */
 
@@ -158,6 +159,46 @@ describe('a damaged QR code', () => {
     const ofB = await u.him.get(`/api/search?mrn=${sheets[1].mrn}&after=${await headPosition(t.baseUrl)}&limit=100`, purpose('operations'));
     expect(ofB.body.results.filter((r: { recordId: string }) => body.documents.some((d) => d.recordId === r.recordId))).toEqual([]);
     expect((await u.him.get(`/api/cover-sheets/${sheets[1].id}`, purpose('operations'))).body.status).toBe('issued');
+  }, 120_000);
+});
+
+describe('a cover sheet whose two QR codes are painted over', () => {
+  it('sends it and its pages to review: not into the record of the sheet before it, not into any record; with one code painted over the sheet still files', async () => {
+    const { sheets, pdfs } = await issueSheets(u, standardStackCoverSheets());
+    const cover = (i: number, obliterated?: 'one' | 'both'): StackPage => ({
+      kind: 'cover-sheet',
+      sheet: sheets[i],
+      pdf: pdfs[i],
+      ...(obliterated ? { obliterated } : {}),
+    });
+    // B's sheet has no code left at all (black box over one, white over the other): seen only as a
+    // page, its pages would join A's radiology report under A's name. Only the printed sheet marker tells.
+    const plan: StackPage[] = [
+      cover(0),
+      { kind: 'scan', file: 'mrn-00482913-radiology-report.png', page: 1 },
+      cover(1, 'both'),
+      { kind: 'scan', file: 'mrn-00519377-operative-report.png', page: 1 },
+      { kind: 'scan', file: 'mrn-00519377-progress-note.tif', page: 1 },
+      cover(2, 'one'),
+      { kind: 'scan', file: 'mrn-00600218-lab-report.pdf', page: 1 },
+    ];
+    const stack = await scannerStack(plan);
+    const res = await sendStack(u.clerk, await stack.pdf(), 'painted-over.pdf');
+    expect(res.status).toBe(202);
+    const body = await splitStack(u, res.body.stackId);
+    expect(body.documents.map((d) => [d.coverSheetId, d.pages])).toEqual([
+      [sheets[0].id, [2]],
+      [sheets[2].id, [7]],
+    ]);
+    expect(body.reviewItems.map((i) => [i.kind, i.pageRange])).toEqual([['unreadable-code', { first: 3, last: 5 }]]);
+    // A's record holds its own page only; C's (one code left) its own; nothing at all under B's patient.
+    const [ofA, ofC] = await Promise.all(body.documents.map((d) => readRecord(u, d.recordId)));
+    expect([ofA.body.mrn, ofA.body.versions.map((v: { pages: number }) => v.pages)]).toEqual([sheets[0].mrn, [1]]);
+    expect([ofC.body.mrn, ofC.body.versions.map((v: { pages: number }) => v.pages)]).toEqual([sheets[2].mrn, [1]]);
+    const ofB = await u.him.get(`/api/search?mrn=${sheets[1].mrn}&after=${await headPosition(t.baseUrl)}&limit=100`, purpose('operations'));
+    expect(ofB.body.results.filter((r: { recordId: string }) => body.documents.some((d) => d.recordId === r.recordId))).toEqual([]);
+    expect((await u.him.get(`/api/cover-sheets/${sheets[1].id}`, purpose('operations'))).body.status).toBe('issued');
+    expect((await u.him.get(`/api/cover-sheets/${sheets[2].id}`, purpose('operations'))).body.status).toBe('used');
   }, 120_000);
 });
 

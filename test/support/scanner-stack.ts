@@ -7,7 +7,7 @@ import type { SheetCode } from '@medrec/domain';
 import type { DocumentContentType } from '@medrec/ingest/inspect/document-content-type';
 import type { GrayPage } from '@medrec/ingest/qr';
 import { rasterizePage } from '@medrec/ingest/rasterize/rasterize-page';
-import { type PrintedCoverSheet, QR_BOX, sheetsPdf } from '@medrec/ingest/sheets/sheets-pdf';
+import { type PrintedCoverSheet, QR_BOXES, sheetsPdf } from '@medrec/ingest/sheets/sheets-pdf';
 
 /** The shared fixture scans, found from the sources or from their build in dist/ (benches run there). */
 const SCANS = resolve(__dirname, __dirname.includes('/dist/') ? '../../../test/fixtures/scans' : '../fixtures/scans');
@@ -32,12 +32,19 @@ const scanManifest = (): ScanFixture[] => JSON.parse(readFileSync(join(SCANS, 'm
 
 /** One sheet of paper in the stack. */
 export type StackPage =
-  /** `pdf`: the sheet as the API printed it (page `pdfPage`, default 1); else printed here. `damaged`: a stain over its QR code. */
-  | { kind: 'cover-sheet'; sheet: PrintedCoverSheet; pdf?: Buffer; pdfPage?: number; damaged?: boolean }
+  /**
+   * `pdf`: the sheet as the API printed it (page `pdfPage`, default 1); else printed here. `damaged`:
+   * a stain over each of its two QR codes (found, unreadable). `obliterated`: its upper code ('one')
+   * or both codes ('both') painted over with solid boxes (black over the upper, white over the lower): no code found at all.
+   */
+  | { kind: 'cover-sheet'; sheet: PrintedCoverSheet; pdf?: Buffer; pdfPage?: number; damaged?: boolean; obliterated?: Obliteration }
   | { kind: 'separator' }
   | { kind: 'blank' }
   /** Page `page` (from 1) of a fixture scan in test/fixtures/scans. */
   | { kind: 'scan'; file: string; page: number };
+
+/** Which of a sheet's two QR codes are painted over. */
+export type Obliteration = 'one' | 'both';
 
 export interface StackOptions {
   /** Degrees clockwise, on the printed sheets (cover, separator, blank). Default 1. */
@@ -60,6 +67,8 @@ export interface ScannerStack {
    * page, and on a damaged cover sheet a code that is found but unreadable (never an id).
    */
   expectedCodes: SheetCode[][];
+  /** Whether each page is a medrec sheet, whose printed marker must be found (cover and separator sheets). */
+  expectedMarkers: boolean[];
   /** The pixels of every page as generated, before the PDF's JPEG and the TIFF's deflate. */
   images: GrayPage[];
   /** The stack as one PDF, a page image each (made on first call). */
@@ -94,15 +103,17 @@ export function standardStackCoverSheets(): Array<Omit<PrintedCoverSheet, 'id'>>
  *   10 operative report | 11 cover C (MRN-00600218) | 12 lab report | 13 cover D (MRN-00519377) |
  *   14 progress note
  *
- * `damaged`: cover sheet B's QR code is stained beyond repair.
+ * `damaged`: cover sheet B's two QR codes are stained beyond repair. `obliterated`: one or both of
+ * B's codes are painted over.
  */
-export function standardStackPlan(sheets: PrintedCoverSheet[], options: { damaged?: boolean; pdfs?: Buffer[] } = {}): StackPage[] {
+export function standardStackPlan(sheets: PrintedCoverSheet[], options: { damaged?: boolean; obliterated?: Obliteration; pdfs?: Buffer[] } = {}): StackPage[] {
   if (sheets.length !== 4) throw new Error('The standard stack has four cover sheets (standardStackCoverSheets)');
-  const cover = (i: number, damaged = false): StackPage => ({
+  const cover = (i: number, hurt = false): StackPage => ({
     kind: 'cover-sheet',
     sheet: sheets[i],
     ...(options.pdfs ? { pdf: options.pdfs[i] } : {}),
-    ...(damaged ? { damaged } : {}),
+    ...(hurt && options.damaged ? { damaged: true } : {}),
+    ...(hurt && options.obliterated ? { obliterated: options.obliterated } : {}),
   });
   const scan = (file: string, page = 1): StackPage => ({ kind: 'scan', file, page });
   return [
@@ -114,7 +125,7 @@ export function standardStackPlan(sheets: PrintedCoverSheet[], options: { damage
     { kind: 'blank' },
     { kind: 'separator' },
     scan('mrn-00482913-radiology-report.png'),
-    cover(1, options.damaged),
+    cover(1, true),
     scan('mrn-00519377-operative-report.png'),
     cover(2),
     scan('mrn-00600218-lab-report.pdf'),
@@ -128,11 +139,12 @@ export function fixtureScanPages(): Array<Extract<StackPage, { kind: 'scan' }>> 
   return scanManifest().flatMap((scan) => Array.from({ length: scan.pages }, (_, i) => ({ kind: 'scan' as const, file: scan.file, page: i + 1 })));
 }
 
-/** The codes decoding `page` must give (see ScannerStack.expectedCodes). */
+/** The codes decoding `page` must give (see ScannerStack.expectedCodes): a sheet prints its code twice. */
 export function expectedCodes(page: StackPage): SheetCode[] {
-  if (page.kind === 'separator') return [{ kind: 'separator' }];
+  if (page.kind === 'separator') return [{ kind: 'separator' }, { kind: 'separator' }];
   if (page.kind !== 'cover-sheet') return [];
-  return page.damaged ? [{ kind: 'unknown' }] : [{ kind: 'cover-sheet', id: page.sheet.id }];
+  const code: SheetCode = page.damaged ? { kind: 'unknown' } : { kind: 'cover-sheet', id: page.sheet.id };
+  return Array.from({ length: page.obliterated === 'both' ? 0 : page.obliterated === 'one' ? 1 : 2 }, () => ({ ...code }));
 }
 
 export async function scannerStack(pages: StackPage[], options: StackOptions = {}): Promise<ScannerStack> {
@@ -142,7 +154,14 @@ export async function scannerStack(pages: StackPage[], options: StackOptions = {
   for (const page of pages) images.push(await pageImage(page, printed));
   if (options.bilevel) for (const image of images) threshold(image);
   const bilevel = options.bilevel ?? false;
-  return { pages, expectedCodes: pages.map(expectedCodes), images, pdf: once(() => imagesPdf(images, bilevel)), tiff: once(() => imagesTiff(images, bilevel)) };
+  return {
+    pages,
+    expectedCodes: pages.map(expectedCodes),
+    expectedMarkers: pages.map((p) => p.kind === 'cover-sheet' || p.kind === 'separator'),
+    images,
+    pdf: once(() => imagesPdf(images, bilevel)),
+    tiff: once(() => imagesTiff(images, bilevel)),
+  };
 }
 
 /** Ink or paper: what a black-and-white scanner keeps of a page. */
@@ -169,7 +188,8 @@ async function pageImage(page: StackPage, printing: Printing): Promise<GrayPage>
       const pdf = async () => page.pdf ?? sheetsPdf([{ kind: 'cover-sheet', sheet: page.sheet }]);
       const key = page.pdf ? createHash('sha256').update(page.pdf).digest('hex') : JSON.stringify(page.sheet);
       const image = await printedSheet(key, pdf, page.pdfPage ?? 1);
-      return scanned(page.damaged ? stainQr(image) : image, printing);
+      const stained = page.damaged ? stainQrs(image) : image;
+      return scanned(page.obliterated ? paintOverQrs(stained, page.obliterated) : stained, printing);
     }
   }
 }
@@ -254,21 +274,42 @@ async function scanned(page: GrayPage, { skew, noise, random }: Printing): Promi
   return centred;
 }
 
+const pointsToPixels = (points: number) => Math.round((points / 72) * STACK_DPI);
+
 /**
- * A stain over the middle of a sheet's QR code, as the sheet is printed (before the skew): the
- * three finder patterns and the format information beside them stay, the data modules between
+ * A stain over the middle of each of a sheet's QR codes, as the sheet is printed (before the skew):
+ * the three finder patterns and the format information beside them stay, the data modules between
  * them are lost, well beyond what error correction level M (15%) restores.
  */
-function stainQr(page: GrayPage): GrayPage {
+function stainQrs(page: GrayPage): GrayPage {
   const gray = new Uint8Array(page.gray);
-  const pixels = (points: number) => Math.round((points / 72) * STACK_DPI);
-  const modules = 33 + 2 * QR_BOX.quietModules;
-  const module = QR_BOX.size / modules;
-  // Modules 10 to 23 of the 33 across and down: the middle, clear of the finders (0-8 and 25-33).
-  const from = (QR_BOX.quietModules + 10) * module;
-  const to = (QR_BOX.quietModules + 23) * module;
-  for (let y = pixels(QR_BOX.top + from); y < pixels(QR_BOX.top + to); y++) {
-    for (let x = pixels(QR_BOX.left + from); x < pixels(QR_BOX.left + to); x++) gray[y * page.width + x] = (x * 7 + y * 13) % 23 === 0 ? 60 : 225;
+  for (const box of QR_BOXES) {
+    const modules = 33 + 2 * box.quietModules;
+    const module = box.size / modules;
+    // Modules 10 to 23 of the 33 across and down: the middle, clear of the finders (0-8 and 25-33).
+    const from = (box.quietModules + 10) * module;
+    const to = (box.quietModules + 23) * module;
+    for (let y = pointsToPixels(box.top + from); y < pointsToPixels(box.top + to); y++) {
+      for (let x = pointsToPixels(box.left + from); x < pointsToPixels(box.left + to); x++) gray[y * page.width + x] = (x * 7 + y * 13) % 23 === 0 ? 60 : 225;
+    }
+  }
+  return { ...page, gray };
+}
+
+/**
+ * A sheet's codes painted over as a clerk's marker, a torn corner or a soaked patch would leave
+ * them: nothing of the code is left to find. The upper code under a solid black box (a little
+ * larger than the code, quiet zone included), and for 'both' the lower one under a white box.
+ */
+function paintOverQrs(page: GrayPage, which: Obliteration): GrayPage {
+  const gray = new Uint8Array(page.gray);
+  const boxes = which === 'both' ? QR_BOXES : QR_BOXES.slice(0, 1);
+  for (const [i, box] of boxes.entries()) {
+    const ink = i === 0 ? 0 : 255;
+    const inset = box.quietModules * (box.size / 41) - 4;
+    for (let y = pointsToPixels(box.top + inset); y < pointsToPixels(box.top + box.size - inset); y++) {
+      gray.fill(ink, y * page.width + pointsToPixels(box.left + inset), y * page.width + pointsToPixels(box.left + box.size - inset));
+    }
   }
   return { ...page, gray };
 }

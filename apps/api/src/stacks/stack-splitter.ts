@@ -232,7 +232,7 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
       maxPageAspectRatio,
     })) {
       filing.throwIfFailed();
-      const ended = segmenter.add({ codes: page.codes, blank: page.blank });
+      const ended = segmenter.add({ codes: page.codes, blank: page.blank, sheetMarker: page.sheetMarker });
       if (ended) await planSegment(ended);
     }
     const last = segmenter.end();

@@ -13,12 +13,14 @@ const A = '0190a3c4-0000-7000-8000-00000000000a';
 const B = '0190a3c4-0000-7000-8000-00000000000b';
 const C = '0190a3c4-0000-7000-8000-00000000000c';
 
-const cover = (id: string): ScannedStackPage => ({ codes: [{ kind: 'cover-sheet', id }], blank: false });
-const separator: ScannedStackPage = { codes: [{ kind: 'separator' }], blank: false };
-const page: ScannedStackPage = { codes: [], blank: false };
-const blank: ScannedStackPage = { codes: [], blank: true };
-const unreadable: ScannedStackPage = { codes: [{ kind: 'unknown' }], blank: false };
-const withCodes = (...codes: SheetCode[]): ScannedStackPage => ({ codes, blank: false });
+const cover = (id: string): ScannedStackPage => ({ codes: [{ kind: 'cover-sheet', id }], blank: false, sheetMarker: true });
+const separator: ScannedStackPage = { codes: [{ kind: 'separator' }], blank: false, sheetMarker: true };
+const page: ScannedStackPage = { codes: [], blank: false, sheetMarker: false };
+const blank: ScannedStackPage = { codes: [], blank: true, sheetMarker: false };
+const unreadable: ScannedStackPage = { codes: [{ kind: 'unknown' }], blank: false, sheetMarker: true };
+const withCodes = (...codes: SheetCode[]): ScannedStackPage => ({ codes, blank: false, sheetMarker: true });
+/** A sheet whose two codes were both torn off, inked over or soaked: only its printed marker is seen. */
+const obliterated: ScannedStackPage = { codes: [], blank: false, sheetMarker: true };
 
 const allIssued = (): CoverSheetStatus => 'issued';
 const statuses =
@@ -71,6 +73,74 @@ describe('planStackSplit (codes per page -> documents, review items, sheets)', (
     ]);
   });
 
+  it('given a cover sheet whose two codes are both gone (its marker seen, no code found), when planned, then it and every page behind it up to the next good sheet go to review, in no record', () => {
+    const plan = planStackSplit([cover(A), page, obliterated, page, page, cover(C), page], allIssued);
+    expect(plan.documents).toEqual([
+      { coverSheetId: A, part: 1, pages: [2] },
+      { coverSheetId: C, part: 1, pages: [7] },
+    ]);
+    expect(plan.reviews).toEqual([{ kind: 'unreadable-code', pageRange: { first: 3, last: 5 } }]);
+    expect(plan.sheets).toEqual([1, 6]);
+  });
+
+  it('given such a sheet followed by a separator, when planned, then the pages behind the separator stay in review too (no patient to give them)', () => {
+    const plan = planStackSplit([cover(A), page, obliterated, page, separator, page, cover(C), page], allIssued);
+    expect(plan.documents.map((d) => [d.coverSheetId, d.pages])).toEqual([
+      [A, [2]],
+      [C, [8]],
+    ]);
+    expect(plan.reviews).toEqual([
+      { kind: 'unreadable-code', pageRange: { first: 3, last: 4 } },
+      { kind: 'unreadable-code', pageRange: { first: 6, last: 6 } },
+    ]);
+  });
+
+  it('given such a sheet first in the stack or last, when planned, then its page is listed for review (a marker alone files nothing)', () => {
+    expect(planStackSplit([obliterated, page], allIssued).reviews).toEqual([{ kind: 'unreadable-code', pageRange: { first: 1, last: 2 } }]);
+    const plan = planStackSplit([cover(A), page, obliterated], allIssued);
+    expect(plan.documents).toEqual([{ coverSheetId: A, part: 1, pages: [2] }]);
+    expect(plan.reviews).toEqual([{ kind: 'unreadable-code', pageRange: { first: 3, last: 3 } }]);
+    expect(plan.blanks).toEqual([]);
+  });
+
+  it('given a sheet marker on a page that also carries a readable code of ours, when planned, then the code decides (the marker is no boundary of its own)', () => {
+    const plan = planStackSplit([{ ...cover(A), sheetMarker: true }, page, { ...separator, sheetMarker: false }, page], allIssued);
+    expect(plan.documents.map((d) => [d.part, d.pages])).toEqual([
+      [1, [2]],
+      [2, [4]],
+    ]);
+  });
+
+  it("given a sheet's twin codes, when one is stained (found, unreadable) or both are read, then the page is that sheet", () => {
+    const twins: ScannedStackPage[] = [
+      withCodes({ kind: 'cover-sheet', id: A }, { kind: 'cover-sheet', id: A }),
+      withCodes({ kind: 'cover-sheet', id: A }, { kind: 'unknown' }),
+      withCodes({ kind: 'unknown' }, { kind: 'cover-sheet', id: A }),
+      { codes: [{ kind: 'unknown' }, { kind: 'cover-sheet', id: A }], blank: false, sheetMarker: false },
+    ];
+    for (const twin of twins) {
+      const plan = planStackSplit([cover(C), page, twin, page, withCodes({ kind: 'unknown' }, { kind: 'separator' }), page], allIssued);
+      expect(plan.documents.map((d) => [d.coverSheetId, d.part, d.pages])).toEqual([
+        [C, 1, [2]],
+        [A, 1, [4]],
+        [A, 2, [6]],
+      ]);
+      expect(plan.reviews).toEqual([]);
+    }
+  });
+
+  it('given a readable code of ours beside a foreign code, or beside more unreadable codes than readable ones, when planned, then the page is not trusted', () => {
+    for (const odd of [
+      withCodes({ kind: 'cover-sheet', id: A }, { kind: 'unknown', text: 'https://example.org/leaflet' }),
+      withCodes({ kind: 'cover-sheet', id: A }, { kind: 'unknown' }, { kind: 'unknown' }),
+      withCodes({ kind: 'unknown' }, { kind: 'unknown' }),
+    ]) {
+      const plan = planStackSplit([cover(C), page, odd, page], allIssued);
+      expect(plan.documents).toEqual([{ coverSheetId: C, part: 1, pages: [2] }]);
+      expect(plan.reviews).toEqual([{ kind: 'unreadable-code', pageRange: { first: 3, last: 4 } }]);
+    }
+  });
+
   it('sends the pages of a used, voided or unknown cover sheet to review, and a sheet met twice in the stack the second time', () => {
     const plan = planStackSplit(
       [cover(A), page, cover(B), page, cover(C), page, cover('x'), page, cover(A), page],
@@ -118,7 +188,7 @@ describe('planStackSplit (codes per page -> documents, review items, sheets)', (
   });
 
   it('accounts for every page exactly once (documents, review items, sheets)', () => {
-    const stack = [page, blank, cover(A), page, unreadable, page, cover(B), separator, page, cover('x'), page, cover(C)];
+    const stack = [page, blank, cover(A), page, unreadable, page, cover(B), separator, page, cover('x'), page, obliterated, page, cover(C)];
     const plan = planStackSplit(stack, statuses({ [A]: 'issued', [B]: 'issued', [C]: 'issued' }));
     const pages = [
       ...plan.documents.flatMap((d) => d.pages),
@@ -145,6 +215,8 @@ describe('StackSegmenter + planStackSegment (the plan made part by part as the s
     cover(D),
     cover('e'.repeat(8)),
     withCodes({ kind: 'separator' }, { kind: 'cover-sheet', id: A }),
+    withCodes({ kind: 'cover-sheet', id: B }, { kind: 'unknown' }),
+    obliterated,
   ];
 
   /** The parts of a stack, planned as the splitter plans them. */
@@ -177,15 +249,17 @@ describe('StackSegmenter + planStackSegment (the plan made part by part as the s
     }
   });
 
-  it('cuts before cover sheets and unreadable codes only: a separator keeps its pages with the cover sheet before it', () => {
-    const stack = [page, cover(A), page, separator, page, unreadable, page, cover(B), page];
+  it('cuts before cover sheets, unreadable codes and sheets without a code only: a separator keeps its pages with the cover sheet before it', () => {
+    const stack = [page, cover(A), page, separator, page, unreadable, page, cover(B), page, obliterated, page];
     const { parts } = byParts(stack);
     expect(parts.map((p) => [p.segment.first, p.segment.first + p.segment.pages.length - 1])).toEqual([
       [1, 1],
       [2, 5],
       [6, 7],
       [8, 9],
+      [10, 11],
     ]);
+    expect(parts[4].plan.reviews).toEqual([{ kind: 'unreadable-code', pageRange: { first: 10, last: 11 } }]);
     expect(parts[1].plan.documents.map((d) => [d.part, d.pages])).toEqual([
       [1, [3]],
       [2, [5]],

@@ -1,9 +1,14 @@
 import type { SheetCode } from '../cover-sheet/sheet-code';
 
-/** What splitting learnt of one page of a stack: the codes decoded on it, and whether it is blank. */
+/**
+ * What splitting learnt of one page of a stack: the codes decoded on it, whether it is blank, and
+ * whether it shows the marker printed along the edges of every medrec sheet (independent of its
+ * QR codes: a sheet whose codes are all gone still shows it).
+ */
 export interface ScannedStackPage {
   codes: readonly SheetCode[];
   blank: boolean;
+  sheetMarker: boolean;
 }
 
 /** A cover sheet's state when the stack is split: only an `issued` sheet files pages. */
@@ -45,18 +50,20 @@ type Filing =
 
 /**
  * The split of a stack, from the codes on its pages (pure). Read page by page:
- * - a page with exactly one code (the same code twice counts once) that is a cover sheet `issued`
- *   and not met before in this stack: a sheet (removed); the pages behind it, up to the next sheet,
- *   are its document (part 1);
+ * - a page whose readable codes are one code of ours (a sheet prints its code twice: the same code
+ *   twice counts once, and a second code found but unreadable beside a readable one is its stained
+ *   twin) that is a cover sheet `issued` and not met before in this stack: a sheet (removed); the
+ *   pages behind it, up to the next sheet, are its document (part 1);
  * - the same, but the sheet is used, voided, unknown or met before in this stack: a sheet
  *   (removed); the pages behind it go to review (`cover-sheet-used`, `unknown-cover-sheet`),
  *   never to a record; with no page behind it, the sheet's own page is listed;
  * - a separator alone: a sheet (removed); behind a cover sheet, the pages after it are a new
  *   document of the same cover sheet (part 2, 3...: same patient, type, title and dates); behind
  *   pages going to review, the next pages go to review for the same reason;
- * - a page with an unreadable or foreign code, or with codes that disagree: the page itself and
- *   the pages behind it go to review (`unreadable-code`): a damaged cover sheet is never guessed
- *   at, whatever the pages behind it look like;
+ * - a page with only unreadable codes, a foreign code, or codes that disagree; or a page with the
+ *   sheet marker and no code at all (a sheet whose two codes were both torn off or inked over): the
+ *   page itself and the pages behind it go to review (`unreadable-code`): a damaged cover sheet is
+ *   never guessed at, whatever the pages behind it look like, and never read as a page of the document before it;
  * - a blank page (no code): left out, listed for review alone (`blank-page`);
  * - any other page: into the current document, or into review (`no-cover-sheet` before the first
  *   cover sheet).
@@ -75,7 +82,8 @@ export interface StackSegment {
 
 /**
  * Cuts a stack, as it is scanned, into segments that can be planned (and filed) before the rest is
- * seen: a segment ends right before a page whose code is a cover sheet or unreadable. Every rule of
+ * seen: a segment ends right before a page whose code is a cover sheet or unreadable (a sheet marker
+ * without a code included). Every rule of
  * planStackSplit starts afresh at such a page (the document or review run before it ends there, and
  * what follows depends only on that page and on the cover sheets met before it), so the plans of the
  * segments, each made with planStackSegment in order with the same `seen`, are the plan of the whole
@@ -87,7 +95,7 @@ export class StackSegmenter {
 
   /** The next page; the segment it ends (the pages before it), if it starts a new one. */
   add(page: ScannedStackPage): StackSegment | undefined {
-    const code = singleCode(page.codes);
+    const code = singleCode(page);
     const cut = this.pages.length > 0 && (code === 'unreadable' || (typeof code === 'object' && code.kind === 'cover-sheet'));
     const ended = cut ? this.take() : undefined;
     this.pages.push(page);
@@ -139,7 +147,7 @@ export function planStackSegment(segment: StackSegment, statusOf: (coverSheetId:
 
   segment.pages.forEach((scanned, index) => {
     const page = segment.first + index;
-    const code = singleCode(scanned.codes);
+    const code = singleCode(scanned);
     if (code === 'none' && scanned.blank) {
       run = undefined;
       plan.blanks.push(page);
@@ -171,11 +179,18 @@ export function planStackSegment(segment: StackSegment, statusOf: (coverSheetId:
   return plan;
 }
 
-/** The one thing a page's codes say: nothing, one readable code of ours, or something not to be trusted. */
-function singleCode(codes: readonly SheetCode[]): 'none' | 'unreadable' | Exclude<SheetCode, { kind: 'unknown' }> {
-  if (codes.length === 0) return 'none';
-  if (codes.some((c) => c.kind === 'unknown')) return 'unreadable';
-  const distinct = new Set(codes.map((c) => (c.kind === 'cover-sheet' ? c.id : c.kind)));
+/**
+ * The one thing a page says: nothing, one readable code of ours, or something not to be trusted.
+ * Readable codes that agree make the sheet, with at most as many unreadable ones (of ours: a foreign
+ * code, read but not ours, is never part of a sheet) beside them: a sheet's twin codes, one stained.
+ * No code at all on a page that shows the sheet marker is a sheet that cannot be read.
+ */
+function singleCode({ codes, sheetMarker }: ScannedStackPage): 'none' | 'unreadable' | Exclude<SheetCode, { kind: 'unknown' }> {
+  if (codes.length === 0) return sheetMarker ? 'unreadable' : 'none';
+  const readable = codes.filter((c): c is Exclude<SheetCode, { kind: 'unknown' }> => c.kind !== 'unknown');
+  const unknown = codes.filter((c): c is Extract<SheetCode, { kind: 'unknown' }> => c.kind === 'unknown');
+  if (readable.length === 0 || unknown.some((c) => c.text !== undefined) || unknown.length > readable.length) return 'unreadable';
+  const distinct = new Set(readable.map((c) => (c.kind === 'cover-sheet' ? c.id : c.kind)));
   if (distinct.size > 1) return 'unreadable';
-  return codes[0] as Exclude<SheetCode, { kind: 'unknown' }>;
+  return readable[0];
 }

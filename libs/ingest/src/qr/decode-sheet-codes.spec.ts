@@ -63,7 +63,7 @@ describe('decodeSheetCodes', () => {
     expect(pages.every((p) => p.width === LETTER.width && p.height === LETTER.height)).toBe(true);
     const { codes, msPerPage } = await decodeAll(pages);
     expect(codes).toEqual(stack.expectedCodes);
-    expect(codes.flat().filter((c) => c.kind === 'cover-sheet')).toEqual(sheets.map((s) => ({ kind: 'cover-sheet', id: s.id })));
+    expect(codes.flat().filter((c) => c.kind === 'cover-sheet')).toEqual(sheets.flatMap((s) => [0, 1].map(() => ({ kind: 'cover-sheet', id: s.id }))));
     // The budget is 30 ms a page on a quiet machine; this only catches a decode gone badly slow.
     process.stdout.write(`QR decode (${key}): ${msPerPage.toFixed(1)} ms per page over ${pages.length} pages\n`);
     expect(msPerPage).toBeLessThan(250);
@@ -79,14 +79,24 @@ describe('decodeSheetCodes', () => {
     expect((await decodeAll(pages)).codes).toEqual(bilevel.expectedCodes);
   });
 
-  it('gives no cover sheet id for a stained code, only an unreadable code', async () => {
+  it('gives no cover sheet id for a sheet whose two codes are stained, only unreadable codes', async () => {
     const pages = await rasterizedPages(await damaged.pdf(), 'application/pdf');
     const { codes } = await decodeAll(pages);
     expect(pages).toHaveLength(4);
     const at = damaged.pages.findIndex((p) => p.kind === 'cover-sheet' && p.damaged);
-    expect(codes[at]).toEqual([{ kind: 'unknown' }]);
+    expect(codes[at]).toEqual([{ kind: 'unknown' }, { kind: 'unknown' }]);
     expect(codes.flat()).not.toContainEqual({ kind: 'cover-sheet', id: sheets[1].id });
     expect(codes).toEqual(damaged.expectedCodes);
+  });
+
+  it('reads the twin of a code painted over, and nothing of a sheet whose two codes are painted over', async () => {
+    const [one, both] = standardStackCoverSheets().map((details) => ({ id: randomUUID(), ...details }));
+    const painted = await scannerStack([
+      { kind: 'cover-sheet', sheet: one, obliterated: 'one' },
+      { kind: 'cover-sheet', sheet: both, obliterated: 'both' },
+    ]);
+    const { codes } = await decodeAll(painted.images);
+    expect(codes).toEqual([[{ kind: 'cover-sheet', id: one.id }], []]);
   });
 
   /** A page with these QR codes printed on it (PNGs of 8 pixels a module), at 200 dpi letter. */

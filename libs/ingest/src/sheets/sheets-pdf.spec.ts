@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_TITLE, PERSON_NAME_MAX_LENGTH } from '@medrec/domain';
+import { renderPdfPage } from '../../../../test/support/scanner-stack';
+import { decodeSheetCodes } from '../qr/decode-sheet-codes';
+import { hasSheetMarker } from './sheet-marker';
 import { sheetsPdf } from './sheets-pdf';
 
 /** The pages of a pdfkit PDF: its page objects (pdfkit compresses content streams, never dictionaries). */
@@ -22,7 +25,16 @@ describe('sheetsPdf', () => {
       { kind: 'cover-sheet', sheet: { ...longest, id: randomUUID() } },
     ]);
     expect(pageCount(pdf)).toBe(3);
-  });
+    // The details never reach the lower code: both codes read, and the marker is there, on every sheet.
+    for (const [page, code] of [
+      [1, { kind: 'cover-sheet', id: longest.id }],
+      [2, { kind: 'separator' }],
+    ] as const) {
+      const image = await renderPdfPage(pdf, page);
+      expect(await decodeSheetCodes(image)).toEqual([code, code]);
+      expect(hasSheetMarker(image)).toBe(true);
+    }
+  }, 30_000);
 
   it('refuses to print nothing', () => {
     expect(() => sheetsPdf([])).toThrow(/No sheet/);

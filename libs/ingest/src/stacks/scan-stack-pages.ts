@@ -5,6 +5,7 @@ import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import type { DocumentContentType } from '../inspect/document-content-type';
 import { decodeSheetCodes, type GrayPage } from '../qr/decode-sheet-codes';
 import { isSurelyBlank, measureRaster } from '../quality/page-quality';
+import { hasSheetMarker } from '../sheets/sheet-marker';
 import type { RasterizeOptions } from '../rasterize/page-raster';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
 import { rasterizePage } from '../rasterize/rasterize-page';
@@ -17,13 +18,18 @@ export interface ScannedPage {
   page: number;
   codes: SheetCode[];
   blank: boolean;
+  /** Whether the page shows the marker printed along the edges of every medrec sheet (hasSheetMarker), codes or not. */
+  sheetMarker: boolean;
   /** Time spent decoding codes on this page, ms. */
   decodeMs: number;
+  /** Time spent looking for the sheet marker on this page, ms. */
+  markerMs: number;
 }
 
 /**
  * Every page of a stack, in order, rasterized as OCR rasterizes it (one page's pixels at a time, at
- * the scan's own resolution), with the QR codes on it and whether it is blank (the review queue's
+ * the scan's own resolution), with the QR codes on it, whether it shows the sheet marker (a sheet
+ * whose codes are all gone is still a sheet), and whether it is blank (the review queue's
  * measure: surely blank, no ink at all; see isBlank). A PDF page with a text layer is rendered too: a cover sheet
  * sent as a PDF page of its own still has to be seen. A PDF whose every page is one upright JPEG (a
  * scanner's) is read from its JPEGs instead (scannedPdfImages): the same images, decoded by libjpeg, ~6x faster.
@@ -62,7 +68,9 @@ async function scanned(page: number, gray: GrayPage, dpi: number): Promise<Scann
   const started = performance.now();
   const codes = await decodeSheetCodes(gray);
   const decodeMs = performance.now() - started;
-  return { page, codes, blank: codes.length === 0 && (await isBlank(gray, dpi)), decodeMs };
+  const sheetMarker = hasSheetMarker(gray);
+  const markerMs = performance.now() - started - decodeMs;
+  return { page, codes, blank: codes.length === 0 && !sheetMarker && (await isBlank(gray, dpi)), sheetMarker, decodeMs, markerMs };
 }
 
 /** A scanner's JPEG as 8-bit grey pixels (libjpeg-turbo, in one of the process's decode slots). */

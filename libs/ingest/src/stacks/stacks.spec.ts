@@ -42,6 +42,7 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
     async (contentType) => {
       const pages = await scanAll(contentType === 'application/pdf' ? await stack.pdf() : await stack.tiff(), contentType);
       expect(pages.map((p) => p.codes)).toEqual(stack.expectedCodes);
+      expect(pages.map((p) => p.sheetMarker)).toEqual(stack.expectedMarkers);
       expect(pages.filter((p) => p.blank).map((p) => p.page)).toEqual([6]);
       const plan = planStackSplit(pages, () => 'issued');
       expect(plan.documents.map((d) => [d.coverSheetId, d.part, d.pages])).toEqual([
