@@ -284,6 +284,7 @@ describeInBrowser('at the scanner, in a browser', () => {
       .getByRole('status')
       .filter({ hasText: `Cover sheet ${mistakeId} voided by clerk1` })
       .waitFor();
+    expect(await voiding.getByRole('list', { name: 'Sheets printed here' }).getByRole('listitem').allTextContents()).toEqual([`${mistakeId} voided`]);
     expect((await u.him.get(`/api/cover-sheets/${mistakeId}`, purpose('operations'))).body).toMatchObject({
       status: 'voided',
       voidedBy: 'clerk1',
@@ -334,11 +335,11 @@ describeInBrowser('at the scanner, in a browser', () => {
     ]);
     await page.getByRole('status').filter({ hasText: 'Split.' }).waitFor();
     const sentToReview = page.getByRole('table', { name: 'Pages sent to review' });
-    await sentToReview.getByRole('row').filter({ hasText: 'Cover sheet already used' }).waitFor();
+    await sentToReview.getByRole('row').filter({ hasText: 'Cover sheet used, voided or repeated' }).waitFor();
     expect(await sentToReview.getByRole('row').allTextContents()).toEqual([
       'WhyStack pagesStatus',
       'No cover sheet before these pagespage 1Open',
-      'Cover sheet already usedpage 3Open',
+      'Cover sheet used, voided or repeatedpage 3Open',
     ]);
     await expectAccessible('51-tiff-stack-split');
 
@@ -346,15 +347,15 @@ describeInBrowser('at the scanner, in a browser', () => {
     expect(listed.body.items.filter((i: { stackId: string | null }) => i.stackId === stackId)).toHaveLength(2);
     await page.getByRole('link', { name: 'Resolve them in the review queue' }).click();
     const queue = page.getByRole('table', { name: 'Review items: open' });
-    const behindVoided = queue.getByRole('row').filter({ hasText: 'Cover sheet already used' });
+    const behindVoided = queue.getByRole('row').filter({ hasText: 'Cover sheet used, voided or repeated' });
     const orphan = queue.getByRole('row').filter({ hasText: 'No cover sheet before these pages' });
 
     // The lab report behind the voided sheet: scanned again once a good sheet is printed.
-    await behindVoided.getByRole('button', { name: /^Rescan… cover sheet already used, stack page 3/ }).click();
+    await behindVoided.getByRole('button', { name: /^Rescan… cover sheet used, voided or repeated, stack page 3/ }).click();
     const rescan = page.getByRole('dialog', { name: 'Send the page(s) to rescan?' });
-    expect(await rescan.textContent()).toContain('Stack page 3 (cover sheet already used) must be scanned again');
+    expect(await rescan.textContent()).toContain('Stack page 3 (cover sheet used, voided or repeated) must be scanned again');
     await rescan.getByRole('button', { name: 'Send to rescan' }).click();
-    await page.getByRole('status').filter({ hasText: 'cover sheet already used, stack page 3: awaiting a rescan.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'cover sheet used, voided or repeated, stack page 3: awaiting a rescan.' }).waitFor();
     await behindVoided.waitFor({ state: 'detached' });
 
     // The loose nursing notes get a sheet of their own, after the fact: a new record with its details.

@@ -238,6 +238,7 @@ function VoidSheet({ printed }: { printed: string[] }) {
   const [invalid, setInvalid] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<{ id: string; reason: string } | null>(null);
   const [voided, setVoided] = useState<{ id: string; by: string } | null>(null);
+  const [voidedHere, setVoidedHere] = useState<string[]>([]);
   const reasonField = useRef<HTMLTextAreaElement>(null);
   const voidSheet = useMutation({
     mutationFn: (v: { id: string; reason: string }) =>
@@ -246,6 +247,7 @@ function VoidSheet({ printed }: { printed: string[] }) {
     onSuccess: (sheet) => {
       setConfirming(null);
       setVoided({ id: sheet.id, by: sheet.voidedBy ?? '' });
+      setVoidedHere((ids) => [...ids, sheet.id]);
       setId('');
       setReason('');
     },
@@ -281,9 +283,13 @@ function VoidSheet({ printed }: { printed: string[] }) {
           {printed.map((sheetId) => (
             <li key={sheetId}>
               <code>{sheetId}</code>{' '}
-              <button type="button" className="secondary" onClick={() => choose(sheetId)} aria-label={`Choose the cover sheet ${sheetId} to void`}>
-                Choose
-              </button>
+              {voidedHere.includes(sheetId) ? (
+                <span>voided</span>
+              ) : (
+                <button type="button" className="secondary" onClick={() => choose(sheetId)} aria-label={`Choose the cover sheet ${sheetId} to void`}>
+                  Choose
+                </button>
+              )}
             </li>
           ))}
         </ul>
@@ -317,7 +323,7 @@ function VoidSheet({ printed }: { printed: string[] }) {
         aria-describedby="void-reason-help"
       />
       <p id="void-reason-help" className="help">
-        Why it is voided (at most {MAX_VOID_REASON} characters). It is kept sealed and shredded with the sheet&apos;s details.
+        Why it is voided (at most {MAX_VOID_REASON} characters). It may name the patient: it is stored encrypted, and erased with the sheet&apos;s details.
       </p>
       <button type="submit" disabled={reason.trim() === ''}>
         Void…
