@@ -11,8 +11,11 @@ import { accessibilityViolations, browserTestsUnavailable, launchBrowser, newPag
  * the records a stack makes are checked by their metadata and pages, not waited for): a clerk
  * prints cover sheets (one, a CSV with a bad row, a CSV, the separator), puts the printed sheet
  * in a small stack, uploads it, follows its split, and resolves its review items (a conflict
- * shown in words, an assignment to a record) until the paper may be destroyed. Every new screen
- * and dialog is checked with axe-core.
+ * shown in words, an assignment to a record) until the paper may be destroyed. Then a sheet
+ * printed by mistake is voided in the browser (a used one refused in words), and a multi-page TIFF
+ * stack with that voided sheet in it is uploaded: the pages behind the voided sheet are sent to
+ * rescan and the orphan in front is assigned to a cover sheet, checked through the API. Every new
+ * screen and dialog is checked with axe-core.
  */
 const unavailable = browserTestsUnavailable();
 if (unavailable) {
@@ -26,6 +29,8 @@ type Users = Awaited<ReturnType<typeof usersByRole>>;
 const WHITFIELD = { mrn: 'MRN-00519377', patientName: 'James Whitfield', dateOfBirth: '1948-11-02' };
 /** The patient of the page in front of the first cover sheet (an orphan, assigned to his record). */
 const OKAFOR = { mrn: 'MRN-00733105', patientName: 'Samuel Okafor', dateOfBirth: '1979-01-21' };
+/** The patient of the TIFF stack's lab report, behind a sheet printed by mistake and voided. */
+const ADEYEMI = { mrn: 'MRN-00600218', patientName: 'Grace Adeyemi', dateOfBirth: '1990-07-30' };
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describeInBrowser('at the scanner, in a browser', () => {
@@ -250,6 +255,138 @@ describeInBrowser('at the scanner, in a browser', () => {
       'page',
     );
     await expectAccessible('48-stack-paper-may-go');
+    expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+  });
+
+  it('voids a sheet printed by mistake (a used one refused in words), then a TIFF stack with it: the pages behind it sent to rescan, the orphan assigned to a cover sheet', async () => {
+    expect(coverSheetId).toMatch(UUID);
+    await page.getByRole('navigation', { name: 'Ways to upload' }).getByRole('link', { name: 'Print cover sheets' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Print cover sheets' }).waitFor();
+
+    // A sheet printed for the wrong document type: listed under "Void a cover sheet" once printed.
+    const one = page.getByRole('form', { name: 'One cover sheet' });
+    await one.getByLabel('MRN').fill(ADEYEMI.mrn);
+    await one.getByLabel('Patient name').fill(ADEYEMI.patientName);
+    await one.getByLabel('Date of birth').fill(ADEYEMI.dateOfBirth);
+    await one.getByLabel('Document type').selectOption('discharge-summary');
+    const mistake = await downloaded(() => one.getByRole('button', { name: 'Print the cover sheet' }).click());
+    const mistakeId = /^cover-sheet-(.{36})\.pdf$/.exec(mistake.download.suggestedFilename())![1];
+    const voiding = page.getByRole('form', { name: 'Void a cover sheet' });
+    await voiding.getByRole('button', { name: `Choose the cover sheet ${mistakeId} to void` }).click();
+    expect(await voiding.getByLabel('Cover sheet id').inputValue()).toBe(mistakeId);
+    await voiding.getByLabel('Reason').fill(`Printed as a discharge summary for ${ADEYEMI.patientName}: it is a lab report`);
+    await voiding.getByRole('button', { name: 'Void…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Void the cover sheet?' });
+    expect(await confirm.textContent()).toContain(`The cover sheet ${mistakeId} will be voided: it can no longer file a document`);
+    await expectAccessible('49-cover-sheet-void-confirm');
+    await confirm.getByRole('button', { name: 'Void the sheet' }).click();
+    await voiding
+      .getByRole('status')
+      .filter({ hasText: `Cover sheet ${mistakeId} voided by clerk1` })
+      .waitFor();
+    expect(await voiding.getByRole('list', { name: 'Sheets printed here' }).getByRole('listitem').allTextContents()).toEqual([`${mistakeId} voided`]);
+    expect((await u.him.get(`/api/cover-sheets/${mistakeId}`, purpose('operations'))).body).toMatchObject({
+      status: 'voided',
+      voidedBy: 'clerk1',
+      mrn: null,
+      patientName: null,
+    });
+
+    // The sheet of the first stack filed a record: voiding it is refused, in words, and nothing changes.
+    await voiding.getByLabel('Cover sheet id').fill(coverSheetId);
+    await voiding.getByLabel('Reason').fill('Printed twice');
+    await voiding.getByRole('button', { name: 'Void…' }).click();
+    await confirm.getByRole('button', { name: 'Void the sheet' }).click();
+    await confirm.getByRole('alert').filter({ hasText: 'A cover sheet already used cannot be voided' }).waitFor();
+    await confirm.getByText(/^It already filed the record [0-9a-f-]{36}: nothing was changed\.$/).waitFor();
+    expect(await confirm.getByRole('button', { name: 'Void the sheet' }).isDisabled()).toBe(true);
+    await expectAccessible('50-cover-sheet-void-refused');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect((await u.him.get(`/api/cover-sheets/${coverSheetId}`, purpose('operations'))).body.status).toBe('used');
+
+    // Okafor's nursing notes in front of any sheet, then the voided sheet and the lab report behind it, then a good sheet and its document.
+    const nursing = await u.clerk.post('/api/cover-sheets', { ...OKAFOR, documentType: 'nursing-notes', title: 'Nursing notes (found loose)' });
+    const progress = await u.clerk.post('/api/cover-sheets', { ...WHITFIELD, documentType: 'progress-note' });
+    expect([nursing.status, progress.status]).toEqual([201, 201]);
+    const nursingSheet = nursing.headers.get('x-cover-sheet-id')!;
+    const progressSheet = { id: progress.headers.get('x-cover-sheet-id')!, ...WHITFIELD, documentType: 'progress-note' };
+    const plan: StackPage[] = [
+      { kind: 'scan', file: 'mrn-00733105-nursing-notes.tif', page: 1 },
+      { kind: 'cover-sheet', sheet: { id: mistakeId, ...ADEYEMI, documentType: 'discharge-summary' }, pdf: mistake.bytes },
+      { kind: 'scan', file: 'mrn-00600218-lab-report.pdf', page: 1 },
+      { kind: 'cover-sheet', sheet: progressSheet, pdf: progress.raw },
+      { kind: 'scan', file: 'mrn-00519377-progress-note.tif', page: 1 },
+    ];
+    const tiff = await (await scannerStack(plan, { seed: 7 })).tiff();
+    expect(tiff.subarray(0, 4).toString('latin1')).toMatch(/^(II\*\0|MM\0\*)$/);
+
+    await page.getByRole('navigation', { name: 'Ways to upload' }).getByRole('link', { name: 'Upload a stack' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Upload a stack' }).waitFor();
+    await page.getByLabel('Stack (PDF or multi-page TIFF)').setInputFiles({ name: 'scanner-0002.tif', mimeType: 'image/tiff', buffer: tiff });
+    await page.getByRole('button', { name: 'Send the stack' }).click();
+    await page.waitForURL(/\/upload\/stacks\/[0-9a-f-]{36}$/);
+    const stackId = page.url().split('/').pop()!;
+    const body = await splitStack(u, stackId);
+    expect(body).toMatchObject({ status: 'split', pages: 5, sheets: [2, 4], blankPages: [] });
+    expect(body.documents.map((d) => [d.coverSheetId, d.pages])).toEqual([[progressSheet.id, [5]]]);
+    expect(body.reviewItems.map((i) => [i.kind, i.pageRange.first, i.pageRange.last])).toEqual([
+      ['no-cover-sheet', 1, 1],
+      ['cover-sheet-used', 3, 3],
+    ]);
+    await page.getByRole('status').filter({ hasText: 'Split.' }).waitFor();
+    const sentToReview = page.getByRole('table', { name: 'Pages sent to review' });
+    await sentToReview.getByRole('row').filter({ hasText: 'Cover sheet used, voided or repeated' }).waitFor();
+    expect(await sentToReview.getByRole('row').allTextContents()).toEqual([
+      'WhyStack pagesStatus',
+      'No cover sheet before these pagespage 1Open',
+      'Cover sheet used, voided or repeatedpage 3Open',
+    ]);
+    await expectAccessible('51-tiff-stack-split');
+
+    const listed = await u.clerk.get(`/api/review?after=${await headPosition(t.baseUrl)}&limit=500`);
+    expect(listed.body.items.filter((i: { stackId: string | null }) => i.stackId === stackId)).toHaveLength(2);
+    await page.getByRole('link', { name: 'Resolve them in the review queue' }).click();
+    const queue = page.getByRole('table', { name: 'Review items: open' });
+    const behindVoided = queue.getByRole('row').filter({ hasText: 'Cover sheet used, voided or repeated' });
+    const orphan = queue.getByRole('row').filter({ hasText: 'No cover sheet before these pages' });
+
+    // The lab report behind the voided sheet: scanned again once a good sheet is printed.
+    await behindVoided.getByRole('button', { name: /^Rescan… cover sheet used, voided or repeated, stack page 3/ }).click();
+    const rescan = page.getByRole('dialog', { name: 'Send the page(s) to rescan?' });
+    expect(await rescan.textContent()).toContain('Stack page 3 (cover sheet used, voided or repeated) must be scanned again');
+    await rescan.getByRole('button', { name: 'Send to rescan' }).click();
+    await page.getByRole('status').filter({ hasText: 'cover sheet used, voided or repeated, stack page 3: awaiting a rescan.' }).waitFor();
+    await behindVoided.waitFor({ state: 'detached' });
+
+    // The loose nursing notes get a sheet of their own, after the fact: a new record with its details.
+    await orphan.getByRole('button', { name: /^Assign… no cover sheet before these pages, stack page 1/ }).click();
+    await page.getByRole('radio', { name: 'A cover sheet (a new record with its details)' }).check();
+    await page.getByLabel('Cover sheet id').fill(nursingSheet);
+    await page.getByRole('button', { name: 'Assign…', exact: true }).click();
+    const assign = page.getByRole('dialog', { name: 'Assign the page(s)?' });
+    expect(await assign.textContent()).toContain(
+      `Stack page 1 (no cover sheet before these pages) will become a new record with the details of the cover sheet ${nursingSheet}`,
+    );
+    await expectAccessible('52-review-assign-cover-sheet-confirm');
+    await assign.getByRole('button', { name: 'Assign', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `no cover sheet before these pages, stack page 1: filed as a new record with the details of the cover sheet ${nursingSheet}.` })
+      .waitFor();
+    await page.getByText('No open item.').waitFor();
+
+    // The outcome, from the API: the orphan is Okafor's nursing notes, one page, filed by the sheet; the rescan keeps the paper.
+    const after = await u.clerk.get(`/api/stacks/${stackId}?after=${await headPosition(t.baseUrl)}`);
+    expect(after.body.reviewItems.map((i: { kind: string; status: string; action: string | null }) => [i.kind, i.status, i.action])).toEqual([
+      ['no-cover-sheet', 'resolved', 'assign'],
+      ['cover-sheet-used', 'awaiting-rescan', 'rescan'],
+    ]);
+    expect(after.body).toMatchObject({ paperMayBeDestroyed: false, originalKept: true, reviewItemsOpen: 1 });
+    const used = await u.him.get(`/api/cover-sheets/${nursingSheet}`, purpose('operations'));
+    expect(used.body).toMatchObject({ status: 'used', stackId, recordId: expect.stringMatching(UUID) });
+    const filed = await readRecord(u, used.body.recordId);
+    expect(filed.body).toMatchObject({ ...OKAFOR, documentType: 'nursing-notes', title: 'Nursing notes (found loose)' });
+    expect(filed.body.versions.map((v: { version: number; pages: number }) => [v.version, v.pages])).toEqual([[1, 1]]);
     expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import { EVENT_STORE, EventStore } from '@medrec/event-store';
 import { coverSheetAccessStream, coverSheetStream } from '@medrec/domain';
 import { importEsm } from '@medrec/ingest/esm';
@@ -13,7 +14,7 @@ import { Client, purpose, Response, startApp, TestApp, usersByRole } from './sup
  * Cover sheets over HTTP: printed as a PDF whose text holds the details and whose QR code, read
  * back from the rendered page, gives the sheet's id and nothing else; read back (audited) by the
  * roles that may; a CSV of a clinic's day printed as one PDF, or refused whole with the rows named;
- * the separator sheet; and a used sheet's details shredded.
+ * the separator sheet; a used sheet's details shredded; and a sheet printed by mistake voided.
  */
 
 type Users = Awaited<ReturnType<typeof usersByRole>>;
@@ -227,5 +228,90 @@ describe('GET /api/cover-sheets/separator', () => {
     expect((await pdfPages(res.raw))[0]).toContain('SEPARATOR');
     expect(await codesOf(res.raw)).toEqual([{ kind: 'separator' }, { kind: 'separator' }]);
     expectProblem(await u.auditor.get('/api/cover-sheets/separator'), 403);
+  });
+});
+
+describe('POST /api/cover-sheets/:id/void', () => {
+  /** Free text naming the patient, as a clerk would write it. */
+  const REASON = `Printed for ${SHEET.patientName} with the wrong document type`;
+  const newSheet = async () => (await u.clerk.post('/api/cover-sheets', SHEET)).headers.get('x-cover-sheet-id')!;
+  const events = (id: string) => t.app.get<EventStore>(EVENT_STORE).readStream(coverSheetStream(id));
+  const context = () => ({
+    actor: { userId: randomUUID(), username: 'clerk1', role: 'clerk' as const },
+    correlationId: randomUUID(),
+    at: new Date().toISOString(),
+  });
+
+  it('voids the sheet, attributed to the clerk, the reason sealed and then shredded with the details, nothing in the answer', async () => {
+    const id = await newSheet();
+    const res = await u.clerk.post(`/api/cover-sheets/${id}/void`, { reason: REASON });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({ id, status: 'voided', voidedBy: 'clerk1', voidedAt: expect.any(String), mrn: null, patientName: null, dateOfBirth: null });
+    expect(JSON.stringify(res.body)).not.toMatch(/wrong document type|Łukasiewicz|MRN-00482913/);
+
+    const stored = await events(id);
+    expect(stored.map((e) => e.type)).toEqual(['CoverSheetIssued', 'CoverSheetVoided']);
+    const voided = stored[1];
+    expect(res.body.position).toBe(voided.position);
+    expect(voided.data).toMatchObject({ coverSheetId: id, voidedBy: 'clerk1', phi: expect.anything() });
+    expect(JSON.stringify(voided)).not.toContain('wrong document type');
+    expect(voided.metadata === undefined ? '' : JSON.stringify(voided.metadata)).not.toContain('wrong document type');
+    expect(await t.app.get<KeyStore>(KEY_STORE).isDestroyed(coverSheetStream(id))).toBe(true);
+
+    const read = await u.him.get(`/api/cover-sheets/${id}`, purpose('operations'));
+    expect(read.body).toMatchObject({ id, status: 'voided', voidedBy: 'clerk1', mrn: null, patientName: null, title: null });
+    // A voided sheet files nothing.
+    await expect(t.app.get(CoverSheets).use(id, randomUUID(), context())).rejects.toMatchObject({ kind: 'conflict' });
+  });
+
+  it('is idempotent: voided again (a retry, or by someone else), 200 with the first void, nothing appended', async () => {
+    const id = await newSheet();
+    const first = await u.clerk.post(`/api/cover-sheets/${id}/void`, { reason: REASON });
+    expect(first.status).toBe(200);
+    const before = await headPosition(t.baseUrl);
+    const again = await u.him.post(`/api/cover-sheets/${id}/void`, { reason: 'Duplicate' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await headPosition(t.baseUrl)).toBe(before);
+  });
+
+  it('refuses a sheet already used (409, naming its record), and an unknown one (404), appending nothing', async () => {
+    const id = await newSheet();
+    const recordId = randomUUID();
+    await t.app.get(CoverSheets).use(id, recordId, context());
+    const before = await headPosition(t.baseUrl);
+    const used = await u.clerk.post(`/api/cover-sheets/${id}/void`, { reason: REASON });
+    expectProblem(used, 409);
+    expect(used.body).toMatchObject({ detail: expect.stringContaining('already used'), recordId });
+    expect(JSON.stringify(used.body)).not.toContain('wrong document type');
+    expectProblem(await u.clerk.post(`/api/cover-sheets/${randomUUID()}/void`, { reason: REASON }), 404);
+    expect(await headPosition(t.baseUrl)).toBe(before);
+    expect((await events(id)).map((e) => e.type)).toEqual(['CoverSheetIssued', 'CoverSheetUsed']);
+  });
+
+  it.each([
+    ['no reason', {}, 'reason'],
+    ['a blank reason', { reason: '   ' }, 'reason'],
+    ['a reason over 500 characters', { reason: 'x'.repeat(501) }, 'reason'],
+    ['a reason that is not text', { reason: 42 }, 'reason'],
+    ['a field that is not taken', { reason: 'Printed twice', mrn: 'MRN-1' }, 'mrn'],
+  ])('refuses %s with 400 naming the field, and voids nothing', async (_what, body, field) => {
+    const id = await newSheet();
+    const before = await headPosition(t.baseUrl);
+    const res = await u.clerk.post(`/api/cover-sheets/${id}/void`, body);
+    expectProblem(res, 400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    expect(await headPosition(t.baseUrl)).toBe(before);
+    expect((await u.clerk.get(`/api/cover-sheets/${id}`, purpose('operations'))).body.status).toBe('issued');
+  });
+
+  it('refuses an id that is not a UUID, other roles and no token', async () => {
+    const id = await newSheet();
+    expectProblem(await u.clerk.post('/api/cover-sheets/not-an-id/void', { reason: REASON }), 400);
+    for (const role of ['clinician', 'legal', 'archivist', 'auditor', 'admin'] as const)
+      expectProblem(await u[role].post(`/api/cover-sheets/${id}/void`, { reason: REASON }), 403);
+    expectProblem(await new Client(t.baseUrl).post(`/api/cover-sheets/${id}/void`, { reason: REASON }), 401);
+    expect((await events(id)).map((e) => e.type)).toEqual(['CoverSheetIssued']);
   });
 });

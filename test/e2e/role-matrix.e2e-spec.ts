@@ -550,6 +550,16 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     },
     verify: (res) => expect(res.body).toMatchObject({ status: 'issued', mrn: expect.stringMatching(/^MX-/) }),
   },
+  'cover-sheets.void': {
+    route: 'POST /api/cover-sheets/:id/void',
+    success: 200,
+    prepare: async () => {
+      const res = await u.clerk.post('/api/cover-sheets', coverSheetBody());
+      if (res.status !== 201) throw new Error(`fixture cover sheet: ${res.status}`);
+      return { method: 'POST', path: `/api/cover-sheets/${res.headers.get('x-cover-sheet-id')}/void`, json: { reason: 'Printed twice' } };
+    },
+    verify: (res) => expect(res.body).toMatchObject({ status: 'voided', mrn: null }),
+  },
   'review.list': {
     route: 'GET /api/review',
     success: 200,
@@ -976,6 +986,7 @@ describe('authentication', () => {
     'cover-sheets.batch': { method: 'POST', path: '/api/cover-sheets/batch', form: coverSheetCsvForm() },
     'cover-sheets.separator': { method: 'GET', path: '/api/cover-sheets/separator' },
     'cover-sheets.read': { method: 'GET', path: `/api/cover-sheets/${id}` },
+    'cover-sheets.void': { method: 'POST', path: `/api/cover-sheets/${id}/void`, json: { reason: 'x' } },
     'stacks.receive': { method: 'POST', path: '/api/stacks', form: new FormData() },
     'stacks.read': { method: 'GET', path: `/api/stacks/${id}` },
   };

@@ -92,6 +92,8 @@ export const PERMISSIONS = {
   'cover-sheets.batch': ['clerk', 'him'],
   'cover-sheets.separator': ['clerk', 'him'],
   'cover-sheets.read': ['clerk', 'him'],
+  /** A sheet printed by mistake: voided, it files nothing (no patient data in the answer). */
+  'cover-sheets.void': ['clerk', 'him'],
   /** Scanner stacks split into records by their cover sheets; the stack's answer holds ids and page numbers, no patient data. */
   'stacks.receive': ['clerk', 'him'],
   'stacks.read': ['clerk', 'him'],

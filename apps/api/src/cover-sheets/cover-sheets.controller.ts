@@ -10,7 +10,7 @@ import { ApiAuthenticated, ApiProblems, ApiSummary, binaryContent } from '../htt
 import { contextOf, readContextOf, TracedRequest } from '../http/request-context';
 import { UuidParam } from '../http/uuid-param';
 import { MAX_BATCH_CSV_BYTES, parseCoverSheetCsv } from './cover-sheet-csv';
-import { IssueCoverSheetBatchDto, IssueCoverSheetDto } from './cover-sheets.dto';
+import { IssueCoverSheetBatchDto, IssueCoverSheetDto, VoidCoverSheetDto } from './cover-sheets.dto';
 import { CoverSheetView } from './cover-sheets.response';
 import { CoverSheets } from './cover-sheets.service';
 
@@ -96,6 +96,25 @@ export class CoverSheetsController {
   @ApiProblems(400, 404)
   async read(@UuidParam('id') id: string, @Req() req: TracedRequest, @Res({ passthrough: true }) res: Response): Promise<CoverSheetView> {
     const { state, position } = await this.coverSheets.read(id, readContextOf(req));
+    res.setHeader('Cache-Control', 'no-store');
+    return view(state, position);
+  }
+
+  @Post(':id/void')
+  @RequirePermission('cover-sheets.void')
+  @HttpCode(200)
+  @ApiSummary(
+    'Void a cover sheet printed by mistake or not to be used: it can no longer file pages (a stack sends the pages behind it to review); its details and the reason are shredded. Voiding a voided sheet again changes nothing (200)',
+  )
+  @ApiOkResponse({ type: CoverSheetView, description: 'The sheet as it stands, voided: its details null (shredded); `position` is the void event' })
+  @ApiProblems(400, 404, 409, 413, 415)
+  async void(
+    @UuidParam('id') id: string,
+    @Body() body: VoidCoverSheetDto,
+    @Req() req: TracedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CoverSheetView> {
+    const { state, position } = await this.coverSheets.void(id, body.reason, contextOf(req));
     res.setHeader('Cache-Control', 'no-store');
     return view(state, position);
   }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
-import { isText, MAX_TITLE, textRule } from '@medrec/domain';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { isText, MAX_TITLE, MAX_VOID_REASON, textRule } from '@medrec/domain';
 import { Satisfies } from '../http/satisfies';
 import { CreateRecordDto } from '../records/dto/record.dto';
 
@@ -23,4 +23,13 @@ export class IssueCoverSheetBatchDto {
   })
   @IsOptional()
   file?: unknown;
+}
+
+/** POST /api/cover-sheets/:id/void: why the sheet is voided (free text that may name the patient: sealed). */
+export class VoidCoverSheetDto {
+  @ApiProperty({ example: 'Printed with the wrong MRN', maxLength: MAX_VOID_REASON })
+  @IsString()
+  @IsNotEmpty()
+  @Satisfies((value) => isText(value, MAX_VOID_REASON), textRule(MAX_VOID_REASON))
+  reason: string;
 }

@@ -54,6 +54,6 @@ export class CoverSheetView {
   @ApiPropertyOptional({ format: 'date-time' })
   voidedAt?: string;
 
-  @ApiProperty({ type: 'integer', description: 'Log position of the access recorded' })
+  @ApiProperty({ type: 'integer', description: 'Log position of the access recorded (of the void, for POST /api/cover-sheets/:id/void)' })
   position: number;
 }

@@ -99,9 +99,18 @@ export class CoverSheets {
     );
   }
 
-  /** The sheet can no longer file pages; its details are shredded. */
-  async void(id: string, context: CommandContext): Promise<RunResult<CoverSheetState>> {
-    return this.execute({ type: 'VoidCoverSheet', coverSheetId: id, actor: context.actor, at: context.at }, context);
+  /**
+   * The sheet can no longer file pages; its details, and the reason (sealed with the sheet's key),
+   * are shredded. Already voided: nothing appended, the sheet as it is. Used: 409. Unknown: 404.
+   */
+  async void(id: string, reason: string, context: CommandContext): Promise<{ state: ExistingCoverSheetState; position: number }> {
+    const result = await this.execute({ type: 'VoidCoverSheet', coverSheetId: id, reason, actor: context.actor, at: context.at }, context);
+    if (!isFinished(result.state)) throw new Error(`cover sheet ${id} not voided`);
+    // Voided before: nothing appended, and the void that counts is the one recorded then.
+    const position = result.position ?? (await this.load(id)).events.find((e) => e.event.type === 'CoverSheetVoided')!.stored.position;
+    // As stored from now on: the key is gone, so neither the details nor the reason are answered.
+    const { voidReason: _reason, ...voided } = result.state;
+    return { state: { ...voided, details: undefined }, position };
   }
 
   /** Loads a sheet; one used or voided whose key is still there is shredded first and read again. */

@@ -413,6 +413,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cover-sheets/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void a cover sheet printed by mistake or not to be used: it can no longer file pages (a stack sends the pages behind it to review); its details and the reason are shredded. Voiding a voided sheet again changes nothing (200) */
+        post: operations["CoverSheetsController_void"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stacks": {
         parameters: {
             query?: never;
@@ -1499,8 +1516,12 @@ export interface components {
             voidedBy?: string;
             /** Format: date-time */
             voidedAt?: string;
-            /** @description Log position of the access recorded */
+            /** @description Log position of the access recorded (of the void, for POST /api/cover-sheets/:id/void) */
             position: number;
+        };
+        VoidCoverSheetDto: {
+            /** @example Printed with the wrong MRN */
+            reason: string;
         };
         ReceiveStackDto: {
             /**
@@ -4432,6 +4453,95 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    CoverSheetsController_void: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoidCoverSheetDto"];
+            };
+        };
+        responses: {
+            /** @description The sheet as it stands, voided: its details null (shredded); `position` is the void event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverSheetView"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

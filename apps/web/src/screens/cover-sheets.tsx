@@ -1,14 +1,19 @@
 import { useMutation } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
-import { fetchBlob } from '../api/client';
+import { api, expectOk, fetchBlob } from '../api/client';
 import { ApiError } from '../api/problem';
 import type { CoverSheetFields } from '../api/types';
 import { printCoverSheet, printCoverSheetBatch, rowErrors } from '../upload/cover-sheets';
+import { Confirm } from '../ui/confirm';
 import { DocumentTypeSelect } from '../ui/document-type-select';
 import { SavedLink, useDownload } from '../ui/download';
 import { ErrorMessage } from '../ui/error-message';
 import { ScreenTitle } from '../ui/screen-title';
 import { UploadNav } from '../ui/upload-nav';
+
+/** The longest reason the server takes (MAX_VOID_REASON). */
+const MAX_VOID_REASON = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const EMPTY = { mrn: '', patientName: '', dateOfBirth: '', documentType: '', title: '', encounterDate: '' };
 type Fields = typeof EMPTY;
@@ -20,6 +25,9 @@ type Fields = typeof EMPTY;
  */
 export function CoverSheetsScreen() {
   const download = useDownload();
+  // The sheets printed in this visit, newest first: the ones a clerk may want to void.
+  const [printed, setPrinted] = useState<string[]>([]);
+  const remember = (ids: string[]) => setPrinted((known) => [...ids.filter((id) => !known.includes(id)).reverse(), ...known]);
   return (
     <section aria-labelledby="cover-sheets-title">
       <ScreenTitle id="cover-sheets-title">Print cover sheets</ScreenTitle>
@@ -28,16 +36,17 @@ export function CoverSheetsScreen() {
         Put a cover sheet on top of each document, then scan the whole pile as one stack (&ldquo;Upload a stack&rdquo;): medrec files the pages behind each
         sheet as a record with the sheet&apos;s details. Each sheet files one document only.
       </p>
-      <OneSheet download={download} />
-      <Batch download={download} />
+      <OneSheet download={download} onPrinted={remember} />
+      <Batch download={download} onPrinted={remember} />
       <Separator download={download} />
+      <VoidSheet printed={printed} />
     </section>
   );
 }
 
 type Download = ReturnType<typeof useDownload>;
 
-function OneSheet({ download }: { download: Download }) {
+function OneSheet({ download, onPrinted }: { download: Download; onPrinted: (ids: string[]) => void }) {
   const [fields, setFields] = useState<Fields>(EMPTY);
   const [issued, setIssued] = useState<{ id: string; mrn: string } | null>(null);
   const print = useMutation({
@@ -47,6 +56,7 @@ function OneSheet({ download }: { download: Download }) {
       download.save('one', printed.pdf, `cover-sheet-${id}.pdf`);
       setIssued({ id, mrn: body.mrn });
       setFields(EMPTY);
+      onPrinted(printed.ids);
     },
   });
 
@@ -114,7 +124,7 @@ function OneSheet({ download }: { download: Download }) {
   );
 }
 
-function Batch({ download }: { download: Download }) {
+function Batch({ download, onPrinted }: { download: Download; onPrinted: (ids: string[]) => void }) {
   const [file, setFile] = useState<File | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const [issued, setIssued] = useState<{ count: number; batchId?: string; ids: string[] } | null>(null);
@@ -123,6 +133,7 @@ function Batch({ download }: { download: Download }) {
     onSuccess: (printed) => {
       download.save('batch', printed.pdf, `cover-sheets-${printed.batchId ?? 'batch'}.pdf`);
       setIssued({ count: printed.ids.length, batchId: printed.batchId, ids: printed.ids });
+      onPrinted(printed.ids);
       setFile(null);
       if (input.current) input.current.value = '';
     },
@@ -213,6 +224,142 @@ function Separator({ download }: { download: Download }) {
       </button>{' '}
       <SavedLink saved={download.saved.separator} />
     </div>
+  );
+}
+
+/**
+ * Void a sheet printed by mistake (wrong patient, printed twice): it can no longer file a document,
+ * and pages scanned behind it go to the review queue. Picked from the sheets printed here, or its id
+ * typed (from the sheet, under its QR code); the reason is required, confirmed before it is sent.
+ */
+function VoidSheet({ printed }: { printed: string[] }) {
+  const [id, setId] = useState('');
+  const [reason, setReason] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<{ id: string; reason: string } | null>(null);
+  const [voided, setVoided] = useState<{ id: string; by: string } | null>(null);
+  const [voidedHere, setVoidedHere] = useState<string[]>([]);
+  const reasonField = useRef<HTMLTextAreaElement>(null);
+  const voidSheet = useMutation({
+    mutationFn: (v: { id: string; reason: string }) =>
+      expectOk(api.POST('/api/cover-sheets/{id}/void', { params: { path: { id: v.id } }, body: { reason: v.reason } })),
+    // Voided before (by anyone): the server answers that first void, and the status names its author.
+    onSuccess: (sheet) => {
+      setConfirming(null);
+      setVoided({ id: sheet.id, by: sheet.voidedBy ?? '' });
+      setVoidedHere((ids) => [...ids, sheet.id]);
+      setId('');
+      setReason('');
+    },
+  });
+
+  function choose(sheetId: string) {
+    setId(sheetId);
+    setInvalid(null);
+    reasonField.current?.focus();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setVoided(null);
+    const value = id.trim().toLowerCase();
+    if (!UUID.test(value)) return setInvalid('The cover sheet id is a UUID of 36 characters, printed under the QR code of the sheet.');
+    setInvalid(null);
+    voidSheet.reset();
+    setConfirming({ id: value, reason: reason.trim() });
+  }
+
+  const problem = voidSheet.error instanceof ApiError ? voidSheet.error.problem : undefined;
+  const refused = problem !== undefined && (problem.status === 409 || problem.status === 404);
+  return (
+    <form onSubmit={submit} className="card" aria-labelledby="void-title">
+      <h2 id="void-title">Void a cover sheet</h2>
+      <p className="help">
+        A sheet printed by mistake, or that will not be used: once voided it files nothing, and pages scanned behind it go to the review queue. A sheet that
+        already filed a document cannot be voided.
+      </p>
+      {printed.length > 0 && (
+        <ul className="printed-sheets" aria-label="Sheets printed here">
+          {printed.map((sheetId) => (
+            <li key={sheetId}>
+              <code>{sheetId}</code>{' '}
+              {voidedHere.includes(sheetId) ? (
+                <span>voided</span>
+              ) : (
+                <button type="button" className="secondary" onClick={() => choose(sheetId)} aria-label={`Choose the cover sheet ${sheetId} to void`}>
+                  Choose
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <label htmlFor="void-id">Cover sheet id</label>
+      <input
+        id="void-id"
+        className="wide"
+        value={id}
+        onChange={(e) => setId(e.target.value)}
+        required
+        autoComplete="off"
+        spellCheck={false}
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={invalid ? 'void-id-error' : undefined}
+      />
+      {invalid && (
+        <p id="void-id-error" className="error" role="alert">
+          {invalid}
+        </p>
+      )}
+      <label htmlFor="void-reason">Reason</label>
+      <textarea
+        id="void-reason"
+        ref={reasonField}
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+        required
+        maxLength={MAX_VOID_REASON}
+        rows={2}
+        aria-describedby="void-reason-help"
+      />
+      <p id="void-reason-help" className="help">
+        Why it is voided (at most {MAX_VOID_REASON} characters). It may name the patient: it is stored encrypted, and erased with the sheet&apos;s details.
+      </p>
+      <button type="submit" disabled={reason.trim() === ''}>
+        Void…
+      </button>
+      <div role="status">
+        {voided && (
+          <p>
+            Cover sheet <code>{voided.id}</code> voided{voided.by ? ` by ${voided.by}` : ''}: throw the printed sheet away.
+          </p>
+        )}
+      </div>
+      <Confirm
+        open={confirming !== null}
+        title="Void the cover sheet?"
+        confirmLabel="Void the sheet"
+        busy={voidSheet.isPending || refused}
+        onConfirm={() => confirming && voidSheet.mutate(confirming)}
+        onCancel={() => {
+          setConfirming(null);
+          voidSheet.reset();
+        }}
+      >
+        {confirming && (
+          <p>
+            The cover sheet <code>{confirming.id}</code> will be voided: it can no longer file a document, and pages scanned behind it will go to the review
+            queue. It is recorded in your name with the reason, and cannot be undone.
+          </p>
+        )}
+        <ErrorMessage error={voidSheet.error} />
+        {problem?.status === 409 && typeof problem.recordId === 'string' && (
+          <p>
+            It already filed the record <code>{problem.recordId}</code>: nothing was changed.
+          </p>
+        )}
+      </Confirm>
+    </form>
   );
 }
 

@@ -303,7 +303,11 @@ function consequence(d: Decision): string {
 
 function resolvedInWords(answer: ResolvedReviewItem, d: Decision): string {
   if (answer.status === 'awaiting-rescan') return `${describe(d.item)}: awaiting a rescan.`;
-  if (answer.action === 'assign' && answer.recordId) return `${describe(d.item)}: assigned to the record ${answer.recordId}, version ${answer.version ?? '?'}.`;
+  // The answer names no record for a cover sheet's assignment: the sheet itself says which (GET /api/cover-sheets/:id).
+  if (answer.action === 'assign' && d.action === 'assign' && d.target === 'cover-sheet')
+    return `${describe(d.item)}: filed as a new record with the details of the cover sheet ${d.id}${answer.recordId ? ` (${answer.recordId})` : ''}.`;
+  if (answer.action === 'assign' && answer.recordId)
+    return `${describe(d.item)}: assigned to the record ${answer.recordId}${answer.version ? `, version ${answer.version}` : ''}.`;
   return `${describe(d.item)}: accepted.`;
 }
 

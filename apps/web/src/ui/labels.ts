@@ -37,7 +37,8 @@ export const REVIEW_KINDS: Record<string, string> = {
   'dark-page': 'Scan too dark',
   'no-cover-sheet': 'No cover sheet before these pages',
   'unreadable-code': 'Unreadable or foreign code',
-  'cover-sheet-used': 'Cover sheet already used',
+  // The planner's one kind for a sheet that may not file these pages: used before, voided, or met twice in the stack.
+  'cover-sheet-used': 'Cover sheet used, voided or repeated',
   'unknown-cover-sheet': 'Unknown cover sheet',
 };
 

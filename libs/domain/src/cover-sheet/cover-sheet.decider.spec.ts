@@ -1,5 +1,5 @@
 import { actors, deciderSpec } from '../testing';
-import { CoverSheetEvent, coverSheetDecider, IssueCoverSheet, UseCoverSheet, VoidCoverSheet } from './cover-sheet.decider';
+import { CoverSheetEvent, coverSheetDecider, IssueCoverSheet, MAX_VOID_REASON, UseCoverSheet, VoidCoverSheet } from './cover-sheet.decider';
 
 const SHEET = '0190a3c4-0000-7000-8000-0000000000c5';
 const RECORD = '0190a3c4-0000-7000-8000-0000000000a1';
@@ -49,8 +49,12 @@ const used: CoverSheetEvent = {
   type: 'CoverSheetUsed',
   data: { coverSheetId: SHEET, recordId: RECORD, stackId: STACK, usedBy: actors.clerk.username, usedAt: USED_AT },
 };
-const voidSheet: VoidCoverSheet = { type: 'VoidCoverSheet', coverSheetId: SHEET, actor: actors.him, at: USED_AT };
-const voided: CoverSheetEvent = { type: 'CoverSheetVoided', data: { coverSheetId: SHEET, voidedBy: actors.him.username, voidedAt: USED_AT } };
+const REASON = 'Printed for the wrong patient';
+const voidSheet: VoidCoverSheet = { type: 'VoidCoverSheet', coverSheetId: SHEET, actor: actors.him, at: USED_AT, reason: REASON };
+const voided: Extract<CoverSheetEvent, { type: 'CoverSheetVoided' }> = {
+  type: 'CoverSheetVoided',
+  data: { coverSheetId: SHEET, reason: REASON, voidedBy: actors.him.username, voidedAt: USED_AT },
+};
 
 describe('coverSheetDecider', () => {
   describe('issuing', () => {
@@ -110,14 +114,56 @@ describe('coverSheetDecider', () => {
   });
 
   describe('voiding', () => {
-    it('voids an unused sheet, once', () => {
+    it('voids an unused sheet with its reason, attributed to who voided it', () => {
       spec.given([issued()]).when(voidSheet).then([voided]);
-      spec.given([issued(), voided]).when(voidSheet).then([]);
+      spec
+        .given([issued()])
+        .when(voidSheet)
+        .thenState((state) => expect(state).toMatchObject({ status: 'voided', voidedBy: actors.him.username, voidedAt: USED_AT, voidReason: REASON }));
     });
 
-    it('refuses to void a used or unknown sheet', () => {
-      spec.given([issued(), used]).when(voidSheet).thenThrows('conflict', 'already used');
+    it('voids once: a second void (a retry, or someone else) changes nothing, the first voider and reason stay', () => {
+      const again = { ...voidSheet, actor: actors.clerk, reason: 'Duplicate', at: ISSUED_AT };
+      spec.given([issued(), voided]).when(again).then([]);
+      spec
+        .given([issued(), voided])
+        .when(again)
+        .thenState((state) => expect(state).toMatchObject({ status: 'voided', voidedBy: actors.him.username, voidReason: REASON }));
+    });
+
+    it('refuses to void a used sheet, naming the record it filed', () => {
+      const error = spec.given([issued(), used]).when(voidSheet).thenThrows('conflict', 'already used');
+      expect(error.details).toEqual({ recordId: RECORD });
+    });
+
+    it('refuses an unknown sheet', () => {
       spec.given([]).when(voidSheet).thenThrows('not-found');
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['blank', '   '],
+      ['too long', 'x'.repeat(MAX_VOID_REASON + 1)],
+    ])('refuses a %s reason, before anything else', (_what, reason) => {
+      spec
+        .given([issued()])
+        .when({ ...voidSheet, reason: reason as string })
+        .thenThrows('invalid', 'reason');
+      spec
+        .given([])
+        .when({ ...voidSheet, reason: reason as string })
+        .thenThrows('invalid', 'reason');
+    });
+
+    it('reads a sheet voided before reasons were asked for, or shredded, without a reason', () => {
+      const { reason: _r, ...clear } = voided.data;
+      spec
+        .given([issued(), { type: 'CoverSheetVoided', data: clear }])
+        .when(voidSheet)
+        .thenState((state) => {
+          expect(state).toMatchObject({ status: 'voided', voidedBy: actors.him.username });
+          expect(state).not.toHaveProperty('voidReason');
+        });
     });
   });
 });

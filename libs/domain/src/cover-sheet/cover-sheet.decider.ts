@@ -46,9 +46,14 @@ export interface UseCoverSheet extends CoverSheetCommandBase {
   stackId?: string;
 }
 
+/** The longest reason a sheet is voided for (characters). */
+export const MAX_VOID_REASON = 500;
+
 /** A sheet printed by mistake or never used: it can no longer file pages. */
 export interface VoidCoverSheet extends CoverSheetCommandBase {
   type: 'VoidCoverSheet';
+  /** Why, in the clerk's words (may name the patient: sealed, and shredded with the sheet's details). */
+  reason: string;
 }
 
 export type CoverSheetCommand = IssueCoverSheet | UseCoverSheet | VoidCoverSheet;
@@ -65,7 +70,8 @@ export interface CoverSheetUsed {
 
 export interface CoverSheetVoided {
   type: 'CoverSheetVoided';
-  data: { coverSheetId: string; voidedBy: string; voidedAt: string };
+  /** `reason` is absent from sheets voided before a reason was asked for, and once the sheet's key is destroyed. */
+  data: { coverSheetId: string; reason?: string; voidedBy: string; voidedAt: string };
 }
 
 export type CoverSheetEvent = CoverSheetIssued | CoverSheetUsed | CoverSheetVoided;
@@ -79,7 +85,7 @@ export interface CoverSheetAccessed {
 export const COVER_SHEET_PHI_FIELDS: Record<CoverSheetEvent['type'] | CoverSheetAccessed['type'], readonly string[]> = {
   CoverSheetIssued: ['mrn', 'patientName', 'dateOfBirth', 'title', 'encounterDate'],
   CoverSheetUsed: [],
-  CoverSheetVoided: [],
+  CoverSheetVoided: ['reason'],
   CoverSheetAccessed: [],
 };
 
@@ -100,6 +106,8 @@ export type CoverSheetState =
       usedAt?: string;
       voidedBy?: string;
       voidedAt?: string;
+      /** Read only until the sheet's key is destroyed (right after the void). */
+      voidReason?: string;
     };
 
 export type ExistingCoverSheetState = Exclude<CoverSheetState, { status: 'absent' }>;
@@ -160,7 +168,13 @@ export const coverSheetDecider = {
       }
       case 'CoverSheetVoided':
         if (state.status === 'absent') return state;
-        return { ...state, status: 'voided', voidedBy: event.data.voidedBy, voidedAt: event.data.voidedAt };
+        return {
+          ...state,
+          status: 'voided',
+          voidedBy: event.data.voidedBy,
+          voidedAt: event.data.voidedAt,
+          ...(event.data.reason !== undefined ? { voidReason: event.data.reason } : {}),
+        };
       default:
         return unhandled(event, 'event');
     }
@@ -197,9 +211,15 @@ function use(command: UseCoverSheet, state: CoverSheetState): CoverSheetUsed {
   return { type: 'CoverSheetUsed', data: { coverSheetId, recordId, ...(stackId !== undefined ? { stackId } : {}), usedBy: actor.username, usedAt: at } };
 }
 
+/**
+ * Voiding is idempotent: a sheet already voided stays as it was (first voider, time and reason), so a
+ * clerk's retry after a lost answer succeeds. A used sheet filed a record: voiding it would hide that.
+ */
 function voidSheet(command: VoidCoverSheet, state: CoverSheetState): CoverSheetVoided[] {
+  new Validator().check(isText(command.reason, MAX_VOID_REASON), 'reason', textRule(MAX_VOID_REASON)).throwIfInvalid();
   if (state.status === 'absent') throw new DomainError('not-found', 'No such cover sheet');
-  if (state.status === 'used') throw new DomainError('conflict', 'A cover sheet already used cannot be voided');
+  if (state.status === 'used') throw new DomainError('conflict', 'A cover sheet already used cannot be voided', [], { recordId: state.recordId });
   if (state.status === 'voided') return [];
-  return [{ type: 'CoverSheetVoided', data: { coverSheetId: command.coverSheetId, voidedBy: command.actor.username, voidedAt: command.at } }];
+  const { coverSheetId, reason, actor, at } = command;
+  return [{ type: 'CoverSheetVoided', data: { coverSheetId, reason, voidedBy: actor.username, voidedAt: at } }];
 }
