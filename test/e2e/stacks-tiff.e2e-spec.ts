@@ -37,6 +37,7 @@ describe('the same stack as a multi-page TIFF', () => {
     expect(assigned.status).toBe(200);
     const sheet = await u.him.get(`/api/cover-sheets/${orphanSheet.sheets[0].id}`, purpose('operations'));
     expect(sheet.body).toMatchObject({ status: 'used', stackId: res.body.stackId });
+    expect(assigned.body).toMatchObject({ action: 'assign', recordId: sheet.body.recordId, version: 1 });
     const record = await readRecord(u, sheet.body.recordId);
     expect(record.body).toMatchObject({ mrn: 'MRN-00733105', patientName: 'Samuel Okafor', title: 'Nursing notes (late)' });
     expect(record.body.versions[0].pages).toBe(2);

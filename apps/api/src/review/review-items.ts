@@ -78,13 +78,16 @@ export class ReviewItems {
     // Checked before anything is filed anywhere: 409 for an item already resolved, 400 for a wrong target.
     reviewItemDecider.decide(input.recordId !== undefined ? { ...command, version: 1 } : command, item);
     let position = 0;
+    let filedUnderSheet: { recordId: string; version: number } | undefined;
     if (input.action === 'assign' && input.recordId !== undefined) {
       const filed = await this.fileIn(input.recordId, item, context);
       command.version = filed.version;
       position = filed.position ?? 0;
     }
     if (input.action === 'assign' && input.coverSheetId !== undefined) {
-      position = (await this.fileUnderCoverSheet(input.coverSheetId, item, context)).position ?? 0;
+      const created = await this.fileUnderCoverSheet(input.coverSheetId, item, context);
+      position = created.position ?? 0;
+      filedUnderSheet = { recordId: created.id, version: 1 };
     }
     const done = await this.eventSourced.run({ stream: reviewItemStream(itemId), keyId: null, decider: reviewItemDecider, command, context, since: loaded });
     // The stack's original goes once every one of its pages is accounted for.
@@ -97,7 +100,7 @@ export class ReviewItems {
       action: last.action,
       resolvedBy: last.by,
       resolvedAt: last.at,
-      ...(last.recordId !== undefined ? { recordId: last.recordId, version: last.version } : {}),
+      ...(last.recordId !== undefined ? { recordId: last.recordId, version: last.version } : (filedUnderSheet ?? {})),
       position: Math.max(position, done.position ?? 0),
     };
   }

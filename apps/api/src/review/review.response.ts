@@ -94,10 +94,13 @@ export class ResolvedReviewItem {
   @ApiProperty({ format: 'date-time' })
   resolvedAt: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: '`assign`: the record that received the page(s)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "`assign`: the record that received the page(s): the one named, or the new record made with the cover sheet's details",
+  })
   recordId?: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: '`assign`: its new version holding them' })
+  @ApiPropertyOptional({ type: 'integer', description: '`assign`: its version holding them (1 for a new record under a cover sheet)' })
   version?: number;
 
   @ApiProperty({ type: 'integer', description: 'Log position: pass as `?after=` to read your write' })

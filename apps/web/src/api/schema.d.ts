@@ -2489,10 +2489,10 @@ export interface components {
             resolvedAt: string;
             /**
              * Format: uuid
-             * @description `assign`: the record that received the page(s)
+             * @description `assign`: the record that received the page(s): the one named, or the new record made with the cover sheet's details
              */
             recordId?: string;
-            /** @description `assign`: its new version holding them */
+            /** @description `assign`: its version holding them (1 for a new record under a cover sheet) */
             version?: number;
             /** @description Log position: pass as `?after=` to read your write */
             position: number;
