@@ -369,10 +369,10 @@ describeInBrowser('at the scanner, in a browser', () => {
     );
     await expectAccessible('52-review-assign-cover-sheet-confirm');
     await assign.getByRole('button', { name: 'Assign', exact: true }).click();
-    await page
+    const filedAs = page
       .getByRole('status')
-      .filter({ hasText: `no cover sheet before these pages, stack page 1: filed as a new record with the details of the cover sheet ${nursingSheet}.` })
-      .waitFor();
+      .filter({ hasText: `no cover sheet before these pages, stack page 1: filed as a new record with the details of the cover sheet ${nursingSheet} (` });
+    await filedAs.waitFor();
     await page.getByText('No open item.').waitFor();
 
     // The outcome, from the API: the orphan is Okafor's nursing notes, one page, filed by the sheet; the rescan keeps the paper.
@@ -384,6 +384,7 @@ describeInBrowser('at the scanner, in a browser', () => {
     expect(after.body).toMatchObject({ paperMayBeDestroyed: false, originalKept: true, reviewItemsOpen: 1 });
     const used = await u.him.get(`/api/cover-sheets/${nursingSheet}`, purpose('operations'));
     expect(used.body).toMatchObject({ status: 'used', stackId, recordId: expect.stringMatching(UUID) });
+    expect(await filedAs.textContent()).toContain(`${nursingSheet} (${used.body.recordId}).`);
     const filed = await readRecord(u, used.body.recordId);
     expect(filed.body).toMatchObject({ ...OKAFOR, documentType: 'nursing-notes', title: 'Nursing notes (found loose)' });
     expect(filed.body.versions.map((v: { version: number; pages: number }) => [v.version, v.pages])).toEqual([[1, 1]]);
