@@ -20,7 +20,7 @@ export type PdfWorkerRequest = { type: 'inspect' | 'next' } | { type: 'render'; 
 
 /** Replies of pdf-worker.mjs (see its header for the protocol). */
 export type PdfWorkerReply =
-  | { type: 'inspected'; pages: number; textLayerPages: number }
+  | { type: 'inspected'; pages: number; textLayerPages: number; embeddedScans: boolean }
   | { type: 'page'; page: number; textLayer: string }
   | { type: 'page'; page: number; image: { gray: Uint8Array; width: number; height: number; dpi: number } }
   | { type: 'end' };
