@@ -6,14 +6,18 @@
 // a document cleanly may be given the next one (loading pdf.js costs more than most pages do):
 //   in:  { type: 'open', source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi, minPageSidePixels, maxPageAspectRatio }  (no reply)
 //   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages, embeddedScans }
-//   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' }
-//   in:  { type: 'render', page } -> { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' } (no such page)
-//        page `page` alone, rendered even when it has a text layer (the page images shown to users),
-//        at the resolution `next` renders an image page at: its scan's own, else vectorDpi
+//   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } }
+//                                | { type: 'page', page, scan } | { type: 'end' }
+//   in:  { type: 'render', page, pdfjs? } -> { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'page', page, scan }
+//        | { type: 'end' } (no such page): page `page` alone, rendered even when it has a text layer (the page
+//        images shown to users), at the resolution `next` renders an image page at: its scan's own, else
+//        vectorDpi; with `pdfjs`, rendered by pdf.js even when it is an embedded scan
 //   in:  { type: 'close' }    -> { type: 'closed', heapBytes } (the document is destroyed)
 //   any: -> { type: 'refused', reason } | { type: 'failed', name, message }
-// When every page of the PDF is one scan drawn 1:1 over it (scanned-pages.mjs), inspection answers
-// from the structure (`embeddedScans: true`) without loading pdf.js.
+// When every page of the PDF is one scan drawn 1:1 over it (scanned-pages.mjs), pdf.js is not loaded:
+// inspection answers from the structure (`embeddedScans: true`), and pages are handed over as their
+// embedded images, `scan`: { kind: 'jpeg', bytes, width, height, channels, dpi } or
+// { kind: 'ccitt', bytes, width, height, blackIs1, dpi } (Group 4), for the caller to decode.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -165,6 +169,13 @@ function checkScan({ box, image }) {
   if (shapeProblem) throw new Refusal(shapeProblem);
 }
 
+function scanReply(pageNumber, scan) {
+  checkScan(scan);
+  const { bytes, ...image } = scan.image;
+  const copy = bytes.slice();
+  return [{ type: 'page', page: pageNumber, scan: { ...image, bytes: copy } }, [copy.buffer]];
+}
+
 async function inspect() {
   const scans = await embeddedScans();
   if (scans) {
@@ -182,6 +193,12 @@ async function inspect() {
 }
 
 async function next() {
+  const scans = await embeddedScans();
+  if (scans) {
+    if (current.nextPage > scans.length) return [{ type: 'end' }];
+    const pageNumber = current.nextPage++;
+    return scanReply(pageNumber, scans[pageNumber - 1]);
+  }
   const document = await documentWithPages();
   if (current.nextPage > document.numPages) return [{ type: 'end' }];
   const pageNumber = current.nextPage++;
@@ -195,7 +212,12 @@ async function next() {
 }
 
 /** Page `pageNumber` alone, as an image whatever it holds; no other page is rendered. */
-async function renderOne(pageNumber) {
+async function renderOne(pageNumber, { pdfjs: forcePdfjs = false } = {}) {
+  const scans = await embeddedScans();
+  if (scans && !forcePdfjs) {
+    if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > scans.length) return [{ type: 'end' }];
+    return scanReply(pageNumber, scans[pageNumber - 1]);
+  }
   const document = await documentWithPages();
   if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > document.numPages) return [{ type: 'end' }];
   const { page, render } = await planOf(document, pageNumber, { render: true });
@@ -262,7 +284,7 @@ function answer(request) {
     case 'close':
       return close();
     case 'render':
-      return renderOne(request.page);
+      return renderOne(request.page, { pdfjs: request.pdfjs === true });
     default:
       return next();
   }
