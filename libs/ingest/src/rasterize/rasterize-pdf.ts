@@ -4,7 +4,7 @@ import { encodeGray } from './encode-gray';
 import { measureRaster } from '../quality/page-quality';
 import { DEFAULT_PAGE_TIMEOUT_MS, DEFAULT_VECTOR_DPI, PageRaster, RasterizeOptions } from './page-raster';
 import { decodeEmbeddedScan, GrayPixels } from './decode-embedded-scan';
-import { PdfSource, PdfWorker, PdfWorkerReply, PdfWorkerSettings } from './pdf-worker';
+import { EmbeddedScan, PdfSource, PdfWorker, PdfWorkerReply, PdfWorkerSettings } from './pdf-worker';
 
 /**
  * PDF pages one at a time, rendered by pdf.js in a worker thread: a page's own text layer when it
@@ -26,7 +26,9 @@ export async function* rasterizePdfPages(source: string | Buffer, options: Raste
         yield { page: reply.page, textLayer: reply.textLayer };
         continue;
       }
-      const { gray: pixels, width, height, dpi } = await pixelsOf(reply, worker, settings, timeoutMs);
+      // The scan's decode takes one of the process's decode slots, as an image file's page does.
+      const decode = (scan: EmbeddedScan) => decodeSlots.run(() => decodeEmbeddedScan(scan, settings.maxPixelsPerPage));
+      const { gray: pixels, width, height, dpi } = await pixelsOf(reply, worker, decode, timeoutMs);
       const [data, quality] = await Promise.all([
         encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'),
         options.measureQuality ? measureRaster(pixels, width, height, dpi) : undefined,
@@ -60,7 +62,9 @@ export async function rasterizePdfPage(
     try {
       const reply = await worker.request({ type: 'render', page }, timeoutMs, signal);
       if (reply.type === 'end') return undefined;
-      const { gray: pixels, width, height, dpi } = await pixelsOf(reply, worker, settings, timeoutMs, signal);
+      // Already in a decode slot.
+      const decode = (scan: EmbeddedScan) => decodeEmbeddedScan(scan, settings.maxPixelsPerPage);
+      const { gray: pixels, width, height, dpi } = await pixelsOf(reply, worker, decode, timeoutMs, signal);
       return { page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'), width, height, dpi } };
     } catch (error) {
       if (signal?.aborted) throw signal.reason as Error;
@@ -77,14 +81,20 @@ type PageReply = Extract<PdfWorkerReply, { type: 'page' }>;
  * A page's pixels: as pdf.js rendered them, or its embedded scan decoded. A scan libvips refuses
  * (damaged, truncated) is rendered by pdf.js after all, as it was before there was a fast path.
  */
-async function pixelsOf(reply: PdfWorkerReply, worker: PdfWorker, settings: PdfWorkerSettings, timeoutMs: number, signal?: AbortSignal): Promise<GrayPixels> {
+async function pixelsOf(
+  reply: PdfWorkerReply,
+  worker: PdfWorker,
+  decode: (scan: EmbeddedScan) => Promise<GrayPixels>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<GrayPixels> {
   const page = imagePage(reply);
   if ('scan' in page) {
     try {
-      return await decodeEmbeddedScan(page.scan, settings.maxPixelsPerPage);
+      return await decode(page.scan);
     } catch {
       signal?.throwIfAborted();
-      return pixelsOf(await worker.request({ type: 'render', page: page.page, pdfjs: true }, timeoutMs, signal), worker, settings, timeoutMs, signal);
+      return pixelsOf(await worker.request({ type: 'render', page: page.page, pdfjs: true }, timeoutMs, signal), worker, decode, timeoutMs, signal);
     }
   }
   const { gray, width, height, dpi } = page.image;
