@@ -4,13 +4,23 @@ import type { Deadline } from './deadline';
 import type { IngestLimits } from './ingest-limits';
 import { IngestRefusal } from './ingest-refusal';
 
+export interface PdfInspection {
+  pages: number;
+  textLayerPages: number;
+  /** Every page is one scan drawn 1:1 over it: answered from the PDF's structure, pdf.js never loaded. */
+  embeddedScans: boolean;
+}
+
 /**
- * Opens the PDF with pdf.js (in a worker thread): refuses it when password-protected or
- * unparsable, checks the page count before reading any page, then each page's shape and size at
- * the resolution it will be rendered at for OCR (the planning rasterizing uses). The thread is
- * ended at once when the deadline passes or the caller gives up.
+ * Inspects the PDF in a worker thread. A scanner's PDF (every page one JPEG or Group 4 image drawn
+ * 1:1 over the page, nothing else: scanned-pages.mjs) is answered from its structure: page count
+ * (before any page is looked at), each image's size and shape, the very size rasterizing will
+ * produce. Anything else is opened with pdf.js: refused when password-protected or unparsable, the
+ * page count checked before reading any page, then each page's shape and size at the resolution it
+ * will be rendered at for OCR (the planning rasterizing uses). The thread is ended at once when the
+ * deadline passes or the caller gives up.
  */
-export async function inspectPdf(filePath: string, limits: IngestLimits, deadline: Deadline): Promise<{ pages: number; textLayerPages: number }> {
+export async function inspectPdf(filePath: string, limits: IngestLimits, deadline: Deadline): Promise<PdfInspection> {
   const worker = new PdfWorker(
     { path: filePath },
     {
@@ -24,7 +34,7 @@ export async function inspectPdf(filePath: string, limits: IngestLimits, deadlin
   try {
     const reply = await worker.request({ type: 'inspect' }, Math.max(1, deadline.remainingMs()), deadline.signal);
     if (reply.type !== 'inspected') throw new Error(`Unexpected reply from the PDF worker: ${reply.type}`);
-    return { pages: reply.pages, textLayerPages: reply.textLayerPages };
+    return { pages: reply.pages, textLayerPages: reply.textLayerPages, embeddedScans: reply.embeddedScans };
   } catch (error) {
     if (deadline.signal.aborted) throw deadline.signal.reason;
     if (error instanceof PdfWorkerFailure) {

@@ -5,19 +5,26 @@
 // Protocol (pdf-worker.ts holds the TypeScript side). One document at a time; a thread that ended
 // a document cleanly may be given the next one (loading pdf.js costs more than most pages do):
 //   in:  { type: 'open', source: { path } | { data: Uint8Array }, maxPixelsPerPage, maxPages?, vectorDpi, minPageSidePixels, maxPageAspectRatio }  (no reply)
-//   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages }
-//   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' }
-//   in:  { type: 'render', page } -> { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'end' } (no such page)
-//        page `page` alone, rendered even when it has a text layer (the page images shown to users),
-//        at the resolution `next` renders an image page at: its scan's own, else vectorDpi
+//   in:  { type: 'inspect' }  -> { type: 'inspected', pages, textLayerPages, embeddedScans }
+//   in:  { type: 'next' }     -> { type: 'page', page, textLayer } | { type: 'page', page, image: { gray, width, height, dpi } }
+//                                | { type: 'page', page, scan } | { type: 'end' }
+//   in:  { type: 'render', page, pdfjs? } -> { type: 'page', page, image: { gray, width, height, dpi } } | { type: 'page', page, scan }
+//        | { type: 'end' } (no such page): page `page` alone, rendered even when it has a text layer (the page
+//        images shown to users), at the resolution `next` renders an image page at: its scan's own, else
+//        vectorDpi; with `pdfjs`, rendered by pdf.js even when it is an embedded scan
 //   in:  { type: 'close' }    -> { type: 'closed', heapBytes } (the document is destroyed)
 //   any: -> { type: 'refused', reason } | { type: 'failed', name, message }
+// When every page of the PDF is one scan drawn 1:1 over it (scanned-pages.mjs), pdf.js is not loaded:
+// inspection answers from the structure (`embeddedScans: true`), and pages are handed over as their
+// embedded images, `scan`: { kind: 'jpeg', bytes, width, height, channels, dpi } or
+// { kind: 'ccitt', bytes, width, height, blackIs1, dpi } (Group 4), for the caller to decode.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { pageShapeProblem, paintedImages, planPage, textOf } from './pdf-page-plan.mjs';
+import { scannedPages } from './scanned-pages.mjs';
 
 // pdf.js reports through the console ("Warning: ..." on console.warn, infos on console.log). Keep
 // its warnings for the checks below and print nothing: they may quote strings from the document.
@@ -31,8 +38,14 @@ console.log = console.info = console.error = () => {};
 // the process alive while the thread waits idle for its next document).
 process.stdout.write = process.stderr.write = () => true;
 
-const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-const { createCanvas } = await import('@napi-rs/canvas');
+// pdf.js and the canvas are loaded on first use: a thread that only hands over embedded scans never
+// pays for them (~45 MB of heap and native memory).
+let pdfjs;
+let createCanvas;
+async function loadPdfjs() {
+  pdfjs ??= await import('pdfjs-dist/legacy/build/pdf.mjs');
+  createCanvas ??= (await import('@napi-rs/canvas')).createCanvas;
+}
 
 const pdfjsRoot = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const assetDir = (name) => join(pdfjsRoot, name) + '/';
@@ -52,7 +65,9 @@ function openDocument() {
   if (!current) throw new Error('No document is open');
   const { source, maxPixelsPerPage } = current;
   current.opened ??= (async () => {
-    const data = source.data ?? new Uint8Array(await readFile(source.path));
+    await loadPdfjs();
+    // pdf.js may take the buffer it is given: the embedded scans' bytes must stay readable.
+    const data = source.data ? (current.hasScans ? source.data.slice() : source.data) : new Uint8Array(await readFile(source.path));
     let loadingTask;
     try {
       loadingTask = pdfjs.getDocument({
@@ -129,7 +144,44 @@ async function planOf(document, pageNumber, { render = false } = {}) {
   return { page, render: { viewport, width, height, dpi: plan.dpi } };
 }
 
+/**
+ * The document's pages as embedded scans (scanned-pages.mjs), parsed once; undefined when they are
+ * not all scans drawn 1:1 (pdf.js then does everything). Refuses too many pages from the page tree's count.
+ */
+async function embeddedScans() {
+  current.scanned ??= (async () => {
+    const data = current.source.data ?? new Uint8Array(await readFile(current.source.path));
+    return scannedPages(data, { maxPages: current.maxPages });
+  })();
+  const scanned = await current.scanned;
+  if (scanned?.refusal) throw new Refusal(scanned.refusal);
+  current.hasScans = scanned !== undefined;
+  return scanned?.pages;
+}
+
+/** The checks planOf makes on a page pdf.js loaded, in the same order, on an embedded scan drawn 1:1. */
+function checkScan({ box, image }) {
+  const { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio } = current;
+  const boxProblem = pageShapeProblem(box.width, box.height, 0, maxPageAspectRatio);
+  if (boxProblem) throw new Refusal(boxProblem);
+  if (image.width * image.height > maxPixelsPerPage) throw new Refusal('too-many-pixels');
+  const shapeProblem = pageShapeProblem(image.width, image.height, minPageSidePixels, maxPageAspectRatio);
+  if (shapeProblem) throw new Refusal(shapeProblem);
+}
+
+function scanReply(pageNumber, scan) {
+  checkScan(scan);
+  const { bytes, ...image } = scan.image;
+  const copy = bytes.slice();
+  return [{ type: 'page', page: pageNumber, scan: { ...image, bytes: copy } }, [copy.buffer]];
+}
+
 async function inspect() {
+  const scans = await embeddedScans();
+  if (scans) {
+    for (const scan of scans) checkScan(scan);
+    return [{ type: 'inspected', pages: scans.length, textLayerPages: 0, embeddedScans: true }];
+  }
   const document = await documentWithPages();
   let textLayerPages = 0;
   for (let pageNumber = 1; pageNumber <= document.numPages; pageNumber++) {
@@ -137,10 +189,16 @@ async function inspect() {
     if (textLayer !== undefined) textLayerPages++;
     page.cleanup();
   }
-  return [{ type: 'inspected', pages: document.numPages, textLayerPages }];
+  return [{ type: 'inspected', pages: document.numPages, textLayerPages, embeddedScans: false }];
 }
 
 async function next() {
+  const scans = await embeddedScans();
+  if (scans) {
+    if (current.nextPage > scans.length) return [{ type: 'end' }];
+    const pageNumber = current.nextPage++;
+    return scanReply(pageNumber, scans[pageNumber - 1]);
+  }
   const document = await documentWithPages();
   if (current.nextPage > document.numPages) return [{ type: 'end' }];
   const pageNumber = current.nextPage++;
@@ -154,7 +212,12 @@ async function next() {
 }
 
 /** Page `pageNumber` alone, as an image whatever it holds; no other page is rendered. */
-async function renderOne(pageNumber) {
+async function renderOne(pageNumber, { pdfjs: forcePdfjs = false } = {}) {
+  const scans = await embeddedScans();
+  if (scans && !forcePdfjs) {
+    if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > scans.length) return [{ type: 'end' }];
+    return scanReply(pageNumber, scans[pageNumber - 1]);
+  }
   const document = await documentWithPages();
   if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > document.numPages) return [{ type: 'end' }];
   const { page, render } = await planOf(document, pageNumber, { render: true });
@@ -221,7 +284,7 @@ function answer(request) {
     case 'close':
       return close();
     case 'render':
-      return renderOne(request.page);
+      return renderOne(request.page, { pdfjs: request.pdfjs === true });
     default:
       return next();
   }

@@ -15,14 +15,26 @@ export interface PdfWorkerSettings {
   maxPageAspectRatio: number;
 }
 
-/** Requests of pdf-worker.mjs (see its header for the protocol); `render` paints one page, text layer or not. */
-export type PdfWorkerRequest = { type: 'inspect' | 'next' } | { type: 'render'; page: number };
+/**
+ * Requests of pdf-worker.mjs (see its header for the protocol); `render` paints one page, text layer
+ * or not, and with `pdfjs` renders it with pdf.js even when it is an embedded scan.
+ */
+export type PdfWorkerRequest = { type: 'inspect' | 'next' } | { type: 'render'; page: number; pdfjs?: boolean };
+
+/**
+ * A page that is one scan drawn 1:1 over the whole page, as its embedded image (scanned-pages.mjs):
+ * what pdf.js would paint, still encoded. `dpi` is the resolution pdf.js would render the page at.
+ */
+export type EmbeddedScan =
+  | { kind: 'jpeg'; bytes: Uint8Array; width: number; height: number; channels: 1 | 3; dpi: number }
+  | { kind: 'ccitt'; bytes: Uint8Array; width: number; height: number; blackIs1: boolean; dpi: number };
 
 /** Replies of pdf-worker.mjs (see its header for the protocol). */
 export type PdfWorkerReply =
-  | { type: 'inspected'; pages: number; textLayerPages: number }
+  | { type: 'inspected'; pages: number; textLayerPages: number; embeddedScans: boolean }
   | { type: 'page'; page: number; textLayer: string }
   | { type: 'page'; page: number; image: { gray: Uint8Array; width: number; height: number; dpi: number } }
+  | { type: 'page'; page: number; scan: EmbeddedScan }
   | { type: 'end' };
 
 type WireReply =

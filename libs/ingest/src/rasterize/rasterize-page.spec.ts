@@ -104,7 +104,9 @@ describe('rasterizePage', () => {
       reason: 'too-many-pixels',
     });
     await expect(rasterizePage(pdf, 'application/pdf', 1, { maxPixelsPerPage: 1_000_000 })).rejects.toMatchObject({ reason: 'too-many-pixels' });
-    const timedOut = await rasterizePage(pdf, 'application/pdf', 1, { pageTimeoutMs: 1 }).catch((e) => e);
+    // A page pdf.js renders (a scan's page is handed over as its embedded image in a millisecond or two).
+    const drawn = minimalPdf([{ widthPt: 612, heightPt: 792, rectangle: true }]);
+    const timedOut = await rasterizePage(drawn, 'application/pdf', 1, { pageTimeoutMs: 1 }).catch((e) => e);
     expect(timedOut).toBeInstanceOf(PdfWorkerFailure);
     expect(timedOut).toMatchObject({ kind: 'timeout' });
     const gone = new Error('gone');

@@ -3,26 +3,32 @@ import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import { encodeGray } from './encode-gray';
 import { measureRaster } from '../quality/page-quality';
 import { DEFAULT_PAGE_TIMEOUT_MS, DEFAULT_VECTOR_DPI, PageRaster, RasterizeOptions } from './page-raster';
-import { PdfSource, PdfWorker, PdfWorkerSettings } from './pdf-worker';
+import { decodeEmbeddedScan, GrayPixels } from './decode-embedded-scan';
+import { EmbeddedScan, PdfSource, PdfWorker, PdfWorkerReply, PdfWorkerSettings } from './pdf-worker';
 
 /**
  * PDF pages one at a time, rendered by pdf.js in a worker thread: a page's own text layer when it
  * has one, otherwise the page rendered at its scan's native resolution. The worker renders the
- * next page only when asked, so at most one page's pixels exist at a time.
+ * next page only when asked, so at most one page's pixels exist at a time. A scanner's PDF (every
+ * page one JPEG or Group 4 image drawn 1:1 over it) is not rendered: each page is its embedded
+ * image, decoded by libvips (the same pixels, several times cheaper).
  */
 export async function* rasterizePdfPages(source: string | Buffer, options: RasterizeOptions = {}): AsyncGenerator<PageRaster> {
-  const worker = new PdfWorker(pdfSourceOf(source), workerSettings(options));
+  const settings = workerSettings(options);
+  const worker = new PdfWorker(pdfSourceOf(source), settings);
+  const timeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
   try {
     for (;;) {
-      const reply = await worker.request({ type: 'next' }, options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS);
+      const reply = await worker.request({ type: 'next' }, timeoutMs);
       if (reply.type === 'end') return;
       if (reply.type !== 'page') throw new Error(`Unexpected reply from the PDF worker: ${reply.type}`);
       if ('textLayer' in reply) {
         yield { page: reply.page, textLayer: reply.textLayer };
         continue;
       }
-      const { gray, width, height, dpi } = reply.image;
-      const pixels = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
+      // The scan's decode takes one of the process's decode slots, as an image file's page does.
+      const decode = (scan: EmbeddedScan) => decodeSlots.run(() => decodeEmbeddedScan(scan, settings.maxPixelsPerPage));
+      const { gray: pixels, width, height, dpi } = await pixelsOf(reply, worker, decode, timeoutMs);
       const [data, quality] = await Promise.all([
         encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'),
         options.measureQuality ? measureRaster(pixels, width, height, dpi) : undefined,
@@ -50,14 +56,16 @@ export async function rasterizePdfPage(
   signal?: AbortSignal,
 ): Promise<PageRaster | undefined> {
   return decodeSlots.run(async () => {
-    const worker = new PdfWorker(pdfSourceOf(source), workerSettings(options));
+    const settings = workerSettings(options);
+    const worker = new PdfWorker(pdfSourceOf(source), settings);
+    const timeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
     try {
-      const reply = await worker.request({ type: 'render', page }, options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS, signal);
+      const reply = await worker.request({ type: 'render', page }, timeoutMs, signal);
       if (reply.type === 'end') return undefined;
-      if (reply.type !== 'page' || !('image' in reply)) throw new Error(`Unexpected reply from the PDF worker: ${reply.type}`);
-      const { gray, width, height, dpi } = reply.image;
-      const pixels = Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength);
-      return { page: reply.page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'), width, height, dpi } };
+      // Already in a decode slot.
+      const decode = (scan: EmbeddedScan) => decodeEmbeddedScan(scan, settings.maxPixelsPerPage);
+      const { gray: pixels, width, height, dpi } = await pixelsOf(reply, worker, decode, timeoutMs, signal);
+      return { page, image: { data: await encodeGray(pixels, width, height, dpi, options.encoding ?? 'auto'), width, height, dpi } };
     } catch (error) {
       if (signal?.aborted) throw signal.reason as Error;
       throw error;
@@ -65,6 +73,37 @@ export async function rasterizePdfPage(
       await worker.close();
     }
   }, signal);
+}
+
+type PageReply = Extract<PdfWorkerReply, { type: 'page' }>;
+
+/**
+ * A page's pixels: as pdf.js rendered them, or its embedded scan decoded. A scan libvips refuses
+ * (damaged, truncated) is rendered by pdf.js after all, as it was before there was a fast path.
+ */
+async function pixelsOf(
+  reply: PdfWorkerReply,
+  worker: PdfWorker,
+  decode: (scan: EmbeddedScan) => Promise<GrayPixels>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<GrayPixels> {
+  const page = imagePage(reply);
+  if ('scan' in page) {
+    try {
+      return await decode(page.scan);
+    } catch {
+      signal?.throwIfAborted();
+      return pixelsOf(await worker.request({ type: 'render', page: page.page, pdfjs: true }, timeoutMs, signal), worker, decode, timeoutMs, signal);
+    }
+  }
+  const { gray, width, height, dpi } = page.image;
+  return { gray: Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength), width, height, dpi };
+}
+
+function imagePage(reply: PdfWorkerReply): Exclude<PageReply, { textLayer: string }> {
+  if (reply.type !== 'page' || 'textLayer' in reply) throw new Error(`Unexpected reply from the PDF worker: ${reply.type}`);
+  return reply;
 }
 
 /** Bytes are copied to the worker (structured clone): the caller's buffer is left as it was. */
