@@ -14,8 +14,9 @@ import { searchProjection } from './search.projection';
 import { SearchService } from './search.service';
 
 /**
- * A rebuild in the replay thread (batches committed in groups, query indexes built at the end)
- * must leave exactly the read model that applying the log one batch per transaction here leaves.
+ * A rebuild in the replay thread (batches committed in groups, query indexes built at the end),
+ * and batches of any size (applyBatch buffers rows and skips queries within a batch), must leave
+ * exactly the read model that applying the log one event at a time leaves.
  */
 describe('search rebuild in the replay thread', () => {
   let dir: string;
@@ -58,19 +59,18 @@ describe('search rebuild in the replay thread', () => {
         await run(completeOcr({ recordId, version: 2, pages: 1, pageTexts: [`replaced text ${words[i % 8]}`] }));
       }
     }
+    const metadata = { actor: 'u', role: 'him', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
+    // OCR results the decider would not write, appended as they are: for a version the record does
+    // not have, blank pages and then text, and a second result for a version that has pages.
+    const ocrAsIs = (recordId: string, version: number, pageTexts: string[]) =>
+      store.append(recordStream(recordId), [{ type: 'OcrCompleted', data: { recordId, version, pages: pageTexts.length, pageTexts }, metadata }], 'any');
+    await ocrAsIs(ids[5], 2, ['no such version zoster']);
+    await ocrAsIs(ids[11], 1, ['  ', '']);
+    await ocrAsIs(ids[11], 1, ['late text biopsy']);
+    await ocrAsIs(ids[0], 1, ['second reading metformin']);
     // A record destroyed: its key shredded, its destruction in the log.
     await keys.destroy(ids[7]);
-    await store.append(
-      recordStream(ids[7]),
-      [
-        {
-          type: 'RecordDestroyed',
-          data: { recordId: ids[7] },
-          metadata: { actor: 'u', role: 'him', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 },
-        },
-      ],
-      'any',
-    );
+    await store.append(recordStream(ids[7]), [{ type: 'RecordDestroyed', data: { recordId: ids[7] }, metadata }], 'any');
   });
 
   afterAll(async () => {
@@ -117,27 +117,30 @@ describe('search rebuild in the replay thread', () => {
   }
 
   it('leaves the same rows, index, vocabulary and query answers as applying batch by batch in this thread', async () => {
+    // One event per batch: every event applied alone, as the live loop may (the reference).
+    const single = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'single.db'), rebuildBatchSize: 1 });
     const inline = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'inline.db'), rebuildBatchSize: 7 });
+    // The whole log in one batch: every record's OCR text applied in the batch that created it, amendments and the destruction among them.
+    const whole = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'whole.db'), rebuildBatchSize: 10_000 });
     const threaded = new ProjectionRunner(store, codec, [searchProjection], {
       filename: join(dir, 'threaded.db'),
       rebuildBatchSize: 7,
       // Groups of three batches, so that group commits happen inside the log.
       replayThread: { projectionsModule: require.resolve('./search.projection'), projectionsExport: 'searchProjection', commitEvents: 21, commitMs: 60_000 },
     });
+    const runners = [single, inline, whole, threaded];
     try {
-      await inline.drain();
-      await threaded.drain();
-      for (const r of [inline, threaded]) r.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_vocab_rows USING fts5vocab(search_fts, 'row')");
-      const expected = dump(join(dir, 'inline.db'));
+      for (const r of runners) await r.drain();
+      for (const r of runners) r.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_vocab_rows USING fts5vocab(search_fts, 'row')");
+      const expected = dump(join(dir, 'single.db'));
       expect(expected.versions.length).toBeGreaterThan(40);
       expect(expected.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(['search_rows_date', 'search_rows_mrn']));
-      expect(dump(join(dir, 'threaded.db'))).toEqual(expected);
-      const answers = queries(inline.db);
+      for (const name of ['inline.db', 'whole.db', 'threaded.db']) expect({ name, ...dump(join(dir, name)) }).toEqual({ name, ...expected });
+      const answers = queries(single.db);
       expect(answers.every((page) => page.results.length > 0)).toBe(true);
-      expect(queries(threaded.db)).toEqual(answers);
+      for (const r of [inline, whole, threaded]) expect(queries(r.db)).toEqual(answers);
     } finally {
-      inline.close();
-      threaded.close();
+      for (const r of runners) r.close();
     }
   });
 });
