@@ -53,6 +53,12 @@ export interface Projection<E extends EventShape = EventShape> {
    * leaves them to the next start.
    */
   readonly queryIndexes?: { drop(db: Database.Database): void; create(db: Database.Database): void };
+  /**
+   * Settings for a replay from the start of the log in the replay thread, set when it starts and
+   * reset when it ends or stops (as queryIndexes). migrate() must reset them too: a replay that
+   * died half-way leaves them to the next start.
+   */
+  readonly replaySettings?: { set(db: Database.Database): void; reset(db: Database.Database): void };
 }
 
 /** A projection of the record events of these types: `apply` sees each as its own type. */

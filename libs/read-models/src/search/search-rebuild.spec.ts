@@ -90,6 +90,7 @@ describe('search rebuild in the replay thread', () => {
         rows: all('SELECT * FROM search_rows ORDER BY id'),
         fts: all('SELECT rowid, * FROM search_fts ORDER BY rowid'),
         vocabulary: all('SELECT term, doc, cnt FROM search_fts_vocab_rows ORDER BY term'),
+        config: all('SELECT * FROM search_fts_config ORDER BY k'),
         indexes: all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'search%' ORDER BY name"),
         checkpoint: all("SELECT position FROM projection_checkpoints WHERE name = 'search'"),
       };

@@ -149,6 +149,16 @@ const mrnTokens = (mrn: string): string => `${mrn} ${mrn.replace(/[^\p{L}\p{N}]/
 
 type SearchEvent = Extract<RecordEvent, { type: 'RecordCreated' | 'RecordAmended' | 'OcrCompleted' }>;
 
+/**
+ * A replay from the start merges FTS5 segments less often: 8 segments of a level merged into one
+ * (FTS5's default: 4; crisismerge 64, default 16). About a tenth less FTS5 CPU time in a
+ * 100k-document rebuild; the live path merges as FTS5 does by default.
+ */
+const FEWER_MERGES = {
+  set: (db: Database.Database) => db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 8), ('crisismerge', 64)`),
+  reset: (db: Database.Database) => db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4), ('crisismerge', 16)`),
+};
+
 const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0, 10) : '');
 
 /**
@@ -352,7 +362,10 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
     // group commits (25,000 events) fill it, and 64 MB cost 32 MB of resident memory for ~3% less
     // FTS5 CPU time.
     db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('rank', '${SEARCH_RANK}'), ('secure-delete', 1), ('hashsize', ${FTS_HASH_BYTES})`);
+    FEWER_MERGES.reset(db);
   },
+
+  replaySettings: FEWER_MERGES,
 
   queryIndexes: {
     drop: (db) => db.exec('DROP INDEX IF EXISTS search_rows_mrn; DROP INDEX IF EXISTS search_rows_date'),
