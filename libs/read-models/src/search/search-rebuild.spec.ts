@@ -70,7 +70,21 @@ describe('search rebuild in the replay thread', () => {
     await ocrAsIs(ids[0], 1, ['second reading metformin']);
     // A record destroyed: its key shredded, its destruction in the log.
     await keys.destroy(ids[7]);
-    await store.append(recordStream(ids[7]), [{ type: 'RecordDestroyed', data: { recordId: ids[7] }, metadata }], 'any');
+    const destroy = async (recordId: string) => {
+      await keys.destroy(recordId);
+      await store.append(recordStream(recordId), [{ type: 'RecordDestroyed', data: { recordId }, metadata }], 'any');
+    };
+    await destroy(ids[7]);
+    // The newest record destroyed, and one created after it.
+    const last = randomUUID();
+    await keys.create(last);
+    await run(createRecord({ recordId: last, mrn: 'MRN-2000', patientName: 'Flo Ortiz', title: 'Last note' }));
+    await run(completeOcr({ recordId: last, pages: 1, pageTexts: ['last page effusion'] }));
+    await destroy(last);
+    const after = randomUUID();
+    await keys.create(after);
+    await run(createRecord({ recordId: after, mrn: 'MRN-2001', patientName: 'Gil Ortiz', title: 'After the destruction' }));
+    await run(completeOcr({ recordId: after, pages: 1, pageTexts: ['after the destruction stenosis'] }));
   });
 
   afterAll(async () => {

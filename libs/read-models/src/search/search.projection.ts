@@ -66,11 +66,10 @@ export interface SearchVersionRow {
 
 interface Statements {
   docOf: Database.Statement<[string], { doc: number }>;
-  insertRecord: Database.Statement<[string]>;
+  lastDoc: Database.Statement<[], { doc: number | null }>;
   versionsOfRecordShowing: Database.Statement<[string, number], SearchVersionRow & { has_pages: number }>;
   deleteRecord: Database.Statement<[number]>;
   insertFts: Database.Statement;
-  insertRow: Database.Statement;
   insertVersion: Database.Statement;
   currentVersion: Database.Statement<[number], SearchVersionRow>;
   pagesOf: Database.Statement<[number, number], { page: number; body: string }>;
@@ -104,10 +103,9 @@ function statements(db: Database.Database): Statements {
 function prepareStatements(db: Database.Database, docOf: Statements['docOf']): Statements {
   return {
     docOf,
-    insertRecord: statement(db, 'INSERT INTO search_records (record_id) VALUES (?)'),
+    lastDoc: statement(db, 'SELECT max(doc) AS doc FROM search_records'),
     deleteRecord: statement(db, 'DELETE FROM search_records WHERE doc = ?'),
     insertFts: statement(db, 'INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
-    insertRow: statement(db, 'INSERT INTO search_rows (id, doc, version, page, current, mrn, document_type, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     insertVersion: statement(
       db,
       `INSERT OR REPLACE INTO search_versions (doc, version, text_version, record_id, title, patient_name, mrn, document_type, date, current)
@@ -159,31 +157,60 @@ const FEWER_MERGES = {
   reset: (db: Database.Database) => db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4), ('crisismerge', 16)`),
 };
 
+const NOT_BLANK = /\S/;
+
 const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0, 10) : '');
 
 /**
- * Rows per multi-row INSERT into search_rows: one statement instead of this many. OR FAIL, not the
+ * Rows per multi-row INSERT into a buffered side table: one statement instead of this many. OR FAIL, not the
  * default ABORT: a multi-row statement that may abort opens a statement savepoint, and FTS5 writes
  * its pending index data out at every savepoint (a small segment per statement, merged again
  * later). On a failure the runner rolls the whole transaction back either way.
  */
 const ROWS_PER_INSERT = 32;
-const ROW_COLUMNS = '(id, doc, version, page, current, mrn, document_type, date)';
 const valuesOf = (columns: number, rows: number): string => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
-const INSERT_ROWS = `INSERT OR FAIL INTO search_rows ${ROW_COLUMNS} VALUES ${valuesOf(8, ROWS_PER_INSERT)}`;
+/** A buffered table: its INSERT of ROWS_PER_INSERT rows and of one. */
+interface Buffered {
+  columns: number;
+  many: string;
+  one: string;
+}
+const buffered = (table: string, columns: string[]): Buffered => {
+  const insert = `INSERT OR FAIL INTO ${table} (${columns.join(', ')}) VALUES `;
+  return { columns: columns.length, many: insert + valuesOf(columns.length, ROWS_PER_INSERT), one: insert + valuesOf(columns.length, 1) };
+};
+const RECORDS = buffered('search_records', ['doc', 'record_id']);
+const NEW_VERSIONS = buffered('search_versions', [
+  'doc',
+  'version',
+  'text_version',
+  'record_id',
+  'title',
+  'patient_name',
+  'mrn',
+  'document_type',
+  'date',
+  'current',
+]);
+const ROWS = buffered('search_rows', ['id', 'doc', 'version', 'page', 'current', 'mrn', 'document_type', 'date']);
 
 /**
- * The writes of a run of events (one event, or a batch of a replay), in log order. Inserts into
- * search_rows are buffered and written ROWS_PER_INSERT at a time (a statement costs more than the
- * row it inserts); every step that reads or changes the side tables writes the buffer out first,
- * and so does flush() at the end. A record created in this run is known here (`fresh`, what the
+ * The writes of a run of events (one event, or a batch of a replay), in log order. New records,
+ * their first versions and all search_rows are buffered and written ROWS_PER_INSERT at a time (a
+ * statement costs more than the row it inserts); every step that reads or changes the side tables
+ * writes the buffers out first, and so does flush() at the end. A record created in this run is known here (`fresh`, what the
  * tables hold of it): its OCR text then needs no query (what versionsOfRecordShowing would answer
  * is known), which in a replay is almost every record, as its OcrCompleted follows closely. Any other change to such a record forgets it here
  * (changes are per record: one record's writes never change what is known of another).
  */
 class SearchWrites {
+  private readonly records: unknown[] = [];
+  private readonly newVersions: unknown[] = [];
   private readonly rows: unknown[] = [];
+  /** The last doc number given (search_records' rowid: SQLite's next is the largest plus one); read again after a purge. */
+  private lastDoc?: number;
   private readonly fresh = new Map<string, { version: SearchVersionRow; hasPages: boolean }>();
+  private readonly columns = new WeakMap<SearchVersionRow, { title: string; patient: string; mrn: string; facets: string }>();
 
   constructor(
     private readonly db: Database.Database,
@@ -205,7 +232,9 @@ class SearchWrites {
 
   /** Writes out the buffered rows. */
   flush(): void {
-    this.flushBuffer(this.rows, 8, INSERT_ROWS, this.s.insertRow);
+    this.flushBuffer(this.records, RECORDS);
+    this.flushBuffer(this.newVersions, NEW_VERSIONS);
+    this.flushBuffer(this.rows, ROWS);
   }
 
   purge(recordId: string): void {
@@ -218,13 +247,16 @@ class SearchWrites {
     s.deleteRowsOfRecord.run(doc);
     s.deleteVersionsOfRecord.run(doc);
     s.deleteRecord.run(doc);
+    this.lastDoc = undefined;
   }
 
   private created(event: ProjectedEvent<Extract<SearchEvent, { type: 'RecordCreated' }>>): void {
     const d = event.data;
     if (!event.phiReadable) return; // shredded: its RecordDestroyed follows
-    // doc is the table's rowid: the insert answers it.
-    const doc = Number(this.s.insertRecord.run(d.recordId).lastInsertRowid);
+    // doc is the table's rowid, given as SQLite would.
+    this.lastDoc ??= this.s.lastDoc.get()?.doc ?? 0;
+    const doc = ++this.lastDoc;
+    this.records.push(doc, d.recordId);
     const v: SearchVersionRow = {
       doc,
       record_id: d.recordId,
@@ -237,7 +269,8 @@ class SearchWrites {
       date: dateOf(d.encounterDate) || dateOf(d.createdAt),
       current: 1,
     };
-    this.insertVersion(v);
+    // A new doc has no versions yet: OR FAIL inserts as OR REPLACE would.
+    this.newVersions.push(v.doc, v.version, v.text_version, v.record_id, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
     this.insertMeta(v);
     this.fresh.set(d.recordId, { version: v, hasPages: false });
   }
@@ -273,7 +306,7 @@ class SearchWrites {
     if (!event.phiReadable || !Array.isArray(d.pageTexts)) return;
     const pages = (d.pageTexts as unknown[])
       .map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' }))
-      .filter((p) => p.body.trim() !== '');
+      .filter((p) => NOT_BLANK.test(p.body)); // as body.trim() !== '', without copying the text
     const fresh = this.fresh.get(d.recordId);
     if (fresh && !fresh.hasPages) {
       // As below, without the query: the record's only version, which has no page rows yet.
@@ -296,20 +329,28 @@ class SearchWrites {
   }
 
   private insertMeta(v: SearchVersionRow): void {
-    const { lastInsertRowid } = this.s.insertFts.run(indexable(v.title), indexable(v.patient_name), mrnTokens(v.mrn), '', 'm', facetsOf(v));
+    const { title, patient, mrn, facets } = this.columnsOf(v);
+    const { lastInsertRowid } = this.s.insertFts.run(title, patient, mrn, '', 'm', facets);
     this.rows.push(lastInsertRowid, v.doc, v.version, null, v.current, v.mrn, v.document_type, v.date);
   }
 
   private insertPages(v: SearchVersionRow, pages: Array<{ page: number; body: string }>): void {
     if (pages.length === 0) return;
-    const title = indexable(v.title);
-    const patient = indexable(v.patient_name);
-    const mrn = mrnTokens(v.mrn);
-    const facets = facetsOf(v);
+    const { title, patient, mrn, facets } = this.columnsOf(v);
     for (const { page, body } of pages) {
       const { lastInsertRowid } = this.s.insertFts.run(title, patient, mrn, indexable(body), 'p', facets);
       this.rows.push(lastInsertRowid, v.doc, v.version, page, v.current, v.mrn, v.document_type, v.date);
     }
+  }
+
+  /** The version's metadata as its FTS5 rows hold it, worked out once for its metadata row and its pages. */
+  private columnsOf(v: SearchVersionRow): { title: string; patient: string; mrn: string; facets: string } {
+    let columns = this.columns.get(v);
+    if (!columns) {
+      columns = { title: indexable(v.title), patient: indexable(v.patient_name), mrn: mrnTokens(v.mrn), facets: facetsOf(v) };
+      this.columns.set(v, columns);
+    }
+    return columns;
   }
 
   private deletePages(doc: number, version: number): void {
@@ -320,13 +361,16 @@ class SearchWrites {
     }
   }
 
-  private flushBuffer(values: unknown[], columns: number, sql: string, single: Database.Statement): void {
+  private flushBuffer(values: unknown[], table: Buffered): void {
     if (values.length === 0) return;
-    const chunk = columns * ROWS_PER_INSERT;
-    const many = values.length >= chunk ? statement(this.db, sql) : undefined;
+    const chunk = table.columns * ROWS_PER_INSERT;
     let at = 0;
-    for (; at + chunk <= values.length; at += chunk) many!.run(values.slice(at, at + chunk));
-    for (; at < values.length; at += columns) single.run(values.slice(at, at + columns));
+    if (values.length >= chunk) {
+      const many = statement(this.db, table.many);
+      for (; at + chunk <= values.length; at += chunk) many.run(values.slice(at, at + chunk));
+    }
+    const one = statement(this.db, table.one);
+    for (; at < values.length; at += table.columns) one.run(values.slice(at, at + table.columns));
     values.length = 0;
   }
 }
