@@ -14,7 +14,13 @@ export interface EventShape {
  * sealed fields (RECORD_PHI_FIELDS) are absent whatever the type says: read them only after
  * checking it.
  */
-export type ProjectedEvent<E extends EventShape = EventShape> = E & { stored: StoredEvent; phiReadable: boolean };
+export type ProjectedEvent<E extends EventShape = EventShape> = E & { stored: ProjectedStored; phiReadable: boolean };
+
+/**
+ * What projections read of the stored event: its position and metadata. No more, so that the
+ * replay thread is sent no more (each field costs its copy into the thread).
+ */
+export type ProjectedStored = Pick<StoredEvent, 'position' | 'metadata'>;
 
 export const RECORD_DESTROYED: RecordDestroyed['type'] = 'RecordDestroyed';
 
