@@ -162,10 +162,10 @@ const NOT_BLANK = /\S/;
 const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0, 10) : '');
 
 /**
- * Rows per multi-row INSERT into a buffered side table: one statement instead of this many. OR FAIL, not the
- * default ABORT: a multi-row statement that may abort opens a statement savepoint, and FTS5 writes
- * its pending index data out at every savepoint (a small segment per statement, merged again
- * later). On a failure the runner rolls the whole transaction back either way.
+ * Rows per multi-row INSERT into a buffered side table: one statement instead of this many. OR
+ * FAIL, not the default ABORT: a multi-row statement that may abort opens a statement savepoint,
+ * and FTS5 writes its pending index data out at every savepoint (a small segment per statement,
+ * merged again later). On a failure the runner rolls the whole transaction back either way.
  */
 const ROWS_PER_INSERT = 32;
 const valuesOf = (columns: number, rows: number): string => Array.from({ length: rows }, () => `(${Array(columns).fill('?').join(', ')})`).join(', ');
@@ -198,10 +198,11 @@ const ROWS = buffered('search_rows', ['id', 'doc', 'version', 'page', 'current',
  * The writes of a run of events (one event, or a batch of a replay), in log order. New records,
  * their first versions and all search_rows are buffered and written ROWS_PER_INSERT at a time (a
  * statement costs more than the row it inserts); every step that reads or changes the side tables
- * writes the buffers out first, and so does flush() at the end. A record created in this run is known here (`fresh`, what the
- * tables hold of it): its OCR text then needs no query (what versionsOfRecordShowing would answer
- * is known), which in a replay is almost every record, as its OcrCompleted follows closely. Any other change to such a record forgets it here
- * (changes are per record: one record's writes never change what is known of another).
+ * writes the buffers out first, and so does flush() at the end. A record created in this run is
+ * known here (`fresh`, what the tables hold of it): its OCR text then needs no query (what
+ * versionsOfRecordShowing would answer is known), which in a replay is almost every record, as its
+ * OcrCompleted follows closely. Any other change to such a record forgets it here (changes are per
+ * record: one record's writes never change what is known of another).
  */
 class SearchWrites {
   private readonly records: unknown[] = [];
