@@ -14,7 +14,13 @@ export interface EventShape {
  * sealed fields (RECORD_PHI_FIELDS) are absent whatever the type says: read them only after
  * checking it.
  */
-export type ProjectedEvent<E extends EventShape = EventShape> = E & { stored: StoredEvent; phiReadable: boolean };
+export type ProjectedEvent<E extends EventShape = EventShape> = E & { stored: ProjectedStored; phiReadable: boolean };
+
+/**
+ * What projections read of the stored event: its position and metadata. No more, so that the
+ * replay thread is sent no more (each field costs its copy into the thread).
+ */
+export type ProjectedStored = Pick<StoredEvent, 'position' | 'metadata'>;
 
 export const RECORD_DESTROYED: RecordDestroyed['type'] = 'RecordDestroyed';
 
@@ -40,6 +46,12 @@ export interface Projection<E extends EventShape = EventShape> {
    */
   purge?(db: Database.Database, recordId: string): void;
   /**
+   * Optional: several events at once (a batch, in log order, inside the runner's transaction):
+   * those of the handled types and, when the projection purges, the destructions. It must leave
+   * exactly what `project()` of each event in turn leaves; it may write with fewer statements.
+   */
+  applyBatch?(db: Database.Database, events: ReadonlyArray<ProjectedEvent<E> | ProjectedEvent<RecordDestroyed>>): void;
+  /**
    * Indexes that only queries read (apply never does): a replay from the start of the log in the
    * replay thread drops them first and builds them again when it ends (one sort instead of a
    * random insert per row; at a million rows the random inserts rewrite most of each index at
@@ -47,6 +59,12 @@ export interface Projection<E extends EventShape = EventShape> {
    * leaves them to the next start.
    */
   readonly queryIndexes?: { drop(db: Database.Database): void; create(db: Database.Database): void };
+  /**
+   * Settings for a replay from the start of the log in the replay thread, set when it starts and
+   * reset when it ends or stops (as queryIndexes). migrate() must reset them too: a replay that
+   * died half-way leaves them to the next start.
+   */
+  readonly replaySettings?: { set(db: Database.Database): void; reset(db: Database.Database): void };
 }
 
 /** A projection of the record events of these types: `apply` sees each as its own type. */
@@ -64,6 +82,17 @@ export function project(db: Database.Database, projection: Projection, event: Pr
   } else if (projection.handles.has(event.type)) {
     projection.apply(db, event);
   }
+}
+
+/** Hands a batch of events (in log order) to a projection: to `applyBatch` when it has one, else one by one to project(). */
+export function projectBatch(db: Database.Database, projection: Projection, events: readonly ProjectedEvent[]): void {
+  if (!projection.applyBatch) {
+    for (const event of events) project(db, projection, event);
+    return;
+  }
+  const purges = projection.purge !== undefined;
+  const read = events.filter((e) => (e.type === RECORD_DESTROYED && purges) || projection.handles.has(e.type));
+  if (read.length > 0) projection.applyBatch(db, read);
 }
 
 export { clearStatementCache, statement } from './statement-cache';

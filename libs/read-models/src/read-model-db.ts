@@ -2,7 +2,7 @@ import Database from '@medrec/sqlite';
 import { existsSync } from 'node:fs';
 import { makePrivateDatabaseFileSync } from '@medrec/crypto';
 import { clearStatementCache } from './statement-cache';
-import { project, type ProjectedEvent, type Projection, RECORD_DESTROYED } from './projection';
+import { type ProjectedEvent, projectBatch, type Projection, RECORD_DESTROYED } from './projection';
 
 /** Opens the read-model database (its own file) as every writer of it must: the runner and its replay thread. */
 export function openReadModelDb(filename: string): Database.Database {
@@ -88,9 +88,11 @@ export class BatchApplier {
   applyInTransaction(events: readonly ProjectedEvent[], last: number): void {
     for (const projection of this.projections) {
       const at = this.checkpoint(projection.name);
-      for (const event of events) {
-        if (event.stored.position > at) project(this.db, projection, event);
-      }
+      projectBatch(
+        this.db,
+        projection,
+        events.filter((e) => e.stored.position > at),
+      );
       if (last > at) this.checkpoints.advance.run(last, projection.name);
     }
   }

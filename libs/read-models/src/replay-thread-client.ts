@@ -44,8 +44,8 @@ function repositoryRoot(): string {
  * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
  * with applying this one (SQLite, FTS5): two cores instead of one. Requests queue in the thread and
  * are answered in order, so the runner may post the next batch before the last is applied (the
- * thread then never waits for a batch to be decoded). Events cross as structured clones, without
- * their sealed data (the decoded data travels instead). Batches are committed in groups
+ * thread then never waits for a batch to be decoded). Events cross as structured clones of what
+ * projections read (ProjectedEvent: the decoded data, the stored position and metadata). Batches are committed in groups
  * (GroupCommitter): a batch's reply says whether its group was committed. After a batch fails, the
  * thread refuses every later one (they would skip the failed batch's events).
  */
@@ -88,7 +88,12 @@ export class ReplayThreadClient {
 
   /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
   apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
-    const slim = events.map((e) => ({ ...e, stored: { ...e.stored, data: {} } }));
+    const slim = events.map(({ type, data, phiReadable, stored }) => ({
+      type,
+      data,
+      phiReadable,
+      stored: { position: stored.position, metadata: stored.metadata },
+    }));
     return this.request({ type: 'batch', events: slim, last });
   }
 

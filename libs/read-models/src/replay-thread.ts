@@ -109,18 +109,33 @@ export class GroupCommitter {
   }
 }
 
-/** Drops the query-only indexes of the projections this replay starts from the beginning of the log (Projection.queryIndexes). */
-function deferQueryIndexes(applier: BatchApplier, projections: readonly Projection[]): Projection[] {
-  const deferred = projections.filter((p) => p.queryIndexes && applier.checkpoint(p.name) === 0);
-  if (deferred.length > 0) applier.db.transaction(() => deferred.forEach((p) => p.queryIndexes!.drop(applier.db)))();
-  return deferred;
+/**
+ * Drops the query-only indexes of the projections this replay starts from the beginning of the log
+ * (Projection.queryIndexes), and sets their replay settings (Projection.replaySettings).
+ */
+function prepareFullReplay(applier: BatchApplier, projections: readonly Projection[]): Projection[] {
+  const full = projections.filter((p) => (p.queryIndexes || p.replaySettings) && applier.checkpoint(p.name) === 0);
+  if (full.length > 0) {
+    applier.db.transaction(() =>
+      full.forEach((p) => {
+        p.queryIndexes?.drop(applier.db);
+        p.replaySettings?.set(applier.db);
+      }),
+    )();
+  }
+  return full;
 }
 
-/** Builds them again once the replay ends (or stops): sorting with a second thread. */
-function restoreQueryIndexes(db: BatchApplier['db'], deferred: readonly Projection[]): void {
-  if (deferred.length === 0) return;
+/** Builds the indexes again once the replay ends (or stops), sorting with a second thread, and resets the settings. */
+function endFullReplay(db: BatchApplier['db'], full: readonly Projection[]): void {
+  if (full.length === 0) return;
   db.pragma('threads = 2');
-  db.transaction(() => deferred.forEach((p) => p.queryIndexes!.create(db)))();
+  db.transaction(() =>
+    full.forEach((p) => {
+      p.queryIndexes?.create(db);
+      p.replaySettings?.reset(db);
+    }),
+  )();
 }
 
 if (parentPort) {
@@ -131,7 +146,7 @@ if (parentPort) {
   const projections = projectionsOf(data);
   const applier = new BatchApplier(db, projections);
   const group = new GroupCommitter(applier, data.commitEvents, data.commitMs);
-  const deferred = deferQueryIndexes(applier, projections);
+  const fullReplay = prepareFullReplay(applier, projections);
   /** The first failure: every later request is refused with it (a later batch would skip the failed one's events). */
   let failed: Error | undefined;
   const fail = (error: unknown) => port.postMessage({ type: 'failed', message: (error as Error).message, name: (error as Error).name } satisfies ReplayReply);
@@ -142,7 +157,7 @@ if (parentPort) {
         group.commit();
       } finally {
         try {
-          restoreQueryIndexes(db, deferred);
+          endFullReplay(db, fullReplay);
         } finally {
           db.close();
           port.close();

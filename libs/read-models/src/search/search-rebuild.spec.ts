@@ -14,8 +14,9 @@ import { searchProjection } from './search.projection';
 import { SearchService } from './search.service';
 
 /**
- * A rebuild in the replay thread (batches committed in groups, query indexes built at the end)
- * must leave exactly the read model that applying the log one batch per transaction here leaves.
+ * A rebuild in the replay thread (batches committed in groups, query indexes built at the end),
+ * and batches of any size (applyBatch buffers rows and skips queries within a batch), must leave
+ * exactly the read model that applying the log one event at a time leaves.
  */
 describe('search rebuild in the replay thread', () => {
   let dir: string;
@@ -58,19 +59,32 @@ describe('search rebuild in the replay thread', () => {
         await run(completeOcr({ recordId, version: 2, pages: 1, pageTexts: [`replaced text ${words[i % 8]}`] }));
       }
     }
+    const metadata = { actor: 'u', role: 'him', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
+    // OCR results the decider would not write, appended as they are: for a version the record does
+    // not have, blank pages and then text, and a second result for a version that has pages.
+    const ocrAsIs = (recordId: string, version: number, pageTexts: string[]) =>
+      store.append(recordStream(recordId), [{ type: 'OcrCompleted', data: { recordId, version, pages: pageTexts.length, pageTexts }, metadata }], 'any');
+    await ocrAsIs(ids[5], 2, ['no such version zoster']);
+    await ocrAsIs(ids[11], 1, ['  ', '']);
+    await ocrAsIs(ids[11], 1, ['late text biopsy']);
+    await ocrAsIs(ids[0], 1, ['second reading metformin']);
     // A record destroyed: its key shredded, its destruction in the log.
     await keys.destroy(ids[7]);
-    await store.append(
-      recordStream(ids[7]),
-      [
-        {
-          type: 'RecordDestroyed',
-          data: { recordId: ids[7] },
-          metadata: { actor: 'u', role: 'him', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 },
-        },
-      ],
-      'any',
-    );
+    const destroy = async (recordId: string) => {
+      await keys.destroy(recordId);
+      await store.append(recordStream(recordId), [{ type: 'RecordDestroyed', data: { recordId }, metadata }], 'any');
+    };
+    await destroy(ids[7]);
+    // The newest record destroyed, and one created after it.
+    const last = randomUUID();
+    await keys.create(last);
+    await run(createRecord({ recordId: last, mrn: 'MRN-2000', patientName: 'Flo Ortiz', title: 'Last note' }));
+    await run(completeOcr({ recordId: last, pages: 1, pageTexts: ['last page effusion'] }));
+    await destroy(last);
+    const after = randomUUID();
+    await keys.create(after);
+    await run(createRecord({ recordId: after, mrn: 'MRN-2001', patientName: 'Gil Ortiz', title: 'After the destruction' }));
+    await run(completeOcr({ recordId: after, pages: 1, pageTexts: ['after the destruction stenosis'] }));
   });
 
   afterAll(async () => {
@@ -90,6 +104,7 @@ describe('search rebuild in the replay thread', () => {
         rows: all('SELECT * FROM search_rows ORDER BY id'),
         fts: all('SELECT rowid, * FROM search_fts ORDER BY rowid'),
         vocabulary: all('SELECT term, doc, cnt FROM search_fts_vocab_rows ORDER BY term'),
+        config: all('SELECT * FROM search_fts_config ORDER BY k'),
         indexes: all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'search%' ORDER BY name"),
         checkpoint: all("SELECT position FROM projection_checkpoints WHERE name = 'search'"),
       };
@@ -117,27 +132,30 @@ describe('search rebuild in the replay thread', () => {
   }
 
   it('leaves the same rows, index, vocabulary and query answers as applying batch by batch in this thread', async () => {
+    // One event per batch: every event applied alone, as the live loop may (the reference).
+    const single = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'single.db'), rebuildBatchSize: 1 });
     const inline = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'inline.db'), rebuildBatchSize: 7 });
+    // The whole log in one batch: every record's OCR text applied in the batch that created it, amendments and the destruction among them.
+    const whole = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'whole.db'), rebuildBatchSize: 10_000 });
     const threaded = new ProjectionRunner(store, codec, [searchProjection], {
       filename: join(dir, 'threaded.db'),
       rebuildBatchSize: 7,
       // Groups of three batches, so that group commits happen inside the log.
       replayThread: { projectionsModule: require.resolve('./search.projection'), projectionsExport: 'searchProjection', commitEvents: 21, commitMs: 60_000 },
     });
+    const runners = [single, inline, whole, threaded];
     try {
-      await inline.drain();
-      await threaded.drain();
-      for (const r of [inline, threaded]) r.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_vocab_rows USING fts5vocab(search_fts, 'row')");
-      const expected = dump(join(dir, 'inline.db'));
+      for (const r of runners) await r.drain();
+      for (const r of runners) r.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_vocab_rows USING fts5vocab(search_fts, 'row')");
+      const expected = dump(join(dir, 'single.db'));
       expect(expected.versions.length).toBeGreaterThan(40);
       expect(expected.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(['search_rows_date', 'search_rows_mrn']));
-      expect(dump(join(dir, 'threaded.db'))).toEqual(expected);
-      const answers = queries(inline.db);
+      for (const name of ['inline.db', 'whole.db', 'threaded.db']) expect({ name, ...dump(join(dir, name)) }).toEqual({ name, ...expected });
+      const answers = queries(single.db);
       expect(answers.every((page) => page.results.length > 0)).toBe(true);
-      expect(queries(threaded.db)).toEqual(answers);
+      for (const r of [inline, whole, threaded]) expect(queries(r.db)).toEqual(answers);
     } finally {
-      inline.close();
-      threaded.close();
+      for (const r of runners) r.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import Database from '@medrec/sqlite';
 import type { StoredEvent } from '@medrec/event-store';
-import { project, type ProjectedEvent } from '../projection';
+import { project, type ProjectedEvent, projectBatch } from '../projection';
 import { parseSearchQuery } from './search-query';
 import { searchProjection } from './search.projection';
 import { dateFacets, hasPrefixTerm, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
@@ -151,6 +151,31 @@ describe('search projection and service', () => {
     );
     expect(db.prepare('SELECT count(*) AS n FROM search_rows WHERE page IS NOT NULL').get()).toEqual({ n: 2 });
     expect(db.prepare('SELECT count(*) AS n FROM search_fts').get()).toEqual({ n: 4 });
+  });
+
+  it('a batch leaves what its events one at a time leave, doc numbers included after the newest record is destroyed', () => {
+    const C = '00000000-0000-4000-8000-00000000000c';
+    const destroyed = (recordId: string) => event('RecordDestroyed', { recordId, authority: 'x', approvedBy: 'x', destroyedBy: 'x', destroyedAt: 'x' });
+    const batches = [
+      [created(A), ocr(A, 1, ['first page'])],
+      [created(B), destroyed(B), created(C), ocr(C, 1, ['after the destruction']), ocr(A, 1, ['read again'])],
+    ];
+    const tables = (target: Database.Database) =>
+      ['search_records ORDER BY doc', 'search_versions ORDER BY doc, version', 'search_rows ORDER BY id'].map((t) =>
+        target.prepare(`SELECT * FROM ${t}`).all(),
+      );
+    for (const batch of batches) apply(...batch);
+    const batched = new Database(':memory:');
+    try {
+      searchProjection.migrate(batched);
+      for (const batch of batches) batched.transaction(() => projectBatch(batched, searchProjection, batch))();
+      expect(tables(batched)).toEqual(tables(db));
+      expect(batched.prepare('SELECT rowid, * FROM search_fts ORDER BY rowid').all()).toEqual(
+        db.prepare('SELECT rowid, * FROM search_fts ORDER BY rowid').all(),
+      );
+    } finally {
+      batched.close();
+    }
   });
 
   it('a destroyed record vanishes, its tokens included', () => {
