@@ -56,6 +56,23 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
     60_000,
   );
 
+  it.each([
+    ['damaged', { damaged: true }],
+    ['obliterated', { obliterated: 'both' as const }],
+    ['half obliterated', { obliterated: 'one' as const }],
+  ])(
+    "reads a skewed, specked scanner PDF's JPEGs at half scale as the full-size TIFF of the same pages is read (%s sheet)",
+    async (_name, damage) => {
+      const hurt = await scannerStack(standardStackPlan(sheets, damage), { skewDegrees: 2, noise: 0.02, seed: 7 });
+      const fromJpegs = await scanAll(await hurt.pdf(), 'application/pdf');
+      const fromTiff = await scanAll(await hurt.tiff(), 'image/tiff');
+      expect(fromJpegs.map((p) => p.codes)).toEqual(hurt.expectedCodes);
+      // The blank test is not compared: 2% specks are dust that half scale averages away (a blank page is then seen blank).
+      expect(fromJpegs.map((p) => [p.codes, p.sheetMarker])).toEqual(fromTiff.map((p) => [p.codes, p.sheetMarker]));
+    },
+    90_000,
+  );
+
   it("reads a scanner's PDF from its JPEGs, and renders any other PDF (a page that also draws text, a rotated page)", async () => {
     const pdf = await stack.pdf();
     const images = await scannedPdfImages(pdf, 40_000_000);
