@@ -9,8 +9,9 @@
  * gain of the preprocessing in the same run. CER is also given per document and per degradation
  * level of the fixtures' manifest. One JSON line.
  */
+import { cpuByThread, cpuSeconds } from './support/process-cpu';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_INGEST_LIMITS, inspectDocument } from '../libs/ingest/src/inspect/inspect-document';
@@ -63,47 +64,10 @@ function cerBreakdown(scans: Scan[], rates: number[]) {
   return { byDocument: Object.fromEntries(scans.map((scan, i) => [scan.file, round(rates[i])])), byDegradation };
 }
 
-const CLOCK_TICKS_PER_SECOND = 100;
 /** The server closes its idle OCR pool after this (MEDREC_OCR_IDLE_SECONDS; 60 by default, shorter here to see the steady state). */
 const OCR_IDLE_SECONDS = Number(process.env.BENCH_OCR_IDLE_SECONDS ?? 5);
 /** The steady state is read this long after the idle pool's close: the server then has nothing left to do. */
 const STEADY_AFTER_CLOSE_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10);
-
-/** CPU seconds (user + system) of a live process, or with `children`, of its reaped children. */
-function cpuSeconds(pid: number | 'self', children = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15, cutime 16, cstime 17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
-  return (children ? cutime + cstime : utime + stime) / CLOCK_TICKS_PER_SECOND;
-}
-
-/**
- * CPU seconds of a live process's threads, summed by thread name (the main thread apart): which
- * share went to recognition (the OCR threads) and which to the rest. Threads that have ended are not counted.
- */
-function cpuByThread(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // ended meanwhile
-    }
-    const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const [utime, stime] = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .slice(11, 13)
-      .map(Number);
-    // Unnamed threads (Node's workers: OCR, PDF, the replay thread) apart, by id, when they used any CPU worth naming.
-    const seconds = (utime + stime) / CLOCK_TICKS_PER_SECOND;
-    const key = name === 'node' && seconds >= 0.5 ? `node#${tid}` : name;
-    out[key] = round((out[key] ?? 0) + seconds, 2);
-  }
-  return out;
-}
 
 function peakRssMb(pid: number): number {
   return statusMb(pid, 'VmHWM');

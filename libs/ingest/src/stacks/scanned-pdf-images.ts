@@ -1,4 +1,5 @@
 import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFPage, PDFRawStream } from 'pdf-lib';
+import { parsedPdf } from './parsed-pdf';
 
 /** One page of a scanner's PDF: the JPEG it shows, and the resolution it is shown at. */
 export interface ScannedPdfImage {
@@ -19,7 +20,7 @@ type Matrix = [number, number, number, number, number, number];
 export async function scannedPdfImages(pdf: Uint8Array, maxPixelsPerPage: number): Promise<ScannedPdfImage[] | undefined> {
   let doc: PDFDocument;
   try {
-    doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    doc = await parsedPdf(pdf);
   } catch {
     return undefined;
   }

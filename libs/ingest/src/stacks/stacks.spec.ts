@@ -5,6 +5,7 @@ import { type ScannerStack, scannerStack, standardStackCoverSheets, standardStac
 import { sharp } from '../rasterize/sharp-settings';
 import { type PrintedCoverSheet } from '../sheets/sheets-pdf';
 import { extractPages, openStackPages } from './extract-pages';
+import { parsedPdf } from './parsed-pdf';
 import { type ScannedPage, scanStackPages } from './scan-stack-pages';
 import { scannedPdfImages } from './scanned-pdf-images';
 
@@ -100,6 +101,16 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
       const fresh = await extractPages(await stack.pdf(), 'application/pdf', pages);
       expect(once.bytes.equals(fresh.bytes)).toBe(true);
     }
+  });
+
+  it('scans and copies pages out of one parse of the same bytes, copying what a parse of its own copies', async () => {
+    const bytes = await stack.pdf();
+    expect(parsedPdf(bytes)).toBe(parsedPdf(bytes));
+    expect(parsedPdf(bytes)).not.toBe(parsedPdf(Buffer.from(bytes)));
+    await scanAll(bytes, 'application/pdf');
+    const shared = await openStackPages(bytes, 'application/pdf').extract([4, 5]);
+    const own = await openStackPages(Buffer.from(bytes), 'application/pdf').extract([4, 5]);
+    expect(shared.bytes.equals(own.bytes)).toBe(true);
   });
 
   it("copies a TIFF's pages pixel for pixel at their resolution", async () => {
