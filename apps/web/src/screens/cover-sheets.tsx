@@ -10,10 +10,10 @@ import { SavedLink, useDownload } from '../ui/download';
 import { ErrorMessage } from '../ui/error-message';
 import { ScreenTitle } from '../ui/screen-title';
 import { UploadNav } from '../ui/upload-nav';
+import { IdField, isUuid } from '../ui/id-field';
 
 /** The longest reason the server takes (MAX_VOID_REASON). */
 const MAX_VOID_REASON = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const EMPTY = { mrn: '', patientName: '', dateOfBirth: '', documentType: '', title: '', encounterDate: '' };
 type Fields = typeof EMPTY;
@@ -263,7 +263,7 @@ function VoidSheet({ printed }: { printed: string[] }) {
     event.preventDefault();
     setVoided(null);
     const value = id.trim().toLowerCase();
-    if (!UUID.test(value)) return setInvalid('The cover sheet id is a UUID of 36 characters, printed under the QR code of the sheet.');
+    if (!isUuid(value)) return setInvalid('The cover sheet id is a UUID of 36 characters, printed under the QR code of the sheet.');
     setInvalid(null);
     voidSheet.reset();
     setConfirming({ id: value, reason: reason.trim() });
@@ -294,23 +294,7 @@ function VoidSheet({ printed }: { printed: string[] }) {
           ))}
         </ul>
       )}
-      <label htmlFor="void-id">Cover sheet id</label>
-      <input
-        id="void-id"
-        className="wide"
-        value={id}
-        onChange={(e) => setId(e.target.value)}
-        required
-        autoComplete="off"
-        spellCheck={false}
-        aria-invalid={invalid ? true : undefined}
-        aria-describedby={invalid ? 'void-id-error' : undefined}
-      />
-      {invalid && (
-        <p id="void-id-error" className="error" role="alert">
-          {invalid}
-        </p>
-      )}
+      <IdField id="void-id" label="Cover sheet id" value={id} onChange={setId} error={invalid} />
       <label htmlFor="void-reason">Reason</label>
       <textarea
         id="void-reason"

@@ -11,10 +11,10 @@ import { ErrorMessage } from '../ui/error-message';
 import { useFocusOnMount } from '../ui/focus';
 import { formatDate, pageRangeLabel, REVIEW_ACTIONS, REVIEW_KINDS, REVIEW_STATUSES, reviewKindLabel } from '../ui/labels';
 import { ScreenTitle } from '../ui/screen-title';
+import { IdField, isUuid } from '../ui/id-field';
 
 const PAGE_SIZE = 25;
 const STATUSES: ReviewStatus[] = ['open', 'awaiting-rescan', 'resolved'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What a clerk decided, before it is sent: the item and the action (assign names its target). */
 type Decision = { item: ReviewItem } & ({ action: 'accept' | 'rescan' } | { action: 'assign'; target: 'record' | 'cover-sheet'; id: string });
@@ -329,7 +329,7 @@ function AssignForm({
   function submit(event: FormEvent) {
     event.preventDefault();
     const value = id.trim().toLowerCase();
-    if (!UUID.test(value))
+    if (!isUuid(value))
       return setInvalid(`The ${target === 'record' ? 'record' : 'cover sheet'} id is a UUID of 36 characters, such as 3f2b8c1e-9d4a-4c1e-8f7a-2b6d9e0c5a41.`);
     setInvalid(null);
     onAssign(target, value);
@@ -348,24 +348,7 @@ function AssignForm({
           with its details)
         </label>
       </fieldset>
-      <label htmlFor="assign-id">{target === 'record' ? 'Record id' : 'Cover sheet id'}</label>
-      <input
-        id="assign-id"
-        ref={field}
-        className="wide"
-        value={id}
-        onChange={(e) => setId(e.target.value)}
-        required
-        autoComplete="off"
-        spellCheck={false}
-        aria-invalid={invalid ? true : undefined}
-        aria-describedby={invalid ? 'assign-id-error' : undefined}
-      />
-      {invalid && (
-        <p id="assign-id-error" className="error" role="alert">
-          {invalid}
-        </p>
-      )}
+      <IdField id="assign-id" label={target === 'record' ? 'Record id' : 'Cover sheet id'} value={id} onChange={setId} error={invalid} ref={field} />
       <div className="toolbar">
         <button type="submit">Assign…</button>
         <button type="button" className="secondary" onClick={onCancel}>
