@@ -7,6 +7,7 @@ import { loadConfig } from '@medrec/platform';
 import { createApp } from '../../apps/api/src/create-app';
 import { startServerProcess, ServerProcess } from '../support/server-process';
 import { startWorkerProcess } from '../support/worker-process';
+import { headPosition } from './support/configured-app';
 import { ADMIN_PASSWORD, Client, GENEROUS_SIGN_IN_LIMITS, PASSWORD, purpose, Response } from './support/harness';
 import { declaredRoutes } from './support/routes';
 
@@ -226,7 +227,8 @@ async function exercise(baseUrl: string): Promise<void> {
   await expectStatus(clinician.get(`/api/records/${id}`, treatment), 200, 'read');
   await expectStatus(clinician.get(`/api/records/${id}/versions/1/content`, treatment), 200, 'content');
   await expectStatus(clinician.get(`/api/records/${id}/versions/1/pages/1/image`, treatment), 200, 'page image');
-  const found = await expectStatus(clinician.get(`/api/search?q=${OCR_WORDS[2]}&after=${record.body.position}`, treatment), 200, 'search the text');
+  // After the head, not the upload: the status read the record's stream, the search reads its read model, which must have the OCR text.
+  const found = await expectStatus(clinician.get(`/api/search?q=${OCR_WORDS[2]}&after=${await headPosition(baseUrl)}`, treatment), 200, 'search the text');
   expect(found.body.results.map((r: { recordId: string }) => r.recordId)).toContain(id);
   await expectStatus(clinician.get(`/api/search?q=${PATIENT.surname}`, treatment), 200, 'search by name');
   await expectStatus(clinician.get(`/api/search?q=${PATIENT.searchTerm}`, treatment), 200, 'search, no match');
