@@ -11,7 +11,7 @@
  * stack was accounted for. The pages are the shared fixture scans as test/support/scanner-stack.ts
  * fits them to US Letter at 200 dpi (the same pixels in both runs). One JSON line.
  */
-import { cpuByThread, cpuSeconds } from './support/process-cpu';
+import { cpuSeconds, ThreadCpuSampler } from './support/process-cpu';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,7 +87,7 @@ async function singles(docs: Document[]): Promise<{ pages: number; seconds: numb
   return withServer(async (baseUrl, clerk, pid) => {
     const started = Date.now();
     const cpuBefore = cpuSeconds(pid);
-    const threadsBefore = cpuByThread(pid);
+    const threads = new ThreadCpuSampler(pid);
     const ids: string[] = [];
     for (const [i, doc] of docs.entries()) {
       ids.push((await call<{ id: string }>(baseUrl, 'POST', '/api/records', clerk, pdfForm(pdfs[i], { ...doc.details, allowDuplicate: 'true' }))).id);
@@ -97,7 +97,7 @@ async function singles(docs: Document[]): Promise<{ pages: number; seconds: numb
       pages: docs.length * PAGES_PER_DOCUMENT,
       seconds: (Date.now() - started) / 1000,
       serverCpuSeconds: cpuSeconds(pid) - cpuBefore,
-      serverCpuByThread: threadCpuSince(pid, threadsBefore),
+      serverCpuByThread: threads.stop(),
     };
   });
 }
@@ -118,7 +118,7 @@ async function stack(docs: Document[]) {
     const file = await (await scannerStack(plan)).pdf();
     const started = Date.now();
     const cpuBefore = cpuSeconds(pid);
-    const threadsBefore = cpuByThread(pid);
+    const threads = new ThreadCpuSampler(pid);
     const key = createHash('sha256').update(file).digest('hex');
     const { stackId } = await call<{ stackId: string }>(baseUrl, 'POST', '/api/stacks', clerk, pdfForm(file), { 'idempotency-key': key });
     const acceptedSeconds = (Date.now() - started) / 1000;
@@ -144,7 +144,7 @@ async function stack(docs: Document[]) {
     );
     const seconds = (Date.now() - started) / 1000;
     const serverCpuSeconds = cpuSeconds(pid) - cpuBefore;
-    const serverCpuByThread = threadCpuSince(pid, threadsBefore);
+    const serverCpuByThread = threads.stop();
     // QR detection as the splitter does it, on the same file, in this process (the server is done).
     const decodeMs: number[] = [];
     for await (const page of scanStackPages(file, 'application/pdf')) decodeMs.push(page.decodeMs);
@@ -168,16 +168,6 @@ async function stack(docs: Document[]) {
       qrMsMax: round(Math.max(...decodeMs), 1),
     };
   });
-}
-
-/** CPU seconds of each of the server's threads since `before` (threads under 0.1 s left out). */
-function threadCpuSince(pid: number, before: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, cpu] of Object.entries(cpuByThread(pid))) {
-    const used = round(cpu - (before[name] ?? 0), 2);
-    if (used >= 0.1) out[name] = used;
-  }
-  return out;
 }
 
 async function main(): Promise<void> {
