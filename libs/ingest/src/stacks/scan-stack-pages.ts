@@ -32,10 +32,10 @@ export interface ScannedPage {
  * whose codes are all gone is still a sheet), and whether it is blank (the review queue's
  * measure: surely blank, no ink at all; see isBlank). A PDF page with a text layer is rendered too: a cover sheet
  * sent as a PDF page of its own still has to be seen. A PDF whose every page is one upright JPEG (a
- * scanner's) is read from its JPEGs instead (scannedPdfImages), decoded by libjpeg at half scale (in
- * the DCT: what the codes are read at anyway, a quarter of the pixels for the marker and the blank
- * test): several times faster than rendering and decoding the whole page. The record's pages are
- * the scan's own JPEGs, untouched; only this look at them is at half size.
+ * scanner's) is read from its JPEGs instead (scannedPdfImages), decoded at a third of their size
+ * (reducedJpegGray: half of it in libjpeg's DCT), several times faster than rendering and decoding
+ * the whole page. The record's pages are the scan's own JPEGs, untouched; only this look at them is
+ * reduced.
  */
 export async function* scanStackPages(
   source: string | Buffer,
@@ -46,7 +46,10 @@ export async function* scanStackPages(
     const bytes = typeof source === 'string' ? await readFile(source) : source;
     const images = await scannedPdfImages(bytes, options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage);
     if (images) {
-      for (const [index, image] of images.entries()) yield scanned(index + 1, await halfScaleJpegGray(image.jpeg), image.dpi / 2, true);
+      for (const [index, image] of images.entries()) {
+        const { page, scale } = await reducedJpegGray(image.jpeg, image.dpi);
+        yield scanned(index + 1, page, image.dpi * scale, true);
+      }
       return;
     }
   }
@@ -67,30 +70,40 @@ export async function* scanStackPages(
   }
 }
 
-async function scanned(page: number, gray: GrayPage, dpi: number, halfSize = false): Promise<ScannedPage> {
+/** `reduced`: the page was decoded at a reduced scale already (the codes are read as it is, not at half of it). */
+async function scanned(page: number, gray: GrayPage, dpi: number, reduced = false): Promise<ScannedPage> {
   const started = performance.now();
-  const codes = await (halfSize ? decodeHalfSizeCodes(gray) : decodeSheetCodes(gray));
+  const codes = await (reduced ? decodeHalfSizeCodes(gray) : decodeSheetCodes(gray));
   const decodeMs = performance.now() - started;
   const sheetMarker = hasSheetMarker(gray);
   const markerMs = performance.now() - started - decodeMs;
   return { page, codes, blank: codes.length === 0 && !sheetMarker && (await isBlank(gray, dpi)), sheetMarker, decodeMs, markerMs };
 }
 
+/** The least resolution a stack's JPEG page is scanned at for codes, marker and blankness (a code's modules stay >= 4 pixels wide). */
+const MIN_SCAN_DPI = 64;
+
 /**
- * A scanner's JPEG as 8-bit grey pixels at half its width and height (libjpeg-turbo's scaled IDCT:
- * shrink-on-load, no full-size decode; in one of the process's decode slots).
+ * A scanner's JPEG as 8-bit grey pixels at a third of its width and height when it was scanned at
+ * 192 dpi or more (a code's ~0.067 in modules are then >= 4 pixels), else at half. A third is what
+ * libjpeg's scaled IDCT makes cheap here: sharp decodes at half scale in the DCT only when asked to
+ * shrink by 3 or more (a shrink by exactly 2 decodes the whole image, then reduces it: ~60 ms a page
+ * against ~17). In one of the process's decode slots.
  */
-async function halfScaleJpegGray(jpeg: Uint8Array): Promise<GrayPage> {
+async function reducedJpegGray(jpeg: Uint8Array, dpi: number): Promise<{ page: GrayPage; scale: number }> {
   return decodeSlots.run(async () => {
     const { width, height } = await sharp(jpeg).metadata();
     if (!width || !height) throw new Error('The JPEG has no size');
+    const third = dpi / 3 >= MIN_SCAN_DPI;
+    // Floor: the shrink must be >= 3 on both axes for the DCT to do half of it.
+    const target = third ? { width: Math.floor(width / 3), height: Math.floor(height / 3) } : { width: Math.ceil(width / 2), height: Math.ceil(height / 2) };
     const { data, info } = await sharp(jpeg)
-      .resize(Math.ceil(width / 2), Math.ceil(height / 2), { fit: 'fill' })
+      .resize(target.width, target.height, { fit: 'fill', kernel: 'linear' })
       .toColourspace('b-w')
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { gray: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+    return { page: { gray: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height }, scale: info.width / width };
   });
 }
 

@@ -62,13 +62,13 @@ describe('stack pages: scanned for codes and blanks, and copied out as they were
     ['obliterated', { obliterated: 'both' as const }],
     ['half obliterated', { obliterated: 'one' as const }],
   ])(
-    "reads a skewed, specked scanner PDF's JPEGs at half scale as the full-size TIFF of the same pages is read (%s sheet)",
+    "reads a skewed, specked scanner PDF's JPEGs at a third of their size as the full-size TIFF of the same pages is read (%s sheet)",
     async (_name, damage) => {
       const hurt = await scannerStack(standardStackPlan(sheets, damage), { skewDegrees: 2, noise: 0.02, seed: 7 });
       const fromJpegs = await scanAll(await hurt.pdf(), 'application/pdf');
       const fromTiff = await scanAll(await hurt.tiff(), 'image/tiff');
       expect(fromJpegs.map((p) => p.codes)).toEqual(hurt.expectedCodes);
-      // The blank test is not compared: 2% specks are dust that half scale averages away (a blank page is then seen blank).
+      // The blank test is not compared: 2% specks are dust that a reduced scale averages away (a blank page is then seen blank).
       expect(fromJpegs.map((p) => [p.codes, p.sheetMarker])).toEqual(fromTiff.map((p) => [p.codes, p.sheetMarker]));
     },
     90_000,
