@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_INGEST_LIMITS, inspectDocument } from '../libs/ingest/src/inspect/inspect-document';
 import { OcrPool } from '../libs/ingest/src/ocr/ocr-pool';
 import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
-import { startServerProcess } from '../test/support/server-process';
 import { call, signIn } from './support/call';
+import { startOcrBenchServer } from './support/npm-start-settings';
 
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
 const SCANS = join(ROOT, 'test/fixtures/scans');
@@ -118,20 +118,8 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-load-'));
   const scans = JSON.parse(readFileSync(join(SCANS, 'manifest.json'), 'utf8')) as Scan[];
   let result: Record<string, unknown> = {};
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", for the server; by default the flags `npm start` gives it.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
-  const server = await startServerProcess(
-    dataDir,
-    {
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-      // As `npm start` sets it.
-      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
-      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      MEDREC_OCR_IN_PROCESS: 'true',
-      MEDREC_TOKEN_TTL_SECONDS: '3600',
-    },
-    nodeArgs,
-  );
+  // As `npm start` runs it (BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", for other flags).
+  const server = await startOcrBenchServer(dataDir, ADMIN_PASSWORD);
   try {
     const { baseUrl } = server;
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);

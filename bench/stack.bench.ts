@@ -1,6 +1,7 @@
 /**
  * bench:stack — a scanner stack end to end against the same pages uploaded one document at a time,
- * in the same run, each on a fresh embedded server (a separate process, OCR in process):
+ * in the same run, each on a fresh embedded server (a separate process, OCR in process, started with
+ * `npm start`'s memory settings):
  * - singles: BENCH_DOCUMENTS (20) PDFs of BENCH_PAGES_PER_DOCUMENT (4) scanned pages each, uploaded
  *   with POST /api/records, until every one is OCR'd;
  * - the stack: the same pages behind one cover sheet each (issued by the API beforehand, untimed: a
@@ -19,8 +20,8 @@ import { join } from 'node:path';
 import { scanStackPages } from '../libs/ingest/src/stacks/scan-stack-pages';
 import { scannerStack, type StackPage } from '../test/support/scanner-stack';
 import { scanManifest } from '../test/e2e/support/fixtures';
-import { startServerProcess } from '../test/support/server-process';
 import { call, signIn } from './support/call';
+import { startOcrBenchServer } from './support/npm-start-settings';
 
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 20);
 const PAGES_PER_DOCUMENT = Number(process.env.BENCH_PAGES_PER_DOCUMENT ?? 4);
@@ -48,13 +49,7 @@ function documents(): Document[] {
 
 async function withServer<T>(fn: (baseUrl: string, clerk: string, serverPid: number) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-stack-'));
-  const server = await startServerProcess(dataDir, {
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
-    MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    MEDREC_OCR_IN_PROCESS: 'true',
-    MEDREC_OCR_WORKERS: String(OCR_WORKERS),
-    MEDREC_TOKEN_TTL_SECONDS: '3600',
-  });
+  const server = await startOcrBenchServer(dataDir, ADMIN_PASSWORD, { MEDREC_OCR_WORKERS: String(OCR_WORKERS) });
   try {
     const admin = await signIn(server.baseUrl, 'admin', ADMIN_PASSWORD);
     await call(server.baseUrl, 'POST', '/api/users', admin, { username: 'clerk1', password: 'bench-password-1', roles: ['clerk'] });

@@ -75,6 +75,45 @@ export async function rasterizePdfPage(
   }, signal);
 }
 
+/**
+ * Every page of a PDF as an image, one at a time from a worker thread, whatever the page holds (a
+ * page with a text layer is rendered too: stack scanning must see a cover sheet sent as a PDF page
+ * of its own). A scanner's page (an embedded scan drawn 1:1, as inspection and rasterizePdfPages
+ * find it) is handed to `decodeScan` still encoded, for the caller to decode at the scale it
+ * needs; one it cannot decode is rendered by pdf.js after all. Pages are rendered as
+ * rasterizePdfPage renders them: at the scan's resolution, else `vectorDpi`.
+ */
+export async function* pdfPagesAsImages<T>(
+  source: string | Buffer,
+  options: RasterizeOptions,
+  decodeScan: (scan: EmbeddedScan) => Promise<T>,
+  fromRendered: (pixels: GrayPixels) => T,
+): AsyncGenerator<{ page: number; image: T }> {
+  const settings = workerSettings(options);
+  const worker = new PdfWorker(pdfSourceOf(source), settings);
+  const timeoutMs = options.pageTimeoutMs ?? DEFAULT_PAGE_TIMEOUT_MS;
+  try {
+    for (let page = 1; ; page++) {
+      const reply = await worker.request({ type: 'render', page }, timeoutMs);
+      if (reply.type === 'end') return;
+      const rendered = imagePage(reply);
+      const decoded =
+        'scan' in rendered
+          ? await decodeScan(rendered.scan).then(
+              (image) => ({ image }),
+              () => undefined,
+            )
+          : undefined;
+      // Not a scan, or one the caller could not decode: pdf.js's rendering (pixelsOf asks for it when the decode fails).
+      yield { page, image: decoded ? decoded.image : fromRendered(await pixelsOf(reply, worker, renderedByPdfjs, timeoutMs)) };
+    }
+  } finally {
+    await worker.close();
+  }
+}
+
+const renderedByPdfjs = (): Promise<GrayPixels> => Promise.reject(new Error('Rendered by pdf.js instead'));
+
 type PageReply = Extract<PdfWorkerReply, { type: 'page' }>;
 
 /**

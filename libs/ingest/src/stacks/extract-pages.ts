@@ -1,7 +1,6 @@
 import { PDFDocument } from 'pdf-lib';
 import type { DocumentContentType } from '../inspect/document-content-type';
 import { sharp } from '../rasterize/sharp-settings';
-import { parsedPdf } from './parsed-pdf';
 
 export interface ExtractedDocument {
   bytes: Buffer;
@@ -20,7 +19,7 @@ export async function extractPages(original: Buffer, contentType: DocumentConten
   return openStackPages(original, contentType).extract(pages);
 }
 
-/** A stack's pages to extract document after document: a PDF is parsed once, not once per document (nor again after its scan: parsedPdf). */
+/** A stack's pages to extract document after document: a PDF is parsed once, not once per document. */
 export interface StackPages {
   extract(pages: readonly number[]): Promise<ExtractedDocument>;
 }
@@ -32,7 +31,7 @@ export function openStackPages(original: Buffer, contentType: DocumentContentTyp
     async extract(pages) {
       if (pages.length === 0) throw new Error('No pages to extract');
       if (contentType === 'image/tiff') return tiffPages(original, pages);
-      source ??= parsedPdf(original);
+      source ??= PDFDocument.load(original, { updateMetadata: false });
       return { bytes: await pdfPages(await source, pages), contentType };
     },
   };

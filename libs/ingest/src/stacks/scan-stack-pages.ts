@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { SheetCode } from '@medrec/domain';
 import { decodeSlots } from '../inspect/decode-slots';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
@@ -7,10 +6,11 @@ import { decodeHalfSizeCodes, decodeSheetCodes, type GrayPage } from '../qr/deco
 import { isSurelyBlank, measureRaster } from '../quality/page-quality';
 import { hasSheetMarker } from '../sheets/sheet-marker';
 import type { RasterizeOptions } from '../rasterize/page-raster';
+import { decodeEmbeddedScan, type GrayPixels } from '../rasterize/decode-embedded-scan';
+import type { EmbeddedScan } from '../rasterize/pdf-worker';
+import { pdfPagesAsImages } from '../rasterize/rasterize-pdf';
 import { rasterizeDocument } from '../rasterize/rasterize-document';
-import { rasterizePage } from '../rasterize/rasterize-page';
 import { sharp } from '../rasterize/sharp-settings';
-import { scannedPdfImages } from './scanned-pdf-images';
 
 /** One page of a stack as splitting sees it. */
 export interface ScannedPage {
@@ -20,6 +20,8 @@ export interface ScannedPage {
   blank: boolean;
   /** Whether the page shows the marker printed along the edges of every medrec sheet (hasSheetMarker), codes or not. */
   sheetMarker: boolean;
+  /** The resolution the page was looked at (a scanner's JPEG page: a third of its own). */
+  dpi: number;
   /** Time spent decoding codes on this page, ms. */
   decodeMs: number;
   /** Time spent looking for the sheet marker on this page, ms. */
@@ -27,15 +29,14 @@ export interface ScannedPage {
 }
 
 /**
- * Every page of a stack, in order, rasterized as OCR rasterizes it (one page's pixels at a time, at
- * the scan's own resolution), with the QR codes on it, whether it shows the sheet marker (a sheet
- * whose codes are all gone is still a sheet), and whether it is blank (the review queue's
- * measure: surely blank, no ink at all; see isBlank). A PDF page with a text layer is rendered too: a cover sheet
- * sent as a PDF page of its own still has to be seen. A PDF whose every page is one upright JPEG (a
- * scanner's) is read from its JPEGs instead (scannedPdfImages), decoded at a third of their size
- * (reducedJpegGray: half of it in libjpeg's DCT), several times faster than rendering and decoding
- * the whole page. The record's pages are the scan's own JPEGs, untouched; only this look at them is
- * reduced.
+ * Every page of a stack, in order, as OCR would see it (one page's pixels at a time), with the QR
+ * codes on it, whether it shows the sheet marker (a sheet whose codes are all gone is still a
+ * sheet), and whether it is blank (the review queue's measure: surely blank, no ink at all; see
+ * isBlank). A PDF's pages come from the PDF worker as OCR's do (pdfPagesAsImages): a page with a
+ * text layer is rendered too (a cover sheet sent as a PDF page of its own still has to be seen);
+ * a scanner's page arrives as its embedded image, and a JPEG is decoded at a third of its size
+ * (reducedJpegGray: half of it in libjpeg's DCT), several times cheaper than the whole page. The
+ * record's pages are the scan's own images, untouched; only this look at them is reduced.
  */
 export async function* scanStackPages(
   source: string | Buffer,
@@ -43,41 +44,36 @@ export async function* scanStackPages(
   options: Omit<RasterizeOptions, 'encoding' | 'measureQuality'> = {},
 ): AsyncGenerator<ScannedPage> {
   if (contentType === 'application/pdf') {
-    const bytes = typeof source === 'string' ? await readFile(source) : source;
-    const images = await scannedPdfImages(bytes, options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage);
-    if (images) {
-      for (const [index, image] of images.entries()) {
-        const { page, scale } = await reducedJpegGray(image.jpeg, image.dpi);
-        yield scanned(index + 1, page, image.dpi * scale, true);
-      }
-      return;
-    }
+    const maxPixelsPerPage = options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage;
+    const decodeScan = async (scan: EmbeddedScan): Promise<PageToScan> => {
+      if (scan.kind === 'jpeg') return reducedJpegGray(scan.bytes, scan.dpi);
+      const { gray, width, height, dpi } = await decodeSlots.run(() => decodeEmbeddedScan(scan, maxPixelsPerPage));
+      return { page: { gray, width, height }, dpi, reduced: false };
+    };
+    const rendered = ({ gray, width, height, dpi }: GrayPixels): PageToScan => ({ page: { gray, width, height }, dpi, reduced: false });
+    for await (const { page, image } of pdfPagesAsImages(source, options, decodeScan, rendered)) yield scanned(page, image);
+    return;
   }
   for await (const raster of rasterizeDocument(source, contentType, { ...options, encoding: 'pgm' })) {
-    let gray: GrayPage;
-    let dpi: number;
-    if (raster.image) {
-      gray = fromPgm(raster.image.data);
-      dpi = raster.image.dpi;
-    } else {
-      const rendered = await rasterizePage(source, contentType, raster.page, options);
-      if (!rendered) throw new Error(`Page ${raster.page} could not be rendered`);
-      const { data, info } = await sharp(rendered.png).toColourspace('b-w').extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-      gray = { gray: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-      dpi = rendered.dpi;
-    }
-    yield scanned(raster.page, gray, dpi);
+    if (!raster.image) throw new Error(`Page ${raster.page} has no image`);
+    yield scanned(raster.page, { page: fromPgm(raster.image.data), dpi: raster.image.dpi, reduced: false });
   }
 }
 
-/** `reduced`: the page was decoded at a reduced scale already (the codes are read as it is, not at half of it). */
-async function scanned(page: number, gray: GrayPage, dpi: number, reduced = false): Promise<ScannedPage> {
+/** A page's grey pixels, at the resolution they are at; `reduced` when decoded at a reduced scale already (the codes are then read as they are, not at half of it). */
+interface PageToScan {
+  page: GrayPage;
+  dpi: number;
+  reduced: boolean;
+}
+
+async function scanned(page: number, { page: gray, dpi, reduced }: PageToScan): Promise<ScannedPage> {
   const started = performance.now();
   const codes = await (reduced ? decodeHalfSizeCodes(gray) : decodeSheetCodes(gray));
   const decodeMs = performance.now() - started;
   const sheetMarker = hasSheetMarker(gray);
   const markerMs = performance.now() - started - decodeMs;
-  return { page, codes, blank: codes.length === 0 && !sheetMarker && (await isBlank(gray, dpi)), sheetMarker, decodeMs, markerMs };
+  return { page, codes, dpi, blank: codes.length === 0 && !sheetMarker && (await isBlank(gray, dpi)), sheetMarker, decodeMs, markerMs };
 }
 
 /** The least resolution a stack's JPEG page is scanned at for codes, marker and blankness (a code's modules stay >= 4 pixels wide). */
@@ -90,7 +86,7 @@ const MIN_SCAN_DPI = 64;
  * shrink by 3 or more (a shrink by exactly 2 decodes the whole image, then reduces it: ~60 ms a page
  * against ~17). In one of the process's decode slots.
  */
-async function reducedJpegGray(jpeg: Uint8Array, dpi: number): Promise<{ page: GrayPage; scale: number }> {
+async function reducedJpegGray(jpeg: Uint8Array, dpi: number): Promise<PageToScan> {
   return decodeSlots.run(async () => {
     const { width, height } = await sharp(jpeg).metadata();
     if (!width || !height) throw new Error('The JPEG has no size');
@@ -103,7 +99,11 @@ async function reducedJpegGray(jpeg: Uint8Array, dpi: number): Promise<{ page: G
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { page: { gray: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height }, scale: info.width / width };
+    return {
+      page: { gray: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height },
+      dpi: (dpi * info.width) / width,
+      reduced: true,
+    };
   });
 }
 
