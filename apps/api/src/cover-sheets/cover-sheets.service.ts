@@ -99,8 +99,8 @@ export class CoverSheets {
   /**
    * Reserves the sheet for `claimant` before anything is filed under it (nothing appended when it
    * holds the claim already). 404 unknown; 409 used, voided, or claimed by another claimant that may
-   * still file it. A claim held by a stack that failed for good is released first: that stack files
-   * nothing more. Two claimants racing on the sheet's stream: the loser decides again, on the
+   * still file it. A claim a stack that failed for good left without recording a part under it is
+   * released first: that stack files nothing more. Two claimants racing on the sheet's stream: the loser decides again, on the
    * winner's claim (a 409).
    */
   async claim(id: string, claimant: CoverSheetClaimant, context: CommandContext): Promise<void> {
@@ -139,12 +139,16 @@ export class CoverSheets {
     );
   }
 
-  /** When `error` is a claim held by a stack whose split failed for good: that claim released, true. */
+  /**
+   * When `error` is a claim held by a stack whose split failed for good, made by an attempt that failed
+   * before recording the part filing under the sheet (no record can have been made under it): that
+   * claim released, true. The claims of its recorded parts were settled when it failed (StackSplitter).
+   */
   private async releaseFailedStackClaim(id: string, error: unknown, context: CommandContext): Promise<boolean> {
     const holder = error instanceof DomainError && error.kind === 'conflict' ? error.details?.stackId : undefined;
     if (typeof holder !== 'string') return false;
     const { state } = await this.eventSourced.load(stackStream(holder), null, stackDecider);
-    if (state.status !== 'failed') return false;
+    if (state.status !== 'failed' || state.plan?.documents.some((d) => d.coverSheetId === id)) return false;
     await this.release(id, { stackId: holder }, 'stack-failed', context);
     return true;
   }

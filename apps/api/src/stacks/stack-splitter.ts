@@ -140,8 +140,9 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async fail(stackId: string, reason: string): Promise<void> {
     const context = this.context();
-    await this.stacks.run({ type: 'FailStackSplit', stackId, reason, at: context.at }, context);
+    // Claims first: a crash in between leaves the stack pending, failed again (and its claims settled) by its next attempt.
     await this.settleClaims(stackId, context);
+    await this.stacks.run({ type: 'FailStackSplit', stackId, reason, at: context.at }, context);
     this.finished.add(stackId);
     this.logger.warn(`Stack ${stackId}: ${reason}`);
   }
@@ -261,7 +262,8 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
    * A stack that failed for good gives back the sheets it claimed: a sheet with a record of it
    * already made is used (naming it: no second record under the sheet), any other released, so the
    * paper can be filed again (another stack, a review's assign). A claim made by an attempt that
-   * failed before recording its part is released when another claimant meets it (CoverSheets.claim).
+   * failed before recording its part (no record under it) is released when another claimant meets it
+   * (CoverSheets.claim).
    */
   private async settleClaims(stackId: string, context: CommandContext): Promise<void> {
     const stack = await this.stacks.loadKnown(stackId);
