@@ -104,7 +104,7 @@ export class CoverSheetsController {
   @RequirePermission('cover-sheets.void')
   @HttpCode(200)
   @ApiSummary(
-    'Void a cover sheet printed by mistake or not to be used: it can no longer file pages (a stack sends the pages behind it to review); its details and the reason are shredded. Voiding a voided sheet again changes nothing (200)',
+    'Void a cover sheet printed by mistake or not to be used: it can no longer file pages (a stack sends the pages behind it to review); its details and the reason are shredded. Voiding a voided sheet again changes nothing (200); a sheet used, or claimed by a stack being split, is a 409',
   )
   @ApiOkResponse({ type: CoverSheetView, description: 'The sheet as it stands, voided: its details null (shredded); `position` is the void event' })
   @ApiProblems(400, 404, 409, 413, 415)
@@ -136,7 +136,7 @@ function separatorPdf(): Promise<Buffer> {
 }
 
 function view(state: ExistingCoverSheetState, position: number): CoverSheetView {
-  const { coverSheetId, status, details, documentType, batchId, issuedBy, issuedAt, recordId, stackId, usedBy, usedAt, voidedBy, voidedAt } = state;
+  const { coverSheetId, status, details, documentType, batchId, issuedBy, issuedAt, recordId, stackId, usedBy, usedAt, voidedBy, voidedAt, claim } = state;
   return {
     id: coverSheetId,
     status,
@@ -155,6 +155,7 @@ function view(state: ExistingCoverSheetState, position: number): CoverSheetView 
     issuedAt,
     ...(recordId !== undefined ? { recordId, stackId, usedBy, usedAt } : {}),
     ...(voidedBy !== undefined ? { voidedBy, voidedAt } : {}),
+    ...(claim ? { claim } : {}),
     position,
   };
 }

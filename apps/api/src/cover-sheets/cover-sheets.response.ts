@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DOCUMENT_TYPES } from '@medrec/domain';
 
+/** Who a cover sheet is reserved for: the split of a stack, or a review item being assigned to it. */
+export class CoverSheetClaimView {
+  @ApiPropertyOptional({ format: 'uuid', description: 'The stack whose split files the sheet' })
+  stackId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: "The review item whose 'assign' files the sheet" })
+  reviewItemId?: string;
+
+  @ApiProperty()
+  claimedBy: string;
+
+  @ApiProperty({ format: 'date-time' })
+  claimedAt: string;
+}
+
 /** GET /api/cover-sheets/:id (OpenAPI). The details are null once the sheet was used or voided: they live in the record alone. */
 export class CoverSheetView {
   @ApiProperty({ format: 'uuid' })
@@ -53,6 +68,12 @@ export class CoverSheetView {
 
   @ApiPropertyOptional({ format: 'date-time' })
   voidedAt?: string;
+
+  @ApiPropertyOptional({
+    type: CoverSheetClaimView,
+    description: 'The filing the sheet is reserved for (claimed before anything is filed under it; kept once used). Absent: unclaimed',
+  })
+  claim?: CoverSheetClaimView;
 
   @ApiProperty({ type: 'integer', description: 'Log position of the access recorded (of the void, for POST /api/cover-sheets/:id/void)' })
   position: number;

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { CommandContext, EventSourcedRunner, LoadedStream, PipelinedAppender, RunResult } from '@medrec/application';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
+  ClaimReleaseReason,
   CoverSheetAccessed,
+  CoverSheetClaimant,
   coverSheetAccessStream,
   CoverSheetCommand,
   coverSheetDecider,
@@ -13,7 +15,10 @@ import {
   coverSheetStream,
   DomainError,
   ExistingCoverSheetState,
+  stackDecider,
+  stackStream,
 } from '@medrec/domain';
+import { WrongExpectedRevisionError } from '@medrec/event-store';
 import type { ReadContext } from '../http/request-context';
 
 type LoadedCoverSheet = LoadedStream<CoverSheetState, CoverSheetEvent>;
@@ -91,20 +96,74 @@ export class CoverSheets {
     return { state, position };
   }
 
-  /** The sheet's pages were filed as `recordId` (the stacks process): a second use is refused (409), the details shredded. */
-  async use(id: string, recordId: string, context: CommandContext, stackId?: string): Promise<RunResult<CoverSheetState>> {
+  /**
+   * Reserves the sheet for `claimant` before anything is filed under it (nothing appended when it
+   * holds the claim already). 404 unknown; 409 used, voided, or claimed by another claimant that may
+   * still file it. A claim a stack that failed for good left without recording a part under it is
+   * released first: that stack files nothing more. Two claimants racing on the sheet's stream: the loser decides again, on the
+   * winner's claim (a 409).
+   */
+  async claim(id: string, claimant: CoverSheetClaimant, context: CommandContext): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.execute({ type: 'ClaimCoverSheet', coverSheetId: id, ...claimant, actor: context.actor, at: context.at }, context);
+        return;
+      } catch (error) {
+        const again = error instanceof WrongExpectedRevisionError || (await this.releaseFailedStackClaim(id, error, context));
+        if (!again || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** Gives the claim of `claimant` back (nothing appended when it holds none). */
+  async release(id: string, claimant: CoverSheetClaimant, reason: ClaimReleaseReason, context: CommandContext): Promise<void> {
+    await this.execute({ type: 'ReleaseCoverSheetClaim', coverSheetId: id, ...claimant, reason, actor: context.actor, at: context.at }, context);
+  }
+
+  /**
+   * The sheet's pages were filed as `recordId` (a stack's split, or a review item: `reviewItemId`;
+   * a claimed sheet is used by its claimant only): a second use is refused (409), the details shredded.
+   */
+  async use(id: string, recordId: string, context: CommandContext, stackId?: string, reviewItemId?: string): Promise<RunResult<CoverSheetState>> {
     return this.execute(
-      { type: 'UseCoverSheet', coverSheetId: id, recordId, ...(stackId !== undefined ? { stackId } : {}), actor: context.actor, at: context.at },
+      {
+        type: 'UseCoverSheet',
+        coverSheetId: id,
+        recordId,
+        ...(stackId !== undefined ? { stackId } : {}),
+        ...(reviewItemId !== undefined ? { reviewItemId } : {}),
+        actor: context.actor,
+        at: context.at,
+      },
       context,
     );
   }
 
   /**
+   * When `error` is a claim held by a stack whose split failed for good, made by an attempt that failed
+   * before recording the part filing under the sheet (no record can have been made under it): that
+   * claim released, true. The claims of its recorded parts were settled when it failed (StackSplitter).
+   */
+  private async releaseFailedStackClaim(id: string, error: unknown, context: CommandContext): Promise<boolean> {
+    const holder = error instanceof DomainError && error.kind === 'conflict' ? error.details?.stackId : undefined;
+    if (typeof holder !== 'string') return false;
+    const { state } = await this.eventSourced.load(stackStream(holder), null, stackDecider);
+    if (state.status !== 'failed' || state.plan?.documents.some((d) => d.coverSheetId === id)) return false;
+    await this.release(id, { stackId: holder }, 'stack-failed', context);
+    return true;
+  }
+
+  /**
    * The sheet can no longer file pages; its details, and the reason (sealed with the sheet's key),
-   * are shredded. Already voided: nothing appended, the sheet as it is. Used: 409. Unknown: 404.
+   * are shredded. Already voided: nothing appended, the sheet as it is. Used, or claimed by a filing
+   * under way: 409. Unknown: 404.
    */
   async void(id: string, reason: string, context: CommandContext): Promise<{ state: ExistingCoverSheetState; position: number }> {
-    const result = await this.execute({ type: 'VoidCoverSheet', coverSheetId: id, reason, actor: context.actor, at: context.at }, context);
+    const command: CoverSheetCommand = { type: 'VoidCoverSheet', coverSheetId: id, reason, actor: context.actor, at: context.at };
+    const result = await this.execute(command, context).catch(async (error: unknown) => {
+      if (!(await this.releaseFailedStackClaim(id, error, context))) throw error;
+      return this.execute(command, context);
+    });
     if (!isFinished(result.state)) throw new Error(`cover sheet ${id} not voided`);
     // Voided before: nothing appended, and the void that counts is the one recorded then.
     const position = result.position ?? (await this.load(id)).events.find((e) => e.event.type === 'CoverSheetVoided')!.stored.position;

@@ -117,16 +117,26 @@ export class ReviewItems {
     }
   }
 
-  /** The item's page(s) as a new record with the cover sheet's details; the sheet is then used. */
+  /**
+   * The item's page(s) as a new record with the cover sheet's details; the sheet is then used. The
+   * sheet is claimed for the item first: a stack being split that holds it (and may still file it)
+   * is a 409, and so is a stack that claims it while this record is made.
+   */
   private async fileUnderCoverSheet(coverSheetId: string, item: KnownReviewItem, context: CommandContext) {
-    // The sheet first: unknown (404), used or voided (409) is answered before the source is read.
-    await this.stacks.coverSheetDetails(coverSheetId);
-    const pages = await this.pagesOf(item.subject, context);
+    // The sheet first: unknown (404), used, voided or claimed by a filing under way (409) is answered before the source is read.
+    await this.stacks.claimCoverSheet(coverSheetId, { reviewItemId: item.itemId }, context);
     try {
-      const from = 'stackId' in item.subject ? { stackId: item.subject.stackId, pages: pageList(item.subject.pageRange) } : undefined;
-      return await this.stacks.fileUnderCoverSheet(coverSheetId, pages, context, from);
-    } finally {
-      await rm(pages.path, { force: true });
+      const pages = await this.pagesOf(item.subject, context);
+      try {
+        const from = 'stackId' in item.subject ? { stackId: item.subject.stackId, pages: pageList(item.subject.pageRange) } : undefined;
+        return await this.stacks.fileUnderCoverSheet(coverSheetId, pages, context, item.itemId, from);
+      } finally {
+        await rm(pages.path, { force: true });
+      }
+    } catch (error) {
+      // Filed nothing (a refused page, an unreadable original; once used, releasing changes nothing): the sheet can file something else.
+      await this.stacks.releaseCoverSheet(coverSheetId, { reviewItemId: item.itemId }, 'filing-failed', context);
+      throw error;
     }
   }
 

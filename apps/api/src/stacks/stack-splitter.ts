@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CommandContext, EventSourcedRunner, systemActor, WorkLoop } from '@medrec/application';
 import {
-  coverSheetIdsOf,
   CoverSheetStatus,
   DomainError,
   KnownStack,
@@ -141,6 +140,8 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async fail(stackId: string, reason: string): Promise<void> {
     const context = this.context();
+    // Claims first: a crash in between leaves the stack pending, failed again (and its claims settled) by its next attempt.
+    await this.settleClaims(stackId, context);
     await this.stacks.run({ type: 'FailStackSplit', stackId, reason, at: context.at }, context);
     this.finished.add(stackId);
     this.logger.warn(`Stack ${stackId}: ${reason}`);
@@ -206,8 +207,11 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       }
       if (segment.first !== plannedThrough + 1) throw new Error('The stack no longer scans into the parts of its recorded plan');
+      // The sheets the plan would file under are claimed for this stack first: of two stacks holding one sheet, one files it.
+      const wouldFile: string[] = [];
+      planStackSegment(segment, (id) => (wouldFile.push(id), 'issued'), new Set(seen));
       const statuses = new Map<string, CoverSheetStatus>();
-      for (const id of coverSheetIdsOf(segment)) statuses.set(id, (await this.coverSheets.load(id)).state.status);
+      for (const id of wouldFile) statuses.set(id, await this.claimFor(stack.stackId, id, context));
       const plan = planStackSegment(segment, (id) => statuses.get(id) ?? 'absent', seen);
       const documents: StackDocument[] = plan.documents.map((d) => ({ ...d, recordId: randomUUID() }));
       const reviews: StackReviewItem[] = plan.reviews.map((r) => ({ ...r, itemId: reviewItemId(stack.stackId, r.pageRange.first, r.pageRange.last, r.kind) }));
@@ -237,6 +241,40 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const last = segmenter.end();
     if (last) await planSegment(last);
+  }
+
+  /**
+   * The sheet's status for this stack's plan, once claimed for it: `issued` when this stack holds the
+   * claim (now, or since an earlier attempt), `claimed` when another stack or a review does.
+   */
+  private async claimFor(stackId: string, coverSheetId: string, context: CommandContext): Promise<CoverSheetStatus> {
+    try {
+      await this.coverSheets.claim(coverSheetId, { stackId }, context);
+      return 'issued';
+    } catch (error) {
+      if (!(error instanceof DomainError) || (error.kind !== 'conflict' && error.kind !== 'not-found')) throw error;
+      const { state } = await this.coverSheets.load(coverSheetId);
+      return state.status === 'issued' ? 'claimed' : state.status;
+    }
+  }
+
+  /**
+   * A stack that failed for good gives back the sheets it claimed: a sheet with a record of it
+   * already made is used (naming it: no second record under the sheet), any other released, so the
+   * paper can be filed again (another stack, a review's assign). A claim made by an attempt that
+   * failed before recording its part (no record under it) is released when another claimant meets it
+   * (CoverSheets.claim).
+   */
+  private async settleClaims(stackId: string, context: CommandContext): Promise<void> {
+    const stack = await this.stacks.loadKnown(stackId);
+    for (const [coverSheetId, documents] of bySheet(stack.plan?.documents ?? [])) {
+      const { state } = await this.coverSheets.load(coverSheetId);
+      if (state.status !== 'issued' || state.claim?.stackId !== stackId) continue;
+      let made: string | undefined;
+      for (const d of documents) if (!made && (await this.records.load(d.recordId)).state.status !== 'absent') made = d.recordId;
+      if (made) await this.coverSheets.use(coverSheetId, made, context, stackId);
+      else await this.coverSheets.release(coverSheetId, { stackId }, 'stack-failed', context);
+    }
   }
 
   /** A command on the stack's stream, again if the lease's renewal was appended in between (the decision is idempotent). */

@@ -10,6 +10,8 @@ import { CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/applic
 import { BLOB_STORE, BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
+  ClaimReleaseReason,
+  CoverSheetClaimant,
   CoverSheetDetails,
   DomainError,
   KnownStack,
@@ -214,7 +216,13 @@ export class Stacks {
    * Pages a clerk assigned to a cover sheet (a review item): a record with the sheet's details,
    * then the sheet used for it (once: a second assignment to it is refused before anything is made).
    */
-  async fileUnderCoverSheet(coverSheetId: string, file: UploadedFile, context: CommandContext, from?: { stackId: string; pages: number[] }) {
+  async fileUnderCoverSheet(
+    coverSheetId: string,
+    file: UploadedFile,
+    context: CommandContext,
+    reviewItemId: string,
+    from?: { stackId: string; pages: number[] },
+  ) {
     const details = await this.coverSheetDetails(coverSheetId);
     const stack: StackOrigin | undefined = from && {
       stackId: from.stackId,
@@ -224,8 +232,17 @@ export class Stacks {
       part: 1,
     };
     const created = await this.createRecord(details, file, context, stack ? { stack } : {});
-    await this.coverSheets.use(coverSheetId, created.id, context, from?.stackId);
+    await this.coverSheets.use(coverSheetId, created.id, context, from?.stackId, reviewItemId);
     return created;
+  }
+
+  /** Reserves a cover sheet for one filing (CoverSheets.claim): 404, or 409 when it can file nothing for `claimant`. */
+  claimCoverSheet(coverSheetId: string, claimant: CoverSheetClaimant, context: CommandContext): Promise<void> {
+    return this.coverSheets.claim(coverSheetId, claimant, context);
+  }
+
+  releaseCoverSheet(coverSheetId: string, claimant: CoverSheetClaimant, reason: ClaimReleaseReason, context: CommandContext): Promise<void> {
+    return this.coverSheets.release(coverSheetId, claimant, reason, context);
   }
 
   /** The details of an issued cover sheet (404 unknown; 409 used or voided: it files nothing more). */

@@ -422,7 +422,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Void a cover sheet printed by mistake or not to be used: it can no longer file pages (a stack sends the pages behind it to review); its details and the reason are shredded. Voiding a voided sheet again changes nothing (200) */
+        /** Void a cover sheet printed by mistake or not to be used: it can no longer file pages (a stack sends the pages behind it to review); its details and the reason are shredded. Voiding a voided sheet again changes nothing (200); a sheet used, or claimed by a stack being split, is a 409 */
         post: operations["CoverSheetsController_void"];
         delete?: never;
         options?: never;
@@ -1481,6 +1481,21 @@ export interface components {
              */
             file: string;
         };
+        CoverSheetClaimView: {
+            /**
+             * Format: uuid
+             * @description The stack whose split files the sheet
+             */
+            stackId?: string;
+            /**
+             * Format: uuid
+             * @description The review item whose 'assign' files the sheet
+             */
+            reviewItemId?: string;
+            claimedBy: string;
+            /** Format: date-time */
+            claimedAt: string;
+        };
         CoverSheetView: {
             /** Format: uuid */
             id: string;
@@ -1516,6 +1531,8 @@ export interface components {
             voidedBy?: string;
             /** Format: date-time */
             voidedAt?: string;
+            /** @description The filing the sheet is reserved for (claimed before anything is filed under it; kept once used). Absent: unclaimed */
+            claim?: components["schemas"]["CoverSheetClaimView"];
             /** @description Log position of the access recorded (of the void, for POST /api/cover-sheets/:id/void) */
             position: number;
         };

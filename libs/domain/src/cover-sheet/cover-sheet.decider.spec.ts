@@ -1,5 +1,14 @@
 import { actors, deciderSpec } from '../testing';
-import { CoverSheetEvent, coverSheetDecider, IssueCoverSheet, MAX_VOID_REASON, UseCoverSheet, VoidCoverSheet } from './cover-sheet.decider';
+import {
+  ClaimCoverSheet,
+  CoverSheetEvent,
+  coverSheetDecider,
+  IssueCoverSheet,
+  MAX_VOID_REASON,
+  ReleaseCoverSheetClaim,
+  UseCoverSheet,
+  VoidCoverSheet,
+} from './cover-sheet.decider';
 
 const SHEET = '0190a3c4-0000-7000-8000-0000000000c5';
 const RECORD = '0190a3c4-0000-7000-8000-0000000000a1';
@@ -49,6 +58,32 @@ const used: CoverSheetEvent = {
   type: 'CoverSheetUsed',
   data: { coverSheetId: SHEET, recordId: RECORD, stackId: STACK, usedBy: actors.clerk.username, usedAt: USED_AT },
 };
+const OTHER_STACK = '0190a3c4-0000-7000-8000-0000000000b8';
+const ITEM = '0190a3c4-0000-7000-8000-0000000000d1';
+const CLAIMED_AT = '2024-03-06T10:59:00.000Z';
+const claimBy = (claimant: { stackId: string } | { reviewItemId: string }): ClaimCoverSheet => ({
+  type: 'ClaimCoverSheet',
+  coverSheetId: SHEET,
+  actor: actors.clerk,
+  at: CLAIMED_AT,
+  ...claimant,
+});
+const claimedBy = (claimant: { stackId: string } | { reviewItemId: string }): CoverSheetEvent => ({
+  type: 'CoverSheetClaimed',
+  data: { coverSheetId: SHEET, ...claimant, claimedBy: actors.clerk.username, claimedAt: CLAIMED_AT },
+});
+const releaseBy = (claimant: { stackId: string } | { reviewItemId: string }): ReleaseCoverSheetClaim => ({
+  type: 'ReleaseCoverSheetClaim',
+  coverSheetId: SHEET,
+  actor: actors.clerk,
+  at: USED_AT,
+  reason: 'stack-failed',
+  ...claimant,
+});
+const releasedBy = (claimant: { stackId: string } | { reviewItemId: string }): CoverSheetEvent => ({
+  type: 'CoverSheetClaimReleased',
+  data: { coverSheetId: SHEET, ...claimant, reason: 'stack-failed', releasedBy: actors.clerk.username, releasedAt: USED_AT },
+});
 const REASON = 'Printed for the wrong patient';
 const voidSheet: VoidCoverSheet = { type: 'VoidCoverSheet', coverSheetId: SHEET, actor: actors.him, at: USED_AT, reason: REASON };
 const voided: Extract<CoverSheetEvent, { type: 'CoverSheetVoided' }> = {
@@ -110,6 +145,158 @@ describe('coverSheetDecider', () => {
         .given([shredded])
         .when(use())
         .thenState((state) => expect(state).toMatchObject({ status: 'used', recordId: RECORD, documentType: 'discharge-summary', details: undefined }));
+    });
+  });
+
+  describe('claiming', () => {
+    it('reserves an issued sheet for the split of one stack, before anything is filed under it', () => {
+      spec
+        .given([issued()])
+        .when(claimBy({ stackId: STACK }))
+        .then([claimedBy({ stackId: STACK })]);
+      spec
+        .given([issued()])
+        .when(claimBy({ stackId: STACK }))
+        .thenState((state) =>
+          expect(state).toMatchObject({ status: 'issued', claim: { stackId: STACK, claimedBy: actors.clerk.username, claimedAt: CLAIMED_AT } }),
+        );
+    });
+
+    it('claims once per stack: the same stack again (a retried split, another node) appends nothing', () => {
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(claimBy({ stackId: STACK }))
+        .then([]);
+    });
+
+    it('refuses a second stack holding the same sheet, naming the stack that holds it', () => {
+      const error = spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(claimBy({ stackId: OTHER_STACK }))
+        .thenThrows('conflict', 'claimed');
+      expect(error.details).toEqual({ stackId: STACK });
+    });
+
+    it('tells a review item from the split of its stack', () => {
+      spec
+        .given([issued()])
+        .when(claimBy({ reviewItemId: ITEM }))
+        .then([claimedBy({ reviewItemId: ITEM })]);
+      spec
+        .given([issued(), claimedBy({ reviewItemId: ITEM })])
+        .when(claimBy({ reviewItemId: ITEM }))
+        .then([]);
+      const error = spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(claimBy({ reviewItemId: ITEM }))
+        .thenThrows('conflict', 'claimed');
+      expect(error.details).toEqual({ stackId: STACK });
+      spec
+        .given([issued(), claimedBy({ reviewItemId: ITEM })])
+        .when(claimBy({ stackId: STACK }))
+        .thenThrows('conflict', 'claimed');
+    });
+
+    it('refuses an unknown, used or voided sheet', () => {
+      spec
+        .given([])
+        .when(claimBy({ stackId: STACK }))
+        .thenThrows('not-found');
+      const error = spec
+        .given([issued(), claimedBy({ stackId: STACK }), used])
+        .when(claimBy({ stackId: STACK }))
+        .thenThrows('conflict', 'already used');
+      expect(error.details).toEqual({ recordId: RECORD });
+      spec
+        .given([issued(), voided])
+        .when(claimBy({ stackId: STACK }))
+        .thenThrows('conflict', 'voided');
+    });
+
+    it('lets only the claimant use the sheet: the claiming split, or the claiming review item', () => {
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(use())
+        .then([used]);
+      spec
+        .given([issued(), claimedBy({ stackId: OTHER_STACK })])
+        .when(use())
+        .thenThrows('conflict', 'claimed');
+      // A review item of the claiming stack is not its split: it must not file a second record under the sheet.
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(use({ reviewItemId: ITEM }))
+        .thenThrows('conflict', 'claimed');
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(use({ stackId: undefined }))
+        .thenThrows('conflict', 'claimed');
+      spec
+        .given([issued(), claimedBy({ reviewItemId: ITEM })])
+        .when(use({ reviewItemId: ITEM }))
+        .then([used]);
+    });
+
+    it('keeps the claim on the used sheet, as a record of who filed it', () => {
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(use())
+        .thenState((state) => expect(state).toMatchObject({ status: 'used', recordId: RECORD, claim: { stackId: STACK } }));
+    });
+
+    it('refuses to void a claimed sheet: its claimant may have filed a record under it already', () => {
+      const error = spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(voidSheet)
+        .thenThrows('conflict', 'claimed');
+      expect(error.details).toEqual({ stackId: STACK });
+    });
+  });
+
+  describe('releasing a claim', () => {
+    it('gives the sheet back when its stack failed for good: another stack or a review may then file it', () => {
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(releaseBy({ stackId: STACK }))
+        .then([releasedBy({ stackId: STACK })]);
+      spec
+        .given([issued(), claimedBy({ stackId: STACK }), releasedBy({ stackId: STACK })])
+        .when(claimBy({ stackId: OTHER_STACK }))
+        .then([claimedBy({ stackId: OTHER_STACK })]);
+      spec
+        .given([issued(), claimedBy({ stackId: STACK }), releasedBy({ stackId: STACK })])
+        .when(voidSheet)
+        .then([voided]);
+    });
+
+    it("changes nothing for a claim not held (a retried release), someone else's claim, or a sheet used or voided", () => {
+      spec
+        .given([issued()])
+        .when(releaseBy({ stackId: STACK }))
+        .then([]);
+      spec
+        .given([issued(), claimedBy({ stackId: OTHER_STACK })])
+        .when(releaseBy({ stackId: STACK }))
+        .then([]);
+      spec
+        .given([issued(), claimedBy({ stackId: STACK })])
+        .when(releaseBy({ reviewItemId: ITEM }))
+        .then([]);
+      spec
+        .given([issued(), claimedBy({ stackId: STACK }), used])
+        .when(releaseBy({ stackId: STACK }))
+        .then([]);
+      spec
+        .given([issued(), voided])
+        .when(releaseBy({ stackId: STACK }))
+        .then([]);
+    });
+
+    it('refuses an unknown sheet', () => {
+      spec
+        .given([])
+        .when(releaseBy({ stackId: STACK }))
+        .thenThrows('not-found');
     });
   });
 

@@ -39,11 +39,35 @@ export interface IssueCoverSheet extends CoverSheetCommandBase, CoverSheetDetail
   batchId?: string;
 }
 
-/** The sheet's pages became a record (the stacks work appends it when it files them). */
+/**
+ * Who holds a claim on a sheet: the split of a stack (`stackId`), or a clerk's review item being
+ * assigned to the sheet (`reviewItemId`). Exactly one of the two.
+ */
+export type CoverSheetClaimant = { stackId: string; reviewItemId?: undefined } | { reviewItemId: string; stackId?: undefined };
+
+/**
+ * Reserves an issued sheet for the one filing that will use it, before anything is filed under it:
+ * two stacks holding the same paper sheet (or a stack and a review) cannot both file a record.
+ */
+export type ClaimCoverSheet = CoverSheetCommandBase & CoverSheetClaimant & { type: 'ClaimCoverSheet' };
+
+/** Why a claim is given back. */
+export const CLAIM_RELEASE_REASONS = ['stack-failed', 'filing-failed'] as const;
+export type ClaimReleaseReason = (typeof CLAIM_RELEASE_REASONS)[number];
+
+/** The claimant will not use the sheet after all (its stack failed for good, the review's filing was refused). */
+export type ReleaseCoverSheetClaim = CoverSheetCommandBase & CoverSheetClaimant & { type: 'ReleaseCoverSheetClaim'; reason: ClaimReleaseReason };
+
+/**
+ * The sheet's pages became a record (the stacks work appends it when it files them). `stackId`
+ * names the stack the pages came from; a claimed sheet is used only by its claimant: the split of
+ * that stack (no `reviewItemId`) or that review item.
+ */
 export interface UseCoverSheet extends CoverSheetCommandBase {
   type: 'UseCoverSheet';
   recordId: string;
   stackId?: string;
+  reviewItemId?: string;
 }
 
 /** The longest reason a sheet is voided for (characters). */
@@ -56,7 +80,7 @@ export interface VoidCoverSheet extends CoverSheetCommandBase {
   reason: string;
 }
 
-export type CoverSheetCommand = IssueCoverSheet | UseCoverSheet | VoidCoverSheet;
+export type CoverSheetCommand = IssueCoverSheet | ClaimCoverSheet | ReleaseCoverSheetClaim | UseCoverSheet | VoidCoverSheet;
 
 export interface CoverSheetIssued {
   type: 'CoverSheetIssued';
@@ -74,7 +98,17 @@ export interface CoverSheetVoided {
   data: { coverSheetId: string; reason?: string; voidedBy: string; voidedAt: string };
 }
 
-export type CoverSheetEvent = CoverSheetIssued | CoverSheetUsed | CoverSheetVoided;
+export interface CoverSheetClaimed {
+  type: 'CoverSheetClaimed';
+  data: { coverSheetId: string; stackId?: string; reviewItemId?: string; claimedBy: string; claimedAt: string };
+}
+
+export interface CoverSheetClaimReleased {
+  type: 'CoverSheetClaimReleased';
+  data: { coverSheetId: string; stackId?: string; reviewItemId?: string; reason: ClaimReleaseReason; releasedBy: string; releasedAt: string };
+}
+
+export type CoverSheetEvent = CoverSheetIssued | CoverSheetClaimed | CoverSheetClaimReleased | CoverSheetUsed | CoverSheetVoided;
 
 /** Appended to `cover-sheet-access-<id>` before the details are returned: who read them, why, when. */
 export interface CoverSheetAccessed {
@@ -84,6 +118,8 @@ export interface CoverSheetAccessed {
 
 export const COVER_SHEET_PHI_FIELDS: Record<CoverSheetEvent['type'] | CoverSheetAccessed['type'], readonly string[]> = {
   CoverSheetIssued: ['mrn', 'patientName', 'dateOfBirth', 'title', 'encounterDate'],
+  CoverSheetClaimed: [],
+  CoverSheetClaimReleased: [],
   CoverSheetUsed: [],
   CoverSheetVoided: ['reason'],
   CoverSheetAccessed: [],
@@ -108,7 +144,11 @@ export type CoverSheetState =
       voidedAt?: string;
       /** Read only until the sheet's key is destroyed (right after the void). */
       voidReason?: string;
+      /** The filing the sheet is reserved for while `issued` (kept, as a record of it, once used). */
+      claim?: CoverSheetClaim;
     };
+
+export type CoverSheetClaim = CoverSheetClaimant & { claimedBy: string; claimedAt: string };
 
 export type ExistingCoverSheetState = Exclude<CoverSheetState, { status: 'absent' }>;
 
@@ -134,6 +174,10 @@ export const coverSheetDecider = {
     switch (command.type) {
       case 'IssueCoverSheet':
         return [issue(command, state)];
+      case 'ClaimCoverSheet':
+        return claim(command, state);
+      case 'ReleaseCoverSheetClaim':
+        return release(command, state);
       case 'UseCoverSheet':
         return [use(command, state)];
       case 'VoidCoverSheet':
@@ -160,6 +204,16 @@ export const coverSheetDecider = {
                 ...(encounterDate !== undefined ? { encounterDate } : {}),
               };
         return { status: 'issued', coverSheetId, documentType, details, ...(batchId !== undefined ? { batchId } : {}), issuedBy, issuedAt };
+      }
+      case 'CoverSheetClaimed': {
+        if (state.status === 'absent') return state;
+        const { claimedBy, claimedAt } = event.data;
+        return { ...state, claim: { ...claimantOf(event.data), claimedBy, claimedAt } };
+      }
+      case 'CoverSheetClaimReleased': {
+        if (state.status === 'absent') return state;
+        const { claim: _released, ...unclaimed } = state;
+        return unclaimed;
       }
       case 'CoverSheetUsed': {
         if (state.status === 'absent') return state;
@@ -202,11 +256,53 @@ function issue(command: IssueCoverSheet, state: CoverSheetState): CoverSheetIssu
   };
 }
 
-function use(command: UseCoverSheet, state: CoverSheetState): CoverSheetUsed {
+/** The claimant an event or command names (the split of a stack, or a review item). */
+function claimantOf(c: { stackId?: string; reviewItemId?: string }): CoverSheetClaimant {
+  return c.reviewItemId !== undefined ? { reviewItemId: c.reviewItemId } : { stackId: c.stackId! };
+}
+
+const sameClaimant = (a: CoverSheetClaimant, b: CoverSheetClaimant): boolean =>
+  a.reviewItemId !== undefined ? a.reviewItemId === b.reviewItemId : b.reviewItemId === undefined && a.stackId === b.stackId;
+
+/** 409 naming who holds the claim (ids only): the caller can tell a live stack from a failed one. */
+const claimedConflict = (claim: CoverSheetClaim): DomainError =>
+  new DomainError('conflict', 'This cover sheet is claimed by another filing, which may still file its pages', [], { ...claimantOf(claim) });
+
+/** A sheet that can no longer file anything: 404 unknown, 409 used (naming its record) or voided. */
+function requireIssued(state: CoverSheetState): asserts state is ExistingCoverSheetState & { status: 'issued' } {
   if (state.status === 'absent') throw new DomainError('not-found', 'No such cover sheet');
   // A sheet filed twice (photocopied, or a stack scanned again) must not file a second record.
   if (state.status === 'used') throw new DomainError('conflict', 'This cover sheet was already used', [], { recordId: state.recordId });
   if (state.status === 'voided') throw new DomainError('conflict', 'This cover sheet was voided');
+}
+
+/**
+ * Claiming is idempotent for the same claimant (a split retried, on this node or another, claims
+ * again): nothing appended. Another claimant's claim is a 409 until it is released.
+ */
+function claim(command: ClaimCoverSheet, state: CoverSheetState): CoverSheetClaimed[] {
+  requireIssued(state);
+  const claimant = claimantOf(command);
+  if (state.claim) {
+    if (sameClaimant(state.claim, claimant)) return [];
+    throw claimedConflict(state.claim);
+  }
+  return [{ type: 'CoverSheetClaimed', data: { coverSheetId: command.coverSheetId, ...claimant, claimedBy: command.actor.username, claimedAt: command.at } }];
+}
+
+/** Gives a claim back; a claim held by someone else, or none, is left as it is (a release retried). */
+function release(command: ReleaseCoverSheetClaim, state: CoverSheetState): CoverSheetClaimReleased[] {
+  if (state.status === 'absent') throw new DomainError('not-found', 'No such cover sheet');
+  const claimant = claimantOf(command);
+  if (state.status !== 'issued' || !state.claim || !sameClaimant(state.claim, claimant)) return [];
+  const { coverSheetId, reason, actor, at } = command;
+  return [{ type: 'CoverSheetClaimReleased', data: { coverSheetId, ...claimant, reason, releasedBy: actor.username, releasedAt: at } }];
+}
+
+function use(command: UseCoverSheet, state: CoverSheetState): CoverSheetUsed {
+  requireIssued(state);
+  // An unclaimed sheet (a stack planned before claims existed) is used as before.
+  if (state.claim && !sameClaimant(state.claim, claimantOf(command))) throw claimedConflict(state.claim);
   const { coverSheetId, recordId, stackId, actor, at } = command;
   return { type: 'CoverSheetUsed', data: { coverSheetId, recordId, ...(stackId !== undefined ? { stackId } : {}), usedBy: actor.username, usedAt: at } };
 }
@@ -220,6 +316,8 @@ function voidSheet(command: VoidCoverSheet, state: CoverSheetState): CoverSheetV
   if (state.status === 'absent') throw new DomainError('not-found', 'No such cover sheet');
   if (state.status === 'used') throw new DomainError('conflict', 'A cover sheet already used cannot be voided', [], { recordId: state.recordId });
   if (state.status === 'voided') return [];
+  // Its claimant may have filed a record under it already: voiding now would leave that record's sheet unused.
+  if (state.claim) throw claimedConflict(state.claim);
   const { coverSheetId, reason, actor, at } = command;
   return [{ type: 'CoverSheetVoided', data: { coverSheetId, reason, voidedBy: actor.username, voidedAt: at } }];
 }

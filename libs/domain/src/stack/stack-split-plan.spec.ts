@@ -155,6 +155,13 @@ describe('planStackSplit (codes per page -> documents, review items, sheets)', (
     ]);
   });
 
+  it("given a cover sheet claimed by another stack (the same paper sheet in two stacks), when planned, then its pages go to review as a used sheet's, in no record", () => {
+    const plan = planStackSplit([cover(A), page, page, cover(B), page], statuses({ [A]: 'claimed', [B]: 'issued' }));
+    expect(plan.documents).toEqual([{ coverSheetId: B, part: 1, pages: [5] }]);
+    expect(plan.reviews).toEqual([{ kind: 'cover-sheet-used', pageRange: { first: 2, last: 3 }, sheetPage: 1 }]);
+    expect(plan.sheets).toEqual([1, 4]);
+  });
+
   it('lists a used cover sheet with no page behind it by its own page', () => {
     const plan = planStackSplit([cover(B), cover(A), page], statuses({ [A]: 'issued', [B]: 'used' }));
     expect(plan.reviews).toEqual([{ kind: 'cover-sheet-used', pageRange: { first: 1, last: 1 }, sheetPage: 1 }]);

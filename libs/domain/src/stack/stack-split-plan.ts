@@ -11,8 +11,12 @@ export interface ScannedStackPage {
   sheetMarker: boolean;
 }
 
-/** A cover sheet's state when the stack is split: only an `issued` sheet files pages. */
-export type CoverSheetStatus = 'issued' | 'used' | 'voided' | 'absent';
+/**
+ * A cover sheet's state when the stack is split: only an `issued` sheet this stack holds the claim
+ * on files pages; `claimed` is a sheet another stack (or a review) holds the claim on, whose pages
+ * go to review as a used sheet's do: that claimant files the sheet's record, never two of them.
+ */
+export type CoverSheetStatus = 'issued' | 'claimed' | 'used' | 'voided' | 'absent';
 
 /** The stack-specific kinds of review item (with `blank-page`, which stacks share with OCR). */
 export const STACK_REVIEW_KINDS = ['no-cover-sheet', 'unreadable-code', 'cover-sheet-used', 'unknown-cover-sheet'] as const;
@@ -54,7 +58,7 @@ type Filing =
  *   twice counts once, and a second code found but unreadable beside a readable one is its stained
  *   twin) that is a cover sheet `issued` and not met before in this stack: a sheet (removed); the
  *   pages behind it, up to the next sheet, are its document (part 1);
- * - the same, but the sheet is used, voided, unknown or met before in this stack: a sheet
+ * - the same, but the sheet is claimed by another stack, used, voided, unknown or met before in this stack: a sheet
  *   (removed); the pages behind it go to review (`cover-sheet-used`, `unknown-cover-sheet`),
  *   never to a record; with no page behind it, the sheet's own page is listed;
  * - a separator alone: a sheet (removed); behind a cover sheet, the pages after it are a new

@@ -29,7 +29,7 @@ const MIN_BLOCKS = 7;
 /** Rows (of those looked at, every ROW_STEP) that must show a ruler: a dashed rule one line thick is not a bar. */
 const MIN_ROWS = 4;
 const ROW_STEP = 2;
-/** The share of the page's height searched at the top and at the bottom (the bars are ~0.25 to 0.5 in from the edge). */
+/** The share of the page searched at each edge, of its height at the top and bottom, of its width at the sides (the bars are ~0.25 to 0.5 in from the edge). */
 const BAND = 0.12;
 /** A period may be this much off the printed one: A4 "fit to page" printing, scanner scaling. */
 const PERIOD_TOLERANCE = 0.25;
@@ -37,40 +37,59 @@ const PERIOD_TOLERANCE = 0.25;
 const RUN_TOLERANCE = 0.35;
 
 /**
- * Whether the page shows a sheet marker in its top or bottom band (either is enough: a stain or a
- * tear rarely takes both). Scale comes from the page's width (a sheet is US Letter; any resolution).
- * A row counts when it has at least MIN_BLOCKS consecutive dark runs of the ruler's period, each
- * dark run and each gap close to the row's median and the two near the ruler's 2:1 proportion; the
- * marker is found when MIN_ROWS rows of one band count. Specks of a few pixels are absorbed into the
- * runs around them. About a quarter of the page is read, row by row: a few ms.
+ * Whether the page shows a sheet marker in its top or bottom band or, on a landscape page (a sheet
+ * fed sideways: turned 90° either way, the ruler running down it), in its left or right band. One
+ * band is enough: a stain or a tear rarely takes both. Scale comes from the side the ruler runs
+ * along, the sheet's width (a sheet is US Letter; any resolution): the page's width for the top and
+ * bottom, its height for the sides. A row counts when it has at least MIN_BLOCKS consecutive dark
+ * runs of the ruler's period, each dark run and each gap close to the row's median and the two near
+ * the ruler's 2:1 proportion; the marker is found when MIN_ROWS rows of one band count (at the
+ * sides, columns: the same sampling, every ROW_STEP-th). Specks of a few pixels are absorbed into
+ * the runs around them. A portrait page (a sheet fed upright or upside down, and nearly every page
+ * of a stack) costs what it did, about a quarter of it read every ROW_STEP rows: a few ms. The
+ * sides are read on landscape pages only: a sheet turned on a portrait page would not fit on it,
+ * and columns cost more than rows (a cache line a pixel).
  */
 export function hasSheetMarker(page: GrayPage): boolean {
   const { width, height } = page;
   if (page.gray.length !== width * height) throw new Error(`Expected ${width * height} grayscale bytes, got ${page.gray.length}`);
-  const band = Math.max(1, Math.round(height * BAND));
-  return bandHasRuler(page, 0, band) || bandHasRuler(page, height - band, height);
+  const runs = new Int32Array(Math.max(width, height) + 1);
+  const rows = Math.max(1, Math.round(height * BAND));
+  // A row y is the line from y * width, one pixel apart; a column x the line from x, `width` apart.
+  const across = { stride: width, step: 1, length: width };
+  if (bandHasRuler(page, across, 0, rows, runs) || bandHasRuler(page, across, height - rows, height, runs)) return true;
+  if (width <= height) return false;
+  const columns = Math.max(1, Math.round(width * BAND));
+  const down = { stride: 1, step: width, length: height };
+  return bandHasRuler(page, down, 0, columns, runs) || bandHasRuler(page, down, width - columns, width, runs);
 }
 
-function bandHasRuler(page: GrayPage, from: number, to: number): boolean {
-  const period = (page.width * PERIOD) / SHEET_MARKER.pageWidth;
+/** Lines of the page: line `i` is `length` pixels, `step` apart, from `i * stride`. */
+interface Lines {
+  stride: number;
+  step: number;
+  length: number;
+}
+
+function bandHasRuler(page: GrayPage, lines: Lines, from: number, to: number, runs: Int32Array): boolean {
+  // The ruler runs along the line: the sheet's width is the line's length.
+  const period = (lines.length * PERIOD) / SHEET_MARKER.pageWidth;
   // Runs shorter than this are specks (or a pixel of blur), merged into their neighbours.
   const speck = Math.max(1, Math.round(period / 25));
-  const runs = new Int32Array(page.width + 1);
-  let rows = 0;
-  for (let y = from; y < to; y += ROW_STEP) {
-    const count = rowRuns(page, y, speck, runs);
-    if (rowHasRuler(runs, count, period) && ++rows >= MIN_ROWS) return true;
+  let found = 0;
+  for (let i = from; i < to; i += ROW_STEP) {
+    const count = lineRuns(page.gray, i * lines.stride, lines.step, lines.length, speck, runs);
+    if (rowHasRuler(runs, count, period) && ++found >= MIN_ROWS) return true;
   }
   return false;
 }
 
 /**
- * The row's runs of light and dark (under 128) pixels, alternating, light first (0 long if the row
+ * The line's runs of light and dark (under 128) pixels, alternating, light first (0 long if the line
  * starts dark), into `runs`; a run shorter than `speck` between two others is merged with both
  * (they are of one colour). Returns how many.
  */
-function rowRuns({ gray, width }: GrayPage, y: number, speck: number, runs: Int32Array): number {
-  const row = y * width;
+function lineRuns(gray: Uint8Array, first: number, step: number, pixels: number, speck: number, runs: Int32Array): number {
   let count = 0;
   let dark = false;
   let length = 0;
@@ -82,8 +101,8 @@ function rowRuns({ gray, width }: GrayPage, y: number, speck: number, runs: Int3
     } else if (length < speck && count > 0) pending = length;
     else runs[count++] = length;
   };
-  for (let x = 0; x < width; x++) {
-    const isDark = gray[row + x] < 128;
+  for (let x = 0, at = first; x < pixels; x++, at += step) {
+    const isDark = gray[at] < 128;
     if (isDark === dark) {
       length++;
       continue;
