@@ -55,6 +55,8 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
   );
   /** Stacks ended here, until the projection shows it. */
   private readonly finished = new Set<string>();
+  /** Stacks received by this node, split before the projection lists them (it applies StackReceived a moment later). */
+  private readonly received: string[] = [];
   private readonly notBefore = new Map<string, number>();
 
   constructor(
@@ -81,15 +83,19 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
     await this.loop.stop();
   }
 
-  /** Looks for work at once (a stack was just received). */
-  poke(): void {
+  /** Looks for work at once: `stackId` was just received here. */
+  poke(stackId: string): void {
+    if (!this.received.includes(stackId)) this.received.push(stackId);
     this.loop.poke();
   }
 
   /** Splits the next stack waiting, if any: true when there was one. */
   private async splitNext(): Promise<boolean> {
     const now = Date.now();
-    const next = this.readModels.pendingStacks(8).find((id) => !this.finished.has(id) && (this.notBefore.get(id) ?? 0) <= now);
+    const ready = (id: string) => !this.finished.has(id) && (this.notBefore.get(id) ?? 0) <= now;
+    // One not ready now is left to the projection's list.
+    while (this.received.length > 0 && !ready(this.received[0])) this.received.shift();
+    const next = this.received.shift() ?? this.readModels.pendingStacks(8).find(ready);
     if (!next) return false;
     await this.process(next);
     return true;

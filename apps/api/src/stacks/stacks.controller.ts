@@ -49,7 +49,7 @@ export class StacksController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ReceivedStack> {
     const { stackId, created } = await this.stacks.receive(file, idempotencyKey, contextOf(req), clientGone(req, res));
-    if (created) this.splitter.poke();
+    if (created) this.splitter.poke(stackId);
     else res.status(200);
     res.setHeader('Location', `/api/stacks/${stackId}`);
     return { stackId };
