@@ -335,11 +335,11 @@ describeInBrowser('at the scanner, in a browser', () => {
     ]);
     await page.getByRole('status').filter({ hasText: 'Split.' }).waitFor();
     const sentToReview = page.getByRole('table', { name: 'Pages sent to review' });
-    await sentToReview.getByRole('row').filter({ hasText: 'Cover sheet used, voided or repeated' }).waitFor();
+    await sentToReview.getByRole('row').filter({ hasText: 'Cover sheet used, voided, repeated or in another stack' }).waitFor();
     expect(await sentToReview.getByRole('row').allTextContents()).toEqual([
       'WhyStack pagesStatus',
       'No cover sheet before these pagespage 1Open',
-      'Cover sheet used, voided or repeatedpage 3Open',
+      'Cover sheet used, voided, repeated or in another stackpage 3Open',
     ]);
     await expectAccessible('51-tiff-stack-split');
 
@@ -347,15 +347,15 @@ describeInBrowser('at the scanner, in a browser', () => {
     expect(listed.body.items.filter((i: { stackId: string | null }) => i.stackId === stackId)).toHaveLength(2);
     await page.getByRole('link', { name: 'Resolve them in the review queue' }).click();
     const queue = page.getByRole('table', { name: 'Review items: open' });
-    const behindVoided = queue.getByRole('row').filter({ hasText: 'Cover sheet used, voided or repeated' });
+    const behindVoided = queue.getByRole('row').filter({ hasText: 'Cover sheet used, voided, repeated or in another stack' });
     const orphan = queue.getByRole('row').filter({ hasText: 'No cover sheet before these pages' });
 
     // The lab report behind the voided sheet: scanned again once a good sheet is printed.
-    await behindVoided.getByRole('button', { name: /^Rescan… cover sheet used, voided or repeated, stack page 3/ }).click();
+    await behindVoided.getByRole('button', { name: /^Rescan… cover sheet used, voided, repeated or in another stack, stack page 3/ }).click();
     const rescan = page.getByRole('dialog', { name: 'Send the page(s) to rescan?' });
-    expect(await rescan.textContent()).toContain('Stack page 3 (cover sheet used, voided or repeated) must be scanned again');
+    expect(await rescan.textContent()).toContain('Stack page 3 (cover sheet used, voided, repeated or in another stack) must be scanned again');
     await rescan.getByRole('button', { name: 'Send to rescan' }).click();
-    await page.getByRole('status').filter({ hasText: 'cover sheet used, voided or repeated, stack page 3: awaiting a rescan.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'cover sheet used, voided, repeated or in another stack, stack page 3: awaiting a rescan.' }).waitFor();
     await behindVoided.waitFor({ state: 'detached' });
 
     // The loose nursing notes get a sheet of their own, after the fact: a new record with its details.

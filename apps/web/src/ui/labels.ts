@@ -38,7 +38,7 @@ export const REVIEW_KINDS: Record<string, string> = {
   'no-cover-sheet': 'No cover sheet before these pages',
   'unreadable-code': 'Unreadable or foreign code',
   // The planner's one kind for a sheet that may not file these pages: used before, voided, or met twice in the stack.
-  'cover-sheet-used': 'Cover sheet used, voided or repeated',
+  'cover-sheet-used': 'Cover sheet used, voided, repeated or in another stack',
   'unknown-cover-sheet': 'Unknown cover sheet',
 };
 
