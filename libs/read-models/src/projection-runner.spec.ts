@@ -11,7 +11,7 @@ import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { ReplayThreadClient } from './replay-thread-client';
 import { clearStatementCache, statement } from './statement-cache';
-import { titlesProjection, type TitlesEvent } from './testing/titles.projection';
+import { seenProjection, titlesProjection, type TitlesEvent } from './testing/titles.projection';
 
 const metadata: EventMetadata = { actor: 'u', role: 'clerk', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
 
@@ -305,6 +305,27 @@ describe('ProjectionRunner', () => {
       expect(await r.status()).toEqual([{ name: 'titles', position: 8, lag: 0 }]);
       await r.rebuild();
       expect(rows(r)).toEqual(expected);
+    });
+
+    it("sends the thread what the projections' prepare() answered here, and the metadata only when a projection reads it", async () => {
+      for (const title of ['a', 'b']) await createRecord(title);
+      const seen = async (projectionsExport: string, readsMetadata: boolean) => {
+        const r = new ProjectionRunner(store, codec, [seenProjection(readsMetadata)], {
+          filename: join(dir, `${projectionsExport}.db`),
+          replayThread: { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport },
+        });
+        runners.push(r);
+        await r.drain();
+        return r.db.prepare('SELECT prepared, actor FROM seen ORDER BY position').all();
+      };
+      expect(await seen('SEEN', true)).toEqual([
+        { prepared: 'A', actor: 'u' },
+        { prepared: 'B', actor: 'u' },
+      ]);
+      expect(await seen('SEEN_WITHOUT_METADATA', false)).toEqual([
+        { prepared: 'A', actor: null },
+        { prepared: 'B', actor: null },
+      ]);
     });
 
     it('a replay in the thread truncates the WAL after a destruction', async () => {

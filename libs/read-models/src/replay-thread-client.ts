@@ -45,7 +45,8 @@ function repositoryRoot(): string {
  * with applying this one (SQLite, FTS5): two cores instead of one. Requests queue in the thread and
  * are answered in order, so the runner may post the next batch before the last is applied (the
  * thread then never waits for a batch to be decoded). Events cross as structured clones of what
- * projections read (ProjectedEvent: the decoded data, the stored position and metadata). Batches are committed in groups
+ * projections read (ProjectedEvent: the decoded data, what prepare() worked out, the stored position
+ * and, when a projection of the thread reads it, the metadata). Batches are committed in groups
  * (GroupCommitter): a batch's reply says whether its group was committed. After a batch fails, the
  * thread refuses every later one (they would skip the failed batch's events).
  */
@@ -53,7 +54,10 @@ export class ReplayThreadClient {
   private readonly pending: Array<{ resolve: (applied: Applied) => void; reject: (error: Error) => void }> = [];
   private exitError?: Error;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly sendMetadata: boolean,
+  ) {
     worker.on('message', (reply: ReplayReply) => {
       const pending = this.pending.shift();
       if (!pending) return;
@@ -69,7 +73,8 @@ export class ReplayThreadClient {
     worker.on('exit', (code) => fail(new Error(`The replay thread exited (code ${code})`)));
   }
 
-  static async start(filename: string, names: string[], cacheKiB: number, options: ReplayThreadOptions): Promise<ReplayThreadClient> {
+  /** `sendMetadata`: whether a projection of the thread reads the events' metadata (Projection.readsMetadata). */
+  static async start(filename: string, names: string[], cacheKiB: number, options: ReplayThreadOptions, sendMetadata = true): Promise<ReplayThreadClient> {
     const data: ReplayThreadData & { root: string; fromSource: boolean } = {
       filename,
       names,
@@ -81,20 +86,22 @@ export class ReplayThreadClient {
       root: repositoryRoot(),
       fromSource: __filename.endsWith('.ts'),
     };
-    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }));
+    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }), sendMetadata);
     await client.request(undefined);
     return client;
   }
 
   /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
   apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
-    const slim = events.map(({ type, data, phiReadable, stored }) => ({
+    const slim = events.map(({ type, data, phiReadable, stored, prepared }) => ({
       type,
       data,
       phiReadable,
-      stored: { position: stored.position, metadata: stored.metadata },
+      stored: this.sendMetadata ? { position: stored.position, metadata: stored.metadata } : { position: stored.position },
+      ...(prepared && { prepared }),
     }));
-    return this.request({ type: 'batch', events: slim, last });
+    // Without metadata when no projection of the thread reads it (the type says every event has it).
+    return this.request({ type: 'batch', events: slim as ProjectedEvent[], last });
   }
 
   /** Commits the batches applied so far (the open group); resolves with their position, null when none was open. */
