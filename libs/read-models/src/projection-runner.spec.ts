@@ -307,24 +307,25 @@ describe('ProjectionRunner', () => {
       expect(rows(r)).toEqual(expected);
     });
 
-    it("sends the thread what the projections' prepare() answered here, and the metadata only when a projection reads it", async () => {
+    it("sends the thread what the projections' prepare() answered here, and the metadata and data fields only when a projection reads them", async () => {
       for (const title of ['a', 'b']) await createRecord(title);
-      const seen = async (projectionsExport: string, readsMetadata: boolean) => {
-        const r = new ProjectionRunner(store, codec, [seenProjection(readsMetadata)], {
+      const seen = async (projectionsExport: string, slim: boolean) => {
+        const r = new ProjectionRunner(store, codec, [seenProjection(slim)], {
           filename: join(dir, `${projectionsExport}.db`),
           replayThread: { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport },
         });
         runners.push(r);
         await r.drain();
-        return r.db.prepare('SELECT prepared, actor FROM seen ORDER BY position').all();
+        return r.db.prepare('SELECT prepared, actor, fields FROM seen ORDER BY position').all();
       };
-      expect(await seen('SEEN', true)).toEqual([
-        { prepared: 'A', actor: 'u' },
-        { prepared: 'B', actor: 'u' },
+      const all = 'dateOfBirth mrn patientName recordId title';
+      expect(await seen('SEEN', false)).toEqual([
+        { prepared: 'A', actor: 'u', fields: all },
+        { prepared: 'B', actor: 'u', fields: all },
       ]);
-      expect(await seen('SEEN_WITHOUT_METADATA', false)).toEqual([
-        { prepared: 'A', actor: null },
-        { prepared: 'B', actor: null },
+      expect(await seen('SEEN_SLIM', true)).toEqual([
+        { prepared: 'A', actor: null, fields: 'title' },
+        { prepared: 'B', actor: null, fields: 'title' },
       ]);
     });
 

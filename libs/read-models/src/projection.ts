@@ -52,6 +52,12 @@ export interface Projection<E extends EventShape = EventShape> {
    */
   readonly readsMetadata?: boolean;
   /**
+   * Optional: the fields of `event.data` apply and purge read, by event type (a type left out: all
+   * of them). A replay thread whose projections all say so is sent only those fields: each field
+   * costs its copy into the thread, where the replay is busiest.
+   */
+  readonly reads?: Readonly<Partial<Record<E['type'] | RecordDestroyed['type'], readonly string[]>>>;
+  /**
    * Optional: the work on an event of a handled type that needs no database (checking and
    * cleaning texts, deriving column values), done where events are decoded rather than where they
    * are applied. In a replay that is the runner's thread, while the replay thread, the busier one,
@@ -117,6 +123,26 @@ export function prepareEvents(projections: readonly Projection[], events: readon
     }
     if (prepared) event.prepared = prepared;
   }
+}
+
+/**
+ * The fields of each event type's data that a group of projections reads (Projection.reads): null
+ * when one of them does not say (all fields are read), and a type absent from the map is read whole.
+ */
+export function fieldsRead(projections: readonly Projection[]): ReadonlyMap<string, readonly string[]> | null {
+  if (projections.some((p) => !p.reads)) return null;
+  const fields = new Map<string, Set<string>>();
+  const whole = new Set<string>();
+  for (const projection of projections) {
+    const reads = projection.reads as Readonly<Record<string, readonly string[] | undefined>>;
+    for (const type of typesRead(projection)) {
+      const named = reads[type];
+      if (!named) whole.add(type);
+      else for (const field of named) (fields.get(type) ?? fields.set(type, new Set()).get(type)!).add(field);
+    }
+  }
+  for (const type of whole) fields.delete(type);
+  return new Map([...fields].map(([type, names]) => [type, [...names]]));
 }
 
 /** Hands a batch of events (in log order) to a projection: to `applyBatch` when it has one, else one by one to project(). */

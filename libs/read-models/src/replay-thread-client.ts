@@ -17,6 +17,25 @@ export interface ReplayThreadOptions {
   commitMs?: number;
 }
 
+/**
+ * What of each event the thread is sent besides its type, position and prepare() results: the
+ * metadata or not (Projection.readsMetadata), and the data fields by type (Projection.reads; null,
+ * or a type absent: all).
+ */
+export interface EventsSent {
+  metadata: boolean;
+  fields: ReadonlyMap<string, readonly string[]> | null;
+}
+
+/** The named fields of an event's data that it has (all of them when none are named). */
+function pick(data: object, names: readonly string[] | undefined): object {
+  if (!names) return data;
+  const all = data as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const name of names) if (name in all) picked[name] = all[name];
+  return picked;
+}
+
 const DEFAULT_COMMIT_EVENTS = 25_000;
 const DEFAULT_COMMIT_MS = 2_000;
 
@@ -56,7 +75,7 @@ export class ReplayThreadClient {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly sendMetadata: boolean,
+    private readonly sent: EventsSent,
   ) {
     worker.on('message', (reply: ReplayReply) => {
       const pending = this.pending.shift();
@@ -73,8 +92,13 @@ export class ReplayThreadClient {
     worker.on('exit', (code) => fail(new Error(`The replay thread exited (code ${code})`)));
   }
 
-  /** `sendMetadata`: whether a projection of the thread reads the events' metadata (Projection.readsMetadata). */
-  static async start(filename: string, names: string[], cacheKiB: number, options: ReplayThreadOptions, sendMetadata = true): Promise<ReplayThreadClient> {
+  static async start(
+    filename: string,
+    names: string[],
+    cacheKiB: number,
+    options: ReplayThreadOptions,
+    sent: EventsSent = { metadata: true, fields: null },
+  ): Promise<ReplayThreadClient> {
     const data: ReplayThreadData & { root: string; fromSource: boolean } = {
       filename,
       names,
@@ -86,21 +110,22 @@ export class ReplayThreadClient {
       root: repositoryRoot(),
       fromSource: __filename.endsWith('.ts'),
     };
-    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }), sendMetadata);
+    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }), sent);
     await client.request(undefined);
     return client;
   }
 
   /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
   apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
+    const { metadata, fields } = this.sent;
     const slim = events.map(({ type, data, phiReadable, stored, prepared }) => ({
       type,
-      data,
+      data: fields ? pick(data, fields.get(type)) : data,
       phiReadable,
-      stored: this.sendMetadata ? { position: stored.position, metadata: stored.metadata } : { position: stored.position },
+      stored: metadata ? { position: stored.position, metadata: stored.metadata } : { position: stored.position },
       ...(prepared && { prepared }),
     }));
-    // Without metadata when no projection of the thread reads it (the type says every event has it).
+    // Without what no projection of the thread reads (the types say every event has it all).
     return this.request({ type: 'batch', events: slim as ProjectedEvent[], last });
   }
 

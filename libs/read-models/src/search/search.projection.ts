@@ -188,7 +188,11 @@ interface FtsColumns {
   facets: string;
 }
 
-/** What a RecordCreated's first version holds, worked out from the event alone (created(); prepare() in the runner's thread). */
+/**
+ * What a RecordCreated's first version holds, worked out from the event alone. In the replay
+ * thread, not by prepare(): the few short strings cost less to work out than the object that would
+ * carry them costs to copy into the thread.
+ */
 interface CreatedValues {
   mrn: string;
   date: string;
@@ -310,7 +314,7 @@ class SearchWrites {
     this.lastDoc ??= this.s.lastDoc.get()?.doc ?? 0;
     const doc = ++this.lastDoc;
     this.records.push(doc, d.recordId);
-    const values = (event.prepared?.[SEARCH_PROJECTION] as CreatedValues | undefined) ?? createdValues(d);
+    const values = createdValues(d);
     const v: SearchVersionRow = {
       doc,
       record_id: d.recordId,
@@ -465,12 +469,19 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
 
   replaySettings: FEWER_MERGES,
 
-  // Where events are decoded (in a replay, not the thread that writes): the OCR texts checked, a new record's column values worked out.
+  // Where events are decoded (in a replay, not the thread that writes): the OCR texts checked.
   prepare(event) {
-    if (!event.phiReadable) return undefined;
-    if (event.type === 'RecordCreated') return createdValues(event.data);
-    if (event.type === 'OcrCompleted' && Array.isArray(event.data.pageTexts) && pagesAsTheyAre(event.data.pageTexts)) return PAGES_AS_THEY_ARE;
+    if (event.type === 'OcrCompleted' && event.phiReadable && Array.isArray(event.data.pageTexts) && pagesAsTheyAre(event.data.pageTexts))
+      return PAGES_AS_THEY_ARE;
     return undefined;
+  },
+
+  // What apply reads of each event's data: a replay thread of projections that all say so is sent no more.
+  reads: {
+    RecordCreated: ['recordId', 'title', 'patientName', 'mrn', 'documentType', 'encounterDate', 'createdAt'],
+    RecordAmended: ['recordId', 'version', 'content', 'title', 'documentType', 'encounterDate'],
+    OcrCompleted: ['recordId', 'version', 'pageTexts'],
+    RecordDestroyed: ['recordId'],
   },
 
   queryIndexes: {
