@@ -11,7 +11,7 @@ import type { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { ReplayThreadClient } from './replay-thread-client';
 import { clearStatementCache, statement } from './statement-cache';
-import { titlesProjection, type TitlesEvent } from './testing/titles.projection';
+import { seenProjection, titlesProjection, type TitlesEvent } from './testing/titles.projection';
 
 const metadata: EventMetadata = { actor: 'u', role: 'clerk', correlationId: 'c', causationId: 'c', occurredAt: '2026-01-01T00:00:00Z', schemaVersion: 1 };
 
@@ -305,6 +305,28 @@ describe('ProjectionRunner', () => {
       expect(await r.status()).toEqual([{ name: 'titles', position: 8, lag: 0 }]);
       await r.rebuild();
       expect(rows(r)).toEqual(expected);
+    });
+
+    it("sends the thread what the projections' prepare() answered here, and the metadata and data fields only when a projection reads them", async () => {
+      for (const title of ['a', 'b']) await createRecord(title);
+      const seen = async (projectionsExport: string, slim: boolean) => {
+        const r = new ProjectionRunner(store, codec, [seenProjection(slim)], {
+          filename: join(dir, `${projectionsExport}.db`),
+          replayThread: { projectionsModule: require.resolve('./testing/titles.projection'), projectionsExport },
+        });
+        runners.push(r);
+        await r.drain();
+        return r.db.prepare('SELECT prepared, actor, fields FROM seen ORDER BY position').all();
+      };
+      const all = 'dateOfBirth mrn patientName recordId title';
+      expect(await seen('SEEN', false)).toEqual([
+        { prepared: 'A', actor: 'u', fields: all },
+        { prepared: 'B', actor: 'u', fields: all },
+      ]);
+      expect(await seen('SEEN_SLIM', true)).toEqual([
+        { prepared: 'A', actor: null, fields: 'title' },
+        { prepared: 'B', actor: null, fields: 'title' },
+      ]);
     });
 
     it('a replay in the thread truncates the WAL after a destruction', async () => {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PhiCodec } from '@medrec/application';
 import type { EventStore, StoredEvent } from '@medrec/event-store';
-import { type ProjectedEvent, type Projection, typesRead } from './projection';
+import { fieldsRead, type ProjectedEvent, type Projection, prepareEvents, typesRead } from './projection';
 import { BatchApplier, openReadModelDb } from './read-model-db';
 import { type Applied, ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
 import { threadCpuMs } from './thread-cpu';
@@ -232,6 +232,7 @@ export class ProjectionRunner {
       this.projections.map((p) => p.name),
       REPLAY_CACHE_KIB,
       options,
+      { metadata: this.projections.some((p) => p.readsMetadata), fields: fieldsRead(this.projections) },
     );
     const committed = (applied: Applied) => {
       stats.threadBusyMs += applied.busyMs;
@@ -361,6 +362,7 @@ export class ProjectionRunner {
       slot.data = event.data;
       slot.phiReadable = phiReadable;
     }
+    prepareEvents(this.projections, out);
     return out;
   }
 

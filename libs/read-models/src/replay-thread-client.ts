@@ -17,6 +17,25 @@ export interface ReplayThreadOptions {
   commitMs?: number;
 }
 
+/**
+ * What of each event the thread is sent besides its type, position and prepare() results: the
+ * metadata or not (Projection.readsMetadata), and the data fields by type (Projection.reads; null,
+ * or a type absent: all).
+ */
+export interface EventsSent {
+  metadata: boolean;
+  fields: ReadonlyMap<string, readonly string[]> | null;
+}
+
+/** The named fields of an event's data that it has (all of them when none are named). */
+function pick(data: object, names: readonly string[] | undefined): object {
+  if (!names) return data;
+  const all = data as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const name of names) if (name in all) picked[name] = all[name];
+  return picked;
+}
+
 const DEFAULT_COMMIT_EVENTS = 25_000;
 const DEFAULT_COMMIT_MS = 2_000;
 
@@ -45,7 +64,8 @@ function repositoryRoot(): string {
  * with applying this one (SQLite, FTS5): two cores instead of one. Requests queue in the thread and
  * are answered in order, so the runner may post the next batch before the last is applied (the
  * thread then never waits for a batch to be decoded). Events cross as structured clones of what
- * projections read (ProjectedEvent: the decoded data, the stored position and metadata). Batches are committed in groups
+ * projections read (ProjectedEvent: the decoded data, what prepare() worked out, the stored position
+ * and, when a projection of the thread reads it, the metadata). Batches are committed in groups
  * (GroupCommitter): a batch's reply says whether its group was committed. After a batch fails, the
  * thread refuses every later one (they would skip the failed batch's events).
  */
@@ -53,7 +73,10 @@ export class ReplayThreadClient {
   private readonly pending: Array<{ resolve: (applied: Applied) => void; reject: (error: Error) => void }> = [];
   private exitError?: Error;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly sent: EventsSent,
+  ) {
     worker.on('message', (reply: ReplayReply) => {
       const pending = this.pending.shift();
       if (!pending) return;
@@ -69,7 +92,13 @@ export class ReplayThreadClient {
     worker.on('exit', (code) => fail(new Error(`The replay thread exited (code ${code})`)));
   }
 
-  static async start(filename: string, names: string[], cacheKiB: number, options: ReplayThreadOptions): Promise<ReplayThreadClient> {
+  static async start(
+    filename: string,
+    names: string[],
+    cacheKiB: number,
+    options: ReplayThreadOptions,
+    sent: EventsSent = { metadata: true, fields: null },
+  ): Promise<ReplayThreadClient> {
     const data: ReplayThreadData & { root: string; fromSource: boolean } = {
       filename,
       names,
@@ -81,20 +110,23 @@ export class ReplayThreadClient {
       root: repositoryRoot(),
       fromSource: __filename.endsWith('.ts'),
     };
-    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }));
+    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }), sent);
     await client.request(undefined);
     return client;
   }
 
   /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
   apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
-    const slim = events.map(({ type, data, phiReadable, stored }) => ({
+    const { metadata, fields } = this.sent;
+    const slim = events.map(({ type, data, phiReadable, stored, prepared }) => ({
       type,
-      data,
+      data: fields ? pick(data, fields.get(type)) : data,
       phiReadable,
-      stored: { position: stored.position, metadata: stored.metadata },
+      stored: metadata ? { position: stored.position, metadata: stored.metadata } : { position: stored.position },
+      ...(prepared && { prepared }),
     }));
-    return this.request({ type: 'batch', events: slim, last });
+    // Without what no projection of the thread reads (the types say every event has it all).
+    return this.request({ type: 'batch', events: slim as ProjectedEvent[], last });
   }
 
   /** Commits the batches applied so far (the open group); resolves with their position, null when none was open. */

@@ -63,6 +63,7 @@ const TYPE_OF: Record<ShownType | RecordAccessed['type'], TimelineEntryType> = {
 export const recordTimelineProjection: RecordProjection<ShownType> = {
   name: 'record-timeline',
   version: 2,
+  readsMetadata: true,
   // Accesses are not copied here: they are read from the record's own access stream (accessTimeline),
   // so that an audited read costs no read-model write.
   handles: new Set(SHOWN),

@@ -51,7 +51,10 @@ describe('search rebuild in the replay thread', () => {
       );
       if (i % 6 !== 5) {
         const pageTexts = [`${words[i % 8]} page one of ${i}`, `${words[(i * 3) % 8]} and ${words[(i + 1) % 8]} on page two`];
-        await run(completeOcr({ recordId, pages: 2, pageTexts }));
+        // Pages the index takes only cleaned (control characters) or not at all (blank).
+        if (i % 10 === 2) pageTexts.push(`tab\there\x01ctrl\x1f${words[i % 8]}\x7f`, '\x02');
+        if (i % 10 === 7) pageTexts.push(' \n ');
+        await run(completeOcr({ recordId, pages: pageTexts.length, pageTexts }));
       }
       if (i % 9 === 4) await run(amendRecord({ recordId, title: `Amended note ${i}` })); // keeps the text
       if (i % 11 === 3) {
@@ -128,12 +131,15 @@ describe('search rebuild in the replay thread', () => {
       search(undefined, { mrn: 'MRN-1003' }),
       search(undefined, { from: '2021-01-01', to: '2022-12-31' }),
       search('replaced'),
+      search('ctrl'),
     ];
   }
 
   it('leaves the same rows, index, vocabulary and query answers as applying batch by batch in this thread', async () => {
-    // One event per batch: every event applied alone, as the live loop may (the reference).
-    const single = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'single.db'), rebuildBatchSize: 1 });
+    // One event per batch: every event applied alone, as the live loop may (the reference), and
+    // without prepare(): apply works out what it would have (the others, prepared by the runner).
+    const unprepared = { ...searchProjection, prepare: undefined };
+    const single = new ProjectionRunner(store, codec, [unprepared], { filename: join(dir, 'single.db'), rebuildBatchSize: 1 });
     const inline = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'inline.db'), rebuildBatchSize: 7 });
     // The whole log in one batch: every record's OCR text applied in the batch that created it, amendments and the destruction among them.
     const whole = new ProjectionRunner(store, codec, [searchProjection], { filename: join(dir, 'whole.db'), rebuildBatchSize: 10_000 });

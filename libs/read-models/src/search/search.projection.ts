@@ -141,6 +141,8 @@ const docOf = (s: Statements, recordId: string): number | undefined => s.docOf.g
 // eslint-disable-next-line no-control-regex -- matching control characters is this expression's purpose
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 export const indexable = (text: string): string => text.replace(CONTROL, ' ');
+// eslint-disable-next-line no-control-regex -- as CONTROL, without the global flag (test() keeps no position)
+const HAS_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 /** The MRN as written and without separators, so "MRN-00482913", "MRN00482913" and "00482913" all find it. */
 const mrnTokens = (mrn: string): string => `${mrn} ${mrn.replace(/[^\p{L}\p{N}]/gu, '')}`;
@@ -158,6 +160,60 @@ const FEWER_MERGES = {
 };
 
 const NOT_BLANK = /\S/;
+
+/**
+ * What prepare() answers for an OcrCompleted whose page texts all go into the index as they are:
+ * strings, none blank, no control character. apply then neither tests nor copies them; the runner's
+ * thread (which decodes) has done it, not the replay thread (which writes).
+ */
+const PAGES_AS_THEY_ARE = 1;
+
+/** The pages of an OcrCompleted that are indexed: those not blank, control characters turned to spaces. */
+function pagesOf(pageTexts: readonly unknown[], asTheyAre: boolean): Array<{ page: number; body: string }> {
+  if (asTheyAre) return (pageTexts as string[]).map((body, i) => ({ page: i + 1, body }));
+  return pageTexts
+    .map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' }))
+    .filter((p) => NOT_BLANK.test(p.body)) // as body.trim() !== '', without copying the text
+    .map((p) => ({ page: p.page, body: indexable(p.body) }));
+}
+
+const pagesAsTheyAre = (pageTexts: readonly unknown[]): boolean =>
+  pageTexts.every((text) => typeof text === 'string' && NOT_BLANK.test(text) && !HAS_CONTROL.test(text));
+
+/** A version's metadata as its FTS5 rows hold it. */
+interface FtsColumns {
+  title: string;
+  patient: string;
+  mrn: string;
+  facets: string;
+}
+
+/**
+ * What a RecordCreated's first version holds, worked out from the event alone. In the replay
+ * thread, not by prepare(): the few short strings cost less to work out than the object that would
+ * carry them costs to copy into the thread.
+ */
+interface CreatedValues {
+  mrn: string;
+  date: string;
+  columns: FtsColumns;
+}
+
+function createdValues(d: Extract<SearchEvent, { type: 'RecordCreated' }>['data']): CreatedValues {
+  const mrn = normalizeMrn(String(d.mrn ?? ''));
+  const date = dateOf(d.encounterDate) || dateOf(d.createdAt);
+  const documentType = String(d.documentType);
+  return {
+    mrn,
+    date,
+    columns: {
+      title: indexable(String(d.title ?? '')),
+      patient: indexable(String(d.patientName ?? '')),
+      mrn: mrnTokens(mrn),
+      facets: facetsOf({ document_type: documentType, date }),
+    },
+  };
+}
 
 const dateOf = (iso: unknown): string => (typeof iso === 'string' ? iso.slice(0, 10) : '');
 
@@ -211,7 +267,7 @@ class SearchWrites {
   /** The last doc number given (search_records' rowid: SQLite's next is the largest plus one); read again after a purge. */
   private lastDoc?: number;
   private readonly fresh = new Map<string, { version: SearchVersionRow; hasPages: boolean }>();
-  private readonly columns = new WeakMap<SearchVersionRow, { title: string; patient: string; mrn: string; facets: string }>();
+  private readonly columns = new WeakMap<SearchVersionRow, FtsColumns>();
 
   constructor(
     private readonly db: Database.Database,
@@ -258,6 +314,7 @@ class SearchWrites {
     this.lastDoc ??= this.s.lastDoc.get()?.doc ?? 0;
     const doc = ++this.lastDoc;
     this.records.push(doc, d.recordId);
+    const values = createdValues(d);
     const v: SearchVersionRow = {
       doc,
       record_id: d.recordId,
@@ -265,11 +322,12 @@ class SearchWrites {
       text_version: 1,
       title: String(d.title ?? ''),
       patient_name: String(d.patientName ?? ''),
-      mrn: normalizeMrn(String(d.mrn ?? '')),
+      mrn: values.mrn,
       document_type: String(d.documentType),
-      date: dateOf(d.encounterDate) || dateOf(d.createdAt),
+      date: values.date,
       current: 1,
     };
+    this.columns.set(v, values.columns);
     // A new doc has no versions yet: OR FAIL inserts as OR REPLACE would.
     this.newVersions.push(v.doc, v.version, v.text_version, v.record_id, v.title, v.patient_name, v.mrn, v.document_type, v.date, v.current);
     this.insertMeta(v);
@@ -294,7 +352,7 @@ class SearchWrites {
       date: dateOf(d.encounterDate) || previous.date,
       current: 1,
     };
-    const carried = d.content ? [] : s.pagesOf.all(v.doc, previous.version);
+    const carried = d.content ? [] : s.pagesOf.all(v.doc, previous.version).map(({ page, body }) => ({ page, body: indexable(body) }));
     s.retireRows.run(v.doc);
     s.retireVersions.run(v.doc);
     this.insertVersion(v);
@@ -305,9 +363,7 @@ class SearchWrites {
   private ocrCompleted(event: ProjectedEvent<Extract<SearchEvent, { type: 'OcrCompleted' }>>): void {
     const d = event.data;
     if (!event.phiReadable || !Array.isArray(d.pageTexts)) return;
-    const pages = (d.pageTexts as unknown[])
-      .map((text, i) => ({ page: i + 1, body: typeof text === 'string' ? text : '' }))
-      .filter((p) => NOT_BLANK.test(p.body)); // as body.trim() !== '', without copying the text
+    const pages = pagesOf(d.pageTexts, event.prepared?.[SEARCH_PROJECTION] === PAGES_AS_THEY_ARE);
     const fresh = this.fresh.get(d.recordId);
     if (fresh && !fresh.hasPages) {
       // As below, without the query: the record's only version, which has no page rows yet.
@@ -335,17 +391,18 @@ class SearchWrites {
     this.rows.push(lastInsertRowid, v.doc, v.version, null, v.current, v.mrn, v.document_type, v.date);
   }
 
+  /** Inserts page rows; `body` as indexed (indexable()). */
   private insertPages(v: SearchVersionRow, pages: Array<{ page: number; body: string }>): void {
     if (pages.length === 0) return;
     const { title, patient, mrn, facets } = this.columnsOf(v);
     for (const { page, body } of pages) {
-      const { lastInsertRowid } = this.s.insertFts.run(title, patient, mrn, indexable(body), 'p', facets);
+      const { lastInsertRowid } = this.s.insertFts.run(title, patient, mrn, body, 'p', facets);
       this.rows.push(lastInsertRowid, v.doc, v.version, page, v.current, v.mrn, v.document_type, v.date);
     }
   }
 
   /** The version's metadata as its FTS5 rows hold it, worked out once for its metadata row and its pages. */
-  private columnsOf(v: SearchVersionRow): { title: string; patient: string; mrn: string; facets: string } {
+  private columnsOf(v: SearchVersionRow): FtsColumns {
     let columns = this.columns.get(v);
     if (!columns) {
       columns = { title: indexable(v.title), patient: indexable(v.patient_name), mrn: mrnTokens(v.mrn), facets: facetsOf(v) };
@@ -411,6 +468,21 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
   },
 
   replaySettings: FEWER_MERGES,
+
+  // Where events are decoded (in a replay, not the thread that writes): the OCR texts checked.
+  prepare(event) {
+    if (event.type === 'OcrCompleted' && event.phiReadable && Array.isArray(event.data.pageTexts) && pagesAsTheyAre(event.data.pageTexts))
+      return PAGES_AS_THEY_ARE;
+    return undefined;
+  },
+
+  // What apply reads of each event's data: a replay thread of projections that all say so is sent no more.
+  reads: {
+    RecordCreated: ['recordId', 'title', 'patientName', 'mrn', 'documentType', 'encounterDate', 'createdAt'],
+    RecordAmended: ['recordId', 'version', 'content', 'title', 'documentType', 'encounterDate'],
+    OcrCompleted: ['recordId', 'version', 'pageTexts'],
+    RecordDestroyed: ['recordId'],
+  },
 
   queryIndexes: {
     drop: (db) => db.exec('DROP INDEX IF EXISTS search_rows_mrn; DROP INDEX IF EXISTS search_rows_date'),

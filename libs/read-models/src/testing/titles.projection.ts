@@ -27,3 +27,33 @@ export function titlesProjection(options: { failOn?: string } = {}): Projection<
 /** The same, as a replay thread loads projections: by module and export name. */
 export const TITLES = titlesProjection();
 export const TITLES_FAILING_ON_BOOM = titlesProjection({ failOn: 'boom' });
+
+/**
+ * For runner tests: what a replay thread's projection is sent of each record created: what
+ * prepare() answered here, the metadata's actor, the data's fields. `slim`: it reads no metadata
+ * and only the title.
+ */
+export function seenProjection(slim: boolean): Projection<TitlesEvent> {
+  return {
+    name: 'seen',
+    version: 1,
+    handles: new Set(['RecordCreated'] as const),
+    readsMetadata: !slim,
+    ...(slim && { reads: { RecordCreated: ['title'] } }),
+    migrate: (db) => db.exec('CREATE TABLE IF NOT EXISTS seen (position INTEGER PRIMARY KEY, prepared TEXT, actor TEXT, fields TEXT)'),
+    drop: (db) => db.exec('DROP TABLE IF EXISTS seen'),
+    prepare: (event) => event.data.title?.toUpperCase(),
+    apply(db, event) {
+      const metadata = event.stored.metadata as Partial<typeof event.stored.metadata> | undefined;
+      db.prepare('INSERT INTO seen VALUES (?, ?, ?, ?)').run(
+        event.stored.position,
+        event.prepared?.seen ?? null,
+        metadata?.actor ?? null,
+        Object.keys(event.data).sort().join(' '),
+      );
+    },
+  };
+}
+
+export const SEEN = seenProjection(false);
+export const SEEN_SLIM = seenProjection(true);
