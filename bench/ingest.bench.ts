@@ -20,6 +20,7 @@ import { characterErrorRate } from '../libs/ingest/src/quality/cer';
 import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
 import { startServerProcess } from '../test/support/server-process';
 import { call, signIn } from './support/call';
+import { MemoryMapSampler } from './support/memory-map';
 import { metricValue, scrapeMetrics, stageBreakdown } from './support/ocr-stages';
 
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
@@ -28,6 +29,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ADMIN_PASSWORD = 'bench-first-boot-secret';
 /** OCR threads of the server, the recognition-only ceiling and OCRmyPDF alike (BENCH_OCR_WORKERS, default 2). */
 const OCR_WORKERS = Number(process.env.BENCH_OCR_WORKERS ?? 2);
+/**
+ * BENCH_MEMORY_MAP=1: the server's smaps sampled every 200 ms during the ingest, and the sample of
+ * highest RSS reported by kind of memory (peakMemoryMap: see support/memory-map.ts). Off by
+ * default: each sample costs this process a few ms of CPU, which the speed figures would share.
+ */
+const MEMORY_MAP = process.env.BENCH_MEMORY_MAP === '1';
 
 interface Scan {
   file: string;
@@ -101,6 +108,7 @@ async function medrec(scans: Scan[]) {
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
     await call(baseUrl, 'POST', '/api/users', admin, { username: 'clerk1', password: 'bench-password-1', roles: ['clerk'] });
     const clerk = await signIn(baseUrl, 'clerk1', 'bench-password-1');
+    const memoryMap = MEMORY_MAP ? new MemoryMapSampler(server.child.pid!) : undefined;
     const cpuAtStart = cpuSeconds(server.child.pid!);
     const threadCpuAtStart = cpuByThread(server.child.pid!);
     const started = Date.now();
@@ -135,6 +143,7 @@ async function medrec(scans: Scan[]) {
     }
     const seconds = (Date.now() - started) / 1000;
     const rss = peakRssMb(server.child.pid!);
+    const peakMemoryMap = memoryMap?.stop();
     const serverCpu = cpuSeconds(server.child.pid!);
     // From the first upload on: the server's start and the sign-ins (password hashing) are not ingest.
     const threadCpu = Object.fromEntries(
@@ -161,7 +170,7 @@ async function medrec(scans: Scan[]) {
       serverIngestCpuSeconds: round(ingestCpu, 2),
       serverCpuByThread: threadCpu,
     };
-    return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates, peakRssMb: rss, serverCpuSeconds: serverCpu, timing, steady };
+    return { pages, seconds, pagesPerMin: round((pages / seconds) * 60, 1), rates, peakRssMb: rss, peakMemoryMap, serverCpuSeconds: serverCpu, timing, steady };
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -273,6 +282,7 @@ async function main(): Promise<void> {
     worstCer: round(Math.max(...ours.rates)),
     cer: cerBreakdown(scans, ours.rates),
     peakRssMb: ours.peakRssMb,
+    ...(ours.peakMemoryMap ? { peakMemoryMap: ours.peakMemoryMap } : {}),
     // glibc's per-thread malloc arenas hold ~100 MB more with the OCR, PDF and libvips threads;
     // the server inherits this from the environment (MALLOC_ARENA_MAX=2 measured: see the README).
     mallocArenaMax: MALLOC_ARENA_MAX,
