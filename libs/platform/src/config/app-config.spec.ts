@@ -191,3 +191,16 @@ describe('loadConfig: MEDREC_OCR_IDLE_SECONDS', () => {
     expect(() => loadConfig({ ...base, MEDREC_OCR_IDLE_SECONDS: value })).toThrow(/MEDREC_OCR_IDLE_SECONDS/);
   });
 });
+
+describe('loadConfig: MEDREC_OCR_CONCURRENCY', () => {
+  const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
+
+  it('prepares one document for every two OCR workers unless told otherwise', () => {
+    const concurrency = (env: Record<string, string>) => loadConfig({ ...base, ...env }).ocr.concurrency;
+    expect(concurrency({ MEDREC_OCR_WORKERS: '1' })).toBe(1);
+    expect(concurrency({ MEDREC_OCR_WORKERS: '2' })).toBe(1);
+    expect(concurrency({ MEDREC_OCR_WORKERS: '3' })).toBe(1);
+    expect(concurrency({ MEDREC_OCR_WORKERS: '8' })).toBe(4);
+    expect(concurrency({ MEDREC_OCR_WORKERS: '2', MEDREC_OCR_CONCURRENCY: '2' })).toBe(2);
+  });
+});
