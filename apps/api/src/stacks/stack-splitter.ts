@@ -85,6 +85,7 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Looks for work at once: `stackId` was just received here. */
   poke(stackId: string): void {
+    if (!this.loop.isRunning) return; // this node does not split (MEDREC_STACKS_SPLIT=false)
     if (!this.received.includes(stackId)) this.received.push(stackId);
     this.loop.poke();
   }
