@@ -9,7 +9,7 @@
  * gain of the preprocessing in the same run. CER is also given per document and per degradation
  * level of the fixtures' manifest. One JSON line.
  */
-import { cpuByThread, cpuSeconds } from './support/process-cpu';
+import { cpuSeconds, ThreadCpuSampler } from './support/process-cpu';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +110,7 @@ async function medrec(scans: Scan[]) {
     const clerk = await signIn(baseUrl, 'clerk1', 'bench-password-1');
     const memoryMap = MEMORY_MAP ? new MemoryMapSampler(server.child.pid!) : undefined;
     const cpuAtStart = cpuSeconds(server.child.pid!);
-    const threadCpuAtStart = cpuByThread(server.child.pid!);
+    const threads = new ThreadCpuSampler(server.child.pid!);
     const started = Date.now();
     let uploadSeconds = 0;
     const uploaded: Array<{ id: string; scan: Scan }> = [];
@@ -146,9 +146,7 @@ async function medrec(scans: Scan[]) {
     const peakMemoryMap = memoryMap?.stop();
     const serverCpu = cpuSeconds(server.child.pid!);
     // From the first upload on: the server's start and the sign-ins (password hashing) are not ingest.
-    const threadCpu = Object.fromEntries(
-      Object.entries(cpuByThread(server.child.pid!)).map(([name, cpu]) => [name, round(cpu - (threadCpuAtStart[name] ?? 0), 2)]),
-    );
+    const threadCpu = threads.stop();
     const ingestCpu = serverCpu - cpuAtStart;
     const metrics = await scrapeMetrics(baseUrl);
     const stages = stageBreakdown(metrics);

@@ -12,35 +12,8 @@ export function cpuSeconds(pid: number | 'self', children = false): number {
 }
 
 /**
- * CPU seconds of a live process's threads, summed by thread name (the main thread apart): which
- * share went to recognition (the OCR threads) and which to the rest. Threads that have ended are not counted.
- */
-export function cpuByThread(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // ended meanwhile
-    }
-    const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const [utime, stime] = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .slice(11, 13)
-      .map(Number);
-    // Unnamed threads (Node's workers: OCR, PDF, the replay thread) apart, by id, when they used any CPU worth naming.
-    const seconds = (utime + stime) / CLOCK_TICKS_PER_SECOND;
-    const key = name === 'node' && seconds >= 0.5 ? `node#${tid}` : name;
-    out[key] = Math.round(((out[key] ?? 0) + seconds) * 100) / 100;
-  }
-  return out;
-}
-
-/**
  * CPU seconds of each thread of a live process over a run, threads that end during it included
- * (cpuByThread sees only the living): /proc is read every `intervalMs` and a thread keeps the last
+ * (reading /proc once at the end sees only the living): /proc is read every `intervalMs` and a thread keeps the last
  * figure seen of it, so one that ends loses at most an interval's CPU. Threads that ended are summed
  * by name as `ended <name>`; figures under 0.1 s are left out.
  */

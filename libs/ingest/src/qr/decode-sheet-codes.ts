@@ -40,11 +40,11 @@ const QR_ONLY: ReaderOptions = {
  */
 export async function decodeSheetCodes(page: GrayPage): Promise<SheetCode[]> {
   if (page.gray.length !== page.width * page.height) throw new Error(`Expected ${page.width * page.height} grayscale bytes, got ${page.gray.length}`);
-  return decodeHalfSizeCodes(halfSize(page));
+  return decodeReducedPageCodes(halfSize(page));
 }
 
-/** decodeSheetCodes of a page already at half its scanned size (a JPEG decoded at half scale by libjpeg). */
-export async function decodeHalfSizeCodes(small: GrayPage): Promise<SheetCode[]> {
+/** decodeSheetCodes of a page already reduced (a scanner's JPEG decoded at a third of its size by scanStackPages): read as it is. */
+export async function decodeReducedPageCodes(small: GrayPage): Promise<SheetCode[]> {
   if (small.gray.length !== small.width * small.height) throw new Error(`Expected ${small.width * small.height} grayscale bytes, got ${small.gray.length}`);
   return (await readGrayCodes(small.gray, small.width, small.height, QR_ONLY)).map(toSheetCode);
 }

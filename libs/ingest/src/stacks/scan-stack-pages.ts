@@ -2,7 +2,7 @@ import type { SheetCode } from '@medrec/domain';
 import { decodeSlots } from '../inspect/decode-slots';
 import { DEFAULT_INGEST_LIMITS } from '../inspect/ingest-limits';
 import type { DocumentContentType } from '../inspect/document-content-type';
-import { decodeHalfSizeCodes, decodeSheetCodes, type GrayPage } from '../qr/decode-sheet-codes';
+import { decodeReducedPageCodes, decodeSheetCodes, type GrayPage } from '../qr/decode-sheet-codes';
 import { isSurelyBlank, measureRaster } from '../quality/page-quality';
 import { hasSheetMarker } from '../sheets/sheet-marker';
 import type { RasterizeOptions } from '../rasterize/page-raster';
@@ -46,7 +46,7 @@ export async function* scanStackPages(
   if (contentType === 'application/pdf') {
     const maxPixelsPerPage = options.maxPixelsPerPage ?? DEFAULT_INGEST_LIMITS.maxPixelsPerPage;
     const decodeScan = async (scan: EmbeddedScan): Promise<PageToScan> => {
-      if (scan.kind === 'jpeg') return reducedJpegGray(scan.bytes, scan.dpi);
+      if (scan.kind === 'jpeg') return reducedJpegGray(scan, maxPixelsPerPage);
       const { gray, width, height, dpi } = await decodeSlots.run(() => decodeEmbeddedScan(scan, maxPixelsPerPage));
       return { page: { gray, width, height }, dpi, reduced: false };
     };
@@ -69,7 +69,7 @@ interface PageToScan {
 
 async function scanned(page: number, { page: gray, dpi, reduced }: PageToScan): Promise<ScannedPage> {
   const started = performance.now();
-  const codes = await (reduced ? decodeHalfSizeCodes(gray) : decodeSheetCodes(gray));
+  const codes = await (reduced ? decodeReducedPageCodes(gray) : decodeSheetCodes(gray));
   const decodeMs = performance.now() - started;
   const sheetMarker = hasSheetMarker(gray);
   const markerMs = performance.now() - started - decodeMs;
@@ -86,14 +86,14 @@ const MIN_SCAN_DPI = 64;
  * shrink by 3 or more (a shrink by exactly 2 decodes the whole image, then reduces it: ~60 ms a page
  * against ~17). In one of the process's decode slots.
  */
-async function reducedJpegGray(jpeg: Uint8Array, dpi: number): Promise<PageToScan> {
+async function reducedJpegGray(scan: Extract<EmbeddedScan, { kind: 'jpeg' }>, maxPixelsPerPage: number): Promise<PageToScan> {
+  // The PDF worker checked the JPEG's own size (its SOF header) against the page's and the limits.
+  const { bytes, width, height, dpi } = scan;
   return decodeSlots.run(async () => {
-    const { width, height } = await sharp(jpeg).metadata();
-    if (!width || !height) throw new Error('The JPEG has no size');
     const third = dpi / 3 >= MIN_SCAN_DPI;
     // Floor: the shrink must be >= 3 on both axes for the DCT to do half of it.
     const target = third ? { width: Math.floor(width / 3), height: Math.floor(height / 3) } : { width: Math.ceil(width / 2), height: Math.ceil(height / 2) };
-    const { data, info } = await sharp(jpeg)
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixelsPerPage })
       .resize(target.width, target.height, { fit: 'fill', kernel: 'linear' })
       .toColourspace('b-w')
       .extractChannel(0)
