@@ -7,6 +7,7 @@ import { ocrThreadPath } from '../thread-entry-path';
 import { OcrEngineError, OcrError, OcrPoolClosedError, OcrQueueFullError, OcrTimeoutError } from './ocr-errors';
 import { meanConfidence, PageOcr, wordsFromTsv } from './page-ocr';
 import { OCR_PREPROCESSING, OcrPreprocessing } from './ocr-preprocessing';
+import { holdSharedTesseractCore } from './shared-tesseract-core';
 
 export interface OcrPoolOptions {
   /** Tesseract workers (threads), one page each at a time. Default: os.availableParallelism(). */
@@ -130,6 +131,8 @@ export class OcrPool {
   private readonly counters: OcrPoolStats = { workersStarted: 0, workersRecycled: 0, workersReplaced: 0, pagesRecognized: 0, pagesFailed: 0 };
   private closed = false;
   private closing?: Promise<void>;
+  /** Lets go of the engine compiled for this pool's threads (tesseract-core.js). */
+  private releaseCore: () => void = () => undefined;
 
   private constructor(
     private readonly settings: Required<Omit<OcrPoolOptions, 'parameters' | 'onPageRecognised'>> & {
@@ -169,6 +172,7 @@ export class OcrPool {
       onPageRecognised: options.onPageRecognised,
     });
     try {
+      pool.releaseCore = await holdSharedTesseractCore();
       await Promise.all(Array.from({ length: workers }, () => pool.addSlot()));
     } catch (error) {
       await pool.close();
@@ -226,6 +230,7 @@ export class OcrPool {
       await Promise.allSettled([...this.spawning, ...this.running]);
     }
     await Promise.all([...this.slots].map((slot) => this.retire(slot)));
+    this.releaseCore();
   }
 
   private addSlot(): Promise<void> {

@@ -13,10 +13,10 @@
 const { setPriority } = require('node:os');
 const { parentPort } = require('node:worker_threads');
 const worker = require('tesseract.js/src/worker-script');
-const getCore = require('tesseract.js/src/worker-script/node/getCore');
 const gunzip = require('tesseract.js/src/worker-script/node/gunzip');
 const cache = require('tesseract.js/src/worker-script/node/cache');
 const { PREPROCESS_OPTION, preprocessRecognizeRequest } = require('./preprocess/ocr-input');
+const { getSharedCore } = require('./tesseract-core');
 
 const nice = Number(process.env.MEDREC_OCR_THREAD_NICE ?? 10);
 if (Number.isInteger(nice) && nice > 0 && nice <= 19) {
@@ -35,4 +35,5 @@ parentPort.on('message', (packet) => {
   worker.dispatchHandlers(packet, (obj) => parentPort.postMessage(obj));
 });
 
-worker.setAdapter({ getCore, gunzip, fetch: global.fetch, ...cache });
+// getCore: the engine compiled once for every OCR thread (tesseract-core.js), not once each.
+worker.setAdapter({ getCore: getSharedCore, gunzip, fetch: global.fetch, ...cache });
