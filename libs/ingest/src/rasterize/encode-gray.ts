@@ -1,6 +1,6 @@
 import { sharp } from './sharp-settings';
 import { crc32 } from 'node:zlib';
-import { encodePbm, encodePgm } from '../ocr/netpbm';
+import { encodeBilevelPbm, encodePgm } from '../ocr/netpbm';
 import type { RasterEncoding } from './page-raster';
 
 /**
@@ -13,23 +13,14 @@ import type { RasterEncoding } from './page-raster';
 export async function encodeGray(gray: Buffer, width: number, height: number, dpi: number, encoding: RasterEncoding): Promise<Buffer> {
   if (gray.length !== width * height) throw new Error(`Expected ${width * height} grayscale bytes, got ${gray.length}`);
   if (encoding === 'pgm') return encodePgm({ data: gray, width, height });
-  if (encoding === 'auto' && isBilevel(gray)) return encodePbm({ data: gray, width, height });
+  // Bilevel: at most 1 pixel in 1000 neither black nor white.
+  const pbm = encoding === 'auto' ? encodeBilevelPbm({ data: gray, width, height }, Math.floor(gray.length / 1000)) : undefined;
+  if (pbm) return pbm;
   const png = await sharp(gray, { raw: { width, height, channels: 1 } })
     .toColourspace('b-w')
     .png({ compressionLevel: 1 })
     .toBuffer();
   return withResolution(png, dpi);
-}
-
-/** True when (nearly) every pixel is pure black or white: at most 1 in 1000 in between. */
-export function isBilevel(gray: Uint8Array): boolean {
-  const allowed = Math.floor(gray.length / 1000);
-  let between = 0;
-  for (let i = 0; i < gray.length; i++) {
-    const v = gray[i];
-    if (v !== 0 && v !== 255 && ++between > allowed) return false;
-  }
-  return true;
 }
 
 const PNG_SIGNATURE_BYTES = 8;
