@@ -4,6 +4,7 @@ import { CommandContext, systemActor } from '@medrec/application';
 import { type PrintedCoverSheet } from '@medrec/ingest/sheets/sheets-pdf';
 import { loadOrCreateNodeId } from '@medrec/platform';
 import { CoverSheets } from '../../apps/api/src/cover-sheets/cover-sheets.service';
+import { assignedRecordId } from '../../apps/api/src/review/review-items';
 import { StackSplitter } from '../../apps/api/src/stacks/stack-splitter';
 import { Stacks } from '../../apps/api/src/stacks/stacks.service';
 import { fixtureScanPages, scannerStack } from '../support/scanner-stack';
@@ -144,5 +145,55 @@ describe('one cover sheet in two stacks split at once', () => {
     expect(res.body.status).toBe('issued');
     expect(res.body).not.toHaveProperty('claim');
     expect((await u.clerk.get(`/api/stacks/${stackId}`)).body.status).toBe('failed');
+  });
+});
+
+describe('a review assign to a cover sheet retried after a try that died', () => {
+  /** A stack of one page without a cover sheet, split: its page waits in review. */
+  async function pageInReview(scan: number, name: string): Promise<{ stackId: string; itemId: string }> {
+    const stackId = await receivedStack([fixtureScanPages()[scan]], name);
+    await split(stackId);
+    const body = (await u.clerk.get(`/api/stacks/${stackId}`)).body as StackBody;
+    expect(body.reviewItems).toHaveLength(1);
+    return { stackId, itemId: body.reviewItems[0].id };
+  }
+
+  /** What a try does before it dies: the sheet claimed for the item, the record made under it. */
+  async function recordMadeByATryThatDied(stackId: string, itemId: string, sheetId: string): Promise<string> {
+    const stacks = t.app.get(Stacks);
+    const recordId = assignedRecordId(itemId, sheetId);
+    await t.app.get(CoverSheets).claim(sheetId, { reviewItemId: itemId }, context());
+    const pages = await stacks.spoolPages(await stacks.loadKnown(stackId), [1]);
+    await stacks.createUnderCoverSheet(sheetId, recordId, pages, context(), { stackId, pages: [1] });
+    return recordId;
+  }
+
+  async function expectFiledOnce(itemId: string, sheet: PrintedCoverSheet, recordId: string): Promise<void> {
+    const assigned = await u.clerk.post(`/api/review/${itemId}/resolve`, { action: 'assign', coverSheetId: sheet.id });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body).toMatchObject({ status: 'resolved', action: 'assign', recordId, version: 1 });
+    expect(await recordsOf(sheet)).toEqual([recordId]);
+    expect((await u.him.get(`/api/cover-sheets/${sheet.id}`, purpose('operations'))).body).toMatchObject({ status: 'used', recordId });
+  }
+
+  it('finds the record the try made and uses the sheet for it: one record, not two', async () => {
+    const { sheets } = await issueSheets(
+      u,
+      [sheetDetails(0)].map((d) => ({ ...d, mrn: 'MRN-00779001' })),
+    );
+    const { stackId, itemId } = await pageInReview(7, 'died-after-record.pdf');
+    const recordId = await recordMadeByATryThatDied(stackId, itemId, sheets[0].id);
+    await expectFiledOnce(itemId, sheets[0], recordId);
+  });
+
+  it('records only the resolution when the try had used the sheet already', async () => {
+    const { sheets } = await issueSheets(
+      u,
+      [sheetDetails(1)].map((d) => ({ ...d, mrn: 'MRN-00779002' })),
+    );
+    const { stackId, itemId } = await pageInReview(8, 'died-after-use.pdf');
+    const recordId = await recordMadeByATryThatDied(stackId, itemId, sheets[0].id);
+    await t.app.get(Stacks).useCoverSheetFor(sheets[0].id, recordId, itemId, context(), stackId);
+    await expectFiledOnce(itemId, sheets[0], recordId);
   });
 });

@@ -6,3 +6,4 @@ export * from './pipelined-appender';
 export * from './stream-cache';
 export * from './certificate-sha256';
 export * from './work-loop';
+export * from './name-based-uuid';

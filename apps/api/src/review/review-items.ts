@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CommandContext, EventSourcedRunner } from '@medrec/application';
+import { CommandContext, EventSourcedRunner, nameBasedUuid } from '@medrec/application';
 import {
   DomainError,
   KnownReviewItem,
@@ -57,7 +57,8 @@ const ASSIGNED_REASON = 'Page(s) filed from the quality-review queue';
  * resolution of a stack's item may let the stack's original go (Stacks.settle).
  *
  * A crash between the new version and the resolution leaves the item open with the version made:
- * assigning it again makes a second version (the record keeps both; nothing is lost).
+ * assigning it to a record again makes a second version (the record keeps both; nothing is lost);
+ * assigning it to the cover sheet again finds the record made (see fileUnderCoverSheet).
  */
 @Injectable()
 export class ReviewItems {
@@ -120,22 +121,36 @@ export class ReviewItems {
   /**
    * The item's page(s) as a new record with the cover sheet's details; the sheet is then used. The
    * sheet is claimed for the item first: a stack being split that holds it (and may still file it)
-   * is a 409, and so is a stack that claims it while this record is made.
+   * is a 409, and so is a stack that claims it while this record is made. The record's id is
+   * derived from the item and the sheet: assigning again after a try that died makes nothing twice
+   * (the record it made is found, and the sheet used for it, if that was not done yet).
    */
-  private async fileUnderCoverSheet(coverSheetId: string, item: KnownReviewItem, context: CommandContext) {
+  private async fileUnderCoverSheet(coverSheetId: string, item: KnownReviewItem, context: CommandContext): Promise<{ id: string; position: number | null }> {
+    const recordId = assignedRecordId(item.itemId, coverSheetId);
+    const stackId = 'stackId' in item.subject ? item.subject.stackId : undefined;
+    // Used for this very record by a try that died before the resolution: only the resolution is left.
+    if ((await this.stacks.recordFiledUnder(coverSheetId)) === recordId) return { id: recordId, position: null };
     // The sheet first: unknown (404), used, voided or claimed by a filing under way (409) is answered before the source is read.
     await this.stacks.claimCoverSheet(coverSheetId, { reviewItemId: item.itemId }, context);
     try {
-      const pages = await this.pagesOf(item.subject, context);
-      try {
-        const from = 'stackId' in item.subject ? { stackId: item.subject.stackId, pages: pageList(item.subject.pageRange) } : undefined;
-        return await this.stacks.fileUnderCoverSheet(coverSheetId, pages, context, item.itemId, from);
-      } finally {
-        await rm(pages.path, { force: true });
+      let position: number | null = null;
+      if ((await this.records.load(recordId)).state.status === 'absent') {
+        const pages = await this.pagesOf(item.subject, context);
+        try {
+          const from = 'stackId' in item.subject ? { stackId: item.subject.stackId, pages: pageList(item.subject.pageRange) } : undefined;
+          position = (await this.stacks.createUnderCoverSheet(coverSheetId, recordId, pages, context, from)).position ?? null;
+        } finally {
+          await rm(pages.path, { force: true });
+        }
       }
+      await this.stacks.useCoverSheetFor(coverSheetId, recordId, item.itemId, context, stackId);
+      return { id: recordId, position };
     } catch (error) {
-      // Filed nothing (a refused page, an unreadable original; once used, releasing changes nothing): the sheet can file something else.
-      await this.stacks.releaseCoverSheet(coverSheetId, { reviewItemId: item.itemId }, 'filing-failed', context);
+      // Filed nothing (a refused page, an unreadable original): the sheet can file something else.
+      // A record made under it keeps the claim, so that assigning again uses the sheet for it.
+      if ((await this.records.load(recordId)).state.status === 'absent') {
+        await this.stacks.releaseCoverSheet(coverSheetId, { reviewItemId: item.itemId }, 'filing-failed', context);
+      }
       throw error;
     }
   }
@@ -158,5 +173,11 @@ export class ReviewItems {
     return { path, size: rendered.png.length };
   }
 }
+
+/** Namespace of the records made by assigning a review item to a cover sheet (name-based UUIDs). */
+const ASSIGNMENT_NAMESPACE = Buffer.from('a4c37e0b5d1f48e29b6a0c7d3e8f1b52', 'hex');
+
+/** The id of the record an assignment of `itemId` to `coverSheetId` makes. */
+export const assignedRecordId = (itemId: string, coverSheetId: string): string => nameBasedUuid(ASSIGNMENT_NAMESPACE, `${itemId}/${coverSheetId}`);
 
 const pageList = ({ first, last }: { first: number; last: number }): number[] => Array.from({ length: last - first + 1 }, (_, i) => first + i);

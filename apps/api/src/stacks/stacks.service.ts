@@ -6,7 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buffer as streamBuffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
-import { CommandContext, EventSourcedRunner, LoadedStream } from '@medrec/application';
+import { CommandContext, EventSourcedRunner, LoadedStream, nameBasedUuid } from '@medrec/application';
 import { BLOB_STORE, BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
@@ -41,11 +41,7 @@ const STACK_NAMESPACE = Buffer.from('3b0f7c1e9d2a4e6b8c5d1f0a2b3c4d5e', 'hex');
  * sent twice (a lost answer, a watcher restarted) names the same stream and makes nothing new.
  */
 export function stackIdOf(sha256: string): string {
-  const hash = createHash('sha1').update(STACK_NAMESPACE).update(sha256).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return nameBasedUuid(STACK_NAMESPACE, sha256);
 }
 
 export const STACK_CONTENT_TYPES = ['application/pdf', 'image/tiff'] as const;
@@ -212,15 +208,12 @@ export class Stacks {
     return this.commands.execute(new CreateRecordCommand(fields, file, context, true, undefined, options.recordId, options.inspected));
   }
 
-  /**
-   * Pages a clerk assigned to a cover sheet (a review item): a record with the sheet's details,
-   * then the sheet used for it (once: a second assignment to it is refused before anything is made).
-   */
-  async fileUnderCoverSheet(
+  /** Pages a clerk assigned to a cover sheet (a review item): record `recordId` with the sheet's details (404 unknown, 409 used or voided). */
+  async createUnderCoverSheet(
     coverSheetId: string,
+    recordId: string,
     file: UploadedFile,
     context: CommandContext,
-    reviewItemId: string,
     from?: { stackId: string; pages: number[] },
   ) {
     const details = await this.coverSheetDetails(coverSheetId);
@@ -231,9 +224,18 @@ export class Stacks {
       coverSheetId,
       part: 1,
     };
-    const created = await this.createRecord(details, file, context, stack ? { stack } : {});
-    await this.coverSheets.use(coverSheetId, created.id, context, from?.stackId, reviewItemId);
-    return created;
+    return this.createRecord(details, file, context, { recordId, ...(stack ? { stack } : {}) });
+  }
+
+  /** The sheet used for record `recordId`, made under it for a review item (once: a second use is a 409). */
+  async useCoverSheetFor(coverSheetId: string, recordId: string, reviewItemId: string, context: CommandContext, stackId?: string): Promise<void> {
+    await this.coverSheets.use(coverSheetId, recordId, context, stackId, reviewItemId);
+  }
+
+  /** The record a used cover sheet filed; undefined while it is not used. */
+  async recordFiledUnder(coverSheetId: string): Promise<string | undefined> {
+    const { state } = await this.coverSheets.load(coverSheetId);
+    return state.status === 'used' ? state.recordId : undefined;
   }
 
   /** Reserves a cover sheet for one filing (CoverSheets.claim): 404, or 409 when it can file nothing for `claimant`. */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { CommandContext, EventSourcedRunner } from '@medrec/application';
+import { type CommandContext, type EventSourcedRunner, nameBasedUuid } from '@medrec/application';
 import { ReviewItemKind, reviewItemDecider, reviewItemStream } from '@medrec/domain';
 import { WrongExpectedRevisionError } from '@medrec/event-store';
 import type { RecognizedPage } from '../jobs/document-recognizer';
@@ -13,11 +12,7 @@ const REVIEW_ITEM_NAMESPACE = Buffer.from('6f1d9a52c0e44d7b9a3e5b8c2d1f0a47', 'h
  * Stack kinds derive theirs from the stack id and page range the same way.
  */
 export function reviewItemId(...parts: Array<string | number>): string {
-  const hash = createHash('sha1').update(REVIEW_ITEM_NAMESPACE).update(parts.join('/')).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return nameBasedUuid(REVIEW_ITEM_NAMESPACE, parts.join('/'));
 }
 
 /** The kinds of item a recognized page calls for: a blank page is only that; otherwise each signal its own. */
