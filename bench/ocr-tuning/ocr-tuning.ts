@@ -74,6 +74,8 @@ const PRE = process.env.PRE ?? 'none';
 const OUT = process.env.OUT;
 /** Only the documents whose file name contains this. */
 const ONLY = process.env.ONLY ?? '';
+/** LEXICON=0: without the clinical lexicon (the pool's default loads it). */
+const LEXICON = process.env.LEXICON !== '0';
 
 async function loadPages(entries: ManifestEntry[]): Promise<Page[]> {
   const pages: Page[] = [];
@@ -243,6 +245,7 @@ async function main(): Promise<void> {
     parameters: PARAMS,
     // PRE=pool: the pool's own preprocessing (the product's); anything else: none in the pool.
     preprocess: PRE === 'pool' || PRE === 'shear' ? 'smooth-bilevel' : 'none',
+    clinicalLexicon: LEXICON,
     ...(LANG_PATH ? { langPath: LANG_PATH } : {}),
   });
   const startMs = Date.now() - startedAt;
@@ -291,6 +294,7 @@ async function main(): Promise<void> {
       workers: WORKERS,
       psm: PSM_MODE,
       pre: PRE,
+      lexicon: LEXICON,
       params: PARAMS,
       rounds: ROUNDS,
       documents: perDoc.length,
