@@ -29,13 +29,16 @@
  *       All/Alt, Il/IL, fl/fL, Sp02/SpO2, map/MAP... — rendered in Liberation Sans/Mono/Serif at two
  *       sizes): no line read worse with it; it fixed eGEFR, gid, Sp0O2, O02, pCo2 and one spacing,
  *       and read a literal "Sp02" (zero) as "SpO2" where the reading without it was "Sp2".
+ *       Adding the lab report's own misread words (White, Ordering, Wei: fitting, only to see) changed
+ *       nothing: the LSTM is sure of those readings.
  *   raw + xheight_mode_fraction 0.2 alone                  0.263 / 1.054
  *   Not kept:
  *   smoothing every page (JPEGs too, sharp sigma 1)        0.244 / 1.054   greyscale pages only: 0.319
  *   other smoothing kernels: 1-4-1 0.19/0.879, 1-3-1 0.21/1.054, 2-5-2 0.201/1.054, sigma 1.2 0.268/0.879, 1.5 0.307/1.23
  *   smoothing then thresholding back to bilevel           0.537 / 1.406   (the LSTM wants the grey)
  *   deskew: sharp rotate + blur 0.195/1.406; shear + smoothing 0.167/1.406, + mode 0.2 0.156/1.23
- *     (mean down, worst up: the lab report's page 2 reads HbAlc, verified)
+ *     (mean down, worst up: the lab report's page 2 reads HbAlc, verified); with the lexicon 0.142/1.23
+ *     (it fixes another progress note there, not the lab report's HbAlc)
  *   upscale x2 lanczos 0.324/1.406; x1.5 + blur 0.219/0.879 at ~28% more CPU per page
  *   median 3x3 1.265/5.0; erode/dilate 1: 72/100 and 1.54/13.4; pow 2 (darker strokes) 0.276/1.017
  *   normalise (contrast stretch) on greyscale pages: no change; dpi hint 300: no change
