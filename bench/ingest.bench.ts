@@ -35,6 +35,8 @@ const OCR_WORKERS = Number(process.env.BENCH_OCR_WORKERS ?? 2);
  * default: each sample costs this process a few ms of CPU, which the speed figures would share.
  */
 const MEMORY_MAP = process.env.BENCH_MEMORY_MAP === '1';
+/** MEDREC_OCR_LEXICON=false: the server (it reads it from the environment) and the ceiling's pool without the clinical lexicon. */
+const LEXICON = !['false', '0', 'no'].includes((process.env.MEDREC_OCR_LEXICON ?? '').toLowerCase());
 
 interface Scan {
   file: string;
@@ -220,6 +222,7 @@ async function recognitionOnly(
   let recognizeSeconds = 0;
   const pool = await OcrPool.start({
     workers: OCR_WORKERS,
+    clinicalLexicon: LEXICON,
     onPageRecognised: (seconds) => (recognizeSeconds += seconds),
     ...(preprocess ? { preprocess } : {}),
   });
@@ -279,6 +282,7 @@ async function main(): Promise<void> {
     documents: scans.length,
     rounds: ROUNDS,
     ocrWorkers: OCR_WORKERS,
+    ocrLexicon: LEXICON,
     pages: ours.pages,
     seconds: round(ours.seconds, 1),
     pagesPerMin: ours.pagesPerMin,

@@ -39,6 +39,12 @@ export interface OcrPoolOptions {
    * never changed). Default 'smooth-bilevel': see preprocess/smooth-bilevel.js.
    */
   preprocess?: OcrPreprocessing;
+  /**
+   * Load the clinical lexicon (lexicon/clinical-words.txt: lab tests, units, vital signs, common
+   * clinical abbreviations) into tesseract's dictionary, so that of two nearly equal readings the
+   * LSTM keeps the clinical word ("HbA1c", not "HbAlc"). Default true.
+   */
+  clinicalLexicon?: boolean;
   /** Called for each page recognised, with the seconds its worker spent on it and, apart, the seconds it waited in the queue. */
   onPageRecognised?: (seconds: number, queuedSeconds: number) => void;
 }
@@ -58,6 +64,12 @@ export type { OcrPreprocessing } from './ocr-preprocessing';
  * preprocess/ocr-input.js: plain JavaScript loaded by the thread only, so not imported here).
  */
 export const OCR_PREPROCESS_OPTION = 'medrec_preprocess';
+
+/**
+ * Where the OCR thread writes the clinical lexicon in the engine's file system
+ * (CLINICAL_LEXICON_ENGINE_PATH of clinical-lexicon.js, thread-side: not imported here).
+ */
+const CLINICAL_LEXICON_ENGINE_PATH = '/medrec-clinical-words';
 
 const MIN_CREDIBLE_DPI = 70;
 const MAX_CREDIBLE_DPI = 2400;
@@ -169,6 +181,7 @@ export class OcrPool {
       gzip,
       parameters: { ...DEFAULT_OCR_PARAMETERS, ...options.parameters },
       preprocess,
+      clinicalLexicon: options.clinicalLexicon ?? true,
       onPageRecognised: options.onPageRecognised,
     });
     try {
@@ -247,7 +260,7 @@ export class OcrPool {
   }
 
   private async spawnWorker(): Promise<TesseractWorker> {
-    const { langPath, gzip, oem, psm, parameters } = this.settings;
+    const { langPath, gzip, oem, psm, parameters, clinicalLexicon } = this.settings;
     let starting = true;
     let failStart: (error: Error) => void = () => undefined;
     const startFailed = new Promise<never>((_, reject) => {
@@ -257,22 +270,30 @@ export class OcrPool {
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new OcrEngineError('OCR worker did not start in time')), START_TIMEOUT_MS);
     });
-    const created = createWorker('eng', oem, {
-      langPath,
-      gzip,
-      // No cache: nothing written to the working directory, nothing stale to read back.
-      cacheMethod: 'none',
-      workerBlobURL: false,
-      // tesseract.js's worker script, started at a lower priority than the request thread.
-      workerPath: ocrThreadPath(),
-      legacyCore: false,
-      legacyLang: false,
-      // Without a handler tesseract.js throws a failed job's error from its message listener,
-      // which would take the whole process down; the job's own promise rejects anyway.
-      errorHandler: (message: unknown) => {
-        if (starting) failStart(new OcrEngineError(`OCR worker failed to start: ${String(message)}`));
+    // Dictionaries are loaded at initialization only: the lexicon goes in the init config (a
+    // tesseract config file's text; its typed object form knows only the load_*_dawg switches).
+    const initConfig = clinicalLexicon ? `user_words_file ${CLINICAL_LEXICON_ENGINE_PATH}\n` : undefined;
+    const created = createWorker(
+      'eng',
+      oem,
+      {
+        langPath,
+        gzip,
+        // No cache: nothing written to the working directory, nothing stale to read back.
+        cacheMethod: 'none',
+        workerBlobURL: false,
+        // tesseract.js's worker script, started at a lower priority than the request thread.
+        workerPath: ocrThreadPath(),
+        legacyCore: false,
+        legacyLang: false,
+        // Without a handler tesseract.js throws a failed job's error from its message listener,
+        // which would take the whole process down; the job's own promise rejects anyway.
+        errorHandler: (message: unknown) => {
+          if (starting) failStart(new OcrEngineError(`OCR worker failed to start: ${String(message)}`));
+        },
       },
-    });
+      initConfig,
+    );
     try {
       const worker = await Promise.race([created, startFailed, timedOut]);
       await worker.setParameters({ tessedit_pageseg_mode: psm, ...parameters });

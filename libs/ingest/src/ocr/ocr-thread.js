@@ -17,6 +17,7 @@ const gunzip = require('tesseract.js/src/worker-script/node/gunzip');
 const cache = require('tesseract.js/src/worker-script/node/cache');
 const { PREPROCESS_OPTION, preprocessRecognizeRequest } = require('./preprocess/ocr-input');
 const { getSharedCore } = require('./tesseract-core');
+const { withClinicalLexicon } = require('./clinical-lexicon');
 
 const nice = Number(process.env.MEDREC_OCR_THREAD_NICE ?? 10);
 if (Number.isInteger(nice) && nice > 0 && nice <= 19) {
@@ -35,5 +36,7 @@ parentPort.on('message', (packet) => {
   worker.dispatchHandlers(packet, (obj) => parentPort.postMessage(obj));
 });
 
-// getCore: the engine compiled once for every OCR thread (tesseract-core.js), not once each.
-worker.setAdapter({ getCore: getSharedCore, gunzip, fetch: global.fetch, ...cache });
+// getCore: the engine compiled once for every OCR thread (tesseract-core.js), not once each, with
+// the clinical lexicon in its file system for the pool to load (clinical-lexicon.js).
+const getCore = async () => withClinicalLexicon(await getSharedCore());
+worker.setAdapter({ getCore, gunzip, fetch: global.fetch, ...cache });

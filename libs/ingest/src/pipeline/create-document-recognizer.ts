@@ -23,6 +23,8 @@ export interface RecognizerOptions {
   thresholds?: ReviewThresholds;
   /** What the OCR thread does to a page before tesseract reads it (default: the pool's, 'smooth-bilevel'). */
   preprocess?: OcrPreprocessing;
+  /** Whether tesseract gets the clinical lexicon (default: the pool's, true). */
+  clinicalLexicon?: boolean;
   /** Called for each page whose text was found: OCR'd (with the seconds its OCR took) or read from the PDF's text layer. */
   onPage?: (page: { source: 'ocr' | 'text-layer'; seconds: number }) => void;
   /** Timings of the stages done here: pool-start, rasterize, ocr-queue and recognize (per page). */
@@ -56,6 +58,7 @@ export function createDocumentRecognizer(options: RecognizerOptions): DocumentRe
       const starting = OcrPool.start({
         workers: options.workers,
         ...(options.preprocess ? { preprocess: options.preprocess } : {}),
+        ...(options.clinicalLexicon !== undefined ? { clinicalLexicon: options.clinicalLexicon } : {}),
         onPageRecognised: (seconds, queuedSeconds) => {
           onPage?.({ source: 'ocr', seconds });
           onStage?.('ocr-queue', queuedSeconds);

@@ -179,6 +179,15 @@ describe('loadConfig: MEDREC_OCR_PREPROCESS', () => {
   });
 });
 
+describe('loadConfig: MEDREC_OCR_LEXICON', () => {
+  const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
+  it('gives the OCR the clinical lexicon unless told not to', () => {
+    expect(loadConfig(base).ocr.lexicon).toBe(true);
+    expect(loadConfig({ ...base, MEDREC_OCR_LEXICON: 'false' }).ocr.lexicon).toBe(false);
+    expect(() => loadConfig({ ...base, MEDREC_OCR_LEXICON: 'maybe' })).toThrow(/MEDREC_OCR_LEXICON must be true or false/);
+  });
+});
+
 describe('loadConfig: MEDREC_OCR_IDLE_SECONDS', () => {
   const base = { MEDREC_DATA_DIR: '/tmp/medrec-config-spec' };
 

@@ -88,6 +88,8 @@ export interface AppConfig {
      * 'smooth-bilevel' (default: lower CER, ~30 MB more WASM heap per OCR worker) or 'none'.
      */
     preprocess: OcrPreprocessing;
+    /** Whether tesseract's dictionary gets the clinical lexicon (MEDREC_OCR_LEXICON, default true). */
+    lexicon: boolean;
   };
   review: {
     /** OCR mean confidence of a page (0-100) under which it goes to the review queue (MEDREC_REVIEW_CONFIDENCE). */
@@ -259,6 +261,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseSeconds: int('MEDREC_OCR_LEASE_SECONDS', 60, 5, 86_400),
       idleSeconds: int('MEDREC_OCR_IDLE_SECONDS', 60, 1, 86_400),
       preprocess: ocrPreprocess,
+      lexicon: bool('MEDREC_OCR_LEXICON', true),
     },
     review: {
       minConfidence: int('MEDREC_REVIEW_CONFIDENCE', 70, 0, 100),

@@ -36,6 +36,7 @@ import { loadOrCreateNodeId } from './node-id';
           workers: config.ocr.workers,
           idleMs: config.ocr.idleSeconds * 1000,
           preprocess: config.ocr.preprocess,
+          clinicalLexicon: config.ocr.lexicon,
           limits: { maxPixelsPerPage, minPageSidePixels, maxPageAspectRatio },
           thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, minConfidence: config.review.minConfidence },
           onPage: (page) => metrics.pageRecognised(page),
