@@ -92,17 +92,31 @@ describe('OcrPool', () => {
     expect(pool.queued).toBe(0);
   });
 
-  it('recognises on threads that run at a lower priority than the request thread (nice 10)', () => {
-    // Linux: the nice value of each thread of this process, field 19 of /proc/self/task/<tid>/stat.
-    const niceOf = (tid: string) => {
+  // Linux: the nice value of each thread of this process, field 19 of /proc/self/task/<tid>/stat.
+  const threadNices = () =>
+    readdirSync('/proc/self/task').map((tid) => {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    };
-    const threads = readdirSync('/proc/self/task').map((tid) => ({ tid, nice: niceOf(tid) }));
+      return { tid, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+    });
 
+  it('recognises on threads that run at a lower priority than the request thread (nice 10)', () => {
+    const threads = threadNices();
     expect(threads.find(({ tid }) => tid === String(process.pid))?.nice).toBe(0);
     // Each OCR worker is a Node worker thread; its helper threads (V8's) stay at the process's priority.
     expect(threads.filter(({ nice }) => nice === 10).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("starts its engine at the process's priority and lowers it for the first page", async () => {
+    const niced = () => threadNices().filter(({ nice }) => nice === 10).length;
+    const before = niced();
+    const fresh = await OcrPool.start({ workers: 1 });
+    try {
+      expect(niced()).toBe(before);
+      await fresh.recognize(progressNote.image, { dpi: 200 });
+      expect(niced()).toBe(before + 1);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('rejects an unreadable image and replaces the worker it ran on', async () => {
