@@ -237,10 +237,15 @@ export class ProjectionRunner {
     const committed = (applied: Applied) => {
       stats.threadBusyMs += applied.busyMs;
       stats.threadCpuMs = applied.cpuMs;
-      if (applied.committed !== null) this.notify(applied.committed);
+      if (applied.committed === null) return;
+      // The group's pages copied into the database file here, while the thread applies the next
+      // group (it checkpoints itself only every few groups: REPLAY_WAL_AUTOCHECKPOINT_PAGES).
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.notify(applied.committed);
     };
     // Up to two batches in the thread: it starts the next as soon as it ends one.
     const applying: Array<Promise<void>> = [];
+    let closed: Promise<void> | undefined;
     try {
       let from = this.position();
       while (going()) {
@@ -265,12 +270,16 @@ export class ProjectionRunner {
         from = last;
       }
       for (const applied of applying.splice(0)) await applied;
-      committed(await thread.commit());
+      const lastCommit = thread.commit();
+      // Closing, the thread builds the query indexes of a full replay: meanwhile this thread checkpoints the last group.
+      closed = thread.close();
+      committed(await lastCommit);
+      await closed;
       const cpu = threadCpuMs();
       stats.cpuMs = cpu === null || cpuAtStart === null ? null : cpu - cpuAtStart;
     } finally {
       await Promise.allSettled(applying);
-      await thread.close();
+      await (closed ?? thread.close());
     }
     this.applier.truncateWalIfDue();
     this.notify(this.position());

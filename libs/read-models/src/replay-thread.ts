@@ -138,11 +138,22 @@ function endFullReplay(db: BatchApplier['db'], full: readonly Projection[]): voi
   )();
 }
 
+/**
+ * The thread's own checkpoints (copying the WAL into the database file, then syncing it) wait
+ * until its WAL holds this many pages (256 MiB), not SQLite's 1,000: the runner's thread
+ * checkpoints after each group commit instead (ProjectionRunner.drainInThread), while this one
+ * applies the next group. It cannot reset the WAL though (a writer restarts the WAL only when its
+ * transaction began after a complete checkpoint, and this thread begins its next group at once):
+ * this thread's checkpoint every few groups, which finds all but its last group copied, does.
+ */
+export const REPLAY_WAL_AUTOCHECKPOINT_PAGES = 65_536;
+
 if (parentPort) {
   const port = parentPort;
   const data = workerData as ReplayThreadData;
   const db = openReadModelDb(data.filename);
   db.pragma(`cache_size = ${-data.cacheKiB}`);
+  db.pragma(`wal_autocheckpoint = ${REPLAY_WAL_AUTOCHECKPOINT_PAGES}`);
   const projections = projectionsOf(data);
   const applier = new BatchApplier(db, projections);
   const group = new GroupCommitter(applier, data.commitEvents, data.commitMs);
