@@ -5,6 +5,7 @@ import { fieldsRead, type ProjectedEvent, type Projection, prepareEvents, typesR
 import { BatchApplier, openReadModelDb } from './read-model-db';
 import { type Applied, ReplayThreadClient, ReplayThreadOptions } from './replay-thread-client';
 import { threadCpuMs } from './thread-cpu';
+import { WalCheckpointer } from './wal-checkpointer';
 
 export interface ProjectionRunnerOptions {
   /** The read-model database file (its own file, apart from the event store). */
@@ -234,13 +235,14 @@ export class ProjectionRunner {
       options,
       { metadata: this.projections.some((p) => p.readsMetadata), fields: fieldsRead(this.projections) },
     );
+    const checkpointer = WalCheckpointer.start(this.filename);
     const committed = (applied: Applied) => {
       stats.threadBusyMs += applied.busyMs;
       stats.threadCpuMs = applied.cpuMs;
       if (applied.committed === null) return;
-      // The group's pages copied into the database file here, while the thread applies the next
-      // group (it checkpoints itself only every few groups: REPLAY_WAL_AUTOCHECKPOINT_PAGES).
-      this.db.pragma('wal_checkpoint(PASSIVE)');
+      // The group's pages copied into the database file by the checkpoint thread, while the replay
+      // thread applies the next group (it checkpoints itself only every few groups: REPLAY_WAL_AUTOCHECKPOINT_PAGES).
+      checkpointer.checkpoint();
       this.notify(applied.committed);
     };
     // Up to two batches in the thread: it starts the next as soon as it ends one.
@@ -271,15 +273,15 @@ export class ProjectionRunner {
       }
       for (const applied of applying.splice(0)) await applied;
       const lastCommit = thread.commit();
-      // Closing, the thread builds the query indexes of a full replay: meanwhile this thread checkpoints the last group.
+      // Closing, the thread builds the query indexes of a full replay, while the last group is checkpointed.
       closed = thread.close();
       committed(await lastCommit);
-      await closed;
+      await Promise.all([closed, checkpointer.close()]);
       const cpu = threadCpuMs();
       stats.cpuMs = cpu === null || cpuAtStart === null ? null : cpu - cpuAtStart;
     } finally {
       await Promise.allSettled(applying);
-      await (closed ?? thread.close());
+      await Promise.all([closed ?? thread.close(), checkpointer.close()]);
     }
     this.applier.truncateWalIfDue();
     this.notify(this.position());

@@ -58,6 +58,12 @@ function repositoryRoot(): string {
   }
 }
 
+/** Starts a thread of the read models from the entry: `threadModule` (a module of this folder) reads `data` as its workerData. */
+export function startReadModelThread(threadModule: string, data: object): Worker {
+  const root = repositoryRoot();
+  return new Worker(join(root, ENTRY), { workerData: { ...data, root, fromSource: __filename.endsWith('.ts'), threadModule } });
+}
+
 /**
  * A thread that applies a replay's batches (ProjectionRunner.drain) on its own connection to the
  * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
@@ -99,7 +105,7 @@ export class ReplayThreadClient {
     options: ReplayThreadOptions,
     sent: EventsSent = { metadata: true, fields: null },
   ): Promise<ReplayThreadClient> {
-    const data: ReplayThreadData & { root: string; fromSource: boolean } = {
+    const data: ReplayThreadData = {
       filename,
       names,
       cacheKiB,
@@ -107,10 +113,8 @@ export class ReplayThreadClient {
       commitMs: options.commitMs ?? DEFAULT_COMMIT_MS,
       projectionsModule: options.projectionsModule,
       projectionsExport: options.projectionsExport,
-      root: repositoryRoot(),
-      fromSource: __filename.endsWith('.ts'),
     };
-    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }), sent);
+    const client = new ReplayThreadClient(startReadModelThread('replay-thread', data), sent);
     await client.request(undefined);
     return client;
   }

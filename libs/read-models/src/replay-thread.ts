@@ -140,9 +140,9 @@ function endFullReplay(db: BatchApplier['db'], full: readonly Projection[]): voi
 
 /**
  * The thread's own checkpoints (copying the WAL into the database file, then syncing it) wait
- * until its WAL holds this many pages (256 MiB), not SQLite's 1,000: the runner's thread
- * checkpoints after each group commit instead (ProjectionRunner.drainInThread), while this one
- * applies the next group. It cannot reset the WAL though (a writer restarts the WAL only when its
+ * until its WAL holds this many pages (256 MiB), not SQLite's 1,000: a thread of its own
+ * (WalCheckpointer) checkpoints after each group commit instead (ProjectionRunner.drainInThread),
+ * while this one applies the next group. It cannot reset the WAL though (a writer restarts the WAL only when its
  * transaction began after a complete checkpoint, and this thread begins its next group at once):
  * this thread's checkpoint every few groups, which finds all but its last group copied, does.
  */
