@@ -91,8 +91,10 @@ export class GroupCommitter {
       this.rollback();
       throw error;
     }
-    // A WAL truncation after a destruction, as BatchApplier.apply does.
+    // A WAL truncation after a destruction, as BatchApplier.apply does; one that a reader or the
+    // checkpoint thread kept busy is tried again after each later group.
     if (this.destroyed) this.applier.afterCommit([{ type: RECORD_DESTROYED } as ProjectedEvent]);
+    else this.applier.truncateWalIfDue();
     this.reset();
     return last;
   }
