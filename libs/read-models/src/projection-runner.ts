@@ -250,6 +250,7 @@ export class ProjectionRunner {
     let closed: Promise<void> | undefined;
     try {
       let from = this.position();
+      const head = await this.store.headPosition();
       while (going()) {
         let t = performance.now();
         const batch = await this.store.readAll({ fromPosition: from, maxCount: this.rebuildBatchSize });
@@ -264,7 +265,7 @@ export class ProjectionRunner {
         t = performance.now();
         if (applying.length >= 2) await applying.shift();
         stats.waitMs += performance.now() - t;
-        const applied = thread.apply(decoded, last).then(committed);
+        const applied = thread.apply(decoded, last, head).then(committed);
         applied.catch(() => undefined); // awaited before a later batch; until then, not unhandled
         applying.push(applied);
         stats.events += batch.length;

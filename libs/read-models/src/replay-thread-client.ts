@@ -82,6 +82,7 @@ export class ReplayThreadClient {
   private constructor(
     private readonly worker: Worker,
     private readonly sent: EventsSent,
+    private readonly commitEvents: number,
   ) {
     worker.on('message', (reply: ReplayReply) => {
       const pending = this.pending.shift();
@@ -114,13 +115,17 @@ export class ReplayThreadClient {
       projectionsModule: options.projectionsModule,
       projectionsExport: options.projectionsExport,
     };
-    const client = new ReplayThreadClient(startReadModelThread('replay-thread', data), sent);
+    const client = new ReplayThreadClient(startReadModelThread('replay-thread', data), sent, data.commitEvents);
     await client.request(undefined);
     return client;
   }
 
-  /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
-  apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
+  /**
+   * Applies one batch in the thread; resolves once it is applied there, with the position committed
+   * if its group was. `head`: the log's head position as the replay found it, if known (the thread
+   * prepares its end when the batch is within two groups of it).
+   */
+  apply(events: readonly ProjectedEvent[], last: number, head?: number): Promise<Applied> {
     const { metadata, fields } = this.sent;
     const slim = events.map(({ type, data, phiReadable, stored, prepared }) => ({
       type,
@@ -130,7 +135,8 @@ export class ReplayThreadClient {
       ...(prepared && { prepared }),
     }));
     // Without what no projection of the thread reads (the types say every event has it all).
-    return this.request({ type: 'batch', events: slim as ProjectedEvent[], last });
+    const ending = head !== undefined && Math.abs(head - last) <= 2 * this.commitEvents;
+    return this.request({ type: 'batch', events: slim as ProjectedEvent[], last, ending });
   }
 
   /** Commits the batches applied so far (the open group); resolves with their position, null when none was open. */
