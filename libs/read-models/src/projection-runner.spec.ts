@@ -1,6 +1,6 @@
 import Database from '@medrec/sqlite';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PhiCodec } from '@medrec/application';
@@ -374,6 +374,20 @@ describe('ProjectionRunner', () => {
       other.close();
       // Positions 2 and 8 came with the first group's commit (8 rows), 9 and 12 with the last (12).
       expect(seen).toEqual([8, 8, 12, 12]);
+    });
+
+    it('leaves a replay copied into the database file: its WAL checkpointed while the thread applied, the last group before drain() resolves', async () => {
+      for (let i = 0; i < 12; i++) await createRecord(`t${i}`);
+      const r = threaded('TITLES', 2, 8);
+      await r.drain();
+      // What the database file holds without its WAL: a copy of the file alone.
+      copyFileSync(join(dir, 'read.db'), join(dir, 'file-only.db'));
+      const copy = new Database(join(dir, 'file-only.db'), { readonly: true });
+      try {
+        expect(copy.prepare('SELECT count(*) AS n FROM titles').get()).toEqual({ n: 12 });
+      } finally {
+        copy.close();
+      }
     });
 
     it('start() far behind catches up in the thread first, then runs live here; a small lag stays here', async () => {

@@ -58,6 +58,12 @@ function repositoryRoot(): string {
   }
 }
 
+/** Starts a thread of the read models from the entry: `threadModule` (a module of this folder) reads `data` as its workerData. */
+export function startReadModelThread(threadModule: string, data: object): Worker {
+  const root = repositoryRoot();
+  return new Worker(join(root, ENTRY), { workerData: { ...data, root, fromSource: __filename.endsWith('.ts'), threadModule } });
+}
+
 /**
  * A thread that applies a replay's batches (ProjectionRunner.drain) on its own connection to the
  * read-model file, so that reading and decoding the next batch (store reads, decryption) overlaps
@@ -76,6 +82,7 @@ export class ReplayThreadClient {
   private constructor(
     private readonly worker: Worker,
     private readonly sent: EventsSent,
+    private readonly commitEvents: number,
   ) {
     worker.on('message', (reply: ReplayReply) => {
       const pending = this.pending.shift();
@@ -99,7 +106,7 @@ export class ReplayThreadClient {
     options: ReplayThreadOptions,
     sent: EventsSent = { metadata: true, fields: null },
   ): Promise<ReplayThreadClient> {
-    const data: ReplayThreadData & { root: string; fromSource: boolean } = {
+    const data: ReplayThreadData = {
       filename,
       names,
       cacheKiB,
@@ -107,16 +114,18 @@ export class ReplayThreadClient {
       commitMs: options.commitMs ?? DEFAULT_COMMIT_MS,
       projectionsModule: options.projectionsModule,
       projectionsExport: options.projectionsExport,
-      root: repositoryRoot(),
-      fromSource: __filename.endsWith('.ts'),
     };
-    const client = new ReplayThreadClient(new Worker(join(data.root, ENTRY), { workerData: data }), sent);
+    const client = new ReplayThreadClient(startReadModelThread('replay-thread', data), sent, data.commitEvents);
     await client.request(undefined);
     return client;
   }
 
-  /** Applies one batch in the thread; resolves once it is applied there, with the position committed if its group was. */
-  apply(events: readonly ProjectedEvent[], last: number): Promise<Applied> {
+  /**
+   * Applies one batch in the thread; resolves once it is applied there, with the position committed
+   * if its group was. `head`: the log's head position as the replay found it, if known (the thread
+   * prepares its end when the batch is within two groups of it).
+   */
+  apply(events: readonly ProjectedEvent[], last: number, head?: number): Promise<Applied> {
     const { metadata, fields } = this.sent;
     const slim = events.map(({ type, data, phiReadable, stored, prepared }) => ({
       type,
@@ -126,7 +135,8 @@ export class ReplayThreadClient {
       ...(prepared && { prepared }),
     }));
     // Without what no projection of the thread reads (the types say every event has it all).
-    return this.request({ type: 'batch', events: slim as ProjectedEvent[], last });
+    const ending = head !== undefined && Math.abs(head - last) <= 2 * this.commitEvents;
+    return this.request({ type: 'batch', events: slim as ProjectedEvent[], last, ending });
   }
 
   /** Commits the batches applied so far (the open group); resolves with their position, null when none was open. */

@@ -3,7 +3,7 @@
  * Entry of the replay thread. Plain JavaScript, so that the same file starts the thread from the
  * compiled tree (dist/) and from the TypeScript sources (tests, where TypeScript is transpiled
  * here, module by module: a worker thread gets none of jest's transforms). It resolves the
- * @medrec/* aliases the way scripts/run.js does, then loads replay-thread.
+ * @medrec/* aliases the way scripts/run.js does, then loads replay-thread (or workerData.threadModule).
  */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -30,4 +30,7 @@ if (fromSource) {
   };
 }
 
-require(fromSource ? join(root, 'libs', 'read-models', 'src', 'replay-thread.ts') : join(root, 'dist', 'libs', 'read-models', 'src', 'replay-thread.js'));
+// The replay thread, or another thread of the read models (`threadModule`: a module of this folder).
+const threadModule = workerData.threadModule || 'replay-thread';
+if (!/^[a-z-]+$/.test(threadModule)) throw new Error(`Not a thread module of the read models: ${threadModule}`);
+require(fromSource ? join(root, 'libs', 'read-models', 'src', `${threadModule}.ts`) : join(root, 'dist', 'libs', 'read-models', 'src', `${threadModule}.js`));

@@ -19,7 +19,11 @@ export interface ReplayThreadData {
   commitMs: number;
 }
 
-export type ReplayRequest = { type: 'batch'; events: ProjectedEvent[]; last: number } | { type: 'commit' } | { type: 'close' };
+/**
+ * `ending`: the batch is within two groups of the log's head (as the runner read it when the replay
+ * began): the end of the replay is near (see ending() below).
+ */
+export type ReplayRequest = { type: 'batch'; events: ProjectedEvent[]; last: number; ending: boolean } | { type: 'commit' } | { type: 'close' };
 /**
  * `committed`: the position the committed batches reach, when this request committed them;
  * `busyMs`: the thread's time on it; `cpuMs`: the CPU time the thread has used so far (threadCpuMs).
@@ -91,8 +95,10 @@ export class GroupCommitter {
       this.rollback();
       throw error;
     }
-    // A WAL truncation after a destruction, as BatchApplier.apply does.
+    // A WAL truncation after a destruction, as BatchApplier.apply does; one that a reader or the
+    // checkpoint thread kept busy is tried again after each later group.
     if (this.destroyed) this.applier.afterCommit([{ type: RECORD_DESTROYED } as ProjectedEvent]);
+    else this.applier.truncateWalIfDue();
     this.reset();
     return last;
   }
@@ -126,29 +132,60 @@ function prepareFullReplay(applier: BatchApplier, projections: readonly Projecti
   return full;
 }
 
-/** Builds the indexes again once the replay ends (or stops), sorting with a second thread, and resets the settings. */
-function endFullReplay(db: BatchApplier['db'], full: readonly Projection[]): void {
+/** Builds the query indexes again (sorting with a second thread), between groups; those built already are kept. */
+function createQueryIndexes(db: BatchApplier['db'], full: readonly Projection[]): void {
   if (full.length === 0) return;
   db.pragma('threads = 2');
-  db.transaction(() =>
-    full.forEach((p) => {
-      p.queryIndexes?.create(db);
-      p.replaySettings?.reset(db);
-    }),
-  )();
+  db.transaction(() => full.forEach((p) => p.queryIndexes?.create(db)))();
 }
+
+/** Builds the indexes again once the replay ends (or stops), unless built already, and resets the settings. */
+function endFullReplay(db: BatchApplier['db'], full: readonly Projection[]): void {
+  if (full.length === 0) return;
+  createQueryIndexes(db, full);
+  db.transaction(() => full.forEach((p) => p.replaySettings?.reset(db)))();
+}
+
+/**
+ * The thread's own checkpoints (copying the WAL into the database file, then syncing it) wait
+ * until its WAL holds this many pages (256 MiB), not SQLite's 1,000: a thread of its own
+ * (WalCheckpointer) checkpoints after each group commit instead (ProjectionRunner.drainInThread),
+ * while this one applies the next group. It cannot reset the WAL though (a writer restarts the WAL only when its
+ * transaction began after a complete checkpoint, and this thread begins its next group at once):
+ * this thread's checkpoint every few groups, which finds all but its last group copied, does.
+ */
+export const REPLAY_WAL_AUTOCHECKPOINT_PAGES = 65_536;
 
 if (parentPort) {
   const port = parentPort;
   const data = workerData as ReplayThreadData;
   const db = openReadModelDb(data.filename);
   db.pragma(`cache_size = ${-data.cacheKiB}`);
+  db.pragma(`wal_autocheckpoint = ${REPLAY_WAL_AUTOCHECKPOINT_PAGES}`);
   const projections = projectionsOf(data);
   const applier = new BatchApplier(db, projections);
   const group = new GroupCommitter(applier, data.commitEvents, data.commitMs);
   const fullReplay = prepareFullReplay(applier, projections);
   /** The first failure: every later request is refused with it (a later batch would skip the failed one's events). */
   let failed: Error | undefined;
+  /**
+   * Near the end of the replay, what would otherwise follow its last commit is done before, while
+   * the runner still decodes batches: the query indexes are built after the first commit (the
+   * last groups then insert into them), and this thread no longer checkpoints (the checkpoint
+   * thread copies the last groups while this one builds the indexes or closes).
+   */
+  let ending = false;
+  let indexesBuilt = false;
+  const nearTheEnd = (batchEnding: boolean, committed: number | null) => {
+    if (batchEnding !== ending) {
+      ending = batchEnding;
+      db.pragma(`wal_autocheckpoint = ${ending ? 0 : REPLAY_WAL_AUTOCHECKPOINT_PAGES}`);
+    }
+    if (ending && committed !== null && !indexesBuilt) {
+      createQueryIndexes(db, fullReplay);
+      indexesBuilt = true;
+    }
+  };
   const fail = (error: unknown) => port.postMessage({ type: 'failed', message: (error as Error).message, name: (error as Error).name } satisfies ReplayReply);
   port.on('message', (request: ReplayRequest) => {
     if (request.type === 'close') {
@@ -168,7 +205,9 @@ if (parentPort) {
     if (failed) return fail(failed);
     try {
       const started = performance.now();
+      if (request.type === 'batch') nearTheEnd(request.ending, null);
       const committed = request.type === 'batch' ? group.apply(request.events, request.last) : group.commit();
+      if (request.type === 'batch') nearTheEnd(request.ending, committed);
       port.postMessage({ type: 'applied', committed, busyMs: performance.now() - started, cpuMs: threadCpuMs() } satisfies ReplayReply);
     } catch (error) {
       failed = error as Error;
