@@ -212,11 +212,11 @@ describe('PhiCodec', () => {
       const other = recordCreated({ recordId: OTHER_RECORD_ID, patientName: 'Other Patient' });
       const [theirs] = await store(OTHER_RECORD_ID, [other]);
       const fetched: Buffer[] = [];
-      const get = keys.get.bind(keys);
-      const spy = jest.spyOn(keys, 'get').mockImplementation(async (id) => {
-        const key = await get(id);
-        if (key) fetched.push(key);
-        return key;
+      const getMany = keys.getMany.bind(keys);
+      const spy = jest.spyOn(keys, 'getMany').mockImplementation(async (ids) => {
+        const got = await getMany(ids);
+        for (const key of got.values()) if (key) fetched.push(key);
+        return got;
       });
 
       const batch = [mine[0], theirs, mine[1], mine[2]].map((stored) => ({ keyId: stored.stream.slice('record-'.length), stored }));
@@ -225,7 +225,8 @@ describe('PhiCodec', () => {
       expect(decoded.map((d) => d.event)).toEqual([recordCreated(), other, ocrCompleted(), recordAmended({ title: 'Corrected title' })]);
       expect(decoded.map((d) => d.stored)).toEqual(batch.map((b) => b.stored));
       expect(decoded.every((d) => d.phiReadable)).toBe(true);
-      expect(spy.mock.calls.map(([id]) => id).sort()).toEqual([RECORD_ID, OTHER_RECORD_ID].sort());
+      // One call for the batch, each record's key once.
+      expect(spy.mock.calls.map(([ids]) => [...ids].sort())).toEqual([[RECORD_ID, OTHER_RECORD_ID].sort()]);
       // No key outlives the batch.
       expect(fetched).toHaveLength(2);
       for (const key of fetched) expect(key.equals(Buffer.alloc(32))).toBe(true);

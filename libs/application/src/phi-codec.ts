@@ -67,11 +67,10 @@ export class PhiCodec {
    * so no key outlives the batch (a key destroyed after the call is never used again).
    */
   async decodeBatch<E extends DomainEvent>(events: ReadonlyArray<{ keyId: string; stored: StoredEvent }>): Promise<DecodedEvent<E>[]> {
-    const keys = new Map<string, Buffer | null>();
+    const needed = new Set<string>();
+    for (const { keyId, stored } of events) if (isEncryptedPhi(stored.data[PHI_FIELD])) needed.add(keyId);
+    const keys = needed.size > 0 ? await this.keys.getMany([...needed]) : new Map<string, Buffer | null>();
     try {
-      for (const { keyId, stored } of events) {
-        if (!keys.has(keyId) && isEncryptedPhi(stored.data[PHI_FIELD])) keys.set(keyId, await this.keys.get(keyId));
-      }
       return events.map(({ keyId, stored }) => this.decodeWith<E>(keyId, stored, keys.get(keyId) ?? null));
     } finally {
       for (const key of keys.values()) key?.fill(0);

@@ -62,6 +62,27 @@ export function describeKeyStoreConformance(
       expect(await store.isDestroyed(id)).toBe(false);
     });
 
+    it('hands out several keys at once (getMany): each id once, as get() gives it, copies, null for none or destroyed', async () => {
+      const [a, b, gone, never] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const keyA = await store.create(a);
+      const keyB = await store.create(b);
+      await store.create(gone);
+      await store.destroy(gone);
+      // From another instance too: nothing of it comes from the creating instance's memory.
+      for (const from of [store, await openAgain()]) {
+        const keys = await from.getMany([a, never, b, a, gone]);
+        expect([...keys.keys()].sort()).toEqual([a, b, gone, never].sort());
+        expect(keys.get(a)).toEqual(keyA);
+        expect(keys.get(b)).toEqual(keyB);
+        expect(keys.get(gone)).toBeNull();
+        expect(keys.get(never)).toBeNull();
+        keys.get(a)!.fill(0);
+        expect(await from.get(a)).toEqual(keyA);
+      }
+      expect(await store.getMany([])).toEqual(new Map());
+      await expect(store.getMany([a, 'a/b'])).rejects.toThrow(TypeError);
+    });
+
     it('answers null and not destroyed for a key that never existed', async () => {
       expect(await store.get(randomUUID())).toBeNull();
       expect(await store.isDestroyed(randomUUID())).toBe(false);

@@ -5,6 +5,11 @@ export interface KeyStore {
   create(keyId: string): Promise<Buffer>;
   /** The raw key, or null when it never existed or was destroyed. A copy: the caller may (and should) overwrite it when done. */
   get(keyId: string): Promise<Buffer | null>;
+  /**
+   * get() of several keys at once (a projection batch's): each id once in the map, its key as get()
+   * gives it (a copy, or null). For a store, without a round trip per key where it can.
+   */
+  getMany(keyIds: readonly string[]): Promise<Map<string, Buffer | null>>;
   /** True once the key has been destroyed (distinguishes shredded from never created). */
   isDestroyed(keyId: string): Promise<boolean>;
   destroy(keyId: string): Promise<void>;

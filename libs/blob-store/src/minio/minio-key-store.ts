@@ -56,6 +56,9 @@ const DELETE_BATCH = 1000;
  * there two processes creating the same key id at the same moment both succeed and the later
  * write wins. medrec creates a record's key once, in the command that creates the record.
  */
+/** Keys getMany() reads from MinIO at once. */
+const GET_MANY_AT_ONCE = 16;
+
 export class MinioKeyStore implements KeyStore {
   readonly bucket: string;
   private readonly client: Client;
@@ -133,6 +136,25 @@ export class MinioKeyStore implements KeyStore {
     const copy = Buffer.from(key);
     this.remember(keyId, key);
     return copy;
+  }
+
+  /** Reads the keys not in the cache a few at a time (one object each). */
+  async getMany(keyIds: readonly string[]): Promise<Map<string, Buffer | null>> {
+    const unique = [...new Set(keyIds)];
+    const keys = new Map<string, Buffer | null>();
+    try {
+      for (let i = 0; i < unique.length; i += GET_MANY_AT_ONCE) {
+        const slice = unique.slice(i, i + GET_MANY_AT_ONCE);
+        const read = await Promise.allSettled(slice.map((keyId) => this.get(keyId)));
+        read.forEach((r, j) => r.status === 'fulfilled' && keys.set(slice[j], r.value));
+        const failed = read.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
+    } catch (error) {
+      for (const key of keys.values()) key?.fill(0);
+      throw error;
+    }
+    return keys;
   }
 
   async isDestroyed(keyId: string): Promise<boolean> {
@@ -302,7 +324,16 @@ export class MinioKeyStore implements KeyStore {
     this.forget(keyId);
     if (this.cacheTtlMs <= 0 || this.closed) return void key.fill(0);
     this.cache.set(keyId, { key, until: Date.now() + this.cacheTtlMs });
-    if (this.cache.size > this.cacheSize) this.forget(this.cache.keys().next().value as string);
+    if (this.cache.size > this.cacheSize) this.evictOldest();
+  }
+
+  /** Down to seven eighths of the cache size (the newest key kept), oldest first, in one pass: see SqliteKeyStore.evictOldest. */
+  private evictOldest(): void {
+    let excess = this.cache.size - Math.max(1, Math.floor((this.cacheSize * 7) / 8));
+    for (const id of this.cache.keys()) {
+      if (excess-- <= 0) break;
+      this.forget(id);
+    }
   }
 
   private forget(keyId: string): void {

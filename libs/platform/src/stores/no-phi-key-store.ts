@@ -13,6 +13,10 @@ export class NoPhiKeyStore implements KeyStore {
     return this.refuse();
   }
 
+  getMany(): Promise<Map<string, Buffer | null>> {
+    return this.refuse();
+  }
+
   isDestroyed(): Promise<boolean> {
     return this.refuse();
   }
