@@ -193,7 +193,7 @@ describe('a review assign to a cover sheet retried after a try that died', () =>
     );
     const { stackId, itemId } = await pageInReview(8, 'died-after-use.pdf');
     const recordId = await recordMadeByATryThatDied(stackId, itemId, sheets[0].id);
-    await t.app.get(Stacks).useCoverSheetFor(sheets[0].id, recordId, itemId, context(), stackId);
+    await t.app.get(CoverSheets).use(sheets[0].id, recordId, context(), stackId, itemId);
     await expectFiledOnce(itemId, sheets[0], recordId);
   });
 });

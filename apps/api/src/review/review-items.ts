@@ -21,6 +21,7 @@ import { auditRecordRead } from '../records/audited-record-read';
 import { AmendRecordCommand } from '../records/commands/record-commands';
 import { RecordContent, UploadedFile } from '../records/record-content';
 import { RecordRepository } from '../records/record-repository';
+import { CoverSheets } from '../cover-sheets/cover-sheets.service';
 import { Stacks } from '../stacks/stacks.service';
 
 export interface ResolveInput {
@@ -68,6 +69,7 @@ export class ReviewItems {
     private readonly content: RecordContent,
     private readonly commands: CommandBus,
     private readonly stacks: Stacks,
+    private readonly coverSheets: CoverSheets,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -129,9 +131,10 @@ export class ReviewItems {
     const recordId = assignedRecordId(item.itemId, coverSheetId);
     const stackId = 'stackId' in item.subject ? item.subject.stackId : undefined;
     // Used for this very record by a try that died before the resolution: only the resolution is left.
-    if ((await this.stacks.recordFiledUnder(coverSheetId)) === recordId) return { id: recordId, position: null };
+    const { state: sheet } = await this.coverSheets.load(coverSheetId);
+    if (sheet.status === 'used' && sheet.recordId === recordId) return { id: recordId, position: null };
     // The sheet first: unknown (404), used, voided or claimed by a filing under way (409) is answered before the source is read.
-    await this.stacks.claimCoverSheet(coverSheetId, { reviewItemId: item.itemId }, context);
+    await this.coverSheets.claim(coverSheetId, { reviewItemId: item.itemId }, context);
     try {
       let position: number | null = null;
       if ((await this.records.load(recordId)).state.status === 'absent') {
@@ -143,13 +146,13 @@ export class ReviewItems {
           await rm(pages.path, { force: true });
         }
       }
-      await this.stacks.useCoverSheetFor(coverSheetId, recordId, item.itemId, context, stackId);
+      await this.coverSheets.use(coverSheetId, recordId, context, stackId, item.itemId);
       return { id: recordId, position };
     } catch (error) {
       // Filed nothing (a refused page, an unreadable original): the sheet can file something else.
       // A record made under it keeps the claim, so that assigning again uses the sheet for it.
       if ((await this.records.load(recordId)).state.status === 'absent') {
-        await this.stacks.releaseCoverSheet(coverSheetId, { reviewItemId: item.itemId }, 'filing-failed', context);
+        await this.coverSheets.release(coverSheetId, { reviewItemId: item.itemId }, 'filing-failed', context);
       }
       throw error;
     }

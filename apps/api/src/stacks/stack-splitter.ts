@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CommandContext, EventSourcedRunner, systemActor, WorkLoop } from '@medrec/application';
 import {
+  coverSheetsToFile,
   CoverSheetStatus,
   DomainError,
   KnownStack,
@@ -215,10 +216,8 @@ export class StackSplitter implements OnApplicationBootstrap, OnModuleDestroy {
       }
       if (segment.first !== plannedThrough + 1) throw new Error('The stack no longer scans into the parts of its recorded plan');
       // The sheets the plan would file under are claimed for this stack first: of two stacks holding one sheet, one files it.
-      const wouldFile: string[] = [];
-      planStackSegment(segment, (id) => (wouldFile.push(id), 'issued'), new Set(seen));
       const statuses = new Map<string, CoverSheetStatus>();
-      for (const id of wouldFile) statuses.set(id, await this.claimFor(stack.stackId, id, context));
+      for (const id of coverSheetsToFile(segment, seen)) statuses.set(id, await this.claimFor(stack.stackId, id, context));
       const plan = planStackSegment(segment, (id) => statuses.get(id) ?? 'absent', seen);
       const documents: StackDocument[] = plan.documents.map((d) => ({ ...d, recordId: randomUUID() }));
       const reviews: StackReviewItem[] = plan.reviews.map((r) => ({ ...r, itemId: reviewItemId(stack.stackId, r.pageRange.first, r.pageRange.last, r.kind) }));

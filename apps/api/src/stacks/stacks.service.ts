@@ -10,8 +10,6 @@ import { CommandContext, EventSourcedRunner, LoadedStream, nameBasedUuid } from 
 import { BLOB_STORE, BlobStore, getDecrypted, putEncrypted } from '@medrec/blob-store';
 import { KEY_STORE, KeyStore } from '@medrec/crypto';
 import {
-  ClaimReleaseReason,
-  CoverSheetClaimant,
   CoverSheetDetails,
   DomainError,
   KnownStack,
@@ -225,26 +223,6 @@ export class Stacks {
       part: 1,
     };
     return this.createRecord(details, file, context, { recordId, ...(stack ? { stack } : {}) });
-  }
-
-  /** The sheet used for record `recordId`, made under it for a review item (once: a second use is a 409). */
-  async useCoverSheetFor(coverSheetId: string, recordId: string, reviewItemId: string, context: CommandContext, stackId?: string): Promise<void> {
-    await this.coverSheets.use(coverSheetId, recordId, context, stackId, reviewItemId);
-  }
-
-  /** The record a used cover sheet filed; undefined while it is not used. */
-  async recordFiledUnder(coverSheetId: string): Promise<string | undefined> {
-    const { state } = await this.coverSheets.load(coverSheetId);
-    return state.status === 'used' ? state.recordId : undefined;
-  }
-
-  /** Reserves a cover sheet for one filing (CoverSheets.claim): 404, or 409 when it can file nothing for `claimant`. */
-  claimCoverSheet(coverSheetId: string, claimant: CoverSheetClaimant, context: CommandContext): Promise<void> {
-    return this.coverSheets.claim(coverSheetId, claimant, context);
-  }
-
-  releaseCoverSheet(coverSheetId: string, claimant: CoverSheetClaimant, reason: ClaimReleaseReason, context: CommandContext): Promise<void> {
-    return this.coverSheets.release(coverSheetId, claimant, reason, context);
   }
 
   /** The details of an issued cover sheet (404 unknown; 409 used or voided: it files nothing more). */

@@ -1,5 +1,6 @@
 import type { SheetCode } from '../cover-sheet/sheet-code';
 import {
+  coverSheetsToFile,
   type CoverSheetStatus,
   planStackSegment,
   planStackSplit,
@@ -279,5 +280,14 @@ describe('StackSegmenter + planStackSegment (the plan made part by part as the s
     const { parts } = byParts([cover(A), page, cover(B), page, cover(A), page]);
     expect(parts[2].plan.documents).toEqual([]);
     expect(parts[2].plan.reviews).toEqual([{ kind: 'cover-sheet-used', pageRange: { first: 6, last: 6 }, sheetPage: 5 }]);
+  });
+
+  it('names the sheets a part would file under, to be claimed first: not one met in an earlier part, nor a page whose codes disagree', () => {
+    const segment: StackSegment = { first: 1, pages: [cover(A), page, withCodes({ kind: 'cover-sheet', id: C }, { kind: 'cover-sheet', id: B }), page] };
+    const seen = new Set([B]);
+    expect(coverSheetsToFile(segment, new Set())).toEqual([A]);
+    expect(coverSheetsToFile({ first: 5, pages: [cover(B), page] }, seen)).toEqual([]);
+    expect(coverSheetsToFile({ first: 5, pages: [cover(C), page] }, seen)).toEqual([C]);
+    expect(seen).toEqual(new Set([B]));
   });
 });

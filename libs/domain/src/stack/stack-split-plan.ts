@@ -119,9 +119,14 @@ export class StackSegmenter {
   }
 }
 
-/** The cover sheet ids a segment's pages name (whose status planStackSegment asks for). */
-export function coverSheetIdsOf(segment: StackSegment): string[] {
-  return [...new Set(segment.pages.flatMap((p) => p.codes.flatMap((c) => (c.kind === 'cover-sheet' ? [c.id] : []))))];
+/**
+ * The cover sheets planStackSegment would file pages under were each of them `issued` (those whose
+ * status it asks for, in order): the ones to claim before planning. `seen` is not changed.
+ */
+export function coverSheetsToFile(segment: StackSegment, seen: ReadonlySet<string>): string[] {
+  const asked: string[] = [];
+  planStackSegment(segment, (id) => (asked.push(id), 'issued'), new Set(seen));
+  return asked;
 }
 
 /**
