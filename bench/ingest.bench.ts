@@ -18,9 +18,9 @@ import { DEFAULT_INGEST_LIMITS, inspectDocument } from '../libs/ingest/src/inspe
 import { OcrPool, OcrPreprocessing } from '../libs/ingest/src/ocr/ocr-pool';
 import { characterErrorRate } from '../libs/ingest/src/quality/cer';
 import { rasterizeDocument } from '../libs/ingest/src/rasterize/rasterize-document';
-import { startServerProcess } from '../test/support/server-process';
 import { call, signIn } from './support/call';
 import { MemoryMapSampler } from './support/memory-map';
+import { npmStartSettings, startOcrBenchServer } from './support/npm-start-settings';
 import { metricValue, scrapeMetrics, stageBreakdown } from './support/ocr-stages';
 
 const ROOT = resolve(__dirname, __dirname.includes('/dist/') ? '../..' : '..');
@@ -54,13 +54,9 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-/** glibc malloc arenas of the server (npm start sets 2: measured 345-389 MB peak instead of 448-498). */
-const MALLOC_ARENA_MAX = process.env.MALLOC_ARENA_MAX ?? '2';
+/** The server's malloc settings and node flags, as `npm start` gives them unless the environment says otherwise (reported). */
+const NPM_START = npmStartSettings();
 const round = (x: number, d = 5): number => +x.toFixed(d);
-/** Flags of the server's node: as `npm start` gives them unless BENCH_SERVER_NODE_ARGS says otherwise (reported as serverNodeArgs). */
-const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
-/** glibc's threshold above which a block is mapped on its own (returned to the system when freed): as `npm start` sets it. */
-const MALLOC_MMAP_THRESHOLD = process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072';
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** CER (`rates`, in the order of `scans`) per document and per degradation level: where the errors are. */
@@ -93,21 +89,11 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 
 async function medrec(scans: Scan[]) {
   const dataDir = mkdtempSync(join(tmpdir(), 'medrec-bench-ingest-'));
-  // As `npm start` runs it: MALLOC_ARENA_MAX=2 unless the environment says otherwise.
-  const server = await startServerProcess(
-    dataDir,
-    {
-      MALLOC_ARENA_MAX: MALLOC_ARENA_MAX,
-      MALLOC_MMAP_THRESHOLD_: MALLOC_MMAP_THRESHOLD,
-      MEDREC_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      MEDREC_OCR_IN_PROCESS: 'true',
-      // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
-      MEDREC_OCR_WORKERS: String(OCR_WORKERS),
-      MEDREC_OCR_IDLE_SECONDS: String(OCR_IDLE_SECONDS),
-      MEDREC_TOKEN_TTL_SECONDS: '3600',
-    },
-    SERVER_NODE_ARGS,
-  );
+  const server = await startOcrBenchServer(dataDir, ADMIN_PASSWORD, {
+    // The same parallelism everywhere in this bench: the server, the ceiling and `ocrmypdf --jobs`.
+    MEDREC_OCR_WORKERS: String(OCR_WORKERS),
+    MEDREC_OCR_IDLE_SECONDS: String(OCR_IDLE_SECONDS),
+  });
   try {
     const { baseUrl } = server;
     const admin = await signIn(baseUrl, 'admin', ADMIN_PASSWORD);
@@ -294,9 +280,9 @@ async function main(): Promise<void> {
     ...(ours.peakMemoryMap ? { peakMemoryMap: ours.peakMemoryMap } : {}),
     // glibc's per-thread malloc arenas hold ~100 MB more with the OCR, PDF and libvips threads;
     // the server inherits this from the environment (MALLOC_ARENA_MAX=2 measured: see the README).
-    mallocArenaMax: MALLOC_ARENA_MAX,
-    mallocMmapThreshold: MALLOC_MMAP_THRESHOLD,
-    serverNodeArgs: SERVER_NODE_ARGS.join(' '),
+    mallocArenaMax: NPM_START.env.MALLOC_ARENA_MAX,
+    mallocMmapThreshold: NPM_START.env.MALLOC_MMAP_THRESHOLD_,
+    serverNodeArgs: NPM_START.nodeArgs.join(' '),
     // CPU the server spent (all its threads): steadier than wall time on a shared machine.
     serverCpuSeconds: round(ours.serverCpuSeconds, 1),
     pagesPerCpuMin: round((ours.pages / ours.serverCpuSeconds) * 60, 1),
