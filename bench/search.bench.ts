@@ -39,7 +39,7 @@ import { CommandContext, EventSourcedRunner, PhiCodec } from '@medrec/applicatio
 import { SqliteKeyStore } from '@medrec/crypto';
 import { Actor, DOCUMENT_TYPES, RECORD_PHI_FIELDS, recordDecider, recordStream } from '@medrec/domain';
 import { SqliteEventStore } from '@medrec/event-store';
-import { parseSearchQuery, ProjectionRunner, searchProjection, SearchService, threadCpuMs } from '@medrec/read-models';
+import { listPartitions, parseSearchQuery, ProjectionRunner, searchProjection, SearchService, threadCpuMs } from '@medrec/read-models';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -507,6 +507,7 @@ async function main(): Promise<void> {
       : null;
     projections.db.pragma('wal_checkpoint(TRUNCATE)');
 
+    const textPartitions = listPartitions(projections.db).length;
     const service = new SearchService(projections.db);
     const queries = mixedQueries(sample);
     const latencies: number[] = [];
@@ -563,6 +564,8 @@ async function main(): Promise<void> {
         baselineReadDecodeEventsPerSec: baselineEventsPerSec,
         ratioToBaseline: baselineEventsPerSec === null ? null : round(rebuildEventsPerSec / baselineEventsPerSec, 3),
         readModelMb: round(statSync(readModels).size / 1048576, 1),
+        // FTS5 tables of consecutive row ids (search-partitions.ts): a query ranks in the newest first.
+        textPartitions,
         queries: latencies.length,
         meanHitsPerQuery: round(hits / latencies.length, 1),
         p50Ms: round(percentile(latencies, 50)),

@@ -50,8 +50,8 @@ describe('parseSearchQuery', () => {
   it('never produces an expression FTS5 rejects', () => {
     const db = new Database(':memory:');
     searchProjection.migrate(db);
-    db.exec("INSERT INTO search_fts VALUES ('Summary', 'Alice', 'MRN-1', 'pneumonia fever', 'p', 'current')");
-    const query = db.prepare('SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rank');
+    db.exec("INSERT INTO search_fts0 VALUES ('Summary', 'Alice', 'MRN-1', 'pneumonia fever', 'p', 'current')");
+    const query = db.prepare('SELECT rowid FROM search_fts0 WHERE search_fts0 MATCH ? ORDER BY rank');
     for (const q of HOSTILE_QUERIES) {
       const parsed = parseSearchQuery(q);
       if (parsed.ok) expect(() => query.all(parsed.fts)).not.toThrow();

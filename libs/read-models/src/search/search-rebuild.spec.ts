@@ -10,13 +10,15 @@ import { amendedContent, amendRecord, completeOcr, createRecord } from '@medrec/
 import { SqliteEventStore } from '@medrec/event-store';
 import { ProjectionRunner } from '../projection-runner';
 import { parseSearchQuery } from './search-query';
-import { searchProjection } from './search.projection';
+import { listPartitions } from './search-partitions';
 import { SearchService } from './search.service';
+import { smallPartitionsSearchProjection as searchProjection } from './small-partitions.testing';
 
 /**
  * A rebuild in the replay thread (batches committed in groups, query indexes built at the end),
  * and batches of any size (applyBatch buffers rows and skips queries within a batch), must leave
- * exactly the read model that applying the log one event at a time leaves.
+ * exactly the read model that applying the log one event at a time leaves. The text is spread over
+ * partitions of 16 rows, so that partitions start inside batches and groups.
  */
 describe('search rebuild in the replay thread', () => {
   let dir: string;
@@ -100,14 +102,16 @@ describe('search rebuild in the replay thread', () => {
   function dump(filename: string) {
     const db = new Database(filename, { readonly: true });
     try {
+      for (const { n, table } of listPartitions(db)) db.exec(`CREATE VIRTUAL TABLE temp.vocabulary${n} USING fts5vocab(main, ${table}, 'row')`);
       const all = (sql: string) => db.prepare(sql).all();
       return {
         records: all('SELECT * FROM search_records ORDER BY doc'),
         versions: all('SELECT * FROM search_versions ORDER BY doc, version'),
         rows: all('SELECT * FROM search_rows ORDER BY id'),
-        fts: all('SELECT rowid, * FROM search_fts ORDER BY rowid'),
-        vocabulary: all('SELECT term, doc, cnt FROM search_fts_vocab_rows ORDER BY term'),
-        config: all('SELECT * FROM search_fts_config ORDER BY k'),
+        partitions: listPartitions(db),
+        fts: listPartitions(db).map(({ table }) => all(`SELECT rowid, * FROM ${table} ORDER BY rowid`)),
+        vocabulary: listPartitions(db).map(({ n }) => all(`SELECT term, doc, cnt FROM temp.vocabulary${n} ORDER BY term`)),
+        config: listPartitions(db).map(({ table }) => all(`SELECT * FROM ${table}_config ORDER BY k`)),
         indexes: all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'search%' ORDER BY name"),
         checkpoint: all("SELECT position FROM projection_checkpoints WHERE name = 'search'"),
       };
@@ -147,14 +151,19 @@ describe('search rebuild in the replay thread', () => {
       filename: join(dir, 'threaded.db'),
       rebuildBatchSize: 7,
       // Groups of three batches, so that group commits happen inside the log.
-      replayThread: { projectionsModule: require.resolve('./search.projection'), projectionsExport: 'searchProjection', commitEvents: 21, commitMs: 60_000 },
+      replayThread: {
+        projectionsModule: require.resolve('./small-partitions.testing'),
+        projectionsExport: 'smallPartitionsSearchProjection',
+        commitEvents: 21,
+        commitMs: 60_000,
+      },
     });
     const runners = [single, inline, whole, threaded];
     try {
       for (const r of runners) await r.drain();
-      for (const r of runners) r.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_vocab_rows USING fts5vocab(search_fts, 'row')");
       const expected = dump(join(dir, 'single.db'));
       expect(expected.versions.length).toBeGreaterThan(40);
+      expect(expected.partitions.length).toBeGreaterThan(4);
       expect(expected.indexes.map((i) => (i as { name: string }).name)).toEqual(expect.arrayContaining(['search_rows_date', 'search_rows_mrn']));
       for (const name of ['inline.db', 'whole.db', 'threaded.db']) expect({ name, ...dump(join(dir, name)) }).toEqual({ name, ...expected });
       const answers = queries(single.db);

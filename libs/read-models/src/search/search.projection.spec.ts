@@ -2,7 +2,8 @@ import Database from '@medrec/sqlite';
 import type { StoredEvent } from '@medrec/event-store';
 import { project, type ProjectedEvent, projectBatch } from '../projection';
 import { parseSearchQuery } from './search-query';
-import { searchProjection } from './search.projection';
+import { listPartitions } from './search-partitions';
+import { createSearchProjection, searchProjection } from './search.projection';
 import { dateFacets, hasPrefixTerm, InvalidCursorError, markSnippet, SearchRequest, SearchService } from './search.service';
 
 const A = '00000000-0000-4000-8000-00000000000a';
@@ -31,10 +32,20 @@ const created = (recordId: string, extra: Record<string, unknown> = {}) =>
 const ocr = (recordId: string, version: number, pageTexts: string[]) =>
   event('OcrCompleted', { recordId, version, pages: pageTexts.length, meanConfidence: 90, textKey: 'k', pageTexts });
 
-describe('search projection and service', () => {
+/** Every text row, whichever partition holds it. */
+const textRows = (target: Database.Database) =>
+  listPartitions(target)
+    .flatMap(({ table }) => target.prepare(`SELECT rowid, * FROM ${table}`).all() as Array<{ rowid: number }>)
+    .sort((a, b) => a.rowid - b.rowid);
+
+// Every case with the text in one partition (the default size), and spread over partitions of three rows.
+describe.each([
+  ['one text partition', searchProjection, 1],
+  ['text partitions of three rows', createSearchProjection({ partitionRows: 3 }), 3],
+])('search projection and service, %s', (_name, projection, partitionRows) => {
   let db: Database.Database;
   let service: SearchService;
-  const apply = (...events: ProjectedEvent[]) => db.transaction(() => events.forEach((e) => project(db, searchProjection, e)))();
+  const apply = (...events: ProjectedEvent[]) => db.transaction(() => events.forEach((e) => project(db, projection, e)))();
   const search = (q: string | undefined, extra: Partial<SearchRequest> = {}) => {
     const parsed = q === undefined ? undefined : parseSearchQuery(q);
     if (parsed && !parsed.ok) throw new Error(parsed.reason);
@@ -43,7 +54,7 @@ describe('search projection and service', () => {
 
   beforeEach(() => {
     db = new Database(':memory:');
-    searchProjection.migrate(db);
+    projection.migrate(db);
     service = new SearchService(db);
   });
   afterEach(() => db.close());
@@ -150,7 +161,7 @@ describe('search projection and service', () => {
       ]),
     );
     expect(db.prepare('SELECT count(*) AS n FROM search_rows WHERE page IS NOT NULL').get()).toEqual({ n: 2 });
-    expect(db.prepare('SELECT count(*) AS n FROM search_fts').get()).toEqual({ n: 4 });
+    expect(textRows(db)).toHaveLength(4);
   });
 
   it('a batch leaves what its events one at a time leave, doc numbers included after the newest record is destroyed', () => {
@@ -167,12 +178,11 @@ describe('search projection and service', () => {
     for (const batch of batches) apply(...batch);
     const batched = new Database(':memory:');
     try {
-      searchProjection.migrate(batched);
-      for (const batch of batches) batched.transaction(() => projectBatch(batched, searchProjection, batch))();
+      projection.migrate(batched);
+      for (const batch of batches) batched.transaction(() => projectBatch(batched, projection, batch))();
       expect(tables(batched)).toEqual(tables(db));
-      expect(batched.prepare('SELECT rowid, * FROM search_fts ORDER BY rowid').all()).toEqual(
-        db.prepare('SELECT rowid, * FROM search_fts ORDER BY rowid').all(),
-      );
+      expect(textRows(batched)).toEqual(textRows(db));
+      expect(listPartitions(batched)).toEqual(listPartitions(db));
     } finally {
       batched.close();
     }
@@ -187,8 +197,10 @@ describe('search projection and service', () => {
     expect(db.prepare('SELECT count(*) AS n FROM search_rows WHERE doc NOT IN (SELECT doc FROM search_records)').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM search_records WHERE record_id = ?').get(A)).toEqual({ n: 0 });
     // The FTS5 vocabulary no longer holds the destroyed record's words (secure-delete).
-    db.exec("CREATE VIRTUAL TABLE v USING fts5vocab(search_fts, 'row')");
-    expect(db.prepare("SELECT term FROM v WHERE term IN ('zygomycosis', 'gonzalez')").all()).toEqual([]);
+    for (const { n, table } of listPartitions(db)) {
+      db.exec(`CREATE VIRTUAL TABLE v${n} USING fts5vocab(${table}, 'row')`);
+      expect(db.prepare(`SELECT term FROM v${n} WHERE term IN ('zygomycosis', 'gonzalez')`).all()).toEqual([]);
+    }
     expect(search('pneumonia').results).toHaveLength(1);
   });
 
@@ -270,6 +282,8 @@ describe('search projection and service', () => {
   it('ranks at most the configured number of candidates, the most recent, and says so; its cursor keeps them', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     for (const id of ids) apply(created(id, { title: `Note ${id.slice(-2)}` }), ocr(id, 1, ['fever and cough']));
+    // Two rows a record (its metadata and its page): 24 rows, in partitions of three when so configured.
+    expect(listPartitions(db)).toHaveLength(partitionRows === 3 ? 8 : 1);
     const bounded = new SearchService(db, undefined, 5);
     const first = bounded.search({ fts: (parseSearchQuery('fever') as { fts: string }).fts, limit: 3, fingerprint: 'fever' });
     expect(first.approximate).toBe(true);

@@ -3,14 +3,25 @@ import { normalizeMrn } from '../content-index.projection';
 import type { RecordDestroyed, RecordEvent } from '@medrec/domain';
 import type { ProjectedEvent, RecordProjection } from '../projection';
 import { statement } from '../statement-cache';
+import {
+  createPartition,
+  dropPartitions,
+  listPartitions,
+  Partition,
+  PARTITION_ROWS,
+  PARTITIONS_TABLE,
+  partitionOf,
+  resetMerges,
+  setMerges,
+} from './search-partitions';
 
 /**
  * Full-text search over records: SQLite FTS5 (BM25), one row per OCR'd page and one per version
  * for its metadata (title, patient name, MRN). Side tables hold what filters and results need, on
  * indexed columns.
  *
- * - `search_fts(title, patient, mrn, body, kind, facets)`: the text (decrypted PHI, as read
- *   models hold it). `facets` holds filter values as tokens (the document type, the year and
+ * - `search_fts<n>(title, patient, mrn, body, kind, facets)`: the text (decrypted PHI, as read
+ *   models hold it), in partitions of consecutive row ids (search-partitions.ts). `facets` holds filter values as tokens (the document type, the year and
  *   month of the document's date; facetsOf()), so that filters narrow the match inside
  *   FTS5 itself instead of after it; it has no weight in the ranking. Page rows (kind "p") repeat the version's metadata beside the page text, so that
  *   "gonzalez pneumonia" finds the page; metadata rows (kind "m") have no body, so a version
@@ -30,12 +41,6 @@ import { statement } from '../statement-cache';
  * itself (not only a delete marker), next to the runner's `PRAGMA secure_delete`.
  */
 export const SEARCH_PROJECTION = 'search';
-
-const FTS_HASH_BYTES = 32 * 1024 * 1024;
-
-/** bm25 column weights: title, patient, mrn, body (kind and facets do not count). */
-export const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
-export const SEARCH_RANK_SQL = 'bm25(search_fts, 2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
 
 /** Facet tokens: letters and digits only, so that the tokenizer keeps each one whole. */
 export const typeFacet = (documentType: string): string => `t${documentType.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
@@ -67,15 +72,14 @@ export interface SearchVersionRow {
 interface Statements {
   docOf: Database.Statement<[string], { doc: number }>;
   lastDoc: Database.Statement<[], { doc: number | null }>;
+  lastRowId: Database.Statement<[], { id: number | null }>;
   versionsOfRecordShowing: Database.Statement<[string, number], SearchVersionRow & { has_pages: number }>;
   deleteRecord: Database.Statement<[number]>;
-  insertFts: Database.Statement;
   insertVersion: Database.Statement;
   currentVersion: Database.Statement<[number], SearchVersionRow>;
-  pagesOf: Database.Statement<[number, number], { page: number; body: string }>;
+  pageRowsOf: Database.Statement<[number, number], { id: number; page: number }>;
   pageRowIds: Database.Statement<[number, number], { id: number }>;
   rowIdsOfRecord: Database.Statement<[number], { id: number }>;
-  deleteFts: Database.Statement<[number]>;
   deleteRow: Database.Statement<[number]>;
   deleteRowsOfRecord: Database.Statement<[number]>;
   deleteVersionsOfRecord: Database.Statement<[number]>;
@@ -104,8 +108,8 @@ function prepareStatements(db: Database.Database, docOf: Statements['docOf']): S
   return {
     docOf,
     lastDoc: statement(db, 'SELECT max(doc) AS doc FROM search_records'),
+    lastRowId: statement(db, 'SELECT max(id) AS id FROM search_rows'),
     deleteRecord: statement(db, 'DELETE FROM search_records WHERE doc = ?'),
-    insertFts: statement(db, 'INSERT INTO search_fts (title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?)'),
     insertVersion: statement(
       db,
       `INSERT OR REPLACE INTO search_versions (doc, version, text_version, record_id, title, patient_name, mrn, document_type, date, current)
@@ -118,14 +122,9 @@ function prepareStatements(db: Database.Database, docOf: Statements['docOf']): S
       `SELECT v.*, EXISTS (SELECT 1 FROM search_rows p WHERE p.doc = v.doc AND p.version = v.version AND p.page IS NOT NULL) AS has_pages
          FROM search_records r JOIN search_versions v ON v.doc = r.doc WHERE r.record_id = ? AND v.text_version = ?`,
     ),
-    pagesOf: statement(
-      db,
-      `SELECT r.page AS page, f.body AS body FROM search_rows r JOIN search_fts f ON f.rowid = r.id
-         WHERE r.doc = ? AND r.version = ? AND r.page IS NOT NULL ORDER BY r.page`,
-    ),
+    pageRowsOf: statement(db, 'SELECT id, page FROM search_rows WHERE doc = ? AND version = ? AND page IS NOT NULL ORDER BY page'),
     pageRowIds: statement(db, 'SELECT id FROM search_rows WHERE doc = ? AND version = ? AND page IS NOT NULL'),
     rowIdsOfRecord: statement(db, 'SELECT id FROM search_rows WHERE doc = ?'),
-    deleteFts: statement(db, 'DELETE FROM search_fts WHERE rowid = ?'),
     deleteRow: statement(db, 'DELETE FROM search_rows WHERE id = ?'),
     deleteRowsOfRecord: statement(db, 'DELETE FROM search_rows WHERE doc = ?'),
     deleteVersionsOfRecord: statement(db, 'DELETE FROM search_versions WHERE doc = ?'),
@@ -155,8 +154,8 @@ type SearchEvent = Extract<RecordEvent, { type: 'RecordCreated' | 'RecordAmended
  * 100k-document rebuild; the live path merges as FTS5 does by default.
  */
 const FEWER_MERGES = {
-  set: (db: Database.Database) => db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 8), ('crisismerge', 64)`),
-  reset: (db: Database.Database) => db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 4), ('crisismerge', 16)`),
+  set: (db: Database.Database) => setMerges(db, { automerge: 8, crisismerge: 64 }),
+  reset: resetMerges,
 };
 
 const NOT_BLANK = /\S/;
@@ -268,10 +267,14 @@ class SearchWrites {
   private lastDoc?: number;
   private readonly fresh = new Map<string, { version: SearchVersionRow; hasPages: boolean }>();
   private readonly columns = new WeakMap<SearchVersionRow, FtsColumns>();
+  /** The text partitions (read at first use) and the last row id given (search_rows' largest, as FTS5 would give). */
+  private partitions?: Partition[];
+  private lastId?: number;
 
   constructor(
     private readonly db: Database.Database,
     private readonly s: Statements,
+    private readonly partitionRows: number,
   ) {}
 
   apply(event: ProjectedEvent<SearchEvent | RecordDestroyed>): void {
@@ -300,11 +303,12 @@ class SearchWrites {
     const s = this.s;
     const doc = docOf(s, recordId);
     if (doc === undefined) return;
-    for (const { id } of s.rowIdsOfRecord.all(doc)) s.deleteFts.run(id);
+    for (const { id } of s.rowIdsOfRecord.all(doc)) this.deleteText(id);
     s.deleteRowsOfRecord.run(doc);
     s.deleteVersionsOfRecord.run(doc);
     s.deleteRecord.run(doc);
     this.lastDoc = undefined;
+    this.lastId = undefined;
   }
 
   private created(event: ProjectedEvent<Extract<SearchEvent, { type: 'RecordCreated' }>>): void {
@@ -352,7 +356,7 @@ class SearchWrites {
       date: dateOf(d.encounterDate) || previous.date,
       current: 1,
     };
-    const carried = d.content ? [] : s.pagesOf.all(v.doc, previous.version).map(({ page, body }) => ({ page, body: indexable(body) }));
+    const carried = d.content ? [] : s.pageRowsOf.all(v.doc, previous.version).map(({ id, page }) => ({ page, body: indexable(this.textOf(id)) }));
     s.retireRows.run(v.doc);
     s.retireVersions.run(v.doc);
     this.insertVersion(v);
@@ -387,8 +391,8 @@ class SearchWrites {
 
   private insertMeta(v: SearchVersionRow): void {
     const { title, patient, mrn, facets } = this.columnsOf(v);
-    const { lastInsertRowid } = this.s.insertFts.run(title, patient, mrn, '', 'm', facets);
-    this.rows.push(lastInsertRowid, v.doc, v.version, null, v.current, v.mrn, v.document_type, v.date);
+    const id = this.insertText(title, patient, mrn, '', 'm', facets);
+    this.rows.push(id, v.doc, v.version, null, v.current, v.mrn, v.document_type, v.date);
   }
 
   /** Inserts page rows; `body` as indexed (indexable()). */
@@ -396,8 +400,8 @@ class SearchWrites {
     if (pages.length === 0) return;
     const { title, patient, mrn, facets } = this.columnsOf(v);
     for (const { page, body } of pages) {
-      const { lastInsertRowid } = this.s.insertFts.run(title, patient, mrn, body, 'p', facets);
-      this.rows.push(lastInsertRowid, v.doc, v.version, page, v.current, v.mrn, v.document_type, v.date);
+      const id = this.insertText(title, patient, mrn, body, 'p', facets);
+      this.rows.push(id, v.doc, v.version, page, v.current, v.mrn, v.document_type, v.date);
     }
   }
 
@@ -414,9 +418,45 @@ class SearchWrites {
   private deletePages(doc: number, version: number): void {
     const s = this.s;
     for (const { id } of s.pageRowIds.all(doc, version)) {
-      s.deleteFts.run(id);
+      this.deleteText(id);
       s.deleteRow.run(id);
     }
+  }
+
+  /** Inserts a row's text under the next row id, into the newest partition (a new one when it is full). */
+  private insertText(title: string, patient: string, mrn: string, body: string, kind: 'm' | 'p', facets: string): number {
+    const partitions = this.partitionList();
+    this.lastId ??= this.s.lastRowId.get()?.id ?? 0;
+    const id = ++this.lastId;
+    let newest = partitions[partitions.length - 1];
+    if (id - newest.firstId >= this.partitionRows) {
+      newest = createPartition(this.db, newest.n + 1, id, newest);
+      partitions.push(newest);
+    }
+    statement(this.db, `INSERT INTO ${newest.table} (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      id,
+      title,
+      patient,
+      mrn,
+      body,
+      kind,
+      facets,
+    );
+    return id;
+  }
+
+  private textOf(id: number): string {
+    const { table } = partitionOf(this.partitionList(), id);
+    return statement<[number], { body: string }>(this.db, `SELECT body FROM ${table} WHERE rowid = ?`).get(id)?.body ?? '';
+  }
+
+  private deleteText(id: number): void {
+    const { table } = partitionOf(this.partitionList(), id);
+    statement(this.db, `DELETE FROM ${table} WHERE rowid = ?`).run(id);
+  }
+
+  private partitionList(): Partition[] {
+    return (this.partitions ??= listPartitions(this.db));
   }
 
   private flushBuffer(values: unknown[], table: Buffered): void {
@@ -438,14 +478,22 @@ const QUERY_INDEXES = `
   CREATE INDEX IF NOT EXISTS search_rows_mrn ON search_rows (mrn, date) WHERE page IS NULL;
   CREATE INDEX IF NOT EXISTS search_rows_date ON search_rows (date) WHERE page IS NULL;`;
 
-export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended' | 'OcrCompleted'> = {
-  name: SEARCH_PROJECTION,
-  version: 3,
-  handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted'] as const),
+export interface SearchProjectionOptions {
+  /** Row ids per text partition (search-partitions.ts); changing it later only moves where the next partition starts. */
+  partitionRows?: number;
+}
 
-  migrate(db) {
-    db.exec(`
-      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, patient, mrn, body, kind, facets, tokenize = 'unicode61 remove_diacritics 2');
+export function createSearchProjection(options: SearchProjectionOptions = {}): RecordProjection<'RecordCreated' | 'RecordAmended' | 'OcrCompleted'> {
+  const partitionRows = options.partitionRows ?? PARTITION_ROWS;
+  const writes = (db: Database.Database) => new SearchWrites(db, statements(db), partitionRows);
+  return {
+    name: SEARCH_PROJECTION,
+    // 4: the text in partitions (search_fts<n>) instead of one table (search_fts).
+    version: 4,
+    handles: new Set(['RecordCreated', 'RecordAmended', 'OcrCompleted'] as const),
+
+    migrate(db) {
+      db.exec(`
       CREATE TABLE IF NOT EXISTS search_records (doc INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS search_rows (
         id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, version INTEGER NOT NULL, page INTEGER,
@@ -455,58 +503,57 @@ export const searchProjection: RecordProjection<'RecordCreated' | 'RecordAmended
         doc INTEGER NOT NULL, version INTEGER NOT NULL, text_version INTEGER NOT NULL, record_id TEXT NOT NULL,
         title TEXT NOT NULL, patient_name TEXT NOT NULL, mrn TEXT NOT NULL, document_type TEXT NOT NULL,
         date TEXT NOT NULL, current INTEGER NOT NULL, PRIMARY KEY (doc, version)) WITHOUT ROWID;
+      ${PARTITIONS_TABLE};
     `);
-    db.exec(QUERY_INDEXES);
-    // hashsize: FTS5 keeps up to this much new index data in memory before writing a segment
-    // (default 1 MB). A rebuild's large transactions then write a few big segments instead of
-    // many small ones that must be merged again (~20% of a 100k-document rebuild); the memory is
-    // only used while a transaction holds that much new text. 32 MB, not 64: the replay thread's
-    // group commits (25,000 events) fill it, and 64 MB cost 32 MB of resident memory for ~3% less
-    // FTS5 CPU time.
-    db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('rank', '${SEARCH_RANK}'), ('secure-delete', 1), ('hashsize', ${FTS_HASH_BYTES})`);
-    FEWER_MERGES.reset(db);
-  },
+      db.exec(QUERY_INDEXES);
+      if (listPartitions(db).length === 0) createPartition(db, 0, 1);
+      else FEWER_MERGES.reset(db);
+    },
 
-  replaySettings: FEWER_MERGES,
+    replaySettings: FEWER_MERGES,
 
-  // Where events are decoded (in a replay, not the thread that writes): the OCR texts checked.
-  prepare(event) {
-    if (event.type === 'OcrCompleted' && event.phiReadable && Array.isArray(event.data.pageTexts) && pagesAsTheyAre(event.data.pageTexts))
-      return PAGES_AS_THEY_ARE;
-    return undefined;
-  },
+    // Where events are decoded (in a replay, not the thread that writes): the OCR texts checked.
+    prepare(event) {
+      if (event.type === 'OcrCompleted' && event.phiReadable && Array.isArray(event.data.pageTexts) && pagesAsTheyAre(event.data.pageTexts))
+        return PAGES_AS_THEY_ARE;
+      return undefined;
+    },
 
-  // What apply reads of each event's data: a replay thread of projections that all say so is sent no more.
-  reads: {
-    RecordCreated: ['recordId', 'title', 'patientName', 'mrn', 'documentType', 'encounterDate', 'createdAt'],
-    RecordAmended: ['recordId', 'version', 'content', 'title', 'documentType', 'encounterDate'],
-    OcrCompleted: ['recordId', 'version', 'pageTexts'],
-    RecordDestroyed: ['recordId'],
-  },
+    // What apply reads of each event's data: a replay thread of projections that all say so is sent no more.
+    reads: {
+      RecordCreated: ['recordId', 'title', 'patientName', 'mrn', 'documentType', 'encounterDate', 'createdAt'],
+      RecordAmended: ['recordId', 'version', 'content', 'title', 'documentType', 'encounterDate'],
+      OcrCompleted: ['recordId', 'version', 'pageTexts'],
+      RecordDestroyed: ['recordId'],
+    },
 
-  queryIndexes: {
-    drop: (db) => db.exec('DROP INDEX IF EXISTS search_rows_mrn; DROP INDEX IF EXISTS search_rows_date'),
-    create: (db) => db.exec(QUERY_INDEXES),
-  },
+    queryIndexes: {
+      drop: (db) => db.exec('DROP INDEX IF EXISTS search_rows_mrn; DROP INDEX IF EXISTS search_rows_date'),
+      create: (db) => db.exec(QUERY_INDEXES),
+    },
 
-  drop(db) {
-    db.exec('DROP TABLE IF EXISTS search_fts; DROP TABLE IF EXISTS search_rows; DROP TABLE IF EXISTS search_versions; DROP TABLE IF EXISTS search_records');
-  },
+    drop(db) {
+      dropPartitions(db);
+      db.exec('DROP TABLE IF EXISTS search_rows; DROP TABLE IF EXISTS search_versions; DROP TABLE IF EXISTS search_records');
+    },
 
-  apply(db, event) {
-    const writes = new SearchWrites(db, statements(db));
-    writes.apply(event);
-    writes.flush();
-  },
+    apply(db, event) {
+      const w = writes(db);
+      w.apply(event);
+      w.flush();
+    },
 
-  // A replay's batch: the same writes as apply() event by event, fewer statements (SearchWrites).
-  applyBatch(db, events) {
-    const writes = new SearchWrites(db, statements(db));
-    for (const event of events) writes.apply(event);
-    writes.flush();
-  },
+    // A replay's batch: the same writes as apply() event by event, fewer statements (SearchWrites).
+    applyBatch(db, events) {
+      const w = writes(db);
+      for (const event of events) w.apply(event);
+      w.flush();
+    },
 
-  purge(db, recordId) {
-    new SearchWrites(db, statements(db)).purge(recordId);
-  },
-};
+    purge(db, recordId) {
+      writes(db).purge(recordId);
+    },
+  };
+}
+
+export const searchProjection = createSearchProjection();

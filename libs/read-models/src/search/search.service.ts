@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { normalizeMrn } from '../content-index.projection';
-import { monthFacet, mrnFacet, SEARCH_RANK_SQL, SearchVersionRow, typeFacet, yearFacet } from './search.projection';
+import { listPartitions, Partition, partitionOf, rankSql } from './search-partitions';
+import { monthFacet, mrnFacet, SearchVersionRow, typeFacet, yearFacet } from './search.projection';
 
 /**
  * At most this many matching rows are ranked. A query matching more (a very common word) is ranked
  * among its most recently indexed matches only, and says so (`approximate`): BM25 costs a few
- * microseconds per match, so ranking 100,000 matches would take a third of a second.
+ * microseconds per match, so ranking 100,000 matches would take a third of a second. The walk
+ * back goes partition by partition (search-partitions.ts), each ranked with its own statistics.
  */
 export const RANKED_CANDIDATES = 2000;
 /** A date range is narrowed inside FTS5 by year and month tokens when it needs at most this many. */
@@ -113,6 +115,13 @@ interface IdRow {
   date?: string;
 }
 
+interface Candidate {
+  id: number;
+  rank: number;
+  doc: number;
+  version: number;
+}
+
 /** A result row's version columns (search_versions) with the row's own: its page and snippets. */
 type DetailRow = Omit<SearchVersionRow, 'doc' | 'text_version'> & {
   id: number;
@@ -138,6 +147,11 @@ export class SearchService {
   ) {}
 
   search(request: SearchRequest): SearchPage {
+    // One read transaction: the partitions listed, their matches and the details, all from one snapshot.
+    return this.db.transaction(() => this.searchSnapshot(request))();
+  }
+
+  private searchSnapshot(request: SearchRequest): SearchPage {
     if (request.metadataOnly && request.fts !== undefined) throw new TypeError('A metadata-only search cannot match text');
     const limit = request.limit;
     const after = request.cursor !== undefined ? this.openCursor(request.cursor, request) : undefined;
@@ -223,45 +237,61 @@ export class SearchService {
     return parts.map((p) => ` AND ${p}`).join('');
   }
 
-  /** Whether filters remain that FTS5 cannot apply exactly (then the side table is joined). */
-  private needsExactFilters(request: SearchFilters): boolean {
-    return !request.allVersions || request.mrn !== undefined || request.from !== undefined || request.to !== undefined;
-  }
-
   private rankedIds(request: SearchRequest, after: Position | undefined, limit: number): { ids: IdRow[]; floor?: number } {
     if (after && after.k !== 'r') throw new InvalidCursorError();
     const match = `(${request.fts})${this.facetExpression(request)}`;
-    // CROSS JOIN keeps FTS5 as the outer loop: driven from search_rows, FTS5 would re-run the MATCH for every row.
-    const join = this.needsExactFilters(request) ? ' CROSS JOIN search_rows r ON r.id = search_fts.rowid' : '';
     const exactParams: unknown[] = [];
-    const exact = join ? this.filterSql({ ...request, documentType: undefined }, exactParams) : '';
+    const exact = this.filterSql({ ...request, documentType: undefined }, exactParams);
 
-    // The candidates: the most recent RANKED_CANDIDATES matches (FTS5 walks the doclist by rowid,
-    // newest first, and stops there), ranked in the same pass. A later page keeps the first page's
-    // candidate floor, so that it ranks the same candidates (plus any indexed since).
-    const params: unknown[] = [match, ...exactParams];
-    let inner = `SELECT search_fts.rowid AS id, ${SEARCH_RANK_SQL} AS rank FROM search_fts${join} WHERE search_fts MATCH ?${exact}`;
-    if (after?.floor !== undefined) {
-      inner += ' AND search_fts.rowid >= ?';
-      params.push(BigInt(after.floor));
-    } else if (!after) {
-      inner += ` ORDER BY search_fts.rowid DESC LIMIT ${this.rankedCandidates}`;
+    // The candidates: the most recent RANKED_CANDIDATES matches, newest partition first (FTS5 walks
+    // each doclist by rowid, newest first, and stops there), ranked in the same pass. A later page
+    // keeps the first page's candidate floor, so that it ranks the same candidates (plus any indexed since).
+    const candidates: Candidate[] = [];
+    const partitions = listPartitions(this.db);
+    for (let i = partitions.length - 1; i >= 0; i--) {
+      const partition = partitions[i];
+      const next = partitions[i + 1];
+      if (after?.floor !== undefined && next !== undefined && next.firstId <= after.floor) break;
+      const remaining = after ? undefined : this.rankedCandidates - candidates.length;
+      candidates.push(...this.candidatesIn(partition, match, exact, exactParams, after?.floor, remaining));
+      if (remaining !== undefined && candidates.length >= this.rankedCandidates) break;
     }
-    // One result per version: its best row (SQLite takes the bare column `id` from the min() row).
-    // MATERIALIZED: bm25() only works in the FTS5 query itself, so the CTE must not be flattened into the grouping.
-    let sql = `WITH m AS MATERIALIZED (${inner}),
-      best AS (SELECT m.id AS id, min(m.rank) AS rank FROM m JOIN search_rows v ON v.id = m.id GROUP BY v.doc, v.version)
-      SELECT id, rank, (SELECT count(*) FROM m) AS candidates, (SELECT min(id) FROM m) AS lowest FROM best`;
-    if (after) {
-      sql += ' WHERE rank > ? OR (rank = ? AND id > ?)';
-      params.push(after.rank, after.rank, after.id);
+
+    // One result per version: its best row (the lowest rank, then the lowest id).
+    const best = new Map<string, Candidate>();
+    for (const c of candidates) {
+      const key = `${c.doc}:${c.version}`;
+      const kept = best.get(key);
+      if (!kept || c.rank < kept.rank || (c.rank === kept.rank && c.id < kept.id)) best.set(key, c);
     }
-    sql += ' ORDER BY rank, id LIMIT ?';
-    params.push(limit);
-    const rows = this.prepare(sql).all(...params) as Array<IdRow & { candidates: number; lowest: number }>;
+    let ranked = [...best.values()];
+    if (after) ranked = ranked.filter((c) => c.rank > after.rank || (c.rank === after.rank && c.id > after.id));
+    ranked.sort((a, b) => a.rank - b.rank || a.id - b.id);
     // Exactly RANKED_CANDIDATES candidates on a first page: there may be more; the rest are older than the floor.
-    const floor = after ? after.floor : rows.length > 0 && rows[0].candidates >= this.rankedCandidates ? rows[0].lowest : undefined;
-    return { ids: rows.map(({ id, rank }) => ({ id, rank })), floor };
+    const lowest = candidates.reduce((min, c) => Math.min(min, c.id), Infinity);
+    const floor = after ? after.floor : candidates.length >= this.rankedCandidates ? lowest : undefined;
+    return { ids: ranked.slice(0, limit).map(({ id, rank }) => ({ id, rank })), floor };
+  }
+
+  /**
+   * A partition's matches that pass the exact filters, newest first, with their rank: at most
+   * `limit`, or all from `floor` up.
+   */
+  private candidatesIn(partition: Partition, match: string, exact: string, exactParams: unknown[], floor?: number, limit?: number): Candidate[] {
+    const fts = partition.table;
+    // CROSS JOIN keeps FTS5 as the outer loop: driven from search_rows, FTS5 would re-run the MATCH for every row.
+    let sql = `SELECT ${fts}.rowid AS id, ${rankSql(fts)} AS rank, r.doc AS doc, r.version AS version
+      FROM ${fts} CROSS JOIN search_rows r ON r.id = ${fts}.rowid WHERE ${fts} MATCH ?${exact}`;
+    const params: unknown[] = [match, ...exactParams];
+    if (floor !== undefined) {
+      sql += ` AND ${fts}.rowid >= ?`;
+      params.push(rowid(floor));
+    }
+    if (limit !== undefined) {
+      sql += ` ORDER BY ${fts}.rowid DESC LIMIT ?`;
+      params.push(limit);
+    }
+    return this.prepare(sql).all(...params) as Candidate[];
   }
 
   /** No text: each version's metadata row, newest date first. */
@@ -289,16 +319,31 @@ export class SearchService {
         WHERE r.id IN (${placeholders})`;
       return new Map((this.prepare(sql).all(...ids) as DetailRow[]).map((r) => [r.id, r]));
     }
+    const partitions = listPartitions(this.db);
+    const byPartition = new Map<Partition, number[]>();
+    for (const id of ids) {
+      const partition = partitionOf(partitions, id);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), id]);
+    }
+    const details = new Map<number, DetailRow>();
+    for (const [partition, inPartition] of byPartition) {
+      for (const row of this.detailsIn(partition.table, fts, columns, inPartition)) details.set(row.id, row);
+    }
+    return details;
+  }
+
+  private detailsIn(table: string, fts: string, columns: string, ids: number[]): DetailRow[] {
+    const placeholders = ids.map(() => '?').join(', ');
     const onePass = hasPrefixTerm(fts);
-    const rows = onePass ? `search_fts.rowid BETWEEN ? AND ? AND +search_fts.rowid IN (${placeholders})` : `search_fts.rowid IN (${placeholders})`;
+    const rows = onePass ? `${table}.rowid BETWEEN ? AND ? AND +${table}.rowid IN (${placeholders})` : `${table}.rowid IN (${placeholders})`;
     const sql = `SELECT ${columns},
-        CASE WHEN r.page IS NULL THEN NULL ELSE snippet(search_fts, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
-        snippet(search_fts, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
-      FROM search_fts CROSS JOIN search_rows r ON r.id = search_fts.rowid
+        CASE WHEN r.page IS NULL THEN NULL ELSE snippet(${table}, 3, char(1), char(2), '…', ${SNIPPET_TOKENS}) END AS body_snippet,
+        snippet(${table}, -1, char(1), char(2), '…', ${SNIPPET_TOKENS}) AS snippet
+      FROM ${table} CROSS JOIN search_rows r ON r.id = ${table}.rowid
       CROSS JOIN search_versions v ON v.doc = r.doc AND v.version = r.version
-      WHERE search_fts MATCH ? AND ${rows}`;
+      WHERE ${table} MATCH ? AND ${rows}`;
     const range = onePass ? [rowid(Math.min(...ids)), rowid(Math.max(...ids))] : [];
-    return new Map((this.prepare(sql).all(fts, ...range, ...ids.map(rowid)) as DetailRow[]).map((r) => [r.id, r]));
+    return this.prepare(sql).all(fts, ...range, ...ids.map(rowid)) as DetailRow[];
   }
 
   private prepare(sql: string): Database.Statement {
