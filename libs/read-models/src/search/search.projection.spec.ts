@@ -188,6 +188,20 @@ describe.each([
     }
   });
 
+  it('row ids freed by destroying the newest record are given again, into the partition that holds them', () => {
+    const C = '00000000-0000-4000-8000-00000000000c';
+    const destroyed = (recordId: string) => event('RecordDestroyed', { recordId, authority: 'x', approvedBy: 'x', destroyedBy: 'x', destroyedAt: 'x' });
+    apply(created(A), ocr(A, 1, ['pneumonia']), created(B), ocr(B, 1, ['bronchitis']));
+    apply(destroyed(B));
+    apply(created(C), ocr(C, 1, ['zygomycosis']));
+    // Ids 3 and 4 again; with partitions of three rows, 4 started the second partition when B had it.
+    expect(textRows(db).map((r) => r.rowid)).toEqual([1, 2, 3, 4]);
+    expect(search('zygomycosis').results.map((r) => r.recordId)).toEqual([C]);
+    apply(destroyed(C));
+    expect(textRows(db).map((r) => r.rowid)).toEqual([1, 2]);
+    expect(search('zygomycosis').results).toEqual([]);
+  });
+
   it('a destroyed record vanishes, its tokens included', () => {
     apply(created(A), ocr(A, 1, ['zygomycosis']), created(B, { mrn: 'MRN-1', patientName: 'John Smith' }), ocr(B, 1, ['pneumonia']));
     apply(event('RecordDestroyed', { recordId: A, authority: 'x', approvedBy: 'x', destroyedBy: 'x', destroyedAt: 'x' }));

@@ -423,17 +423,20 @@ class SearchWrites {
     }
   }
 
-  /** Inserts a row's text under the next row id, into the newest partition (a new one when it is full). */
+  /**
+   * Inserts a row's text under the next row id, into the partition of that id: the newest (a new
+   * one when it is full), or an older one when destroying the newest records freed ids there.
+   */
   private insertText(title: string, patient: string, mrn: string, body: string, kind: 'm' | 'p', facets: string): number {
     const partitions = this.partitionList();
     this.lastId ??= this.s.lastRowId.get()?.id ?? 0;
     const id = ++this.lastId;
-    let newest = partitions[partitions.length - 1];
-    if (id - newest.firstId >= this.partitionRows) {
-      newest = createPartition(this.db, newest.n + 1, id, newest);
-      partitions.push(newest);
+    let partition = partitionOf(partitions, id);
+    if (partition === partitions[partitions.length - 1] && id - partition.firstId >= this.partitionRows) {
+      partition = createPartition(this.db, partition.n + 1, id, partition);
+      partitions.push(partition);
     }
-    statement(this.db, `INSERT INTO ${newest.table} (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    statement(this.db, `INSERT INTO ${partition.table} (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
       id,
       title,
       patient,
