@@ -79,7 +79,10 @@ export async function startServerProcess(
 
 export interface BuiltProcess {
   child: ChildProcess;
+  /** stdout and stderr, interleaved as they arrived (the order between the two is not the order written). */
   output(): string;
+  /** stdout alone. */
+  stdout(): string;
   /** Resolves with the exit code (or the signal that ended it) and when it came. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
@@ -93,10 +96,14 @@ export function spawnBuilt(entry: string, env: Record<string, string>, args: str
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
+  let stdout = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+    stdout += d;
+  });
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
     child.once('exit', (code, signal) => r({ code, signal, at: Date.now() })),
   );
-  return { child, output: () => output, exited };
+  return { child, output: () => output, stdout: () => stdout, exited };
 }
