@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { type ProjectedEvent } from './projection';
 import type { ReplayReply, ReplayRequest, ReplayThreadData } from './replay-thread';
 
@@ -59,10 +59,19 @@ function repositoryRoot(): string {
 }
 
 /** Starts a thread of the read models from the entry: `threadModule` (a module of this folder) reads `data` as its workerData. */
-export function startReadModelThread(threadModule: string, data: object): Worker {
+export function startReadModelThread(threadModule: string, data: object, resourceLimits?: ResourceLimits): Worker {
   const root = repositoryRoot();
-  return new Worker(join(root, ENTRY), { workerData: { ...data, root, fromSource: __filename.endsWith('.ts'), threadModule } });
+  return new Worker(join(root, ENTRY), { workerData: { ...data, root, fromSource: __filename.endsWith('.ts'), threadModule }, resourceLimits });
 }
+
+/**
+ * The replay thread's young generation, in MB (V8's default here: 16 MB semi-spaces, i.e. 48 MB).
+ * Each batch it is sent is garbage once applied: a small young generation collects it sooner
+ * instead of letting the heap swell between collections. bench:search at a million documents: peak
+ * RSS 377-378 MB against 392-410 by default, for a rebuild ~2-4 s longer (61.5 s against 57-60);
+ * at 100,000, a ratio to bare FTS5 of 0.83-0.85 against 0.88-0.91.
+ */
+export const REPLAY_THREAD_YOUNG_GENERATION_MB = 4;
 
 /**
  * A thread that applies a replay's batches (ProjectionRunner.drain) on its own connection to the
@@ -115,7 +124,11 @@ export class ReplayThreadClient {
       projectionsModule: options.projectionsModule,
       projectionsExport: options.projectionsExport,
     };
-    const client = new ReplayThreadClient(startReadModelThread('replay-thread', data), sent, data.commitEvents);
+    const client = new ReplayThreadClient(
+      startReadModelThread('replay-thread', data, { maxYoungGenerationSizeMb: REPLAY_THREAD_YOUNG_GENERATION_MB }),
+      sent,
+      data.commitEvents,
+    );
     await client.request(undefined);
     return client;
   }
