@@ -345,3 +345,24 @@ describe.each([
     expect(dateFacets('2020-05-01', '2020-04-01')).toBeNull();
   });
 });
+
+describe('search projection upgrade', () => {
+  it('drop() removes the text of version 3 (one search_fts table) with the partitions, leaving no table of text behind', () => {
+    const db = new Database(':memory:');
+    try {
+      // Version 3's text table, holding decrypted text, beside version 4's tables.
+      db.exec(
+        "CREATE VIRTUAL TABLE search_fts USING fts5(title, patient, mrn, body, kind, facets); INSERT INTO search_fts VALUES ('t', 'Maria', 'm', 'pneumonia', 'p', '')",
+      );
+      const projection = createSearchProjection({ partitionRows: 1 });
+      projection.migrate(db);
+      project(db, projection, created(A));
+      project(db, projection, created(B));
+      expect(listPartitions(db)).toHaveLength(2);
+      projection.drop(db);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'search%'").all()).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
