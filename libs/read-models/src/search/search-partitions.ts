@@ -19,7 +19,7 @@ import { statement } from '../statement-cache';
 export const PARTITION_ROWS = 131_072;
 
 /** bm25 column weights: title, patient, mrn, body (kind and facets do not count). */
-export const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
+const SEARCH_RANK = 'bm25(2.0, 2.0, 2.0, 1.0, 0.0, 0.0)';
 export const rankSql = (table: string): string => `bm25(${table}, 2.0, 2.0, 2.0, 1.0, 0.0, 0.0)`;
 
 /**
@@ -37,7 +37,7 @@ export interface Partition {
   table: string;
 }
 
-export const partitionTable = (n: number): string => `search_fts${n}`;
+const partitionTable = (n: number): string => `search_fts${n}`;
 
 export const PARTITIONS_TABLE = 'CREATE TABLE IF NOT EXISTS search_partitions (n INTEGER PRIMARY KEY, first_id INTEGER NOT NULL UNIQUE)';
 

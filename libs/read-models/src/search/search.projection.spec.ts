@@ -346,6 +346,26 @@ describe.each([
   });
 });
 
+describe('search partitions and replay settings', () => {
+  it('a partition started during a replay merges as the replay does, and the end of the replay resets every partition', () => {
+    const db = new Database(':memory:');
+    try {
+      const projection = createSearchProjection({ partitionRows: 1 });
+      projection.migrate(db);
+      const merges = () => listPartitions(db).map(({ table }) => db.prepare(`SELECT v FROM ${table}_config WHERE k = 'automerge'`).pluck().get());
+      expect(merges()).toEqual([4]);
+      projection.replaySettings!.set(db);
+      project(db, projection, created(A));
+      project(db, projection, created(B));
+      expect(merges()).toEqual([8, 8]);
+      projection.replaySettings!.reset(db);
+      expect(merges()).toEqual([4, 4]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('search projection upgrade', () => {
   it('drop() removes the text of version 3 (one search_fts table) with the partitions, leaving no table of text behind', () => {
     const db = new Database(':memory:');

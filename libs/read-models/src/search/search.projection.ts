@@ -21,9 +21,10 @@ import {
  * indexed columns.
  *
  * - `search_fts<n>(title, patient, mrn, body, kind, facets)`: the text (decrypted PHI, as read
- *   models hold it), in partitions of consecutive row ids (search-partitions.ts). `facets` holds filter values as tokens (the document type, the year and
- *   month of the document's date; facetsOf()), so that filters narrow the match inside
- *   FTS5 itself instead of after it; it has no weight in the ranking. Page rows (kind "p") repeat the version's metadata beside the page text, so that
+ *   models hold it), in partitions of consecutive row ids (search-partitions.ts). `facets` holds
+ *   filter values as tokens (the document type, the year and month of the document's date;
+ *   facetsOf()), so that filters narrow the match inside FTS5 itself instead of after it; it has
+ *   no weight in the ranking. Page rows (kind "p") repeat the version's metadata beside the page text, so that
  *   "gonzalez pneumonia" finds the page; metadata rows (kind "m") have no body, so a version
  *   is found by its metadata before (or without) any OCR text. The service ranks rows, keeps the
  *   best of each version, and returns a page only when its own text holds a hit.
@@ -270,6 +271,8 @@ class SearchWrites {
   /** The text partitions (read at first use) and the last row id given (search_rows' largest, as FTS5 would give). */
   private partitions?: Partition[];
   private lastId?: number;
+  /** The INSERT into each partition written so far (prepared once a connection, looked up once a partition, not once a row). */
+  private readonly inserts = new Map<Partition, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
@@ -436,15 +439,12 @@ class SearchWrites {
       partition = createPartition(this.db, partition.n + 1, id, partition);
       partitions.push(partition);
     }
-    statement(this.db, `INSERT INTO ${partition.table} (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      id,
-      title,
-      patient,
-      mrn,
-      body,
-      kind,
-      facets,
-    );
+    let insert = this.inserts.get(partition);
+    if (!insert) {
+      insert = statement(this.db, `INSERT INTO ${partition.table} (rowid, title, patient, mrn, body, kind, facets) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      this.inserts.set(partition, insert);
+    }
+    insert.run(id, title, patient, mrn, body, kind, facets);
     return id;
   }
 

@@ -323,7 +323,9 @@ export class SearchService {
     const byPartition = new Map<Partition, number[]>();
     for (const id of ids) {
       const partition = partitionOf(partitions, id);
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), id]);
+      const inPartition = byPartition.get(partition);
+      if (inPartition) inPartition.push(id);
+      else byPartition.set(partition, [id]);
     }
     const details = new Map<number, DetailRow>();
     for (const [partition, inPartition] of byPartition) {
