@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import PDFDocument from 'pdfkit';
 import type { TimelineEntry } from '@medrec/read-models';
 import type { ChainVerdict, HistoryReport } from './history-report';
 
@@ -53,6 +52,8 @@ export async function writeReportJson(report: HistoryReport, out: Writable): Pro
  */
 export async function writeReportPdf(report: HistoryReport, out: Writable): Promise<void> {
   const { head } = report;
+  // Loaded when first needed: pdfkit and fontkit take ~7.5 MB of heap for the life of the process.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margin: 50, compress: false, info: { Title: `History report of record ${head.record.id}` } });
   const failed = new Promise<never>((_, reject) => doc.on('error', reject));
   doc.pipe(out);

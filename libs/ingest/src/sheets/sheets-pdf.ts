@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import { create as createQr } from 'qrcode';
 import { dirname, join } from 'node:path';
 import { coverSheetCode, type CoverSheetDetails, SEPARATOR_CODE } from '@medrec/domain';
@@ -38,6 +38,11 @@ const QUIET_MODULES = 4;
  */
 export function sheetsPdf(sheets: readonly PrintedSheet[]): Promise<Buffer> {
   if (sheets.length === 0) throw new Error('No sheet to print');
+  // Loaded when first needed: pdfkit and fontkit take ~7.5 MB of heap for the life of the process.
+  return import('pdfkit').then(({ default: PDFDocument }) => printSheets(PDFDocument, sheets));
+}
+
+function printSheets(PDFDocument: typeof PDFKitDocument, sheets: readonly PrintedSheet[]): Promise<Buffer> {
   // A bottom margin below the footer, so that writing the footer never starts a page of its own.
   const margins = { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN / 2 };
   const doc = new PDFDocument({
