@@ -22,6 +22,7 @@ const PATIENT = { mrn: 'MRN-00777001', patientName: 'Ada Lindqvist', dateOfBirth
 const OTHER = { mrn: 'MRN-00777002', patientName: 'Tomas Brandt', dateOfBirth: '1972-01-23' };
 const MATTER = 'Lindqvist v. County General';
 const JUSTIFICATION = 'Unconscious patient in the emergency department, allergies unknown';
+const SEARCH_JUSTIFICATION = 'Looking for any recorded drug allergy before sedation';
 const day = (offset = 0): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describeInBrowser('the workflow screens in a browser', () => {
@@ -76,6 +77,9 @@ describeInBrowser('the workflow screens in a browser', () => {
     // Break the glass: a clinician reads a chart declaring an emergency.
     const read = await u.clinician.get(`/api/records/${charts[1]}`, { ...purpose('emergency'), 'x-emergency-justification': JUSTIFICATION });
     expect(read.status).toBe(200);
+    // And searches the charts in the emergency, also saying why.
+    const search = await u.clinician.get(`/api/search?q=allergies`, { ...purpose('emergency'), 'x-emergency-justification': SEARCH_JUSTIFICATION });
+    expect(search.status).toBe(200);
 
     // The screens read the lists without ?after=: let the read models reach every write above first.
     const after = await headPosition(t.baseUrl);
@@ -366,6 +370,21 @@ describeInBrowser('the workflow screens in a browser', () => {
     expect(download.suggestedFilename()).toBe(`history-report-${charts[1]}.pdf`);
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await expectAccessible(page, '30-audit-access-log');
+
+    // The day's break-the-glass searches, with what was searched and why; showing them is audited.
+    await page.getByLabel('Purpose').selectOption('emergency');
+    await page.getByRole('button', { name: 'Show queries' }).click();
+    const queries = page.getByRole('table', { name: /^Searches and reports on \d{4}-\d{2}-\d{2}$/ });
+    const searched = queries.getByRole('row').filter({ hasText: SEARCH_JUSTIFICATION });
+    await searched.waitFor();
+    expect(await searched.textContent()).toContain('clinician1 (clinician)');
+    expect(await searched.textContent()).toContain('Search: “allergies”');
+    expect(await queries.getByRole('row').count()).toBe(2);
+    const audited = await u.auditor.get('/api/audit/queries?kind=query-audit');
+    expect(
+      audited.body.queries.some((q: { actor: string; filters: { purpose?: string } }) => q.actor === 'auditor1' && q.filters.purpose === 'emergency'),
+    ).toBe(true);
+    await expectAccessible(page, '31-audit-queries');
     expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
   });
 });

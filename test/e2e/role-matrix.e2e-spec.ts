@@ -288,6 +288,12 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     prepare: async () => ({ method: 'GET', path: '/api/audit/emergency-access' }),
     verify: (res) => expect(res.body.accesses).toEqual(expect.any(Array)),
   },
+  'audit.queries.list': {
+    route: 'GET /api/audit/queries',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/audit/queries' }),
+    verify: (res) => expect(res.body.queries).toEqual(expect.any(Array)),
+  },
   'audit.emergency-access.review': {
     route: 'POST /api/audit/emergency-access/:accessId/review',
     success: 200,
@@ -948,6 +954,7 @@ describe('authentication', () => {
     'records.history.report': { method: 'GET', path: `/api/records/${id}/history/report` },
     'audit.emergency-access.list': { method: 'GET', path: '/api/audit/emergency-access' },
     'audit.emergency-access.review': { method: 'POST', path: `/api/audit/emergency-access/${id}/review`, json: { note: 'x' } },
+    'audit.queries.list': { method: 'GET', path: '/api/audit/queries' },
     'patients.disclosures': { method: 'GET', path: '/api/patients/MRN-00001/disclosures' },
     stats: { method: 'GET', path: '/api/stats' },
     'retention.schedules.read': { method: 'GET', path: '/api/retention/schedules' },

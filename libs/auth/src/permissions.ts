@@ -41,6 +41,8 @@ export const PERMISSIONS = {
   /** Break-the-glass review: the emergency reads not yet reviewed, and an auditor's review of one. */
   'audit.emergency-access.list': ['auditor'],
   'audit.emergency-access.review': ['auditor'],
+  /** The query audit: who searched or reported over patients' data, with what and why (PHI, read for the purpose audit). */
+  'audit.queries.list': ['auditor'],
   'patients.disclosures': ['him', 'legal', 'auditor'],
   search: ['clerk', 'clinician', 'him', 'legal', 'archivist', 'auditor'],
   /** Counts only, no patient data. */
@@ -125,6 +127,7 @@ export const READS_PATIENT_DATA: ReadonlySet<Permission> = new Set<Permission>([
  */
 export const FIXED_PURPOSES: Readonly<Partial<Record<Permission, PurposeOfUse>>> = {
   'records.history.report': 'legal',
+  'audit.queries.list': 'audit',
 };
 
 /**

@@ -6,7 +6,8 @@ import { AuditedQueryKind, PatientDataQueried, PurposeOfUse, queryAuditStream } 
 
 export interface AuditedQuery {
   kind: AuditedQueryKind;
-  context: CommandContext & { purpose: PurposeOfUse };
+  /** An emergency query's context carries its justification, kept sealed with the query's fact. */
+  context: CommandContext & { purpose: PurposeOfUse; justification?: string };
   filters: PatientDataQueried['data']['filters'];
   resultCount: number;
   text?: string;
@@ -46,6 +47,7 @@ export class QueryAuditLog {
         resultCount: query.resultCount,
         ...(query.text !== undefined ? { text: query.text } : {}),
         ...(query.mrn !== undefined ? { mrn: query.mrn } : {}),
+        ...(context.justification !== undefined ? { justification: context.justification } : {}),
       },
     };
     const sealed = { type: event.type, data: await this.codec.encode(stream, event) };

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/audit/queries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's audited searches and reports over patients' data: who asked what, why (audited) */
+        get: operations["QueryAuditsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/token": {
         parameters: {
             query?: never;
@@ -1135,6 +1152,49 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditedQuery: {
+            /** Format: uuid */
+            queryId: string;
+            /**
+             * @description What was asked: a search, a patient's disclosures, a day's query audit
+             * @enum {string}
+             */
+            kind: "search" | "disclosures" | "query-audit";
+            actor: string;
+            /**
+             * @description The role the query was made in
+             * @enum {string}
+             */
+            role: "clerk" | "clinician" | "him" | "legal" | "archivist" | "auditor" | "admin" | "system";
+            /** @enum {string} */
+            purpose: "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+            /** Format: date-time */
+            at: string;
+            /** @description The filters without PHI (document type, dates, versions, page size...) */
+            filters: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description Results on the page answered */
+            resultCount: number;
+            /** @description The text searched for (null: none, or the day's key is gone) */
+            text: string | null;
+            /** @description The patient asked about (null: none, or the day's key is gone) */
+            mrn: string | null;
+            /** @description Why, for a query declared emergency (break-the-glass) */
+            justification: string | null;
+            position: number;
+        };
+        AuditedQueries: {
+            /**
+             * Format: date
+             * @description The day read (UTC)
+             */
+            date: string;
+            /** @description In the order they were made */
+            queries: components["schemas"]["AuditedQuery"][];
+            /** @description More entries may follow: pass it as `?cursor=` */
+            nextCursor: string | null;
+        };
         TokenRequestDto: {
             username: string;
             password: string;
@@ -2624,6 +2684,70 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    QueryAuditsController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                /** @description 1..10000, default 1000 */
+                limit?: number;
+                kind?: "search" | "disclosures" | "query-audit";
+                /** @description only the queries declared for this purpose (emergency: break-the-glass) */
+                purpose?: "treatment" | "payment" | "operations" | "legal" | "patient-request" | "audit" | "emergency";
+                /** @description YYYY-MM-DD, the day (UTC) the queries were made; default today */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditedQueries"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AuthController_token: {
         parameters: {
             query?: never;

@@ -10,17 +10,19 @@ import { useFocusOnMount } from '../ui/focus';
 import { formatDate } from '../ui/labels';
 import { ScreenTitle } from '../ui/screen-title';
 import { AccessLog } from './access-log';
+import { QueryAudit } from './query-audit';
 
 /** `GET /api/audit/emergency-access`: emergency reads not yet reviewed, oldest first. */
 type EmergencyAccess = EmergencyAccessView;
 
-/** The auditor's screen: break-the-glass reads to review, and a record's access log and history report. */
+/** The auditor's screen: break-the-glass reads to review, the day's searches and reports, and a record's access log and history report. */
 export function AuditScreen() {
   const { can } = useSession();
   return (
     <section aria-labelledby="audit-title">
       <ScreenTitle id="audit-title">Audit</ScreenTitle>
       {can('audit.emergency-access.list') && <EmergencyAccesses />}
+      {can('audit.queries.list') && <QueryAudit />}
       {(can('records.accesses') || can('records.history.report')) && <RecordAccessLog />}
     </section>
   );

@@ -1,7 +1,10 @@
 import type { PurposeOfUse, Role } from '../shared/roles';
 
-/** Queries over many patients' data that are audited as one fact each (a search, a disclosures report). */
-export type AuditedQueryKind = 'search' | 'disclosures';
+/**
+ * Queries over many patients' data that are audited as one fact each: a search, a disclosures
+ * report, and an auditor's reading of a day's query audit itself (its entries quote searches).
+ */
+export type AuditedQueryKind = 'search' | 'disclosures' | 'query-audit';
 
 /**
  * Appended to `query-audit-<YYYY-MM-DD>` (one stream per day, sealed with that day's key, so that
@@ -24,11 +27,13 @@ export interface PatientDataQueried {
     text?: string;
     /** PHI: the patient asked about. */
     mrn?: string;
+    /** PHI: why the glass was broken, for a query declared `emergency` (X-Emergency-Justification). */
+    justification?: string;
   };
 }
 
 export const QUERY_AUDIT_PHI_FIELDS: Record<PatientDataQueried['type'], readonly string[]> = {
-  PatientDataQueried: ['text', 'mrn'],
+  PatientDataQueried: ['text', 'mrn', 'justification'],
 };
 
 /** Stream and key id of a day's query audit. */
