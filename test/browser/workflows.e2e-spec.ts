@@ -85,6 +85,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     const after = await headPosition(t.baseUrl);
     expect((await u.him.get(`/api/release-requests?after=${after}`)).body.requests).toHaveLength(1);
     expect((await u.auditor.get(`/api/audit/emergency-access?after=${after}`)).body.accesses).toHaveLength(1);
+    expect((await u.auditor.get(`/api/audit/emergency-searches?after=${after}`)).body.searches).toHaveLength(1);
     expect((await u.clerk.get(`/api/search?mrn=${PATIENT.mrn}&after=${after}`, purpose('operations'))).body.results).toHaveLength(2);
 
     browser = await launchBrowser();
@@ -337,7 +338,7 @@ describeInBrowser('the workflow screens in a browser', () => {
     for (const id of charts) expect((await u.legal.get(`/api/records/${id}?after=${await headPosition(t.baseUrl)}`, purpose('legal'))).body.holds).toEqual([]);
   });
 
-  it("an auditor reviews the emergency access, which leaves the list, and reads the record's access log and history report", async () => {
+  it("an auditor reviews the emergency access and the emergency search, which leave their lists, and reads the record's access log, history report and the day's searches", async () => {
     const { page, consoleErrors } = await newPage(browser, { width: 1440, height: 900 });
     await page.goto(`${t.baseUrl}/audit`);
     await signIn(page, 'auditor1');
@@ -358,6 +359,18 @@ describeInBrowser('the workflow screens in a browser', () => {
     await page.getByText('No emergency access is waiting for review.').waitFor();
     const left = await u.auditor.get(`/api/audit/emergency-access?after=${await headPosition(t.baseUrl)}`);
     expect(left.body.accesses).toEqual([]);
+
+    // The emergency search is reviewed the same way, in its own list.
+    const searches = page.getByRole('table', { name: 'Emergency searches to review' });
+    const searchRow = searches.getByRole('row').filter({ hasText: SEARCH_JUSTIFICATION });
+    expect(await searchRow.textContent()).toContain('“allergies”');
+    await searchRow.getByRole('button', { name: /^Review… the emergency search by clinician1/ }).click();
+    await page.getByLabel('Review note').fill('Justified: sedation was imminent and the patient could not answer');
+    await page.getByRole('button', { name: 'Record the review' }).click();
+    await page.getByRole('status').filter({ hasText: 'The emergency search by clinician1 is reviewed; it leaves the list.' }).waitFor();
+    await page.getByText('No emergency search is waiting for review.').waitFor();
+    const searchesLeft = await u.auditor.get(`/api/audit/emergency-searches?after=${await headPosition(t.baseUrl)}`);
+    expect(searchesLeft.body.searches).toEqual([]);
 
     await page.getByLabel('Record id').fill(charts[1]);
     await page.getByRole('button', { name: 'Show accesses' }).click();

@@ -206,3 +206,73 @@ describe('the review', () => {
     expect(accessed.data).not.toHaveProperty('justification');
   });
 });
+
+describe('an emergency search', () => {
+  async function unreviewedSearches(): Promise<
+    Array<{ queryId: string; day: string; actor: string; justification: string | null; text: string | null; mrn: string | null }>
+  > {
+    const res = await u.auditor.get(`/api/audit/emergency-searches?after=${await headPosition(t.baseUrl)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    return res.body.searches;
+  }
+
+  async function emergencySearch(justification: string, client = u.clinician): Promise<{ queryId: string; day: string; actor: string }> {
+    expect((await client.get('/api/search?q=anaphylaxis&mrn=BTG-S1', emergency(justification))).status).toBe(200);
+    return (await unreviewedSearches()).find((s) => s.justification === justification)!;
+  }
+
+  it('is listed with what was searched and why until an auditor reviews it; the review is attributed and sealed', async () => {
+    const justification = `Anaphylaxis in the ED, searching prior reactions ${++seq}`;
+    // Searches for other purposes are never listed.
+    expect((await u.clinician.get('/api/search?q=anaphylaxis', purpose('treatment'))).status).toBe(200);
+    const search = await emergencySearch(justification);
+    expect(search).toEqual(
+      expect.objectContaining({ actor: 'clinician1', role: 'clinician', text: 'anaphylaxis', mrn: 'BTG-S1', justification, resultCount: expect.any(Number) }),
+    );
+    expect((await unreviewedSearches()).filter((s) => s.text === 'anaphylaxis' && s.justification === null)).toEqual([]);
+
+    const review = await u.auditor.post(`/api/audit/emergency-searches/${search.queryId}/review`, { note: 'Matches the ED triage record' });
+    expect(review.status).toBe(200);
+    expect(review.body).toMatchObject({ queryId: search.queryId, reviewedBy: 'auditor1', note: 'Matches the ED triage record', position: expect.any(Number) });
+    expect((await unreviewedSearches()).map((s) => s.queryId)).not.toContain(search.queryId);
+
+    const reviews = storedEvents(`emergency-search-review-${search.day}`).filter((e) => e.data.queryId === search.queryId);
+    expect(reviews).toEqual([
+      {
+        type: 'EmergencySearchReviewed',
+        data: {
+          queryId: search.queryId,
+          day: search.day,
+          reviewedBy: 'auditor1',
+          reviewerRole: 'auditor',
+          reviewedAt: review.body.reviewedAt,
+          phi: expect.stringMatching(/^v1\./),
+        },
+        metadata: expect.objectContaining({ actor: 'auditor1', role: 'auditor', hash: expect.any(String) }),
+      },
+    ]);
+    expect(JSON.stringify(storedEvents(`emergency-search-review-${search.day}`))).not.toContain('Matches the ED triage record');
+    expectProblem(await appendsNothing(() => u.auditor.post(`/api/audit/emergency-searches/${search.queryId}/review`, { note: 'again' })), 409);
+  });
+
+  it('is auditors only, never reviewed by the searcher, and a bad review appends nothing', async () => {
+    const search = await emergencySearch(`Unconscious patient ${++seq}`);
+    for (const role of ['clerk', 'clinician', 'him', 'legal', 'archivist', 'admin'] as const) {
+      expectProblem(await appendsNothing(() => u[role].get('/api/audit/emergency-searches')), 403);
+      expectProblem(await appendsNothing(() => u[role].post(`/api/audit/emergency-searches/${search.queryId}/review`, { note: 'Looks fine' })), 403);
+    }
+    expectProblem(await appendsNothing(() => u.auditor.post('/api/audit/emergency-searches/7c1d9e2f-3a4b-4c5d-8e6f-0a1b2c3d4e5f/review', { note: 'x' })), 404);
+    expectProblem(await appendsNothing(() => u.auditor.post('/api/audit/emergency-searches/not-a-uuid/review', { note: 'x' })), 400);
+    for (const body of [{}, { note: '   ' }, { note: 'n'.repeat(2001) }, { note: 'ok', extra: 1 }]) {
+      expectProblem(await appendsNothing(() => u.auditor.post(`/api/audit/emergency-searches/${search.queryId}/review`, body)), 400);
+    }
+
+    await u.admin.post('/api/users', { username: 'dr.search', password: PASSWORD, roles: ['clinician', 'auditor'] });
+    const both = await login(t.baseUrl, 'dr.search', PASSWORD);
+    const own = await emergencySearch(`Own search ${++seq}`, both);
+    expect(own.actor).toBe('dr.search');
+    expectProblem(await appendsNothing(() => both.post(`/api/audit/emergency-searches/${own.queryId}/review`, { note: 'Fine by me' })), 403);
+    expect((await u.auditor.post(`/api/audit/emergency-searches/${own.queryId}/review`, { note: 'Checked' })).status).toBe(200);
+  });
+});

@@ -304,6 +304,22 @@ const ENDPOINTS: Record<Permission, Endpoint> = {
     }),
     verify: (res) => expect(res.body).toMatchObject({ reviewedBy: 'auditor1', note: 'Justified: ED admission' }),
   },
+  'audit.emergency-searches.list': {
+    route: 'GET /api/audit/emergency-searches',
+    success: 200,
+    prepare: async () => ({ method: 'GET', path: '/api/audit/emergency-searches' }),
+    verify: (res) => expect(res.body.searches).toEqual(expect.any(Array)),
+  },
+  'audit.emergency-searches.review': {
+    route: 'POST /api/audit/emergency-searches/:queryId/review',
+    success: 200,
+    prepare: async () => ({
+      method: 'POST',
+      path: `/api/audit/emergency-searches/${await newEmergencySearch()}/review`,
+      json: { note: 'Justified: ED admission' },
+    }),
+    verify: (res) => expect(res.body).toMatchObject({ reviewedBy: 'auditor1', note: 'Justified: ED admission' }),
+  },
   'patients.disclosures': {
     route: 'GET /api/patients/:mrn/disclosures',
     success: 200,
@@ -684,6 +700,16 @@ async function newEmergencyAccess(): Promise<string> {
   return access.accessId;
 }
 
+async function newEmergencySearch(): Promise<string> {
+  const justification = `Unresponsive patient in the ED ${randomUUID()}`;
+  const search = await u.clinician.get('/api/search?q=allergy', { ...purpose('emergency'), 'x-emergency-justification': justification });
+  if (search.status !== 200) throw new Error(`fixture emergency search: ${search.status}`);
+  const list = await u.auditor.get(`/api/audit/emergency-searches?after=${await headPosition(t.baseUrl)}`);
+  const found = (list.body.searches as Array<{ queryId: string; justification: string }>).find((s) => s.justification === justification);
+  if (!found) throw new Error('fixture emergency search not listed');
+  return found.queryId;
+}
+
 /**
  * Further routes of a permission that ENDPOINTS already gives one call: each is checked against
  * every role, and for its purposes of use, as the permission's first route is.
@@ -955,6 +981,8 @@ describe('authentication', () => {
     'audit.emergency-access.list': { method: 'GET', path: '/api/audit/emergency-access' },
     'audit.emergency-access.review': { method: 'POST', path: `/api/audit/emergency-access/${id}/review`, json: { note: 'x' } },
     'audit.queries.list': { method: 'GET', path: '/api/audit/queries' },
+    'audit.emergency-searches.list': { method: 'GET', path: '/api/audit/emergency-searches' },
+    'audit.emergency-searches.review': { method: 'POST', path: `/api/audit/emergency-searches/${id}/review`, json: { note: 'x' } },
     'patients.disclosures': { method: 'GET', path: '/api/patients/MRN-00001/disclosures' },
     stats: { method: 'GET', path: '/api/stats' },
     'retention.schedules.read': { method: 'GET', path: '/api/retention/schedules' },

@@ -41,6 +41,9 @@ export const PERMISSIONS = {
   /** Break-the-glass review: the emergency reads not yet reviewed, and an auditor's review of one. */
   'audit.emergency-access.list': ['auditor'],
   'audit.emergency-access.review': ['auditor'],
+  /** The same for searches declared emergency: those not yet reviewed, and an auditor's review of one. */
+  'audit.emergency-searches.list': ['auditor'],
+  'audit.emergency-searches.review': ['auditor'],
   /** The query audit: who searched or reported over patients' data, with what and why (PHI, read for the purpose audit). */
   'audit.queries.list': ['auditor'],
   'patients.disclosures': ['him', 'legal', 'auditor'],

@@ -13,6 +13,7 @@ export * from './archive';
 export * from './release-requests';
 export * from './amendment-requests/amendment-requests.projection';
 export * from './audit/emergency-access.projection';
+export * from './audit/emergency-searches.projection';
 export * from './review/review-queue.projection';
 export * from './stacks/stacks.projection';
 export { threadCpuMs } from './thread-cpu';

@@ -79,12 +79,13 @@ const BATCHES_IN_THREAD = 3;
 /**
  * Record streams (and their access streams) carry PHI sealed with the record's key: the record id
  * is the key id. A matter hold's stream (`legal-hold-<id>`) is sealed with a key of its own, named
- * as the stream (so are disposal batches and release requests).
+ * as the stream (so are disposal batches and release requests, and a day's query audit,
+ * `query-audit-<YYYY-MM-DD>`).
  */
 function keyIdOf(stream: string): string | null {
   const match = /^record-(?:access-)?([0-9a-f-]{36})$/.exec(stream);
   if (match) return match[1];
-  return /^(?:legal-hold|disposal|release-request)-[0-9a-f-]{36}$/.test(stream) ? stream : null;
+  return /^(?:(?:legal-hold|disposal|release-request)-[0-9a-f-]{36}|query-audit-\d{4}-\d{2}-\d{2})$/.test(stream) ? stream : null;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { EventStore } from '@medrec/event-store';
 import { AmendmentRequestFilter, AmendmentRequestRow, amendmentRequests } from './amendment-requests/amendment-requests.projection';
 import { archiveCandidates } from './archive/archive.projection';
 import { EmergencyAccess, emergencyAccess, unreviewedEmergencyAccesses } from './audit/emergency-access.projection';
+import { EmergencySearch, emergencySearch, unreviewedEmergencySearches } from './audit/emergency-searches.projection';
 import { findDuplicate } from './content-index.projection';
 import { batchOfCertificate, disposalBatches, DisposalBatchRow } from './disposal/disposal.projection';
 import { activePatientHolds, heldRecords, matterHolds, MatterHoldView, patientRecords } from './legal-holds/legal-holds.projection';
@@ -103,6 +104,16 @@ export class ReadModels {
   /** One emergency read, reviewed or not; undefined when unknown (or its record destroyed). */
   emergencyAccess(accessId: string): EmergencyAccess | undefined {
     return emergencyAccess(this.projections.db, accessId);
+  }
+
+  /** Emergency searches awaiting review, oldest first (the emergency-searches projection). */
+  unreviewedEmergencySearches(limit: number): EmergencySearch[] {
+    return unreviewedEmergencySearches(this.projections.db, limit);
+  }
+
+  /** One emergency search, reviewed or not; undefined when unknown. */
+  emergencySearch(queryId: string): EmergencySearch | undefined {
+    return emergencySearch(this.projections.db, queryId);
   }
 
   /** The accounting of disclosures of one patient between two instants (the disclosures projection). */

@@ -10,3 +10,11 @@ export class ReviewEmergencyAccessDto {
   @Satisfies((value) => isText(value, MAX_REVIEW_NOTE), textRule(MAX_REVIEW_NOTE))
   note: string;
 }
+
+export class ReviewEmergencySearchDto {
+  @ApiProperty({ description: `The auditor's finding (PHI: sealed with the day's query-audit key, never logged), at most ${MAX_REVIEW_NOTE} characters.` })
+  @IsString()
+  @IsNotEmpty()
+  @Satisfies((value) => isText(value, MAX_REVIEW_NOTE), textRule(MAX_REVIEW_NOTE))
+  note: string;
+}

@@ -1097,6 +1097,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/emergency-searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The emergency (break-the-glass) searches awaiting review */
+        get: operations["EmergencySearchesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/emergency-searches/{queryId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Review an emergency search (by an auditor other than the searcher) */
+        post: operations["EmergencySearchesController_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -2599,15 +2633,54 @@ export interface components {
             note: string;
         };
         EmergencyAccessReview: {
-            /** Format: uuid */
-            accessId: string;
-            /** Format: uuid */
-            recordId: string;
             reviewedBy: string;
             /** Format: date-time */
             reviewedAt: string;
             note: string;
             position: number | null;
+            /** Format: uuid */
+            accessId: string;
+            /** Format: uuid */
+            recordId: string;
+        };
+        EmergencySearch: {
+            /** Format: uuid */
+            queryId: string;
+            /**
+             * Format: date
+             * @description The day (UTC) of the search
+             */
+            day: string;
+            actor: string;
+            role: string;
+            /** Format: date-time */
+            at: string;
+            /** @description Why, as the searcher declared it (null once its key is gone) */
+            justification: string | null;
+            /** @description The text searched for (null: none, or its key is gone) */
+            text: string | null;
+            /** @description The MRN filtered on (null: none, or its key is gone) */
+            mrn: string | null;
+            /** @description Results on the page answered */
+            resultCount: number;
+            position: number;
+        };
+        EmergencySearches: {
+            /** @description Unreviewed, oldest first (at most 1,000) */
+            searches: components["schemas"]["EmergencySearch"][];
+        };
+        ReviewEmergencySearchDto: {
+            /** @description The auditor's finding (PHI: sealed with the day's query-audit key, never logged), at most 2000 characters. */
+            note: string;
+        };
+        EmergencySearchReview: {
+            reviewedBy: string;
+            /** Format: date-time */
+            reviewedAt: string;
+            note: string;
+            position: number | null;
+            /** Format: uuid */
+            queryId: string;
         };
         Liveness: {
             /** @enum {string} */
@@ -7737,6 +7810,152 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EmergencyAccessReview"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a stale revision (If-Match), a duplicate, or a rule of the workflow (e.g. a legal hold stands) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type (or charset), or an unreadable file */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EmergencySearchesController_list: {
+        parameters: {
+            query?: {
+                /** @description a position returned by a mutation (read-your-writes) */
+                after?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmergencySearches"];
+                };
+            };
+            /** @description Invalid request: a body field, parameter or header (listed in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an expired, revoked or unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles (or the declared purpose of use) do not permit this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not available yet: the read side has not caught up (Retry-After), or the service is busy */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    EmergencySearchesController_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewEmergencySearchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmergencySearchReview"];
                 };
             };
             /** @description Invalid request: a body field, parameter or header (listed in `errors`) */

@@ -27,6 +27,7 @@ export type DisposalBatch = Schemas['DisposalBatch'];
 export type MatterHold = Schemas['MatterHold'];
 export type EmergencyAccess = Schemas['EmergencyAccess'];
 export type AuditedQuery = Schemas['AuditedQuery'];
+export type EmergencySearch = Schemas['EmergencySearch'];
 export type ReleaseRequestSummary = Schemas['ReleaseRequestSummary'];
 export type AmendmentRequestSummary = Schemas['AmendmentRequestSummary'];
 export type CoverSheetFields = Schemas['IssueCoverSheetDto'];

@@ -3,10 +3,13 @@ import { actors, deciderSpec, RECORD_ID } from '../testing';
 import {
   EmergencyAccessReviewed,
   emergencyAccessReviewDecider,
+  EmergencySearchReviewed,
+  emergencySearchReviewDecider,
   isEmergencyJustification,
   MAX_EMERGENCY_JUSTIFICATION,
   MAX_REVIEW_NOTE,
   ReviewEmergencyAccess,
+  ReviewEmergencySearch,
 } from './emergency-access';
 
 const auditor: Actor = { userId: 'u-0006', username: 'aud.itor', role: 'auditor' };
@@ -81,5 +84,62 @@ describe('emergencyAccessReviewDecider', () => {
     ['too long', 'n'.repeat(MAX_REVIEW_NOTE + 1)],
   ])('refuses a %s note (invalid, naming the note)', (_, note) => {
     spec.given([]).when(review({ note })).thenThrows('invalid', 'note');
+  });
+});
+
+describe('emergencySearchReviewDecider', () => {
+  const QUERY = '0190a3c4-0000-7000-8000-0000000000f1';
+  const OTHER_QUERY = '0190a3c4-0000-7000-8000-0000000000f2';
+  const DAY = '2024-03-08';
+  const searchSpec = deciderSpec(emergencySearchReviewDecider);
+  const reviewSearch = (overrides: Partial<ReviewEmergencySearch> = {}): ReviewEmergencySearch => ({
+    type: 'ReviewEmergencySearch',
+    queryId: QUERY,
+    day: DAY,
+    searchedBy: actors.clinician.username,
+    note: 'Searched for allergies of an unconscious patient: justified',
+    actor: auditor,
+    at: AT,
+    ...overrides,
+  });
+  const searchReviewed = (queryId = QUERY): EmergencySearchReviewed => ({
+    type: 'EmergencySearchReviewed',
+    data: {
+      queryId,
+      day: DAY,
+      note: 'Searched for allergies of an unconscious patient: justified',
+      reviewedBy: auditor.username,
+      reviewerRole: 'auditor',
+      reviewedAt: AT,
+    },
+  });
+
+  it("records the auditor's review of an emergency search, attributed", () => {
+    searchSpec.given([]).when(reviewSearch()).then([searchReviewed()]);
+  });
+
+  it("reviews each of the day's searches on its own", () => {
+    searchSpec
+      .given([searchReviewed(OTHER_QUERY)])
+      .when(reviewSearch())
+      .thenState((state) => expect(Object.keys(state.reviewed).sort()).toEqual([QUERY, OTHER_QUERY].sort()));
+  });
+
+  it('refuses a second review of the same search (409)', () => {
+    searchSpec.given([searchReviewed()]).when(reviewSearch()).thenThrows('conflict', 'already been reviewed');
+  });
+
+  it('refuses a review by the person who searched (403)', () => {
+    searchSpec
+      .given([])
+      .when(reviewSearch({ searchedBy: auditor.username }))
+      .thenThrows('forbidden');
+  });
+
+  it('refuses a blank note (invalid, naming the note)', () => {
+    searchSpec
+      .given([])
+      .when(reviewSearch({ note: ' ' }))
+      .thenThrows('invalid', 'note');
   });
 });

@@ -57,10 +57,15 @@ export interface EmergencyAccessReviewState {
   reviewed: Readonly<Record<string, { reviewedBy: string; reviewedAt: string }>>;
 }
 
+/** Why a review cannot be made (one review per emergency access or search, never by whoever broke the glass), or nothing. */
+function refuseReview(note: string, alreadyReviewed: boolean, madeBy: string, reviewer: Actor): void {
+  if (!isText(note, MAX_REVIEW_NOTE)) throw DomainError.invalid([{ field: 'note', message: textRule(MAX_REVIEW_NOTE) }]);
+  if (alreadyReviewed) throw new DomainError('conflict', 'This emergency access has already been reviewed');
+  if (madeBy === reviewer.username) throw new DomainError('forbidden', 'An emergency access cannot be reviewed by the person who made it');
+}
+
 function decideReview(command: ReviewEmergencyAccess, state: EmergencyAccessReviewState): EmergencyAccessReviewed[] {
-  if (!isText(command.note, MAX_REVIEW_NOTE)) throw DomainError.invalid([{ field: 'note', message: textRule(MAX_REVIEW_NOTE) }]);
-  if (Object.hasOwn(state.reviewed, command.accessId)) throw new DomainError('conflict', 'This emergency access has already been reviewed');
-  if (command.accessedBy === command.actor.username) throw new DomainError('forbidden', 'An emergency access cannot be reviewed by the person who made it');
+  refuseReview(command.note, Object.hasOwn(state.reviewed, command.accessId), command.accessedBy, command.actor);
   return [
     {
       type: 'EmergencyAccessReviewed',
@@ -88,3 +93,63 @@ export const emergencyAccessReviewDecider = {
     return { reviewed: { ...state.reviewed, [event.data.accessId]: { reviewedBy: event.data.reviewedBy, reviewedAt: event.data.reviewedAt } } };
   },
 } satisfies Decider<EmergencyAccessReviewCommand, EmergencyAccessReviewEvent, EmergencyAccessReviewState>;
+
+/*
+ * Break-the-glass searches. A search declared `emergency` says why as well (kept sealed in its
+ * PatientDataQueried, on the day's query-audit stream); an auditor reviews each such search once,
+ * on the day's review stream below.
+ */
+
+/**
+ * The reviews of one day's emergency searches: `emergency-search-review-<YYYY-MM-DD>`, the day the
+ * searches were made. Its PHI (the note) is sealed with that day's query-audit key
+ * (`query-audit-<YYYY-MM-DD>`), with the searches it reviews.
+ */
+export const emergencySearchReviewStream = (day: string): string => `emergency-search-review-${day}`;
+
+export interface ReviewEmergencySearch {
+  type: 'ReviewEmergencySearch';
+  /** The search reviewed (a PatientDataQueried declared emergency). */
+  queryId: string;
+  /** The day (UTC) the search was made: its query-audit stream's. */
+  day: string;
+  /** Who searched (its PatientDataQueried's actor). */
+  searchedBy: string;
+  note: string;
+  actor: Actor;
+  at: string;
+}
+
+export interface EmergencySearchReviewed {
+  type: 'EmergencySearchReviewed';
+  data: { queryId: string; day: string; note: string; reviewedBy: string; reviewerRole: Actor['role']; reviewedAt: string };
+}
+
+export const EMERGENCY_SEARCH_REVIEW_PHI_FIELDS: Record<EmergencySearchReviewed['type'], readonly string[]> = {
+  EmergencySearchReviewed: ['note'],
+};
+
+export const emergencySearchReviewDecider = {
+  initialState: (): EmergencyAccessReviewState => ({ reviewed: {} }),
+  decide(command: ReviewEmergencySearch, state: EmergencyAccessReviewState): EmergencySearchReviewed[] {
+    if (command.type !== 'ReviewEmergencySearch') return unhandled(command as never, 'command');
+    refuseReview(command.note, Object.hasOwn(state.reviewed, command.queryId), command.searchedBy, command.actor);
+    return [
+      {
+        type: 'EmergencySearchReviewed',
+        data: {
+          queryId: command.queryId,
+          day: command.day,
+          note: command.note,
+          reviewedBy: command.actor.username,
+          reviewerRole: command.actor.role,
+          reviewedAt: command.at,
+        },
+      },
+    ];
+  },
+  evolve(state: EmergencyAccessReviewState, event: EmergencySearchReviewed): EmergencyAccessReviewState {
+    if (event.type !== 'EmergencySearchReviewed') return unhandled(event as never, 'event');
+    return { reviewed: { ...state.reviewed, [event.data.queryId]: { reviewedBy: event.data.reviewedBy, reviewedAt: event.data.reviewedAt } } };
+  },
+} satisfies Decider<ReviewEmergencySearch, EmergencySearchReviewed, EmergencyAccessReviewState>;

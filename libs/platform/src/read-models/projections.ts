@@ -5,6 +5,7 @@ import {
   contentIndexProjection,
   disposalProjection,
   emergencyAccessProjection,
+  emergencySearchesProjection,
   HISTORY_PROJECTIONS,
   legalHoldsProjection,
   Projection,
@@ -32,6 +33,7 @@ export const PROJECTIONS: readonly Projection[] = [
   releaseRequestsProjection,
   amendmentRequestsProjection,
   emergencyAccessProjection,
+  emergencySearchesProjection,
   reviewQueueProjection,
   stacksProjection,
 ];
