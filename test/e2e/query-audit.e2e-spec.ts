@@ -2,6 +2,7 @@ import Database from '@medrec/sqlite';
 import { join } from 'node:path';
 import { headPosition } from './support/configured-app';
 import { purpose, recordForm, Response, startApp, TestApp, usersByRole } from './support/harness';
+import { sameUtcDayFor, utcToday } from './support/utc-day';
 
 /**
  * The query audit over HTTP (GET /api/audit/queries): every search and disclosures report is a
@@ -20,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const today = () => new Date().toISOString().slice(0, 10);
+/** The day of this suite's queries (it runs well within a minute, never across UTC midnight). */
+let day: string;
 const JUSTIFICATION = 'Patient unconscious in the ED; searching for prior allergy records';
 
 function expectProblem(res: Response, status: number): void {
@@ -28,8 +30,9 @@ function expectProblem(res: Response, status: number): void {
   expect(res.contentType).toContain('application/problem+json');
 }
 
+/** The suite's day of query audit; `query` adds parameters (`&name=value...`). */
 async function auditedQueries(query = ''): Promise<Response> {
-  const res = await u.auditor.get(`/api/audit/queries${query}`);
+  const res = await u.auditor.get(`/api/audit/queries?date=${day}${query}`);
   expect(res.status).toBe(200);
   expect(res.headers.get('cache-control')).toBe('no-store');
   return res;
@@ -39,7 +42,7 @@ async function auditedQueries(query = ''): Promise<Response> {
 function storedQueryAudit(): Array<Record<string, unknown>> {
   const db = new Database(join(t.dataDir, 'events.db'), { readonly: true });
   try {
-    const rows = db.prepare('SELECT data FROM events WHERE stream = ? ORDER BY revision').all(`query-audit-${today()}`) as Array<{ data: string }>;
+    const rows = db.prepare('SELECT data FROM events WHERE stream = ? ORDER BY revision').all(`query-audit-${day}`) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data));
   } finally {
     db.close();
@@ -48,6 +51,7 @@ function storedQueryAudit(): Array<Record<string, unknown>> {
 
 describe('GET /api/audit/queries', () => {
   beforeAll(async () => {
+    day = await sameUtcDayFor(60_000);
     const clerk = await u.clerk.request('POST', '/api/records', { form: recordForm({ mrn: 'QA-00001' }) });
     expect(clerk.status).toBe(201);
     expect((await u.him.get('/api/search?q=Hemoglobin+Tanaka', purpose('treatment'))).status).toBe(200);
@@ -61,7 +65,7 @@ describe('GET /api/audit/queries', () => {
 
   it("lists the day's searches and reports with who, why and what, the PHI decrypted", async () => {
     const { body } = await auditedQueries();
-    expect(body.date).toBe(today());
+    expect(body.date).toBe(day);
     expect(body.nextCursor).toBeNull();
     expect(body.queries).toEqual(
       expect.arrayContaining([
@@ -97,34 +101,34 @@ describe('GET /api/audit/queries', () => {
   });
 
   it('filters by purpose (break-the-glass searches) and by kind', async () => {
-    const emergency = (await auditedQueries('?purpose=emergency')).body.queries;
+    const emergency = (await auditedQueries('&purpose=emergency')).body.queries;
     expect(emergency).toHaveLength(1);
     expect(emergency[0]).toMatchObject({ actor: 'clinician1', justification: JUSTIFICATION });
-    const reports = (await auditedQueries('?kind=disclosures')).body.queries;
+    const reports = (await auditedQueries('&kind=disclosures')).body.queries;
     expect(reports.map((q: { kind: string }) => q.kind)).toEqual(['disclosures']);
   });
 
   it('is itself audited, as a query-audit for the purpose audit, before it answers', async () => {
-    const before = (await auditedQueries('?kind=query-audit')).body.queries.length;
-    const after = (await auditedQueries('?kind=query-audit&purpose=audit')).body.queries;
+    const before = (await auditedQueries('&kind=query-audit')).body.queries.length;
+    const after = (await auditedQueries('&kind=query-audit&purpose=audit')).body.queries;
     expect(after.length).toBe(before + 1);
     expect(after[after.length - 1]).toMatchObject({
       kind: 'query-audit',
       actor: 'auditor1',
       role: 'auditor',
       purpose: 'audit',
-      filters: { date: today(), limit: 1000, page: 'first', kind: 'query-audit' },
+      filters: { date: day, limit: 1000, page: 'first', kind: 'query-audit' },
       resultCount: before,
     });
   });
 
   it('pages: every entry once, in order, by nextCursor', async () => {
-    const whole = (await auditedQueries('?kind=search')).body.queries.map((q: { queryId: string }) => q.queryId);
+    const whole = (await auditedQueries('&kind=search')).body.queries.map((q: { queryId: string }) => q.queryId);
     expect(whole.length).toBeGreaterThanOrEqual(2);
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Response = await auditedQueries(`?kind=search&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: Response = await auditedQueries(`&kind=search&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.body.queries.length).toBeLessThanOrEqual(1);
       paged.push(...page.body.queries.map((q: { queryId: string }) => q.queryId));
       cursor = page.body.nextCursor;
@@ -132,9 +136,13 @@ describe('GET /api/audit/queries', () => {
     expect(paged).toEqual(whole);
   });
 
-  it('answers an empty list for a day without queries', async () => {
-    const { body } = await auditedQueries('?date=2001-01-01');
-    expect(body).toEqual({ date: '2001-01-01', queries: [], nextCursor: null });
+  it('answers an empty list for a day without queries, and reads today without a date', async () => {
+    const empty = await u.auditor.get('/api/audit/queries?date=2001-01-01');
+    expect(empty.body).toEqual({ date: '2001-01-01', queries: [], nextCursor: null });
+    const res = await u.auditor.get('/api/audit/queries?kind=disclosures');
+    expect(res.status).toBe(200);
+    expect(res.body.date).toBe(utcToday());
+    expect(res.body.queries).toHaveLength(1);
   });
 
   it.each([
