@@ -135,6 +135,17 @@ describe('backup while uploads run, wipe, restore', () => {
       expect(ledger).toContain(destroyedAfter);
       expect(ledger).not.toContain('BK-'); // ids, names and times only: never an MRN
 
+      // While the server runs, a restore is refused, even with --force, and changes nothing.
+      copyFileSync(join(dataDir, 'master.key'), keptKey);
+      const eventsBefore = readEventStore<{ n: number }>(dataDir, 'SELECT COUNT(*) AS n FROM events')[0].n;
+      const busy = await cli('restore', backupDir, '--force', '--master-key-file', keptKey);
+      expect(busy.code).not.toBe(EXIT_OK);
+      expect(busy.err).toContain(
+        `The data directory ${dataDir} is in use by a running medrec server or OCR worker: stop every process using it first. Nothing was restored.`,
+      );
+      expect(readEventStore<{ n: number }>(dataDir, 'SELECT COUNT(*) AS n FROM events')[0].n).toBe(eventsBefore);
+      expect((await fetch(`${server.baseUrl}/health/ready`)).status).toBe(200);
+
       await server.stop();
       server = undefined;
       const original = readEventStore<EventRow>(
@@ -142,7 +153,6 @@ describe('backup while uploads run, wipe, restore', () => {
         'SELECT position, id, stream, revision, type, data, metadata FROM events WHERE position <= ? ORDER BY position',
         head,
       );
-      copyFileSync(join(dataDir, 'master.key'), keptKey);
       rmSync(dataDir, { recursive: true, force: true });
 
       // A backup altered after it was written is refused before anything is written.

@@ -9,6 +9,7 @@ import { MASTER_KEY_FILE, makePrivateDirSync, MasterKeyError, parseKey, SqliteKe
 import { Actor } from '@medrec/domain';
 import { ProjectionRunner } from '@medrec/read-models';
 import { AppConfig } from '@medrec/platform/config/app-config';
+import { DATA_DIR_LOCK_FILE, DataDirInUseError, DataDirLock, lockDataDir } from '@medrec/platform/stores/data-dir-lock';
 import { DestructionLedger } from '@medrec/platform/stores/destruction-ledger';
 import { KEYS_FILE, openStores, Stores } from '@medrec/platform/stores/open-stores';
 import { PROJECTIONS, READ_MODELS_FILE, replayThreadFor } from '@medrec/platform/read-models/projections';
@@ -37,7 +38,8 @@ export interface RestoreResult extends LedgerApplication {
 }
 
 /**
- * Restores a backup of takeBackup into the configured data directory (the server stopped):
+ * Restores a backup of takeBackup into the configured data directory (the server stopped: the
+ * restore takes the directory's lock, and refuses while a server or worker holds it):
  *
  * 1. Every file's size and SHA-256 is checked against the manifest (and the manifest against the
  *    SHA-256 given), and the master key against the backup's key store: one mismatch and nothing is written.
@@ -85,12 +87,39 @@ export async function restoreBackup(config: AppConfig, backupDir: string, option
     throw CliError.usage('The backup holds no master key: set MEDREC_MASTER_KEY or pass --master-key-file <file> (the key of the deployment backed up)');
   }
   await checkMasterKey(join(backupDir, KEYS_FILE), masterKeyText);
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-    if (!options.force)
-      throw CliError.usage(`The data directory ${dataDir} is not empty: stop the server, and restore into an empty one or pass --force to replace it`);
-    for (const name of readdirSync(dataDir)) rmSync(join(dataDir, name), { recursive: true, force: true });
-  }
+  // Held from here to the end: no server or worker runs on the directory, nor starts during the restore.
   makePrivateDirSync(dataDir);
+  let lock: DataDirLock;
+  try {
+    lock = lockDataDir(dataDir, 'exclusive');
+  } catch (error) {
+    if (error instanceof DataDirInUseError) throw new CliError(`${error.message} Nothing was restored.`, EXIT_FAILURE);
+    throw error;
+  }
+  try {
+    return await restoreInto(config, backupDir, manifest, { ...options, progress }, { masterKeyListed, keptMasterKey, suppliedMasterKey });
+  } finally {
+    lock.release();
+  }
+}
+
+/** Restore steps 2 to 5 (see restoreBackup), with the data directory locked by this process. */
+async function restoreInto(
+  config: AppConfig,
+  backupDir: string,
+  manifest: BackupManifest,
+  options: RestoreOptions & { progress: (line: string) => void },
+  masterKeys: { masterKeyListed: boolean; keptMasterKey?: string; suppliedMasterKey?: string },
+): Promise<RestoreResult> {
+  const { dataDir } = config;
+  const { progress } = options;
+  const { masterKeyListed, keptMasterKey, suppliedMasterKey } = masterKeys;
+  const contents = readdirSync(dataDir).filter((name) => name !== DATA_DIR_LOCK_FILE);
+  if (contents.length > 0) {
+    if (!options.force) throw CliError.usage(`The data directory ${dataDir} is not empty: restore into an empty one or pass --force to replace it`);
+    // Not the lock: unlinked, a new file could be locked by a server starting now.
+    for (const name of contents) rmSync(join(dataDir, name), { recursive: true, force: true });
+  }
   for (const file of manifest.files) await copyPrivate(join(backupDir, file.path), join(dataDir, file.path));
   // A master key the backup lacks: the one given, else the one the data directory had (kept across --force).
   const masterKey = masterKeyListed || config.masterKey ? undefined : (suppliedMasterKey ?? keptMasterKey);

@@ -9,6 +9,7 @@ import { countingAppends } from '../metrics/counting-event-store';
 import { METRICS } from '../metrics/metrics.port';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { secureDataDir } from '../stores/data-dir';
+import { lockDataDir } from '../stores/data-dir-lock';
 import { DestructionLedger } from '../stores/destruction-ledger';
 import { openStores, Stores } from '../stores/open-stores';
 import { loadServerSecret, SERVER_SECRET } from './server-secret';
@@ -32,8 +33,18 @@ export class InfrastructureModule implements OnApplicationShutdown {
         {
           provide: STORES,
           useFactory: (): Promise<Stores> => {
+            // Synchronous until openStores: a data directory that cannot be used is the first error reported.
             secureDataDir(config.dataDir, warn);
-            return openStores(config, { warn });
+            // Held while the process runs: a restore of the directory is refused meanwhile, and no
+            // process starts while a restore runs.
+            const lock = lockDataDir(config.dataDir, 'shared');
+            return openStores(config, { warn }).then(
+              (stores) => ({ ...stores, close: () => stores.close().finally(() => lock.release()) }),
+              (error: unknown) => {
+                lock.release();
+                throw error;
+              },
+            );
           },
         },
         // One registry per app: a test process may run several.
