@@ -135,7 +135,7 @@ describe('backup while uploads run, wipe, restore', () => {
       expect(ledger).toContain(destroyedAfter);
       expect(ledger).not.toContain('BK-'); // ids, names and times only: never an MRN
 
-      // While the server runs, a restore is refused, even with --force, and changes nothing.
+      // While the server runs, a second server on its directory and a restore (even with --force) are refused, and change nothing.
       copyFileSync(join(dataDir, 'master.key'), keptKey);
       const eventsBefore = readEventStore<{ n: number }>(dataDir, 'SELECT COUNT(*) AS n FROM events')[0].n;
       const busy = await cli('restore', backupDir, '--force', '--master-key-file', keptKey);
@@ -143,6 +143,7 @@ describe('backup while uploads run, wipe, restore', () => {
       expect(busy.err).toContain(
         `The data directory ${dataDir} is in use by a running medrec server or OCR worker: stop every process using it first. Nothing was restored.`,
       );
+      await expect(startServerProcess(dataDir, ENV)).rejects.toThrow(`The data directory ${dataDir} is in use by another medrec server`);
       expect(readEventStore<{ n: number }>(dataDir, 'SELECT COUNT(*) AS n FROM events')[0].n).toBe(eventsBefore);
       expect((await fetch(`${server.baseUrl}/health/ready`)).status).toBe(200);
 

@@ -8,7 +8,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        InfrastructureModule.forRoot({ ...config, ocr: { ...config.ocr, inProcess: true } }),
+        InfrastructureModule.forRoot({ ...config, ocr: { ...config.ocr, inProcess: true } }, 'worker'),
         ReadModelsModule.forRoot('OCR_WORKER_PROJECTIONS'),
         OcrModule,
         // A worker has no HTTP server: its metrics are served on MEDREC_METRICS_PORT when set.

@@ -9,7 +9,7 @@ import { MASTER_KEY_FILE, makePrivateDirSync, MasterKeyError, parseKey, SqliteKe
 import { Actor } from '@medrec/domain';
 import { ProjectionRunner } from '@medrec/read-models';
 import { AppConfig } from '@medrec/platform/config/app-config';
-import { DATA_DIR_LOCK_FILE, DataDirInUseError, DataDirLock, lockDataDir } from '@medrec/platform/stores/data-dir-lock';
+import { DataDirInUseError, DataDirLock, LOCK_FILES, lockDataDir } from '@medrec/platform/stores/data-dir-lock';
 import { DestructionLedger } from '@medrec/platform/stores/destruction-ledger';
 import { KEYS_FILE, openStores, Stores } from '@medrec/platform/stores/open-stores';
 import { PROJECTIONS, READ_MODELS_FILE, replayThreadFor } from '@medrec/platform/read-models/projections';
@@ -91,7 +91,7 @@ export async function restoreBackup(config: AppConfig, backupDir: string, option
   makePrivateDirSync(dataDir);
   let lock: DataDirLock;
   try {
-    lock = lockDataDir(dataDir, 'exclusive');
+    lock = lockDataDir(dataDir, 'restore');
   } catch (error) {
     if (error instanceof DataDirInUseError) throw new CliError(`${error.message} Nothing was restored.`, EXIT_FAILURE);
     throw error;
@@ -114,10 +114,10 @@ async function restoreInto(
   const { dataDir } = config;
   const { progress } = options;
   const { masterKeyListed, keptMasterKey, suppliedMasterKey } = masterKeys;
-  const contents = readdirSync(dataDir).filter((name) => name !== DATA_DIR_LOCK_FILE);
+  const contents = readdirSync(dataDir).filter((name) => !LOCK_FILES.includes(name));
   if (contents.length > 0) {
     if (!options.force) throw CliError.usage(`The data directory ${dataDir} is not empty: restore into an empty one or pass --force to replace it`);
-    // Not the lock: unlinked, a new file could be locked by a server starting now.
+    // Not the locks: unlinked, a new file could be locked by a server starting now.
     for (const name of contents) rmSync(join(dataDir, name), { recursive: true, force: true });
   }
   for (const file of manifest.files) await copyPrivate(join(backupDir, file.path), join(dataDir, file.path));

@@ -9,7 +9,7 @@ import { countingAppends } from '../metrics/counting-event-store';
 import { METRICS } from '../metrics/metrics.port';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics';
 import { secureDataDir } from '../stores/data-dir';
-import { lockDataDir } from '../stores/data-dir-lock';
+import { DataDirHolder, lockDataDir } from '../stores/data-dir-lock';
 import { DestructionLedger } from '../stores/destruction-ledger';
 import { openStores, Stores } from '../stores/open-stores';
 import { loadServerSecret, SERVER_SECRET } from './server-secret';
@@ -23,7 +23,8 @@ const STORES = Symbol('STORES');
 export class InfrastructureModule implements OnApplicationShutdown {
   constructor(@Inject(STORES) private readonly stores: Stores) {}
 
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `holder`: what this process is to its data directory (see lockDataDir): an API server, or an OCR worker. */
+  static forRoot(config: AppConfig, holder: Extract<DataDirHolder, 'server' | 'worker'> = 'server'): DynamicModule {
     const logger = new Logger('Infrastructure');
     const warn = (message: string) => logger.warn(message);
     return {
@@ -35,9 +36,9 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (): Promise<Stores> => {
             // Synchronous until openStores: a data directory that cannot be used is the first error reported.
             secureDataDir(config.dataDir, warn);
-            // Held while the process runs: a restore of the directory is refused meanwhile, and no
-            // process starts while a restore runs.
-            const lock = lockDataDir(config.dataDir, 'shared');
+            // Held while the process runs: a restore of the directory, or a second server on it, is
+            // refused meanwhile, and no process starts while a restore runs.
+            const lock = lockDataDir(config.dataDir, holder);
             return openStores(config, { warn }).then(
               (stores) => ({ ...stores, close: () => stores.close().finally(() => lock.release()) }),
               (error: unknown) => {
