@@ -1,5 +1,7 @@
 import Database from '@medrec/sqlite';
 import { join } from 'node:path';
+import { KEY_STORE, KeyStore } from '@medrec/crypto';
+import { queryAuditStream } from '@medrec/domain';
 import { headPosition } from './support/configured-app';
 import { approveAndDestroy, login, PASSWORD, purpose, recordForm, Response, startApp, TestApp, usersByRole } from './support/harness';
 
@@ -209,7 +211,7 @@ describe('the review', () => {
 
 describe('an emergency search', () => {
   async function unreviewedSearches(): Promise<
-    Array<{ queryId: string; day: string; actor: string; justification: string | null; text: string | null; mrn: string | null }>
+    Array<{ queryId: string; day: string; actor: string; at: string; justification: string | null; text: string | null; mrn: string | null }>
   > {
     const res = await u.auditor.get(`/api/audit/emergency-searches?after=${await headPosition(t.baseUrl)}`);
     expect(res.status).toBe(200);
@@ -217,7 +219,7 @@ describe('an emergency search', () => {
     return res.body.searches;
   }
 
-  async function emergencySearch(justification: string, client = u.clinician): Promise<{ queryId: string; day: string; actor: string }> {
+  async function emergencySearch(justification: string, client = u.clinician): Promise<{ queryId: string; day: string; actor: string; at: string }> {
     expect((await client.get('/api/search?q=anaphylaxis&mrn=BTG-S1', emergency(justification))).status).toBe(200);
     return (await unreviewedSearches()).find((s) => s.justification === justification)!;
   }
@@ -274,5 +276,12 @@ describe('an emergency search', () => {
     expect(own.actor).toBe('dr.search');
     expectProblem(await appendsNothing(() => both.post(`/api/audit/emergency-searches/${own.queryId}/review`, { note: 'Fine by me' })), 403);
     expect((await u.auditor.post(`/api/audit/emergency-searches/${own.queryId}/review`, { note: 'Checked' })).status).toBe(200);
+  });
+
+  // Last in the file: it shreds the day's query audit, after which no search of this suite could be audited.
+  it('of a day whose query audit was shredded is 404, and appends nothing', async () => {
+    const search = await emergencySearch(`Before the shredding ${++seq}`);
+    await t.app.get<KeyStore>(KEY_STORE).destroy(queryAuditStream(search.at));
+    expectProblem(await appendsNothing(() => u.auditor.post(`/api/audit/emergency-searches/${search.queryId}/review`, { note: 'Too late' })), 404);
   });
 });

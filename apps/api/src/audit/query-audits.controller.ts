@@ -2,7 +2,7 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequirePermission } from '@medrec/auth';
-import { AuditedQueryKind, CALENDAR_DATE_RULE, DomainError, FieldError, isCalendarDate, isPurposeOfUse, PURPOSES_OF_USE } from '@medrec/domain';
+import { AuditedQueryKind, CALENDAR_DATE_RULE, DomainError, FieldError, isCalendarDate, isPurposeOfUse, PURPOSES_OF_USE, queryAuditDay } from '@medrec/domain';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parsePageRequest } from '../history/timeline-paging';
 import { ApiAuthenticated, ApiProblems, ApiSummary } from '../http/api-docs';
 import { readContextOf, TracedRequest } from '../http/request-context';
@@ -59,7 +59,7 @@ function parseFilter(query: Record<string, unknown>): { date: string; filter: Qu
   if (kind !== undefined && !KINDS.includes(kind as AuditedQueryKind)) errors.push({ field: 'kind', message: `must be one of ${KINDS.join(', ')}` });
   if (errors.length > 0) throw DomainError.invalid(errors);
   return {
-    date: (date as string | undefined) ?? new Date().toISOString().slice(0, 10),
+    date: (date as string | undefined) ?? queryAuditDay(new Date().toISOString()),
     filter: {
       ...(purpose !== undefined ? { purpose: purpose as QueryAuditFilter['purpose'] } : {}),
       ...(kind !== undefined ? { kind: kind as AuditedQueryKind } : {}),

@@ -35,9 +35,10 @@ export class EmergencySearchReviews {
     // A search audited before this request is known once the read model reaches the head of the log.
     await this.readModels.reachHead();
     const search = this.readModels.emergencySearch(queryId);
-    const keyId = search && queryAuditStream(search.at);
+    if (!search) throw new DomainError('not-found', 'No such emergency search');
+    const keyId = queryAuditStream(search.at);
     // A day whose query audit was shredded: its searches can no longer be reviewed (no key to seal the note).
-    if (!search || !keyId || (await this.keys.isDestroyed(keyId))) throw new DomainError('not-found', 'No such emergency search');
+    if (await this.keys.isDestroyed(keyId)) throw new DomainError('not-found', 'No such emergency search');
     const result = await this.eventSourced.run({
       stream: emergencySearchReviewStream(search.day),
       keyId,

@@ -36,5 +36,8 @@ export const QUERY_AUDIT_PHI_FIELDS: Record<PatientDataQueried['type'], readonly
   PatientDataQueried: ['text', 'mrn', 'justification'],
 };
 
+/** The day (UTC, YYYY-MM-DD) whose query audit holds a query made at `at` (an ISO instant). */
+export const queryAuditDay = (at: string): string => at.slice(0, 10);
+
 /** Stream and key id of a day's query audit. */
-export const queryAuditStream = (at: string): string => `query-audit-${at.slice(0, 10)}`;
+export const queryAuditStream = (at: string): string => `query-audit-${queryAuditDay(at)}`;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EmergencySearchReviewed, PatientDataQueried } from '@medrec/domain';
+import { type EmergencySearchReviewed, type PatientDataQueried, queryAuditDay } from '@medrec/domain';
 import type { Projection } from '../projection';
 import { statement } from '../statement-cache';
 
@@ -20,7 +20,7 @@ export const emergencySearchesProjection: Projection<EmergencySearchEvent> = {
 
   migrate(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS emergency_search (
-      query_id TEXT PRIMARY KEY, day TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+      query_id TEXT PRIMARY KEY, position INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
       at TEXT NOT NULL, result_count INTEGER NOT NULL, text TEXT, mrn TEXT, justification TEXT, reviewed_by TEXT, reviewed_at TEXT)`);
     db.exec('CREATE INDEX IF NOT EXISTS emergency_search_unreviewed ON emergency_search (position) WHERE reviewed_at IS NULL');
   },
@@ -37,12 +37,10 @@ export const emergencySearchesProjection: Projection<EmergencySearchEvent> = {
         const readable = event.phiReadable;
         statement(
           db,
-          `INSERT OR IGNORE INTO emergency_search (query_id, day, position, kind, actor, role, at, result_count, text, mrn, justification)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR IGNORE INTO emergency_search (query_id, position, kind, actor, role, at, result_count, text, mrn, justification)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           d.queryId,
-          // Its stream's day (queryAuditStream names the stream by the query's time).
-          d.at.slice(0, 10),
           event.stored.position,
           d.kind,
           d.actor,
@@ -85,7 +83,6 @@ export interface EmergencySearch {
 
 interface Row {
   query_id: string;
-  day: string;
   position: number;
   kind: string;
   actor: string;
@@ -101,7 +98,7 @@ interface Row {
 
 const view = (r: Row): EmergencySearch => ({
   queryId: r.query_id,
-  day: r.day,
+  day: queryAuditDay(r.at),
   kind: r.kind,
   actor: r.actor,
   role: r.role,
